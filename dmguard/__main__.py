@@ -1,0 +1,3 @@
+from dmguard.cli import main
+
+main()

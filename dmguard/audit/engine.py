@@ -1,0 +1,209 @@
+"""The audit engine: run the enabled rules, add up the score, decide, label.
+
+Built once from config (which rules, at which severity, with which options) and
+then called per message; it holds no per-message state, so one engine audits a
+whole batch or a daemon's lifetime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from dmguard.audit.history import BatchHistory, History
+from dmguard.audit.label import LabelError, Labeller
+from dmguard.audit.model import (
+    SEVERITY_RANK,
+    AuditInput,
+    AuditResult,
+    Contribution,
+    Finding,
+    Severity,
+    Verdict,
+)
+from dmguard.audit.rules import Rule, Subject, catalogue
+from dmguard.audit.similarity import signature
+from dmguard.audit.text import Prepared, content_words
+from dmguard.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from dmguard.config import Config, PolicyPack, RuleSetting
+
+PERSONAL_CREDIT = 15
+PERSONAL_CREDIT_MAX = 30
+SIMILARITY_RULES = {"DG021", "DG071"}
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    rule: Rule
+    severity: Severity
+    severity_overridden: bool
+    options: dict[str, Any]
+
+
+def _activate(settings: dict[str, RuleSetting] | None) -> list[ActiveRule]:
+    settings = settings or {}
+    active = []
+    for rule in catalogue():
+        setting = settings.get(rule.id)
+        if setting is not None and not setting.enabled:
+            continue
+        severity = (setting.severity if setting else None) or rule.severity
+        options = {**rule.options, **(setting.options if setting else {})}
+        active.append(ActiveRule(rule, severity, bool(setting and setting.severity), options))
+    return active
+
+
+def personal_details(item: AuditInput, text: Prepared) -> list[str]:
+    """Things from the recipient's own profile or words that the message mentions."""
+    recipient = item.recipient
+    if recipient is None or not recipient.has_profile:
+        return []
+    from dmguard.audit.text import name_parts
+
+    mine = content_words(text.text) - set(name_parts(recipient.name))
+    mine.discard((recipient.username or "").lower())
+    details = []
+    for label, field in (("bio", recipient.bio), ("location", recipient.location),
+                         ("their message", recipient.last_message)):
+        if field:
+            shared = sorted(mine & content_words(field))
+            if shared:
+                details.append(f"{label}: {', '.join(shared[:3])}")
+    return details
+
+
+class Auditor:
+    def __init__(
+        self,
+        *,
+        hold_score: int = 50,
+        rules: dict[str, RuleSetting] | None = None,
+        policies: dict[str, PolicyPack] | None = None,
+        default_platform: str | None = None,
+        labeller: Labeller | None = None,
+        account_username: str | None = None,
+        history: History | None = None,
+        clock: Clock | None = None,
+        record: bool = True,
+    ) -> None:
+        active = _activate(rules)
+        self.draft_rules = [a for a in active if a.rule.phase == "draft" and a.rule.id != "DG090"]
+        self.final_rules = [a for a in active if a.rule.phase == "final"]
+        self.score_rule = next((a for a in active if a.rule.id == "DG090"), None)
+        self.needs_signature = any(a.rule.id in SIMILARITY_RULES for a in active)
+        self.hold_score = hold_score
+        self.policies = dict(policies or {})
+        self.default_platform = default_platform
+        self.labeller = labeller
+        self.account_username = account_username
+        self.history: History = history if history is not None else BatchHistory()
+        self.clock = clock or SystemClock()
+        self.record = record
+
+    @classmethod
+    def from_config(cls, config: Config, *, platform: str | None = None,
+                    account_username: str | None = None, history: History | None = None,
+                    clock: Clock | None = None, record: bool = True) -> Auditor:
+        from dmguard.config import _default_policies
+
+        policies = {**_default_policies(), **config.policies}
+        default_platform = platform or config.accounts[0].policy_name
+        max_length = policies[default_platform].max_length
+        return cls(
+            hold_score=config.audit.hold_score,
+            rules=config.audit.rules,
+            policies=policies,
+            default_platform=default_platform,
+            labeller=Labeller(config.label.disclosure, config.label.opt_out, max_length),
+            account_username=account_username,
+            history=history,
+            clock=clock,
+            record=record,
+        )
+
+    def policy_for(self, item: AuditInput) -> PolicyPack | None:
+        return self.policies.get(item.platform or self.default_platform or "")
+
+    def audit(self, item: AuditInput, *, now: datetime | None = None) -> AuditResult:
+        now = now or self.clock.now()
+        text = Prepared(item.text)
+        recipient = item.recipient
+        names = [n for n in (recipient.name, recipient.username) if n] if recipient else []
+        sig = signature(item.text, names) if self.needs_signature else None
+        subject = Subject(item, text, {}, self.history, self.policy_for(item), now, sig,
+                          personal_details(item, text))
+        findings, contributions = self._run(self.draft_rules, subject)
+        if subject.personal_details:
+            credit = min(PERSONAL_CREDIT * len(subject.personal_details), PERSONAL_CREDIT_MAX)
+            contributions.append(Contribution("personal detail", -credit,
+                                              "; ".join(subject.personal_details)))
+        score = max(0, min(100, sum(c.points for c in contributions)))
+        verdict = _worst(findings)
+        if verdict == "send" and self.score_rule and score >= self.hold_score:
+            findings.append(Finding(
+                "DG090", "too-generic", self.score_rule.severity,
+                f"genericity score {score} reaches the hold threshold {self.hold_score}",
+                None,
+            ))
+            verdict = _worst(findings)
+        labelled = None
+        if verdict == "send" and self.labeller is not None:
+            labelled, extra = self._label(item, subject)
+            findings.extend(extra)
+            verdict = _worst(findings)
+        if self.record:
+            self.history.record(recipient.id if recipient else None, now, item.text, sig)
+        return AuditResult(item.id, verdict, score, findings, contributions,
+                           labelled if verdict == "send" else None)
+
+    def check_final(self, item: AuditInput, *, now: datetime | None = None) -> list[Finding]:
+        """Judge a text as it goes (or went) out: disclosure, opt-out line, length."""
+        subject = Subject(item, Prepared(item.text), {}, self.history, self.policy_for(item),
+                          now or self.clock.now())
+        return self._run(self.final_rules, subject)[0]
+
+    def _label(self, item: AuditInput, subject: Subject) -> tuple[str | None, list[Finding]]:
+        assert self.labeller is not None
+        policy = subject.policy
+        labeller = self.labeller
+        if policy is not None and policy.max_length != labeller.max_length:
+            labeller = Labeller(labeller.disclosure, labeller.opt_out, policy.max_length)
+        try:
+            labelled = labeller.apply(item.text, self.account_username)
+        except LabelError as error:
+            return None, [Finding("DG084", "too-long", "block", str(error), None)]
+        final = AuditInput(labelled, item.id, item.platform, item.recipient, item.context)
+        return labelled, self.check_final(final, now=subject.now)
+
+    def _run(self, rules: Iterable[ActiveRule],
+             subject: Subject) -> tuple[list[Finding], list[Contribution]]:
+        findings: list[Finding] = []
+        contributions: list[Contribution] = []
+        for active in rules:
+            rule = active.rule
+            subject.options = active.options
+            points = 0
+            first_message = None
+            for hit in rule.check(subject):
+                severity: Severity = (
+                    "warn" if hit.tentative and not active.severity_overridden
+                    else active.severity
+                )
+                wanted = rule.points if hit.points is None else hit.points
+                add = max(0, min(wanted, rule.max_points - points))
+                points += add
+                findings.append(Finding(rule.id, rule.name, severity, hit.message, hit.span, add))
+                first_message = first_message or hit.message
+            if points:
+                contributions.append(Contribution(f"{rule.id} {rule.name}", points,
+                                                  first_message or ""))
+        return findings, contributions
+
+
+def _worst(findings: list[Finding]) -> Verdict:
+    rank = max((SEVERITY_RANK[f.severity] for f in findings), default=0)
+    return {0: "send", 1: "hold", 2: "block"}[rank]  # type: ignore[return-value]

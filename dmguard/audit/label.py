@@ -1,0 +1,42 @@
+"""The labeller: every automated DM says it is automated and how to stop it.
+
+It adds the disclosure as the first line (people should know at the first
+interaction) and the opt-out as the last, never twice, and refuses rather than
+cut a message past the platform's length limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LabelError(Exception):
+    """The labelled message would not fit the platform's limit."""
+
+
+@dataclass(frozen=True)
+class Labeller:
+    disclosure: str
+    opt_out: str
+    max_length: int = 10_000
+
+    def disclosure_for(self, account: str | None) -> str:
+        return self.disclosure.replace("{account}", (account or "").lstrip("@") or "this account")
+
+    def is_labelled(self, text: str, account: str | None = None) -> bool:
+        return self.disclosure_for(account) in text and self.opt_out in text
+
+    def apply(self, text: str, account: str | None = None) -> str:
+        disclosure = self.disclosure_for(account)
+        body = text.strip()
+        if disclosure not in body:
+            body = f"{disclosure}\n{body}"
+        if self.opt_out not in body:
+            body = f"{body}\n\n{self.opt_out}"
+        if len(body) > self.max_length:
+            over = len(body) - self.max_length
+            raise LabelError(
+                f"with the disclosure and opt-out line the message is {len(body)} characters, "
+                f"{over} over the platform's limit of {self.max_length}; shorten it by {over}"
+            )
+        return body

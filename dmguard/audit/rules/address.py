@@ -1,0 +1,96 @@
+"""Generic address: a greeting that admits nobody knows who the reader is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
+from dmguard.audit.text import name_parts, phrases
+
+GENERIC = phrases(
+    r"dear (?:valued |loyal )?(?:customer|client|member|user|subscriber|follower|friend)s?",
+    r"valued (?:customer|client|member|follower|subscriber)s?",
+    r"dear sir(?: or |/)madam", r"dear sir", r"dear madam", r"to whom it may concern",
+    r"hello (?:user|customer|member)", r"dear account holder",
+)
+VAGUE = phrases(r"hi there", r"hey there", r"hello there", r"hey you", r"hi friend",
+                r"hello friend", r"hey friend", r"greetings", r"hi all")
+
+
+@rule(
+    "DG010",
+    "generic-salutation",
+    family="address",
+    severity="hold",
+    points=50,
+    fails=["Dear valued customer, we have an offer", "To whom it may concern: hello",
+           "Dear Sir/Madam, thanks"],
+    passes=["Dear Amy, we have news about your order", "The customer service was great"],
+)
+def generic_salutation(subject: Subject) -> Iterator[Hit]:
+    """Finds salutations addressed to a category instead of a person.
+
+    Why: "Dear valued customer" is the archetype of the form letter people
+    resent: it claims a relationship while admitting the sender does not know
+    their name.
+    Source: a common complaint about form letters ("Dear valued customer").
+    Use instead: the recipient's name, or no salutation at all.
+    """
+    yield from phrase_hits(GENERIC, subject, "generic salutation {found!r}")
+
+
+@rule(
+    "DG011",
+    "vague-greeting",
+    family="address",
+    severity="warn",
+    points=20,
+    fails=["Hi there! Check this out", "Hey you, we have something"],
+    passes=["Hi Amy! Check this out", "There you are"],
+)
+def vague_greeting(subject: Subject) -> Iterator[Hit]:
+    """Finds greetings such as "Hi there" that stand in for a name.
+
+    Why: Between friends "hi there" is warm; at the top of an automated DM it is
+    the tell-tale of a message written for everyone. It only adds to the score.
+    Source: a common complaint about auto-DMs ("Hi there", "Hey you").
+    Use instead: the recipient's name.
+    """
+    yield from phrase_hits(VAGUE, subject, "greeting without a name: {found!r}")
+
+
+@rule(
+    "DG012",
+    "no-name",
+    family="address",
+    severity="warn",
+    points=20,
+    fails=[Example("Welcome! Glad you are here.", recipient={"name": "Amy Lee"},
+                   context={"kind": "welcome"})],
+    passes=[
+        Example("Welcome Amy! Glad you are here.", recipient={"name": "Amy Lee"},
+                context={"kind": "welcome"}),
+        Example("Welcome! Glad you are here."),
+    ],
+)
+def no_name(subject: Subject) -> Iterator[Hit]:
+    """Finds automated messages that never use the recipient's name.
+
+    Why: A form e-mail without the person's name is the first thing people name
+    when they say a message was not meant for them.
+    Source: a common complaint about form e-mails ("no name").
+    Use instead: greet the person by the name on their profile.
+    Options: runs only for automated messages whose recipient's name is known.
+    """
+    recipient = subject.input.recipient
+    if not subject.input.automated or recipient is None or not recipient.name:
+        return
+    parts = set(name_parts(recipient.name)) | {(recipient.username or "").lower()}
+    if parts & subject.text.word_set or (
+        recipient.username and recipient.username.lower() in subject.text.lower
+    ):
+        return
+    yield Hit(None, f"does not use the recipient's name ({recipient.name!r})")
+
+
+RULES = (generic_salutation, vague_greeting, no_name)

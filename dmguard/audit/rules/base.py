@@ -1,0 +1,150 @@
+"""What a rule is: a small, documented, sourced unit with its own examples.
+
+A rule is a check function decorated with :func:`rule`. The decorator records the
+stable id, the kebab-case name, the default severity, how many genericity points
+each finding adds, the options the config may change, and examples that must fail
+and pass. The function's docstring is the documentation, in sections (first line:
+what it does; then ``Why:``, ``Source:``, ``Use instead:``) that
+``docs/rules.md`` and ``dmguard rules`` are generated from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from dmguard.audit.model import AuditInput, Severity
+from dmguard.audit.text import Prepared, quote, spans
+
+if TYPE_CHECKING:
+    from dmguard.audit.history import History
+    from dmguard.config import PolicyPack
+
+Family = Literal[
+    "template", "address", "form-letter", "pretending", "pushiness", "relevance",
+    "sensitive", "frequency", "consent", "score",
+]
+Phase = Literal["draft", "final"]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A message with optional recipient, context and history, for docs and tests."""
+
+    text: str
+    recipient: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    history: dict[str, Any] | None = None
+    platform: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    span: tuple[int, int] | None
+    message: str
+    tentative: bool = False
+    """A tentative hit counts its points but only warns: the rule cannot be sure."""
+    points: int | None = None
+    """Overrides the rule's points for a weaker (or stronger) kind of hit."""
+
+
+@dataclass
+class Subject:
+    """Everything a check may read about one message."""
+
+    input: AuditInput
+    text: Prepared
+    options: dict[str, Any]
+    history: History
+    policy: PolicyPack | None
+    now: datetime
+    signature: Any = None
+    personal_details: list[str] = field(default_factory=list)
+
+    @property
+    def raw(self) -> str:
+        return self.text.text
+
+
+Check = Callable[[Subject], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    family: Family
+    severity: Severity
+    points: int
+    max_points: int
+    check: Check
+    doc: str
+    fails: tuple[Example, ...]
+    passes: tuple[Example, ...]
+    options: dict[str, Any]
+    phase: Phase = "draft"
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0].strip()
+
+    def section(self, title: str) -> str:
+        """The text under ``Title:`` in the docstring, up to the next section."""
+        match = re.search(
+            rf"^\s*{re.escape(title)}:\s*(.*?)(?=^\s*[A-Z][a-z ]+:\s|\Z)",
+            self.doc,
+            re.MULTILINE | re.DOTALL,
+        )
+        if not match:
+            return ""
+        return " ".join(line.strip() for line in match.group(1).splitlines()).strip()
+
+
+def rule(
+    id: str,
+    name: str,
+    *,
+    family: Family,
+    severity: Severity,
+    points: int,
+    fails: Iterable[Example | str],
+    passes: Iterable[Example | str],
+    max_points: int | None = None,
+    options: dict[str, Any] | None = None,
+    phase: Phase = "draft",
+) -> Callable[[Check], Rule]:
+    def wrap(check: Check) -> Rule:
+        if not check.__doc__:
+            raise TypeError(f"rule {id} needs a docstring")
+        return Rule(
+            id=id,
+            name=name,
+            family=family,
+            severity=severity,
+            points=points,
+            max_points=points if max_points is None else max_points,
+            check=check,
+            doc=_dedent(check.__doc__),
+            fails=tuple(e if isinstance(e, Example) else Example(e) for e in fails),
+            passes=tuple(e if isinstance(e, Example) else Example(e) for e in passes),
+            options=dict(options or {}),
+            phase=phase,
+        )
+
+    return wrap
+
+
+def _dedent(doc: str) -> str:
+    import inspect
+
+    return inspect.cleandoc(doc)
+
+
+def phrase_hits(pattern: re.Pattern[str], subject: Subject, message: str,
+                tentative: bool = False) -> Iterator[Hit]:
+    """One hit per match; ``message`` may use ``{found}`` for the matched text."""
+    for span in spans(pattern, subject.raw):
+        yield Hit(span, message.format(found=quote(subject.raw, span)), tentative)

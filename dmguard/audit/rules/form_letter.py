@@ -1,0 +1,243 @@
+"""Form letters: stock phrases, the same text to many people, nothing about the reader."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
+from dmguard.audit.text import phrases
+
+WELCOME = phrases(
+    # English
+    r"(?:thanks|thank you|thank u|thanks you|thx|ty|many thanks) (?:so much |very much |a lot )?(?:for|4) (?:for )?"
+    r"(?:the |your )?(?:(?:following(?! up)|follow(?!ing))(?: me| us| back)?|followback|follow-back|connect(?:ing)?"
+    r"|add(?:ing me)?|joining(?: my| our)?|subscrib(?:e|ing)|being (?:a )?part of (?:my|our|the)"
+    r"|becoming (?:a )?part of|being my friend|being a friend|showing (?:early )?support"
+    r"|your message|getting in touch|contacting us|your (?:follow|subscription)"
+    r")",
+    r"(?:appreciate|love) the follow", r"thanks for \.{2,}",
+    r"welcome to\b[^.!?\n]{0,40}?\b(?:family|community|server|channel|network|team|group"
+    r"|club|page|twitter|discord|tribe|crew|squad|world|swamp|profile|account)",
+    r"welcome aboard", r"glad to have you (?:here|on board|with us)",
+    r"we(?:'ve| have) received your (?:message|request|enquiry|inquiry)",
+    r"we(?:'ll| will) (?:get back to you|respond|reply) (?:as soon as|shortly|within)",
+    r"this is an automated (?:message|reply|response)", r"auto[- ]?dm",
+    r"(?:from|by) (?:my|our) (?:personal )?(?:twitter ?)?bots?",
+    # Spanish, Portuguese, Italian, French, German, Dutch
+    r"gracias por (?:el follow|seguirme|seguirnos|suscribirte|tu follow|la suscripci[oó]n)",
+    r"bienvenid[oa]s? a",
+    r"obrigad[oa] por (?:me seguir|nos seguir|seguir|se inscrever)", r"bem[- ]vind[oa]s? a",
+    r"grazie per (?:avermi seguito|il follow|seguirmi)", r"benvenut[oa] (?:nel|su|in)",
+    r"merci (?:de|pour) (?:me suivre|nous suivre|le follow|ton abonnement|votre abonnement)",
+    r"bienvenue (?:sur|dans|à|chez)",
+    r"danke (?:fürs folgen|für (?:das|dein|deinen) (?:folgen|follow|abo))",
+    r"willkommen (?:bei|in|auf|im)", r"bedankt voor het volgen", r"welkom bij",
+    # Indonesian, Turkish, Czech, Russian, Arabic, Korean, Japanese
+    r"terima ?kasih (?:sudah|telah|udah|atas) (?:follow|mem?follow|mengikuti)",
+    r"selamat datang", r"takip (?:ettiğin|ettiğiniz) için", r"vítám tě", r"vítejte",
+    r"спасибо(?: вам)? за подписку", r"добро пожаловать",
+    r"شكرا[ًً]? ?(?:لمتابعتي|للمتابعة|على المتابعة|للإضافة|لمتابعتك)",
+    r"팔로우(?:해 ?주셔서)? 감사", r"フォローありがとう",
+)
+
+STOCK = phrases(
+    r"check out (?:my|our)", r"check (?:me|us) out", r"check (?:my|our) \w+ out",
+    r"feel free to (?:reach out|contact|message|send me|dm|ask|get in touch)",
+    r"(?:do not|don't|dont) hesitate to", r"let (?:me|us) know if you have any questions",
+    r"if you have any questions", r"(?:thought|think) you (?:might|may|would) (?:be interested|like|enjoy)",
+    r"just (?:wanted to |want to )?(?:reach(?:ing)? out|let(?:ting)? you know|checking in)",
+    r"sorry for the cold", r"happy to (?:chat|discuss|help) anytime", r"hope you find",
+    r"looking forward to connecting", r"(?:let's|lets) connect", r"stay tuned",
+    r"(?:follow|add|find) (?:me|us) (?:on|at)", r"be sure to", r"you are welcome to visit",
+    r"i tweet about", r"for more (?:info|information|details)",
+)
+
+WEEKDAY = phrases(
+    r"(?:happy|have a (?:great|nice|good)) (?:monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|weekend)",
+    r"(?:feliz|gran|buen|excelente) (?:lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)",
+    r"selamat hari \w+", r"(?:bon|bonne) (?:lundi|mardi|mercredi|jeudi|vendredi|week-end)",
+    r"(?:schönen|guten) (?:montag|dienstag|mittwoch|donnerstag|freitag|wochenende)",
+)
+
+SELF_PITCH = phrases(
+    r"i(?:'m| am) (?:the )?(?:ceo|founder|co-?founder|co-?organi[sz]er|owner) of",
+    r"i(?:'m| am) (?:the )?@\w+ (?:founder|ceo)",
+    r"we(?:'re| are) (?:a|an|one of the) (?:\w+ ){0,4}(?:company|firm|agency|app|startup|platform"
+    r"|brand|provider|providers|team|business)",
+    r"our (?:goal|mission) is", r"we specialise in|we specialize in", r"i(?:'m| am) a \w+ (?:from|in) ",
+    r"i(?:'m| am) [^,.!?\n]{1,30}, an? [\w/ -]{1,40} (?:from|in|based in) ",
+)
+
+
+@rule(
+    "DG020",
+    "welcome-boilerplate",
+    family="form-letter",
+    severity="hold",
+    points=50,
+    max_points=60,
+    fails=["Hi Alex! Thanks for following 😊", "Thank you for the follow, check out my site",
+           "Welcome to the family!", "Gracias por seguirme!", "Thanks for your message :)"],
+    passes=["Thanks for following up on my ticket, it works now",
+            "Welcome back! How was the trip to Porto?"],
+)
+def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
+    """Finds stock welcome and auto-acknowledgement lines, in several languages.
+
+    Why: "Thanks for the follow!" sent to every new follower is the auto-DM X
+    names as not allowed, and the message people most often call spam. Canned
+    acknowledgements ("thanks for your message") pretend to be an answer.
+    Source: X developer guidelines ("app auto-DMs new followers with welcome
+    message" is not allowed); common complaints about auto-DMs.
+    Use instead: welcome people yourself, with something from their profile, or
+    wait until they write.
+    """
+    yield from phrase_hits(WELCOME, subject, "stock welcome line {found!r}")
+
+
+@rule(
+    "DG023",
+    "stock-phrase",
+    family="form-letter",
+    severity="warn",
+    points=20,
+    max_points=40,
+    fails=["Feel free to reach out anytime!", "Check out my channel when you can",
+           "We thought you might be interested in our newsletter"],
+    passes=["Could you check my order status?", "Reach me at home tonight"],
+)
+def stock_phrase(subject: Subject) -> Iterator[Hit]:
+    """Finds phrases that stand in for something actually said to this person.
+
+    Why: "Feel free to reach out", "check out my…", "thought you might be
+    interested" fit every reader, so they tell this reader nothing. Each one adds
+    to the genericity score; a few together hold the message.
+    Source: common complaints about form letters ("feel free to reach out",
+    "check out my").
+    Use instead: say the one specific thing you want this person to know.
+    """
+    yield from phrase_hits(STOCK, subject, "stock phrase {found!r}")
+
+
+@rule(
+    "DG024",
+    "weekday-greeting",
+    family="form-letter",
+    severity="warn",
+    points=15,
+    fails=["Hi Alex, happy Monday!", "Feliz lunes 😊"],
+    passes=["See you on Monday then", "Monday works for me"],
+)
+def weekday_greeting(subject: Subject) -> Iterator[Hit]:
+    """Finds "Happy Monday"-style lines that a template fills with today's weekday.
+
+    Why: Auto-DM scripts often paste the weekday into a greeting; it is the one
+    "personal" touch that is the same for everybody that day.
+    Source: common auto-DM templates ("Happy ${dayName}").
+    Use instead: leave it out, or say something about the person.
+    """
+    yield from phrase_hits(WEEKDAY, subject, "templated weekday greeting {found!r}",
+                           tentative=True)
+
+
+@rule(
+    "DG025",
+    "self-pitch",
+    family="form-letter",
+    severity="warn",
+    points=15,
+    fails=["I'm the founder of Acme, a new platform for traders",
+           "We are a small streaming app with new content"],
+    passes=["I am running late, sorry", "We are at the cafe now"],
+)
+def self_pitch(subject: Subject) -> Iterator[Hit]:
+    """Finds an introduction of the sender's business where a conversation would start.
+
+    Why: A first DM that is about the sender ("I'm the founder of…", "we are a
+    leading agency") is a pitch that was written once and sent to everyone.
+    Source: common complaints about cold auto-DMs.
+    Use instead: ask about them before you tell them about you.
+    """
+    yield from phrase_hits(SELF_PITCH, subject, "pitch about the sender {found!r}",
+                           tentative=True)
+
+
+@rule(
+    "DG021",
+    "near-duplicate",
+    family="form-letter",
+    severity="hold",
+    points=30,
+    options={"min_recipients": 3},
+    fails=[Example(
+        "Hi Amy, we are launching our spring collection next week with new colours!",
+        recipient={"id": "1", "name": "Amy Lee"},
+        history={"similar": ["Hi Bob, we are launching our spring collection next week with "
+                             "new colours!"] * 3},
+    )],
+    passes=[Example(
+        "Hi Amy, saw your talk at PyCon about parsers: loved the bit on error recovery.",
+        recipient={"id": "1", "name": "Amy Lee"},
+        history={"similar": ["Hi Bob, we are launching our spring collection next week with "
+                             "new colours!"] * 3},
+    )],
+)
+def near_duplicate(subject: Subject) -> Iterator[Hit]:
+    """Finds text that has already gone to many people, ignoring names and small edits.
+
+    Why: The same text to many recipients is a form letter however personal it
+    sounds, and bulk DMs are spam on X. Swapping the name or a word does not
+    make it personal.
+    Source: X developer guidelines (bulk, unsolicited DMs are spam); common
+    complaints ("the same offer every day").
+    Use instead: write to fewer people, and write to each of them.
+    Options: ``min_recipients`` (default 3): how many earlier similar messages
+    hold this one. History covers ``audit.history_days``. Only messages with a
+    recipient id are compared: without one, nothing says the text went to
+    different people.
+    """
+    recipient = subject.input.recipient
+    if recipient is None or not recipient.id:
+        return
+    count = subject.history.near_duplicates(subject.signature)
+    if count >= subject.options["min_recipients"]:
+        yield Hit(None, f"similar text already went to about {count} other recipient(s)")
+
+
+@rule(
+    "DG022",
+    "nothing-specific",
+    family="form-letter",
+    severity="warn",
+    points=15,
+    fails=[Example("Hi Amy, great to have you here! Let us know how we can help.",
+                   recipient={"name": "Amy Lee", "bio": "Potter in Lisbon, glaze nerd"},
+                   context={"kind": "welcome"})],
+    passes=[
+        Example("Hi Amy, a potter in Lisbon! Which glaze do you like most?",
+                recipient={"name": "Amy Lee", "bio": "Potter in Lisbon, glaze nerd"},
+                context={"kind": "welcome"}),
+        Example("Hi Amy, great to have you here!"),
+    ],
+)
+def nothing_specific(subject: Subject) -> Iterator[Hit]:
+    """Finds automated messages that mention nothing from the recipient's profile.
+
+    Why: A message that could have gone to anyone did. Mentioning something the
+    person wrote about themselves (bio, location, their last message) is the
+    least a message that claims to be for them should do.
+    Source: common complaints about form letters ("nothing specific to me").
+    Use instead: refer to the person's bio, place or what they wrote.
+    Options: runs only for automated messages whose recipient has a bio,
+    location or earlier message.
+    """
+    recipient = subject.input.recipient
+    if not subject.input.automated or recipient is None or not recipient.has_profile:
+        return
+    if not subject.personal_details:
+        yield Hit(None, "mentions nothing from the recipient's bio, location or messages")
+
+
+RULES = (welcome_boilerplate, stock_phrase, weekday_greeting, self_pitch, near_duplicate,
+         nothing_specific)

@@ -1,0 +1,88 @@
+"""Frequency: too many automated messages to one person, the same offer again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from dmguard.audit.rules.base import Example, Hit, Subject, rule
+
+RECIPIENT = {"id": "42", "name": "Amy Lee"}
+
+
+@rule(
+    "DG070",
+    "too-frequent",
+    family="frequency",
+    severity="hold",
+    points=30,
+    options={"per_day": 1, "per_week": 3},
+    fails=[Example("Hi Amy, one more thing about the event", recipient=RECIPIENT,
+                   history={"sent": [{"text": "Hi Amy, the event is Friday", "hours_ago": 3}]})],
+    passes=[Example("Hi Amy, one more thing about the event", recipient=RECIPIENT,
+                    history={"sent": [{"text": "Hi Amy, the event is Friday",
+                                       "hours_ago": 30}]})],
+)
+def too_frequent(subject: Subject) -> Iterator[Hit]:
+    """Finds a person who already got the allowed number of automated messages.
+
+    Why: Several automated messages a day to one person is how a brand becomes
+    a pest; X treats high-volume automated DMs as spam.
+    Source: X developer guidelines (bulk and repetitive DMs); common complaints
+    ("the same offer every day").
+    Use instead: wait, or merge the messages into one.
+    Options: ``per_day`` (default 1) and ``per_week`` (default 3).
+    """
+    recipient = subject.input.recipient
+    if recipient is None or not recipient.id:
+        return
+    sent = subject.history.sent_to(recipient.id)
+    day = sum(1 for at, _, _ in sent if at > subject.now - timedelta(days=1))
+    week = sum(1 for at, _, _ in sent if at > subject.now - timedelta(days=7))
+    if day >= subject.options["per_day"]:
+        yield Hit(None, f"{day} automated message(s) to this person in the last 24 h "
+                        f"(limit {subject.options['per_day']})")
+    elif week >= subject.options["per_week"]:
+        yield Hit(None, f"{week} automated message(s) to this person in the last 7 days "
+                        f"(limit {subject.options['per_week']})")
+
+
+@rule(
+    "DG071",
+    "repeated-offer",
+    family="frequency",
+    severity="hold",
+    points=40,
+    options={"days": 30},
+    fails=[Example("Hi Amy, our spring sale is on: twenty percent off all mugs this week",
+                   recipient=RECIPIENT,
+                   history={"sent": [{"text": "Hi Amy, our spring sale is on: twenty percent "
+                                              "off all mugs this week!", "hours_ago": 50}]})],
+    passes=[Example("Hi Amy, thanks for the photos of the new kiln, it looks amazing",
+                    recipient=RECIPIENT,
+                    history={"sent": [{"text": "Hi Amy, our spring sale is on: twenty percent "
+                                               "off all mugs this week!", "hours_ago": 50}]})],
+)
+def repeated_offer(subject: Subject) -> Iterator[Hit]:
+    """Finds a text this person has already received, give or take a few words.
+
+    Why: Getting the same offer again says nobody is reading the conversation.
+    Source: a common complaint about automated marketing ("the same offer every
+    day").
+    Use instead: send it once; follow up only with something new.
+    Options: ``days`` (default 30): how far back to look.
+    """
+    recipient = subject.input.recipient
+    if recipient is None or not recipient.id or subject.signature is None:
+        return
+    since = subject.now - timedelta(days=subject.options["days"])
+    mine = set(subject.signature.bands)
+    for at, text, sig in subject.history.sent_to(recipient.id):
+        if at > since and sig is not None and len(mine & set(sig.bands)) >= 2:
+            when = subject.now - at
+            yield Hit(None, f"this person got nearly the same text {when.days} day(s) "
+                            f"{when.seconds // 3600} h ago: {text[:60]!r}")
+            return
+
+
+RULES = (too_frequent, repeated_offer)

@@ -1,0 +1,63 @@
+"""Pretending to be personal: intimacy claims with nothing personal behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dmguard.audit.rules.base import Example, Hit, Subject, rule
+from dmguard.audit.text import phrases, quote, spans
+
+FAKE_PERSONAL = phrases(
+    r"i personally", r"personally (?:selected|chosen|picked|invited)", r"just for you",
+    r"especially for you", r"exclusively for you", r"hand-?picked(?: for you)?",
+    r"(?:i|we) (?:noticed|saw|came across|checked out|stumbled upon|loved) (?:that )?your "
+    r"(?:profile|account|page|feed|tweets|work|bio|background)",
+    r"(?:i|we) noticed (?:that )?you", r"given your (?:background|profile|interest)",
+    r"you(?:'ve| have) been (?:specially |specifically )?(?:selected|chosen)",
+    r"selected (?:you|specially)", r"people like you", r"someone like you",
+    r"saw (?:that )?you (?:are|were) a",
+)
+
+
+@rule(
+    "DG030",
+    "fake-personal",
+    family="pretending",
+    severity="hold",
+    points=50,
+    fails=[
+        Example("I noticed your profile and thought of you: 20% off today.",
+                recipient={"name": "Amy Lee", "bio": "Potter in Lisbon"},
+                context={"kind": "campaign"}),
+        "I personally picked this offer just for you!",
+    ],
+    passes=[
+        Example("I noticed your profile says you throw pots in Lisbon, how do you fire them?",
+                recipient={"name": "Amy Lee", "bio": "Potter in Lisbon"},
+                context={"kind": "campaign"}),
+        "I'll pick it up for us tomorrow",
+    ],
+)
+def fake_personal(subject: Subject) -> Iterator[Hit]:
+    """Finds claims of personal attention ("I noticed your profile", "just for you").
+
+    Why: An automated message that says "I personally…" or "I noticed your
+    profile" without any real detail pretends to be a person; people call it out
+    as the most annoying kind of auto-DM.
+    Source: X developer guidelines (automation must not deceive); California
+    SB 1001 (bots must not mislead about being bots); common complaints
+    ("pretending to be personal").
+    Use instead: mention the real detail you noticed, or drop the claim.
+    Options: with a recipient profile the claim is excused when the message
+    also refers to the profile; without a profile it only adds to the score.
+    """
+    recipient = subject.input.recipient
+    if subject.personal_details:
+        return
+    tentative = recipient is None or not recipient.has_profile
+    for span in spans(FAKE_PERSONAL, subject.raw):
+        yield Hit(span, f"claims personal attention ({quote(subject.raw, span)!r}) "
+                        "without any detail about the recipient", tentative)
+
+
+RULES = (fake_personal,)

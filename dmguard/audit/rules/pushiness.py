@@ -1,0 +1,279 @@
+"""Pushiness: selling, urgency, links and noise where a conversation should be."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
+from dmguard.audit.text import phrases
+
+SALES = phrases(
+    r"(?:buy|order|shop|book|download|register|apply|join|act) (?:now|today|here)",
+    r"sign up", r"subscribe (?:to )?(?:my|our|now|here)", r"subscribing me",
+    r"use (?:my |our |the )?(?:coupon |promo |discount )?code", r"coupon", r"promo code",
+    r"\d{1,2} ?% (?:off|discount|bonus)", r"free (?:shipping|delivery|trial|ads|download|beat"
+    r"|of charge|consultation|membership|entry|gift)",
+    r"click (?:here|the link|below|this link|->|→)", r"click-?>", r"haz clic", r"cliquez",
+    r"klik (?:di|link)", r"클릭해 ?주세요", r"special (?:offer|deal|price)", r"limited (?:offer|deal)",
+    r"get started", r"visit (?:our|my) (?:website|site|page|blog|store|shop|channel|webpage)",
+    r"(?:go|head) (?:to|over to) (?:my|our)", r"give it a listen", r"turn on (?:my |post )?notifications",
+    r"link in (?:my |the )?bio", r"(?:advertise|promote|grow) your (?:business|brand|account|followers)",
+    r"earn (?:money|cash|\$)", r"make money", r"(?:dm|message) (?:me|us) (?:for|to get)",
+    r"(?:get|grab|claim) (?:your|a) (?:free|discount|copy|spot|seat)",
+    r"for free", r"(?-i:FREE)", r"half price", r"line rental", r"(?:no|without) obligation",
+    r"free (?:msg|message|text|txt|sms|ringtones?|tones?|mins|minutes|phone|mobile|camera"
+    r"|membership|pass|tickets?|gift|sample|upgrade|bluetooth|video)",
+    r"(?:ringtones?|wallpapers?|logos?) (?:club|for)", r"(?:dating|chat) (?:service|line|club)",
+    r"(?:latest|new) (?:colour |color |camera |video )?(?:mobiles?|phones?|handsets?)",
+    r"(?:tried|trying) to (?:call|contact|reach) you", r"(?:delivery|parcel) (?:is )?waiting",
+    r"account statement", r"gift ?cards?", r"vouchers?", r"free ?msg",
+    r"(?:sexy|hot|local|lonely|naughty) (?:singles|girls|babes|dates|ladies|chat)",
+    r"subscription service", r"(?:ringtones?|polyphonic|(?:mono|poly) tones?)",
+)
+URGENCY = phrases(
+    r"act (?:now|fast)", r"hurry(?: up)?", r"limited[- ]time", r"today only",
+    r"this (?:week|month|weekend) only", r"last chance", r"expires? (?:today|soon|tonight|in)",
+    r"(?:do not|don't) miss(?: out)?", r"urgent(?:ly)?", r"before it'?s too late",
+    r"only \d+ (?:left|spots?|seats?|places?)", r"ends? (?:today|tonight|soon|at midnight)",
+    r"while (?:stocks?|supplies) last", r"valid (?:for )?\d+ ?(?:hours|hrs|days)",
+    r"offer ends", r"final (?:hours|call|notice)", r"now or never",
+)
+PRIZE = phrases(
+    r"(?:you|u)(?:'ve| have| ve| r| are)? (?:won|win|been (?:awarded|selected|chosen))",
+    r"winners?", r"prizes?", r"claim (?:your|ur|now|code|it|a|the)", r"jackpot",
+    r"congratulations", r"congrats", r"selected to receive", r"free entry", r"guaranteed",
+    r"(?:you are|u r|you're) entitled to", r"cash (?:prize|award|bonus|reward)",
+    r"(?:award|reward|bonus) (?:of|worth)", r"un-?redeemed", r"secret admirer",
+    r"(?:a )?chance (?:2|to) win", r"lucky day", r"to (?:collect|claim) (?:your|ur)",
+)
+MONEY = phrases(r"[£$€]\s?\d[\d,.]*(?:k|m)?", r"\d[\d,.]*\s?(?:pounds|gbp|usd|euros?)",
+                r"\d+p(?:/| per)")
+PREMIUM = phrases(
+    r"(?:txt|text|send|reply)(?: \S+){0,4} (?:to|on|2) \d{4,6}", r"call\s?0[89]\d{8,10}",
+    r"0[89]\d{2}[ -]?\d{3}[ -]?\d{3,4}",
+    r"(?-i:(?:reply|txt|text|send)(?: with| back)?(?: the word)?:? [A-Z][A-Z0-9#]+\b)", r"reply (?:stop|end|yes|no|win|help)",
+    r"t ?& ?cs?", r"ts ?and ?cs", r"terms (?:and|&) conditions", r"per (?:msg|txt|text|wk|min)",
+    r"std (?:txt )?rates?", r"\d+p ?(?:/|per) ?(?:min|msg|txt|wk|day|week)", r"po ?box ?\d+",
+    r"text stop", r"msg rates", r"cost \d+p",
+)
+BULK_SMALL_PRINT = phrases(
+    r"unsubscribe", r"opt[- ]out", r"1[68]\+", r"call (?:\w+ ){0,3}\d{10,12}", r"[6-8]\d{4}",
+    r"wap (?:link|site|phone|charge)", r"wap\.", r"subscribers?",
+)
+
+
+@rule(
+    "DG041",
+    "sales-call-to-action",
+    family="pushiness",
+    severity="warn",
+    points=25,
+    max_points=50,
+    fails=["Use code SPRING20 for 20% off!", "Buy now at our store", "Click here to sign up"],
+    passes=["Can I change my order?", "Thanks, I'll check the store tomorrow"],
+)
+def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
+    """Finds sales calls to action: buy now, sign up, discount codes, free offers.
+
+    Why: A sales pitch in a DM turns a conversation channel into an ad slot; in
+    a first contact it is the unsolicited marketing X's rules forbid.
+    Source: X developer guidelines (no unsolicited promotional DMs); California
+    SB 1001 (disclosure when a bot tries to sell).
+    Use instead: answer what the person asked; link to an offer only when they
+    asked for one.
+    """
+    yield from phrase_hits(SALES, subject, "sales call to action {found!r}")
+
+
+@rule(
+    "DG042",
+    "urgency",
+    family="pushiness",
+    severity="warn",
+    points=20,
+    max_points=40,
+    fails=["Hurry, today only!", "Last chance: offer ends tonight"],
+    passes=["No rush, whenever suits you", "The deadline is in March"],
+)
+def urgency(subject: Subject) -> Iterator[Hit]:
+    """Finds manufactured urgency: hurry, today only, last chance, expires soon.
+
+    Why: Pressure to act now is a sales tactic, not something a friend writes;
+    in an automated DM it reads as spam.
+    Source: common complaints about marketing DMs and SMS spam.
+    Use instead: give the date plainly if there is one, without pressure.
+    """
+    yield from phrase_hits(URGENCY, subject, "urgency {found!r}", tentative=True)
+
+
+@rule(
+    "DG046",
+    "prize-or-money",
+    family="pushiness",
+    severity="warn",
+    points=30,
+    max_points=60,
+    fails=["Congratulations! You have won a £900 prize", "Claim your cash reward now"],
+    passes=["Can you lend me 20 quid?", "The match was won in extra time",
+            "I paid $5 for delivery and got £1.67 back"],
+)
+def prize_or_money(subject: Subject) -> Iterator[Hit]:
+    """Finds prizes and winnings offered to the reader, and the sums that go with them.
+
+    Why: Nobody who knows you writes "you have won a £900 prize"; money and
+    prizes in an unsolicited message are the marks of bulk spam and scams.
+    Source: SMS and DM spam patterns; X developer guidelines (spam).
+    Use instead: if there really is a prize, tell the winner personally.
+    Options: sums of money count only next to a prize word, so a customer
+    quoting a price is not flagged.
+    """
+    prizes = list(phrase_hits(PRIZE, subject, "prize {found!r}", tentative=True))
+    yield from prizes
+    if prizes:
+        yield from phrase_hits(MONEY, subject, "money offered {found!r}", tentative=True)
+
+
+@rule(
+    "DG047",
+    "premium-rate-contact",
+    family="pushiness",
+    severity="warn",
+    points=50,
+    max_points=60,
+    fails=["Txt WIN to 80086 now", "Call 09061701461 to claim", "Reply STOP to end. T&C apply"],
+    passes=["Call me on my mobile later", "Text me when you land"],
+)
+def premium_rate_contact(subject: Subject) -> Iterator[Hit]:
+    """Finds short codes, premium-rate numbers and bulk-messaging small print.
+
+    Why: "Text WIN to 80086", "call 0906…", "T&Cs apply, 18+" and "reply STOP"
+    belong to mass marketing; a draft that carries them was written for a list.
+    Source: SMS spam patterns; X developer guidelines (bulk DMs are spam).
+    Use instead: let dmguard add the opt-out line; keep small print out of DMs.
+    """
+    yield from phrase_hits(PREMIUM, subject, "bulk-messaging marker {found!r}", tentative=True)
+    for hit in phrase_hits(BULK_SMALL_PRINT, subject, "bulk small print {found!r}", True):
+        yield Hit(hit.span, hit.message, tentative=True, points=20)
+
+
+@rule(
+    "DG043",
+    "links",
+    family="pushiness",
+    severity="warn",
+    points=20,
+    options={"max_links": 2},
+    fails=["See https://a.example.com https://b.example.com https://c.example.com"],
+    passes=["Here is the doc you asked for: https://docs.example.com/setup"],
+)
+def links(subject: Subject) -> Iterator[Hit]:
+    """Holds a message with more than ``max_links`` links.
+
+    Why: Each link in an unsolicited DM is a request to leave the conversation;
+    several links make it a link dump, a classic spam pattern.
+    Source: X developer guidelines (spam); common complaints about auto-DMs.
+    Use instead: one link, when the person asked for it.
+    Options: ``max_links`` (default 2).
+    """
+    found = subject.text.links
+    limit = subject.options["max_links"]
+    if len(found) > limit:
+        yield Hit((found[0][0], found[-1][1]), f"{len(found)} links, at most {limit} allowed")
+
+
+@rule(
+    "DG040",
+    "link-in-first-contact",
+    family="pushiness",
+    severity="hold",
+    points=30,
+    fails=[Example("Welcome! Our shop: https://shop.example.com", context={"kind": "welcome"})],
+    passes=[
+        Example("Welcome! What brought you here?", context={"kind": "welcome"}),
+        Example("Here's the link: https://shop.example.com",
+                context={"kind": "reply", "user_dmed_first": True}),
+    ],
+)
+def link_in_first_contact(subject: Subject) -> Iterator[Hit]:
+    """Finds links in the first message to someone.
+
+    Why: A first message with a link is a pitch or a phishing attempt in most
+    people's eyes, and X's rules name unsolicited promotional DMs as spam.
+    Source: X developer guidelines (unsolicited DMs); common complaints.
+    Use instead: start a conversation; share the link when asked.
+    Options: runs when the context says first contact (``kind: welcome``,
+    ``step: 1``, or ``user_dmed_first: false``).
+    """
+    context = subject.input.context
+    if context is None or not context.first_contact or context.user_dmed_first:
+        return
+    for span in subject.text.links[:1]:
+        yield Hit(span, "link in a first contact")
+
+
+CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
+EXCLAIM = re.compile(r"!{3,}|(?:!\s*){4,}")
+REPEATED_EMOJI = re.compile(
+    "([\U0001f000-\U0001faff\u2600-\u27bf])\\ufe0f?\\1", re.UNICODE
+)
+
+
+@rule(
+    "DG044",
+    "shouting",
+    family="pushiness",
+    severity="warn",
+    points=10,
+    options={"min_words": 3},
+    fails=["HUGE SALE TODAY ONLY, DON'T MISS IT"],
+    passes=["The NASA launch was great", "I'm at the BBC office"],
+)
+def shouting(subject: Subject) -> Iterator[Hit]:
+    """Finds messages that shout: several words in capitals.
+
+    Why: Capitals read as shouting; in marketing they are a push for attention.
+    Alone this only adds to the score: angry customers shout too.
+    Source: common complaints about spam and marketing DMs.
+    Use instead: sentence case.
+    Options: ``min_words`` (default 3): capitalised words that count as shouting.
+    """
+    words = list(CAPS_WORD.finditer(subject.raw))
+    if len(words) >= subject.options["min_words"]:
+        yield Hit((words[0].start(), words[-1].end()), f"{len(words)} words in capitals")
+
+
+@rule(
+    "DG045",
+    "emoji-exclamation-flood",
+    family="pushiness",
+    severity="warn",
+    points=10,
+    max_points=20,
+    options={"max_emoji": 3},
+    fails=["Hi!!! Welcome 🎉🎉🎉🎉", "Wow 😊😊"],
+    passes=["Nice to see you 🙂", "Great!"],
+)
+def emoji_exclamation_flood(subject: Subject) -> Iterator[Hit]:
+    """Finds floods of emoji or exclamation marks, and the same emoji repeated.
+
+    Why: Strings of "!!!" and "🎉🎉🎉" are enthusiasm by template; a repeated
+    emoji pair is a common auto-DM signature.
+    Source: common auto-DM templates; common complaints about spam.
+    Use instead: one emoji, if any.
+    Options: ``max_emoji`` (default 3).
+    """
+    emoji = subject.text.emoji
+    if len(emoji) > subject.options["max_emoji"]:
+        yield Hit(emoji[0], f"{len(emoji)} emoji")
+    else:
+        repeated = REPEATED_EMOJI.search(subject.raw)
+        if repeated:
+            yield Hit(repeated.span(), f"repeated emoji {repeated.group()!r}")
+    flood = EXCLAIM.search(subject.raw)
+    if flood:
+        yield Hit(flood.span(), f"exclamation flood {flood.group().strip()!r}")
+
+
+RULES = (sales_call_to_action, urgency, prize_or_money, premium_rate_contact, links,
+         link_in_first_contact, shouting, emoji_exclamation_flood)

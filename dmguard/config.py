@@ -1,0 +1,420 @@
+"""Typed configuration: every default in one documented place, every mistake named.
+
+The file is TOML; secrets never live in it. They come from the environment (or a
+``.env`` file beside the working directory) and are read by :func:`load_secrets`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from dmguard.clock import parse_duration
+
+DEFAULT_CONFIG_PATH = Path("config/dmguard.toml")
+Severity = Literal["block", "hold", "warn"]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file, key and value."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+def _clock_time(value: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError("must be a 24-hour time HH:MM, e.g. '08:00'")
+    return value
+
+
+Duration = Annotated[str, Field(description="a duration like '15m', '4h', '3d'")]
+ClockTime = Annotated[str, Field(description="a local time HH:MM")]
+
+
+class StoreConfig(Strict):
+    path: Path = Field(Path("var/dmguard.db"), description="SQLite file; created if missing.")
+
+
+class AccountConfig(Strict):
+    """One account dmguard guards."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", description="a short slug")
+    platform: Literal["sandbox", "x"] = "sandbox"
+    policy: str | None = Field(None, description="policy pack name; defaults to the platform's")
+    sandbox_url: str | None = Field(
+        None,
+        description="URL of a running `dmguard sandbox serve`; unset starts one in-process",
+    )
+    credentials_prefix: str = Field(
+        "DMGUARD_X_", pattern=r"^[A-Z][A-Z0-9_]*$", description="environment variable prefix"
+    )
+
+    @property
+    def policy_name(self) -> str:
+        return self.policy or self.platform
+
+
+class RuleSetting(BaseModel):
+    """Per-rule overrides: ``enabled``, ``severity`` and the rule's own options."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    enabled: bool = True
+    severity: Severity | None = None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class AuditConfig(Strict):
+    hold_score: int = Field(60, ge=1, le=100, description="genericity score that holds a message")
+    rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    history_days: int = Field(30, ge=1, le=365, description="days of sent history to compare to")
+
+    @model_validator(mode="after")
+    def _known_rules(self) -> AuditConfig:
+        from dmguard.audit.rules import catalogue
+
+        known = {rule.id: rule for rule in catalogue()}
+        for rule_id, setting in self.rules.items():
+            rule = known.get(rule_id)
+            if rule is None:
+                raise ValueError(f"unknown rule id {rule_id!r} (see `dmguard rules`)")
+            for key, value in setting.options.items():
+                if key not in rule.options:
+                    allowed = ", ".join(sorted(rule.options)) or "none"
+                    raise ValueError(
+                        f"rules.{rule_id}.{key} = {value!r}: unknown option "
+                        f"(options of {rule_id}: {allowed})"
+                    )
+                default = rule.options[key]
+                if not isinstance(value, type(default)) or isinstance(value, bool) != isinstance(
+                    default, bool
+                ):
+                    raise ValueError(
+                        f"rules.{rule_id}.{key} = {value!r}: expected "
+                        f"{type(default).__name__} like {default!r}"
+                    )
+                if isinstance(value, int | float) and value < 0:
+                    raise ValueError(f"rules.{rule_id}.{key} = {value!r}: must not be negative")
+        return self
+
+
+class LabelConfig(Strict):
+    disclosure: str = Field(
+        "[Automated message from @{account}]",
+        min_length=1,
+        description="put on every automated DM; {account} is the sending account's username",
+    )
+    opt_out: str = Field("Reply STOP to stop automated messages.", min_length=1)
+
+
+class LimitsConfig(Strict):
+    """Sending limits per account; defaults follow X's current per-user DM limits."""
+
+    per_15min: int = Field(15, ge=1)
+    per_24h: int = Field(1440, ge=1)
+    spacing: Duration = "60s"
+
+    _check_spacing = field_validator("spacing")(_duration)
+
+
+class CapsConfig(Strict):
+    per_recipient_day: int = Field(1, ge=0)
+    per_recipient_week: int = Field(3, ge=0)
+
+
+class QuietHoursConfig(Strict):
+    enabled: bool = True
+    start: ClockTime = "21:00"
+    end: ClockTime = "08:00"
+
+    _check_times = field_validator("start", "end")(_clock_time)
+
+
+class PolicyPack(Strict):
+    """What a platform allows automated DMs to do. Policy is data, not scattered ifs."""
+
+    automated_requires_user_first: bool = True
+    welcome_dm: Literal["task", "wait", "send"] = "task"
+    require_disclosure: bool = True
+    require_opt_out: bool = True
+    max_length: int = Field(10_000, ge=20)
+
+
+def _default_policies() -> dict[str, PolicyPack]:
+    return {
+        "x": PolicyPack(),
+        "sandbox": PolicyPack(automated_requires_user_first=False, welcome_dm="send"),
+    }
+
+
+class Segment(Strict):
+    bio_keywords: list[str] = Field(default_factory=list)
+    min_followers: int | None = Field(None, ge=0)
+    max_followers: int | None = Field(None, ge=0)
+    verified: bool | None = None
+    lang: list[str] = Field(default_factory=list)
+
+
+class SequenceStep(Strict):
+    delay: Duration = "now"
+    template: str = Field(min_length=1)
+
+    _check_delay = field_validator("delay")(_duration)
+
+
+class SequenceConfig(Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    trigger: Literal["follow", "first_dm"] = "follow"
+    segment: Segment | None = None
+    steps: list[SequenceStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _templates_compile(self) -> SequenceConfig:
+        from dmguard.templates import TemplateProblem, check_template
+
+        for number, step in enumerate(self.steps, start=1):
+            try:
+                check_template(step.template)
+            except TemplateProblem as problem:
+                raise ValueError(
+                    f"sequence {self.name!r} step {number} line {problem.line}: {problem}"
+                ) from None
+        return self
+
+
+class VipRule(Strict):
+    min_followers: int | None = Field(None, ge=0)
+    verified: bool | None = None
+    bio_keywords: list[str] = Field(default_factory=list)
+    usernames: list[str] = Field(default_factory=list)
+
+
+class TasksConfig(Strict):
+    """Response targets per task kind, and how long the bot stays quiet after a human."""
+
+    reply_target: Duration = "4h"
+    hold_target: Duration = "24h"
+    welcome_target: Duration = "24h"
+    vip_target: Duration = "2h"
+    human_target: Duration = "1h"
+    takeover_cooldown: Duration = "72h"
+
+    _check = field_validator("*")(_duration)
+
+    def target(self, kind: str) -> timedelta:
+        return parse_duration(getattr(self, f"{kind}_target", self.reply_target))
+
+
+class DaemonConfig(Strict):
+    tick_minutes: int = Field(5, ge=1, le=1440)
+    report_time: ClockTime = "08:00"
+    timezone: str = "UTC"
+
+    _check_time = field_validator("report_time")(_clock_time)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')"
+            ) from None
+        return value
+
+
+class SmtpConfig(Strict):
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    sender: str
+    recipients: list[str] = Field(min_length=1)
+
+
+class ReportConfig(Strict):
+    dir: Path = Path("var/reports")
+    email: SmtpConfig | None = None
+    dm_owner: bool = False
+
+
+class CostsConfig(Strict):
+    """US dollars per API call, from X's pay-per-use prices."""
+
+    dm_sent: float = Field(0.015, ge=0)
+    dm_event_read: float = Field(0.010, ge=0)
+    follower_read: float = Field(0.001, ge=0)
+
+
+class Config(Strict):
+    store: StoreConfig = StoreConfig()
+    accounts: list[AccountConfig] = Field(min_length=1)
+    audit: AuditConfig = AuditConfig()
+    label: LabelConfig = LabelConfig()
+    limits: LimitsConfig = LimitsConfig()
+    caps: CapsConfig = CapsConfig()
+    quiet_hours: QuietHoursConfig = QuietHoursConfig()
+    policies: dict[str, PolicyPack] = Field(default_factory=_default_policies)
+    sequences: list[SequenceConfig] = Field(default_factory=list)
+    vip: list[VipRule] = Field(default_factory=list)
+    tasks: TasksConfig = TasksConfig()
+    daemon: DaemonConfig = DaemonConfig()
+    report: ReportConfig = ReportConfig()
+    costs: CostsConfig = CostsConfig()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        names = [account.name for account in self.accounts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"account names must be unique, got {names}")
+        policies = {**_default_policies(), **self.policies}
+        for account in self.accounts:
+            if account.policy_name not in policies:
+                raise ValueError(
+                    f"account {account.name!r} names policy {account.policy_name!r}, "
+                    f"which is not defined (known: {', '.join(sorted(policies))})"
+                )
+        if self.limits.per_15min > self.limits.per_24h:
+            raise ValueError("limits.per_15min cannot exceed limits.per_24h")
+        sequence_names = [sequence.name for sequence in self.sequences]
+        if len(set(sequence_names)) != len(sequence_names):
+            raise ValueError(f"sequence names must be unique, got {sequence_names}")
+        return self
+
+    def policy_for(self, account: AccountConfig) -> PolicyPack:
+        return {**_default_policies(), **self.policies}[account.policy_name]
+
+    def account(self, name: str | None = None) -> AccountConfig:
+        if name is None:
+            return self.accounts[0]
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        raise ConfigError(f"no account named {name!r} in the configuration")
+
+
+def _describe_location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif str(item).startswith(("function-", "model-")):
+            continue
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def _format_errors(path: Path, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors(include_url=False):
+        key = _describe_location(item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        value = item.get("input")
+        shown = "" if isinstance(value, dict) else f" = {value!r}"
+        lines.append(f"{path}: {key}{shown}: {message}")
+    return "\n".join(lines)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(_format_errors(path, error)) from None
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG_PATH) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found (pass --config PATH, or copy config/dmguard.toml)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read config file: {error}") from None
+    return parse_config(text, path)
+
+
+class XCredentials(BaseModel):
+    """OAuth 1.0a user context (four values) or an OAuth 2.0 user access token."""
+
+    consumer_key: str | None = None
+    consumer_secret: str | None = None
+    access_token: str | None = None
+    access_token_secret: str | None = None
+    bearer_token: str | None = None
+
+    def masked(self) -> dict[str, str]:
+        return {key: mask(value) for key, value in self.model_dump().items()}
+
+
+OAUTH1_FIELDS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+
+
+def mask(value: str | None) -> str:
+    if not value:
+        return "(not set)"
+    return "****" + value[-2:] if len(value) > 8 else "****"
+
+
+def load_dotenv_once() -> None:
+    """Read ``.env`` from the working directory without overriding the real environment."""
+    from dotenv import load_dotenv
+
+    load_dotenv(Path.cwd() / ".env", override=False)
+
+
+def load_x_credentials(
+    account: AccountConfig, environ: dict[str, str] | None = None
+) -> XCredentials:
+    """Read an account's X credentials; raise ConfigError naming the missing variables."""
+    env = os.environ if environ is None else environ
+    prefix = account.credentials_prefix
+    values = {name: env.get(prefix + name.upper()) or None for name in XCredentials.model_fields}
+    credentials = XCredentials(**values)
+    if credentials.bearer_token:
+        return credentials
+    missing = [prefix + name.upper() for name in OAUTH1_FIELDS if not values[name]]
+    if missing:
+        raise ConfigError(
+            f"account {account.name!r} (platform x) has no credentials: set "
+            f"{', '.join(missing)} (OAuth 1.0a user context) or {prefix}BEARER_TOKEN "
+            "(OAuth 2.0 user token) in the environment or .env"
+        )
+    return credentials
+
+
+def smtp_password(environ: dict[str, str] | None = None) -> str | None:
+    env = os.environ if environ is None else environ
+    return env.get("DMGUARD_SMTP_PASSWORD") or None
