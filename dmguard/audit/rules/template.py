@@ -98,7 +98,10 @@ def _greeted(subject: Subject) -> tuple[list[str], tuple[int, int]] | None:
     match = subject.text.greeting
     if match is None:
         return None
-    words = [fold(word) for word in match.group("name").split()]
+    raw = match.group("name")
+    if not raw[0].isupper() and "@" not in match.group(0):
+        return None
+    words = [fold(word) for word in raw.split()]
     if words[0] in GREETING_WORDS or words[0] in {"thanks", "thank", "welcome", "and", "i"}:
         return None
     return words, match.span("name")
@@ -118,6 +121,7 @@ def _greeted(subject: Subject) -> tuple[list[str], tuple[int, int]] | None:
         Example("Hi Amy, great to connect!", recipient={"name": "Amy Lee"}),
         Example("Hey @amylee, welcome", recipient={"name": "Amy Lee", "username": "amylee"}),
         Example("Hi Sarah, great to connect!"),
+        Example("Dear valued customer, hello", recipient={"name": "Amy Lee"}),
     ],
 )
 def wrong_name(subject: Subject) -> Iterator[Hit]:

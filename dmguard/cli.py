@@ -1,0 +1,664 @@
+"""The command line: parse, call the library, print. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import click
+
+if TYPE_CHECKING:
+    from dmguard.config import Config
+    from dmguard.store import Store
+
+DEFAULT_CONFIG = "config/dmguard.toml"
+
+
+class UsageProblem(click.ClickException):
+    """Bad input or environment: one line saying what to do, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"dmguard: {self.format_message()}", err=True)
+
+
+def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--config", "config_path", default=DEFAULT_CONFIG, show_default=True,
+                        type=click.Path(dir_okay=False),
+                        help="The configuration file.")(func)
+
+
+def load(config_path: str) -> Config:
+    from dmguard.config import ConfigError, load_config, load_dotenv_once
+
+    load_dotenv_once()
+    try:
+        return load_config(config_path)
+    except ConfigError as error:
+        raise UsageProblem(str(error)) from None
+
+
+@contextmanager
+def opened_store(config: Config) -> Iterator[Store]:
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store, StoreError
+
+    try:
+        store = Store.open(config.store.path, SystemClock())
+    except StoreError as error:
+        raise UsageProblem(str(error)) from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dmguard")
+def cli() -> None:
+    """dmguard inspects automated X direct messages before they are sent.
+
+    It labels the ones that go out as automated, holds back the generic ones, and
+    queues whatever deserves a personal answer for a person.
+
+    Example:
+
+        dmguard demo
+    """
+
+
+@cli.command()
+@config_option
+@click.option("--seed", default=7, show_default=True, help="Seed of the simulated population.")
+def demo(config_path: str, seed: int) -> None:
+    """Run a simulated day against the built-in sandbox and print the daily summary.
+
+    The database is left at the configured path, so `dmguard report`, `dmguard
+    tasks` and `dmguard web` show what happened.
+
+    Example:
+
+        dmguard demo
+    """
+    from dmguard.demo import DemoError, run_demo
+    from dmguard.store import StoreError
+
+    config = load(config_path)
+    try:
+        result = run_demo(config, seed=seed, progress=lambda line: click.echo(line, err=True))
+    except (DemoError, StoreError) as error:
+        raise UsageProblem(str(error)) from None
+    click.echo(result.markdown)
+    click.echo(f"HTML summary: {result.html_path}", err=True)
+    click.echo(f"Database: {result.db_path} (try `dmguard tasks list`)", err=True)
+
+
+@cli.command()
+@config_option
+@click.option("--once", is_flag=True, help="Run every job once and exit (cron, tests).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Log line format.")
+def run(config_path: str, once: bool, log_format: str) -> None:
+    """Run the daemon: the tick, the sender and the daily report on a schedule.
+
+    SIGTERM or Ctrl-C finishes the job in flight and exits 0.
+
+    Example:
+
+        dmguard run --config config/dmguard.toml
+    """
+    from dmguard.daemon import run_daemon
+    from dmguard.logs import setup_logging
+
+    setup_logging(log_format)
+    config = load(config_path)
+    with opened_store(config):
+        pass
+    with embedded_sandboxes(config) as urls:
+        sys.exit(run_daemon(config_path, config, urls, once=once))
+
+
+@contextmanager
+def embedded_sandboxes(config: Config) -> Iterator[dict[str, str]]:
+    """Start an in-process emulator for each sandbox account without a sandbox_url."""
+    from contextlib import ExitStack
+
+    from dmguard.clock import SystemClock
+    from dmguard.platforms.sandbox.scenario import seed_population
+    from dmguard.platforms.sandbox.server import running
+    from dmguard.platforms.sandbox.state import SandboxState
+
+    urls: dict[str, str] = {}
+    with ExitStack() as stack:
+        for account in config.accounts:
+            if account.platform == "sandbox" and not account.sandbox_url:
+                state = SandboxState(SystemClock(), account_username=f"{account.name}_sandbox")
+                seed_population(state)
+                server = stack.enter_context(running(state, lifetime=10 * 365 * 86400))
+                urls[account.name] = server.url
+        yield urls
+
+
+def _open_input(source: str) -> TextIO:
+    if source == "-":
+        return sys.stdin
+    try:
+        return open(source, encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise UsageProblem(f"{source}: cannot read ({error.strerror})") from None
+
+
+@cli.command()
+@click.argument("source", default="-")
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
+              show_default=True, help="Human-readable text, or the JSONL contract.")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+              help="Configuration (rule settings, hold score, label); defaults apply without.")
+def audit(source: str, fmt: str, config_path: str | None) -> None:
+    """Audit messages (JSON Lines) without sending anything.
+
+    Each input line is {"text": ..., "recipient": {...}, "context": {...}}; every
+    field but text is optional. Exit code 1 if any line could not be read.
+
+    Example:
+
+        echo '{"id": "m1", "text": "Dear valued customer"}' | dmguard audit - --format jsonl
+    """
+    from dmguard.audit.engine import Auditor
+    from dmguard.audit.jsonl import LineError, dumps, parse_line, to_input
+    from dmguard.config import Config
+
+    if config_path is None and Path(DEFAULT_CONFIG).exists():
+        config_path = DEFAULT_CONFIG
+    config = load(config_path) if config_path else Config.model_validate(
+        {"accounts": [{"name": "default", "platform": "x"}]})
+    auditor = Auditor.from_config(config, platform="x" if config_path is None else None)
+    handle = _open_input(source)
+    failed = 0
+    with _progress(source) as bar:
+        for number, raw in enumerate(handle, start=1):
+            bar(len(raw))
+            if not raw.strip():
+                continue
+            try:
+                result = auditor.audit(to_input(parse_line(raw, number)))
+            except LineError as error:
+                failed += 1
+                if fmt == "jsonl":
+                    click.echo(dumps(error.as_json()))
+                else:
+                    click.echo(f"error: {error}")
+                continue
+            if fmt == "jsonl":
+                click.echo(dumps(result.as_json()))
+            else:
+                click.echo(_format_result(result, number))
+    sys.exit(1 if failed else 0)
+
+
+@contextmanager
+def _progress(source: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for inputs over 1 MB; stdout stays clean for JSONL."""
+    size = Path(source).stat().st_size if source != "-" and Path(source).exists() else 0
+    if size < 1_000_000:
+        yield lambda _: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=size, unit="B", unit_scale=True, file=sys.stderr, desc="auditing") as bar:
+        yield bar.update
+
+
+def _format_result(result: Any, number: int) -> str:
+    head = f"{result.id or f'line {number}'}: {result.verdict.upper()} (score {result.score})"
+    lines = [head]
+    for finding in result.findings:
+        lines.append(f"  {finding.rule} {finding.name} [{finding.severity}] {finding.message}")
+    if result.labelled_text:
+        lines.append("  labelled: " + result.labelled_text.replace("\n", " ⏎ "))
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("source", default="-")
+@config_option
+@click.option("--account", default=None, help="Account name (default: the first).")
+def submit(source: str, config_path: str, account: str | None) -> None:
+    """Put automated messages (same JSONL as audit) into the outbox.
+
+    recipient.id is the platform user id (or give recipient.username); each message
+    is audited now and sent by the daemon if it passes. Unknown recipients are
+    reported per line and the rest are accepted.
+
+    Example:
+
+        dmguard submit campaign.jsonl
+    """
+    from dmguard import outbox
+    from dmguard.audit.engine import Auditor
+    from dmguard.audit.jsonl import LineError, dumps, parse_line
+    from dmguard.clock import SystemClock
+
+    config = load(config_path)
+    account_config = config.account(account)
+    failed = 0
+    with opened_store(config) as store:
+        store.ensure_account(account_config.name, account_config.platform)
+        row = store.get_account(account_config.name) or {}
+        auditor = Auditor.from_config(
+            config, platform=account_config.policy_name, account_username=row.get("username"),
+            history=outbox.StoreHistory(store, account_config.name, config.audit.history_days),
+            clock=SystemClock())
+        for number, raw in enumerate(_open_input(source), start=1):
+            if not raw.strip():
+                continue
+            try:
+                message = parse_line(raw, number)
+                recipient = message.recipient
+                contact = None
+                if recipient is not None:
+                    contact = store.find_contact(account_config.name, user_id=recipient.id) \
+                        if recipient.id else store.find_contact(account_config.name,
+                                                                username=recipient.username)
+                if contact is None:
+                    raise LineError(number, f"line {number}: unknown recipient (not a follower "
+                                            "or contact of this account yet)", message.id)
+            except LineError as error:
+                failed += 1
+                click.echo(dumps(error.as_json()))
+                continue
+            kind = (message.context.kind if message.context else None) or "campaign"
+            outcome = outbox.submit(store, auditor, config, account_config.name,
+                                    account_config.policy_name, contact, message.text,
+                                    origin="submit", kind=kind, actor="submit",
+                                    external_id=None if message.id is None else str(message.id))
+            click.echo(dumps({"id": message.id, "message_id": outcome.message_id,
+                              "state": outcome.state, **outcome.result.as_json()}))
+    sys.exit(1 if failed else 0)
+
+
+@cli.group()
+def tasks() -> None:
+    """The human queue: list, show, claim, reply, done, dismiss.
+
+    Example:
+
+        dmguard tasks list
+    """
+
+
+def _who(who: str | None) -> str:
+    import getpass
+
+    return who or getpass.getuser()
+
+
+@tasks.command("list")
+@config_option
+@click.option("--all", "show_all", is_flag=True, help="Include closed tasks.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
+    """List open tasks, most urgent first.
+
+    Example:
+
+        dmguard tasks list --format json
+    """
+    config = load(config_path)
+    with opened_store(config) as store:
+        states = ("open", "claimed", "done", "dismissed") if show_all else ("open", "claimed")
+        rows = store.list_tasks(states=states)
+        now = store.now()
+        if fmt == "json":
+            click.echo(json.dumps([{**row, "overdue": row["state"] in ("open", "claimed")
+                                    and row["due_at"] < now} for row in rows], indent=2))
+            return
+        if not rows:
+            click.echo("No open tasks.")
+        for row in rows:
+            flag = " OVERDUE" if row["state"] in ("open", "claimed") and row["due_at"] < now else ""
+            click.echo(f"#{row['id']:<4} p{row['priority']:<3} {row['kind']:<8} "
+                       f"@{row['username'] or row['contact_id']:<18} {row['state']:<8} "
+                       f"due {row['due_at'][:16]}{flag}  {row['reason'][:70]}")
+
+
+@tasks.command("show")
+@click.argument("task_id", type=int)
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
+    """Show a task with the person's profile, the conversation and the draft's findings.
+
+    Example:
+
+        dmguard tasks show 3
+    """
+    from dataclasses import asdict
+
+    from dmguard.tasks import TaskError, view
+
+    config = load(config_path)
+    with opened_store(config) as store:
+        try:
+            item = view(store, task_id)
+        except TaskError as error:
+            raise UsageProblem(str(error)) from None
+        if fmt == "json":
+            click.echo(json.dumps(asdict(item), indent=2, default=str))
+            return
+        task, contact = item.task, item.contact
+        click.echo(f"Task #{task['id']} [{task['kind']}] {task['state']}, priority "
+                   f"{task['priority']}, due {task['due_at']}{' (OVERDUE)' if item.overdue else ''}")
+        click.echo(f"Why: {task['reason']}")
+        click.echo(f"Person: {contact.get('name')!r} @{contact.get('username')} "
+                   f"({contact.get('followers_count') or 0} followers) {contact.get('location') or ''}")
+        click.echo(f"Bio: {contact.get('bio') or '(none)'}")
+        if item.conversation:
+            click.echo("Conversation:")
+            for message in item.conversation:
+                arrow = "→" if message["direction"] == "out" else "←"
+                click.echo(f"  {arrow} {message['text']}")
+        if item.draft:
+            click.echo(f"Draft ({item.draft['state']}): {item.draft['text']}")
+            for finding in item.findings:
+                click.echo(f"  {finding['rule']} {finding['name']} [{finding['severity']}] "
+                           f"{finding['message']}")
+            for step in store.transitions(item.draft["id"]):
+                click.echo(f"  {step['at'][:19]} {step['from_state'] or '-'} → "
+                           f"{step['to_state']} by {step['actor']}: {step['reason'] or ''}")
+        click.echo("History:")
+        for action in item.actions:
+            click.echo(f"  {action['at'][:19]} {action['action']} by {action['actor']}")
+
+
+def _task_action(task_id: int, config_path: str, action: Callable[[Store], str]) -> None:
+    from dmguard.tasks import TaskError
+
+    config = load(config_path)
+    with opened_store(config) as store:
+        try:
+            click.echo(action(store))
+        except TaskError as error:
+            raise UsageProblem(str(error)) from None
+    del task_id
+
+
+@tasks.command("claim")
+@click.argument("task_id", type=int)
+@click.option("--who", default=None, help="Your name (default: your login).")
+@config_option
+def tasks_claim(task_id: int, who: str | None, config_path: str) -> None:
+    """Take a task so nobody else answers it; the bot stays quiet with that person.
+
+    Example:
+
+        dmguard tasks claim 3 --who sam
+    """
+    from dmguard.tasks import claim
+
+    def act(store: Store) -> str:
+        claim(store, task_id, _who(who))
+        return f"task {task_id} claimed by {_who(who)}"
+
+    _task_action(task_id, config_path, act)
+
+
+@tasks.command("done")
+@click.argument("task_id", type=int)
+@click.option("--who", default=None)
+@click.option("--note", default=None)
+@config_option
+def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str) -> None:
+    """Close a task as handled (e.g. answered elsewhere).
+
+    Example:
+
+        dmguard tasks done 3 --note "called her"
+    """
+    from dmguard.tasks import close
+
+    def act(store: Store) -> str:
+        close(store, task_id, _who(who), "done", note)
+        return f"task {task_id} done"
+
+    _task_action(task_id, config_path, act)
+
+
+@tasks.command("dismiss")
+@click.argument("task_id", type=int)
+@click.option("--who", default=None)
+@click.option("--note", default=None)
+@config_option
+def tasks_dismiss(task_id: int, who: str | None, note: str | None, config_path: str) -> None:
+    """Close a task without answering.
+
+    Example:
+
+        dmguard tasks dismiss 3 --note spam
+    """
+    from dmguard.tasks import close
+
+    def act(store: Store) -> str:
+        close(store, task_id, _who(who), "dismissed", note)
+        return f"task {task_id} dismissed"
+
+    _task_action(task_id, config_path, act)
+
+
+@tasks.command("reply")
+@click.argument("task_id", type=int)
+@click.argument("text")
+@click.option("--who", default=None)
+@config_option
+def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> None:
+    """Send a personal DM (no automated label) for a task and close it.
+
+    Example:
+
+        dmguard tasks reply 3 "Hi Amy, Sam here: yes, we ship to Lisbon."
+    """
+    from dmguard.clock import SystemClock
+    from dmguard.tasks import TaskError, reply
+    from dmguard.tick import build_platform
+
+    config = load(config_path)
+    with opened_store(config) as store:
+        task = store.get_task(task_id)
+        if task is None:
+            raise UsageProblem(f"no task {task_id} (see `dmguard tasks list`)")
+        account = config.account(task["account_id"])
+        try:
+            platform = build_platform(config, account, store)
+        except ValueError as error:
+            raise UsageProblem(f"{error}; run `dmguard sandbox serve` and set "
+                               "accounts.sandbox_url to reply from the command line") from None
+        del SystemClock
+        try:
+            message_id = reply(store, config, account.name, platform, task_id, _who(who), text,
+                               config.policy_for(account).max_length)
+        except TaskError as error:
+            raise UsageProblem(str(error)) from None
+        click.echo(f"sent as message {message_id}; task {task_id} done")
+
+
+@cli.command()
+@config_option
+@click.option("--date", "day", default=None, help="The day, YYYY-MM-DD (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file instead of standard output.")
+def report(config_path: str, day: str | None, fmt: str, out: str | None) -> None:
+    """The daily summary for a day.
+
+    Example:
+
+        dmguard report --date 2026-11-23 --format html --out summary.html
+    """
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from dmguard.report.data import build_report
+    from dmguard.report.render import RENDERERS
+
+    config = load(config_path)
+    try:
+        chosen = date.fromisoformat(day) if day else datetime.now(
+            ZoneInfo(config.daemon.timezone)).date()
+    except ValueError:
+        raise UsageProblem(f"--date {day!r}: use YYYY-MM-DD") from None
+    with opened_store(config) as store:
+        data = build_report(store, [a.name for a in config.accounts], chosen,
+                            config.daemon.timezone)
+    text = RENDERERS[fmt](data)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text")
+def rules(fmt: str) -> None:
+    """The rule catalogue: id, name, severity, one-line why.
+
+    Example:
+
+        dmguard rules --format markdown > docs/rules.md
+    """
+    from dmguard.audit.docs import catalogue_markdown
+    from dmguard.audit.rules import catalogue
+
+    if fmt == "markdown":
+        click.echo(catalogue_markdown(), nl=False)
+        return
+    for rule in catalogue():
+        click.echo(f"{rule.id}  {rule.name:<24} {rule.severity:<6} {rule.summary}")
+
+
+@cli.group()
+def sandbox() -> None:
+    """The local X API v2 emulator.
+
+    Example:
+
+        dmguard sandbox serve --port 8765
+    """
+
+
+@sandbox.command("serve")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--seed", default=7, show_default=True)
+@click.option("--empty", is_flag=True, help="Start with no followers and no conversations.")
+@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1),
+              help="Share of API calls answered with 429/5xx/slow/dropped.")
+def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float) -> None:
+    """Serve the emulator on 127.0.0.1 until Ctrl-C.
+
+    Example:
+
+        dmguard sandbox serve --port 8765 --fault-rate 0.3
+    """
+    from dmguard.clock import SystemClock
+    from dmguard.platforms.sandbox.scenario import seed_population
+    from dmguard.platforms.sandbox.server import SandboxPortError, SandboxServer
+    from dmguard.platforms.sandbox.state import Faults, SandboxState
+
+    state = SandboxState(SystemClock())
+    if not empty:
+        seed_population(state, seed=seed)
+    state.faults = Faults(rate=fault_rate, seed=seed)
+    try:
+        server = SandboxServer(state, port)
+    except SandboxPortError as error:
+        raise UsageProblem(str(error)) from None
+    click.echo(f"sandbox X API at {server.url} (account @{state.me.username}, "
+               f"{len(state.followers)} followers); Ctrl-C to stop", err=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@config_option
+@click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
+def web(config_path: str, port: int) -> None:
+    """The human queue as a local web page on 127.0.0.1, protected by a token.
+
+    Example:
+
+        dmguard web --port 8780
+    """
+    from dmguard.web.app import WebError, serve
+
+    config = load(config_path)
+    try:
+        serve(config, port, announce=lambda url: click.echo(f"open {url}", err=True))
+    except WebError as error:
+        raise UsageProblem(str(error)) from None
+
+
+@cli.command("check-config")
+@config_option
+@click.option("--offline", is_flag=True, help="Do not call the platform to test credentials.")
+def check_config(config_path: str, offline: bool) -> None:
+    """Validate the configuration and credentials; print what dmguard would do.
+
+    Example:
+
+        dmguard check-config --config config/dmguard.toml
+    """
+    from dmguard.config import ConfigError, load_x_credentials
+
+    config = load(config_path)
+    data = config.model_dump(mode="json")
+    click.echo(f"{config_path}: valid")
+    for account in config.accounts:
+        policy = config.policy_for(account)
+        line = (f"account {account.name}: platform {account.platform}, policy "
+                f"{account.policy_name} (automated DMs only after the user wrote: "
+                f"{policy.automated_requires_user_first}; welcome DMs: {policy.welcome_dm})")
+        click.echo(line)
+        if account.platform == "x":
+            try:
+                credentials = load_x_credentials(account)
+            except ConfigError as error:
+                raise UsageProblem(str(error)) from None
+            for key, value in credentials.masked().items():
+                click.echo(f"  {account.credentials_prefix}{key.upper()} = {value}")
+            if not offline:
+                _verify_credentials(config, account)
+        else:
+            where = account.sandbox_url or "an emulator started in-process"
+            click.echo(f"  talks to {where}; no secrets needed")
+    click.echo(f"sequences: {', '.join(s.name for s in config.sequences) or 'none'}")
+    click.echo(f"rules overridden: {', '.join(config.audit.rules) or 'none'}; hold score "
+               f"{config.audit.hold_score}")
+    smtp = data["report"]["email"]
+    click.echo(f"report: {data['report']['dir']} at {config.daemon.report_time} "
+               f"{config.daemon.timezone}" + (f", e-mail via {smtp['host']}" if smtp else ""))
+
+
+def _verify_credentials(config: Config, account: Any) -> None:
+    from dmguard.config import load_x_credentials
+    from dmguard.platforms.base import PlatformError
+    from dmguard.platforms.x import XPlatform
+
+    try:
+        me = XPlatform(load_x_credentials(account)).whoami()
+    except PlatformError as error:
+        raise UsageProblem(f"account {account.name}: credentials check failed: {error}") from None
+    click.echo(f"  credentials work: GET /2/users/me is @{me.username} ({me.user_id})")
+
+
+def main() -> None:
+    cli(prog_name="dmguard")

@@ -1,0 +1,156 @@
+"""The daemon: APScheduler 3 runs the tick, the sender and the daily report.
+
+Jobs are module-level functions that open their own store (a SQLite connection
+belongs to the thread that opened it). SIGTERM or Ctrl-C lets the job in flight
+finish and exits 0; a second signal exits at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from dmguard.clock import SystemClock
+from dmguard.config import Config, load_config
+
+log = logging.getLogger("dmguard.daemon")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    config_path: str
+    sandbox_urls: dict[str, str]
+
+
+def _runtime(context: JobContext, account_name: str):  # type: ignore[no-untyped-def]
+    from dmguard.store import Store
+    from dmguard.tick import build_runtime
+
+    config = load_config(context.config_path)
+    account = config.account(account_name)
+    store = Store.open(config.store.path, SystemClock())
+    return build_runtime(config, account, store, SystemClock(),
+                         sandbox_url=context.sandbox_urls.get(account_name))
+
+
+def tick_job(context: JobContext, account_name: str) -> None:
+    from dmguard.tick import run_tick
+
+    runtime = _runtime(context, account_name)
+    try:
+        run_tick(runtime)
+    finally:
+        runtime.store.close()
+
+
+def send_job(context: JobContext, account_name: str) -> None:
+    from dmguard.tick import run_send
+
+    runtime = _runtime(context, account_name)
+    try:
+        run_send(runtime)
+    finally:
+        runtime.store.close()
+
+
+def report_job(context: JobContext, day: date | None = None) -> Path:
+    """Write the daily report for ``day`` (default: yesterday, local time) once."""
+    from dmguard.report import render
+    from dmguard.report.data import build_report
+    from dmguard.store import Store
+
+    config = load_config(context.config_path)
+    zone = ZoneInfo(config.daemon.timezone)
+    day = day or (datetime.now(zone) - timedelta(days=1)).date()
+    store = Store.open(config.store.path, SystemClock())
+    try:
+        run_id = store.start_run("report", None)
+        report = build_report(store, [a.name for a in config.accounts], day,
+                              config.daemon.timezone)
+        out_dir = Path(config.report.dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"dmguard-{day.isoformat()}.md"
+        path.write_text(render.markdown(report), encoding="utf-8")
+        (out_dir / f"dmguard-{day.isoformat()}.html").write_text(render.html(report),
+                                                                  encoding="utf-8")
+        store.finish_run(run_id, "ok", f"report for {day.isoformat()}")
+        log.info("report day=%s path=%s", day.isoformat(), path)
+        return path
+    finally:
+        store.close()
+
+
+def missed_report_day(config: Config) -> date | None:
+    """Yesterday's report, if the daemon was down when it was due and it was never written."""
+    from dmguard.store import Store
+
+    zone = ZoneInfo(config.daemon.timezone)
+    yesterday = (datetime.now(zone) - timedelta(days=1)).date()
+    store = Store.open(config.store.path, SystemClock())
+    try:
+        row = store.one("SELECT 1 FROM runs WHERE job = 'report' AND status = 'ok' "
+                        "AND summary = ?", [f"report for {yesterday.isoformat()}"])
+    finally:
+        store.close()
+    return None if row else yesterday
+
+
+def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str],
+               once: bool = False) -> int:
+    context = JobContext(config_path, sandbox_urls)
+    if once:
+        for account in config.accounts:
+            tick_job(context, account.name)
+        report_job(context, datetime.now(ZoneInfo(config.daemon.timezone)).date())
+        return 0
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from dmguard.clock import parse_duration
+
+    scheduler = BackgroundScheduler(timezone=config.daemon.timezone,
+                                    job_defaults={"coalesce": True, "max_instances": 1,
+                                                  "misfire_grace_time": 300})
+    spacing = max(1.0, parse_duration(config.limits.spacing).total_seconds())
+    for account in config.accounts:
+        scheduler.add_job(tick_job, IntervalTrigger(minutes=config.daemon.tick_minutes),
+                          args=[context, account.name], id=f"tick-{account.name}",
+                          next_run_time=datetime.now(ZoneInfo(config.daemon.timezone)))
+        scheduler.add_job(send_job, IntervalTrigger(seconds=spacing),
+                          args=[context, account.name], id=f"send-{account.name}")
+    hour, minute = (int(part) for part in config.daemon.report_time.split(":"))
+    scheduler.add_job(report_job, CronTrigger(hour=hour, minute=minute), args=[context],
+                      id="daily-report")
+    missed = missed_report_day(config)
+    if missed:
+        scheduler.add_job(report_job, args=[context, missed], id="missed-report")
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            log.warning("second signal: exiting at once")
+            os._exit(1)
+        log.info("signal %s: finishing the job in flight, then exiting", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    scheduler.start()
+    log.info("daemon started: %d account(s), tick every %d min, report at %s %s",
+             len(config.accounts), config.daemon.tick_minutes, config.daemon.report_time,
+             config.daemon.timezone)
+    while not stop.wait(1.0):
+        pass
+    scheduler.shutdown(wait=True)
+    log.info("daemon stopped")
+    return 0

@@ -1,0 +1,151 @@
+"""The simulated day behind ``dmguard demo``: the real tick against the sandbox, on a fast clock.
+
+Followers arrive, sequences draft welcomes, a campaign is submitted, everything is
+audited, labelled and sent or held; some people reply, one asks for a human, one
+says STOP, and a person answers one task. Every step is the production code path:
+only the clock and the population are simulated.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from dmguard import outbox, tasks, tick
+from dmguard.clock import SimulatedClock
+from dmguard.config import Config
+from dmguard.platforms.sandbox.scenario import seed_population
+from dmguard.platforms.sandbox.server import running
+from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.report import render
+from dmguard.report.data import DailyReport, build_report
+from dmguard.store import Store
+
+CAMPAIGN_GENERIC = ("Dear valued customer, our winter sale is on: 20% off everything, "
+                    "today only! Shop now at https://shop.example.com")
+CAMPAIGN_BROKEN = "Hi {first_name}, your order has shipped and will arrive soon."
+
+
+class DemoError(Exception):
+    pass
+
+
+@dataclass
+class DemoResult:
+    report: DailyReport
+    markdown: str
+    html_path: Path
+    db_path: Path
+    sandbox_received: int
+
+
+def _fresh_database(path: Path, config: Config) -> None:
+    if any(account.platform == "x" for account in config.accounts):
+        raise DemoError("the demo only runs on sandbox accounts; this config has a real X "
+                        "account, so its database is left alone (use --config with a sandbox "
+                        "config)")
+    if path.exists():
+        backup = path.with_suffix(path.suffix + ".bak")
+        shutil.move(path, backup)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def run_demo(config: Config, *, seed: int = 7, day: date | None = None,
+             progress: Callable[[str], None] = print) -> DemoResult:
+    day = day or datetime.now(UTC).date()
+    clock = SimulatedClock(datetime.combine(day, time(6, 0), UTC))
+    rng = random.Random(seed)
+    db_path = Path(config.store.path)
+    _fresh_database(db_path, config)
+    account = config.accounts[0]
+    state = SandboxState(clock, account_username=f"{account.name}_demo")
+    population = seed_population(state, seed=seed)
+    store = Store.open(db_path, clock)
+    with running(state, lifetime=300) as server:
+        runtime = tick.build_runtime(config, account, store, clock, sandbox_url=server.url)
+        tick.run_tick(runtime)
+        progress(f"{clock.now():%H:%M} sandbox at {server.url}: {len(state.followers)} existing "
+                 "followers synced")
+        arrivals = sorted(rng.sample(range(30, 15 * 60), 14))
+        kinds = ["question", "thanks", "complaint", "question", "human", "stop"]
+        step_minutes = config.daemon.tick_minutes
+        replied_task = False
+        for minute in range(1, 16 * 60 + 1):
+            clock.advance(timedelta(minutes=1))
+            if arrivals and minute >= arrivals[0]:
+                arrivals.pop(0)
+                population.follower_arrives(vip=minute % 7 == 0, hostile=minute % 11 == 0)
+            if minute == 4 * 60:
+                _submit_campaign(store, runtime, rng)
+            if minute % 90 == 0 and kinds:
+                _someone_replies(store, runtime, population, kinds.pop(0))
+            if minute % step_minutes == 0:
+                tick.run_tick(runtime)
+            else:
+                tick.run_send(runtime)
+            if minute == 12 * 60 and not replied_task:
+                replied_task = _answer_a_task(store, runtime)
+            if minute % 120 == 0:
+                progress(f"{clock.now():%H:%M} followers={len(state.followers)} "
+                         f"sent={len(state.sent_by_account())}")
+        report = build_report(store, [a.name for a in config.accounts], day, "UTC")
+        received = len(state.sent_by_account())
+    markdown = render.markdown(report)
+    reports_dir = Path(config.report.dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    html_path = reports_dir / f"dmguard-{day.isoformat()}.html"
+    html_path.write_text(render.html(report), encoding="utf-8")
+    (reports_dir / f"dmguard-{day.isoformat()}.md").write_text(markdown, encoding="utf-8")
+    store.close()
+    return DemoResult(report, markdown, html_path, db_path, received)
+
+
+def _submit_campaign(store: Store, runtime: tick.AccountRuntime, rng: random.Random) -> None:
+    """What another tool would hand in with `dmguard submit`: some generic, some personal."""
+    contacts = store.all("SELECT * FROM contacts WHERE account_id = ? AND followed_at IS NOT NULL "
+                         "ORDER BY id LIMIT 9", [runtime.id])
+    for index, contact in enumerate(contacts):
+        if index < 5:
+            text = CAMPAIGN_GENERIC
+        elif index == 5:
+            text = CAMPAIGN_BROKEN
+        else:
+            first = (contact["name"] or "there").split()[0]
+            place = contact["location"] or "your city"
+            text = (f"Hi {first}, we're opening a pop-up in {place} next month. "
+                    "Would you like an invite?")
+        outbox.submit(store, runtime.auditor, runtime.config, runtime.id,
+                      runtime.account.policy_name, contact, text, origin="submit",
+                      kind="campaign", actor="demo campaign")
+
+
+def _someone_replies(store: Store, runtime: tick.AccountRuntime, population: object,
+                     kind: str) -> None:
+    """A recipient of an automated DM writes back (or a follower writes first)."""
+    row = store.one("SELECT c.user_id FROM messages m JOIN contacts c ON c.id = m.contact_id "
+                    "WHERE m.account_id = ? AND m.state = 'sent' AND m.origin IN "
+                    "('sequence', 'submit') AND c.id NOT IN (SELECT contact_id FROM opt_outs) "
+                    "ORDER BY m.id DESC LIMIT 1", [runtime.id])
+    state = population.state  # type: ignore[attr-defined]
+    user = state.users.get(row["user_id"]) if row else None
+    if user is None:
+        user = population.follower_arrives()  # type: ignore[attr-defined]
+    population.writes(user, kind)  # type: ignore[attr-defined]
+
+
+def _answer_a_task(store: Store, runtime: tick.AccountRuntime) -> bool:
+    open_tasks = store.list_tasks(account_id=runtime.id)
+    candidates = [t for t in open_tasks if t["kind"] in ("reply", "human")]
+    if not candidates:
+        return False
+    task = candidates[0]
+    name = (task["contact_name"] or "").split()[0] if task["contact_name"] else "there"
+    tasks.reply(store, runtime.config, runtime.id, runtime.platform, task["id"], "demo-owner",
+                f"Hi {name}, Sam here from the team. Sorry for the wait: I've looked into it "
+                "and will sort it out today.")
+    return True

@@ -1,0 +1,142 @@
+"""Inbound DMs: opt-outs and opt-ins at once, everything else to a person.
+
+The bot answers only "stop" and "start" (with one short confirmation). A reply to
+an automated DM, a request for a human, or any other message becomes a task.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dmguard import outbox, tasks
+from dmguard.clock import iso
+from dmguard.config import Config
+from dmguard.platforms.base import DmEventData, Platform
+from dmguard.store import Store
+
+OPT_OUT = re.compile(
+    r"^\W*(?:stop|stopp|unsubscribe|cancel|end|quit|opt[- ]?out|arr[eê]te[rz]?|para|basta"
+    r"|abmelden|d[ée]sabonner|desinscribir(?:me)?|cancelar)\W*$"
+    r"|\b(?:stop|quit) (?:messaging|texting|sending|dm'?ing|contacting) me\b"
+    r"|\bno more (?:messages|dms|texts)\b|\bleave me alone\b|\bunsubscribe me\b"
+    r"|\bdon'?t (?:message|dm|text|contact) me\b",
+    re.IGNORECASE,
+)
+OPT_IN = re.compile(r"^\W*(?:start|unstop|resume|subscribe)\W*$", re.IGNORECASE)
+HUMAN = re.compile(r"(?i)\b(?:human|agent|real person|someone real|representative|operator"
+                   r"|talk to (?:a )?person|mensch|humano)\b")
+OPT_OUT_CONFIRMATION = ("You won't get automated messages from us any more. "
+                        "Reply START if you change your mind.")
+OPT_IN_CONFIRMATION = "Automated messages are back on. Reply STOP at any time to end them."
+
+
+def is_opt_out(text: str) -> bool:
+    return bool(OPT_OUT.search(text.strip()))
+
+
+def is_opt_in(text: str) -> bool:
+    return bool(OPT_IN.search(text.strip()))
+
+
+@dataclass
+class InboxReport:
+    received: int = 0
+    opt_outs: int = 0
+    opt_ins: int = 0
+    tasks: int = 0
+    other_tools: int = 0
+    skipped: int = 0
+    new_contact_ids: list[int] = field(default_factory=list)
+
+
+def sync_inbox(store: Store, config: Config, account_id: str, platform: Platform) -> InboxReport:
+    report = InboxReport()
+    account = store.get_account(account_id) or {}
+    me = platform.whoami().user_id
+    events = platform.dm_events(account.get("last_dm_event_id"))
+    for event in events:
+        if not event.text and not event.sender_id:
+            report.skipped += 1
+            continue
+        if store.has_event(account_id, event.id):
+            continue
+        if event.sender_id == me:
+            _record_other_tool(store, account_id, event, report)
+        else:
+            handle_inbound(store, config, account_id, event, report)
+    if events:
+        store.update_account(account_id, last_dm_event_id=events[-1].id)
+    return report
+
+
+def _record_other_tool(store: Store, account_id: str, event: DmEventData,
+                       report: InboxReport) -> None:
+    """An outgoing DM dmguard did not send: keep it, so the report can show it."""
+    others = [p for p in event.participant_ids if p != event.sender_id]
+    if not others:
+        report.skipped += 1
+        return
+    contact_id, _ = store.upsert_contact(account_id, {"user_id": others[0]})
+    store.add_message(
+        {"account_id": account_id, "contact_id": contact_id, "direction": "out",
+         "origin": "other", "kind": "unknown", "text": event.text, "state": "sent",
+         "platform_event_id": event.id,
+         "sent_at": iso(event.created_at) if event.created_at else store.now()},
+        actor="sync", reason="sent by another tool",
+    )
+    report.other_tools += 1
+
+
+def handle_inbound(store: Store, config: Config, account_id: str, event: DmEventData,
+                   report: InboxReport) -> None:
+    contact_id, new = store.upsert_contact(account_id, {"user_id": event.sender_id})
+    if new:
+        report.new_contact_ids.append(contact_id)
+    conversation = store.conversation(account_id, contact_id)
+    with store.atomic():
+        message_id = store.add_message(
+            {"account_id": account_id, "contact_id": contact_id, "direction": "in",
+             "origin": "person", "kind": "inbound", "text": event.text, "state": "received",
+             "platform_event_id": event.id,
+             "sent_at": iso(event.created_at) if event.created_at else store.now()},
+            actor="sync", reason="received",
+        )
+        if not conversation["first_inbound_at"]:
+            store.update_conversation(conversation["id"], first_inbound_at=store.now(),
+                                      platform_conversation_id=event.conversation_id)
+    report.received += 1
+    text = event.text
+    if is_opt_out(text):
+        with store.atomic():
+            if store.opt_out(account_id, contact_id, message_id):
+                outbox.cancel_pending(store, contact_id, "recipient said stop")
+                store.stop_enrolments(contact_id, "opted-out")
+                _confirm(store, account_id, contact_id, OPT_OUT_CONFIRMATION)
+                report.opt_outs += 1
+        return
+    if is_opt_in(text):
+        if store.opt_in(contact_id):
+            _confirm(store, account_id, contact_id, OPT_IN_CONFIRMATION)
+            report.opt_ins += 1
+        return
+    last_automated = store.last_outbound_automated(contact_id)
+    if HUMAN.search(text):
+        kind, reason = "human", "asked for a person"
+    elif last_automated:
+        kind, reason = "reply", "replied to an automated DM"
+    else:
+        kind, reason = "reply", "wrote to the account"
+    if tasks.open_task(store, config, account_id, contact_id, kind, reason,
+                       message_id=None, text=text):
+        report.tasks += 1
+
+
+def _confirm(store: Store, account_id: str, contact_id: int, text: str) -> None:
+    """The one short automated answer the bot gives on its own: the opt-out receipt."""
+    store.add_message(
+        {"account_id": account_id, "contact_id": contact_id, "direction": "out",
+         "origin": "system", "kind": "confirmation", "text": text, "labelled_text": text,
+         "state": "queued", "verdict": "send"},
+        actor="inbox", reason="opt-out/opt-in confirmation",
+    )

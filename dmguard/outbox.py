@@ -1,0 +1,285 @@
+"""The outbox: drafts are audited, then held, blocked or queued; queued ones are sent once.
+
+States: draft → audited → held | blocked | queued → sending → sent | failed, and
+cancelled (opt-out). Every move is a row in ``message_transitions`` with who, why
+and when. A message is marked ``sending`` before the platform call and settled
+after it; after a crash in between, :func:`reconcile` looks for it on the
+platform before anything is sent again, so nothing goes out twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from dmguard.audit.engine import Auditor
+from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient
+from dmguard.audit.similarity import Signature, signature
+from dmguard.clock import iso, parse_duration, parse_iso
+from dmguard.config import Config
+from dmguard.platforms.base import (
+    AuthBroken,
+    Platform,
+    PlatformUnavailable,
+    RateLimited,
+    RecipientRefused,
+)
+from dmguard.policy import cap_deferral, quiet_deferral
+from dmguard.store import Store
+
+AUTOMATED_ORIGINS = ("sequence", "submit", "system")
+
+
+class StoreHistory:
+    """The audit's view of the past, read from the store for one account."""
+
+    def __init__(self, store: Store, account_id: str, days: int) -> None:
+        from dmguard.audit.similarity import NearDuplicateIndex
+
+        self.store = store
+        self.index = NearDuplicateIndex()
+        since = store.clock.now() - timedelta(days=days)
+        for row in store.recent_outbound_texts(account_id, since):
+            self.index.add(signature(row["text"], [row["name"] or ""]))
+
+    def near_duplicates(self, sig: Signature | None) -> int:
+        return self.index.count(sig)
+
+    def sent_to(self, recipient_key: str) -> list[tuple[datetime, str, Signature | None]]:
+        contact_id = int(recipient_key)
+        since = self.store.clock.now() - timedelta(days=30)
+        rows = self.store.automated_sent_to(contact_id, since)
+        contact = self.store.get_contact(contact_id) or {}
+        return [(parse_iso(r["sent_at"]), r["text"], signature(r["text"], [contact.get("name") or ""]))
+                for r in rows if r["sent_at"]]
+
+    def opted_out(self, recipient_key: str) -> bool:
+        return self.store.is_opted_out(int(recipient_key))
+
+    def record(self, recipient_key: str | None, at: datetime, text: str,
+               sig: Signature | None) -> None:
+        if recipient_key:
+            self.index.add(sig)
+
+
+def audit_input(store: Store, account_id: str, contact: dict[str, Any], text: str, kind: str,
+                platform: str, step: int | None = None) -> AuditInput:
+    last_in = store.one(
+        "SELECT text FROM messages WHERE contact_id = ? AND direction = 'in' "
+        "ORDER BY id DESC LIMIT 1", [contact["id"]])
+    recipient = Recipient(
+        id=str(contact["id"]), username=contact["username"], name=contact["name"],
+        bio=contact["bio"], location=contact["location"], lang=contact["lang"],
+        last_message=last_in["text"] if last_in else None,
+    )
+    context = Context(kind=kind, user_dmed_first=store.user_dmed_first(account_id, contact["id"]),
+                      step=step)
+    return AuditInput(text, None, platform, recipient, context)
+
+
+@dataclass
+class Outcome:
+    message_id: int
+    state: str
+    result: AuditResult
+
+
+def submit(store: Store, auditor: Auditor, config: Config, account_id: str, platform: str,
+           contact: dict[str, Any], text: str, *, origin: str, kind: str, actor: str,
+           sequence: str | None = None, step: int | None = None,
+           external_id: str | None = None) -> Outcome:
+    """Record a draft, audit it, and move it to held, blocked or queued."""
+    message_id = store.add_message(
+        {"account_id": account_id, "contact_id": contact["id"], "direction": "out",
+         "origin": origin, "kind": kind, "text": text, "state": "draft", "sequence": sequence,
+         "step": step, "external_id": external_id},
+        actor=actor, reason=f"{origin} draft",
+    )
+    return audit_message(store, auditor, config, account_id, platform, message_id, actor=actor)
+
+
+def audit_message(store: Store, auditor: Auditor, config: Config, account_id: str, platform: str,
+                  message_id: int, *, actor: str) -> Outcome:
+    """Audit a draft (or a released hold) again and settle its state; holds become tasks."""
+    from dmguard import tasks
+    message = store.get_message(message_id)
+    assert message is not None
+    contact = store.get_contact(message["contact_id"])
+    assert contact is not None
+    item = audit_input(store, account_id, contact, message["text"], message["kind"], platform,
+                       message["step"])
+    result = auditor.audit(item)
+    store.add_findings(message_id, [f.as_json() for f in result.findings])
+    reasons = "; ".join(f"{f.rule} {f.message}" for f in result.findings
+                        if f.severity != "warn") or "no findings"
+    store.transition(message_id, ("draft", "held"), "audited", actor,
+                     f"verdict {result.verdict}, score {result.score}",
+                     verdict=result.verdict, score=result.score)
+    if result.verdict == "send":
+        store.transition(message_id, ("audited",), "queued", "audit", "passed the audit",
+                         labelled_text=result.labelled_text)
+        state = "queued"
+    elif result.verdict == "hold":
+        store.transition(message_id, ("audited",), "held", "audit", reasons)
+        tasks.open_task(store, config, account_id, contact["id"], "hold",
+                               f"make this personal: {reasons}", message_id=message_id)
+        state = "held"
+    else:
+        store.transition(message_id, ("audited",), "blocked", "audit", reasons)
+        state = "blocked"
+    return Outcome(message_id, state, result)
+
+
+def cancel_pending(store: Store, contact_id: int, reason: str) -> int:
+    count = 0
+    for message in store.pending_automated(contact_id):
+        if store.transition(message["id"], (message["state"],), "cancelled", "opt-out", reason):
+            count += 1
+    return count
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    blocked: int = 0
+    stopped_by: str | None = None
+
+
+class Sender:
+    """Sends at most one queued message per ``limits.spacing``, within the platform's windows."""
+
+    def __init__(self, store: Store, config: Config, account_id: str, platform: Platform) -> None:
+        self.store = store
+        self.config = config
+        self.account_id = account_id
+        self.platform = platform
+        self.spacing = parse_duration(config.limits.spacing)
+
+    def window_allows(self, now: datetime) -> str | None:
+        """None when a send is allowed now, else why not."""
+        limits = self.config.limits
+        last = self.store.last_sent_at(self.account_id)
+        if last and now - parse_iso(last) < self.spacing:
+            return "spacing"
+        if self.store.sent_count(self.account_id, now - timedelta(minutes=15)) >= limits.per_15min:
+            return "15-minute limit"
+        if self.store.sent_count(self.account_id, now - timedelta(hours=24)) >= limits.per_24h:
+            return "24-hour limit"
+        return None
+
+    def send_due(self, max_messages: int = 1) -> SendReport:
+        report = SendReport()
+        store = self.store
+        account = store.get_account(self.account_id)
+        if account and account["paused_reason"]:
+            report.stopped_by = f"account paused: {account['paused_reason']}"
+            return report
+        for message in store.messages_in_state(self.account_id, "queued", due_by=store.now(),
+                                               limit=50):
+            if report.sent >= max_messages:
+                break
+            now = store.clock.now()
+            why_not = self.window_allows(now)
+            if why_not:
+                report.stopped_by = why_not
+                break
+            if not self._may_go(message, report, now):
+                continue
+            self.send_one(message, report)
+            if report.stopped_by:
+                break
+        return report
+
+    def _may_go(self, message: dict[str, Any], report: SendReport, now: datetime) -> bool:
+        store = self.store
+        contact = store.get_contact(message["contact_id"])
+        assert contact is not None
+        automated = message["origin"] in ("sequence", "submit")
+        if automated and store.is_opted_out(contact["id"]):
+            store.transition(message["id"], ("queued",), "cancelled", "sender",
+                             "recipient opted out")
+            report.blocked += 1
+            return False
+        if automated:
+            silence = store.human_silence_until(self.account_id, contact["id"])
+            deferral = None
+            if silence:
+                deferral = (silence, "a person has taken over this conversation")
+            else:
+                capped = cap_deferral(store, contact["id"], self.config.caps, now)
+                quiet = quiet_deferral(self.config.quiet_hours, None, now)
+                chosen = capped or quiet
+                if chosen:
+                    deferral = (iso(chosen.until), chosen.reason)
+            if deferral:
+                store.db.execute("UPDATE messages SET send_after = ? WHERE id = ?",
+                                 [deferral[0], message["id"]])
+                report.deferred += 1
+                return False
+        return True
+
+    def send_one(self, message: dict[str, Any], report: SendReport) -> None:
+        store = self.store
+        contact = store.get_contact(message["contact_id"])
+        assert contact is not None
+        text = message["labelled_text"] or message["text"]
+        if not store.transition(message["id"], ("queued",), "sending", "sender",
+                                "calling the platform", attempts=message["attempts"] + 1):
+            return
+        try:
+            sent = self.platform.send_dm(contact["user_id"], text)
+        except RateLimited as error:
+            until = iso(error.reset_at) if error.reset_at else store.now()
+            store.transition(message["id"], ("sending",), "queued", "sender", str(error),
+                             send_after=until)
+            report.stopped_by = "rate limited by the platform"
+        except RecipientRefused as error:
+            store.transition(message["id"], ("sending",), "failed", "sender", str(error),
+                             failure=str(error))
+            report.failed += 1
+        except AuthBroken as error:
+            store.transition(message["id"], ("sending",), "queued", "sender", str(error))
+            store.pause_account(self.account_id, str(error))
+            report.stopped_by = "credentials refused"
+        except PlatformUnavailable as error:
+            retry_at = iso(store.clock.now() + timedelta(minutes=2))
+            store.transition(message["id"], ("sending",), "queued", "sender", str(error),
+                             send_after=retry_at)
+            report.stopped_by = "platform unavailable"
+        else:
+            store.transition(message["id"], ("sending",), "sent", "sender",
+                             f"platform event {sent.event_id}",
+                             platform_event_id=sent.event_id, sent_at=store.now())
+            report.sent += 1
+
+
+def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, int]:
+    """Settle messages left in ``sending`` by a crash: found on the platform → sent, else queued.
+
+    Returns (found, requeued).
+    """
+    found = requeued = 0
+    for message in store.messages_in_state(account_id, "sending"):
+        contact = store.get_contact(message["contact_id"])
+        assert contact is not None
+        text = message["labelled_text"] or message["text"]
+        me = platform.whoami().user_id
+        match = next(
+            (e for e in platform.conversation_events(contact["user_id"])
+             if e.sender_id == me and e.text == text and not store.has_event(account_id, e.id)),
+            None,
+        )
+        if match:
+            store.transition(message["id"], ("sending",), "sent", "reconcile",
+                             f"found on the platform as event {match.id} after a restart",
+                             platform_event_id=match.id,
+                             sent_at=iso(match.created_at) if match.created_at else store.now())
+            found += 1
+        else:
+            store.transition(message["id"], ("sending",), "queued", "reconcile",
+                             "not on the platform after a restart; will send again")
+            requeued += 1
+    return found, requeued

@@ -1,0 +1,75 @@
+"""The platform protocol dmguard talks to, and the outcomes every platform maps onto."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+class PlatformError(Exception):
+    """Something went wrong talking to the platform."""
+
+
+class RateLimited(PlatformError):
+    def __init__(self, message: str, reset_at: datetime | None) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class RecipientRefused(PlatformError):
+    """The platform will never deliver to this person (403): permanent, not retried."""
+
+
+class AuthBroken(PlatformError):
+    """Credentials were refused (401): the account pauses until someone fixes them."""
+
+
+class PlatformUnavailable(PlatformError):
+    """Server trouble or a timeout that outlasted the retries: try again next tick."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    username: str
+    name: str
+    bio: str = ""
+    location: str = ""
+    lang: str | None = None
+    followers_count: int = 0
+    verified: bool = False
+
+
+@dataclass(frozen=True)
+class DmEventData:
+    id: str
+    text: str
+    sender_id: str
+    conversation_id: str | None
+    created_at: datetime | None
+    participant_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SentDm:
+    event_id: str
+    conversation_id: str
+
+
+class Platform(Protocol):
+    name: str
+
+    def whoami(self) -> Profile: ...
+
+    def new_followers(self, known: set[str]) -> list[Profile]:
+        """Followers not in ``known``, newest first, stopping at the first known one."""
+        ...
+
+    def dm_events(self, after_id: str | None) -> list[DmEventData]:
+        """DM events newer than ``after_id``, oldest first."""
+        ...
+
+    def conversation_events(self, participant_id: str) -> list[DmEventData]: ...
+
+    def send_dm(self, participant_id: str, text: str) -> SentDm: ...

@@ -1,0 +1,98 @@
+"""A seeded population for the sandbox: varied, realistic followers who sometimes write.
+
+Deterministic from the seed, so a demo or a test sees the same people every run.
+A few profiles are hostile on purpose (template syntax, markup, odd scripts):
+they must be stored and shown as text, never evaluated.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from dmguard.platforms.sandbox.state import SandboxState, SandboxUser
+
+FIRST = ["Amy", "Priya", "Jonas", "Mei", "Carlos", "Fatima", "Olu", "Sven", "Aiko", "Lucía",
+         "Tom", "Nadia", "Ravi", "Chloe", "Mateo", "Ingrid", "Kwame", "Hana", "Diego", "Zoë",
+         "Yusuf", "Élodie", "Bram", "Leila", "Noah", "Sakura", "Tariq", "Maja", "Ben", "Ana"]
+LAST = ["Lee", "Shah", "Berg", "Chen", "Ruiz", "Khan", "Adeyemi", "Larsen", "Sato", "Moreno",
+        "Walsh", "Haddad", "Iyer", "Martin", "Silva", "Holm", "Mensah", "Kim", "Costa", "Dubois"]
+ROLES = ["Freelance illustrator", "Senior engineering manager at a bank", "PhD student in ecology",
+         "Potter and glaze nerd", "Founder of a tiny coffee roastery", "Nurse, night shifts",
+         "Indie game developer", "High-school physics teacher", "Product designer",
+         "Retired sailor", "Data journalist", "Small business owner (bike repair)",
+         "Backend developer, Rust and Python", "Parent of three, runner", "Landscape photographer"]
+INTERESTS = ["sourdough", "trail running", "synth music", "birdwatching", "climbing", "chess",
+             "open source", "urban gardening", "film photography", "board games", "cycling"]
+PLACES = ["Lisbon", "Berlin", "Lagos", "Osaka", "Toronto", "Austin", "Pune", "Oslo", "Melbourne",
+          "São Paulo", "", ""]
+LANGS = ["en", "en", "en", "en", "de", "es", "pt", "fr", "ja"]
+HOSTILE = [
+    {"name": "{{ 7*7 }} {{config}}", "description": "{% for x in range(9) %}boom{% endfor %}"},
+    {"name": "<script>alert(1)</script>", "description": "<b>bold</b> & <i>proud</i>"},
+    {"name": "\u202eevil\u202c name", "description": "zero\u200bwidth\u200djoin"},
+]
+QUESTIONS = [
+    "Hi! Do you ship to {place}? Couldn't find it on the site.",
+    "Is the workshop next week suitable for beginners?",
+    "How do I change the email on my account?",
+    "What are your opening hours on Sunday?",
+]
+THANKS = ["Thanks, that helped a lot!", "Cheers, got it working 🙂", "Appreciate the quick answer"]
+COMPLAINTS = [
+    "My order arrived broken and nobody answers my emails. This is really frustrating.",
+    "I was charged twice this month, please fix this.",
+]
+HUMAN = ["Can I talk to a real person please?", "human please", "Is there an agent I can talk to?"]
+STOPS = ["STOP", "stop!!", "Please stop messaging me", "unsubscribe"]
+
+
+@dataclass
+class Population:
+    state: SandboxState
+    rng: random.Random
+
+    def new_person(self, *, hostile: bool = False, vip: bool = False) -> SandboxUser:
+        rng = self.rng
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        place = rng.choice(PLACES)
+        bio = f"{rng.choice(ROLES)}. Into {rng.choice(INTERESTS)} and {rng.choice(INTERESTS)}."
+        profile = {
+            "username": f"{first.lower().replace('é', 'e').replace('ë', 'e').replace('í', 'i')}"
+                        f"{last.lower()}{rng.randint(1, 999)}",
+            "name": f"{first} {last}",
+            "description": bio,
+            "location": place,
+            "lang": rng.choice(LANGS),
+            "verified": vip or rng.random() < 0.05,
+            "followers_count": rng.randint(150_000, 900_000) if vip else int(rng.paretovariate(1.2) * 40),
+            "following_count": rng.randint(10, 900),
+            "accepts_dms": rng.random() > 0.06,
+        }
+        if hostile:
+            profile.update(HOSTILE[rng.randrange(len(HOSTILE))])
+            profile["username"] = f"odd{rng.randint(100, 999)}"
+        return self.state.add_user(**profile)
+
+    def follower_arrives(self, **kind: bool) -> SandboxUser:
+        user = self.new_person(**kind)
+        self.state.follow(user.id)
+        return user
+
+    def writes(self, user: SandboxUser, kind: str) -> str:
+        pool = {"question": QUESTIONS, "thanks": THANKS, "complaint": COMPLAINTS,
+                "human": HUMAN, "stop": STOPS}[kind]
+        text = self.rng.choice(pool).format(place=user.location or "Portugal")
+        self.state.user_writes(user.id, text)
+        return text
+
+
+def seed_population(state: SandboxState, seed: int = 7, followers: int = 12,
+                    conversations: int = 3) -> Population:
+    """Existing followers (one hostile profile among them) and a few open conversations."""
+    population = Population(state, random.Random(seed))
+    people = [population.follower_arrives() for _ in range(followers - 1)]
+    people.append(population.follower_arrives(hostile=True))
+    for user in people[:conversations]:
+        population.writes(user, "question")
+    return population

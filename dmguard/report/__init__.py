@@ -1,0 +1,1 @@
+"""The daily summary: one query layer (data.py) and thin renderers over it."""

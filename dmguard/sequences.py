@@ -1,0 +1,148 @@
+"""Welcome and drip sequences: enrol people on a trigger, render each step, hand it on.
+
+Under a policy that forbids unsolicited automated DMs (X), a welcome for a
+follower who has not written is never sent: it becomes a personal task with the
+rendered draft as a starting point, or waits until they write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from dmguard import outbox, tasks, templates
+from dmguard.audit.engine import Auditor
+from dmguard.clock import iso, parse_duration
+from dmguard.config import Config, PolicyPack, Segment, SequenceConfig, VipRule
+from dmguard.store import Store
+
+
+def _keywords_match(keywords: list[str], bio: str | None) -> bool:
+    text = (bio or "").lower()
+    return any(keyword.lower() in text for keyword in keywords)
+
+
+def matches_segment(segment: Segment | None, contact: dict[str, Any]) -> bool:
+    if segment is None:
+        return True
+    followers = contact.get("followers_count") or 0
+    if segment.bio_keywords and not _keywords_match(segment.bio_keywords, contact.get("bio")):
+        return False
+    if segment.min_followers is not None and followers < segment.min_followers:
+        return False
+    if segment.max_followers is not None and followers > segment.max_followers:
+        return False
+    if segment.verified is not None and bool(contact.get("verified")) != segment.verified:
+        return False
+    return not (segment.lang and (contact.get("lang") or "") not in segment.lang)
+
+
+def is_vip(rules: list[VipRule], contact: dict[str, Any]) -> str | None:
+    """The reason a contact is a VIP, or None."""
+    for rule in rules:
+        if rule.usernames and (contact.get("username") or "").lower() in {
+                u.lower().lstrip("@") for u in rule.usernames}:
+            return f"@{contact['username']} is on the VIP list"
+        if rule.min_followers is not None and (contact.get("followers_count") or 0) >= rule.min_followers:
+            return f"{contact['followers_count']:,} followers (VIP from {rule.min_followers:,})"
+        if rule.verified and contact.get("verified"):
+            return "verified account"
+        if rule.bio_keywords and _keywords_match(rule.bio_keywords, contact.get("bio")):
+            return "bio matches a VIP keyword"
+    return None
+
+
+def profile_values(contact: dict[str, Any], account_username: str) -> dict[str, Any]:
+    return {"name": contact.get("name") or "", "username": contact.get("username") or "",
+            "bio": contact.get("bio") or "", "location": contact.get("location") or "",
+            "lang": contact.get("lang") or "", "followers_count": contact.get("followers_count"),
+            "verified": bool(contact.get("verified")), "account": account_username}
+
+
+@dataclass
+class SequenceReport:
+    enrolled: int = 0
+    vip_tasks: int = 0
+    drafted: int = 0
+    personal_tasks: int = 0
+    waiting: int = 0
+
+
+def on_new_follower(store: Store, config: Config, account_id: str, contact_id: int,
+                    report: SequenceReport) -> None:
+    contact = store.get_contact(contact_id) or {}
+    vip = is_vip(config.vip, contact)
+    if vip:
+        if tasks.open_task(store, config, account_id, contact_id, "vip",
+                           f"new VIP follower @{contact.get('username')}: {vip}; "
+                           "welcome them personally"):
+            report.vip_tasks += 1
+        return
+    for sequence in config.sequences:
+        if sequence.trigger == "follow" and matches_segment(sequence.segment, contact):
+            first = parse_duration(sequence.steps[0].delay)
+            if store.enrol(account_id, contact_id, sequence.name, iso(store.clock.now() + first)):
+                report.enrolled += 1
+            return
+
+
+def on_first_dm(store: Store, config: Config, account_id: str, contact_id: int,
+                report: SequenceReport) -> None:
+    contact = store.get_contact(contact_id) or {}
+    for sequence in config.sequences:
+        if sequence.trigger == "first_dm" and matches_segment(sequence.segment, contact):
+            first = parse_duration(sequence.steps[0].delay)
+            if store.enrol(account_id, contact_id, sequence.name, iso(store.clock.now() + first)):
+                report.enrolled += 1
+            return
+
+
+def advance(store: Store, config: Config, auditor: Auditor, account_id: str, platform: str,
+            policy: PolicyPack, account_username: str, report: SequenceReport) -> None:
+    by_name = {sequence.name: sequence for sequence in config.sequences}
+    for enrolment in store.due_enrolments(account_id):
+        sequence = by_name.get(enrolment["sequence"])
+        if sequence is None:
+            store.update("enrolments", enrolment["id"], state="orphaned")
+            continue
+        _advance_one(store, config, auditor, account_id, platform, policy, account_username,
+                     sequence, enrolment, report)
+
+
+def _advance_one(store: Store, config: Config, auditor: Auditor, account_id: str, platform: str,
+                 policy: PolicyPack, account_username: str, sequence: SequenceConfig,
+                 enrolment: dict[str, Any], report: SequenceReport) -> None:
+    contact = store.get_contact(enrolment["contact_id"]) or {}
+    if store.is_opted_out(contact["id"]):
+        store.update("enrolments", enrolment["id"], state="opted-out")
+        return
+    number = enrolment["next_step"]
+    step = sequence.steps[number - 1]
+    text = templates.render(step.template, profile_values(contact, account_username))
+    wrote_first = store.user_dmed_first(account_id, contact["id"])
+    unsolicited = policy.automated_requires_user_first and not wrote_first
+    if unsolicited and policy.welcome_dm == "wait":
+        store.update("enrolments", enrolment["id"],
+                     next_at=iso(store.clock.now() + timedelta(hours=1)))
+        report.waiting += 1
+        return
+    if unsolicited:
+        tasks.open_task(
+            store, config, account_id, contact["id"], "welcome",
+            f"welcome @{contact.get('username')} yourself ({sequence.name} step {number}); "
+            f"the platform does not allow this automatically. Draft: {text[:200]}",
+        )
+        store.update("enrolments", enrolment["id"], state="personal")
+        report.personal_tasks += 1
+        return
+    outbox.submit(store, auditor, config, account_id, platform, contact, text,
+                  origin="sequence", kind="welcome" if number == 1 else "campaign",
+                  actor=f"sequence {sequence.name}", sequence=sequence.name, step=number)
+    report.drafted += 1
+    if number < len(sequence.steps):
+        delay = parse_duration(sequence.steps[number].delay)
+        store.update("enrolments", enrolment["id"], next_step=number + 1,
+                     next_at=iso(store.clock.now() + delay))
+    else:
+        store.update("enrolments", enrolment["id"], state="completed", next_at=None)

@@ -1,0 +1,186 @@
+"""One tick of the daemon for one account: sync → sequences → audit → send → inbox.
+
+Plain functions over an :class:`AccountRuntime`; the daemon, ``dmguard demo`` and
+the tests all call them, with whatever clock they were given. A failing account
+does not stop the others: errors are recorded on the run and the tick ends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from dmguard import inbox, outbox, sequences
+from dmguard.audit.engine import Auditor
+from dmguard.clock import Clock
+from dmguard.config import AccountConfig, Config, load_x_credentials
+from dmguard.platforms.base import AuthBroken, Platform, PlatformError
+from dmguard.platforms.x import XPlatform
+from dmguard.store import Store
+
+log = logging.getLogger("dmguard.tick")
+
+
+@dataclass
+class AccountRuntime:
+    config: Config
+    account: AccountConfig
+    store: Store
+    platform: Platform
+    auditor: Auditor
+
+    @property
+    def id(self) -> str:
+        return self.account.name
+
+
+def build_platform(config: Config, account: AccountConfig, store: Store,
+                   sandbox_url: str | None = None) -> Platform:
+    """tweepy's Client for the account, pointed at X or at the sandbox emulator."""
+    costs = config.costs
+    price = {"send_dm": costs.dm_sent, "dm_events": costs.dm_event_read,
+             "dm_conversation_events": costs.dm_event_read, "followers": costs.follower_read}
+
+    def record(endpoint: str, method: str, status: int | None, units: int) -> None:
+        billed = price.get(endpoint, 0.0) * units if status is not None and status < 300 else 0.0
+        store.record_api_call(account.name, endpoint, method, status, billed)
+
+    if account.platform == "x":
+        return XPlatform(load_x_credentials(account), recorder=record)
+    url = sandbox_url or account.sandbox_url
+    if not url:
+        raise ValueError(f"account {account.name!r}: no sandbox URL (start one, or set "
+                         "sandbox_url)")
+    from dmguard.config import XCredentials
+
+    sandbox_credentials = XCredentials(consumer_key="sandbox", consumer_secret="sandbox",
+                                       access_token="sandbox", access_token_secret="sandbox")
+    return XPlatform(sandbox_credentials, base_url=url, recorder=record, timeout=5)
+
+
+def build_runtime(config: Config, account: AccountConfig, store: Store, clock: Clock,
+                  sandbox_url: str | None = None) -> AccountRuntime:
+    store.ensure_account(account.name, account.platform)
+    platform = build_platform(config, account, store, sandbox_url)
+    history = outbox.StoreHistory(store, account.name, config.audit.history_days)
+    row = store.get_account(account.name) or {}
+    auditor = Auditor.from_config(config, platform=account.policy_name,
+                                  account_username=row.get("username"), history=history,
+                                  clock=clock)
+    return AccountRuntime(config, account, store, platform, auditor)
+
+
+@dataclass
+class TickSummary:
+    account: str
+    new_followers: int = 0
+    reconciled: int = 0
+    requeued: int = 0
+    sequences: dict[str, int] = field(default_factory=dict)
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    inbox: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    def line(self) -> str:
+        parts = [f"account={self.account}", f"new_followers={self.new_followers}",
+                 f"drafted={self.sequences.get('drafted', 0)}",
+                 f"personal_tasks={self.sequences.get('personal_tasks', 0)}",
+                 f"sent={self.sent}", f"received={self.inbox.get('received', 0)}",
+                 f"opt_outs={self.inbox.get('opt_outs', 0)}",
+                 f"tasks={self.inbox.get('tasks', 0)}"]
+        if self.error:
+            parts.append(f"error={self.error!r}")
+        return "tick " + " ".join(parts)
+
+
+def sync_account(runtime: AccountRuntime) -> None:
+    """Learn who we are on the platform (username for the label, user id)."""
+    me = runtime.platform.whoami()
+    runtime.store.update_account(runtime.id, user_id=me.user_id, username=me.username,
+                                 name=me.name)
+    runtime.auditor.account_username = me.username
+
+
+def sync_followers(runtime: AccountRuntime, summary: TickSummary,
+                   seq_report: sequences.SequenceReport) -> None:
+    store = runtime.store
+    known = store.known_follower_ids(runtime.id)
+    first_sync = not known and not store.last_run("tick")
+    profiles = runtime.platform.new_followers(known)
+    for profile in reversed(profiles):
+        contact_id, _ = store.upsert_contact(runtime.id, {
+            "user_id": profile.user_id, "username": profile.username, "name": profile.name,
+            "bio": profile.bio, "location": profile.location, "lang": profile.lang,
+            "followers_count": profile.followers_count, "verified": profile.verified,
+            "followed_at": store.now(),
+        })
+        summary.new_followers += 1
+        if not first_sync:
+            sequences.on_new_follower(store, runtime.config, runtime.id, contact_id, seq_report)
+
+
+def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
+    """Every stage once. On the very first sync, existing followers are stored, not welcomed."""
+    store = runtime.store
+    summary = TickSummary(runtime.id)
+    run_id = store.start_run("tick", runtime.id)
+    seq_report = sequences.SequenceReport()
+    try:
+        account = store.get_account(runtime.id) or {}
+        if account.get("paused_reason"):
+            raise AuthBroken(f"paused: {account['paused_reason']}")
+        sync_account(runtime)
+        summary.reconciled, summary.requeued = outbox.reconcile(store, runtime.id,
+                                                                runtime.platform)
+        sync_followers(runtime, summary, seq_report)
+        inbox_report = inbox.sync_inbox(store, runtime.config, runtime.id, runtime.platform)
+        for contact_id in inbox_report.new_contact_ids:
+            sequences.on_first_dm(store, runtime.config, runtime.id, contact_id, seq_report)
+        summary.inbox = {k: v for k, v in asdict(inbox_report).items() if isinstance(v, int)}
+        sequences.advance(store, runtime.config, runtime.auditor, runtime.id,
+                          runtime.account.policy_name, runtime.config.policy_for(runtime.account),
+                          (store.get_account(runtime.id) or {}).get("username") or "",
+                          seq_report)
+        audit_drafts(runtime)
+        if send:
+            report = outbox.Sender(store, runtime.config, runtime.id, runtime.platform).send_due()
+            summary.sent, summary.deferred, summary.failed = (report.sent, report.deferred,
+                                                              report.failed)
+        status = "ok"
+    except AuthBroken as error:
+        store.pause_account(runtime.id, str(error))
+        summary.error, status = str(error), "paused"
+    except PlatformError as error:
+        summary.error, status = str(error), "error"
+    summary.sequences = asdict(seq_report)
+    store.finish_run(run_id, status, json.dumps(asdict(summary)), summary.error)
+    log.info(summary.line())
+    return summary
+
+
+def run_send(runtime: AccountRuntime) -> int:
+    """The sender alone, called every ``limits.spacing`` so sends are spaced, not burst."""
+    try:
+        return outbox.Sender(runtime.store, runtime.config, runtime.id,
+                             runtime.platform).send_due().sent
+    except PlatformError as error:
+        log.warning("send account=%s error=%r", runtime.id, str(error))
+        return 0
+
+
+def audit_drafts(runtime: AccountRuntime) -> int:
+    """Audit drafts handed in by `dmguard submit` (or released holds) since the last tick."""
+    count = 0
+    for message in runtime.store.messages_in_state(runtime.id, "draft"):
+        outbox.audit_message(runtime.store, runtime.auditor, runtime.config, runtime.id,
+                             runtime.account.policy_name, message["id"], actor="tick")
+        count += 1
+    return count
+
+
+def summary_dict(summary: TickSummary) -> dict[str, Any]:
+    return asdict(summary)

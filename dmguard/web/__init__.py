@@ -1,0 +1,1 @@
+"""The human queue as a local web page."""

@@ -1,0 +1,81 @@
+"""The `dmguard audit` JSONL contract, through the real command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from dmguard.cli import cli
+
+LINES = [
+    {"id": "m1", "text": "Dear valued customer, buy now!"},
+    {"id": "m2", "text": "Are we still on for Thursday?",
+     "recipient": {"id": "9", "name": "Amy Lee"}, "context": {"kind": "reply",
+                                                             "user_dmed_first": True}},
+]
+
+
+def run(args: list[str], stdin: str) -> tuple[int, list[dict]]:
+    result = CliRunner().invoke(cli, ["audit", *args], input=stdin)
+    return result.exit_code, [json.loads(line) for line in result.output.splitlines() if line]
+
+
+def test_jsonl_output_follows_the_contract() -> None:
+    code, out = run(["-", "--format", "jsonl"], "\n".join(json.dumps(x) for x in LINES))
+    assert code == 0
+    held, sent = out
+    assert held["id"] == "m1" and held["verdict"] == "hold"
+    assert set(held) >= {"id", "verdict", "score", "findings"}
+    assert "labelled_text" not in held
+    finding = held["findings"][0]
+    assert set(finding) == {"rule", "name", "severity", "message", "span"}
+    assert LINES[0]["text"][finding["span"][0]:finding["span"][1]].lower() in (
+        "dear valued customer", "valued customer", "buy now")
+    assert sent["verdict"] == "send" and "STOP" in sent["labelled_text"]
+
+
+def test_bad_lines_become_error_objects_and_the_rest_still_run() -> None:
+    stdin = "\n".join([
+        "not json",
+        json.dumps({"id": "x", "txt": "missing text"}),
+        json.dumps({"id": "y", "text": 5}),
+        json.dumps({"id": "z", "text": "a" * 1_000_001}),
+        json.dumps({"id": "ok", "text": "See you at 8?"}),
+        '{"id": "s", "text": "lone \\ud800 surrogate"}',
+    ])
+    code, out = run(["-", "--format", "jsonl"], stdin)
+    assert code == 1
+    assert [o.get("line") for o in out[:4]] == [1, 2, 3, 4]
+    assert "not valid JSON" in out[0]["error"]
+    assert "text: required field is missing" in out[1]["error"]
+    assert "longer than" in out[3]["error"]
+    assert out[4]["verdict"] == "send"
+    assert out[5]["verdict"] in ("send", "hold")
+
+
+def test_text_format_names_rule_and_reason(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "m1", "text": "Hi {first_name}, welcome"}) + "\n")
+    result = CliRunner().invoke(cli, ["audit", str(source)])
+    assert "m1: BLOCK" in result.output
+    assert "DG001 unfilled-placeholder [block]" in result.output
+
+
+def test_audit_runs_without_nltk_corpora(tmp_path: Path) -> None:
+    empty = tmp_path / "nltk_data"
+    empty.mkdir()
+    env = {**os.environ, "NLTK_DATA": str(empty)}
+    code = ("from dmguard.tasks import priority_for; from dmguard.audit.engine import Auditor;"
+            "from dmguard.audit.model import AuditInput;"
+            "print(Auditor().audit(AuditInput('Thanks for following!')).verdict,"
+            " priority_for('reply', 'This is awful, I am angry!')[0])")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True, cwd=tmp_path)
+    verdict, priority = out.stdout.split()
+    assert verdict == "hold"
+    assert int(priority) > 50

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dmguard.clock import SimulatedClock
+from dmguard.config import Config, parse_config
+from dmguard.platforms.sandbox.server import SandboxServer, running
+from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def make_config(tmp_path: Path, extra: str = "", policy: str = "sandbox") -> Config:
+    text = (ROOT / "config" / "dmguard.toml").read_text()
+    text = text.replace('path = "var/dmguard.db"', f'path = "{tmp_path / "t.db"}"')
+    text = text.replace('dir = "var/reports"', f'dir = "{tmp_path / "reports"}"')
+    if policy == "x":
+        text = text.replace('platform = "sandbox"          # "x" for a real account',
+                            'platform = "sandbox"\npolicy = "x"')
+    return parse_config(text + extra, tmp_path / "dmguard.toml")
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock(START)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: SimulatedClock) -> Iterator[Store]:
+    opened = Store.open(tmp_path / "t.db", clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def sandbox_state(clock: SimulatedClock) -> SandboxState:
+    return SandboxState(clock, account_username="acme")
+
+
+@pytest.fixture
+def sandbox(sandbox_state: SandboxState) -> Iterator[SandboxServer]:
+    with running(sandbox_state, lifetime=120) as server:
+        yield server

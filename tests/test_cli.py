@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dmguard.cli import cli
+from dmguard.demo import run_demo
+from tests.conftest import make_config
+
+COMMANDS = ["demo", "run", "audit", "submit", "tasks", "report", "rules", "sandbox", "web",
+            "check-config"]
+
+
+def test_help_lists_every_command_and_each_has_an_example() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert f"  {name}" in result.output
+        sub = CliRunner().invoke(cli, [name, "--help"])
+        assert sub.exit_code == 0 and "Example:" in sub.output, name
+
+
+def test_rules_lists_the_catalogue() -> None:
+    out = CliRunner().invoke(cli, ["rules"]).output
+    assert "DG001  unfilled-placeholder" in out and "DG090  too-generic" in out
+
+
+@pytest.mark.slow
+def test_demo_runs_a_day_and_leaves_a_database(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    result = run_demo(config, progress=lambda _: None)
+    account = result.report.accounts[0]
+    assert account.inspected > 0 and account.sent > 0 and account.sent == account.sent_labelled
+    assert account.held > 0 and account.blocked > 0
+    assert account.tasks_opened > 0 and account.opt_outs == 1 and account.personal_replies == 1
+    assert "dmguard daily summary" in result.markdown
+    assert result.html_path.exists()
+    conf = tmp_path / "c.toml"
+    conf.write_text((Path("config/dmguard.toml")).read_text().replace(
+        'path = "var/dmguard.db"', f'path = "{config.store.path}"'))
+    listed = CliRunner().invoke(cli, ["tasks", "list", "--config", str(conf), "--format",
+                                      "json"])
+    tasks = json.loads(listed.output)
+    assert tasks and tasks[0]["priority"] >= tasks[-1]["priority"]
+    shown = CliRunner().invoke(cli, ["tasks", "show", str(tasks[0]["id"]), "--config", str(conf)])
+    assert "Why:" in shown.output
+    report = CliRunner().invoke(cli, ["report", "--config", str(conf), "--date",
+                                      result.report.day, "--format", "json"])
+    assert json.loads(report.output)["accounts"][0]["opt_outs"] == 1
+    done = CliRunner().invoke(cli, ["tasks", "dismiss", str(tasks[0]["id"]), "--config",
+                                    str(conf), "--who", "sam"])
+    assert done.exit_code == 0
+    again = CliRunner().invoke(cli, ["tasks", "done", str(tasks[0]["id"]), "--config", str(conf)])
+    assert again.exit_code == 2 and "already dismissed" in again.output
+
+
+@pytest.mark.slow
+def test_run_once_as_a_real_process(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    conf = tmp_path / "c.toml"
+    conf.write_text(Path("config/dmguard.toml").read_text().replace(
+        'path = "var/dmguard.db"', f'path = "{config.store.path}"').replace(
+        'dir = "var/reports"', f'dir = "{tmp_path / "reports"}"'))
+    done = subprocess.run([sys.executable, "-m", "dmguard", "run", "--once", "--config",
+                           str(conf), "--log-format", "json"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert any(line["message"].startswith("tick account=demo") for line in lines)
+    assert list((tmp_path / "reports").glob("dmguard-*.md"))

@@ -1,0 +1,151 @@
+"""Inbox, sequences and policy through the real tick against the emulator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dmguard.clock import SimulatedClock
+from dmguard.inbox import is_opt_in, is_opt_out
+from dmguard.platforms.sandbox.server import SandboxServer, running
+from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.store import Store
+from dmguard.tick import build_runtime, run_send, run_tick
+from tests.conftest import START, make_config
+
+
+@pytest.mark.parametrize("text", ["stop", "STOP!!", "Stop.", "unsubscribe",
+                                  "please stop messaging me", "no more messages", "arrête",
+                                  "para"])
+def test_opt_out_phrases(text: str) -> None:
+    assert is_opt_out(text)
+
+
+@pytest.mark.parametrize("text", ["don't stop believing, great show", "when does the sale end?",
+                                  "the bus stop is near"])
+def test_not_opt_outs(text: str) -> None:
+    assert not is_opt_out(text)
+
+
+def test_start_is_an_opt_in() -> None:
+    assert is_opt_in("START") and not is_opt_in("start the engine")
+
+
+def world(tmp_path: Path, clock: SimulatedClock, state: SandboxState, server: SandboxServer,
+          policy: str = "sandbox"):  # type: ignore[no-untyped-def]
+    config = make_config(tmp_path, policy=policy)
+    store = Store.open(config.store.path, clock)
+    runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
+    run_tick(runtime)
+    return config, store, runtime
+
+
+def test_welcome_sent_under_sandbox_policy_and_reply_opens_task(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    amy = sandbox_state.add_user(username="amy", name="Amy Lee", location="Lisbon",
+                                 description="Potter")
+    sandbox_state.follow(amy.id)
+    run_tick(runtime)
+    received = sandbox_state.received_by(amy.id)
+    assert len(received) == 1
+    assert received[0].text.startswith("[Automated message from @acme]")
+    assert "Lisbon" in received[0].text and received[0].text.endswith("automated messages.")
+    clock.advance(timedelta(minutes=5))
+    sandbox_state.user_writes(amy.id, "Why did you message me? This is annoying.")
+    run_tick(runtime)
+    task = store.list_tasks()[0]
+    assert task["kind"] == "reply" and "replied to an automated DM" in task["reason"]
+    assert "negative sentiment" in task["reason"]
+
+
+def test_x_policy_turns_welcome_into_a_personal_task(tmp_path: Path, clock: SimulatedClock,
+                                                     sandbox_state: SandboxState,
+                                                     sandbox: SandboxServer) -> None:
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox, policy="x")
+    amy = sandbox_state.add_user(username="amy", name="Amy Lee")
+    sandbox_state.follow(amy.id)
+    run_tick(runtime)
+    assert sandbox_state.received_by(amy.id) == []
+    (task,) = store.list_tasks()
+    assert task["kind"] == "welcome" and "welcome @amy yourself" in task["reason"]
+
+
+def test_vip_follower_gets_a_task_not_a_dm(tmp_path: Path, clock: SimulatedClock,
+                                           sandbox_state: SandboxState,
+                                           sandbox: SandboxServer) -> None:
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    star = sandbox_state.add_user(username="star", name="Big Star", followers_count=500_000)
+    sandbox_state.follow(star.id)
+    run_tick(runtime)
+    assert sandbox_state.received_by(star.id) == []
+    assert store.list_tasks()[0]["kind"] == "vip"
+
+
+def test_stop_cancels_pending_confirms_once_and_start_reverses(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    amy = sandbox_state.add_user(username="amy", name="Amy Lee")
+    sandbox_state.follow(amy.id)
+    run_tick(runtime)
+    sandbox_state.user_writes(amy.id, "STOP!!")
+    sandbox_state.user_writes(amy.id, "stop")
+    for _ in range(3):
+        clock.advance(timedelta(minutes=2))
+        run_tick(runtime)
+    texts = [e.text for e in sandbox_state.received_by(amy.id)]
+    assert sum("won't get automated messages" in t for t in texts) == 1
+    contact = store.find_contact("demo", user_id=amy.id)
+    assert contact is not None and store.is_opted_out(contact["id"])
+    sandbox_state.user_writes(amy.id, "START")
+    clock.advance(timedelta(minutes=2))
+    run_tick(runtime)
+    assert not store.is_opted_out(contact["id"])
+
+
+EVENTS = st.lists(st.sampled_from(["follow", "stop", "start", "question", "tick", "campaign"]),
+                  min_size=3, max_size=14)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=EVENTS)
+def test_no_automated_dm_after_stop_in_any_order(tmp_path_factory: pytest.TempPathFactory,
+                                                 events: list[str]) -> None:
+    from dmguard import outbox
+
+    clock = SimulatedClock(START)
+    state = SandboxState(clock, account_username="acme")
+    tmp_path = tmp_path_factory.mktemp("prop")
+    with running(state, lifetime=60) as server:
+        config, store, runtime = world(tmp_path, clock, state, server)
+        person = state.add_user(username="pat", name="Pat Doe")
+        opted_out = False
+        for event in events:
+            clock.advance(timedelta(minutes=3))
+            if event == "follow":
+                state.follow(person.id)
+            elif event in ("stop", "start", "question"):
+                state.user_writes(person.id, {"stop": "STOP", "start": "START",
+                                              "question": "Do you ship to Oslo?"}[event])
+            elif event == "campaign" and store.find_contact("demo", user_id=person.id):
+                contact = store.find_contact("demo", user_id=person.id)
+                outbox.submit(store, runtime.auditor, config, "demo", "sandbox", contact,
+                              "Pat, our Oslo pop-up opens Friday: want an invite?",
+                              origin="submit", kind="campaign", actor="test")
+            run_tick(runtime)
+            run_send(runtime)
+            contact = store.find_contact("demo", user_id=person.id)
+            now_out = bool(contact) and store.is_opted_out(contact["id"])
+            if now_out and not opted_out:
+                stop_at = len(state.received_by(person.id))
+            if now_out:
+                after = state.received_by(person.id)[stop_at:]
+                assert all("[Automated" not in e.text for e in after)
+            opted_out = now_out
+        store.close()

@@ -1,0 +1,95 @@
+"""The sender: limits, spacing, exactly-once across a crash, failure outcomes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dmguard import outbox
+from dmguard.clock import SimulatedClock
+from dmguard.config import Config
+from dmguard.platforms.sandbox.server import SandboxServer
+from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.store import Store
+from dmguard.tick import build_runtime
+
+
+def queue(store: Store, contact_id: int, text: str, origin: str = "submit") -> int:
+    return store.add_message({"account_id": "demo", "contact_id": contact_id, "direction": "out",
+                              "origin": origin, "kind": "campaign", "text": text,
+                              "labelled_text": f"[Automated] {text} Reply STOP",
+                              "state": "queued"}, actor="test")
+
+
+def setup(store: Store, config: Config, clock: SimulatedClock, state: SandboxState,
+          server: SandboxServer, people: int) -> tuple[outbox.Sender, list[dict]]:
+    runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
+    contacts = []
+    for index in range(people):
+        user = state.add_user(username=f"p{index}", name=f"Person {index}")
+        contact_id, _ = store.upsert_contact("demo", {"user_id": user.id, "name": user.name,
+                                                      "username": user.username})
+        contacts.append(store.get_contact(contact_id))
+    return outbox.Sender(store, config, "demo", runtime.platform), contacts
+
+
+def test_sends_are_spaced_and_stay_within_the_window(store: Store, config: Config,
+                                                      clock: SimulatedClock,
+                                                      sandbox_state: SandboxState,
+                                                      sandbox: SandboxServer) -> None:
+    sender, contacts = setup(store, config, clock, sandbox_state, sandbox, 40)
+    for contact in contacts:
+        queue(store, contact["id"], f"news for {contact['name']}")
+    sent_per_minute = []
+    for _ in range(30):
+        sent_per_minute.append(sender.send_due(max_messages=5).sent)
+        clock.advance(timedelta(minutes=1))
+    assert max(sent_per_minute) == 1
+    assert sum(sent_per_minute[:15]) == 15
+    assert len(sandbox_state.sent_by_account()) == sum(sent_per_minute)
+
+
+def test_crash_between_sending_and_sent_is_reconciled_without_resending(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    sender, (amy, bob) = setup(store, config, clock, sandbox_state, sandbox, 2)
+    delivered = queue(store, amy["id"], "delivered before the crash")
+    lost = queue(store, bob["id"], "never reached the platform")
+    message = store.get_message(delivered)
+    assert message is not None
+    store.transition(delivered, ("queued",), "sending", "sender")
+    sandbox_state.account_sends(amy["user_id"], message["labelled_text"])
+    store.transition(lost, ("queued",), "sending", "sender")
+    found, requeued = outbox.reconcile(store, "demo", sender.platform)
+    assert (found, requeued) == (1, 1)
+    assert store.get_message(delivered)["state"] == "sent"  # type: ignore[index]
+    assert store.get_message(lost)["state"] == "queued"  # type: ignore[index]
+    for _ in range(3):
+        sender.send_due()
+        clock.advance(timedelta(minutes=2))
+    texts = [e.text for e in sandbox_state.sent_by_account()]
+    assert texts.count(message["labelled_text"]) == 1
+    assert sum("never reached" in t for t in texts) == 1
+
+
+def test_refused_recipient_fails_permanently(store: Store, config: Config, clock: SimulatedClock,
+                                             sandbox_state: SandboxState,
+                                             sandbox: SandboxServer) -> None:
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    sandbox_state.users[amy["user_id"]].accepts_dms = False
+    message_id = queue(store, amy["id"], "hello")
+    report = sender.send_due()
+    assert report.failed == 1
+    message = store.get_message(message_id)
+    assert message is not None and message["state"] == "failed"
+    assert "not permitted" in message["failure"]
+
+
+def test_opted_out_recipient_is_never_sent_to(store: Store, config: Config, clock: SimulatedClock,
+                                              sandbox_state: SandboxState,
+                                              sandbox: SandboxServer) -> None:
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    message_id = queue(store, amy["id"], "offer")
+    store.opt_out("demo", amy["id"], None)
+    sender.send_due()
+    assert store.get_message(message_id)["state"] == "cancelled"  # type: ignore[index]
+    assert sandbox_state.sent_by_account() == []
