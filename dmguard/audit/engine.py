@@ -103,6 +103,7 @@ class Auditor:
         self.history: History = history if history is not None else BatchHistory()
         self.clock = clock or SystemClock()
         self.record = record
+        self._by_data: dict[frozenset[str], list[ActiveRule]] = {}
 
     @classmethod
     def from_config(cls, config: Config, *, platform: str | None = None,
@@ -133,10 +134,12 @@ class Auditor:
         text = Prepared(item.text)
         recipient = item.recipient
         names = [n for n in (recipient.name, recipient.username) if n] if recipient else []
-        sig = signature(item.text, names) if self.needs_signature else None
+        # Only messages to a known recipient are compared with history (DG021, DG071).
+        sig = (signature(item.text, names)
+               if self.needs_signature and recipient is not None and recipient.id else None)
         subject = Subject(item, text, {}, self.history, self.policy_for(item), now, sig,
                           personal_details(item, text))
-        findings, contributions = self._run(self.draft_rules, subject)
+        findings, contributions = self._run(self._applicable(item), subject)
         if subject.personal_details:
             credit = min(PERSONAL_CREDIT * len(subject.personal_details), PERSONAL_CREDIT_MAX)
             contributions.append(Contribution("personal detail", -credit,
@@ -159,6 +162,21 @@ class Auditor:
             self.history.record(recipient.id if recipient else None, now, item.text, sig)
         return AuditResult(item.id, verdict, score, findings, contributions,
                            labelled if verdict == "send" else None)
+
+    def _applicable(self, item: AuditInput) -> list[ActiveRule]:
+        """The draft rules that can say anything about this message, given what it carries."""
+        recipient = item.recipient
+        have = {"recipient"} if recipient is not None else set()
+        if recipient is not None and recipient.id:
+            have.add("recipient_id")
+        if item.context is not None:
+            have.add("context")
+        key = frozenset(have)
+        rules = self._by_data.get(key)
+        if rules is None:
+            rules = [a for a in self.draft_rules if a.rule.needs <= key]
+            self._by_data[key] = rules
+        return rules
 
     def check_final(self, item: AuditInput, *, now: datetime | None = None) -> list[Finding]:
         """Judge a text as it goes (or went) out: disclosure, opt-out line, length."""
@@ -183,8 +201,11 @@ class Auditor:
              subject: Subject) -> tuple[list[Finding], list[Contribution]]:
         findings: list[Finding] = []
         contributions: list[Contribution] = []
+        text = subject.text
         for active in rules:
             rule = active.rule
+            if rule.scans and not rule.may_fire(text):
+                continue
             subject.options = active.options
             points = 0
             first_message = None

@@ -1,12 +1,16 @@
 """Near-duplicate detection that sees through names and small edits.
 
-Text is normalised (the recipient's name, links and numbers replaced by tokens),
-cut into 5-byte shingles of its UTF-8 form (a numpy rolling hash, the same
-in every process) and summarised by a 24-value MinHash. The
-index keeps banded buckets (8 bands of 3 values) with counts only, so 100k sent
-messages cost a few dozen MiB and a look-up is eight dict reads. A message counts
-as a near-duplicate of a cluster when at least two of its bands agree, which for
-Jaccard similarity 0.8 happens 97% of the time and for 0.3 about 2%.
+Text is normalised (the recipient's name, links and numbers replaced by tokens)
+and cut into word-trigram shingles; a content-defined half of them (by hash) is
+kept as the message's signature, so two copies of a text keep the same half.
+
+The index counts, for each shingle, how many earlier messages held it. A message
+is a near-duplicate of about N earlier ones when 70% of its shingles were each
+seen at least N times: a template sent with a different name or a changed word
+keeps most of its shingles, a new text has mostly unseen ones. A look-up is a
+few dict reads, and 100k indexed messages cost tens of MiB. Shingles are hashed
+with Python's string hash, so signatures are compared within one process: the
+index is always rebuilt in the process that queries it.
 """
 
 from __future__ import annotations
@@ -15,71 +19,64 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
-
 from dmguard.audit.text import LINK, fold
 
-PERMUTATIONS = 24
-BANDS = 8
-ROWS = PERMUTATIONS // BANDS
-SHINGLE = 5
-MIN_CHARS = 40
-
-_rng = np.random.default_rng(20261123)
-_A = _rng.integers(1, 2**63 - 1, size=PERMUTATIONS, dtype=np.uint64) | np.uint64(1)
-_B = _rng.integers(0, 2**63 - 1, size=PERMUTATIONS, dtype=np.uint64)
-_SHINGLE_WEIGHTS = np.array([(1_000_003**k) % 2**64 for k in range(SHINGLE)], dtype=np.uint64)
-_BAND_MIX = _rng.integers(1, 2**63 - 1, size=(BANDS,), dtype=np.uint64) | np.uint64(1)
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_DIGITS = re.compile(r"\d+")
+MIN_WORDS = 6
+MIN_CHARS = 30
+COVERAGE = 0.7
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def normalise(text: str, names: Iterable[str] = ()) -> str:
-    folded = fold(LINK.sub(" url ", text))
-    for name in names:
-        for part in fold(name).split():
-            if len(part) >= 2:
-                folded = re.sub(rf"\b{re.escape(part)}\b", " nm ", folded)
-    folded = _DIGITS.sub("0", folded)
-    return " ".join(_NON_WORD.sub(" ", folded).split())
+    """Lower-case words with links, numbers and the recipient's name replaced by tokens."""
+    lower = text.lower()
+    if "http" in lower or "www" in lower or "." in lower:
+        lower = LINK.sub(" url ", lower)
+    parts = {fold(part) for name in names for part in name.split() if len(part) >= 2}
+    return " ".join(
+        "nm" if word in parts else ("0" if word.isdigit() else word)
+        for word in _TOKEN.findall(fold(lower))
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Signature:
-    bands: tuple[int, ...]
+    shingles: frozenset[int]
+
+    def similarity(self, other: Signature) -> float:
+        """Jaccard similarity of the two shingle samples."""
+        union = len(self.shingles | other.shingles)
+        return len(self.shingles & other.shingles) / union if union else 0.0
 
 
 def signature(text: str, names: Iterable[str] = ()) -> Signature | None:
-    """The MinHash bands of a text, or None when it is too short to judge."""
+    """The shingle sample of a text, or None when it is too short to judge."""
     norm = normalise(text, names)
-    if len(norm) < MIN_CHARS:
+    words = norm.split()
+    if len(words) < MIN_WORDS or len(norm) < MIN_CHARS:
         return None
-    data = np.frombuffer(norm.encode("utf-8"), dtype=np.uint8).astype(np.uint64)
-    windows = np.lib.stride_tricks.sliding_window_view(data, SHINGLE)
-    hashes = np.unique(windows @ _SHINGLE_WEIGHTS)
-    mins = ((hashes[None, :] * _A[:, None] + _B[:, None]) >> np.uint64(16)).min(axis=1)
-    rows = mins.reshape(BANDS, ROWS)
-    return Signature(tuple(
-        int(value) for value in (rows * _BAND_MIX[:, None]).sum(axis=1) + np.arange(BANDS)
-    ))
+    shingles = {hash((words[i], words[i + 1], words[i + 2])) for i in range(len(words) - 2)}
+    kept = frozenset(h for h in shingles if not h & 1)
+    return Signature(kept if len(kept) >= 3 else frozenset(shingles))
 
 
 class NearDuplicateIndex:
     def __init__(self) -> None:
-        self._buckets: dict[int, int] = {}
+        self._counts: dict[int, int] = {}
         self.size = 0
 
     def add(self, sig: Signature | None) -> None:
         if sig is None:
             return
-        buckets = self._buckets
-        for key in sig.bands:
-            buckets[key] = buckets.get(key, 0) + 1
+        counts = self._counts
+        for shingle in sig.shingles:
+            counts[shingle] = counts.get(shingle, 0) + 1
         self.size += 1
 
     def count(self, sig: Signature | None) -> int:
-        """How many indexed messages are near-duplicates of this one (two bands agree)."""
-        if sig is None:
+        """About how many indexed messages this one nearly duplicates."""
+        if sig is None or not sig.shingles:
             return 0
-        counts = sorted((self._buckets.get(key, 0) for key in sig.bands), reverse=True)
-        return counts[1]
+        get = self._counts.get
+        seen = sorted((get(shingle, 0) for shingle in sig.shingles), reverse=True)
+        return seen[min(len(seen) - 1, int(len(seen) * COVERAGE))]

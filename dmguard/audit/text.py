@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 LINK = re.compile(
     r"(?i)\b(?:https?://\S+|www\.[^\s,]+|(?:bit\.ly|t\.co|goo\.gl|t\.me|tinyurl\.com)/\S+"
@@ -28,13 +29,174 @@ GREETING = re.compile(
 )
 
 
-def phrases(*items: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    """Compile phrases (which may hold regex syntax) into one word-bounded pattern."""
+class AnchorIndex:
+    """One Aho-Corasick automaton over the anchors of every phrase list.
+
+    A single pass over a message's lower-case text says which phrase lists can
+    match it at all; the others are not scanned.
+    """
+
+    def __init__(self) -> None:
+        self._anchors: list[frozenset[str]] = []
+        self._automaton: Any = None
+
+    def add(self, anchors: frozenset[str]) -> int:
+        self._anchors.append(anchors)
+        self._automaton = None
+        return len(self._anchors) - 1
+
+    def _build(self) -> Any:
+        import ahocorasick
+
+        slots: dict[str, set[int]] = {}
+        for slot, anchors in enumerate(self._anchors):
+            for anchor in anchors:
+                slots.setdefault(anchor, set()).add(slot)
+        automaton = ahocorasick.Automaton()
+        for anchor, owners in slots.items():
+            automaton.add_word(anchor, frozenset(owners))
+        automaton.make_automaton()
+        return automaton
+
+    def hits(self, lower: str) -> set[int]:
+        if self._automaton is None:
+            self._automaton = self._build()
+        found: set[int] = set()
+        for _, owners in self._automaton.iter(lower):
+            found |= owners
+        return found
+
+
+ANCHORS = AnchorIndex()
+
+
+class Phrases:
+    """A compiled phrase list that skips the regex when the text cannot match.
+
+    Every branch of a phrase regex needs some literal text to match ("thank",
+    "welcome", "free"…). Those literals are found from the parsed regex when it
+    is compiled and put in :data:`ANCHORS`; a message that contains none of them
+    is not scanned at all. Most messages contain none, which is what makes the
+    audit fast enough for 10,000 messages a second.
+    """
+
+    def __init__(self, regex: re.Pattern[str], anchors: frozenset[str] | None) -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+        self.anchors = anchors
+        self.slot = None if anchors is None else ANCHORS.add(anchors)
+
+    def possible(self, text: str | Prepared) -> bool:
+        if self.slot is None:
+            return True
+        if isinstance(text, Prepared):
+            return self.slot in text.anchor_hits
+        lower = text.lower()
+        return any(anchor in lower for anchor in self.anchors or ())
+
+    def finditer(self, text: str | Prepared) -> Iterator[re.Match[str]]:
+        if self.possible(text):
+            yield from self.regex.finditer(text.text if isinstance(text, Prepared) else text)
+
+    def search(self, text: str | Prepared) -> re.Match[str] | None:
+        if not self.possible(text):
+            return None
+        return self.regex.search(text.text if isinstance(text, Prepared) else text)
+
+
+def prefiltered(regex: re.Pattern[str], *anchors: str) -> Phrases:
+    """A hand-written regex with the literals (lower-case) one of which every match holds."""
+    return Phrases(regex, frozenset(anchors))
+
+
+def phrases(*items: str, flags: int = re.IGNORECASE) -> Phrases:
+    """Compile phrases (which may hold regex syntax) into one word-bounded, prefiltered pattern."""
     body = "|".join(f"(?:{item})" for item in sorted(items, key=len, reverse=True))
-    return re.compile(rf"(?<![\w]){body}(?![\w])", flags | re.UNICODE)
+    regex = re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags | re.UNICODE)
+    anchors: set[str] = set()
+    for item in items:
+        needed = _required_literals(item, flags)
+        if needed is None:
+            return Phrases(regex, None)
+        anchors |= needed
+    return Phrases(regex, frozenset(anchors))
 
 
-def spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+def _required_literals(branch: str, flags: int) -> set[str] | None:
+    """Literals, one of which every match of ``branch`` contains; None if none can be found."""
+    try:
+        from re import _constants as op  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - another Python's internals
+        return None
+
+    def strength(anchor: str) -> float:
+        return float(len(anchor.strip()))
+
+    def chars(value: list[tuple[Any, Any]]) -> set[str] | None:
+        found: set[str] = set()
+        for kind, arg in value:
+            if kind is op.LITERAL:
+                found.add(chr(arg).lower())
+            elif kind is op.RANGE and arg[1] - arg[0] < 40:
+                found |= {chr(code).lower() for code in range(arg[0], arg[1] + 1)}
+            elif kind is op.CATEGORY and arg is op.CATEGORY_DIGIT:
+                found |= set("0123456789")
+            else:
+                return None
+        return found
+
+    def best(items: list[tuple[Any, Any]]) -> set[str] | None:
+        """The strongest requirement of a sequence: the set whose weakest member is strongest."""
+        options: list[set[str]] = []
+        run = ""
+        for code, value in items:
+            if code is op.LITERAL:
+                run += chr(value).lower()
+                continue
+            if run:
+                options.append({run})
+                run = ""
+            inner: set[str] | None = None
+            if code is op.SUBPATTERN:
+                inner = best(list(value[-1]))
+            elif code in (op.MAX_REPEAT, op.MIN_REPEAT) and value[0] > 0:
+                inner = best(list(value[2]))
+            elif code is op.IN:
+                inner = chars(value)
+            elif code is op.BRANCH:
+                inner = set()
+                for alternative in value[1]:
+                    more = best(list(alternative))
+                    if more is None:
+                        inner = None
+                        break
+                    inner |= more
+            if inner:
+                options.append(inner)
+        if run:
+            options.append({run})
+        # a lone letter is no filter; a lone digit or symbol ("£", "0") still is one
+        options = [o for o in options
+                   if all(strength(a) >= 2 or (strength(a) == 1 and not a.strip().isalpha())
+                          for a in o)]
+        if not options:
+            return None
+        return max(options, key=lambda o: (min(strength(a) for a in o), -len(o)))
+
+    try:
+        return best(list(_parser.parse(branch, flags)))
+    except re.error:
+        return None
+
+
+LINK_ANCHORS = Phrases(LINK, frozenset({
+    "http", "www.", ".com", ".co", ".io", ".net", ".org", ".ml", ".tv", ".me", ".ly", ".app",
+    ".shop", ".store", ".info", ".biz", ".gl",
+}))
+
+
+def spans(pattern: re.Pattern[str] | Phrases, text: str | Prepared) -> Iterator[tuple[int, int]]:
     for match in pattern.finditer(text):
         yield match.span()
 
@@ -46,6 +208,8 @@ def clean(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, accent-free form for comparing names and profile words."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -66,7 +230,13 @@ class Prepared:
         return self.text.lower()
 
     @cached_property
+    def anchor_hits(self) -> set[int]:
+        return ANCHORS.hits(self.lower)
+
+    @cached_property
     def links(self) -> list[tuple[int, int]]:
+        if not LINK_ANCHORS.possible(self):
+            return []
         return list(spans(LINK, self.text))
 
     @cached_property
@@ -75,7 +245,7 @@ class Prepared:
 
     @cached_property
     def word_set(self) -> frozenset[str]:
-        return frozenset(fold(word) for word in self.words)
+        return frozenset(WORD.findall(fold(self.lower)))
 
     @cached_property
     def greeting(self) -> re.Match[str] | None:
@@ -95,7 +265,7 @@ def content_words(text: str) -> set[str]:
     }
 
 
-def first_match(pattern: re.Pattern[str], text: str) -> tuple[int, int] | None:
+def first_match(pattern: re.Pattern[str] | Phrases, text: str) -> tuple[int, int] | None:
     match = pattern.search(text)
     return match.span() if match else None
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
-from dmguard.audit.text import name_parts, phrases
+from dmguard.audit.text import fold, name_parts, phrases
 
 GENERIC = phrases(
     r"dear (?:valued |loyal )?(?:customer|client|member|user|subscriber|follower|friend)s?",
     r"valued (?:customer|client|member|follower|subscriber)s?",
     r"dear sir(?: or |/)madam", r"dear sir", r"dear madam", r"to whom it may concern",
-    r"hello (?:user|customer|member)", r"dear account holder",
+    r"hello (?:user|customer|member)", r"dear (?:account|voucher|card|policy) holder",
 )
 VAGUE = phrases(r"hi there", r"hey there", r"hello there", r"hey you", r"hi friend",
                 r"hello friend", r"hey friend", r"greetings", r"hi all")
@@ -21,6 +22,7 @@ VAGUE = phrases(r"hi there", r"hey there", r"hello there", r"hey you", r"hi frie
     "DG010",
     "generic-salutation",
     family="address",
+    scans=[GENERIC],
     severity="hold",
     points=50,
     fails=["Dear valued customer, we have an offer", "To whom it may concern: hello",
@@ -43,6 +45,7 @@ def generic_salutation(subject: Subject) -> Iterator[Hit]:
     "DG011",
     "vague-greeting",
     family="address",
+    scans=[VAGUE],
     severity="warn",
     points=20,
     fails=["Hi there! Check this out", "Hey you, we have something"],
@@ -63,6 +66,7 @@ def vague_greeting(subject: Subject) -> Iterator[Hit]:
     "DG012",
     "no-name",
     family="address",
+    needs=["recipient"],
     severity="warn",
     points=20,
     fails=[Example("Welcome! Glad you are here.", recipient={"name": "Amy Lee"},
@@ -85,11 +89,10 @@ def no_name(subject: Subject) -> Iterator[Hit]:
     recipient = subject.input.recipient
     if not subject.input.automated or recipient is None or not recipient.name:
         return
-    parts = set(name_parts(recipient.name)) | {(recipient.username or "").lower()}
-    if parts & subject.text.word_set or (
-        recipient.username and recipient.username.lower() in subject.text.lower
-    ):
-        return
+    folded = fold(subject.text.lower)
+    for part in [*name_parts(recipient.name), fold(recipient.username or "")]:
+        if part and part in folded and re.search(rf"(?<!\w){re.escape(part)}(?!\w)", folded):
+            return
     yield Hit(None, f"does not use the recipient's name ({recipient.name!r})")
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from dmguard.audit.model import AuditInput, Severity
-from dmguard.audit.text import Prepared, quote, spans
+from dmguard.audit.text import Phrases, Prepared, quote
 
 if TYPE_CHECKING:
     from dmguard.audit.history import History
@@ -28,6 +28,7 @@ Family = Literal[
     "sensitive", "frequency", "consent", "score",
 ]
 Phase = Literal["draft", "final"]
+Need = Literal["recipient", "recipient_id", "context"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,12 @@ class Rule:
     passes: tuple[Example, ...]
     options: dict[str, Any]
     phase: Phase = "draft"
+    needs: frozenset[str] = frozenset()
+    scans: tuple[Phrases, ...] = ()
+
+    def may_fire(self, text: Prepared) -> bool:
+        """False when the rule only looks for phrases and none of them can be in the text."""
+        return not self.scans or any(phrases.possible(text) for phrases in self.scans)
 
     @property
     def summary(self) -> str:
@@ -115,7 +122,10 @@ def rule(
     max_points: int | None = None,
     options: dict[str, Any] | None = None,
     phase: Phase = "draft",
+    needs: Iterable[Need] = (),
+    scans: Iterable[Phrases] = (),
 ) -> Callable[[Check], Rule]:
+    """Declare a rule. ``needs`` lets the engine skip it for messages without that data."""
     def wrap(check: Check) -> Rule:
         if not check.__doc__:
             raise TypeError(f"rule {id} needs a docstring")
@@ -132,6 +142,8 @@ def rule(
             passes=tuple(e if isinstance(e, Example) else Example(e) for e in passes),
             options=dict(options or {}),
             phase=phase,
+            needs=frozenset(needs),
+            scans=tuple(scans),
         )
 
     return wrap
@@ -143,8 +155,12 @@ def _dedent(doc: str) -> str:
     return inspect.cleandoc(doc)
 
 
-def phrase_hits(pattern: re.Pattern[str], subject: Subject, message: str,
+def phrase_hits(pattern: Phrases, subject: Subject, message: str,
                 tentative: bool = False) -> Iterator[Hit]:
     """One hit per match; ``message`` may use ``{found}`` for the matched text."""
-    for span in spans(pattern, subject.raw):
-        yield Hit(span, message.format(found=quote(subject.raw, span)), tentative)
+    if not pattern.possible(subject.text):
+        return
+    raw = subject.raw
+    for match in pattern.regex.finditer(raw):
+        span = match.span()
+        yield Hit(span, message.format(found=quote(raw, span)), tentative)

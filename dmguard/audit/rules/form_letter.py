@@ -48,7 +48,7 @@ STOCK = phrases(
     r"just (?:wanted to |want to )?(?:reach(?:ing)? out|let(?:ting)? you know|checking in)",
     r"sorry for the cold", r"happy to (?:chat|discuss|help) anytime", r"hope you find",
     r"looking forward to connecting", r"(?:let's|lets) connect", r"stay tuned",
-    r"(?:follow|add|find) (?:me|us) (?:on|at)", r"be sure to", r"you are welcome to visit",
+    r"follow (?:me|us) (?:on|at)", r"add (?:me|us) on", r"find (?:me|us) (?:on|at)", r"be sure to", r"you are welcome to visit",
     r"i tweet about", r"for more (?:info|information|details)",
 )
 
@@ -61,12 +61,12 @@ WEEKDAY = phrases(
 )
 
 SELF_PITCH = phrases(
-    r"i(?:'m| am) (?:the )?(?:ceo|founder|co-?founder|co-?organi[sz]er|owner) of",
-    r"i(?:'m| am) (?:the )?@\w+ (?:founder|ceo)",
+    r"(?:i'm|i am) (?:the )?(?:ceo|founder|co-?founder|co-?organi[sz]er|owner) of",
+    r"(?:i'm|i am) (?:the )?@\w+ (?:founder|ceo)",
     r"we(?:'re| are) (?:a|an|one of the) (?:\w+ ){0,4}(?:company|firm|agency|app|startup|platform"
     r"|brand|provider|providers|team|business)",
-    r"our (?:goal|mission) is", r"we specialise in|we specialize in", r"i(?:'m| am) a \w+ (?:from|in) ",
-    r"i(?:'m| am) [^,.!?\n]{1,30}, an? [\w/ -]{1,40} (?:from|in|based in) ",
+    r"our (?:goal|mission) is", r"we specialise in|we specialize in", r"(?:i'm|i am) a \w+ (?:from|in) ",
+    r"(?:i'm|i am) [^,.!?\n]{1,30}, an? [\w/ -]{1,40} (?:from|in|based in) ",
 )
 
 
@@ -74,6 +74,7 @@ SELF_PITCH = phrases(
     "DG020",
     "welcome-boilerplate",
     family="form-letter",
+    scans=[WELCOME],
     severity="hold",
     points=50,
     max_points=60,
@@ -100,6 +101,7 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     "DG023",
     "stock-phrase",
     family="form-letter",
+    scans=[STOCK],
     severity="warn",
     points=20,
     max_points=40,
@@ -124,6 +126,7 @@ def stock_phrase(subject: Subject) -> Iterator[Hit]:
     "DG024",
     "weekday-greeting",
     family="form-letter",
+    scans=[WEEKDAY],
     severity="warn",
     points=15,
     fails=["Hi Alex, happy Monday!", "Feliz lunes 😊"],
@@ -145,6 +148,7 @@ def weekday_greeting(subject: Subject) -> Iterator[Hit]:
     "DG025",
     "self-pitch",
     family="form-letter",
+    scans=[SELF_PITCH],
     severity="warn",
     points=15,
     fails=["I'm the founder of Acme, a new platform for traders",
@@ -167,6 +171,7 @@ def self_pitch(subject: Subject) -> Iterator[Hit]:
     "DG021",
     "near-duplicate",
     family="form-letter",
+    needs=["recipient_id"],
     severity="hold",
     points=30,
     options={"min_recipients": 3},
@@ -209,6 +214,7 @@ def near_duplicate(subject: Subject) -> Iterator[Hit]:
     "DG022",
     "nothing-specific",
     family="form-letter",
+    needs=["recipient"],
     severity="warn",
     points=15,
     fails=[Example("Hi Amy, great to have you here! Let us know how we can help.",

@@ -14,6 +14,7 @@ RECIPIENT = {"id": "42", "name": "Amy Lee"}
     "DG070",
     "too-frequent",
     family="frequency",
+    needs=["recipient_id"],
     severity="hold",
     points=30,
     options={"per_day": 1, "per_week": 3},
@@ -51,6 +52,7 @@ def too_frequent(subject: Subject) -> Iterator[Hit]:
     "DG071",
     "repeated-offer",
     family="frequency",
+    needs=["recipient_id"],
     severity="hold",
     points=40,
     options={"days": 30},
@@ -76,9 +78,8 @@ def repeated_offer(subject: Subject) -> Iterator[Hit]:
     if recipient is None or not recipient.id or subject.signature is None:
         return
     since = subject.now - timedelta(days=subject.options["days"])
-    mine = set(subject.signature.bands)
     for at, text, sig in subject.history.sent_to(recipient.id):
-        if at > since and sig is not None and len(mine & set(sig.bands)) >= 2:
+        if at > since and sig is not None and subject.signature.similarity(sig) >= 0.6:
             when = subject.now - at
             yield Hit(None, f"this person got nearly the same text {when.days} day(s) "
                             f"{when.seconds // 3600} h ago: {text[:60]!r}")

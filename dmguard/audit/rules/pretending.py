@@ -23,6 +23,7 @@ FAKE_PERSONAL = phrases(
     "DG030",
     "fake-personal",
     family="pretending",
+    scans=[FAKE_PERSONAL],
     severity="hold",
     points=50,
     fails=[
@@ -55,7 +56,7 @@ def fake_personal(subject: Subject) -> Iterator[Hit]:
     if subject.personal_details:
         return
     tentative = recipient is None or not recipient.has_profile
-    for span in spans(FAKE_PERSONAL, subject.raw):
+    for span in spans(FAKE_PERSONAL, subject.text):
         yield Hit(span, f"claims personal attention ({quote(subject.raw, span)!r}) "
                         "without any detail about the recipient", tentative)
 

@@ -12,14 +12,14 @@ SALES = phrases(
     r"(?:buy|order|shop|book|download|register|apply|join|act) (?:now|today|here)",
     r"sign up", r"subscribe (?:to )?(?:my|our|now|here)", r"subscribing me",
     r"use (?:my |our |the )?(?:coupon |promo |discount )?code", r"coupon", r"promo code",
-    r"\d{1,2} ?% (?:off|discount|bonus)", r"free (?:shipping|delivery|trial|ads|download|beat"
+    r"\d{1,2} ?% off", r"\d{1,2} ?% discount", r"\d{1,2} ?% bonus", r"free (?:shipping|delivery|trial|ads|download|beat"
     r"|of charge|consultation|membership|entry|gift)",
     r"click (?:here|the link|below|this link|->|→)", r"click-?>", r"haz clic", r"cliquez",
     r"klik (?:di|link)", r"클릭해 ?주세요", r"special (?:offer|deal|price)", r"limited (?:offer|deal)",
     r"get started", r"visit (?:our|my) (?:website|site|page|blog|store|shop|channel|webpage)",
-    r"(?:go|head) (?:to|over to) (?:my|our)", r"give it a listen", r"turn on (?:my |post )?notifications",
+    r"go to (?:my|our)", r"head (?:over )?to (?:my|our)", r"give it a listen", r"turn on (?:my |post )?notifications",
     r"link in (?:my |the )?bio", r"(?:advertise|promote|grow) your (?:business|brand|account|followers)",
-    r"earn (?:money|cash|\$)", r"make money", r"(?:dm|message) (?:me|us) (?:for|to get)",
+    r"earn (?:money|cash|\$)", r"make money", r"dm (?:me|us) (?:for|to get)", r"message (?:me|us) (?:for|to get)",
     r"(?:get|grab|claim) (?:your|a) (?:free|discount|copy|spot|seat)",
     r"for free", r"(?-i:FREE)", r"half price", r"line rental", r"(?:no|without) obligation",
     r"free (?:msg|message|text|txt|sms|ringtones?|tones?|mins|minutes|phone|mobile|camera"
@@ -28,6 +28,8 @@ SALES = phrases(
     r"(?:latest|new) (?:colour |color |camera |video )?(?:mobiles?|phones?|handsets?)",
     r"(?:tried|trying) to (?:call|contact|reach) you", r"(?:delivery|parcel) (?:is )?waiting",
     r"account statement", r"gift ?cards?", r"vouchers?", r"free ?msg",
+    r"(?:only|just|from|worth) [£$€] ?\d", r"(?:log ?on ?to|logon to|goto) (?:http|www)",
+    r"(?:click on|use|hit|follow) the (?:following )?link", r"polys", r"(?:loyalty|special) offer",
     r"(?:sexy|hot|local|lonely|naughty) (?:singles|girls|babes|dates|ladies|chat)",
     r"subscription service", r"(?:ringtones?|polyphonic|(?:mono|poly) tones?)",
 )
@@ -50,15 +52,21 @@ PRIZE = phrases(
 MONEY = phrases(r"[£$€]\s?\d[\d,.]*(?:k|m)?", r"\d[\d,.]*\s?(?:pounds|gbp|usd|euros?)",
                 r"\d+p(?:/| per)")
 PREMIUM = phrases(
-    r"(?:txt|text|send|reply)(?: \S+){0,4} (?:to|on|2) \d{4,6}", r"call\s?0[89]\d{8,10}",
-    r"0[89]\d{2}[ -]?\d{3}[ -]?\d{3,4}",
-    r"(?-i:(?:reply|txt|text|send)(?: with| back)?(?: the word)?:? [A-Z][A-Z0-9#]+\b)", r"reply (?:stop|end|yes|no|win|help)",
-    r"t ?& ?cs?", r"ts ?and ?cs", r"terms (?:and|&) conditions", r"per (?:msg|txt|text|wk|min)",
+    r"(?:txt|text|send|reply|rply):?(?: \S+){0,5} (?:to|on|2)(?: no:?)? \d{4,6}",
+    r"call\s?(?:08|09)\d{8,9}", r"(?:08|09)\d{2}(?:[ -]?\d){6,8}",
+    r"(?:reply|txt|text|rply)(?: back)? with (?:your|ur)", r"send (?:your|ur) (?:name|age|address)",
+    r"(?:your|ur) (?:name|age) (?:and|&) (?:age|gender|address|postcode)",
+    r"missed call alert", r"you have (?:\d+|a) new (?:message|voicemail)",
+    r"(?-i:(?:reply|txt|text|send)(?: with| back)?(?: the word)?:? [A-Z][A-Z0-9#]{2,}\b)", r"reply (?:stop|end|yes|no|win|help)",
+    r"t ?& ?cs?", r"ts and cs", r"tsandcs", r"terms (?:and|&) conditions", r"per msg",
+    r"per txt", r"per text", r"per wk", r"per min",
     r"std (?:txt )?rates?", r"\d+p ?(?:/|per) ?(?:min|msg|txt|wk|day|week)", r"po ?box ?\d+",
-    r"text stop", r"msg rates", r"cost \d+p",
+    r"text stop", r"msg rates", r"cost \d+p", r"ts ?& ?cs", r"pence per minute",
+    r"\d+ ?pence", r"per minute",
 )
 BULK_SMALL_PRINT = phrases(
-    r"unsubscribe", r"opt[- ]out", r"1[68]\+", r"call (?:\w+ ){0,3}\d{10,12}", r"[6-8]\d{4}",
+    r"unsubscribe", r"opt-out", r"opt out", r"16\+", r"18\+",
+    r"call (?:\w+ ){0,3}\+?\d[\d -]{8,14}\d", r"\+44\d{9,10}",
     r"wap (?:link|site|phone|charge)", r"wap\.", r"subscribers?",
 )
 
@@ -67,6 +75,7 @@ BULK_SMALL_PRINT = phrases(
     "DG041",
     "sales-call-to-action",
     family="pushiness",
+    scans=[SALES],
     severity="warn",
     points=25,
     max_points=50,
@@ -90,6 +99,7 @@ def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
     "DG042",
     "urgency",
     family="pushiness",
+    scans=[URGENCY],
     severity="warn",
     points=20,
     max_points=40,
@@ -111,6 +121,7 @@ def urgency(subject: Subject) -> Iterator[Hit]:
     "DG046",
     "prize-or-money",
     family="pushiness",
+    scans=[PRIZE],
     severity="warn",
     points=30,
     max_points=60,
@@ -138,6 +149,7 @@ def prize_or_money(subject: Subject) -> Iterator[Hit]:
     "DG047",
     "premium-rate-contact",
     family="pushiness",
+    scans=[PREMIUM, BULK_SMALL_PRINT],
     severity="warn",
     points=50,
     max_points=60,
@@ -186,6 +198,7 @@ def links(subject: Subject) -> Iterator[Hit]:
     "DG040",
     "link-in-first-contact",
     family="pushiness",
+    needs=["context"],
     severity="hold",
     points=30,
     fails=[Example("Welcome! Our shop: https://shop.example.com", context={"kind": "welcome"})],
@@ -263,14 +276,17 @@ def emoji_exclamation_flood(subject: Subject) -> Iterator[Hit]:
     Use instead: one emoji, if any.
     Options: ``max_emoji`` (default 3).
     """
-    emoji = subject.text.emoji
+    if subject.raw.isascii():
+        emoji: list[tuple[int, int]] = []
+    else:
+        emoji = subject.text.emoji
     if len(emoji) > subject.options["max_emoji"]:
         yield Hit(emoji[0], f"{len(emoji)} emoji")
-    else:
+    elif emoji:
         repeated = REPEATED_EMOJI.search(subject.raw)
         if repeated:
             yield Hit(repeated.span(), f"repeated emoji {repeated.group()!r}")
-    flood = EXCLAIM.search(subject.raw)
+    flood = EXCLAIM.search(subject.raw) if "!" in subject.raw else None
     if flood:
         yield Hit(flood.span(), f"exclamation flood {flood.group().strip()!r}")
 

@@ -50,6 +50,7 @@ _SEGMENT_NAMES = list(SEGMENT_WORDS)
     "DG050",
     "wrong-segment",
     family="relevance",
+    needs=["recipient"],
     severity="hold",
     points=40,
     fails=[Example(
@@ -97,6 +98,7 @@ SENSITIVE = phrases(
     "DG060",
     "sensitive-topic",
     family="sensitive",
+    scans=[SENSITIVE],
     severity="hold",
     points=30,
     fails=[
@@ -125,7 +127,7 @@ def sensitive_topic(subject: Subject) -> Iterator[Hit]:
     if context is not None and context.kind == "manual":
         return
     tentative = not subject.input.automated
-    for span in spans(SENSITIVE, subject.raw):
+    for span in spans(SENSITIVE, subject.text):
         yield Hit(span, f"sensitive topic {quote(subject.raw, span)!r} in an automated message",
                   tentative)
 

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 
 from dmguard.audit.rules.base import Example, Hit, Subject, rule
-from dmguard.audit.text import fold, name_parts
+from dmguard.audit.text import fold, name_parts, prefiltered
 
-PLACEHOLDER = re.compile(
+PLACEHOLDER = prefiltered(re.compile(
     r"\{\{\s*[\w.\s|'\"-]*\}\}"                   # {{first_name}}, {{ user.name }}
     r"|\$\{\s*\w[\w.]*\s*\}"                      # ${name}
     r"|\{\s*\w[\w.]*\s*\}"                        # {name}
@@ -21,13 +21,14 @@ PLACEHOLDER = re.compile(
     r"|\bINSERT\s+[A-Z ]{2,30}\s+HERE\b"           # INSERT URL HERE
     r"|\b(?:FIRST|LAST)_?NAME\b|\bFNAME\b",
     re.IGNORECASE,
-)
+), "{", "[", "<", "%", "*|", "insert", "name")
 
 
 @rule(
     "DG001",
     "unfilled-placeholder",
     family="template",
+    scans=[PLACEHOLDER],
     severity="block",
     points=100,
     fails=[
@@ -51,18 +52,18 @@ def unfilled_placeholder(subject: Subject) -> Iterator[Hit]:
     [NAME], <name>, INSERT URL HERE) is recognised.
     Use instead: fill every field, or drop the greeting when the field is empty.
     """
-    for match in PLACEHOLDER.finditer(subject.raw):
+    for match in PLACEHOLDER.finditer(subject.text):
         if match.group().strip("{} ") == "":
             continue
         yield Hit(match.span(), f"unfilled placeholder {match.group()!r}")
 
 
-BROKEN = re.compile(
+BROKEN = prefiltered(re.compile(
     r"\b(?:hi|hey|hello|dear)\s+(?:undefined|null|none|nan|nil)\b"
-    r"|\[object Object\]|\bundefined\b"
-    r"|^\W*(?:hi|hey|hello|dear)\s+[,!.]",
-    re.IGNORECASE | re.MULTILINE,
-)
+    r"|\[object Object\]|\bundefined\b",
+    re.IGNORECASE,
+), "undefined", "null", "none", "nan", "nil", "[object")
+EMPTY_GREETING = re.compile(r"\W*(?:hi|hey|hello|dear)\s+,", re.IGNORECASE)
 
 
 @rule(
@@ -73,7 +74,7 @@ BROKEN = re.compile(
     points=100,
     fails=["Hi undefined, welcome!", "Hello null!", "Dear , we have news", "Your code: [object Object]"],
     passes=["Hi Amy, welcome!", "Hello! None of the options worked, can you help?",
-            "Dear, will call tomorrow"],
+            "Dear, will call tomorrow", "Hey ! Long time no see"],
 )
 def broken_value(subject: Subject) -> Iterator[Hit]:
     """Finds fields that were filled with an empty or programming value.
@@ -85,7 +86,10 @@ def broken_value(subject: Subject) -> Iterator[Hit]:
     Use instead: check the field before rendering and fall back to a message
     without the greeting.
     """
-    for match in BROKEN.finditer(subject.raw):
+    empty = EMPTY_GREETING.match(subject.raw)
+    if empty:
+        yield Hit(empty.span(), f"empty name in the greeting {empty.group().strip()!r}")
+    for match in BROKEN.finditer(subject.text):
         yield Hit(match.span(), f"empty or broken value in {match.group().strip()!r}")
 
 
@@ -111,6 +115,7 @@ def _greeted(subject: Subject) -> tuple[list[str], tuple[int, int]] | None:
     "DG002",
     "wrong-name",
     family="template",
+    needs=["recipient"],
     severity="block",
     points=100,
     fails=[
@@ -152,6 +157,7 @@ def wrong_name(subject: Subject) -> Iterator[Hit]:
     "DG003",
     "swapped-name",
     family="template",
+    needs=["recipient"],
     severity="hold",
     points=40,
     fails=[

@@ -1,0 +1,41 @@
+"""The phrase prefilter may only skip work, never change what a phrase list finds."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dmguard.audit.rules import address, catalogue, form_letter, pretending, pushiness, relevance
+from dmguard.audit.text import Phrases, Prepared, phrases
+
+ALL_PHRASES = [value for module in (address, form_letter, pretending, pushiness, relevance)
+               for value in vars(module).values() if isinstance(value, Phrases)]
+EXAMPLES = [example.text for rule in catalogue() for example in (*rule.fails, *rule.passes)]
+WORDS = sorted({word for phrase in ALL_PHRASES for anchor in (phrase.anchors or ())
+                for word in anchor.split()} | {"hello", "you", "win", "£5", "0800", "txt"})
+
+
+def spans(pattern: Phrases | re.Pattern[str], text: str | Prepared) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("pattern", ALL_PHRASES, ids=lambda p: p.pattern[:40])
+def test_prefilter_agrees_with_the_plain_regex_on_every_example(pattern: Phrases) -> None:
+    for text in EXAMPLES:
+        assert spans(pattern, Prepared(text)) == spans(pattern.regex, text), text
+
+
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join))
+def test_prefilter_agrees_on_generated_text(text: str) -> None:
+    for pattern in ALL_PHRASES:
+        assert spans(pattern, Prepared(text)) == spans(pattern.regex, text)
+        assert spans(pattern, text.upper()) == spans(pattern.regex, text.upper())
+
+
+def test_phrases_are_whole_words() -> None:
+    pattern = phrases(r"election", r"free (?:gift|entry)")
+    assert spans(pattern, "a selection of things") == []
+    assert spans(pattern, "the election, and a FREE gift!") == [(4, 12), (18, 27)]
