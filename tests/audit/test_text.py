@@ -38,4 +38,4 @@ def test_prefilter_agrees_on_generated_text(text: str) -> None:
 def test_phrases_are_whole_words() -> None:
     pattern = phrases(r"election", r"free (?:gift|entry)")
     assert spans(pattern, "a selection of things") == []
-    assert spans(pattern, "the election, and a FREE gift!") == [(4, 12), (18, 27)]
+    assert spans(pattern, "the election, and a FREE gift!") == [(4, 12), (20, 29)]
