@@ -25,6 +25,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/eval.py
+	$(BIN)/python bench/drain.py
 
 eval: $(STAMP)
 	$(BIN)/python bench/eval.py

@@ -117,10 +117,23 @@ def run(config_path: str, once: bool, log_format: str) -> None:
 
     setup_logging(log_format)
     config = load(config_path)
+    check_credentials(config)
     with opened_store(config):
         pass
     with embedded_sandboxes(config) as urls:
         sys.exit(run_daemon(config_path, config, urls, once=once))
+
+
+def check_credentials(config: Config) -> None:
+    """Name a missing credential variable before anything runs."""
+    from dmguard.config import ConfigError, load_x_credentials
+
+    for account in config.accounts:
+        if account.platform == "x":
+            try:
+                load_x_credentials(account)
+            except ConfigError as error:
+                raise UsageProblem(str(error)) from None
 
 
 @contextmanager
@@ -558,7 +571,10 @@ def sandbox() -> None:
 @click.option("--empty", is_flag=True, help="Start with no followers and no conversations.")
 @click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1),
               help="Share of API calls answered with 429/5xx/slow/dropped.")
-def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float) -> None:
+@click.option("--require-credentials", is_flag=True,
+              help="Accept only the consumer key (or bearer token) in DMGUARD_X_* variables.")
+def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
+                  require_credentials: bool) -> None:
     """Serve the emulator on 127.0.0.1 until Ctrl-C.
 
     Example:
@@ -570,7 +586,20 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float) -> None:
     from dmguard.platforms.sandbox.server import SandboxPortError, SandboxServer
     from dmguard.platforms.sandbox.state import Faults, SandboxState
 
-    state = SandboxState(SystemClock())
+    credentials = None
+    if require_credentials:
+        import os
+
+        from dmguard.config import load_dotenv_once
+
+        load_dotenv_once()
+        key, token = os.environ.get("DMGUARD_X_CONSUMER_KEY"), os.environ.get(
+            "DMGUARD_X_BEARER_TOKEN")
+        if not key and not token:
+            raise UsageProblem("--require-credentials: set DMGUARD_X_CONSUMER_KEY or "
+                               "DMGUARD_X_BEARER_TOKEN to the values the emulator should accept")
+        credentials = (key or "", token or "")
+    state = SandboxState(SystemClock(), credentials=credentials)
     if not empty:
         seed_population(state, seed=seed)
     state.faults = Faults(rate=fault_rate, seed=seed)
@@ -654,7 +683,7 @@ def _verify_credentials(config: Config, account: Any) -> None:
     from dmguard.platforms.x import XPlatform
 
     try:
-        me = XPlatform(load_x_credentials(account)).whoami()
+        me = XPlatform(load_x_credentials(account), base_url=account.api_url).whoami()
     except PlatformError as error:
         raise UsageProblem(f"account {account.name}: credentials check failed: {error}") from None
     click.echo(f"  credentials work: GET /2/users/me is @{me.username} ({me.user_id})")

@@ -69,6 +69,12 @@ class AccountConfig(Strict):
     credentials_prefix: str = Field(
         "DMGUARD_X_", pattern=r"^[A-Z][A-Z0-9_]*$", description="environment variable prefix"
     )
+    api_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="for platform x: send API calls here instead of https://api.twitter.com "
+        "(a proxy, or `dmguard sandbox serve --require-credentials` for a rehearsal)",
+    )
 
     @property
     def policy_name(self) -> str:

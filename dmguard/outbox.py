@@ -245,9 +245,10 @@ class Sender:
             store.pause_account(self.account_id, str(error))
             report.stopped_by = "credentials refused"
         except PlatformUnavailable as error:
-            retry_at = iso(store.clock.now() + timedelta(minutes=2))
-            store.transition(message["id"], ("sending",), "queued", "sender", str(error),
-                             send_after=retry_at)
+            # Left in `sending`: the DM may have arrived. reconcile() settles it from the
+            # platform's own record before anything is sent again.
+            store.db.execute("UPDATE messages SET failure = ? WHERE id = ?",
+                             [f"outcome unknown: {error}", message["id"]])
             report.stopped_by = "platform unavailable"
         else:
             store.transition(message["id"], ("sending",), "sent", "sender",
@@ -257,7 +258,9 @@ class Sender:
 
 
 def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, int]:
-    """Settle messages left in ``sending`` by a crash: found on the platform → sent, else queued.
+    """Settle messages left in ``sending`` (a crash, or a send whose answer was lost).
+
+    Found among the platform's DM events → sent; not found → queued again.
 
     Returns (found, requeued).
     """
@@ -274,12 +277,12 @@ def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, i
         )
         if match:
             store.transition(message["id"], ("sending",), "sent", "reconcile",
-                             f"found on the platform as event {match.id} after a restart",
-                             platform_event_id=match.id,
+                             f"found on the platform as event {match.id}",
+                             platform_event_id=match.id, failure=None,
                              sent_at=iso(match.created_at) if match.created_at else store.now())
             found += 1
         else:
             store.transition(message["id"], ("sending",), "queued", "reconcile",
-                             "not on the platform after a restart; will send again")
+                             "not on the platform; will send again", failure=None)
             requeued += 1
     return found, requeued

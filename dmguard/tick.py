@@ -48,7 +48,7 @@ def build_platform(config: Config, account: AccountConfig, store: Store,
         store.record_api_call(account.name, endpoint, method, status, billed)
 
     if account.platform == "x":
-        return XPlatform(load_x_credentials(account), recorder=record)
+        return XPlatform(load_x_credentials(account), base_url=account.api_url, recorder=record)
     url = sandbox_url or account.sandbox_url
     if not url:
         raise ValueError(f"account {account.name!r}: no sandbox URL (start one, or set "

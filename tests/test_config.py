@@ -73,3 +73,17 @@ def test_check_config_masks_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 0, result.output
     assert "supersecretvalue" not in result.output
     assert "DMGUARD_X_CONSUMER_KEY = ****EY" in result.output
+
+
+def test_run_names_missing_credentials_before_anything_runs(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CONSUMER_KEY", "CONSUMER_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET",
+                 "BEARER_TOKEN"):
+        monkeypatch.delenv(f"DMGUARD_X_{name}", raising=False)
+    monkeypatch.chdir(tmp_path)
+    conf = tmp_path / "x.toml"
+    conf.write_text(BASE.replace('platform = "sandbox" ', 'platform = "x" ', 1))
+    result = CliRunner().invoke(cli, ["run", "--once", "--config", str(conf)])
+    assert result.exit_code == 2
+    assert "DMGUARD_X_CONSUMER_KEY" in result.output
+    assert not (tmp_path / "var").exists(), "nothing may be created before the check"

@@ -149,3 +149,69 @@ def test_no_automated_dm_after_stop_in_any_order(tmp_path_factory: pytest.TempPa
                 assert all("[Automated" not in e.text for e in after)
             opted_out = now_out
         store.close()
+
+
+def test_refused_credentials_pause_the_account_and_the_report_says_so(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    from dmguard.report.data import build_report
+
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    sandbox_state.credentials = ("someone-else", "")
+    runtime.platform._me = None  # type: ignore[attr-defined]
+    summary = run_tick(runtime)
+    assert summary.error and "401" in summary.error
+    assert store.get_account("demo")["paused_reason"]  # type: ignore[index]
+    report = build_report(store, ["demo"], START.date())
+    assert any("paused" in line for line in report.accounts[0].attention)
+    sandbox_state.credentials = None
+    assert run_tick(runtime).error is not None, "a paused account stays paused until fixed"
+
+
+def test_hostile_profiles_are_stored_and_sent_as_text(tmp_path: Path, clock: SimulatedClock,
+                                                      sandbox_state: SandboxState,
+                                                      sandbox: SandboxServer) -> None:
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    odd = sandbox_state.add_user(username="odd", name="{{ 7*7 }} <script>x</script>",
+                                 location="{% for x in range(3) %}L{% endfor %}",
+                                 description="\x00\u202e" + "b" * 100_000)
+    sandbox_state.follow(odd.id)
+    run_tick(runtime)
+    contact = store.find_contact("demo", user_id=odd.id)
+    assert contact is not None and contact["name"] == "{{ 7*7 }} <script>x</script>"
+    assert len(contact["bio"]) == 100_002
+    texts = [e.text for e in sandbox_state.received_by(odd.id)]
+    assert texts and "{{" in texts[0] and "49" not in texts[0]
+    assert "{% for x in range(3) %}L{% endfor %}" in texts[0]
+
+
+@pytest.mark.slow
+def test_a_fault_storm_still_drains_the_queue_exactly_once(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    from dmguard import outbox
+    from dmguard.platforms.sandbox.state import Faults
+
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    people = []
+    for index in range(25):
+        user = sandbox_state.add_user(username=f"p{index}", name=f"Pat{index} Doe")
+        contact_id, _ = store.upsert_contact("demo", {"user_id": user.id, "name": user.name})
+        store.add_message({"account_id": "demo", "contact_id": contact_id, "direction": "out",
+                           "origin": "submit", "kind": "campaign", "text": f"note {index}",
+                           "labelled_text": f"[Automated] note {index} Reply STOP",
+                           "state": "queued"}, actor="test")
+        people.append(user)
+    sandbox_state.faults = Faults(rate=0.3, kinds=("429", "500", "503", "drop", "drop_after",
+                                                  "slow"),
+                                  slow_seconds=0.05, seed=11)
+    for _ in range(240):
+        clock.advance(timedelta(minutes=1))
+        run_send(runtime)
+        outbox.reconcile(store, "demo", runtime.platform)
+    sent = [e.text for e in sandbox_state.sent_by_account()]
+    assert sorted(sent) == sorted(f"[Automated] note {i} Reply STOP" for i in range(25))
+    assert store.scalar("SELECT COUNT(*) FROM messages WHERE state = 'sent'") == 25
+    settled_from_platform = store.scalar(
+        "SELECT COUNT(*) FROM message_transitions WHERE actor = 'reconcile' AND to_state = 'sent'")
+    assert settled_from_platform >= 1, "some answers were lost and settled from the platform"

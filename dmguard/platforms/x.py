@@ -94,8 +94,9 @@ class XPlatform:
         return not self.oauth2
 
     def _call(self, endpoint: str, method: str, func: Callable[..., Any], *args: Any,
-              **kwargs: Any) -> Any:
-        @_retrying
+              retry_transient: bool = True, **kwargs: Any) -> Any:
+        """Call tweepy and map its errors; retry reads (never sends) on server trouble."""
+
         def attempt() -> Any:
             try:
                 response = func(*args, user_auth=self.user_auth, **kwargs)
@@ -123,9 +124,10 @@ class XPlatform:
             return response
 
         try:
-            return attempt()
+            return (_retrying(attempt) if retry_transient else attempt)()
         except _Transient as error:
-            raise PlatformUnavailable(f"{error} (gave up after retries)") from None
+            detail = "gave up after retries" if retry_transient else "outcome unknown"
+            raise PlatformUnavailable(f"{error} ({detail})") from None
 
     def _record(self, endpoint: str, method: str, status: int | None, units: int = 0) -> None:
         if self.recorder is not None:
@@ -183,8 +185,10 @@ class XPlatform:
                 return events[::-1]
 
     def send_dm(self, participant_id: str, text: str) -> SentDm:
+        # A send is never retried blindly: after a dropped connection or a 5xx the DM may
+        # have gone out, so the sender leaves it for reconcile() to look up.
         response = self._call("send_dm", "POST", self.client.create_direct_message,
-                              participant_id=participant_id, text=text)
+                              participant_id=participant_id, text=text, retry_transient=False)
         data = response.data
         return SentDm(str(data["dm_event_id"]), str(data["dm_conversation_id"]))
 

@@ -158,3 +158,27 @@ def test_emulator_answers_in_the_recorded_shapes(sandbox: SandboxServer,
         assert set(real["rate_limit"]) <= {k.lower() for k in headers}
         checked += 1
     assert checked >= 4
+
+
+def test_check_config_proves_credentials_with_users_me(
+        sandbox: SandboxServer, sandbox_state: SandboxState, tmp_path,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from dmguard.cli import cli
+    from tests.conftest import ROOT
+
+    sandbox_state.credentials = ("right-key", "")
+    conf = tmp_path / "x.toml"
+    conf.write_text((ROOT / "config" / "dmguard.toml").read_text().replace(
+        'platform = "sandbox" ', f'platform = "x"\napi_url = "{sandbox.url}" ', 1))
+    for name, value in (("CONSUMER_KEY", "right-key"), ("CONSUMER_SECRET", "s"),
+                        ("ACCESS_TOKEN", "t"), ("ACCESS_TOKEN_SECRET", "ts")):
+        monkeypatch.setenv(f"DMGUARD_X_{name}", value)
+    good = CliRunner().invoke(cli, ["check-config", "--config", str(conf)])
+    assert good.exit_code == 0, good.output
+    assert "credentials work: GET /2/users/me is @acme" in good.output
+    monkeypatch.setenv("DMGUARD_X_CONSUMER_KEY", "wrong-key")
+    bad = CliRunner().invoke(cli, ["check-config", "--config", str(conf)])
+    assert bad.exit_code == 2
+    assert "credentials check failed" in bad.output and "401" in bad.output

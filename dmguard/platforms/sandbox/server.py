@@ -137,6 +137,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             status, body = getattr(self, f"_{endpoint}")(match, query)
+            if fault == "drop_after":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
         except ValueError as error:
             status, body = 400, {"errors": [{"message": str(error)}],
                                  "title": "Invalid Request", "detail": str(error),

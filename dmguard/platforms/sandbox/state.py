@@ -84,10 +84,14 @@ class DmEvent:
 
 @dataclass
 class Faults:
-    """Injected trouble: each call fails with this probability, in one of these ways."""
+    """Injected trouble: each call fails with this probability, in one of these ways.
+
+    ``drop`` closes the connection before the call is handled; ``drop_after`` handles it
+    (a DM is delivered) and then closes the connection, so the caller never hears.
+    """
 
     rate: float = 0.0
-    kinds: tuple[str, ...] = ("429", "500", "503", "slow", "drop")
+    kinds: tuple[str, ...] = ("429", "500", "503", "slow", "drop", "drop_after")
     slow_seconds: float = 0.2
     seed: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
