@@ -506,7 +506,9 @@ def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> N
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of standard output.")
-def report(config_path: str, day: str | None, fmt: str, out: str | None) -> None:
+@click.option("--deliver", is_flag=True,
+              help="Write md/html/json to the reports folder and e-mail it, as the daemon does.")
+def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver: bool) -> None:
     """The daily summary for a day.
 
     Example:
@@ -528,12 +530,29 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None) -> None
     with opened_store(config) as store:
         data = build_report(store, [a.name for a in config.accounts], chosen,
                             config.daemon.timezone)
+        if deliver:
+            _deliver(store, config, data, chosen.isoformat())
+            return
     text = RENDERERS[fmt](data)
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text)
+
+
+def _deliver(store: Store, config: Config, data: Any, day: str) -> None:
+    from dmguard.config import smtp_password
+    from dmguard.report.delivery import deliver
+
+    run_id = store.start_run("report", None)
+    done = deliver(store, config.report, data, smtp_password())
+    store.finish_run(run_id, "ok", f"report for {day}")
+    click.echo(f"wrote {', '.join(str(path) for path in done.files)}", err=True)
+    if done.emailed_to:
+        click.echo(f"e-mailed to {', '.join(done.emailed_to)}", err=True)
+    for problem in done.errors:
+        click.echo(f"delivery problem (recorded for the next report): {problem}", err=True)
 
 
 @cli.command()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -60,31 +61,28 @@ def send_job(context: JobContext, account_name: str) -> None:
         runtime.store.close()
 
 
-def report_job(context: JobContext, day: date | None = None) -> Path:
-    """Write the daily report for ``day`` (default: yesterday, local time) once."""
-    from dmguard.report import render
-    from dmguard.report.data import build_report
-    from dmguard.store import Store
+def report_job(context: JobContext, day: date | None = None, timeout: float = 600) -> None:
+    """Produce and deliver the daily report for ``day`` (default: yesterday, local time).
 
+    It runs as a child process (`dmguard report --deliver`): drawing the chart loads
+    matplotlib, which the long-lived daemon should not keep in memory, and a failure
+    while rendering cannot take the daemon down.
+    """
     config = load_config(context.config_path)
     zone = ZoneInfo(config.daemon.timezone)
     day = day or (datetime.now(zone) - timedelta(days=1)).date()
-    store = Store.open(config.store.path, SystemClock())
+    command = [sys.executable, "-m", "dmguard", "report", "--deliver", "--config",
+               context.config_path, "--date", day.isoformat()]
     try:
-        run_id = store.start_run("report", None)
-        report = build_report(store, [a.name for a in config.accounts], day,
-                              config.daemon.timezone)
-        out_dir = Path(config.report.dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"dmguard-{day.isoformat()}.md"
-        path.write_text(render.markdown(report), encoding="utf-8")
-        (out_dir / f"dmguard-{day.isoformat()}.html").write_text(render.html(report),
-                                                                  encoding="utf-8")
-        store.finish_run(run_id, "ok", f"report for {day.isoformat()}")
-        log.info("report day=%s path=%s", day.isoformat(), path)
-        return path
-    finally:
-        store.close()
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        log.error("report day=%s: gave up after %.0f s", day.isoformat(), timeout)
+        return
+    if done.returncode == 0:
+        log.info("report day=%s %s", day.isoformat(), done.stderr.strip().replace("\n", "; "))
+    else:
+        log.error("report day=%s failed (exit %d): %s", day.isoformat(), done.returncode,
+                  done.stderr.strip()[-500:])
 
 
 def missed_report_day(config: Config) -> date | None:

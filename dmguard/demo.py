@@ -23,6 +23,7 @@ from dmguard.platforms.sandbox.server import running
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.report import render
 from dmguard.report.data import DailyReport, build_report
+from dmguard.report.delivery import write_files
 from dmguard.store import Store
 
 CAMPAIGN_GENERIC = ("Dear valued customer, our winter sale is on: 20% off everything, "
@@ -96,12 +97,9 @@ def run_demo(config: Config, *, seed: int = 7, day: date | None = None,
         report = build_report(store, [a.name for a in config.accounts], day, "UTC")
         received = len(state.sent_by_account())
     markdown = render.markdown(report)
-    reports_dir = Path(config.report.dir)
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    html_path = reports_dir / f"dmguard-{day.isoformat()}.html"
-    html_path.write_text(render.html(report), encoding="utf-8")
-    (reports_dir / f"dmguard-{day.isoformat()}.md").write_text(markdown, encoding="utf-8")
+    files = write_files(report, Path(config.report.dir), render.charts(report))
     store.close()
+    html_path = next(path for path in files if path.suffix == ".html")
     return DemoResult(report, markdown, html_path, db_path, received)
 
 

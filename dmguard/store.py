@@ -183,8 +183,22 @@ CREATE TABLE api_calls (
 CREATE INDEX idx_api_calls_at ON api_calls (account_id, at);
 """
 
+# A message's account and origin never change, so each transition carries them too:
+# the daily report then counts transitions from one covering index, without a join.
+TRANSITION_OWNER = """
+ALTER TABLE message_transitions ADD COLUMN account_id TEXT;
+ALTER TABLE message_transitions ADD COLUMN origin TEXT;
+UPDATE message_transitions SET
+    account_id = (SELECT account_id FROM messages WHERE messages.id = message_id),
+    origin = (SELECT origin FROM messages WHERE messages.id = message_id);
+CREATE INDEX idx_transitions_owner
+    ON message_transitions (account_id, at, to_state, origin, message_id);
+CREATE INDEX idx_messages_sent_kind ON messages (account_id, sent_at, direction, origin, state);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", SCHEMA_V1),
+    ("0002_transition_owner", TRANSITION_OWNER),
 ]
 
 OPEN_TASK_STATES = ("open", "claimed")
@@ -425,6 +439,8 @@ class Store:
                 "message_transitions",
                 {
                     "message_id": message_id,
+                    "account_id": row["account_id"],
+                    "origin": row["origin"],
                     "from_state": None,
                     "to_state": row["state"],
                     "actor": actor,
@@ -444,7 +460,9 @@ class Store:
         now = self.now()
         marks = ", ".join("?" for _ in from_states)
         with self.db.atomic():
-            current = self.scalar("SELECT state FROM messages WHERE id = ?", [message_id])
+            row = self.db.execute("SELECT state, account_id, origin FROM messages WHERE id = ?",
+                                  [message_id]).fetchone()
+            current = row[0] if row else None
             if current not in from_states:
                 return False
             assignments = ", ".join(f"{column} = ?" for column in fields)
@@ -460,6 +478,8 @@ class Store:
                 "message_transitions",
                 {
                     "message_id": message_id,
+                    "account_id": row[1],
+                    "origin": row[2],
                     "from_state": current,
                     "to_state": to_state,
                     "actor": actor,

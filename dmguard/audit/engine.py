@@ -204,7 +204,7 @@ class Auditor:
         text = subject.text
         for active in rules:
             rule = active.rule
-            if rule.scans and not rule.may_fire(text):
+            if rule.scan_slots is not None and rule.scan_slots.isdisjoint(text.anchor_hits):
                 continue
             subject.options = active.options
             points = 0

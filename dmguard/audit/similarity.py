@@ -1,21 +1,20 @@
 """Near-duplicate detection that sees through names and small edits.
 
 Text is normalised (the recipient's name, links and numbers replaced by tokens)
-and cut into word-trigram shingles; a content-defined half of them (by hash) is
-kept as the message's signature, so two copies of a text keep the same half.
+and cut into word-trigram shingles, each hashed with CRC-32 (the same in every
+process, so a run can be repeated exactly).
 
 The index counts, for each shingle, how many earlier messages held it. A message
 is a near-duplicate of about N earlier ones when 70% of its shingles were each
 seen at least N times: a template sent with a different name or a changed word
 keeps most of its shingles, a new text has mostly unseen ones. A look-up is a
-few dict reads, and 100k indexed messages cost tens of MiB. Shingles are hashed
-with Python's string hash, so signatures are compared within one process: the
-index is always rebuilt in the process that queries it.
+few dict reads per shingle.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -44,20 +43,21 @@ class Signature:
     shingles: frozenset[int]
 
     def similarity(self, other: Signature) -> float:
-        """Jaccard similarity of the two shingle samples."""
+        """Jaccard similarity of the two shingle sets."""
         union = len(self.shingles | other.shingles)
         return len(self.shingles & other.shingles) / union if union else 0.0
 
 
 def signature(text: str, names: Iterable[str] = ()) -> Signature | None:
-    """The shingle sample of a text, or None when it is too short to judge."""
+    """The shingles of a text, or None when it is too short to judge."""
     norm = normalise(text, names)
     words = norm.split()
     if len(words) < MIN_WORDS or len(norm) < MIN_CHARS:
         return None
-    shingles = {hash((words[i], words[i + 1], words[i + 2])) for i in range(len(words) - 2)}
-    kept = frozenset(h for h in shingles if not h & 1)
-    return Signature(kept if len(kept) >= 3 else frozenset(shingles))
+    crc = zlib.crc32
+    return Signature(frozenset(
+        crc(f"{words[i]} {words[i + 1]} {words[i + 2]}".encode()) for i in range(len(words) - 2)
+    ))
 
 
 class NearDuplicateIndex:

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 LINK = re.compile(
@@ -21,6 +21,8 @@ INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00]")
 EMOJI = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\U0001f900-\U0001f9ff]", re.UNICODE
 )
+NOT_NAMES = frozenset({"there", "all", "everyone", "friend", "friends", "you", "guys", "folks",
+                       "team", "again", "thanks", "thank", "welcome", "and", "i"})
 GREETING = re.compile(
     r"^\W*(?:hi|hey|hello|dear|hiya|yo|heya|hola|bonjour|salut|hallo|ciao|oi|ol[aá]|"
     r"good\s+(?:morning|afternoon|evening))[\s,]+@?(?P<name>[^\W\d_][\w'’-]*"
@@ -252,6 +254,20 @@ class Prepared:
         return GREETING.search(self.text)
 
     @cached_property
+    def greeted(self) -> tuple[list[str], tuple[int, int]] | None:
+        """The folded name words a greeting addresses ("Hi Amy Lee,") and their span."""
+        match = self.greeting
+        if match is None:
+            return None
+        raw = match.group("name")
+        if not raw[0].isupper() and "@" not in match.group(0):
+            return None
+        words = [fold(word) for word in raw.split()]
+        if words[0] in NOT_NAMES:
+            return None
+        return words, match.span("name")
+
+    @cached_property
     def emoji(self) -> list[tuple[int, int]]:
         return list(spans(EMOJI, self.text))
 
@@ -282,6 +298,7 @@ def join_words(items: Iterable[str]) -> str:
     return ", ".join(sorted(items))
 
 
-def name_parts(name: str | None) -> list[str]:
+@lru_cache(maxsize=8192)
+def name_parts(name: str | None) -> tuple[str, ...]:
     """A person's name as folded words of two letters or more."""
-    return [fold(part) for part in WORD.findall(name or "") if len(part) > 1]
+    return tuple(fold(part) for part in WORD.findall(name or "") if len(part) > 1)

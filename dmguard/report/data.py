@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from dmguard.clock import iso, parse_iso
 from dmguard.store import Store
 
+AUTOMATED = ("sequence", "submit", "system")
+
 
 @dataclass
 class RuleCount:
@@ -18,6 +20,15 @@ class RuleCount:
     name: str
     count: int
     example: str
+
+
+@dataclass
+class DayCounts:
+    day: str
+    sent: int
+    held: int
+    blocked: int
+    replies: int
 
 
 @dataclass
@@ -44,6 +55,7 @@ class AccountDay:
     api_cost: float = 0.0
     other_tools_sent: int = 0
     attention: list[str] = field(default_factory=list)
+    last_7_days: list[DayCounts] = field(default_factory=list)
 
     @property
     def quiet(self) -> bool:
@@ -82,13 +94,17 @@ def account_day(store: Store, account_id: str, start: str, end: str) -> AccountD
     account = store.get_account(account_id) or {}
     result = AccountDay(account_id, account.get("username"))
 
+    moves: dict[tuple[str, str], int] = {
+        (row["to_state"], row["origin"]): row["n"]
+        for row in store.all(
+            "SELECT to_state, origin, COUNT(DISTINCT message_id) AS n FROM message_transitions "
+            "WHERE account_id = ? AND at >= ? AND at < ? AND to_state IN "
+            "('audited', 'held', 'blocked', 'cancelled', 'failed', 'sent') "
+            "GROUP BY to_state, origin", [account_id, start, end])
+    }
+
     def transitions(to_state: str, origins: tuple[str, ...] = ("sequence", "submit")) -> int:
-        marks = ", ".join("?" for _ in origins)
-        return _count(store,
-                      "SELECT COUNT(DISTINCT t.message_id) FROM message_transitions t "
-                      "JOIN messages m ON m.id = t.message_id WHERE m.account_id = ? "
-                      f"AND t.to_state = ? AND t.at >= ? AND t.at < ? AND m.origin IN ({marks})",
-                      [account_id, to_state, start, end, *origins])
+        return sum(moves.get((to_state, origin), 0) for origin in origins)
 
     result.inspected = transitions("audited")
     result.held = transitions("held")
@@ -96,17 +112,17 @@ def account_day(store: Store, account_id: str, start: str, end: str) -> AccountD
     result.cancelled = transitions("cancelled")
     result.failed = transitions("failed", ("sequence", "submit", "human", "system"))
     result.sent = transitions("sent", ("sequence", "submit", "system"))
-    result.sent_labelled = _count(
-        store, "SELECT COUNT(*) FROM messages WHERE account_id = ? AND state = 'sent' "
-        "AND origin IN ('sequence', 'submit', 'system') AND sent_at >= ? AND sent_at < ? "
-        "AND labelled_text IS NOT NULL", [account_id, start, end])
     result.personal_replies = transitions("sent", ("human",))
-    result.received = _count(
-        store, "SELECT COUNT(*) FROM messages WHERE account_id = ? AND direction = 'in' "
-        "AND sent_at >= ? AND sent_at < ?", [account_id, start, end])
-    result.other_tools_sent = _count(
-        store, "SELECT COUNT(*) FROM messages WHERE account_id = ? AND origin = 'other' "
-        "AND sent_at >= ? AND sent_at < ?", [account_id, start, end])
+    for row in store.all(
+        "SELECT direction, origin, state, labelled_text IS NOT NULL AS labelled, COUNT(*) AS n "
+        "FROM messages WHERE account_id = ? AND sent_at >= ? AND sent_at < ? "
+        "GROUP BY direction, origin, state, labelled", [account_id, start, end]):
+        if row["direction"] == "in":
+            result.received += row["n"]
+        elif row["origin"] == "other":
+            result.other_tools_sent += row["n"]
+        elif row["state"] == "sent" and row["labelled"] and row["origin"] in AUTOMATED:
+            result.sent_labelled += row["n"]
     for row in store.all(
         "SELECT f.rule, f.name, COUNT(*) AS n, MIN(m.text) AS example FROM findings f "
         "JOIN messages m ON m.id = f.message_id WHERE m.account_id = ? "
@@ -156,7 +172,45 @@ def account_day(store: Store, account_id: str, start: str, end: str) -> AccountD
     return result
 
 
+def week_counts(store: Store, account_id: str, day: date, zone: str) -> list[DayCounts]:
+    """Sent / held / blocked / replies for the seven days ending on ``day`` (two scans)."""
+    days = [day - timedelta(days=back) for back in range(6, -1, -1)]
+    bounds = [day_bounds(current, zone)[0] for current in days] + [day_bounds(day, zone)[1]]
+    bucket = "CASE " + " ".join(f"WHEN {{column}} < '{edge}' THEN {index}"
+                                for index, edge in enumerate(bounds[1:])) + " END"
+    counts = {(index, name): 0 for index in range(7) for name in ("sent", "held", "blocked")}
+    for row in store.all(
+        f"SELECT {bucket.format(column='at')} AS day, to_state, COUNT(*) AS n "
+        "FROM message_transitions WHERE account_id = ? AND at >= ? AND at < ? "
+        "AND ((to_state = 'sent' AND origin IN ('sequence', 'submit', 'system')) "
+        "OR to_state IN ('held', 'blocked')) GROUP BY day, to_state",
+        [account_id, bounds[0], bounds[-1]]):
+        counts[(row["day"], row["to_state"])] = row["n"]
+    replies = {row["day"]: row["n"] for row in store.all(
+        f"SELECT {bucket.format(column='sent_at')} AS day, COUNT(*) AS n FROM messages "
+        "WHERE account_id = ? AND sent_at >= ? AND sent_at < ? AND direction = 'in' "
+        "GROUP BY day", [account_id, bounds[0], bounds[-1]])}
+    return [DayCounts(current.isoformat(), counts[(index, "sent")], counts[(index, "held")],
+                      counts[(index, "blocked")], replies.get(index, 0))
+            for index, current in enumerate(days)]
+
+
+def delivery_failures(store: Store, start: str, end: str) -> list[str]:
+    """Report deliveries that failed since the last report (shown in the next one)."""
+    return [f"report delivery failed at {row['started_at'][:16]}: {row['error']}"
+            for row in store.all("SELECT started_at, error FROM runs WHERE job = 'delivery' "
+                                 "AND status = 'error' AND started_at >= ? AND started_at < ? "
+                                 "ORDER BY started_at", [start, end])]
+
+
 def build_report(store: Store, accounts: list[str], day: date, zone: str = "UTC") -> DailyReport:
     start, end = day_bounds(day, zone)
-    return DailyReport(day.isoformat(), zone, store.now(),
-                       [account_day(store, account, start, end) for account in accounts])
+    days = []
+    previous_start = day_bounds(day - timedelta(days=1), zone)[0]
+    failures = delivery_failures(store, previous_start, end)
+    for account in accounts:
+        summary = account_day(store, account, start, end)
+        summary.last_7_days = week_counts(store, account, day, zone)
+        summary.attention.extend(failures)
+        days.append(summary)
+    return DailyReport(day.isoformat(), zone, store.now(), days)

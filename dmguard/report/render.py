@@ -1,7 +1,8 @@
-"""Renderers: Markdown for terminals and files, JSON for scripts, HTML for e-mail."""
+"""Renderers: Markdown for terminals and files, JSON for scripts, HTML for browsers and e-mail."""
 
 from __future__ import annotations
 
+import base64
 import json
 from functools import lru_cache
 
@@ -20,12 +21,33 @@ def _env() -> Environment:
     return env
 
 
+def charts(report: DailyReport) -> dict[str, bytes]:
+    """One PNG per account: sent / held / blocked / replies over the last seven days."""
+    from dmguard.report.chart import week_chart
+
+    return {account.account: week_chart(account.last_7_days,
+                                         f"{account.account}: the last 7 days")
+            for account in report.accounts if account.last_7_days}
+
+
+def chart_cid(account: str) -> str:
+    return f"chart-{account}"
+
+
 def markdown(report: DailyReport) -> str:
     return _env().get_template("daily.md.j2").render(report=report)
 
 
-def html(report: DailyReport) -> str:
-    return _env().get_template("daily.html.j2").render(report=report)
+def html(report: DailyReport, images: dict[str, bytes] | None = None, *,
+         for_email: bool = False) -> str:
+    """HTML with each chart inline (a data: URI), or as cid: references for an e-mail."""
+    images = charts(report) if images is None else images
+    sources = {
+        name: f"cid:{chart_cid(name)}" if for_email
+        else "data:image/png;base64," + base64.b64encode(png).decode()
+        for name, png in images.items()
+    }
+    return _env().get_template("daily.html.j2").render(report=report, charts=sources)
 
 
 def as_json(report: DailyReport) -> str:

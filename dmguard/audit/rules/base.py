@@ -89,10 +89,14 @@ class Rule:
     phase: Phase = "draft"
     needs: frozenset[str] = frozenset()
     scans: tuple[Phrases, ...] = ()
+    scan_slots: frozenset[int] | None = None
+    """The anchor-index slots of ``scans``; None when some list has no anchors."""
 
     def may_fire(self, text: Prepared) -> bool:
         """False when the rule only looks for phrases and none of them can be in the text."""
-        return not self.scans or any(phrases.possible(text) for phrases in self.scans)
+        if self.scan_slots is None:
+            return True
+        return not self.scan_slots.isdisjoint(text.anchor_hits)
 
     @property
     def summary(self) -> str:
@@ -126,6 +130,8 @@ def rule(
     scans: Iterable[Phrases] = (),
 ) -> Callable[[Check], Rule]:
     """Declare a rule. ``needs`` lets the engine skip it for messages without that data."""
+    scanned = tuple(scans)
+
     def wrap(check: Check) -> Rule:
         if not check.__doc__:
             raise TypeError(f"rule {id} needs a docstring")
@@ -143,10 +149,18 @@ def rule(
             options=dict(options or {}),
             phase=phase,
             needs=frozenset(needs),
-            scans=tuple(scans),
+            scans=scanned,
+            scan_slots=_slots(scanned),
         )
 
     return wrap
+
+
+def _slots(scans: tuple[Phrases, ...]) -> frozenset[int] | None:
+    slots = [phrases.slot for phrases in scans]
+    if not slots or any(slot is None for slot in slots):
+        return None
+    return frozenset(slot for slot in slots if slot is not None)
 
 
 def _dedent(doc: str) -> str:

@@ -93,24 +93,6 @@ def broken_value(subject: Subject) -> Iterator[Hit]:
         yield Hit(match.span(), f"empty or broken value in {match.group().strip()!r}")
 
 
-GREETING_WORDS = frozenset(
-    {"there", "all", "everyone", "friend", "friends", "you", "guys", "folks", "team", "again"}
-)
-
-
-def _greeted(subject: Subject) -> tuple[list[str], tuple[int, int]] | None:
-    match = subject.text.greeting
-    if match is None:
-        return None
-    raw = match.group("name")
-    if not raw[0].isupper() and "@" not in match.group(0):
-        return None
-    words = [fold(word) for word in raw.split()]
-    if words[0] in GREETING_WORDS or words[0] in {"thanks", "thank", "welcome", "and", "i"}:
-        return None
-    return words, match.span("name")
-
-
 @rule(
     "DG002",
     "wrong-name",
@@ -142,7 +124,7 @@ def wrong_name(subject: Subject) -> Iterator[Hit]:
     recipient = subject.input.recipient
     if recipient is None or not (recipient.name or recipient.username):
         return
-    greeted = _greeted(subject)
+    greeted = subject.text.greeted
     if greeted is None:
         return
     words, span = greeted
@@ -181,7 +163,7 @@ def swapped_name(subject: Subject) -> Iterator[Hit]:
     parts = name_parts(recipient.name if recipient else None)
     if len(parts) < 2:
         return
-    greeted = _greeted(subject)
+    greeted = subject.text.greeted
     if greeted is None:
         return
     words, span = greeted

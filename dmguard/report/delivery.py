@@ -1,0 +1,93 @@
+"""Getting the daily report to its owner: a file always, e-mail when configured.
+
+A delivery that fails (SMTP down, login refused) is logged and recorded as a run
+with its error, and the next report lists it; the file is written first, so the
+report itself is never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+from dmguard.config import ReportConfig, SmtpConfig
+from dmguard.report import render
+from dmguard.report.data import DailyReport
+from dmguard.store import Store
+
+log = logging.getLogger("dmguard.report")
+
+
+@dataclass
+class Delivery:
+    files: list[Path] = field(default_factory=list)
+    emailed_to: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def write_files(report: DailyReport, folder: Path, images: dict[str, bytes]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"dmguard-{report.day}"
+    outputs = {".md": render.markdown(report), ".html": render.html(report, images),
+               ".json": render.as_json(report)}
+    paths = []
+    for suffix, text in outputs.items():
+        path = stem.with_suffix(suffix)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def email_message(report: DailyReport, smtp: SmtpConfig, images: dict[str, bytes]) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = f"dmguard daily summary {report.day}"
+    message["From"] = smtp.sender
+    message["To"] = ", ".join(smtp.recipients)
+    message.set_content(render.markdown(report))
+    message.add_alternative(render.html(report, images, for_email=True), subtype="html")
+    html_part = message.get_payload()[1]  # type: ignore[index]
+    for name, png in images.items():
+        html_part.add_related(png, maintype="image", subtype="png",
+                              cid=f"<{render.chart_cid(name)}>", filename=f"{name}.png")
+    return message
+
+
+def send_email(message: EmailMessage, smtp: SmtpConfig, password: str | None,
+               timeout: float = 30.0) -> None:
+    context = ssl.create_default_context()
+    if smtp.security == "ssl":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout,
+                                                context=context)
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+    with client:
+        if smtp.security == "starttls":
+            client.starttls(context=context)
+        if smtp.username:
+            client.login(smtp.username, password or "")
+        client.send_message(message)
+
+
+def deliver(store: Store, config: ReportConfig, report: DailyReport,
+            password: str | None = None) -> Delivery:
+    done = Delivery()
+    images = render.charts(report)
+    done.files = write_files(report, Path(config.dir), images)
+    if config.email is not None:
+        run_id = store.start_run("delivery", None)
+        try:
+            send_email(email_message(report, config.email, images), config.email, password)
+        except (OSError, smtplib.SMTPException) as error:
+            problem = f"e-mail to {', '.join(config.email.recipients)} via {config.email.host}:" \
+                      f"{config.email.port} failed: {error}"
+            log.error("report %s: %s", report.day, problem)
+            store.finish_run(run_id, "error", None, problem)
+            done.errors.append(problem)
+        else:
+            store.finish_run(run_id, "ok", f"e-mailed report for {report.day}")
+            done.emailed_to = list(config.email.recipients)
+    return done

@@ -1,0 +1,136 @@
+"""The daily report: data, renderers, chart, and delivery to a real local SMTP server."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from dmguard.config import ReportConfig, SmtpConfig
+from dmguard.report import render
+from dmguard.report.data import build_report
+from dmguard.report.delivery import deliver
+from dmguard.store import Store
+from tests.conftest import START
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def refuse(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+    return AuthResult(success=False, handled=False)
+
+
+def some_activity(store: Store) -> None:
+    store.ensure_account("demo", "sandbox")
+    contact_id, _ = store.upsert_contact("demo", {"user_id": "1", "name": "Amy <b>Lee</b>"})
+    for state in ("queued", "held"):
+        message_id = store.add_message(
+            {"account_id": "demo", "contact_id": contact_id, "direction": "out",
+             "origin": "submit", "kind": "campaign", "text": "Dear valued customer",
+             "state": "audited"}, actor="test")
+        store.transition(message_id, ("audited",), state, "audit")
+        if state == "queued":
+            store.transition(message_id, ("queued",), "sending", "sender")
+            store.transition(message_id, ("sending",), "sent", "sender", sent_at=store.now(),
+                             labelled_text="[Automated] x")
+
+
+def config_for(tmp_path: Path, port: int, **smtp: Any) -> ReportConfig:
+    return ReportConfig(dir=tmp_path / "reports", email=SmtpConfig(
+        host="127.0.0.1", port=port, security="none", sender="dmguard@example.org",
+        recipients=["owner@example.org"], **smtp))
+
+
+def test_report_is_emailed_with_html_and_chart(store: Store, tmp_path: Path,
+                                                smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    some_activity(store)
+    report = build_report(store, ["demo"], START.date())
+    done = deliver(store, config_for(tmp_path, port), report)
+    assert done.errors == [] and done.emailed_to == ["owner@example.org"]
+    (message,) = inbox.messages
+    assert message["Subject"] == f"dmguard daily summary {START.date()}"
+    parts = {part.get_content_type(): part for part in message.walk()}
+    assert "automated messages inspected" in parts["text/plain"].get_payload(decode=True).decode()
+    html = parts["text/html"].get_payload(decode=True).decode()
+    assert 'src="cid:chart-demo"' in html
+    image = parts["image/png"]
+    assert image["Content-ID"] == "<chart-demo>"
+    assert image.get_payload(decode=True).startswith(b"\x89PNG")
+    assert {p.suffix for p in done.files} == {".md", ".html", ".json"}
+
+
+def test_smtp_down_still_writes_the_file_and_the_next_report_says_so(
+        store: Store, tmp_path: Path) -> None:
+    some_activity(store)
+    report = build_report(store, ["demo"], START.date())
+    done = deliver(store, config_for(tmp_path, free_port()), report)
+    assert done.files and all(path.exists() for path in done.files)
+    assert done.errors and "failed" in done.errors[0]
+    store.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+    tomorrow = build_report(store, ["demo"], START.date() + timedelta(days=1))
+    assert any("report delivery failed" in line for line in tomorrow.accounts[0].attention)
+
+
+def test_refused_login_is_recorded(store: Store, tmp_path: Path) -> None:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=refuse,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        report = build_report(store, ["demo"], START.date())
+        done = deliver(store, config_for(tmp_path, port, username="owner"), report, "wrong")
+    finally:
+        controller.stop()
+    assert inbox.messages == []
+    assert done.errors and "535" in done.errors[0]
+
+
+def test_a_quiet_day_is_a_short_report_not_an_error(store: Store) -> None:
+    store.ensure_account("demo", "sandbox")
+    report = build_report(store, ["demo"], START.date())
+    assert report.quiet
+    text = render.markdown(report)
+    assert "Nothing happened on this day" in text and "A quiet day" in text
+
+
+def test_html_escapes_profile_text_and_embeds_the_chart(store: Store) -> None:
+    some_activity(store)
+    report = build_report(store, ["demo"], START.date())
+    page = render.html(report)
+    assert "data:image/png;base64," in page
+    assert "<b>Lee</b>" not in page
+    week = report.accounts[0].last_7_days
+    assert len(week) == 7 and week[-1].sent == 1 and week[-1].held == 1

@@ -1,0 +1,69 @@
+"""The daemon as a real process: it ticks, and SIGTERM ends it cleanly."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dmguard.daemon import JobContext, missed_report_day, report_job
+from tests.conftest import ROOT
+
+
+def write_config(tmp_path: Path) -> Path:
+    conf = tmp_path / "dmguard.toml"
+    conf.write_text((ROOT / "config" / "dmguard.toml").read_text()
+                    .replace('path = "var/dmguard.db"', f'path = "{tmp_path / "d.db"}"')
+                    .replace('dir = "var/reports"', f'dir = "{tmp_path / "reports"}"'))
+    return conf
+
+
+def wait_for(process: subprocess.Popen[str], text: str, seconds: float) -> list[str]:
+    seen: list[str] = []
+    deadline = time.monotonic() + seconds
+    assert process.stderr is not None
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if text in line:
+            return seen
+    raise AssertionError(f"{text!r} not logged within {seconds}s: {''.join(seen)[-2000:]}")
+
+
+@pytest.mark.slow
+def test_daemon_ticks_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    conf = write_config(tmp_path)
+    process = subprocess.Popen([sys.executable, "-m", "dmguard", "run", "--config", str(conf)],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                               cwd=tmp_path)
+    try:
+        wait_for(process, "tick account=demo", 60)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    rows = sqlite3.connect(tmp_path / "d.db").execute(
+        "SELECT job, status FROM runs WHERE job = 'tick'").fetchall()
+    assert rows and rows[0] == ("tick", "ok")
+    contacts = sqlite3.connect(tmp_path / "d.db").execute("SELECT COUNT(*) FROM contacts")
+    assert contacts.fetchone()[0] > 0, "the first tick synced the sandbox's followers"
+
+
+def test_a_missed_report_is_written_once(tmp_path: Path) -> None:
+    from dmguard.config import load_config
+
+    conf = write_config(tmp_path)
+    config = load_config(conf)
+    day = missed_report_day(config)
+    assert day is not None
+    report_job(JobContext(str(conf), {}), day)
+    assert (tmp_path / "reports" / f"dmguard-{day.isoformat()}.html").exists()
+    assert missed_report_day(config) is None
