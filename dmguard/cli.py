@@ -639,7 +639,8 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
 @cli.command()
 @config_option
 @click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
-def web(config_path: str, port: int) -> None:
+@click.option("--who", default=None, help="Your name on replies (default: your login).")
+def web(config_path: str, port: int, who: str | None) -> None:
     """The human queue as a local web page on 127.0.0.1, protected by a token.
 
     Example:
@@ -650,7 +651,7 @@ def web(config_path: str, port: int) -> None:
 
     config = load(config_path)
     try:
-        serve(config, port, announce=lambda url: click.echo(f"open {url}", err=True))
+        serve(config, port, _who(who), announce=lambda url: click.echo(f"open {url}", err=True))
     except WebError as error:
         raise UsageProblem(str(error)) from None
 
