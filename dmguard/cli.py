@@ -252,52 +252,30 @@ def submit(source: str, config_path: str, account: str | None) -> None:
 
         dmguard submit campaign.jsonl
     """
-    from dmguard import outbox
-    from dmguard.audit.engine import Auditor
+    from dmguard.api import submit_into
     from dmguard.audit.jsonl import LineError, dumps, parse_line
-    from dmguard.clock import SystemClock
 
     config = load(config_path)
-    account_config = config.account(account)
+
+    def parsed() -> Iterator[Any]:
+        for number, raw in enumerate(_open_input(source), start=1):
+            if raw.strip():
+                try:
+                    yield parse_line(raw, number)
+                except LineError as error:
+                    yield error
+
     failed = 0
     with opened_store(config) as store:
-        store.ensure_account(account_config.name, account_config.platform)
-        row = store.get_account(account_config.name) or {}
-        auditor = Auditor.from_config(
-            config, platform=account_config.policy_name, account_username=row.get("username"),
-            history=outbox.StoreHistory(store, account_config.name, config.audit.history_days),
-            clock=SystemClock())
-        for number, raw in enumerate(_open_input(source), start=1):
-            if not raw.strip():
-                continue
-            try:
-                message = parse_line(raw, number)
-                recipient = message.recipient
-                contact = None
-                if recipient is not None:
-                    contact = store.find_contact(account_config.name, user_id=recipient.id) \
-                        if recipient.id else store.find_contact(account_config.name,
-                                                                username=recipient.username)
-                if contact is None:
-                    raise LineError(number, f"line {number}: unknown recipient (not a follower "
-                                            "or contact of this account yet)", message.id)
-            except LineError as error:
-                failed += 1
-                click.echo(dumps(error.as_json()))
-                continue
-            kind = (message.context.kind if message.context else None) or "campaign"
-            outcome = outbox.submit(store, auditor, config, account_config.name,
-                                    account_config.policy_name, contact, message.text,
-                                    origin="submit", kind=kind, actor="submit",
-                                    external_id=None if message.id is None else str(message.id))
-            click.echo(dumps({"id": message.id, "message_id": outcome.message_id,
-                              "state": outcome.state, **outcome.result.as_json()}))
+        for result in submit_into(store, config, parsed(), account=account):
+            failed += "error" in result
+            click.echo(dumps(result))
     sys.exit(1 if failed else 0)
 
 
 @cli.group()
 def tasks() -> None:
-    """The human queue: list, show, claim, reply, done, dismiss.
+    """The human queue: list, show, claim, reply, release, done, dismiss.
 
     Example:
 
@@ -497,6 +475,41 @@ def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> N
         except TaskError as error:
             raise UsageProblem(str(error)) from None
         click.echo(f"sent as message {message_id}; task {task_id} done")
+
+
+@tasks.command("release")
+@click.argument("task_id", type=int)
+@click.option("--text", default=None, help="The edited draft (default: unchanged).")
+@click.option("--who", default=None)
+@config_option
+def tasks_release(task_id: int, text: str | None, who: str | None, config_path: str) -> None:
+    """Re-audit a held draft, edited or not; if it passes it is queued to send (labelled).
+
+    Example:
+
+        dmguard tasks release 7 --text "Hi Amy, the Lisbon pop-up opens Friday: want an invite?"
+    """
+    from dmguard.outbox import auditor_for
+    from dmguard.tasks import TaskError, release
+
+    config = load(config_path)
+    with opened_store(config) as store:
+        task = store.get_task(task_id)
+        if task is None:
+            raise UsageProblem(f"no task {task_id} (see `dmguard tasks list`)")
+        account = config.account(task["account_id"])
+        try:
+            state = release(store, auditor_for(store, config, account), config, account.name,
+                            account.policy_name, task_id, _who(who), text)
+        except TaskError as error:
+            raise UsageProblem(str(error)) from None
+        if state == "queued":
+            click.echo(f"task {task_id}: the draft passed the audit and is queued to send")
+        else:
+            findings = "; ".join(f"{f['rule']} {f['message']}" for f in store.findings_for(
+                task["message_id"]) if f["severity"] != "warn")
+            click.echo(f"task {task_id}: the draft is still {state}: {findings}")
+            sys.exit(1)
 
 
 @cli.command()

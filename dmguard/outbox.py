@@ -17,7 +17,7 @@ from dmguard.audit.engine import Auditor
 from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient
 from dmguard.audit.similarity import Signature, signature
 from dmguard.clock import iso, parse_duration, parse_iso
-from dmguard.config import Config
+from dmguard.config import AccountConfig, Config
 from dmguard.platforms.base import (
     AuthBroken,
     Platform,
@@ -25,7 +25,7 @@ from dmguard.platforms.base import (
     RateLimited,
     RecipientRefused,
 )
-from dmguard.policy import cap_deferral, quiet_deferral
+from dmguard.policy import cap_deferral, quiet_deferral, zone_from_location
 from dmguard.store import Store
 
 AUTOMATED_ORIGINS = ("sequence", "submit", "system")
@@ -61,6 +61,14 @@ class StoreHistory:
                sig: Signature | None) -> None:
         if recipient_key:
             self.index.add(sig)
+
+
+def auditor_for(store: Store, config: Config, account: AccountConfig) -> Auditor:
+    """The audit as configured for an account, comparing with that account's sent history."""
+    row = store.get_account(account.name) or {}
+    return Auditor.from_config(
+        config, platform=account.policy_name, account_username=row.get("username"),
+        history=StoreHistory(store, account.name, config.audit.history_days), clock=store.clock)
 
 
 def audit_input(store: Store, account_id: str, contact: dict[str, Any], text: str, kind: str,
@@ -100,8 +108,11 @@ def submit(store: Store, auditor: Auditor, config: Config, account_id: str, plat
 
 
 def audit_message(store: Store, auditor: Auditor, config: Config, account_id: str, platform: str,
-                  message_id: int, *, actor: str) -> Outcome:
-    """Audit a draft (or a released hold) again and settle its state; holds become tasks."""
+                  message_id: int, *, actor: str, reopen: bool = True) -> Outcome:
+    """Audit a draft (or a released hold) and settle its state.
+
+    A hold opens a task unless ``reopen`` is False (a person re-auditing from a task).
+    """
     from dmguard import tasks
     message = store.get_message(message_id)
     assert message is not None
@@ -122,8 +133,9 @@ def audit_message(store: Store, auditor: Auditor, config: Config, account_id: st
         state = "queued"
     elif result.verdict == "hold":
         store.transition(message_id, ("audited",), "held", "audit", reasons)
-        tasks.open_task(store, config, account_id, contact["id"], "hold",
-                               f"make this personal: {reasons}", message_id=message_id)
+        if reopen:
+            tasks.open_task(store, config, account_id, contact["id"], "hold",
+                            f"make this personal: {reasons}", message_id=message_id)
         state = "held"
     else:
         store.transition(message_id, ("audited",), "blocked", "audit", reasons)
@@ -210,7 +222,8 @@ class Sender:
                 deferral = (silence, "a person has taken over this conversation")
             else:
                 capped = cap_deferral(store, contact["id"], self.config.caps, now)
-                quiet = quiet_deferral(self.config.quiet_hours, None, now)
+                quiet = quiet_deferral(self.config.quiet_hours,
+                                       zone_from_location(contact["location"]), now)
                 chosen = capped or quiet
                 if chosen:
                     deferral = (iso(chosen.until), chosen.reason)

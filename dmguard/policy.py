@@ -6,10 +6,13 @@ one recipient at one moment and says why not.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
+from dmguard.audit.text import fold
 from dmguard.clock import iso
 from dmguard.config import CapsConfig, QuietHoursConfig
 from dmguard.store import Store
@@ -43,6 +46,32 @@ def _after(stamp: str, delta: timedelta) -> datetime:
     from dmguard.clock import parse_iso
 
     return parse_iso(stamp) + delta + timedelta(seconds=1)
+
+
+@lru_cache(maxsize=1)
+def _city_zones() -> dict[str, str]:
+    """City names from the IANA time zone database: "lisbon" -> "Europe/Lisbon"."""
+    zones: dict[str, str] = {}
+    for name in available_timezones():
+        area, _, city = name.rpartition("/")
+        if area and area.split("/")[0] in ("Europe", "America", "Asia", "Africa", "Australia",
+                                           "Pacific", "Atlantic", "Indian"):
+            zones.setdefault(city.replace("_", " ").lower(), name)
+    return zones
+
+
+def zone_from_location(location: str | None) -> str | None:
+    """The recipient's time zone when their profile location names a city the tz database knows."""
+    if not location:
+        return None
+    zones = _city_zones()
+    words = [w for w in re.split(r"[^\w']+", fold(location)) if w]
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            zone = zones.get(" ".join(words[start:start + size]))
+            if zone:
+                return zone
+    return None
 
 
 def quiet_deferral(quiet: QuietHoursConfig, zone: str | None, now: datetime) -> Deferral | None:

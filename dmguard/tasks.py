@@ -182,3 +182,31 @@ def reply(store: Store, config: Config, account_id: str, platform: Any, task_id:
     cooldown = parse_duration(config.tasks.takeover_cooldown)
     store.update_conversation(conversation["id"], human_until=iso(store.clock.now() + cooldown))
     return message_id
+
+
+def release(store: Store, auditor: Any, config: Config, account_id: str, platform_name: str,
+            task_id: int, who: str, text: str | None = None) -> str:
+    """Re-audit a held draft (edited first if ``text`` is given); queue it if it passes.
+
+    Returns the message's new state. A draft that still does not pass stays held and
+    the task stays open, with the new findings on the draft.
+    """
+    from dmguard.outbox import audit_message
+
+    task = _require(store, task_id)
+    message = store.get_message(task["message_id"]) if task["message_id"] else None
+    if task["kind"] != "hold" or message is None or message["state"] != "held":
+        raise TaskError(f"task {task_id} has no held draft to release")
+    if text is not None:
+        if not text.strip():
+            raise TaskError("the edited draft is empty")
+        store.update("messages", message["id"], text=text, updated_at=store.now())
+    store.change_task(task_id, OPEN_TASK_STATES, "re-audit", who,
+                      note="edited and re-audited" if text is not None else "re-audited")
+    outcome = audit_message(store, auditor, config, account_id, platform_name, message["id"],
+                            actor=who, reopen=False)
+    if outcome.state == "queued":
+        store.change_task(task_id, OPEN_TASK_STATES, "released", who,
+                          note="passed the audit; queued to send", state="done",
+                          closed_by=who, closed_at=store.now())
+    return outcome.state

@@ -64,12 +64,8 @@ def build_runtime(config: Config, account: AccountConfig, store: Store, clock: C
                   sandbox_url: str | None = None) -> AccountRuntime:
     store.ensure_account(account.name, account.platform)
     platform = build_platform(config, account, store, sandbox_url)
-    history = outbox.StoreHistory(store, account.name, config.audit.history_days)
-    row = store.get_account(account.name) or {}
-    auditor = Auditor.from_config(config, platform=account.policy_name,
-                                  account_username=row.get("username"), history=history,
-                                  clock=clock)
-    return AccountRuntime(config, account, store, platform, auditor)
+    return AccountRuntime(config, account, store, platform,
+                          outbox.auditor_for(store, config, account))
 
 
 @dataclass

@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from dmguard import tasks
 from dmguard.clock import SystemClock
 from dmguard.config import Config
+from dmguard.outbox import auditor_for
 from dmguard.store import Store
 
 COOKIE = "dmguard_session"
@@ -200,6 +201,17 @@ class Handler(BaseHTTPRequestHandler):
                                      who, form.get("text", ""),
                                      self.server.config.policy_for(account).max_length)
             return f"Sent (message {message_id}); task done."
+        if action == "release":
+            task = store.get_task(task_id)
+            if task is None:
+                raise tasks.TaskError(f"no task {task_id}")
+            account = self.server.config.account(task["account_id"])
+            state = tasks.release(store, auditor_for(store, self.server.config, account),
+                                  self.server.config, account.name, account.policy_name,
+                                  task_id, who, form.get("text"))
+            if state == "queued":
+                return "The edited draft passed the audit and is queued to send, labelled."
+            raise tasks.TaskError(f"the draft is still {state}: see its findings on the task")
         raise tasks.TaskError(f"unknown action {action!r}")
 
 

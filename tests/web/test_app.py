@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,25 @@ def test_reply_end_to_end_in_headless_chromium(world: tuple,  # type: ignore[typ
             browser.close()
     received = [e.text for e in sandbox_state.sent_by_account()]
     assert received == ["Hi Amy, Sam from the team: yes, Lisbon is fine!"]
+
+
+def test_release_an_edited_hold_from_the_page(world: tuple) -> None:  # type: ignore[type-arg]
+    from dmguard.api import submit_messages
+
+    config, server, _ = world
+    (held,) = submit_messages(config, [{"id": "h", "text": "Dear valued customer, hi!",
+                                        "recipient": {"username": "u1"}}])
+    store = Store.open(config.store.path, SimulatedClock(datetime.now(UTC)))
+    task_id = next(t["id"] for t in store.list_tasks() if t["kind"] == "hold")
+    store.close()
+    browser = session(server)
+    page = browser.get(f"{server.url}/tasks/{task_id}", timeout=5).text
+    assert f'action="/tasks/{task_id}/release"' in page
+    url = f"{server.url}/tasks/{task_id}/release"
+    form = {"csrf": csrf_token(SECRET)}
+    still = browser.post(url, data={**form, "text": "Dear valued customer, hi again"}, timeout=5)
+    assert still.status_code == 409 and "still held" in still.text
+    done = browser.post(url, data={**form, "text": "Amy, Lisbon pop-up on Friday: want to come?"},
+                        timeout=5)
+    assert done.status_code == 200 and "queued to send" in done.text
+    assert held["state"] == "held"

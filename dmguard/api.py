@@ -1,0 +1,88 @@
+"""The Python API for other tools: hand automated messages to dmguard.
+
+    from dmguard.api import submit_messages
+    results = submit_messages("config/dmguard.toml", [
+        {"id": "c1", "text": "Hi Amy, …", "recipient": {"username": "amy"}},
+    ])
+
+Each message is audited at once and, if it passes, queued for the daemon's
+sender; the result per message says what happened or why it was refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from dmguard import outbox
+from dmguard.audit.jsonl import LineError, MessageIn
+from dmguard.clock import Clock, SystemClock
+from dmguard.config import Config, load_config
+from dmguard.store import Store
+
+
+def submit_messages(config: Config | Path | str, messages: Iterable[dict[str, Any] | MessageIn],
+                    *, account: str | None = None,
+                    clock: Clock | None = None) -> list[dict[str, Any]]:
+    config = config if isinstance(config, Config) else load_config(config)
+    store = Store.open(config.store.path, clock or SystemClock())
+    try:
+        return list(submit_into(store, config, messages, account=account))
+    finally:
+        store.close()
+
+
+def submit_into(store: Store, config: Config,
+                messages: Iterable[dict[str, Any] | MessageIn | LineError],
+                *, account: str | None = None) -> Iterator[dict[str, Any]]:
+    """Submit into an open store; yields one result (or error) object per message, in order.
+
+    A ``LineError`` among the messages (a line the caller could not parse) is passed
+    through as its error object, so output lines stay in input order.
+    """
+    account_config = config.account(account)
+    store.ensure_account(account_config.name, account_config.platform)
+    auditor = outbox.auditor_for(store, config, account_config)
+    for number, raw in enumerate(messages, start=1):
+        try:
+            if isinstance(raw, LineError):
+                raise raw
+            message = raw if isinstance(raw, MessageIn) else _validated(raw, number)
+            contact = _recipient(store, account_config.name, message, number)
+        except LineError as error:
+            yield error.as_json()
+            continue
+        kind = (message.context.kind if message.context else None) or "campaign"
+        outcome = outbox.submit(store, auditor, config, account_config.name,
+                                account_config.policy_name, contact, message.text,
+                                origin="submit", kind=kind, actor="submit",
+                                external_id=None if message.id is None else str(message.id))
+        yield {**outcome.result.as_json(), "id": message.id, "message_id": outcome.message_id,
+               "state": outcome.state}
+
+
+def _validated(raw: dict[str, Any], number: int) -> MessageIn:
+    try:
+        return MessageIn.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise LineError(number, f"message {number}: {where}: {first['msg']}",
+                        raw.get("id") if isinstance(raw, dict) else None) from None
+
+
+def _recipient(store: Store, account: str, message: MessageIn, number: int) -> dict[str, Any]:
+    recipient = message.recipient
+    contact = None
+    if recipient is not None and recipient.id:
+        contact = store.find_contact(account, user_id=recipient.id)
+    elif recipient is not None and recipient.username:
+        contact = store.find_contact(account, username=recipient.username)
+    if contact is None:
+        raise LineError(number, f"line {number}: unknown recipient (give recipient.id or "
+                                "recipient.username of a follower or contact of this account)",
+                        message.id)
+    return contact

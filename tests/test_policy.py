@@ -1,0 +1,187 @@
+"""Caps, quiet hours, consent under the X policy, hand-ins and releases."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dmguard import outbox
+from dmguard.api import submit_messages
+from dmguard.cli import cli
+from dmguard.clock import SimulatedClock
+from dmguard.config import QuietHoursConfig
+from dmguard.platforms.sandbox.server import SandboxServer, running
+from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.policy import quiet_deferral, zone_from_location
+from dmguard.store import Store
+from dmguard.tick import build_runtime, run_send, run_tick
+from tests.conftest import ROOT, START, make_config
+
+
+@pytest.mark.parametrize(("location", "zone"), [
+    ("Lisbon", "Europe/Lisbon"), ("São Paulo, Brasil", "America/Sao_Paulo"),
+    ("New York City", "America/New_York"), ("the moon", None), ("", None)])
+def test_zone_from_location(location: str, zone: str | None) -> None:
+    assert zone_from_location(location) == zone
+
+
+def test_quiet_hours_defer_to_the_morning_in_the_recipients_zone() -> None:
+    quiet = QuietHoursConfig(start="21:00", end="08:00")
+    late_in_tokyo = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 23:00 in Tokyo
+    deferral = quiet_deferral(quiet, "Asia/Tokyo", late_in_tokyo)
+    assert deferral is not None
+    assert deferral.until == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)  # 08:00 in Tokyo
+    assert quiet_deferral(quiet, "Europe/Lisbon", late_in_tokyo) is None
+
+
+def world(tmp_path: Path, clock: SimulatedClock, state: SandboxState, server: SandboxServer,
+          policy: str = "sandbox"):  # type: ignore[no-untyped-def]
+    config = make_config(tmp_path, policy=policy)
+    store = Store.open(config.store.path, clock)
+    runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
+    run_tick(runtime)
+    return config, store, runtime
+
+
+def add_person(store: Store, state: SandboxState, name: str, location: str = "") -> dict:
+    user = state.add_user(username=name.lower(), name=f"{name} Doe", location=location)
+    state.follow(user.id)
+    contact_id, _ = store.upsert_contact("demo", {"user_id": user.id, "name": f"{name} Doe",
+                                                  "username": user.username,
+                                                  "location": location})
+    return store.get_contact(contact_id) or {}
+
+
+def queue(store: Store, contact: dict, text: str) -> int:
+    return store.add_message({"account_id": "demo", "contact_id": contact["id"],
+                              "direction": "out", "origin": "submit", "kind": "campaign",
+                              "text": text, "labelled_text": text + " [Automated]",
+                              "state": "queued"}, actor="test")
+
+
+def test_per_person_caps_defer_the_second_message_by_a_day(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    _, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    amy = add_person(store, sandbox_state, "Amy")
+    queue(store, amy, "first")
+    second = queue(store, amy, "second")
+    for _ in range(10):
+        clock.advance(timedelta(minutes=5))
+        run_send(runtime)
+    assert [e.text for e in sandbox_state.received_by(amy["user_id"])] == ["first [Automated]"]
+    deferred = store.get_message(second) or {}
+    assert deferred["state"] == "queued" and deferred["send_after"] > store.now()
+    clock.advance(timedelta(days=1))
+    run_send(runtime)
+    assert len(sandbox_state.received_by(amy["user_id"])) == 2
+
+
+def test_quiet_hours_hold_a_message_until_morning(tmp_path: Path, clock: SimulatedClock,
+                                                  sandbox_state: SandboxState,
+                                                  sandbox: SandboxServer) -> None:
+    clock.set(datetime(2026, 11, 23, 22, 30, tzinfo=UTC))  # 22:30 in Lisbon
+    _, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    ana = add_person(store, sandbox_state, "Ana", location="Lisbon, Portugal")
+    queue(store, ana, "good evening")
+    run_send(runtime)
+    assert sandbox_state.received_by(ana["user_id"]) == []
+    clock.set(datetime(2026, 11, 24, 8, 1, tzinfo=UTC))
+    run_send(runtime)
+    assert len(sandbox_state.received_by(ana["user_id"])) == 1
+
+
+def test_submit_accepts_the_rest_when_a_recipient_is_unknown(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    config, store, _runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    add_person(store, sandbox_state, "Amy", location="Lisbon")
+    store.close()
+    conf = tmp_path / "c.toml"
+    conf.write_text((ROOT / "config" / "dmguard.toml").read_text().replace(
+        'path = "var/dmguard.db"', f'path = "{config.store.path}"'))
+    lines = "\n".join(json.dumps(item) for item in [
+        {"id": "a", "text": "Hi Amy, our Lisbon pop-up opens Friday. Want an invite?",
+         "recipient": {"username": "amy"}},
+        {"id": "b", "text": "Hi Zed", "recipient": {"username": "nobody"}},
+        "not an object",
+        {"id": "c", "text": "Dear valued customer, 20% off!", "recipient": {"username": "amy"}},
+    ])
+    result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)], input=lines)
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 1
+    assert [o["id"] for o in out] == ["a", "b", None, "c"]
+    assert out[0]["state"] == "queued" and "Automated" in out[0]["labelled_text"]
+    assert "unknown recipient" in out[1]["error"] and out[1]["line"] == 2
+    assert "expected a JSON object" in out[2]["error"]
+    assert out[3]["state"] == "held"
+
+
+def test_python_api_and_release_of_an_edited_hold(tmp_path: Path, clock: SimulatedClock,
+                                                  sandbox_state: SandboxState,
+                                                  sandbox: SandboxServer) -> None:
+    from dmguard import tasks
+
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    add_person(store, sandbox_state, "Amy", location="Lisbon")
+    (held,) = submit_messages(config, [{"id": "x", "text": "Dear valued customer, hello!",
+                                        "recipient": {"username": "amy"}}], clock=clock)
+    assert held["state"] == "held"
+    (task,) = store.list_tasks()
+    assert task["kind"] == "hold" and "DG010" in task["reason"]
+    with pytest.raises(tasks.TaskError, match="empty"):
+        tasks.release(store, runtime.auditor, config, "demo", "sandbox", task["id"], "sam", " ")
+    state = tasks.release(store, runtime.auditor, config, "demo", "sandbox", task["id"], "sam",
+                          "Dear valued customer, hello again!")
+    assert state == "held" and store.get_task(task["id"])["state"] == "open"  # type: ignore[index]
+    state = tasks.release(store, runtime.auditor, config, "demo", "sandbox", task["id"], "sam",
+                          "Hi Amy, the Lisbon pop-up opens on Friday. Would you like to come?")
+    assert state == "queued" and store.get_task(task["id"])["state"] == "done"  # type: ignore[index]
+    history = [t["to_state"] for t in store.transitions(held["message_id"])]
+    assert history == ["draft", "audited", "held", "audited", "held", "audited", "queued"]
+
+
+EVENTS = st.lists(st.sampled_from(["follow", "write", "campaign", "tick", "stop"]),
+                  min_size=3, max_size=12)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=EVENTS)
+def test_under_the_x_policy_nobody_who_has_not_written_gets_an_automated_dm(
+        tmp_path_factory: pytest.TempPathFactory, events: list[str]) -> None:
+    clock = SimulatedClock(START)
+    state = SandboxState(clock, account_username="acme")
+    tmp_path = tmp_path_factory.mktemp("x")
+    with running(state, lifetime=60) as server:
+        config, store, runtime = world(tmp_path, clock, state, server, policy="x")
+        person = state.add_user(username="pat", name="Pat Doe", location="Oslo")
+        wrote = False
+        for event in events:
+            clock.advance(timedelta(minutes=7))
+            if event == "follow":
+                state.follow(person.id)
+            elif event == "write":
+                state.user_writes(person.id, "Hi, do you ship to Oslo?")
+                wrote = True
+            elif event == "stop":
+                state.user_writes(person.id, "STOP")
+                wrote = True
+            elif event == "campaign":
+                contact = store.find_contact("demo", user_id=person.id)
+                if contact:
+                    outbox.submit(store, runtime.auditor, config, "demo", "x", contact,
+                                  "Pat, our Oslo pop-up opens Friday: want an invite?",
+                                  origin="submit", kind="campaign", actor="test")
+            run_tick(runtime)
+            run_send(runtime)
+            automated = [e for e in state.received_by(person.id) if "[Automated" in e.text]
+            if not wrote:
+                assert automated == [], events
+        store.close()
