@@ -172,15 +172,22 @@ def _open_input(source: str) -> TextIO:
               show_default=True, help="Human-readable text, or the JSONL contract.")
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
               help="Configuration (rule settings, hold score, label); defaults apply without.")
-def audit(source: str, fmt: str, config_path: str | None) -> None:
+@click.option("--sent", is_flag=True,
+              help="Review the DMs the account already sent (by dmguard or other tools).")
+@click.option("--since", default="7d", show_default=True,
+              help="With --sent: how far back, e.g. 24h, 7d.")
+def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str) -> None:
     """Audit messages (JSON Lines) without sending anything.
 
     Each input line is {"text": ..., "recipient": {...}, "context": {...}}; every
-    field but text is optional. Exit code 1 if any line could not be read.
+    field but text is optional. Exit code 1 if any line could not be read. With
+    --sent, the account's sent DMs are reviewed instead (fetching what is missing
+    first); JSONL lines then also carry sent_at, recipient and sent_by.
 
     Example:
 
         echo '{"id": "m1", "text": "Dear valued customer"}' | dmguard audit - --format jsonl
+        dmguard audit --sent --since 7d --format jsonl
     """
     from dmguard.audit.engine import Auditor
     from dmguard.audit.jsonl import LineError, dumps, parse_line, to_input
@@ -188,6 +195,9 @@ def audit(source: str, fmt: str, config_path: str | None) -> None:
 
     if config_path is None and Path(DEFAULT_CONFIG).exists():
         config_path = DEFAULT_CONFIG
+    if sent:
+        review_sent(load(config_path or DEFAULT_CONFIG), since, fmt)
+        return
     config = load(config_path) if config_path else Config.model_validate(
         {"accounts": [{"name": "default", "platform": "x"}]})
     auditor = Auditor.from_config(config, platform="x" if config_path is None else None)
@@ -212,6 +222,53 @@ def audit(source: str, fmt: str, config_path: str | None) -> None:
             else:
                 click.echo(_format_result(result, number))
     sys.exit(1 if failed else 0)
+
+
+def review_sent(config: Config, since: str, fmt: str) -> None:
+    from dmguard.audit.jsonl import dumps
+    from dmguard.clock import parse_duration
+    from dmguard.inbox import sync_inbox
+    from dmguard.platforms.base import PlatformError
+    from dmguard.review import review, sent_rows
+    from dmguard.tick import build_platform
+
+    try:
+        window = parse_duration(since)
+    except ValueError as error:
+        raise UsageProblem(f"--since: {error}") from None
+    with opened_store(config) as store:
+        start = store.clock.now() - window
+        for account in config.accounts:
+            store.ensure_account(account.name, account.platform)
+            try:
+                sync_inbox(store, config, account.name, build_platform(config, account, store))
+            except (ValueError, PlatformError) as error:
+                click.echo(f"note: {account.name}: reviewing stored history only, could not "
+                           f"fetch new DM events ({error})", err=True)
+            total = len(sent_rows(store, account.name, start))
+            with _bar(total, f"reviewing {account.name}") as bar:
+                for item in review(store, config, account.name, start, progress=bar):
+                    if fmt == "jsonl":
+                        click.echo(dumps(item.as_json()))
+                    else:
+                        who = item.message["origin"] if item.message["origin"] == "other" \
+                            else "dmguard"
+                        click.echo(_format_result(item.result, 0).replace(
+                            f"{item.result.id}:", f"{item.message['sent_at'][:16]} to "
+                            f"@{item.contact['username'] or item.contact['user_id']} "
+                            f"(sent by {who}):", 1))
+
+
+@contextmanager
+def _bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for long reviews; stdout stays clean for JSONL."""
+    if total < 2000:
+        yield lambda _: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="DM", file=sys.stderr, desc=label) as bar:
+        yield bar.update
 
 
 @contextmanager

@@ -601,6 +601,23 @@ class Store:
                     },
                 )
 
+    def save_verdicts(
+        self, verdicts: list[tuple[int, str, int, list[dict[str, Any]], bool]]
+    ) -> None:
+        """Store (message id, verdict, score, findings, judged before) in one transaction."""
+        with self.db.atomic():
+            again = [(message_id,) for message_id, *_, before in verdicts if before]
+            self.db.conn.executemany("DELETE FROM findings WHERE message_id = ?", again)
+            self.db.conn.executemany(
+                "UPDATE messages SET verdict = ?, score = ? WHERE id = ?",
+                [(verdict, score, message_id) for message_id, verdict, score, *_ in verdicts])
+            self.db.conn.executemany(
+                "INSERT INTO findings (message_id, rule, name, severity, message, span_start, "
+                "span_end) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(message_id, f["rule"], f["name"], f["severity"], f["message"],
+                  *(f.get("span") or (None, None)))
+                 for message_id, _, _, found, _ in verdicts for f in found])
+
     def findings_for(self, message_id: int) -> list[dict[str, Any]]:
         return self.all("SELECT * FROM findings WHERE message_id = ? ORDER BY id", [message_id])
 

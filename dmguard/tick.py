@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from dmguard import inbox, outbox, sequences
+from dmguard import inbox, outbox, review, sequences
 from dmguard.audit.engine import Auditor
 from dmguard.clock import Clock
 from dmguard.config import AccountConfig, Config, load_x_credentials
@@ -78,6 +79,7 @@ class TickSummary:
     sent: int = 0
     deferred: int = 0
     failed: int = 0
+    reviewed: int = 0
     inbox: dict[str, int] = field(default_factory=dict)
     error: str | None = None
 
@@ -137,6 +139,10 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
         for contact_id in inbox_report.new_contact_ids:
             sequences.on_first_dm(store, runtime.config, runtime.id, contact_id, seq_report)
         summary.inbox = {k: v for k, v in asdict(inbox_report).items() if isinstance(v, int)}
+        if inbox_report.other_tools:
+            since = store.clock.now() - timedelta(days=2)
+            summary.reviewed = sum(1 for _ in review.review(
+                store, runtime.config, runtime.id, since, only_unreviewed=True))
         sequences.advance(store, runtime.config, runtime.auditor, runtime.id,
                           runtime.account.policy_name, runtime.config.policy_for(runtime.account),
                           (store.get_account(runtime.id) or {}).get("username") or "",

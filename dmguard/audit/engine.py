@@ -108,7 +108,9 @@ class Auditor:
     @classmethod
     def from_config(cls, config: Config, *, platform: str | None = None,
                     account_username: str | None = None, history: History | None = None,
-                    clock: Clock | None = None, record: bool = True) -> Auditor:
+                    clock: Clock | None = None, record: bool = True,
+                    label: bool = True) -> Auditor:
+        """``label=False`` judges texts as they are (for DMs already sent)."""
         from dmguard.config import _default_policies
 
         policies = {**_default_policies(), **config.policies}
@@ -119,7 +121,8 @@ class Auditor:
             rules=config.audit.rules,
             policies=policies,
             default_platform=default_platform,
-            labeller=Labeller(config.label.disclosure, config.label.opt_out, max_length),
+            labeller=(Labeller(config.label.disclosure, config.label.opt_out, max_length)
+                      if label else None),
             account_username=account_username,
             history=history,
             clock=clock,
@@ -171,6 +174,8 @@ class Auditor:
             have.add("recipient_id")
         if item.context is not None:
             have.add("context")
+        if item.sent is not None:
+            have.add("sent")
         key = frozenset(have)
         rules = self._by_data.get(key)
         if rules is None:
@@ -194,13 +199,15 @@ class Auditor:
             labelled = labeller.apply(item.text, self.account_username)
         except LabelError as error:
             return None, [Finding("DG084", "too-long", "block", str(error), None)]
-        final = AuditInput(labelled, item.id, item.platform, item.recipient, item.context)
+        final = AuditInput(labelled, item.id, item.platform, item.recipient, item.context,
+                           item.sent)
         return labelled, self.check_final(final, now=subject.now)
 
     def _run(self, rules: Iterable[ActiveRule],
              subject: Subject) -> tuple[list[Finding], list[Contribution]]:
         findings: list[Finding] = []
         contributions: list[Contribution] = []
+        subject.found = findings
         text = subject.text
         for active in rules:
             rule = active.rule

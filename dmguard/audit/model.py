@@ -38,12 +38,24 @@ class Context:
 
 
 @dataclass(frozen=True, slots=True)
+class SentFacts:
+    """What only history shows about a DM that already went out."""
+
+    seconds_after_follow: float | None = None
+    burst: int = 1
+    """How many DMs from the same sender went out within a minute around this one."""
+    regular_run: int = 0
+    """Length of the run of sends at near-constant intervals this one belongs to."""
+
+
+@dataclass(frozen=True, slots=True)
 class AuditInput:
     text: str
     id: str | None = None
     platform: str | None = None
     recipient: Recipient | None = None
     context: Context | None = None
+    sent: SentFacts | None = None
 
     @property
     def automated(self) -> bool:
@@ -51,7 +63,7 @@ class AuditInput:
         return self.context is not None and self.context.kind in AUTOMATED_KINDS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Finding:
     rule: str
     name: str
@@ -70,7 +82,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Contribution:
     source: str
     points: int

@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 
 LINK = re.compile(
@@ -221,41 +220,56 @@ STOPWORDS = frozenset(
 )
 
 
-@dataclass
+_UNSET: Any = object()
+
+
 class Prepared:
-    """A message as rules see it. Properties are computed on first use and kept."""
+    """A message as rules see it, built once per audit and read by every rule.
 
-    text: str
+    ``lower`` and ``anchor_hits`` are computed at once (every audit needs them);
+    the rest on first use. Plain slots rather than ``functools.cached_property``,
+    which takes a lock on each first access in Python 3.11.
+    """
 
-    @cached_property
-    def lower(self) -> str:
-        return self.text.lower()
+    __slots__ = ("_emoji", "_greeted", "_greeting", "_links", "_word_set", "anchor_hits",
+                 "lower", "text")
 
-    @cached_property
-    def anchor_hits(self) -> set[int]:
-        return ANCHORS.hits(self.lower)
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lower = text.lower()
+        self.anchor_hits: set[int] = ANCHORS.hits(self.lower)
+        self._links: Any = _UNSET
+        self._word_set: Any = _UNSET
+        self._greeting: Any = _UNSET
+        self._greeted: Any = _UNSET
+        self._emoji: Any = _UNSET
 
-    @cached_property
+    @property
     def links(self) -> list[tuple[int, int]]:
-        if not LINK_ANCHORS.possible(self):
-            return []
-        return list(spans(LINK, self.text))
+        if self._links is _UNSET:
+            self._links = list(spans(LINK, self.text)) if LINK_ANCHORS.possible(self) else []
+        return self._links  # type: ignore[no-any-return]
 
-    @cached_property
-    def words(self) -> list[str]:
-        return WORD.findall(self.text)
-
-    @cached_property
+    @property
     def word_set(self) -> frozenset[str]:
-        return frozenset(WORD.findall(fold(self.lower)))
+        if self._word_set is _UNSET:
+            self._word_set = frozenset(WORD.findall(fold(self.lower)))
+        return self._word_set  # type: ignore[no-any-return]
 
-    @cached_property
+    @property
     def greeting(self) -> re.Match[str] | None:
-        return GREETING.search(self.text)
+        if self._greeting is _UNSET:
+            self._greeting = GREETING.search(self.text)
+        return self._greeting  # type: ignore[no-any-return]
 
-    @cached_property
+    @property
     def greeted(self) -> tuple[list[str], tuple[int, int]] | None:
         """The folded name words a greeting addresses ("Hi Amy Lee,") and their span."""
+        if self._greeted is _UNSET:
+            self._greeted = self._find_greeted()
+        return self._greeted  # type: ignore[no-any-return]
+
+    def _find_greeted(self) -> tuple[list[str], tuple[int, int]] | None:
         match = self.greeting
         if match is None:
             return None
@@ -267,9 +281,11 @@ class Prepared:
             return None
         return words, match.span("name")
 
-    @cached_property
+    @property
     def emoji(self) -> list[tuple[int, int]]:
-        return list(spans(EMOJI, self.text))
+        if self._emoji is _UNSET:
+            self._emoji = list(spans(EMOJI, self.text))
+        return self._emoji  # type: ignore[no-any-return]
 
 
 def content_words(text: str) -> set[str]:

@@ -54,6 +54,11 @@ class AccountDay:
     api_calls: int = 0
     api_cost: float = 0.0
     other_tools_sent: int = 0
+    other_tools_automated: int = 0
+    other_tools_undisclosed: int = 0
+    other_tools_generic: int = 0
+    other_tools_worst: list[RuleCount] = field(default_factory=list)
+    skipped_events: int = 0
     attention: list[str] = field(default_factory=list)
     last_7_days: list[DayCounts] = field(default_factory=list)
 
@@ -123,10 +128,12 @@ def account_day(store: Store, account_id: str, start: str, end: str) -> AccountD
             result.other_tools_sent += row["n"]
         elif row["state"] == "sent" and row["labelled"] and row["origin"] in AUTOMATED:
             result.sent_labelled += row["n"]
+    other_tools(store, result, account_id, start, end)
     for row in store.all(
         "SELECT f.rule, f.name, COUNT(*) AS n, MIN(m.text) AS example FROM findings f "
         "JOIN messages m ON m.id = f.message_id WHERE m.account_id = ? "
         "AND m.created_at >= ? AND m.created_at < ? AND f.severity != 'warn' "
+        "AND m.origin != 'other' "
         "GROUP BY f.rule, f.name ORDER BY n DESC, f.rule LIMIT 5", [account_id, start, end]):
         result.top_rules.append(RuleCount(row["rule"], row["name"], row["n"], row["example"]))
     result.tasks_opened = _count(
@@ -170,6 +177,36 @@ def account_day(store: Store, account_id: str, start: str, end: str) -> AccountD
         [account_id, start, end]):
         result.attention.append(f"{run['job']} failed: {run['error']}")
     return result
+
+
+GENERIC_RULES = ("DG010", "DG011", "DG020", "DG021", "DG023", "DG090")
+
+
+def other_tools(store: Store, result: AccountDay, account_id: str, start: str, end: str) -> None:
+    """What DMs sent by other tools looked like: automated, undisclosed, generic, worst."""
+    marks = ", ".join("?" for _ in GENERIC_RULES)
+    row = store.one(
+        "SELECT SUM(m.verdict IN ('hold', 'block')) AS automated, "
+        "SUM(EXISTS (SELECT 1 FROM findings f WHERE f.message_id = m.id AND f.rule = 'DG102')) "
+        "AS undisclosed, "
+        f"SUM(EXISTS (SELECT 1 FROM findings f WHERE f.message_id = m.id AND f.rule IN ({marks}))) "
+        "AS generic FROM messages m WHERE m.account_id = ? AND m.origin = 'other' "
+        "AND m.sent_at >= ? AND m.sent_at < ?", [*GENERIC_RULES, account_id, start, end]) or {}
+    result.other_tools_automated = int(row.get("automated") or 0)
+    result.other_tools_undisclosed = int(row.get("undisclosed") or 0)
+    result.other_tools_generic = int(row.get("generic") or 0)
+    for worst in store.all(
+        "SELECT m.text, m.score, (SELECT GROUP_CONCAT(DISTINCT f.rule) FROM findings f "
+        "WHERE f.message_id = m.id AND f.severity != 'warn') AS rules FROM messages m "
+        "WHERE m.account_id = ? AND m.origin = 'other' AND m.sent_at >= ? AND m.sent_at < ? "
+        "AND m.verdict IN ('hold', 'block') ORDER BY m.score DESC, m.id LIMIT 3",
+        [account_id, start, end]):
+        result.other_tools_worst.append(RuleCount(worst["rules"] or "", f"score {worst['score']}",
+                                                  1, worst["text"]))
+    result.skipped_events = _count(
+        store, "SELECT COALESCE(SUM(json_extract(summary, '$.inbox.skipped')), 0) FROM runs "
+        "WHERE job = 'tick' AND account_id = ? AND started_at >= ? AND started_at < ?",
+        [account_id, start, end])
 
 
 def week_counts(store: Store, account_id: str, day: date, zone: str) -> list[DayCounts]:

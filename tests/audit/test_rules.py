@@ -9,7 +9,7 @@ import pytest
 from dmguard.audit.docs import catalogue_markdown
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
-from dmguard.audit.model import AuditInput, Context, Recipient
+from dmguard.audit.model import AuditInput, Context, Recipient, SentFacts
 from dmguard.audit.rules import Rule, catalogue
 from dmguard.audit.rules.base import Example
 from dmguard.audit.similarity import signature
@@ -17,7 +17,7 @@ from dmguard.config import _default_policies
 from tests.conftest import ROOT, START
 
 FAMILIES = {"template", "address", "form-letter", "pretending", "pushiness", "relevance",
-            "sensitive", "frequency", "consent"}
+            "sensitive", "frequency", "consent", "sent-history"}
 
 
 def findings_of(rule: Rule, example: Example) -> list[str]:
@@ -36,7 +36,8 @@ def findings_of(rule: Rule, example: Example) -> list[str]:
     auditor = Auditor(history=history, policies=_default_policies(), default_platform="x",
                       record=False)
     context = Context(**example.context) if example.context else None
-    item = AuditInput(example.text, None, example.platform, recipient, context)
+    sent = SentFacts(**example.sent) if example.sent is not None else None
+    item = AuditInput(example.text, None, example.platform, recipient, context, sent)
     if rule.phase == "final":
         found = auditor.check_final(item, now=START)
     else:

@@ -9,6 +9,7 @@ from dmguard.audit.rules import (
     consent,
     form_letter,
     frequency,
+    history,
     pretending,
     pushiness,
     relevance,
@@ -16,7 +17,8 @@ from dmguard.audit.rules import (
 )
 from dmguard.audit.rules.base import Example, Hit, Rule, Subject
 
-FAMILIES = (template, address, form_letter, pretending, pushiness, relevance, frequency, consent)
+FAMILIES = (template, address, form_letter, pretending, pushiness, relevance, frequency, consent,
+            history)
 
 
 @lru_cache(maxsize=1)

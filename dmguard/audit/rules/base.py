@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from dmguard.audit.model import AuditInput, Severity
 from dmguard.audit.text import Phrases, Prepared, quote
@@ -25,10 +25,10 @@ if TYPE_CHECKING:
 
 Family = Literal[
     "template", "address", "form-letter", "pretending", "pushiness", "relevance",
-    "sensitive", "frequency", "consent", "score",
+    "sensitive", "frequency", "consent", "score", "sent-history",
 ]
 Phase = Literal["draft", "final"]
-Need = Literal["recipient", "recipient_id", "context"]
+Need = Literal["recipient", "recipient_id", "context", "sent"]
 
 
 @dataclass(frozen=True)
@@ -40,16 +40,17 @@ class Example:
     context: dict[str, Any] | None = None
     history: dict[str, Any] | None = None
     platform: str | None = None
+    sent: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One thing a rule found. ``tentative`` hits count their points but only warn (the
+    rule cannot be sure); ``points`` overrides the rule's points for a weaker kind of hit."""
+
     span: tuple[int, int] | None
     message: str
     tentative: bool = False
-    """A tentative hit counts its points but only warns: the rule cannot be sure."""
     points: int | None = None
-    """Overrides the rule's points for a weaker (or stronger) kind of hit."""
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Subject:
     now: datetime
     signature: Any = None
     personal_details: list[str] = field(default_factory=list)
+    found: list[Any] = field(default_factory=list)
+    """Findings of the rules that ran before this one (lower ids)."""
 
     @property
     def raw(self) -> str:

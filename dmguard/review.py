@@ -1,0 +1,155 @@
+"""Review DMs that already left the account: the audit after the fact.
+
+Other tools (auto-DM services, CRM integrations, scripts) send from the account
+without dmguard. Each sync records their DMs; this module judges them with the
+same rules plus what only history shows (timing after a follow, bursts, machine-
+like intervals, automation without a disclosure) and stores the verdict and
+findings on the message, so the daily report can say what those tools did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from dmguard.audit.engine import Auditor
+from dmguard.audit.history import BatchHistory
+from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient, SentFacts
+from dmguard.clock import parse_iso
+from dmguard.config import Config
+from dmguard.store import Store
+
+BURST_WINDOW = timedelta(seconds=30)
+SAVE_BATCH = 1000
+REGULAR_SPREAD = 0.3
+
+
+def timing_facts(times: list[datetime]) -> list[tuple[int, int]]:
+    """For each send (sorted times): (sends within ±30 s, length of its regular run).
+
+    A regular run is a stretch of consecutive sends whose gaps all lie within 30% of
+    their mean of each other: a script working through a list with a fixed sleep.
+    """
+    count = len(times)
+    bursts = []
+    low = high = 0
+    for moment in times:
+        while times[low] < moment - BURST_WINDOW:
+            low += 1
+        while high < count and times[high] <= moment + BURST_WINDOW:
+            high += 1
+        bursts.append(high - low)
+    runs = [0] * count
+    gaps = [(times[i + 1] - times[i]).total_seconds() for i in range(count - 1)]
+    start = 0
+    while start < len(gaps):
+        smallest = largest = total = gaps[start]
+        end = start + 1
+        while end < len(gaps):
+            low_gap, high_gap = min(smallest, gaps[end]), max(largest, gaps[end])
+            mean = (total + gaps[end]) / (end - start + 1)
+            if mean <= 0 or high_gap - low_gap > REGULAR_SPREAD * mean:
+                break
+            smallest, largest, total = low_gap, high_gap, total + gaps[end]
+            end += 1
+        sends = end - start + 1
+        if sends >= 3:
+            for index in range(start, end + 1):
+                runs[index] = max(runs[index], sends)
+        start = end
+    return list(zip(bursts, runs, strict=True))
+
+
+@dataclass
+class Reviewed:
+    message: dict[str, Any]
+    contact: dict[str, Any]
+    result: AuditResult
+
+    @property
+    def looks_automated(self) -> bool:
+        return self.result.verdict != "send"
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.result.as_json(), "sent_at": self.message["sent_at"],
+                "recipient": {"id": self.contact.get("user_id"),
+                              "username": self.contact.get("username"),
+                              "name": self.contact.get("name")},
+                "sent_by": "other" if self.message["origin"] == "other" else "dmguard"}
+
+
+def _own(auditor: Auditor, row: dict[str, Any], recipient: Recipient,
+         sent_at: datetime) -> AuditResult:
+    """A DM dmguard sent: its draft as audited, and what went out checked as final text."""
+    kind = "reply" if row["origin"] == "human" else row["kind"]
+    result = auditor.audit(AuditInput(row["text"], str(row["id"]), None, recipient,
+                                      Context(kind=kind)), now=sent_at)
+    if row["origin"] != "human":
+        final = auditor.check_final(AuditInput(row["labelled_text"] or row["text"],
+                                               str(row["id"]), None, recipient), now=sent_at)
+        result.findings.extend(final)
+        if final:
+            result.verdict = "block"
+    return result
+
+
+def sent_rows(store: Store, account_id: str, since: datetime,
+              only_unreviewed: bool = False) -> list[dict[str, Any]]:
+    extra = "AND m.origin = 'other' AND m.verdict IS NULL " if only_unreviewed else ""
+    return store.all(
+        "SELECT m.id, m.contact_id, m.origin, m.kind, m.text, m.labelled_text, m.sent_at, "
+        "m.verdict, c.user_id, c.username, c.name AS contact_name, c.bio, c.location, "
+        "c.followed_at FROM messages m LEFT JOIN contacts c ON c.id = m.contact_id "
+        "WHERE m.account_id = ? AND m.direction = 'out' AND m.state = 'sent' "
+        f"AND m.sent_at >= ? {extra}ORDER BY m.sent_at, m.id", [account_id, since.isoformat()])
+
+
+def review(store: Store, config: Config, account_id: str, since: datetime, *,
+           only_unreviewed: bool = False, persist: bool = True,
+           progress: Callable[[int], None] | None = None) -> Iterator[Reviewed]:
+    """Judge every DM the account sent since ``since``, oldest first.
+
+    DMs from other tools get the timing signals of their own send series; DMs dmguard
+    sent are judged as drafts plus the final-text checks on what went out (their
+    timing follows the configured policy and limits). Verdicts and findings of DMs
+    sent by other tools are stored on them when ``persist`` is true.
+    """
+    rows = sent_rows(store, account_id, since)
+    others = [row for row in rows if row["origin"] == "other"]
+    facts = dict(zip((row["id"] for row in others),
+                     timing_facts([parse_iso(row["sent_at"]) for row in others]), strict=True))
+    auditor = Auditor.from_config(config, platform=config.account(account_id).policy_name,
+                                  history=BatchHistory(), clock=store.clock, label=False)
+    pending: list[tuple[int, str, int, list[dict[str, Any]], bool]] = []
+    for row in rows:
+        if only_unreviewed and (row["origin"] != "other" or row["verdict"] is not None):
+            if progress:
+                progress(1)
+            continue
+        sent_at = parse_iso(row["sent_at"])
+        recipient = Recipient(id=str(row["contact_id"]), username=row["username"],
+                              name=row["contact_name"], bio=row["bio"], location=row["location"])
+        if row["origin"] == "other":
+            followed = parse_iso(row["followed_at"]) if row["followed_at"] else None
+            burst, run = facts[row["id"]]
+            item = AuditInput(row["text"], str(row["id"]), None, recipient, None, SentFacts(
+                seconds_after_follow=(sent_at - followed).total_seconds() if followed else None,
+                burst=burst, regular_run=run))
+            result = auditor.audit(item, now=sent_at)
+        else:
+            result = _own(auditor, row, recipient, sent_at)
+        if persist and row["origin"] == "other":
+            pending.append((row["id"], result.verdict, result.score,
+                            [f.as_json() for f in result.findings], row["verdict"] is not None))
+            if len(pending) >= SAVE_BATCH:
+                store.save_verdicts(pending)
+                pending.clear()
+        contact = {"user_id": row["user_id"], "username": row["username"],
+                   "name": row["contact_name"]}
+        if progress:
+            progress(1)
+        yield Reviewed(row, contact, result)
+    if pending:
+        store.save_verdicts(pending)

@@ -1,0 +1,129 @@
+"""Watching what other tools send: history signals, the sent review, the report section."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from dmguard.cli import cli
+from dmguard.clock import SimulatedClock
+from dmguard.inbox import InboxReport, sync_inbox
+from dmguard.platforms.base import DmEventData, Profile
+from dmguard.platforms.sandbox.server import SandboxServer
+from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.report.data import build_report
+from dmguard.store import Store
+from dmguard.tick import build_runtime, run_tick
+from tests.conftest import ROOT, START, make_config
+
+
+def other_tool_history(clock: SimulatedClock, state: SandboxState, store: Store,
+                       runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A welcome bot, a bulk blast and a person, all sending from the account."""
+    people = {}
+    newcomer = state.add_user(username="newbie", name="New Bie")
+    state.follow(newcomer.id)
+    run_tick(runtime)  # dmguard sees the follow
+    clock.advance(timedelta(seconds=20))
+    state.account_sends(newcomer.id, "Hi New! Thanks for following 😊😊 Check out my site!")
+    people["welcome"] = newcomer.id
+    for index in range(8):
+        user = state.add_user(username=f"list{index}", name=f"List {index}")
+        clock.advance(timedelta(seconds=3))
+        state.account_sends(user.id, f"Big news {index}: our spring sale starts today")
+    people["blast"] = user.id
+    friend = state.add_user(username="friend", name="Old Friend")
+    clock.advance(timedelta(hours=3))
+    state.account_sends(friend.id, "See you at dinner tonight? I'll bring the wine.")
+    people["friend"] = friend.id
+    clock.advance(timedelta(minutes=5))
+    run_tick(runtime)
+    return people
+
+
+def setup(tmp_path: Path, clock: SimulatedClock, state: SandboxState,
+          server: SandboxServer):  # type: ignore[no-untyped-def]
+    config = make_config(tmp_path)
+    store = Store.open(config.store.path, clock)
+    runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
+    run_tick(runtime)
+    return config, store, runtime
+
+
+def verdicts(store: Store, user_id: str) -> tuple[str, set[str]]:
+    row = store.one("SELECT m.id, m.verdict FROM messages m JOIN contacts c ON c.id = "
+                    "m.contact_id WHERE c.user_id = ? AND m.origin = 'other'", [user_id])
+    assert row is not None, "the other tool's DM was recorded at sync"
+    return row["verdict"], {f["rule"] for f in store.findings_for(row["id"])}
+
+
+def test_each_history_signal(tmp_path: Path, clock: SimulatedClock,
+                             sandbox_state: SandboxState, sandbox: SandboxServer) -> None:
+    _, store, runtime = setup(tmp_path, clock, sandbox_state, sandbox)
+    people = other_tool_history(clock, sandbox_state, store, runtime)
+    verdict, rules = verdicts(store, people["welcome"])
+    assert verdict == "block" and {"DG100", "DG020", "DG102"} <= rules
+    verdict, rules = verdicts(store, people["blast"])
+    assert {"DG101", "DG102"} <= rules and verdict == "block"
+    verdict, rules = verdicts(store, people["friend"])
+    assert verdict == "send" and not rules & {"DG100", "DG101", "DG102"}
+
+
+def test_report_has_a_section_for_other_tools(tmp_path: Path, clock: SimulatedClock,
+                                              sandbox_state: SandboxState,
+                                              sandbox: SandboxServer) -> None:
+    _, store, runtime = setup(tmp_path, clock, sandbox_state, sandbox)
+    other_tool_history(clock, sandbox_state, store, runtime)
+    day = build_report(store, ["demo"], START.date()).accounts[0]
+    assert day.other_tools_sent == 10
+    assert day.other_tools_automated == 9 and day.other_tools_undisclosed == 9
+    assert day.other_tools_worst and "DG1" in day.other_tools_worst[0].rule
+
+
+def test_audit_sent_over_the_emulator_history(tmp_path: Path, clock: SimulatedClock,
+                                              sandbox_state: SandboxState,
+                                              sandbox: SandboxServer) -> None:
+    config, store, runtime = setup(tmp_path, clock, sandbox_state, sandbox)
+    other_tool_history(clock, sandbox_state, store, runtime)
+    late = sandbox_state.add_user(username="late", name="Late Comer")
+    sandbox_state.account_sends(late.id, "Hello Late, this went out after the last sync")
+    store.close()
+    conf = tmp_path / "c.toml"
+    conf.write_text((ROOT / "config" / "dmguard.toml").read_text()
+                    .replace('path = "var/dmguard.db"', f'path = "{config.store.path}"')
+                    .replace('platform = "sandbox" ', f'sandbox_url = "{sandbox.url}"\n'
+                             'platform = "sandbox" ', 1))
+    result = CliRunner().invoke(cli, ["audit", "--sent", "--since", "30d", "--format", "jsonl",
+                                      "--config", str(conf)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert {line["sent_by"] for line in lines} == {"other", "dmguard"}
+    ours = [line for line in lines if line["sent_by"] == "dmguard"]
+    assert ours and all(line["verdict"] == "send" for line in ours), "labelled welcomes pass"
+    assert lines[-1]["recipient"]["id"] == late.id, "missing events were fetched first"
+    first = lines[0]
+    assert set(first) >= {"id", "verdict", "score", "findings", "sent_at", "recipient"}
+
+
+class BrokenEvents:
+    """A platform that returns events with missing fields and a deleted recipient."""
+
+    name = "x"
+
+    def whoami(self) -> Profile:
+        return Profile("1", "acme", "Acme")
+
+    def dm_events(self, after_id: str | None) -> list[DmEventData]:
+        return [DmEventData("10", "", "", None, None),
+                DmEventData("11", "hello", "1", None, None, ()),
+                DmEventData("12", "from a deleted account", "999", None, None, ("999", "1"))]
+
+
+def test_malformed_events_are_skipped_and_counted(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    store.ensure_account("demo", "sandbox")
+    report: InboxReport = sync_inbox(store, config, "demo", BrokenEvents())  # type: ignore[arg-type]
+    assert report.skipped == 2 and report.received == 1
+    assert store.get_account("demo")["last_dm_event_id"] == "12"  # type: ignore[index]
