@@ -73,3 +73,26 @@ def test_run_once_as_a_real_process(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     assert any(line["message"].startswith("tick account=demo") for line in lines)
     assert list((tmp_path / "reports").glob("dmguard-*.md"))
+
+
+@pytest.mark.slow
+def test_secrets_appear_in_no_log_report_or_row(tmp_path: Path) -> None:
+    secrets = {f"DMGUARD_X_{name}": f"topsecret-{name.lower()}-9f3a" for name in
+               ("CONSUMER_KEY", "CONSUMER_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET",
+                "BEARER_TOKEN")}
+    secrets["DMGUARD_SMTP_PASSWORD"] = "topsecret-smtp-9f3a"
+    conf = tmp_path / "c.toml"
+    conf.write_text(Path("config/dmguard.toml").read_text()
+                    .replace('path = "var/dmguard.db"', f'path = "{tmp_path / "d.db"}"')
+                    .replace('dir = "var/reports"', f'dir = "{tmp_path / "reports"}"'))
+    import os
+
+    done = subprocess.run([sys.executable, "-m", "dmguard", "demo", "--config", str(conf)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **secrets})
+    assert done.returncode == 0, done.stderr
+    everything = done.stdout + done.stderr
+    everything += "".join(p.read_text() for p in (tmp_path / "reports").iterdir())
+    everything += (tmp_path / "d.db").read_bytes().decode("utf-8", "replace")
+    for value in secrets.values():
+        assert value not in everything
