@@ -468,13 +468,7 @@ def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str
 
         dmguard tasks done 3 --note "called her"
     """
-    from dmguard.tasks import close
-
-    def act(store: Store) -> str:
-        close(store, task_id, _who(who), "done", note)
-        return f"task {task_id} done"
-
-    _task_action(task_id, config_path, act)
+    _close_task(task_id, who, note, config_path, "done")
 
 
 @tasks.command("dismiss")
@@ -489,11 +483,16 @@ def tasks_dismiss(task_id: int, who: str | None, note: str | None, config_path: 
 
         dmguard tasks dismiss 3 --note spam
     """
+    _close_task(task_id, who, note, config_path, "dismissed")
+
+
+def _close_task(task_id: int, who: str | None, note: str | None, config_path: str,
+                state: str) -> None:
     from dmguard.tasks import close
 
     def act(store: Store) -> str:
-        close(store, task_id, _who(who), "dismissed", note)
-        return f"task {task_id} dismissed"
+        close(store, task_id, _who(who), state, note)
+        return f"task {task_id} {state}"
 
     _task_action(task_id, config_path, act)
 
@@ -672,7 +671,11 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
     """
     from dmguard.clock import SystemClock
     from dmguard.platforms.sandbox.scenario import seed_population
-    from dmguard.platforms.sandbox.server import SandboxPortError, SandboxServer
+    from dmguard.platforms.sandbox.server import (
+        SandboxPortError,
+        SandboxServer,
+        serve_until_interrupted,
+    )
     from dmguard.platforms.sandbox.state import Faults, SandboxState
 
     credentials = None
@@ -698,12 +701,7 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
         raise UsageProblem(str(error)) from None
     click.echo(f"sandbox X API at {server.url} (account @{state.me.username}, "
                f"{len(state.followers)} followers); Ctrl-C to stop", err=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
 
 
 @cli.command()

@@ -79,21 +79,23 @@ def on_new_follower(store: Store, config: Config, account_id: str, contact_id: i
                            "welcome them personally"):
             report.vip_tasks += 1
         return
-    for sequence in config.sequences:
-        if sequence.trigger == "follow" and matches_segment(sequence.segment, contact):
-            first = parse_duration(sequence.steps[0].delay)
-            if store.enrol(account_id, contact_id, sequence.name, iso(store.clock.now() + first)):
-                report.enrolled += 1
-            return
+    _enrol_first_match(store, config, account_id, contact, "follow", report)
 
 
 def on_first_dm(store: Store, config: Config, account_id: str, contact_id: int,
                 report: SequenceReport) -> None:
     contact = store.get_contact(contact_id) or {}
+    _enrol_first_match(store, config, account_id, contact, "first_dm", report)
+
+
+def _enrol_first_match(store: Store, config: Config, account_id: str, contact: dict[str, Any],
+                       trigger: str, report: SequenceReport) -> None:
+    """Enrol the person in the first sequence with this trigger whose segment they are in."""
     for sequence in config.sequences:
-        if sequence.trigger == "first_dm" and matches_segment(sequence.segment, contact):
+        if sequence.trigger == trigger and matches_segment(sequence.segment, contact):
             first = parse_duration(sequence.steps[0].delay)
-            if store.enrol(account_id, contact_id, sequence.name, iso(store.clock.now() + first)):
+            if store.enrol(account_id, contact["id"], sequence.name,
+                           iso(store.clock.now() + first)):
                 report.enrolled += 1
             return
 

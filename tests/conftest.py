@@ -11,6 +11,7 @@ from dmguard.config import Config, parse_config
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.store import Store
+from dmguard.tick import AccountRuntime, build_runtime, run_tick
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -25,6 +26,16 @@ def make_config(tmp_path: Path, extra: str = "", policy: str = "sandbox") -> Con
         text = text.replace('platform = "sandbox"          # "x" for a real account',
                             'platform = "sandbox"\npolicy = "x"')
     return parse_config(text + extra, tmp_path / "dmguard.toml")
+
+
+def world(tmp_path: Path, clock: SimulatedClock, state: SandboxState, server: SandboxServer,
+          policy: str = "sandbox") -> tuple[Config, Store, AccountRuntime]:
+    """A store and an account runtime talking to the emulator, after a first tick."""
+    config = make_config(tmp_path, policy=policy)
+    store = Store.open(config.store.path, clock)
+    runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
+    run_tick(runtime)
+    return config, store, runtime
 
 
 @pytest.fixture

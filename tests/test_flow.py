@@ -13,9 +13,8 @@ from dmguard.clock import SimulatedClock
 from dmguard.inbox import is_opt_in, is_opt_out
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
-from dmguard.store import Store
-from dmguard.tick import build_runtime, run_send, run_tick
-from tests.conftest import START, make_config
+from dmguard.tick import run_send, run_tick
+from tests.conftest import START, world
 
 
 @pytest.mark.parametrize("text", ["stop", "STOP!!", "Stop.", "unsubscribe",
@@ -33,15 +32,6 @@ def test_not_opt_outs(text: str) -> None:
 
 def test_start_is_an_opt_in() -> None:
     assert is_opt_in("START") and not is_opt_in("start the engine")
-
-
-def world(tmp_path: Path, clock: SimulatedClock, state: SandboxState, server: SandboxServer,
-          policy: str = "sandbox"):  # type: ignore[no-untyped-def]
-    config = make_config(tmp_path, policy=policy)
-    store = Store.open(config.store.path, clock)
-    runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
-    run_tick(runtime)
-    return config, store, runtime
 
 
 def test_welcome_sent_under_sandbox_policy_and_reply_opens_task(

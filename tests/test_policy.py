@@ -20,8 +20,8 @@ from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.policy import quiet_deferral, zone_from_location
 from dmguard.store import Store
-from dmguard.tick import build_runtime, run_send, run_tick
-from tests.conftest import ROOT, START, make_config
+from dmguard.tick import run_send, run_tick
+from tests.conftest import ROOT, START, world
 
 
 @pytest.mark.parametrize(("location", "zone"), [
@@ -38,15 +38,6 @@ def test_quiet_hours_defer_to_the_morning_in_the_recipients_zone() -> None:
     assert deferral is not None
     assert deferral.until == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)  # 08:00 in Tokyo
     assert quiet_deferral(quiet, "Europe/Lisbon", late_in_tokyo) is None
-
-
-def world(tmp_path: Path, clock: SimulatedClock, state: SandboxState, server: SandboxServer,
-          policy: str = "sandbox"):  # type: ignore[no-untyped-def]
-    config = make_config(tmp_path, policy=policy)
-    store = Store.open(config.store.path, clock)
-    runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
-    run_tick(runtime)
-    return config, store, runtime
 
 
 def add_person(store: Store, state: SandboxState, name: str, location: str = "") -> dict:

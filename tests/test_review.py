@@ -16,8 +16,8 @@ from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.report.data import build_report
 from dmguard.store import Store
-from dmguard.tick import build_runtime, run_tick
-from tests.conftest import ROOT, START, make_config
+from dmguard.tick import run_tick
+from tests.conftest import ROOT, START, world
 
 
 def other_tool_history(clock: SimulatedClock, state: SandboxState, store: Store,
@@ -44,15 +44,6 @@ def other_tool_history(clock: SimulatedClock, state: SandboxState, store: Store,
     return people
 
 
-def setup(tmp_path: Path, clock: SimulatedClock, state: SandboxState,
-          server: SandboxServer):  # type: ignore[no-untyped-def]
-    config = make_config(tmp_path)
-    store = Store.open(config.store.path, clock)
-    runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
-    run_tick(runtime)
-    return config, store, runtime
-
-
 def verdicts(store: Store, user_id: str) -> tuple[str, set[str]]:
     row = store.one("SELECT m.id, m.verdict FROM messages m JOIN contacts c ON c.id = "
                     "m.contact_id WHERE c.user_id = ? AND m.origin = 'other'", [user_id])
@@ -62,7 +53,7 @@ def verdicts(store: Store, user_id: str) -> tuple[str, set[str]]:
 
 def test_each_history_signal(tmp_path: Path, clock: SimulatedClock,
                              sandbox_state: SandboxState, sandbox: SandboxServer) -> None:
-    _, store, runtime = setup(tmp_path, clock, sandbox_state, sandbox)
+    _, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
     people = other_tool_history(clock, sandbox_state, store, runtime)
     verdict, rules = verdicts(store, people["welcome"])
     assert verdict == "block" and {"DG100", "DG020", "DG102"} <= rules
@@ -75,7 +66,7 @@ def test_each_history_signal(tmp_path: Path, clock: SimulatedClock,
 def test_report_has_a_section_for_other_tools(tmp_path: Path, clock: SimulatedClock,
                                               sandbox_state: SandboxState,
                                               sandbox: SandboxServer) -> None:
-    _, store, runtime = setup(tmp_path, clock, sandbox_state, sandbox)
+    _, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
     other_tool_history(clock, sandbox_state, store, runtime)
     day = build_report(store, ["demo"], START.date()).accounts[0]
     assert day.other_tools_sent == 10
@@ -86,7 +77,7 @@ def test_report_has_a_section_for_other_tools(tmp_path: Path, clock: SimulatedCl
 def test_audit_sent_over_the_emulator_history(tmp_path: Path, clock: SimulatedClock,
                                               sandbox_state: SandboxState,
                                               sandbox: SandboxServer) -> None:
-    config, store, runtime = setup(tmp_path, clock, sandbox_state, sandbox)
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
     other_tool_history(clock, sandbox_state, store, runtime)
     late = sandbox_state.add_user(username="late", name="Late Comer")
     sandbox_state.account_sends(late.id, "Hello Late, this went out after the last sync")

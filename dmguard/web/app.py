@@ -22,6 +22,7 @@ from dmguard import tasks
 from dmguard.clock import SystemClock
 from dmguard.config import Config
 from dmguard.outbox import auditor_for
+from dmguard.platforms.sandbox.server import serve_until_interrupted
 from dmguard.store import Store
 
 COOKIE = "dmguard_session"
@@ -228,9 +229,4 @@ def serve(config: Config, port: int, who: str, announce: Callable[[str], None]) 
     secret = secrets.token_urlsafe(24)
     server = QueueServer(config, port, secret, who, platform_factory(config))
     announce(f"{server.url}/?token={secret}")
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)

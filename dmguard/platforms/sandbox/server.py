@@ -55,6 +55,29 @@ def _offset(token: str | None) -> int:
         raise ValueError("invalid pagination_token") from None
 
 
+def _page(newest_first: list[Any], start: int, size: int, fields: set[str]) -> tuple[int, Any]:
+    """One page of a list, with X's result_count / next_token / previous_token meta."""
+    page = newest_first[start:start + size]
+    meta: dict[str, Any] = {"result_count": len(page)}
+    if start + size < len(newest_first):
+        meta["next_token"] = _token(start + size)
+    if start:
+        meta["previous_token"] = _token(max(0, start - size))
+    if not page:
+        return 200, {"meta": meta}
+    return 200, {"data": [item.as_json(fields) for item in page], "meta": meta}
+
+
+def serve_until_interrupted(server: ThreadingHTTPServer) -> None:
+    """Serve in the foreground until Ctrl-C, then release the port."""
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 class Handler(BaseHTTPRequestHandler):
     server: SandboxServer
     protocol_version = "HTTP/1.1"
@@ -176,15 +199,7 @@ class Handler(BaseHTTPRequestHandler):
         fields = self._fields(query, "user.fields")
         with state.lock:
             newest_first = [state.users[uid] for uid, _ in reversed(state.followers)]
-        page = newest_first[start:start + size]
-        meta: dict[str, Any] = {"result_count": len(page)}
-        if start + size < len(newest_first):
-            meta["next_token"] = _token(start + size)
-        if start:
-            meta["previous_token"] = _token(max(0, start - size))
-        if not page:
-            return 200, {"meta": meta}
-        return 200, {"data": [user.as_json(fields) for user in page], "meta": meta}
+        return _page(newest_first, start, size, fields)
 
     def _events_page(self, events: list[Any], query: dict[str, str]) -> tuple[int, Any]:
         size = self._max_results(query, 1, 100, 100)
@@ -192,15 +207,7 @@ class Handler(BaseHTTPRequestHandler):
         fields = self._fields(query, "dm_event.fields")
         kinds = self._fields(query, "event_types")
         newest_first = [e for e in reversed(events) if not kinds or e.event_type in kinds]
-        page = newest_first[start:start + size]
-        meta: dict[str, Any] = {"result_count": len(page)}
-        if start + size < len(newest_first):
-            meta["next_token"] = _token(start + size)
-        if start:
-            meta["previous_token"] = _token(max(0, start - size))
-        if not page:
-            return 200, {"meta": meta}
-        return 200, {"data": [event.as_json(fields) for event in page], "meta": meta}
+        return _page(newest_first, start, size, fields)
 
     def _dm_events(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any]:
         with self.server.state.lock:
