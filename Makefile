@@ -36,6 +36,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/eval.py
 	$(BIN)/python bench/drain.py
+	$(BIN)/python bench/report.py
+	$(BIN)/python bench/daemon.py
+	$(BIN)/python bench/review.py
 
 eval: $(STAMP)
 	$(BIN)/python bench/eval.py

@@ -265,7 +265,6 @@ class SmtpConfig(Strict):
 class ReportConfig(Strict):
     dir: Path = Path("var/reports")
     email: SmtpConfig | None = None
-    dm_owner: bool = False
 
 
 class CostsConfig(Strict):

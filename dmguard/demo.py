@@ -18,7 +18,7 @@ from pathlib import Path
 from dmguard import outbox, tasks, tick
 from dmguard.clock import SimulatedClock
 from dmguard.config import Config
-from dmguard.platforms.sandbox.scenario import seed_population
+from dmguard.platforms.sandbox.scenario import Population, seed_population
 from dmguard.platforms.sandbox.server import running
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.report import render
@@ -122,18 +122,17 @@ def _submit_campaign(store: Store, runtime: tick.AccountRuntime, rng: random.Ran
                       kind="campaign", actor="demo campaign")
 
 
-def _someone_replies(store: Store, runtime: tick.AccountRuntime, population: object,
+def _someone_replies(store: Store, runtime: tick.AccountRuntime, population: Population,
                      kind: str) -> None:
     """A recipient of an automated DM writes back (or a follower writes first)."""
     row = store.one("SELECT c.user_id FROM messages m JOIN contacts c ON c.id = m.contact_id "
                     "WHERE m.account_id = ? AND m.state = 'sent' AND m.origin IN "
                     "('sequence', 'submit') AND c.id NOT IN (SELECT contact_id FROM opt_outs) "
                     "ORDER BY m.id DESC LIMIT 1", [runtime.id])
-    state = population.state  # type: ignore[attr-defined]
-    user = state.users.get(row["user_id"]) if row else None
+    user = population.state.users.get(row["user_id"]) if row else None
     if user is None:
-        user = population.follower_arrives()  # type: ignore[attr-defined]
-    population.writes(user, kind)  # type: ignore[attr-defined]
+        user = population.follower_arrives()
+    population.writes(user, kind)
 
 
 def _answer_a_task(store: Store, runtime: tick.AccountRuntime) -> bool:

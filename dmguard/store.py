@@ -9,9 +9,9 @@ A ``Store`` belongs to the thread that opened it.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -505,13 +505,6 @@ class Store:
             [account_id, state, due_by, limit],
         )
 
-    def next_send_after(self, account_id: str, state: str = "queued") -> str | None:
-        return self.scalar(
-            "SELECT MIN(COALESCE(send_after, created_at)) FROM messages "
-            "WHERE account_id = ? AND state = ?",
-            [account_id, state],
-        )
-
     def transitions(self, message_id: int) -> list[dict[str, Any]]:
         return self.all(
             "SELECT * FROM message_transitions WHERE message_id = ? ORDER BY id", [message_id]
@@ -768,13 +761,3 @@ class Store:
              "cost": cost, "at": self.now()},
         )
 
-
-def open_store(path: Path | str, clock: Clock) -> Store:
-    return Store.open(path, clock)
-
-
-def window_start(clock: Clock, window: timedelta) -> datetime:
-    return clock.now() - window
-
-
-StoreFactory = Callable[[], Store]

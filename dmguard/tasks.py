@@ -20,8 +20,6 @@ QUESTION = re.compile(r"\?|^(?:how|what|when|where|why|who|can|could|is|are|do|d
                       re.IGNORECASE)
 URGENT = re.compile(r"(?i)\b(?:urgent|asap|immediately|broken|charged twice|refund|"
                     r"frustrat\w*|angry|terrible|worst)\b")
-TARGET_KIND = {"human": "human", "vip": "vip", "reply": "reply", "hold": "hold",
-               "welcome": "welcome"}
 
 
 class TaskError(Exception):
@@ -61,7 +59,7 @@ def open_task(store: Store, config: Config, account_id: str, contact_id: int, ki
     if existing:
         return None
     priority, why = priority_for(kind, text)
-    due = store.clock.now() + config.tasks.target(TARGET_KIND.get(kind, "reply"))
+    due = store.clock.now() + config.tasks.target(kind)
     return store.add_task(
         {"account_id": account_id, "contact_id": contact_id, "message_id": message_id,
          "kind": kind, "reason": f"{reason} [{', '.join(why)}]", "priority": priority,

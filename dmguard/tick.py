@@ -11,7 +11,6 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from dmguard import inbox, outbox, review, sequences
 from dmguard.audit.engine import Auditor
@@ -183,6 +182,3 @@ def audit_drafts(runtime: AccountRuntime) -> int:
         count += 1
     return count
 
-
-def summary_dict(summary: TickSummary) -> dict[str, Any]:
-    return asdict(summary)

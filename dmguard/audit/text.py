@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -16,7 +16,6 @@ LINK = re.compile(
     r"|[a-z0-9-]+\.(?:com|co|io|net|org|ml|tv|me|ly|app|shop|store|info|biz)(?:/\S*)?\b)"
 )
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
-INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00]")
 EMOJI = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\U0001f900-\U0001f9ff]", re.UNICODE
 )
@@ -202,11 +201,6 @@ def spans(pattern: re.Pattern[str] | Phrases, text: str | Prepared) -> Iterator[
         yield match.span()
 
 
-def clean(text: str) -> str:
-    """Drop NUL, zero-width and direction-override characters; keep everything else."""
-    return INVISIBLE.sub("", text)
-
-
 def fold(text: str) -> str:
     """Lower-case, accent-free form for comparing names and profile words."""
     if text.isascii():
@@ -297,11 +291,6 @@ def content_words(text: str) -> set[str]:
     }
 
 
-def first_match(pattern: re.Pattern[str] | Phrases, text: str) -> tuple[int, int] | None:
-    match = pattern.search(text)
-    return match.span() if match else None
-
-
 def quote(text: str, span: tuple[int, int] | None, width: int = 60) -> str:
     if span is None:
         return ""
@@ -309,9 +298,6 @@ def quote(text: str, span: tuple[int, int] | None, width: int = 60) -> str:
     snippet = snippet if len(snippet) <= width else snippet[: width - 1] + "…"
     return snippet.replace("\n", " ")
 
-
-def join_words(items: Iterable[str]) -> str:
-    return ", ".join(sorted(items))
 
 
 @lru_cache(maxsize=8192)
