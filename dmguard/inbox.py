@@ -127,6 +127,15 @@ def handle_inbound(store: Store, config: Config, account_id: str, event: DmEvent
         kind, reason = "reply", "replied to an automated DM"
     else:
         kind, reason = "reply", "wrote to the account"
+    existing = store.open_task_for(contact_id)
+    if existing is not None:
+        # The conversation goes on in the task already open for this person; a message
+        # that matters more (they wrote to a held welcome, they ask for a human) raises it.
+        priority, _ = tasks.priority_for(kind, text)
+        if priority > existing["priority"]:
+            store.change_task(existing["id"], ("open", "claimed"), "escalated", "inbox",
+                              note=reason, kind=kind, priority=priority)
+        return
     if tasks.open_task(store, config, account_id, contact_id, kind, reason,
                        message_id=None, text=text):
         report.tasks += 1

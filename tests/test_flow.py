@@ -205,3 +205,54 @@ def test_a_fault_storm_still_drains_the_queue_exactly_once(
     settled_from_platform = store.scalar(
         "SELECT COUNT(*) FROM message_transitions WHERE actor = 'reconcile' AND to_state = 'sent'")
     assert settled_from_platform >= 1, "some answers were lost and settled from the platform"
+
+
+def test_asking_for_a_human_opens_a_priority_task(tmp_path: Path, clock: SimulatedClock,
+                                                  sandbox_state: SandboxState,
+                                                  sandbox: SandboxServer) -> None:
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
+    run_tick(runtime)
+    clock.advance(timedelta(minutes=5))
+    sandbox_state.user_writes(pat.id, "Can I talk to a real person please?")
+    sandbox_state.user_writes(pat.id, "hello?")
+    run_tick(runtime)
+    (task,) = store.list_tasks()
+    assert task["kind"] == "human" and task["priority"] >= 80
+    assert [a["action"] for a in store.task_actions(task["id"])] == ["opened", "escalated"]
+    assert sandbox_state.received_by(pat.id) == [], "the bot does not answer it itself"
+
+
+def test_cli_claim_and_reply_send_once(tmp_path: Path, clock: SimulatedClock,
+                                       sandbox_state: SandboxState,
+                                       sandbox: SandboxServer) -> None:
+    from click.testing import CliRunner
+
+    from dmguard.cli import cli
+    from tests.conftest import ROOT
+
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
+    run_tick(runtime)
+    task_id = store.list_tasks()[0]["id"]
+    store.close()
+    conf = tmp_path / "c.toml"
+    conf.write_text((ROOT / "config" / "dmguard.toml").read_text()
+                    .replace('path = "var/dmguard.db"', f'path = "{config.store.path}"')
+                    .replace('platform = "sandbox" ', f'sandbox_url = "{sandbox.url}"\n'
+                             'platform = "sandbox" ', 1))
+    run = CliRunner().invoke
+    assert run(cli, ["tasks", "claim", str(task_id), "--who", "sam", "--config", str(conf)]
+               ).exit_code == 0
+    taken = run(cli, ["tasks", "reply", str(task_id), "Hi", "--who", "kim", "--config", str(conf)])
+    assert taken.exit_code == 2 and "claimed by sam" in taken.output
+    sent = run(cli, ["tasks", "reply", str(task_id), "Hi Pat, Sam here: yes, Oslo is fine.",
+                     "--who", "sam", "--config", str(conf)])
+    assert sent.exit_code == 0, sent.output
+    again = run(cli, ["tasks", "reply", str(task_id), "Hi again", "--who", "sam",
+                      "--config", str(conf)])
+    assert again.exit_code == 2 and "already done" in again.output
+    assert [e.text for e in sandbox_state.received_by(pat.id)] == [
+        "Hi Pat, Sam here: yes, Oslo is fine."]
