@@ -28,6 +28,20 @@ def make_config(tmp_path: Path, extra: str = "", policy: str = "sandbox") -> Con
     return parse_config(text + extra, tmp_path / "dmguard.toml")
 
 
+def config_file(folder: Path, db: Path | str | None = None, sandbox_url: str | None = None,
+                reports: Path | None = None) -> Path:
+    """The default config written to ``folder``, pointed at a test database and emulator."""
+    text = (ROOT / "config" / "dmguard.toml").read_text()
+    text = text.replace('path = "var/dmguard.db"', f'path = "{db or folder / "d.db"}"')
+    text = text.replace('dir = "var/reports"', f'dir = "{reports or folder / "reports"}"')
+    if sandbox_url:
+        text = text.replace('platform = "sandbox" ',
+                            f'sandbox_url = "{sandbox_url}"\nplatform = "sandbox" ', 1)
+    path = folder / "dmguard-test.toml"
+    path.write_text(text)
+    return path
+
+
 def world(tmp_path: Path, clock: SimulatedClock, state: SandboxState, server: SandboxServer,
           policy: str = "sandbox") -> tuple[Config, Store, AccountRuntime]:
     """A store and an account runtime talking to the emulator, after a first tick."""

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from dmguard.cli import cli
 from dmguard.demo import run_demo
-from tests.conftest import make_config
+from tests.conftest import config_file, make_config
 
 COMMANDS = ["demo", "run", "audit", "submit", "tasks", "report", "rules", "sandbox", "web",
             "check-config"]
@@ -40,9 +40,7 @@ def test_demo_runs_a_day_and_leaves_a_database(tmp_path: Path) -> None:
     assert account.tasks_opened > 0 and account.opt_outs == 1 and account.personal_replies == 1
     assert "dmguard daily summary" in result.markdown
     assert result.html_path.exists()
-    conf = tmp_path / "c.toml"
-    conf.write_text((Path("config/dmguard.toml")).read_text().replace(
-        'path = "var/dmguard.db"', f'path = "{config.store.path}"'))
+    conf = config_file(tmp_path, db=config.store.path)
     listed = CliRunner().invoke(cli, ["tasks", "list", "--config", str(conf), "--format",
                                       "json"])
     tasks = json.loads(listed.output)
@@ -61,11 +59,7 @@ def test_demo_runs_a_day_and_leaves_a_database(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_run_once_as_a_real_process(tmp_path: Path) -> None:
-    config = make_config(tmp_path)
-    conf = tmp_path / "c.toml"
-    conf.write_text(Path("config/dmguard.toml").read_text().replace(
-        'path = "var/dmguard.db"', f'path = "{config.store.path}"').replace(
-        'dir = "var/reports"', f'dir = "{tmp_path / "reports"}"'))
+    conf = config_file(tmp_path)
     done = subprocess.run([sys.executable, "-m", "dmguard", "run", "--once", "--config",
                            str(conf), "--log-format", "json"], capture_output=True, text=True,
                           timeout=60)
@@ -81,10 +75,7 @@ def test_secrets_appear_in_no_log_report_or_row(tmp_path: Path) -> None:
                ("CONSUMER_KEY", "CONSUMER_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET",
                 "BEARER_TOKEN")}
     secrets["DMGUARD_SMTP_PASSWORD"] = "topsecret-smtp-9f3a"
-    conf = tmp_path / "c.toml"
-    conf.write_text(Path("config/dmguard.toml").read_text()
-                    .replace('path = "var/dmguard.db"', f'path = "{tmp_path / "d.db"}"')
-                    .replace('dir = "var/reports"', f'dir = "{tmp_path / "reports"}"'))
+    conf = config_file(tmp_path)
     import os
 
     done = subprocess.run([sys.executable, "-m", "dmguard", "demo", "--config", str(conf)],

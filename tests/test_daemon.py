@@ -12,15 +12,7 @@ from pathlib import Path
 import pytest
 
 from dmguard.daemon import JobContext, missed_report_day, report_job
-from tests.conftest import ROOT
-
-
-def write_config(tmp_path: Path) -> Path:
-    conf = tmp_path / "dmguard.toml"
-    conf.write_text((ROOT / "config" / "dmguard.toml").read_text()
-                    .replace('path = "var/dmguard.db"', f'path = "{tmp_path / "d.db"}"')
-                    .replace('dir = "var/reports"', f'dir = "{tmp_path / "reports"}"'))
-    return conf
+from tests.conftest import config_file
 
 
 def wait_for(process: subprocess.Popen[str], text: str, seconds: float) -> list[str]:
@@ -39,7 +31,7 @@ def wait_for(process: subprocess.Popen[str], text: str, seconds: float) -> list[
 
 @pytest.mark.slow
 def test_daemon_ticks_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    conf = write_config(tmp_path)
+    conf = config_file(tmp_path)
     process = subprocess.Popen([sys.executable, "-m", "dmguard", "run", "--config", str(conf)],
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                                cwd=tmp_path)
@@ -60,7 +52,7 @@ def test_daemon_ticks_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 def test_a_missed_report_is_written_once(tmp_path: Path) -> None:
     from dmguard.config import load_config
 
-    conf = write_config(tmp_path)
+    conf = config_file(tmp_path)
     config = load_config(conf)
     day = missed_report_day(config)
     assert day is not None

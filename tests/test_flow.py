@@ -230,7 +230,7 @@ def test_cli_claim_and_reply_send_once(tmp_path: Path, clock: SimulatedClock,
     from click.testing import CliRunner
 
     from dmguard.cli import cli
-    from tests.conftest import ROOT
+    from tests.conftest import config_file
 
     config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
     pat = sandbox_state.add_user(username="pat", name="Pat Doe")
@@ -238,11 +238,7 @@ def test_cli_claim_and_reply_send_once(tmp_path: Path, clock: SimulatedClock,
     run_tick(runtime)
     task_id = store.list_tasks()[0]["id"]
     store.close()
-    conf = tmp_path / "c.toml"
-    conf.write_text((ROOT / "config" / "dmguard.toml").read_text()
-                    .replace('path = "var/dmguard.db"', f'path = "{config.store.path}"')
-                    .replace('platform = "sandbox" ', f'sandbox_url = "{sandbox.url}"\n'
-                             'platform = "sandbox" ', 1))
+    conf = config_file(tmp_path, db=config.store.path, sandbox_url=sandbox.url)
     run = CliRunner().invoke
     assert run(cli, ["tasks", "claim", str(task_id), "--who", "sam", "--config", str(conf)]
                ).exit_code == 0

@@ -21,7 +21,7 @@ from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.policy import quiet_deferral, zone_from_location
 from dmguard.store import Store
 from dmguard.tick import run_send, run_tick
-from tests.conftest import ROOT, START, world
+from tests.conftest import START, config_file, world
 
 
 @pytest.mark.parametrize(("location", "zone"), [
@@ -94,9 +94,7 @@ def test_submit_accepts_the_rest_when_a_recipient_is_unknown(
     config, store, _runtime = world(tmp_path, clock, sandbox_state, sandbox)
     add_person(store, sandbox_state, "Amy", location="Lisbon")
     store.close()
-    conf = tmp_path / "c.toml"
-    conf.write_text((ROOT / "config" / "dmguard.toml").read_text().replace(
-        'path = "var/dmguard.db"', f'path = "{config.store.path}"'))
+    conf = config_file(tmp_path, db=config.store.path)
     lines = "\n".join(json.dumps(item) for item in [
         {"id": "a", "text": "Hi Amy, our Lisbon pop-up opens Friday. Want an invite?",
          "recipient": {"username": "amy"}},

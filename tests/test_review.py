@@ -17,7 +17,7 @@ from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.report.data import build_report
 from dmguard.store import Store
 from dmguard.tick import run_tick
-from tests.conftest import ROOT, START, world
+from tests.conftest import START, config_file, world
 
 
 def other_tool_history(clock: SimulatedClock, state: SandboxState, store: Store,
@@ -82,11 +82,7 @@ def test_audit_sent_over_the_emulator_history(tmp_path: Path, clock: SimulatedCl
     late = sandbox_state.add_user(username="late", name="Late Comer")
     sandbox_state.account_sends(late.id, "Hello Late, this went out after the last sync")
     store.close()
-    conf = tmp_path / "c.toml"
-    conf.write_text((ROOT / "config" / "dmguard.toml").read_text()
-                    .replace('path = "var/dmguard.db"', f'path = "{config.store.path}"')
-                    .replace('platform = "sandbox" ', f'sandbox_url = "{sandbox.url}"\n'
-                             'platform = "sandbox" ', 1))
+    conf = config_file(tmp_path, db=config.store.path, sandbox_url=sandbox.url)
     result = CliRunner().invoke(cli, ["audit", "--sent", "--since", "30d", "--format", "jsonl",
                                       "--config", str(conf)])
     assert result.exit_code == 0, result.output
