@@ -227,6 +227,7 @@ def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str
 def review_sent(config: Config, since: str, fmt: str) -> None:
     from dmguard.audit.jsonl import dumps
     from dmguard.clock import parse_duration
+    from dmguard.config import ConfigError
     from dmguard.inbox import sync_inbox
     from dmguard.platforms.base import PlatformError
     from dmguard.review import review, sent_rows
@@ -242,7 +243,7 @@ def review_sent(config: Config, since: str, fmt: str) -> None:
             store.ensure_account(account.name, account.platform)
             try:
                 sync_inbox(store, config, account.name, build_platform(config, account, store))
-            except (ValueError, PlatformError) as error:
+            except (ValueError, ConfigError, PlatformError) as error:
                 click.echo(f"note: {account.name}: reviewing stored history only, could not "
                            f"fetch new DM events ({error})", err=True)
             total = len(sent_rows(store, account.name, start))
@@ -424,7 +425,7 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
             click.echo(f"  {action['at'][:19]} {action['action']} by {action['actor']}")
 
 
-def _task_action(task_id: int, config_path: str, action: Callable[[Store], str]) -> None:
+def _task_action(config_path: str, action: Callable[[Store], str]) -> None:
     from dmguard.tasks import TaskError
 
     config = load(config_path)
@@ -433,7 +434,6 @@ def _task_action(task_id: int, config_path: str, action: Callable[[Store], str])
             click.echo(action(store))
         except TaskError as error:
             raise UsageProblem(str(error)) from None
-    del task_id
 
 
 @tasks.command("claim")
@@ -453,7 +453,7 @@ def tasks_claim(task_id: int, who: str | None, config_path: str) -> None:
         claim(store, task_id, _who(who))
         return f"task {task_id} claimed by {_who(who)}"
 
-    _task_action(task_id, config_path, act)
+    _task_action(config_path, act)
 
 
 @tasks.command("done")
@@ -494,7 +494,7 @@ def _close_task(task_id: int, who: str | None, note: str | None, config_path: st
         close(store, task_id, _who(who), state, note)
         return f"task {task_id} {state}"
 
-    _task_action(task_id, config_path, act)
+    _task_action(config_path, act)
 
 
 @tasks.command("reply")
@@ -509,7 +509,7 @@ def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> N
 
         dmguard tasks reply 3 "Hi Amy, Sam here: yes, we ship to Lisbon."
     """
-    from dmguard.clock import SystemClock
+    from dmguard.config import ConfigError
     from dmguard.tasks import TaskError, reply
     from dmguard.tick import build_platform
 
@@ -521,10 +521,11 @@ def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> N
         account = config.account(task["account_id"])
         try:
             platform = build_platform(config, account, store)
+        except ConfigError as error:
+            raise UsageProblem(str(error)) from None
         except ValueError as error:
             raise UsageProblem(f"{error}; run `dmguard sandbox serve` and set "
                                "accounts.sandbox_url to reply from the command line") from None
-        del SystemClock
         try:
             message_id = reply(store, config, account.name, platform, task_id, _who(who), text,
                                config.policy_for(account).max_length)

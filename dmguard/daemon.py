@@ -37,8 +37,12 @@ def _runtime(context: JobContext, account_name: str):  # type: ignore[no-untyped
     config = load_config(context.config_path)
     account = config.account(account_name)
     store = Store.open(config.store.path, SystemClock())
-    return build_runtime(config, account, store, SystemClock(),
-                         sandbox_url=context.sandbox_urls.get(account_name))
+    try:
+        return build_runtime(config, account, store, SystemClock(),
+                             sandbox_url=context.sandbox_urls.get(account_name))
+    except BaseException:
+        store.close()
+        raise
 
 
 def tick_job(context: JobContext, account_name: str) -> None:

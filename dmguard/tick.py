@@ -29,11 +29,19 @@ class AccountRuntime:
     account: AccountConfig
     store: Store
     platform: Platform
-    auditor: Auditor
+    _auditor: Auditor | None = None
 
     @property
     def id(self) -> str:
         return self.account.name
+
+    @property
+    def auditor(self) -> Auditor:
+        """Built on first use: it indexes the account's sent history, which sending alone
+        (the sender job every minute) never needs."""
+        if self._auditor is None:
+            self._auditor = outbox.auditor_for(self.store, self.config, self.account)
+        return self._auditor
 
 
 def build_platform(config: Config, account: AccountConfig, store: Store,
@@ -63,9 +71,8 @@ def build_platform(config: Config, account: AccountConfig, store: Store,
 def build_runtime(config: Config, account: AccountConfig, store: Store, clock: Clock,
                   sandbox_url: str | None = None) -> AccountRuntime:
     store.ensure_account(account.name, account.platform)
-    platform = build_platform(config, account, store, sandbox_url)
-    return AccountRuntime(config, account, store, platform,
-                          outbox.auditor_for(store, config, account))
+    return AccountRuntime(config, account, store,
+                          build_platform(config, account, store, sandbox_url))
 
 
 @dataclass
@@ -99,7 +106,8 @@ def sync_account(runtime: AccountRuntime) -> None:
     me = runtime.platform.whoami()
     runtime.store.update_account(runtime.id, user_id=me.user_id, username=me.username,
                                  name=me.name)
-    runtime.auditor.account_username = me.username
+    if runtime._auditor is not None:
+        runtime._auditor.account_username = me.username
 
 
 def sync_followers(runtime: AccountRuntime, summary: TickSummary,

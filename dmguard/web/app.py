@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dmguard import tasks
 from dmguard.clock import SystemClock
-from dmguard.config import Config
+from dmguard.config import Config, ConfigError
 from dmguard.outbox import auditor_for
 from dmguard.platforms.sandbox.server import serve_until_interrupted
 from dmguard.store import Store
@@ -195,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
                                       "reachable account")
             try:
                 platform = self.server.platform_for(store, task["account_id"])
-            except ValueError as error:
+            except (ValueError, ConfigError) as error:
                 raise tasks.TaskError(str(error)) from None
             account = self.server.config.account(task["account_id"])
             message_id = tasks.reply(store, self.server.config, account.name, platform, task_id,
