@@ -230,7 +230,7 @@ def review_sent(config: Config, since: str, fmt: str) -> None:
     from dmguard.config import ConfigError
     from dmguard.inbox import sync_inbox
     from dmguard.platforms.base import PlatformError
-    from dmguard.review import review, sent_rows
+    from dmguard.review import review
     from dmguard.tick import build_platform
 
     try:
@@ -246,7 +246,7 @@ def review_sent(config: Config, since: str, fmt: str) -> None:
             except (ValueError, ConfigError, PlatformError) as error:
                 click.echo(f"note: {account.name}: reviewing stored history only, could not "
                            f"fetch new DM events ({error})", err=True)
-            total = len(sent_rows(store, account.name, start))
+            total = len(store.sent_messages(account.name, start))
             with _bar(total, f"reviewing {account.name}") as bar:
                 for item in review(store, config, account.name, start, progress=bar):
                     if fmt == "jsonl":

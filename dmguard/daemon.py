@@ -97,11 +97,10 @@ def missed_report_day(config: Config) -> date | None:
     yesterday = (datetime.now(zone) - timedelta(days=1)).date()
     store = Store.open(config.store.path, SystemClock())
     try:
-        row = store.one("SELECT 1 FROM runs WHERE job = 'report' AND status = 'ok' "
-                        "AND summary = ?", [f"report for {yesterday.isoformat()}"])
+        done = store.run_with_summary("report", f"report for {yesterday.isoformat()}")
     finally:
         store.close()
-    return None if row else yesterday
+    return None if done else yesterday
 
 
 def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str],

@@ -105,8 +105,7 @@ def run_demo(config: Config, *, seed: int = 7, day: date | None = None,
 
 def _submit_campaign(store: Store, runtime: tick.AccountRuntime, rng: random.Random) -> None:
     """What another tool would hand in with `dmguard submit`: some generic, some personal."""
-    contacts = store.all("SELECT * FROM contacts WHERE account_id = ? AND followed_at IS NOT NULL "
-                         "ORDER BY id LIMIT 9", [runtime.id])
+    contacts = store.followers(runtime.id, limit=9)
     for index, contact in enumerate(contacts):
         if index < 5:
             text = CAMPAIGN_GENERIC
@@ -125,11 +124,8 @@ def _submit_campaign(store: Store, runtime: tick.AccountRuntime, rng: random.Ran
 def _someone_replies(store: Store, runtime: tick.AccountRuntime, population: Population,
                      kind: str) -> None:
     """A recipient of an automated DM writes back (or a follower writes first)."""
-    row = store.one("SELECT c.user_id FROM messages m JOIN contacts c ON c.id = m.contact_id "
-                    "WHERE m.account_id = ? AND m.state = 'sent' AND m.origin IN "
-                    "('sequence', 'submit') AND c.id NOT IN (SELECT contact_id FROM opt_outs) "
-                    "ORDER BY m.id DESC LIMIT 1", [runtime.id])
-    user = population.state.users.get(row["user_id"]) if row else None
+    user_id = store.last_automated_recipient(runtime.id)
+    user = population.state.users.get(user_id) if user_id else None
     if user is None:
         user = population.follower_arrives()
     population.writes(user, kind)

@@ -73,13 +73,10 @@ def auditor_for(store: Store, config: Config, account: AccountConfig) -> Auditor
 
 def audit_input(store: Store, account_id: str, contact: dict[str, Any], text: str, kind: str,
                 platform: str, step: int | None = None) -> AuditInput:
-    last_in = store.one(
-        "SELECT text FROM messages WHERE contact_id = ? AND direction = 'in' "
-        "ORDER BY id DESC LIMIT 1", [contact["id"]])
     recipient = Recipient(
         id=str(contact["id"]), username=contact["username"], name=contact["name"],
         bio=contact["bio"], location=contact["location"], lang=contact["lang"],
-        last_message=last_in["text"] if last_in else None,
+        last_message=store.last_inbound_text(contact["id"]),
     )
     context = Context(kind=kind, user_dmed_first=store.user_dmed_first(account_id, contact["id"]),
                       step=step)
@@ -228,8 +225,7 @@ class Sender:
                 if chosen:
                     deferral = (iso(chosen.until), chosen.reason)
             if deferral:
-                store.db.execute("UPDATE messages SET send_after = ? WHERE id = ?",
-                                 [deferral[0], message["id"]])
+                store.defer(message["id"], deferral[0], "sender", deferral[1])
                 report.deferred += 1
                 return False
         return True
@@ -260,8 +256,7 @@ class Sender:
         except PlatformUnavailable as error:
             # Left in `sending`: the DM may have arrived. reconcile() settles it from the
             # platform's own record before anything is sent again.
-            store.db.execute("UPDATE messages SET failure = ? WHERE id = ?",
-                             [f"outcome unknown: {error}", message["id"]])
+            store.note_failure(message["id"], f"outcome unknown: {error}")
             report.stopped_by = "platform unavailable"
         else:
             store.transition(message["id"], ("sending",), "sent", "sender",

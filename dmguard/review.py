@@ -95,17 +95,6 @@ def _own(auditor: Auditor, row: dict[str, Any], recipient: Recipient,
     return result
 
 
-def sent_rows(store: Store, account_id: str, since: datetime,
-              only_unreviewed: bool = False) -> list[dict[str, Any]]:
-    extra = "AND m.origin = 'other' AND m.verdict IS NULL " if only_unreviewed else ""
-    return store.all(
-        "SELECT m.id, m.contact_id, m.origin, m.kind, m.text, m.labelled_text, m.sent_at, "
-        "m.verdict, c.user_id, c.username, c.name AS contact_name, c.bio, c.location, "
-        "c.followed_at FROM messages m LEFT JOIN contacts c ON c.id = m.contact_id "
-        "WHERE m.account_id = ? AND m.direction = 'out' AND m.state = 'sent' "
-        f"AND m.sent_at >= ? {extra}ORDER BY m.sent_at, m.id", [account_id, since.isoformat()])
-
-
 def review(store: Store, config: Config, account_id: str, since: datetime, *,
            only_unreviewed: bool = False, persist: bool = True,
            progress: Callable[[int], None] | None = None) -> Iterator[Reviewed]:
@@ -116,7 +105,7 @@ def review(store: Store, config: Config, account_id: str, since: datetime, *,
     timing follows the configured policy and limits). Verdicts and findings of DMs
     sent by other tools are stored on them when ``persist`` is true.
     """
-    rows = sent_rows(store, account_id, since)
+    rows = store.sent_messages(account_id, since)
     others = [row for row in rows if row["origin"] == "other"]
     facts = dict(zip((row["id"] for row in others),
                      timing_facts([parse_iso(row["sent_at"]) for row in others]), strict=True))

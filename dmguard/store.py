@@ -489,6 +489,39 @@ class Store:
             )
         return True
 
+    def defer(self, message_id: int, until: str, actor: str, reason: str) -> bool:
+        """Keep a queued message queued until ``until``; the wait and its reason are recorded."""
+        return self.transition(message_id, ("queued",), "queued", actor,
+                               f"deferred until {until[:16]}: {reason}", send_after=until)
+
+    def note_failure(self, message_id: int, failure: str) -> None:
+        self.db.execute("UPDATE messages SET failure = ? WHERE id = ?", [failure, message_id])
+
+    def last_inbound_text(self, contact_id: int) -> str | None:
+        return self.scalar("SELECT text FROM messages WHERE contact_id = ? AND direction = 'in' "
+                           "ORDER BY id DESC LIMIT 1", [contact_id])
+
+    def sent_messages(self, account_id: str, since: datetime) -> list[dict[str, Any]]:
+        """Everything the account sent since a moment, oldest first, with the recipient."""
+        return self.all(
+            "SELECT m.id, m.contact_id, m.origin, m.kind, m.text, m.labelled_text, m.sent_at, "
+            "m.verdict, c.user_id, c.username, c.name AS contact_name, c.bio, c.location, "
+            "c.followed_at FROM messages m LEFT JOIN contacts c ON c.id = m.contact_id "
+            "WHERE m.account_id = ? AND m.direction = 'out' AND m.state = 'sent' "
+            "AND m.sent_at >= ? ORDER BY m.sent_at, m.id", [account_id, iso(since)])
+
+    def followers(self, account_id: str, limit: int) -> list[dict[str, Any]]:
+        return self.all("SELECT * FROM contacts WHERE account_id = ? AND followed_at IS NOT NULL "
+                        "ORDER BY id LIMIT ?", [account_id, limit])
+
+    def last_automated_recipient(self, account_id: str) -> str | None:
+        """The platform id of the last person who got an automated DM and did not opt out."""
+        return self.scalar(
+            "SELECT c.user_id FROM messages m JOIN contacts c ON c.id = m.contact_id "
+            "WHERE m.account_id = ? AND m.state = 'sent' AND m.origin IN ('sequence', 'submit') "
+            "AND c.id NOT IN (SELECT contact_id FROM opt_outs WHERE reversed_at IS NULL) "
+            "ORDER BY m.id DESC LIMIT 1", [account_id])
+
     def get_message(self, message_id: int) -> dict[str, Any] | None:
         return self.one("SELECT * FROM messages WHERE id = ?", [message_id])
 
@@ -746,6 +779,10 @@ class Store:
                    error: str | None = None) -> None:
         self.update("runs", run_id, finished_at=self.now(), status=status, summary=summary,
                     error=error)
+
+    def run_with_summary(self, job: str, summary: str) -> bool:
+        return bool(self.scalar("SELECT 1 FROM runs WHERE job = ? AND status = 'ok' "
+                                "AND summary = ?", [job, summary]))
 
     def last_run(self, job: str, status: str = "ok") -> dict[str, Any] | None:
         return self.one(

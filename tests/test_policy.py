@@ -69,6 +69,8 @@ def test_per_person_caps_defer_the_second_message_by_a_day(
     assert [e.text for e in sandbox_state.received_by(amy["user_id"])] == ["first [Automated]"]
     deferred = store.get_message(second) or {}
     assert deferred["state"] == "queued" and deferred["send_after"] > store.now()
+    reasons = [t["reason"] or "" for t in store.transitions(second)]
+    assert any(r.startswith("deferred until") and "cap 1" in r for r in reasons)
     clock.advance(timedelta(days=1))
     run_send(runtime)
     assert len(sandbox_state.received_by(amy["user_id"])) == 2
