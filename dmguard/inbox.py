@@ -90,6 +90,17 @@ def _record_other_tool(store: Store, account_id: str, event: DmEventData,
 
 def handle_inbound(store: Store, config: Config, account_id: str, event: DmEventData,
                    report: InboxReport) -> None:
+    """Store an inbound DM and act on it in one transaction.
+
+    The stored event id is what tells the next sync the event was seen, so a STOP
+    must never be stored without being applied (a crash in between would lose it).
+    """
+    with store.atomic():
+        _handle_inbound(store, config, account_id, event, report)
+
+
+def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEventData,
+                    report: InboxReport) -> None:
     contact_id, new = store.upsert_contact(account_id, {"user_id": event.sender_id})
     if new:
         report.new_contact_ids.append(contact_id)

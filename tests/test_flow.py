@@ -252,3 +252,25 @@ def test_cli_claim_and_reply_send_once(tmp_path: Path, clock: SimulatedClock,
     assert again.exit_code == 2 and "already done" in again.output
     assert [e.text for e in sandbox_state.received_by(pat.id)] == [
         "Hi Pat, Sam here: yes, Oslo is fine."]
+
+
+def test_a_stop_is_stored_only_together_with_its_opt_out(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dmguard import inbox
+
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "STOP")
+
+    def crash(*_: object) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(inbox.outbox, "cancel_pending", crash)
+    with pytest.raises(RuntimeError):
+        inbox.sync_inbox(store, runtime.config, "demo", runtime.platform)
+    assert store.scalar("SELECT COUNT(*) FROM messages WHERE direction = 'in'") == 0
+    monkeypatch.undo()
+    inbox.sync_inbox(store, runtime.config, "demo", runtime.platform)
+    contact = store.find_contact("demo", user_id=pat.id)
+    assert contact is not None and store.is_opted_out(contact["id"])
