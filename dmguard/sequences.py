@@ -108,8 +108,11 @@ def advance(store: Store, config: Config, auditor: Auditor, account_id: str, pla
         if sequence is None:
             store.update("enrolments", enrolment["id"], state="orphaned")
             continue
-        _advance_one(store, config, auditor, account_id, platform, policy, account_username,
-                     sequence, enrolment, report)
+        # The step's draft (or task) and the enrolment's advance commit together, so a
+        # crash in between cannot draft the same step twice.
+        with store.atomic():
+            _advance_one(store, config, auditor, account_id, platform, policy,
+                         account_username, sequence, enrolment, report)
 
 
 def _advance_one(store: Store, config: Config, auditor: Auditor, account_id: str, platform: str,
