@@ -109,8 +109,17 @@ def audit_message(store: Store, auditor: Auditor, config: Config, account_id: st
     """Audit a draft (or a released hold) and settle its state.
 
     A hold opens a task unless ``reopen`` is False (a person re-auditing from a task).
+    Findings, state and task commit together: a crash never leaves a message half-audited.
     """
+    with store.atomic():
+        return _audit_message(store, auditor, config, account_id, platform, message_id,
+                              actor=actor, reopen=reopen)
+
+
+def _audit_message(store: Store, auditor: Auditor, config: Config, account_id: str,
+                   platform: str, message_id: int, *, actor: str, reopen: bool) -> Outcome:
     from dmguard import tasks
+
     message = store.get_message(message_id)
     assert message is not None
     contact = store.get_contact(message["contact_id"])
