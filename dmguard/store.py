@@ -497,6 +497,12 @@ class Store:
     def note_failure(self, message_id: int, failure: str) -> None:
         self.db.execute("UPDATE messages SET failure = ? WHERE id = ?", [failure, message_id])
 
+    def unsettled_replies(self, contact_id: int) -> int:
+        """Personal replies to this person still queued or awaiting the platform's answer."""
+        return int(self.scalar(
+            "SELECT COUNT(*) FROM messages WHERE contact_id = ? AND origin = 'human' "
+            "AND state IN ('queued', 'sending')", [contact_id]))
+
     def last_inbound_text(self, contact_id: int) -> str | None:
         return self.scalar("SELECT text FROM messages WHERE contact_id = ? AND direction = 'in' "
                            "ORDER BY id DESC LIMIT 1", [contact_id])

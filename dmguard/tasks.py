@@ -156,6 +156,10 @@ def reply(store: Store, config: Config, account_id: str, platform: Any, task_id:
     task = _require(store, task_id)
     if task["state"] == "claimed" and task["claimed_by"] != who:
         raise TaskError(f"task {task_id} is claimed by {task['claimed_by']}")
+    if store.unsettled_replies(task["contact_id"]):
+        raise TaskError(f"an earlier reply to this person is still on its way (queued, or "
+                        f"waiting for the platform's answer); see `dmguard tasks show {task_id}` "
+                        "instead of sending again")
     if task["state"] == "open":
         claim(store, task_id, who)
     message_id = store.add_message(
@@ -168,11 +172,16 @@ def reply(store: Store, config: Config, account_id: str, platform: Any, task_id:
     Sender(store, config, account_id, platform).send_one(store.get_message(message_id) or {},
                                                          report)
     message = store.get_message(message_id) or {}
-    if message.get("state") != "sent":
+    state = message.get("state")
+    if state != "sent":
         reason = report.stopped_by or message.get("failure") or "not sent"
-        raise TaskError(f"the reply to task {task_id} was not sent ({reason}); the task stays "
-                        "open and the reply is queued" if message.get("state") == "queued"
-                        else f"the reply to task {task_id} failed: {reason}")
+        if state == "queued":
+            raise TaskError(f"the reply to task {task_id} is queued ({reason}); it goes out "
+                            "when the platform allows, and the task stays open")
+        if state == "sending":
+            raise TaskError(f"the platform did not answer ({reason}), so the reply may have "
+                            "arrived; dmguard checks at the next tick and will not send it twice")
+        raise TaskError(f"the reply to task {task_id} failed: {reason}")
     store.change_task(task_id, OPEN_TASK_STATES, "replied", who, note=f"message {message_id}",
                       state="done", closed_by=who, closed_at=store.now(),
                       reply_message_id=message_id)

@@ -274,3 +274,25 @@ def test_a_stop_is_stored_only_together_with_its_opt_out(
     inbox.sync_inbox(store, runtime.config, "demo", runtime.platform)
     contact = store.find_contact("demo", user_id=pat.id)
     assert contact is not None and store.is_opted_out(contact["id"])
+
+
+def test_a_reply_whose_answer_was_lost_is_not_sent_twice(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    from dmguard import tasks
+    from dmguard.outbox import reconcile
+    from dmguard.platforms.sandbox.state import Faults
+
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
+    run_tick(runtime)
+    task_id = store.list_tasks()[0]["id"]
+    sandbox_state.faults = Faults(rate=1.0, kinds=("drop_after",))
+    with pytest.raises(tasks.TaskError, match="may have arrived"):
+        tasks.reply(store, config, "demo", runtime.platform, task_id, "sam", "Yes, Oslo is fine.")
+    sandbox_state.faults = Faults()
+    with pytest.raises(tasks.TaskError, match="still on its way"):
+        tasks.reply(store, config, "demo", runtime.platform, task_id, "sam", "Yes, Oslo is fine.")
+    assert reconcile(store, "demo", runtime.platform) == (1, 0)
+    assert [e.text for e in sandbox_state.received_by(pat.id)] == ["Yes, Oslo is fine."]
