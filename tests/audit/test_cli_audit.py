@@ -79,3 +79,14 @@ def test_audit_runs_without_nltk_corpora(tmp_path: Path) -> None:
     verdict, priority = out.stdout.split()
     assert verdict == "hold"
     assert int(priority) > 50
+
+
+def test_messages_without_a_platform_are_judged_by_x_rules() -> None:
+    welcome = {"id": "w", "text": "Welcome Amy! What brought you here?",
+               "recipient": {"id": "1", "name": "Amy"},
+               "context": {"kind": "welcome", "user_dmed_first": False}}
+    code, out = run(["-", "--format", "jsonl"], json.dumps(welcome))
+    assert out[0]["verdict"] == "block"
+    assert "DG081" in {f["rule"] for f in out[0]["findings"]}
+    code, out = run(["-", "--format", "jsonl"], json.dumps({**welcome, "platform": "sandbox"}))
+    assert out[0]["verdict"] == "send"
