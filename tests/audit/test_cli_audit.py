@@ -86,7 +86,7 @@ def test_messages_without_a_platform_are_judged_by_x_rules() -> None:
                "recipient": {"id": "1", "name": "Amy"},
                "context": {"kind": "welcome", "user_dmed_first": False}}
     code, out = run(["-", "--format", "jsonl"], json.dumps(welcome))
-    assert out[0]["verdict"] == "block"
+    assert code == 0 and out[0]["verdict"] == "block"
     assert "DG081" in {f["rule"] for f in out[0]["findings"]}
     code, out = run(["-", "--format", "jsonl"], json.dumps({**welcome, "platform": "sandbox"}))
-    assert out[0]["verdict"] == "send"
+    assert code == 0 and out[0]["verdict"] == "send"
