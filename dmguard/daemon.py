@@ -45,12 +45,13 @@ def _runtime(context: JobContext, account_name: str):  # type: ignore[no-untyped
         raise
 
 
-def tick_job(context: JobContext, account_name: str) -> None:
+def tick_job(context: JobContext, account_name: str, send: bool = False) -> None:
+    """Every stage but sending, which the sender job does alone so sends stay spaced."""
     from dmguard.tick import run_tick
 
     runtime = _runtime(context, account_name)
     try:
-        run_tick(runtime)
+        run_tick(runtime, send=send)
     finally:
         runtime.store.close()
 
@@ -108,7 +109,7 @@ def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str],
     context = JobContext(config_path, sandbox_urls)
     if once:
         for account in config.accounts:
-            tick_job(context, account.name)
+            tick_job(context, account.name, send=True)
         report_job(context, datetime.now(ZoneInfo(config.daemon.timezone)).date())
         return 0
 

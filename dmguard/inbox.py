@@ -62,12 +62,24 @@ def sync_inbox(store: Store, config: Config, account_id: str, platform: Platform
         if store.has_event(account_id, event.id):
             continue
         if event.sender_id == me:
-            _record_other_tool(store, account_id, event, report)
+            if not _settle_own_send(store, account_id, event):
+                _record_other_tool(store, account_id, event, report)
         else:
             handle_inbound(store, config, account_id, event, report)
     if events:
         store.update_account(account_id, last_dm_event_id=events[-1].id)
     return report
+
+
+def _settle_own_send(store: Store, account_id: str, event: DmEventData) -> bool:
+    """An outgoing event that is a send of ours still awaiting its answer (in flight in
+    another thread, or its answer lost): settle it, never count it as another tool's."""
+    others = [p for p in event.participant_ids if p != event.sender_id]
+    contact = store.find_contact(account_id, user_id=others[0]) if others else None
+    if contact is None:
+        return False
+    sent_at = iso(event.created_at) if event.created_at else store.now()
+    return outbox.settle_from_event(store, contact["id"], event.text, event.id, sent_at, "sync")
 
 
 def _record_other_tool(store: Store, account_id: str, event: DmEventData,

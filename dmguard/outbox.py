@@ -9,6 +9,10 @@ platform before anything is sent again, so nothing goes out twice.
 
 from __future__ import annotations
 
+import os
+import re
+import socket
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +33,11 @@ from dmguard.policy import cap_deferral, quiet_deferral, zone_from_location
 from dmguard.store import Store
 
 AUTOMATED_ORIGINS = ("sequence", "submit", "system")
+
+# A send still unanswered after this long is over: every platform call times out sooner.
+SEND_LEASE = timedelta(minutes=5)
+_in_flight: set[int] = set()
+_in_flight_lock = threading.Lock()
 
 
 class StoreHistory:
@@ -204,9 +213,12 @@ class Sender:
             if why_not:
                 report.stopped_by = why_not
                 break
-            if not self._may_go(message, report, now):
-                continue
-            self.send_one(message, report)
+            # The opt-out check and the claim commit together: a STOP stored by the inbox
+            # either comes first and cancels this message, or after it has left.
+            with store.atomic():
+                claimed = self._may_go(message, report, now) and self.claim(message)
+            if claimed:
+                self.deliver(message, report)
             if report.stopped_by:
                 break
         return report
@@ -240,13 +252,32 @@ class Sender:
         return True
 
     def send_one(self, message: dict[str, Any], report: SendReport) -> None:
+        if self.claim(message):
+            self.deliver(message, report)
+
+    def claim(self, message: dict[str, Any]) -> bool:
+        """Move a queued message to ``sending`` in this process's name; False if taken."""
+        with _in_flight_lock:
+            _in_flight.add(message["id"])
+        claimed = self.store.transition(message["id"], ("queued",), "sending", "sender",
+                                        "calling the platform", attempts=message["attempts"] + 1,
+                                        sending_by=process_tag())
+        if not claimed:
+            _forget(message["id"])
+        return claimed
+
+    def deliver(self, message: dict[str, Any], report: SendReport) -> None:
+        """Call the platform for a claimed message and settle it by the answer."""
+        try:
+            self._deliver(message, report)
+        finally:
+            _forget(message["id"])
+
+    def _deliver(self, message: dict[str, Any], report: SendReport) -> None:
         store = self.store
         contact = store.get_contact(message["contact_id"])
         assert contact is not None
         text = message["labelled_text"] or message["text"]
-        if not store.transition(message["id"], ("queued",), "sending", "sender",
-                                "calling the platform", attempts=message["attempts"] + 1):
-            return
         try:
             sent = self.platform.send_dm(contact["user_id"], text)
         except RateLimited as error:
@@ -268,28 +299,98 @@ class Sender:
             store.note_failure(message["id"], f"outcome unknown: {error}")
             report.stopped_by = "platform unavailable"
         else:
-            store.transition(message["id"], ("sending",), "sent", "sender",
-                             f"platform event {sent.event_id}",
-                             platform_event_id=sent.event_id, sent_at=store.now())
-            report.sent += 1
+            # False when the inbox sync already found the event and settled the message.
+            if store.transition(message["id"], ("sending",), "sent", "sender",
+                                f"platform event {sent.event_id}",
+                                platform_event_id=sent.event_id, sent_at=store.now()):
+                report.sent += 1
+
+
+URL = re.compile(r"https?://\S+")
+
+
+def same_dm_text(sent: str, seen: str) -> bool:
+    """Whether a DM event on the platform carries the text we sent.
+
+    X rewrites links to t.co and may trim whitespace, so links and spacing are
+    compared loosely; everything else must match.
+    """
+    def norm(text: str) -> str:
+        return " ".join(URL.sub("<link>", text).split())
+
+    return sent == seen or norm(sent) == norm(seen)
+
+
+def settle_from_event(store: Store, contact_id: int, event_text: str, event_id: str,
+                      sent_at: str, actor: str) -> bool:
+    """Mark the message to this person that this platform event carries as sent."""
+    for message in store.sending_to(contact_id):
+        if same_dm_text(message["labelled_text"] or message["text"], event_text):
+            return store.transition(message["id"], ("sending",), "sent", actor,
+                                    f"found on the platform as event {event_id}",
+                                    platform_event_id=event_id, failure=None, sent_at=sent_at)
+    return False
+
+
+def process_tag() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _forget(message_id: int) -> None:
+    with _in_flight_lock:
+        _in_flight.discard(message_id)
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def send_abandoned(message: dict[str, Any], now: datetime) -> bool:
+    """True when nobody can still be waiting for the platform's answer to this send.
+
+    The claimant is this process and the call has returned, or it was a process on
+    this machine that no longer runs (a crash), or the claim is older than any call's
+    timeout. Until then, reconcile leaves the message alone: settling a send still in
+    flight would requeue it and send it twice.
+    """
+    owner = message.get("sending_by")
+    if not owner:
+        return True
+    if owner == process_tag():
+        with _in_flight_lock:
+            return message["id"] not in _in_flight
+    host, _, pid = owner.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit() and not _pid_running(int(pid)):
+        return True
+    return now - parse_iso(message["updated_at"]) > SEND_LEASE
 
 
 def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, int]:
     """Settle messages left in ``sending`` (a crash, or a send whose answer was lost).
 
-    Found among the platform's DM events → sent; not found → queued again.
+    Found among the platform's DM events → sent; not found → queued again. A send
+    still in flight elsewhere is left to its sender (see :func:`send_abandoned`).
 
     Returns (found, requeued).
     """
     found = requeued = 0
     for message in store.messages_in_state(account_id, "sending"):
+        if not send_abandoned(message, store.clock.now()):
+            continue
         contact = store.get_contact(message["contact_id"])
         assert contact is not None
         text = message["labelled_text"] or message["text"]
         me = platform.whoami().user_id
         match = next(
             (e for e in platform.conversation_events(contact["user_id"])
-             if e.sender_id == me and e.text == text and not store.has_event(account_id, e.id)),
+             if e.sender_id == me and same_dm_text(text, e.text)
+             and not store.has_event(account_id, e.id)),
             None,
         )
         if match:

@@ -2,7 +2,7 @@
 
 Tables are plain and plural so an owner can open the file in Datasette and read
 it. Migrations are named and append-only; each runs in a transaction together
-with its row in ``migrations``. Every multi-row change runs in ``db.atomic()``.
+with its row in ``migrations``. Every multi-row change runs in :meth:`Store.atomic`.
 A ``Store`` belongs to the thread that opened it.
 """
 
@@ -196,9 +196,16 @@ CREATE INDEX idx_transitions_owner
 CREATE INDEX idx_messages_sent_kind ON messages (account_id, sent_at, direction, origin, state);
 """
 
+# Who is calling the platform for a message in ``sending`` ("host:pid"): reconcile
+# must not settle a send that is still in flight in another thread or process.
+SENDING_CLAIM = """
+ALTER TABLE messages ADD COLUMN sending_by TEXT;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", SCHEMA_V1),
     ("0002_transition_owner", TRANSITION_OWNER),
+    ("0003_sending_claim", SENDING_CLAIM),
 ]
 
 OPEN_TASK_STATES = ("open", "claimed")
@@ -258,7 +265,7 @@ class Store:
         for name, sql in MIGRATIONS:
             if name in applied:
                 continue
-            with self.db.atomic():
+            with self.atomic():
                 for statement in sql.split(";"):
                     if statement.strip():
                         self.db.execute(statement)
@@ -277,8 +284,27 @@ class Store:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        with self.db.atomic():
+        """A transaction that takes the write lock at its start (nested: a savepoint).
+
+        The daemon's threads and the CLI write to one file. A deferred transaction that
+        reads and then writes fails at once ("database is locked") when another
+        connection committed in between; an immediate one waits its turn instead.
+        """
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
             yield
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.conn.rollback()
+            raise
 
     def one(self, sql: str, params: Any = None) -> dict[str, Any] | None:
         return next(iter(self.db.query(sql, params or [])), None)
@@ -433,7 +459,7 @@ class Store:
     def add_message(self, row: dict[str, Any], actor: str, reason: str | None = None) -> int:
         now = self.now()
         row = {"created_at": now, "updated_at": now, **row}
-        with self.db.atomic():
+        with self.atomic():
             message_id = self.insert("messages", row)
             self.insert(
                 "message_transitions",
@@ -459,7 +485,7 @@ class Store:
         """
         now = self.now()
         marks = ", ".join("?" for _ in from_states)
-        with self.db.atomic():
+        with self.atomic():
             row = self.db.execute("SELECT state, account_id, origin FROM messages WHERE id = ?",
                                   [message_id]).fetchone()
             current = row[0] if row else None
@@ -607,6 +633,11 @@ class Store:
             [contact_id, *PENDING_MESSAGE_STATES],
         )
 
+    def sending_to(self, contact_id: int) -> list[dict[str, Any]]:
+        """Messages to this person awaiting the platform's answer, oldest first."""
+        return self.all("SELECT * FROM messages WHERE contact_id = ? AND state = 'sending' "
+                        "ORDER BY id", [contact_id])
+
     def has_event(self, account_id: str, event_id: str) -> bool:
         return bool(
             self.scalar(
@@ -616,7 +647,7 @@ class Store:
         )
 
     def add_findings(self, message_id: int, findings: list[dict[str, Any]]) -> None:
-        with self.db.atomic():
+        with self.atomic():
             self.db.execute("DELETE FROM findings WHERE message_id = ?", [message_id])
             for finding in findings:
                 span = finding.get("span") or [None, None]
@@ -637,7 +668,7 @@ class Store:
         self, verdicts: list[tuple[int, str, int, list[dict[str, Any]], bool]]
     ) -> None:
         """Store (message id, verdict, score, findings, judged before) in one transaction."""
-        with self.db.atomic():
+        with self.atomic():
             again = [(message_id,) for message_id, *_, before in verdicts if before]
             self.db.conn.executemany("DELETE FROM findings WHERE message_id = ?", again)
             self.db.conn.executemany(
@@ -688,7 +719,7 @@ class Store:
 
     def add_task(self, row: dict[str, Any], actor: str) -> int:
         now = self.now()
-        with self.db.atomic():
+        with self.atomic():
             task_id = self.insert("tasks", {"state": "open", "created_at": now, **row})
             self.insert(
                 "task_actions",
@@ -733,7 +764,7 @@ class Store:
                     note: str | None = None, **fields: Any) -> bool:
         now = self.now()
         marks = ", ".join("?" for _ in from_states)
-        with self.db.atomic():
+        with self.atomic():
             assignments = "".join(f", {column} = ?" for column in fields)
             cursor = self.db.execute(
                 f"UPDATE tasks SET id = id{assignments} WHERE id = ? AND state IN ({marks})",

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from datetime import timedelta
+
+import pytest
 
 from dmguard import outbox
 from dmguard.clock import SimulatedClock
@@ -69,6 +74,75 @@ def test_crash_between_sending_and_sent_is_reconciled_without_resending(
     texts = [e.text for e in sandbox_state.sent_by_account()]
     assert texts.count(message["labelled_text"]) == 1
     assert sum("never reached" in t for t in texts) == 1
+
+
+def test_a_send_in_flight_elsewhere_is_not_settled_until_its_process_ends(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """Settling a send another live process is still making would requeue it: a duplicate."""
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    message_id = queue(store, amy["id"], "in flight in the other process")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        store.transition(message_id, ("queued",), "sending", "sender",
+                         sending_by=f"{socket.gethostname()}:{other.pid}")
+        assert outbox.reconcile(store, "demo", sender.platform) == (0, 0)
+    finally:
+        other.kill()
+        other.wait()
+    assert outbox.reconcile(store, "demo", sender.platform) == (0, 1)
+
+
+def test_a_claim_older_than_any_call_is_settled_even_if_its_process_runs(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    message_id = queue(store, amy["id"], "claimed on another machine")
+    store.transition(message_id, ("queued",), "sending", "sender", sending_by="elsewhere:1")
+    assert outbox.reconcile(store, "demo", sender.platform) == (0, 0)
+    clock.advance(outbox.SEND_LEASE + timedelta(seconds=1))
+    assert outbox.reconcile(store, "demo", sender.platform) == (0, 1)
+
+
+def test_this_process_settles_its_own_send_only_once_the_call_returned(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    message = store.get_message(queue(store, amy["id"], "mine"))
+    assert message is not None and sender.claim(message)
+    assert outbox.reconcile(store, "demo", sender.platform) == (0, 0)
+    outbox._forget(message["id"])
+    assert outbox.reconcile(store, "demo", sender.platform) == (0, 1)
+
+
+def test_the_inbox_settles_a_send_awaiting_its_answer_instead_of_blaming_another_tool(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    from dmguard.inbox import sync_inbox
+
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    message = store.get_message(queue(store, amy["id"], "see https://example.org/a?b=1 soon"))
+    assert message is not None and sender.claim(message)
+    sandbox_state.account_sends(amy["user_id"],
+                                message["labelled_text"].replace("https://example.org/a?b=1",
+                                                                 "https://t.co/xYz12"))
+    report = sync_inbox(store, config, "demo", sender.platform)
+    assert report.other_tools == 0
+    settled = store.get_message(message["id"])
+    assert settled is not None and settled["state"] == "sent" and settled["platform_event_id"]
+    assert store.scalar("SELECT COUNT(*) FROM messages WHERE origin = 'other'") == 0
+
+
+@pytest.mark.parametrize(("sent", "seen", "same"), [
+    ("Hi Amy", "Hi Amy", True),
+    ("Read https://example.org/guide now", "Read https://t.co/AbC now", True),
+    ("Hi Amy ", "Hi Amy", True),
+    ("Hi Amy", "Hi Bob", False),
+    ("Read https://example.org/guide now", "Read now", False),
+])
+def test_platform_text_matching_allows_for_link_rewriting(sent: str, seen: str,
+                                                          same: bool) -> None:
+    assert outbox.same_dm_text(sent, seen) is same
 
 
 def test_refused_recipient_fails_permanently(store: Store, config: Config, clock: SimulatedClock,
