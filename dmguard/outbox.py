@@ -374,19 +374,22 @@ def send_abandoned(message: dict[str, Any], now: datetime) -> bool:
 def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, int]:
     """Settle messages left in ``sending`` (a crash, or a send whose answer was lost).
 
-    Found among the platform's DM events → sent; not found → queued again. A send
-    still in flight elsewhere is left to its sender (see :func:`send_abandoned`).
+    Found among the platform's DM events → sent; not found → queued again, once the
+    platform's listings have had time to show it. A send still in flight elsewhere is
+    left to its sender (see :func:`send_abandoned`).
 
     Returns (found, requeued).
     """
     found = requeued = 0
+    now = store.clock.now()
+    me = None
     for message in store.messages_in_state(account_id, "sending"):
-        if not send_abandoned(message, store.clock.now()):
+        if not send_abandoned(message, now):
             continue
         contact = store.get_contact(message["contact_id"])
         assert contact is not None
         text = message["labelled_text"] or message["text"]
-        me = platform.whoami().user_id
+        me = me or platform.whoami().user_id
         match = next(
             (e for e in platform.conversation_events(contact["user_id"])
              if e.sender_id == me and same_dm_text(text, e.text)
@@ -399,7 +402,7 @@ def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, i
                              platform_event_id=match.id, failure=None,
                              sent_at=iso(match.created_at) if match.created_at else store.now())
             found += 1
-        else:
+        elif now - parse_iso(message["updated_at"]) >= platform.listing_lag:
             store.transition(message["id"], ("sending",), "queued", "reconcile",
                              "not on the platform; will send again", failure=None)
             requeued += 1

@@ -65,7 +65,9 @@ def build_platform(config: Config, account: AccountConfig, store: Store,
 
     sandbox_credentials = XCredentials(consumer_key="sandbox", consumer_secret="sandbox",
                                        access_token="sandbox", access_token_secret="sandbox")
-    return XPlatform(sandbox_credentials, base_url=url, recorder=record, timeout=5)
+    # The emulator lists a DM the moment it is stored.
+    return XPlatform(sandbox_credentials, base_url=url, recorder=record, timeout=5,
+                     listing_lag=timedelta(0))
 
 
 def build_runtime(config: Config, account: AccountConfig, store: Store, clock: Clock,
@@ -172,8 +174,13 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
 
 
 def run_send(runtime: AccountRuntime) -> int:
-    """The sender alone, called every ``limits.spacing`` so sends are spaced, not burst."""
+    """The sender alone, called every ``limits.spacing`` so sends are spaced, not burst.
+
+    A send whose answer was lost is settled here first rather than at the next tick.
+    """
     try:
+        if runtime.store.messages_in_state(runtime.id, "sending", limit=1):
+            outbox.reconcile(runtime.store, runtime.id, runtime.platform)
         return outbox.Sender(runtime.store, runtime.config, runtime.id,
                              runtime.platform).send_due().sent
     except PlatformError as error:

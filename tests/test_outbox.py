@@ -115,6 +115,19 @@ def test_this_process_settles_its_own_send_only_once_the_call_returned(
     assert outbox.reconcile(store, "demo", sender.platform) == (0, 1)
 
 
+def test_a_lost_send_is_declared_missing_only_after_the_platform_could_list_it(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """X may list a DM a little after accepting it; requeueing sooner could send it twice."""
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    sender.platform.listing_lag = timedelta(minutes=1)  # type: ignore[misc]
+    message_id = queue(store, amy["id"], "answer lost")
+    store.transition(message_id, ("queued",), "sending", "sender")
+    assert outbox.reconcile(store, "demo", sender.platform) == (0, 0)
+    clock.advance(timedelta(seconds=61))
+    assert outbox.reconcile(store, "demo", sender.platform) == (0, 1)
+
+
 def test_the_inbox_settles_a_send_awaiting_its_answer_instead_of_blaming_another_tool(
         store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 
@@ -59,6 +59,9 @@ class SentDm:
 
 class Platform(Protocol):
     name: str
+    #: How long a sent DM may take to show in the platform's event listings; a lost
+    #: send is only declared "not there" after this, so it is never sent twice.
+    listing_lag: timedelta
 
     def whoami(self) -> Profile: ...
 

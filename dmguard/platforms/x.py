@@ -9,7 +9,7 @@ the daily report can say what the API cost.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -75,7 +75,9 @@ class XPlatform:
     name = "x"
 
     def __init__(self, credentials: XCredentials, *, base_url: str | None = None,
-                 recorder: CallRecorder | None = None, timeout: float = 15.0) -> None:
+                 recorder: CallRecorder | None = None, timeout: float = 15.0,
+                 listing_lag: timedelta = timedelta(minutes=1)) -> None:
+        self.listing_lag = listing_lag
         self.oauth2 = bool(credentials.bearer_token) and not credentials.access_token
         self.client = tweepy.Client(
             bearer_token=credentials.bearer_token,
