@@ -53,6 +53,20 @@ def test_sends_are_spaced_and_stay_within_the_window(store: Store, config: Confi
     assert len(sandbox_state.sent_by_account()) == sum(sent_per_minute)
 
 
+def test_a_send_job_firing_on_time_is_not_skipped_for_spacing(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """The last send is stamped just after its job fired; the next turn must still send."""
+    sender, (amy, bob) = setup(store, config, clock, sandbox_state, sandbox, 2)
+    queue(store, amy["id"], "first")
+    queue(store, bob["id"], "second")
+    clock.advance(timedelta(milliseconds=300))
+    assert sender.send_due().sent == 1
+    clock.advance(timedelta(seconds=59, milliseconds=700))
+    assert sender.send_due().sent == 1
+    assert len(sandbox_state.sent_by_account()) == 2
+
+
 def test_crash_between_sending_and_sent_is_reconciled_without_resending(
         store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:
