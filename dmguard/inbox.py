@@ -15,9 +15,12 @@ from dmguard.config import Config
 from dmguard.platforms.base import DmEventData, Platform
 from dmguard.store import Store
 
+POLITE = r"(?:please|pls|plz|kindly|now|it|thanks|thank you|thx|asap|bitte|por favor|merci)"
 OPT_OUT = re.compile(
-    r"^\W*(?:stop|stopp|unsubscribe|cancel|end|quit|opt[- ]?out|arr[eê]te[rz]?|para|basta"
-    r"|abmelden|d[ée]sabonner|desinscribir(?:me)?|cancelar)\W*$"
+    rf"^\W*(?:{POLITE}\W+)?"
+    r"(?:stop|stopp|unsubscribe|cancel|end|quit|opt[- ]?out|arr[eê]te[rz]?|para|basta"
+    r"|abmelden|d[ée]sabonner|desinscribir(?:me)?|cancelar)"
+    rf"(?:\W+{POLITE})*\W*$"
     r"|\b(?:stop|quit) (?:messaging|texting|sending|dm'?ing|contacting) me\b"
     r"|\bno more (?:messages|dms|texts)\b|\bleave me alone\b|\bunsubscribe me\b"
     r"|\bdon'?t (?:message|dm|text|contact) me\b",

@@ -19,13 +19,15 @@ from tests.conftest import START, world
 
 @pytest.mark.parametrize("text", ["stop", "STOP!!", "Stop.", "unsubscribe",
                                   "please stop messaging me", "no more messages", "arrête",
-                                  "para"])
+                                  "para", "stop please", "Please stop.", "STOP NOW",
+                                  "unsubscribe, thanks", "stop bitte"])
 def test_opt_out_phrases(text: str) -> None:
     assert is_opt_out(text)
 
 
 @pytest.mark.parametrize("text", ["don't stop believing, great show", "when does the sale end?",
-                                  "the bus stop is near"])
+                                  "the bus stop is near", "please stop by our booth",
+                                  "stop the presses, this is great"])
 def test_not_opt_outs(text: str) -> None:
     assert not is_opt_out(text)
 
