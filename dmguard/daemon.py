@@ -16,12 +16,16 @@ import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import FrameType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dmguard.clock import SystemClock
 from dmguard.config import Config, load_config
 
 log = logging.getLogger("dmguard.daemon")
+# The running scheduler, so a job can bring its own next run forward (jobs must be
+# module-level functions with picklable arguments, so it cannot be passed in).
+_scheduler: Any = None
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,22 @@ def tick_job(context: JobContext, account_name: str, send: bool = False) -> None
 
     runtime = _runtime(context, account_name)
     try:
-        run_tick(runtime, send=send)
+        summary = run_tick(runtime, send=send)
     finally:
         runtime.store.close()
+    if summary.retry_in is not None and _scheduler is not None:
+        _bring_forward(f"tick-{account_name}", summary.retry_in)
+
+
+def _bring_forward(job_id: str, seconds: float) -> None:
+    """Run a job again in ``seconds`` if that is sooner than its next turn."""
+    job = _scheduler.get_job(job_id)
+    if job is None or job.next_run_time is None:
+        return
+    soon = datetime.now(job.next_run_time.tzinfo) + timedelta(seconds=seconds)
+    if soon < job.next_run_time:
+        job.modify(next_run_time=soon)
+        log.info("%s: platform trouble, trying again in %.0f s", job_id, seconds)
 
 
 def send_job(context: JobContext, account_name: str) -> None:
@@ -147,6 +164,8 @@ def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str],
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    global _scheduler
+    _scheduler = scheduler
     scheduler.start()
     log.info("daemon started: %d account(s), tick every %d min, report at %s %s",
              len(config.accounts), config.daemon.tick_minutes, config.daemon.report_time,

@@ -16,11 +16,12 @@ from dmguard import inbox, outbox, review, sequences
 from dmguard.audit.engine import Auditor
 from dmguard.clock import Clock
 from dmguard.config import AccountConfig, Config, load_x_credentials
-from dmguard.platforms.base import AuthBroken, Platform, PlatformError
+from dmguard.platforms.base import AuthBroken, Platform, PlatformError, RateLimited
 from dmguard.platforms.x import XPlatform
 from dmguard.store import Store
 
 log = logging.getLogger("dmguard.tick")
+RETRY_AFTER_TROUBLE = 30.0
 
 
 @dataclass
@@ -90,6 +91,8 @@ class TickSummary:
     reviewed: int = 0
     inbox: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    #: Seconds after which a tick cut short by passing platform trouble is worth retrying.
+    retry_in: float | None = None
 
     def line(self) -> str:
         parts = [f"account={self.account}", f"new_followers={self.new_followers}",
@@ -167,6 +170,9 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
         summary.error, status = str(error), "paused"
     except PlatformError as error:
         summary.error, status = str(error), "error"
+        summary.retry_in = RETRY_AFTER_TROUBLE
+        if isinstance(error, RateLimited) and error.reset_at:
+            summary.retry_in = max(1.0, (error.reset_at - store.clock.now()).total_seconds() + 1)
     summary.sequences = asdict(seq_report)
     store.finish_run(run_id, status, json.dumps(asdict(summary)), summary.error)
     log.info(summary.line())
