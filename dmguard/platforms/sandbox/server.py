@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -154,8 +155,13 @@ class Handler(BaseHTTPRequestHandler):
             self._send(int(fault), problem(int(fault), "Service Unavailable",
                                            "injected server trouble"))
             return
+        if fault == "429":
+            reset = int(state.clock.now().timestamp()) + state.faults.throttle_seconds
+            self._send(429, problem(429, "Too Many Requests", "Too Many Requests"),
+                       {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"})
+            return
         allowed, headers = state.take(endpoint)
-        if not allowed or fault == "429":
+        if not allowed:
             self._send(429, problem(429, "Too Many Requests", "Too Many Requests"), headers)
             return
         try:
@@ -284,6 +290,12 @@ class SandboxServer(ThreadingHTTPServer):
                 f"cannot listen on 127.0.0.1:{port} ({error.strerror}); "
                 "pick another port with --port or stop what is using it"
             ) from None
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (killed, timed out) is normal here."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:

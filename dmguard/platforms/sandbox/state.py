@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import random
 import threading
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,16 +95,23 @@ class Faults:
     rate: float = 0.0
     kinds: tuple[str, ...] = ("429", "500", "503", "slow", "drop", "drop_after")
     slow_seconds: float = 0.2
+    #: An injected 429 is a short throttle, not a spent 15-minute window.
+    throttle_seconds: int = 2
     seed: int = 0
+    served: Counter[str] = field(default_factory=Counter)
     _rng: random.Random = field(default_factory=random.Random, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self._rng.seed(self.seed)
 
     def draw(self) -> str | None:
-        if self.rate <= 0 or self._rng.random() >= self.rate:
-            return None
-        return self._rng.choice(self.kinds)
+        with self._lock:
+            if self.rate <= 0 or self._rng.random() >= self.rate:
+                return None
+            kind = self._rng.choice(self.kinds)
+            self.served[kind] += 1
+            return kind
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,9 @@ class SandboxState:
         self.faults = Faults()
         self.credentials = credentials
         self.request_count = 0
+        # Called with each DM the account sends, after it is stored and before the sender
+        # hears back: the crash harness kills the daemon here, mid-send.
+        self.on_account_send: Callable[[DmEvent], None] | None = None
 
     def next_id(self) -> str:
         return str(next(self._ids))
@@ -169,7 +181,9 @@ class SandboxState:
         with self.lock:
             event = DmEvent(self.next_id(), text, self.me.id, recipient_id, self.clock.now())
             self.events.append(event)
-            return event
+        if self.on_account_send is not None:
+            self.on_account_send(event)
+        return event
 
     def received_by(self, user_id: str) -> list[DmEvent]:
         with self.lock:
