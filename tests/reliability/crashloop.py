@@ -1,0 +1,420 @@
+"""Crash and storm harness: the real daemon process against the emulator, killed at will.
+
+The emulator runs in this process, so it outlives every daemon it serves. The
+daemon gets a backlog (new followers to welcome, campaign messages already queued,
+people who write STOP or ask questions), is SIGKILLed at random moments and at
+the worst one (a DM delivered, its answer not yet read), restarted, and at the end
+left to drain. Then what the emulator received is compared with the database.
+
+``tests/reliability/test_crashloop.py`` runs the short form in ``make test``;
+``make soak`` runs ``python -m tests.reliability.crashloop`` with 25 kills under a
+30 % fault storm and prints the counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dmguard.api import submit_into
+from dmguard.clock import SystemClock, parse_iso
+from dmguard.config import load_config
+from dmguard.inbox import OPT_OUT_CONFIRMATION
+from dmguard.platforms.sandbox.scenario import INTERESTS, Population
+from dmguard.platforms.sandbox.server import running
+from dmguard.platforms.sandbox.state import DmEvent, Faults, Limit, SandboxState
+from dmguard.store import Store
+from dmguard.tick import build_runtime, run_tick
+
+FINAL_STATES = {"sent", "failed", "held", "blocked", "cancelled"}
+PENDING_STATES = ("draft", "audited", "queued", "sending")
+# The emulator's own windows are lifted: this harness is about crashes, not about
+# X's limits (bench/drain.py proves those).
+NO_LIMITS = {name: Limit(100_000, 1_000_000)
+             for name in ("users_me", "followers", "dm_events", "dm_conversation_events",
+                          "send_dm")}
+
+CONFIG = """
+[store]
+path = "{db}"
+
+[[accounts]]
+name = "demo"
+platform = "sandbox"
+sandbox_url = "{url}"
+
+[audit]
+hold_score = 50
+
+# This harness is about delivery: the welcome template going to everyone must not be
+# held as a form letter (DG021), or there would be little left to send.
+[audit.rules.DG021]
+min_recipients = 100000
+
+[limits]
+per_15min = 100000
+per_24h = 1000000
+spacing = "1s"
+
+[caps]
+per_recipient_day = 20
+per_recipient_week = 50
+
+[quiet_hours]
+enabled = false
+
+[policies.sandbox]
+automated_requires_user_first = false
+welcome_dm = "send"
+
+[[sequences]]
+name = "welcome"
+trigger = "follow"
+
+[[sequences.steps]]
+delay = "now"
+template = \"\"\"Hi {{{{ first_name }}}}!{{% if location %}} Greetings to {{{{ location }}}}.{{% endif %}} \\
+What brought you to our account? If there's something we can help with, just reply here.\"\"\"
+
+[daemon]
+tick_minutes = 1
+report_time = "03:00"
+timezone = "UTC"
+
+[report]
+dir = "{reports}"
+"""
+
+CAMPAIGNS = [
+    "{first}, the {interest} evening you might like is this Thursday in our {city} shop. "
+    "Shall I keep a seat for you?",
+    "Hi {first}! We restocked the {interest} kits people in {city} kept asking about. "
+    "Want me to put one aside?",
+    "{first}, quick one: our {interest} workshop moved to Saturday at 10. "
+    "Does that still work for you in {city}?",
+]
+
+
+@dataclass
+class Outcome:
+    """What happened, and every broken promise found when comparing the two sides."""
+
+    kills: int = 0
+    kills_mid_send: int = 0
+    kills_leaving_sending: int = 0
+    restarts: int = 0
+    emulator_received: int = 0
+    states: Counter[str] = field(default_factory=Counter)
+    settled_by: Counter[str] = field(default_factory=Counter)
+    inbound: int = 0
+    opt_outs: int = 0
+    faults_served: Counter[str] = field(default_factory=Counter)
+    drain_seconds: float = 0.0
+    duplicates: int = 0
+    lost: int = 0
+    unexplained: int = 0
+    automated_after_opt_out: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [
+            f"kills: {self.kills} ({self.kills_mid_send} between delivery and answer, "
+            f"{self.kills_leaving_sending} left a message in 'sending'); restarts: {self.restarts}",
+            f"emulator received {self.emulator_received} DMs; faults injected: "
+            f"{sum(self.faults_served.values())} ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(self.faults_served.items())) + ")",
+            "messages by final state: " + ", ".join(f"{k} {v}" for k, v in
+                                                     sorted(self.states.items())),
+            "settled after a lost answer or a kill: " + (", ".join(
+                f"{k} {v}" for k, v in sorted(self.settled_by.items())) or "none"),
+            f"inbound stored: {self.inbound}; opt-outs: {self.opt_outs}",
+            f"duplicate DMs: {self.duplicates}; lost messages: {self.lost}; unexplained "
+            f"states: {self.unexplained}; automated DMs after an opt-out: "
+            f"{self.automated_after_opt_out}",
+            f"drained {self.drain_seconds:.1f} s after the last start",
+        ]
+
+
+class Daemon:
+    """One `dmguard run` process; its log goes to a file so a full pipe never blocks it."""
+
+    def __init__(self, config: Path, workdir: Path) -> None:
+        self.config = config
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log = (self.workdir / f"daemon-{self.starts:03d}.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dmguard", "run", "--config", str(self.config)],
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)
+        log.close()
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+        if self.process:
+            self.process.wait(timeout=30)
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=60)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+def _read(db: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def write_config(workdir: Path, url: str) -> Path:
+    path = workdir / "dmguard.toml"
+    path.write_text(CONFIG.format(db=workdir / "dmguard.db", url=url,
+                                  reports=workdir / "reports"))
+    return path
+
+
+def prepare(config_path: Path, state: SandboxState, population: Population,
+            rng: random.Random, existing: int, campaigns: int) -> None:
+    """The first sync (existing followers are never welcomed), then a queued backlog."""
+    config = load_config(config_path)
+    people = [population.follower_arrives() for _ in range(existing)]
+    store = Store.open(config.store.path, SystemClock())
+    try:
+        runtime = build_runtime(config, config.accounts[0], store, SystemClock())
+        run_tick(runtime, send=False)
+        messages = []
+        for number in range(campaigns):
+            person = people[number % len(people)]
+            first = person.name.split()[0]
+            text = CAMPAIGNS[number % len(CAMPAIGNS)].format(
+                first=first, interest=rng.choice(INTERESTS),
+                city=person.location or "Lisbon")
+            messages.append({"id": f"c{number}", "text": text,
+                             "recipient": {"username": person.username}})
+        for result in submit_into(store, config, messages):
+            if "error" in result:
+                raise RuntimeError(f"could not submit the backlog: {result}")
+    finally:
+        store.close()
+
+
+def pending(db: Path) -> int:
+    marks = ", ".join("?" for _ in PENDING_STATES)
+    return int(_read(db, f"SELECT COUNT(*) FROM messages WHERE state IN ({marks})",
+                     PENDING_STATES)[0][0])
+
+
+def unstored_inbound(db: Path, state: SandboxState) -> int:
+    stored = {row[0] for row in _read(db, "SELECT platform_event_id FROM messages "
+                                          "WHERE direction = 'in'")}
+    with state.lock:
+        inbound = [e.id for e in state.events if e.sender_id != state.me.id]
+    return sum(1 for event_id in inbound if event_id not in stored)
+
+
+def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 16,
+        fault_rate: float = 0.0, seed: int = 1, drain_timeout: float = 150.0,
+        progress: Callable[[str], None] = lambda _: None) -> Outcome:
+    rng = random.Random(seed)
+    state = SandboxState(SystemClock(), account_username="acme", limits=NO_LIMITS)
+    population = Population(state, random.Random(seed))
+    outcome = Outcome()
+    with running(state, lifetime=drain_timeout + kills * 30 + 300) as server:
+        config = write_config(workdir, server.url)
+        prepare(config, state, population, rng, existing=max(4, campaigns // 3),
+                campaigns=campaigns)
+        for _ in range(new_followers):
+            population.follower_arrives()
+        writers = [user for user in state.users.values() if user.id != state.me.id]
+        rng.shuffle(writers)
+        stoppers, askers = writers[:3], writers[3:6]
+        state.faults = Faults(rate=fault_rate, seed=seed)
+        daemon = Daemon(config, workdir)
+        armed = threading.Event()
+
+        def kill_mid_send(event: DmEvent) -> None:
+            if armed.is_set() and daemon.process is not None:
+                armed.clear()
+                os.kill(daemon.process.pid, signal.SIGKILL)
+                outcome.kills_mid_send += 1
+
+        state.on_account_send = kill_mid_send
+        db = workdir / "dmguard.db"
+        try:
+            for cycle in range(kills):
+                _someone_writes(population, stoppers, askers, cycle, rng)
+                daemon.start()
+                if cycle % 2 == 0:
+                    armed.set()
+                    deadline = time.monotonic() + 10
+                    while armed.is_set() and daemon.alive() and time.monotonic() < deadline:
+                        time.sleep(0.02)
+                    armed.clear()
+                else:
+                    time.sleep(rng.uniform(0.5, 4.0))
+                daemon.kill()
+                outcome.kills += 1
+                left = int(_read(db, "SELECT COUNT(*) FROM messages WHERE state = 'sending'")[0][0])
+                outcome.kills_leaving_sending += bool(left)
+                progress(f"kill {outcome.kills}/{kills}: {pending(db)} pending, "
+                         f"{len(state.sent_by_account())} received, {left} in 'sending'")
+            _someone_writes(population, stoppers, askers, kills, rng)
+            started = time.monotonic()
+            daemon.start()
+            while pending(db) or unstored_inbound(db, state):
+                if time.monotonic() - started > drain_timeout:
+                    outcome.problems.append(
+                        f"not drained after {drain_timeout:.0f} s: {pending(db)} pending, "
+                        f"{unstored_inbound(db, state)} inbound not stored")
+                    break
+                if not daemon.alive():
+                    outcome.problems.append(f"the daemon died (exit {daemon.process.returncode})"
+                                            if daemon.process else "the daemon never started")
+                    break
+                time.sleep(0.25)
+            outcome.drain_seconds = time.monotonic() - started
+            outcome.faults_served = state.faults.served.copy()
+            state.faults = Faults()
+            if daemon.alive():
+                code = daemon.stop()
+                if code != 0:
+                    outcome.problems.append(f"the daemon exited {code} on SIGTERM")
+        finally:
+            daemon.kill()
+        outcome.restarts = daemon.starts - 1
+        compare(db, state, outcome)
+    return outcome
+
+
+def _someone_writes(population: Population, stoppers: list, askers: list, cycle: int,
+                    rng: random.Random) -> None:
+    """Before a start: now and then a STOP or a question arrives, for the next tick."""
+    if cycle < len(stoppers):
+        population.state.user_writes(stoppers[cycle].id, rng.choice(["STOP", "stop please",
+                                                                      "unsubscribe"]))
+    if cycle < len(askers):
+        population.writes(askers[cycle], "question")
+
+
+def compare(db: Path, state: SandboxState, outcome: Outcome) -> None:
+    """The emulator's record against the database's, promise by promise."""
+    with state.lock:
+        received = [e for e in state.events if e.sender_id == state.me.id]
+        inbound = [e for e in state.events if e.sender_id != state.me.id]
+    outcome.emulator_received = len(received)
+    rows = _read(db, "SELECT id, state, origin, platform_event_id, failure, "
+                     "COALESCE(labelled_text, text), contact_id FROM messages "
+                     "WHERE direction = 'out'")
+    by_event = Counter(row[3] for row in rows if row[3])
+    for event in received:
+        if by_event[event.id] == 0:
+            outcome.duplicates += 1
+            outcome.problems.append(f"DM {event.id} to {event.recipient_id} is in no message "
+                                    f"row: sent twice or by mistake: {event.text[:60]!r}")
+        elif by_event[event.id] > 1:
+            outcome.problems.append(f"DM {event.id} is claimed by {by_event[event.id]} messages")
+    pairs = Counter((e.recipient_id, e.text) for e in received)
+    for (recipient, text), count in pairs.items():
+        if count > 1:
+            outcome.duplicates += count - 1
+            outcome.problems.append(f"{recipient} got {count} copies of {text[:60]!r}")
+    texts = {e.id: e.text for e in received}
+    for message_id, message_state, origin, event_id, failure, text, _contact in rows:
+        if origin == "other":
+            outcome.problems.append(f"message {message_id}: our own DM recorded as another "
+                                    "tool's")
+            continue
+        outcome.states[str(message_state)] += 1
+        if message_state in PENDING_STATES:
+            outcome.lost += 1
+            outcome.problems.append(f"message {message_id} ended in {message_state!r}")
+        elif message_state not in FINAL_STATES:
+            outcome.unexplained += 1
+            outcome.problems.append(f"message {message_id} ended in unknown state "
+                                    f"{message_state!r}")
+        elif message_state == "sent" and texts.get(str(event_id)) != text:
+            outcome.lost += 1
+            outcome.problems.append(f"message {message_id} is 'sent' but the emulator has no "
+                                    f"such DM ({event_id})")
+        elif message_state == "failed" and not failure:
+            outcome.unexplained += 1
+            outcome.problems.append(f"message {message_id} failed without a reason")
+    for actor, count in _read(db, "SELECT actor, COUNT(*) FROM message_transitions "
+                                  "WHERE from_state = 'sending' AND actor != 'sender' "
+                                  "GROUP BY actor"):
+        outcome.settled_by[f"{actor}"] = int(count)  # type: ignore[arg-type]
+    stored_in = Counter(row[0] for row in _read(
+        db, "SELECT platform_event_id FROM messages WHERE direction = 'in'"))
+    outcome.inbound = sum(stored_in.values())
+    for event in inbound:
+        if stored_in[event.id] != 1:
+            outcome.problems.append(f"inbound {event.id} stored {stored_in[event.id]} times")
+    _check_opt_outs(db, outcome)
+
+
+def _check_opt_outs(db: Path, outcome: Outcome) -> None:
+    """No automated DM may be claimed for sending after its recipient's STOP was stored."""
+    opt_outs = _read(db, "SELECT contact_id, opted_out_at FROM opt_outs")
+    outcome.opt_outs = len(opt_outs)
+    for contact_id, opted_out_at in opt_outs:
+        claims = _read(db, "SELECT m.id, t.at, COALESCE(m.labelled_text, m.text) FROM messages m "
+                           "JOIN message_transitions t ON t.message_id = m.id "
+                           "WHERE m.contact_id = ? AND t.to_state = 'sending' "
+                           "AND m.origin IN ('sequence', 'submit')", (contact_id,))
+        for message_id, at, text in claims:
+            if parse_iso(str(at)) > parse_iso(str(opted_out_at)) and \
+                    OPT_OUT_CONFIRMATION not in str(text):
+                outcome.automated_after_opt_out += 1
+                outcome.problems.append(f"message {message_id} went out after contact "
+                                        f"{contact_id} opted out")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kills", type=int, default=25)
+    parser.add_argument("--fault-rate", type=float, default=0.3)
+    parser.add_argument("--campaigns", type=int, default=60)
+    parser.add_argument("--new-followers", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="dmguard-soak-") as temporary:
+        workdir = args.workdir or Path(temporary)
+        workdir.mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+        outcome = run(workdir, kills=args.kills, new_followers=args.new_followers,
+                      campaigns=args.campaigns, fault_rate=args.fault_rate, seed=args.seed,
+                      drain_timeout=600, progress=lambda line: print(line, flush=True))
+        print(f"\nsoak: {args.kills} kills, fault rate {args.fault_rate:.0%}, seed {args.seed}, "
+              f"{time.monotonic() - began:.0f} s")
+        for line in outcome.lines():
+            print("  " + line)
+        for problem in outcome.problems[:50]:
+            print("  PROBLEM: " + problem)
+    return 1 if outcome.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

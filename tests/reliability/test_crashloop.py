@@ -1,0 +1,31 @@
+"""The daemon process, SIGKILLed and restarted or hammered by faults, keeps its promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.crashloop import run
+
+
+@pytest.mark.slow
+def test_killed_five_times_every_message_goes_out_exactly_once(tmp_path: Path) -> None:
+    outcome = run(tmp_path, kills=5, new_followers=6, campaigns=10, seed=3)
+    report = "\n".join(outcome.lines() + outcome.problems)
+    assert outcome.problems == [], report
+    assert outcome.kills == 5 and outcome.restarts == 5
+    assert outcome.kills_mid_send >= 1, report
+    assert sum(outcome.settled_by.values()) >= 1, "a kill mid-send was settled from the platform"
+    assert outcome.states["sent"] >= 10 and outcome.emulator_received == outcome.states["sent"]
+    assert outcome.opt_outs >= 1 and outcome.automated_after_opt_out == 0
+
+
+@pytest.mark.slow
+def test_a_thirty_percent_fault_storm_still_drains_the_backlog(tmp_path: Path) -> None:
+    outcome = run(tmp_path, kills=0, new_followers=6, campaigns=10, fault_rate=0.3, seed=5)
+    report = "\n".join(outcome.lines() + outcome.problems)
+    assert outcome.problems == [], report
+    assert sum(outcome.faults_served.values()) >= 5, report
+    assert outcome.states["sent"] >= 10 and outcome.emulator_received == outcome.states["sent"]
+    assert outcome.duplicates == 0 and outcome.lost == 0
