@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench eval lint docs clean browser
+.PHONY: demo test bench eval lint docs clean browser soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -39,6 +39,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/daemon.py
 	$(BIN)/python bench/review.py
+
+# The long form of tests/reliability: 25 SIGKILLs of the daemon under a 30 % fault storm.
+soak: $(STAMP)
+	$(BIN)/python -m tests.reliability.crashloop --kills 25 --fault-rate 0.3
 
 eval: $(STAMP)
 	$(BIN)/python bench/eval.py

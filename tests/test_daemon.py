@@ -59,3 +59,25 @@ def test_a_missed_report_is_written_once(tmp_path: Path) -> None:
     report_job(JobContext(str(conf), {}), day)
     assert (tmp_path / "reports" / f"dmguard-{day.isoformat()}.html").exists()
     assert missed_report_day(config) is None
+
+
+def test_a_tick_cut_short_by_platform_trouble_is_brought_forward() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from dmguard import daemon
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        scheduler.add_job(print, "interval", hours=1, id="tick-demo")
+        daemon._scheduler = scheduler
+        daemon._bring_forward("tick-demo", 30)
+        due = scheduler.get_job("tick-demo").next_run_time
+        assert due - datetime.now(UTC) < timedelta(seconds=31)
+        daemon._bring_forward("tick-demo", 600)
+        assert scheduler.get_job("tick-demo").next_run_time == due, "never pushed later"
+    finally:
+        daemon._scheduler = None
+        scheduler.shutdown(wait=False)
