@@ -171,7 +171,7 @@ def test_hostile_profiles_are_stored_and_sent_as_text(tmp_path: Path, clock: Sim
     run_tick(runtime)
     contact = store.find_contact("demo", user_id=odd.id)
     assert contact is not None and contact["name"] == "{{ 7*7 }} <script>x</script>"
-    assert len(contact["bio"]) == 100_002
+    assert len(contact["bio"]) == 100_001, "the NUL is dropped, the RTL mark kept"
     texts = [e.text for e in sandbox_state.received_by(odd.id)]
     assert texts and "{{" in texts[0] and "49" not in texts[0]
     assert "{% for x in range(3) %}L{% endfor %}" in texts[0]

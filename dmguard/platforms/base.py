@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str | None) -> str:
+    """Text from a platform, made safe to store and show.
+
+    JSON may carry lone UTF-16 surrogates ("\\ud800"), which no UTF-8 file or database
+    can hold: they become U+FFFD. NUL and other control characters (not newline or
+    tab) are dropped. Everything a person can see, bidi marks and joiners included,
+    is kept as it came.
+    """
+    if not value:
+        return ""
+    if SURROGATE.search(value):
+        # A pair of surrogates is one character in two halves: join it, replace the rest.
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return CONTROL.sub("", value)
 
 
 class PlatformError(Exception):

@@ -32,6 +32,7 @@ from dmguard.platforms.base import (
     RateLimited,
     RecipientRefused,
     SentDm,
+    clean_text,
 )
 
 X_HOST = "https://api.twitter.com"
@@ -207,10 +208,10 @@ def _profile(user: Any) -> Profile:
     metrics = getattr(user, "public_metrics", None) or {}
     return Profile(
         user_id=str(user.id),
-        username=user.username,
-        name=user.name,
-        bio=getattr(user, "description", None) or "",
-        location=getattr(user, "location", None) or "",
+        username=clean_text(user.username),
+        name=clean_text(user.name),
+        bio=clean_text(getattr(user, "description", None)),
+        location=clean_text(getattr(user, "location", None)),
         followers_count=int(metrics.get("followers_count", 0)),
         verified=bool(getattr(user, "verified", False)),
     )
@@ -223,7 +224,7 @@ def _event(item: Any) -> DmEventData:
     participants = getattr(item, "participant_ids", None) or ()
     return DmEventData(
         id=str(item.id),
-        text=item.text or "",
+        text=clean_text(item.text),
         sender_id=str(getattr(item, "sender_id", "") or ""),
         conversation_id=getattr(item, "dm_conversation_id", None),
         created_at=created,
