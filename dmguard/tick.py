@@ -7,6 +7,7 @@ does not stop the others: errors are recorded on the run and the tick ends.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -173,6 +174,12 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
         summary.retry_in = RETRY_AFTER_TROUBLE
         if isinstance(error, RateLimited) and error.reset_at:
             summary.retry_in = max(1.0, (error.reset_at - store.clock.now()).total_seconds() + 1)
+    except Exception as error:
+        # A bug is raised on (the scheduler logs it and keeps going), but the run is
+        # closed as crashed first, so the report shows it instead of a run still going.
+        with contextlib.suppress(Exception):
+            store.finish_run(run_id, "crashed", json.dumps(asdict(summary)), repr(error))
+        raise
     summary.sequences = asdict(seq_report)
     store.finish_run(run_id, status, json.dumps(asdict(summary)), summary.error)
     log.info(summary.line())

@@ -298,3 +298,21 @@ def test_a_reply_whose_answer_was_lost_is_not_sent_twice(
         tasks.reply(store, config, "demo", runtime.platform, task_id, "sam", "Yes, Oslo is fine.")
     assert reconcile(store, "demo", runtime.platform) == (1, 0)
     assert [e.text for e in sandbox_state.received_by(pat.id)] == ["Yes, Oslo is fine."]
+
+
+def test_a_bug_in_a_tick_closes_its_run_as_crashed_and_is_raised(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dmguard import sequences
+
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(sequences, "advance", broken)
+    with pytest.raises(ZeroDivisionError):
+        run_tick(runtime)
+    status, error = store.db.execute(
+        "SELECT status, error FROM runs WHERE job = 'tick' ORDER BY id DESC LIMIT 1").fetchone()
+    assert status == "crashed" and "a bug" in error
