@@ -33,7 +33,7 @@ from dmguard.config import load_config
 from dmguard.inbox import OPT_OUT_CONFIRMATION
 from dmguard.platforms.sandbox.scenario import INTERESTS, Population
 from dmguard.platforms.sandbox.server import running
-from dmguard.platforms.sandbox.state import DmEvent, Faults, Limit, SandboxState
+from dmguard.platforms.sandbox.state import DmEvent, Faults, Limit, SandboxState, SandboxUser
 from dmguard.store import Store
 from dmguard.tick import build_runtime, run_tick
 
@@ -95,6 +95,15 @@ timezone = "UTC"
 [report]
 dir = "{reports}"
 """
+
+# What people write, hostile input among it: the daemon must store each exactly once.
+HOSTILE_WRITES = [
+    "Hi! Do you ship to Oslo? Couldn't find it on the site.",
+    "lone \ud800 surrogate, then {{ 7*7 }}",
+    "<script>alert(1)</script> NUL\x00 here",
+    "\u202eevil\u202c with zero\u200dwidth joiners",
+    "long " * 20_000,
+]
 
 CAMPAIGNS = [
     "{first}, the {interest} evening you might like is this Thursday in our {city} shop. "
@@ -247,7 +256,7 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
             population.follower_arrives()
         writers = [user for user in state.users.values() if user.id != state.me.id]
         rng.shuffle(writers)
-        stoppers, askers = writers[:3], writers[3:6]
+        stoppers, askers = writers[:3], writers[3:3 + len(HOSTILE_WRITES)]
         state.faults = Faults(rate=fault_rate, seed=seed)
         daemon = Daemon(config, workdir)
         armed = threading.Event()
@@ -306,14 +315,14 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
     return outcome
 
 
-def _someone_writes(population: Population, stoppers: list, askers: list, cycle: int,
-                    rng: random.Random) -> None:
-    """Before a start: now and then a STOP or a question arrives, for the next tick."""
+def _someone_writes(population: Population, stoppers: list[SandboxUser],
+                    askers: list[SandboxUser], cycle: int, rng: random.Random) -> None:
+    """Before a start: a STOP, and a question or a hostile message, for the next tick."""
     if cycle < len(stoppers):
         population.state.user_writes(stoppers[cycle].id, rng.choice(["STOP", "stop please",
                                                                       "unsubscribe"]))
     if cycle < len(askers):
-        population.writes(askers[cycle], "question")
+        population.state.user_writes(askers[cycle].id, HOSTILE_WRITES[cycle])
 
 
 def compare(db: Path, state: SandboxState, outcome: Outcome) -> None:

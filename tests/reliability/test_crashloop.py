@@ -19,6 +19,7 @@ def test_killed_five_times_every_message_goes_out_exactly_once(tmp_path: Path) -
     assert sum(outcome.settled_by.values()) >= 1, "a kill mid-send was settled from the platform"
     assert outcome.states["sent"] >= 10 and outcome.emulator_received == outcome.states["sent"]
     assert outcome.opt_outs >= 1 and outcome.automated_after_opt_out == 0
+    assert outcome.inbound == 8, "3 STOPs and 5 messages (4 of them hostile), each stored once"
 
 
 @pytest.mark.slow
