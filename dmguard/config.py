@@ -55,6 +55,14 @@ ClockTime = Annotated[str, Field(description="a local time HH:MM")]
 class StoreConfig(Strict):
     path: Path = Field(Path("var/dmguard.db"), description="SQLite file; created if missing.")
 
+    @field_validator("path", mode="before")
+    @classmethod
+    def _a_file(cls, value: object) -> object:
+        # An empty path would open SQLite's throwaway database: everything lost on exit.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must name a database file, e.g. 'var/dmguard.db'")
+        return value
+
 
 class AccountConfig(Strict):
     """One account dmguard guards."""
@@ -134,6 +142,15 @@ class LabelConfig(Strict):
         description="put on every automated DM; {account} is the sending account's username",
     )
     opt_out: str = Field("Reply STOP to stop automated messages.", min_length=1)
+
+    @field_validator("disclosure", "opt_out")
+    @classmethod
+    def _only_known_placeholders(cls, value: str) -> str:
+        unknown = sorted(set(re.findall(r"\{[^{}]*\}", value)) - {"{account}"})
+        if unknown:
+            raise ValueError(f"unknown placeholder {unknown[0]} (the only one is {{account}}); "
+                             "it would appear as written in every automated DM")
+        return value
 
 
 class LimitsConfig(Strict):
@@ -295,19 +312,19 @@ class Config(Strict):
     def _cross_checks(self) -> Config:
         names = [account.name for account in self.accounts]
         if len(set(names)) != len(names):
-            raise ValueError(f"account names must be unique, got {names}")
+            raise ValueError(f"accounts: names must be unique, got {names}")
         policies = {**_default_policies(), **self.policies}
-        for account in self.accounts:
+        for number, account in enumerate(self.accounts):
             if account.policy_name not in policies:
                 raise ValueError(
-                    f"account {account.name!r} names policy {account.policy_name!r}, "
-                    f"which is not defined (known: {', '.join(sorted(policies))})"
+                    f"accounts[{number}].policy = {account.policy_name!r}: no such policy "
+                    f"(known: {', '.join(sorted(policies))})"
                 )
         if self.limits.per_15min > self.limits.per_24h:
             raise ValueError("limits.per_15min cannot exceed limits.per_24h")
         sequence_names = [sequence.name for sequence in self.sequences]
         if len(set(sequence_names)) != len(sequence_names):
-            raise ValueError(f"sequence names must be unique, got {sequence_names}")
+            raise ValueError(f"sequences: names must be unique, got {sequence_names}")
         return self
 
     def policy_for(self, account: AccountConfig) -> PolicyPack:
@@ -343,7 +360,11 @@ def _format_errors(path: Path, error: ValidationError) -> str:
             message = "unknown key"
         value = item.get("input")
         shown = "" if isinstance(value, dict) else f" = {value!r}"
-        lines.append(f"{path}: {key}{shown}: {message}")
+        if key == "(top level)":
+            # Whole-file checks name their keys in the message ("accounts: ...").
+            lines.append(f"{path}: {message}")
+        else:
+            lines.append(f"{path}: {key}{shown}: {message}")
     return "\n".join(lines)
 
 

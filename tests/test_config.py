@@ -18,20 +18,55 @@ def test_default_config_is_valid_and_needs_no_secrets() -> None:
     assert config.sequences[0].name == "welcome"
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (("hold_score = 50", "hold_score = 150"), "audit.hold_score = 150"),
-    (("hold_score = 50", "hold_scor = 50"), "audit.hold_scor = 50: unknown key"),
-    (("per_15min = 15", "per_15min = -1"), "limits.per_15min = -1"),
+BAD_CONFIGS = [
+    # wrong types
     (("per_15min = 15", 'per_15min = "lots"'), "limits.per_15min = 'lots'"),
+    (("tick_minutes = 5", 'tick_minutes = "five"'), "daemon.tick_minutes = 'five'"),
+    (("enabled = true", 'enabled = "yes please"'), "quiet_hours.enabled = 'yes please'"),
+    (("min_recipients = 3", "min_recipients = 'x'"), "rules.DG021.min_recipients = 'x'"),
+    # unknown keys
+    (("hold_score = 50", "hold_scor = 50"), "audit.hold_scor = 50: unknown key"),
+    (("[costs]", "[costz]"), "costz: unknown key"),
+    (('name = "demo"', 'name = "demo"\nnickname = "x"'), "accounts[0].nickname = 'x': unknown key"),
+    (("min_recipients = 3", "min_recipientz = 3"), "rules.DG021.min_recipientz = 3: unknown option"),
+    # out of range
+    (("hold_score = 50", "hold_score = 150"), "audit.hold_score = 150"),
+    (("per_15min = 15", "per_15min = -1"), "limits.per_15min = -1"),
+    (("per_recipient_day = 1", "per_recipient_day = -3"), "caps.per_recipient_day = -3"),
+    (("tick_minutes = 5", "tick_minutes = 0"), "daemon.tick_minutes = 0"),
+    (("dm_sent = 0.015", "dm_sent = -1"), "costs.dm_sent = -1"),
+    (("min_followers = 100000", "min_followers = -1"), "vip[0].min_followers = -1"),
+    (("per_15min = 15", "per_15min = 5000"), "limits.per_15min cannot exceed limits.per_24h"),
+    # time zones, clock times, durations
     (('timezone = "UTC"', 'timezone = "Mars/Base"'), "unknown time zone 'Mars/Base'"),
     (('report_time = "08:00"', 'report_time = "25:00"'), "daemon.report_time = '25:00'"),
-    (("[audit.rules.DG021]", "[audit.rules.DG999]"), "unknown rule id 'DG999'"),
-    (("min_recipients = 3", "min_recipients = 'x'"), "rules.DG021.min_recipients = 'x'"),
+    (('report_time = "08:00"', 'report_time = "8"'), "daemon.report_time = '8'"),
+    (('start = "21:00"', 'start = "9pm"'), "quiet_hours.start = '9pm'"),
     (('spacing = "60s"', 'spacing = "soon"'), "cannot read duration 'soon'"),
+    (('reply_target = "4h"', 'reply_target = "4 fortnights"'), "tasks.reply_target"),
+    (('delay = "now"', 'delay = "-3 days"'), "sequences[0].steps[0].delay = '-3 days'"),
+    # rule ids, choices, names
+    (("[audit.rules.DG021]", "[audit.rules.DG999]"), "unknown rule id 'DG999'"),
+    (('platform = "sandbox" ', 'platform = "myspace" '), "accounts[0].platform = 'myspace'"),
+    (('welcome_dm = "send"', 'welcome_dm = "spam"'), "policies.sandbox.welcome_dm = 'spam'"),
+    (('trigger = "follow"', 'trigger = "wave"'), "sequences[0].trigger = 'wave'"),
+    (('name = "demo"', 'name = "demo"\npolicy = "lenient"'), "accounts[0].policy = 'lenient'"),
+    (('[[accounts]]\nname = "demo"', '[[accounts]]\nname = "demo"\nplatform = "sandbox"\n'
+      '[[accounts]]\nname = "demo"'), "accounts: names must be unique"),
+    # templates and labels
     (("{{ first_name }}!", "{{ first_name !"), "sequence 'welcome' step 1 line 1"),
     (("{{ first_name }}!", "{{ shoe_size }}!"), "unknown field 'shoe_size'"),
-    (('platform = "sandbox" ', 'platform = "myspace" '), "accounts[0].platform = 'myspace'"),
-])
+    (("{{ first_name }}!", "{{ first_name | shout }}!"), "No filter named 'shout'"),
+    (("@{account}]", "@{acount}]"), "label.disclosure = '[Automated message from @{acount}]'"),
+    (('opt_out = "Reply STOP to stop automated messages."', 'opt_out = ""'), "label.opt_out = ''"),
+    # files and syntax
+    (('path = "var/dmguard.db"', 'path = ""'), "store.path = '': must name a database file"),
+    (("hold_score = 50", "hold_score = = 50"), "not valid TOML: Invalid value (at line"),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), BAD_CONFIGS,
+                         ids=[expected[:40] for _, expected in BAD_CONFIGS])
 def test_bad_values_are_named_with_file_key_and_value(change: tuple[str, str],
                                                       expected: str) -> None:
     old, new = change
@@ -40,6 +75,22 @@ def test_bad_values_are_named_with_file_key_and_value(change: tuple[str, str],
         parse_config(BASE.replace(old, new, 1), Path("conf.toml"))
     assert str(error.value).startswith("conf.toml: ")
     assert expected in str(error.value)
+
+
+@pytest.mark.parametrize(("change", "expected"), BAD_CONFIGS,
+                         ids=[expected[:40] for _, expected in BAD_CONFIGS])
+def test_every_bad_config_exits_2_from_the_cli_and_stores_nothing(
+        change: tuple[str, str], expected: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    old, new = change
+    conf = tmp_path / "bad.toml"
+    conf.write_text(BASE.replace(old, new, 1))
+    for command in (["check-config", "--offline"], ["run", "--once"]):
+        result = CliRunner().invoke(cli, [*command, "--config", str(conf)])
+        assert result.exit_code == 2, result.output
+        assert expected in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "var").exists(), "nothing is created from a config that was refused"
 
 
 def test_cli_exits_2_on_missing_or_bad_config(tmp_path: Path) -> None:
