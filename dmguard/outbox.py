@@ -302,9 +302,8 @@ class Sender:
             report.stopped_by = "platform unavailable"
         else:
             # False when the inbox sync already found the event and settled the message.
-            if store.transition(message["id"], ("sending",), "sent", "sender",
-                                f"platform event {sent.event_id}",
-                                platform_event_id=sent.event_id, sent_at=store.now()):
+            if mark_sent(store, message, "sender", f"platform event {sent.event_id}",
+                         platform_event_id=sent.event_id, sent_at=store.now()):
                 report.sent += 1
 
 
@@ -328,10 +327,22 @@ def settle_from_event(store: Store, contact_id: int, event_text: str, event_id: 
     """Mark the message to this person that this platform event carries as sent."""
     for message in store.sending_to(contact_id):
         if same_dm_text(message["labelled_text"] or message["text"], event_text):
-            return store.transition(message["id"], ("sending",), "sent", actor,
-                                    f"found on the platform as event {event_id}",
-                                    platform_event_id=event_id, failure=None, sent_at=sent_at)
+            return mark_sent(store, message, actor, f"found on the platform as event {event_id}",
+                             platform_event_id=event_id, failure=None, sent_at=sent_at)
     return False
+
+
+def mark_sent(store: Store, message: dict[str, Any], actor: str, reason: str,
+              **fields: Any) -> bool:
+    """Settle a message in ``sending`` as sent; a personal reply also closes its task."""
+    from dmguard import tasks
+
+    with store.atomic():
+        if not store.transition(message["id"], ("sending",), "sent", actor, reason, **fields):
+            return False
+        if message["origin"] == "human":
+            tasks.close_replied(store, message["id"])
+    return True
 
 
 def process_tag() -> str:
@@ -399,10 +410,9 @@ def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, i
             None,
         )
         if match:
-            store.transition(message["id"], ("sending",), "sent", "reconcile",
-                             f"found on the platform as event {match.id}",
-                             platform_event_id=match.id, failure=None,
-                             sent_at=iso(match.created_at) if match.created_at else store.now())
+            mark_sent(store, message, "reconcile", f"found on the platform as event {match.id}",
+                      platform_event_id=match.id, failure=None,
+                      sent_at=iso(match.created_at) if match.created_at else store.now())
             found += 1
         elif now - parse_iso(message["updated_at"]) >= platform.listing_lag:
             store.transition(message["id"], ("sending",), "queued", "reconcile",

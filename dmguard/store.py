@@ -741,6 +741,10 @@ class Store:
             [contact_id, kind],
         )
 
+    def open_task_replied_by(self, message_id: int) -> dict[str, Any] | None:
+        return self.one("SELECT * FROM tasks WHERE reply_message_id = ? "
+                        "AND state IN ('open', 'claimed')", [message_id])
+
     def get_task(self, task_id: int) -> dict[str, Any] | None:
         return self.one("SELECT * FROM tasks WHERE id = ?", [task_id])
 

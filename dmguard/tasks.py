@@ -162,12 +162,19 @@ def reply(store: Store, config: Config, account_id: str, platform: Any, task_id:
                         "instead of sending again")
     if task["state"] == "open":
         claim(store, task_id, who)
-    message_id = store.add_message(
-        {"account_id": account_id, "contact_id": task["contact_id"], "direction": "out",
-         "origin": "human", "kind": "manual", "text": text, "state": "queued",
-         "verdict": "send"},
-        actor=who, reason=f"personal reply to task {task_id}",
-    )
+    with store.atomic():
+        message_id = store.add_message(
+            {"account_id": account_id, "contact_id": task["contact_id"], "direction": "out",
+             "origin": "human", "kind": "manual", "text": text, "state": "queued",
+             "verdict": "send"},
+            actor=who, reason=f"personal reply to task {task_id}",
+        )
+        store.update("tasks", task_id, reply_message_id=message_id)
+        # Automated messages hold back from the moment a person answers.
+        conversation = store.conversation(account_id, task["contact_id"])
+        cooldown = parse_duration(config.tasks.takeover_cooldown)
+        store.update_conversation(conversation["id"],
+                                  human_until=iso(store.clock.now() + cooldown))
     report = SendReport()
     Sender(store, config, account_id, platform).send_one(store.get_message(message_id) or {},
                                                          report)
@@ -177,18 +184,28 @@ def reply(store: Store, config: Config, account_id: str, platform: Any, task_id:
         reason = report.stopped_by or message.get("failure") or "not sent"
         if state == "queued":
             raise TaskError(f"the reply to task {task_id} is queued ({reason}); it goes out "
-                            "when the platform allows, and the task stays open")
+                            "when the platform allows, and the task closes then")
         if state == "sending":
             raise TaskError(f"the platform did not answer ({reason}), so the reply may have "
-                            "arrived; dmguard checks at the next tick and will not send it twice")
+                            "arrived; dmguard checks at the next tick, will not send it twice, "
+                            "and closes the task once it is found")
         raise TaskError(f"the reply to task {task_id} failed: {reason}")
-    store.change_task(task_id, OPEN_TASK_STATES, "replied", who, note=f"message {message_id}",
-                      state="done", closed_by=who, closed_at=store.now(),
-                      reply_message_id=message_id)
-    conversation = store.conversation(account_id, task["contact_id"])
-    cooldown = parse_duration(config.tasks.takeover_cooldown)
-    store.update_conversation(conversation["id"], human_until=iso(store.clock.now() + cooldown))
     return message_id
+
+
+def close_replied(store: Store, message_id: int) -> bool:
+    """Close the task a personal reply answers, once that reply is known to be sent.
+
+    Called wherever a message becomes sent (the sender, reconcile, the inbox), since
+    a reply whose answer was lost, or that waited in the queue, is settled later.
+    """
+    task = store.open_task_replied_by(message_id)
+    if task is None:
+        return False
+    who = task["claimed_by"] or "dmguard"
+    return store.change_task(task["id"], OPEN_TASK_STATES, "replied", who,
+                             note=f"message {message_id}", state="done", closed_by=who,
+                             closed_at=store.now())
 
 
 def release(store: Store, auditor: Any, config: Config, account_id: str, platform_name: str,

@@ -296,8 +296,33 @@ def test_a_reply_whose_answer_was_lost_is_not_sent_twice(
     sandbox_state.faults = Faults()
     with pytest.raises(tasks.TaskError, match="still on its way"):
         tasks.reply(store, config, "demo", runtime.platform, task_id, "sam", "Yes, Oslo is fine.")
+    assert store.get_task(task_id)["state"] == "claimed"  # type: ignore[index]
     assert reconcile(store, "demo", runtime.platform) == (1, 0)
     assert [e.text for e in sandbox_state.received_by(pat.id)] == ["Yes, Oslo is fine."]
+    task = store.get_task(task_id)
+    assert task is not None and task["state"] == "done" and task["closed_by"] == "sam", \
+        "the reply was found on the platform, so its task is closed"
+
+
+def test_a_reply_that_waited_in_the_queue_closes_its_task_when_it_goes_out(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    from dmguard import tasks
+    from dmguard.platforms.sandbox.state import Faults
+
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
+    run_tick(runtime)
+    task_id = store.list_tasks()[0]["id"]
+    sandbox_state.faults = Faults(rate=1.0, kinds=("429",))
+    with pytest.raises(tasks.TaskError, match="task closes then"):
+        tasks.reply(store, config, "demo", runtime.platform, task_id, "sam", "Yes, Oslo works.")
+    sandbox_state.faults = Faults()
+    clock.advance(timedelta(minutes=1))
+    assert run_send(runtime) == 1
+    task = store.get_task(task_id)
+    assert task is not None and task["state"] == "done" and task["reply_message_id"]
 
 
 def test_a_bug_in_a_tick_closes_its_run_as_crashed_and_is_raised(
