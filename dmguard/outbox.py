@@ -217,8 +217,12 @@ class Sender:
                 break
             # The opt-out check and the claim commit together: a STOP stored by the inbox
             # either comes first and cancels this message, or after it has left.
-            with store.atomic():
-                claimed = self._may_go(message, report, now) and self.claim(message)
+            try:
+                with store.atomic():
+                    claimed = self._may_go(message, report, now) and self.claim(message)
+            except BaseException:
+                _forget(message["id"])
+                raise
             if claimed:
                 self.deliver(message, report)
             if report.stopped_by:
