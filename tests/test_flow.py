@@ -10,10 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmguard.clock import SimulatedClock
+from dmguard.config import Config
 from dmguard.inbox import is_opt_in, is_opt_out
 from dmguard.platforms.sandbox.server import SandboxServer, running
-from dmguard.platforms.sandbox.state import SandboxState
-from dmguard.tick import run_send, run_tick
+from dmguard.platforms.sandbox.state import Faults, SandboxState, SandboxUser
+from dmguard.store import Store
+from dmguard.tick import AccountRuntime, run_send, run_tick
 from tests.conftest import START, world
 
 
@@ -182,7 +184,6 @@ def test_a_fault_storm_still_drains_the_queue_exactly_once(
         tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:
     from dmguard import outbox
-    from dmguard.platforms.sandbox.state import Faults
 
     _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
     people = []
@@ -278,18 +279,23 @@ def test_a_stop_is_stored_only_together_with_its_opt_out(
     assert contact is not None and store.is_opted_out(contact["id"])
 
 
+def pat_asks(tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+             sandbox: SandboxServer) -> tuple[Config, Store, AccountRuntime, SandboxUser, int]:
+    """Pat writes a question; the tick turns it into a task (returned last, by id)."""
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
+    run_tick(runtime)
+    return config, store, runtime, pat, store.list_tasks()[0]["id"]
+
+
 def test_a_reply_whose_answer_was_lost_is_not_sent_twice(
         tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:
     from dmguard import tasks
     from dmguard.outbox import reconcile
-    from dmguard.platforms.sandbox.state import Faults
 
-    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
-    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
-    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
-    run_tick(runtime)
-    task_id = store.list_tasks()[0]["id"]
+    config, store, runtime, pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
     sandbox_state.faults = Faults(rate=1.0, kinds=("drop_after",))
     with pytest.raises(tasks.TaskError, match="may have arrived"):
         tasks.reply(store, config, "demo", runtime.platform, task_id, "sam", "Yes, Oslo is fine.")
@@ -308,13 +314,8 @@ def test_a_reply_that_waited_in_the_queue_closes_its_task_when_it_goes_out(
         tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:
     from dmguard import tasks
-    from dmguard.platforms.sandbox.state import Faults
 
-    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
-    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
-    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
-    run_tick(runtime)
-    task_id = store.list_tasks()[0]["id"]
+    config, store, runtime, _pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
     sandbox_state.faults = Faults(rate=1.0, kinds=("429",))
     with pytest.raises(tasks.TaskError, match="task closes then"):
         tasks.reply(store, config, "demo", runtime.platform, task_id, "sam", "Yes, Oslo works.")
