@@ -1,286 +1,134 @@
-"""The store: one SQLite file through sqlite-utils, and every SQL statement dmguard runs.
+"""The store: every SQL statement dmguard runs, behind one object per aggregate.
 
-Tables are plain and plural so an owner can open the file in Datasette and read
-it. Migrations are named and append-only; each runs in a transaction together
-with its row in ``migrations``. Every multi-row change runs in :meth:`Store.atomic`.
-A ``Store`` belongs to the thread that opened it.
+``Store.open(path, clock)`` opens (and migrates) one SQLite file; the aggregates hang
+off it and answer with small frozen records, never rows::
+
+    store.messages.get(message_id)        # Message | None
+    store.tasks.open_for(contact_id, "hold")
+    store.people.contact(contact_id)
+    store.runs.start("tick", account_id)
+
+Modules: :mod:`~dmguard.store.connection` (the file, pragmas, ``atomic()``, the
+clock), :mod:`~dmguard.store.migrations` (named, append-only, applied under the
+write lock), then one module per aggregate: ``accounts``, ``people`` (contacts,
+conversations, opt-outs), ``messages`` (with transitions and findings), ``tasks``
+(with their actions), ``enrolments``, ``runs`` (with platform calls), ``reports``
+(the daily report's queries) and ``bulk`` (seeding large databases for benchmarks).
+:mod:`~dmguard.store.origins` holds the one ``Origin`` type and its named sets.
+Tables are plain and plural so an owner can open the file in Datasette and read it.
+Every multi-row change runs in :meth:`Store.atomic`. A ``Store`` belongs to the
+thread that opened it.
+
+Where PostgreSQL would go: nothing outside this package sees ``sqlite3`` or
+``sqlite_utils``; callers get records and pass typed values. A second backend would
+be a sibling ``Connection`` (psycopg, ``?`` placeholders become ``%s``) with its own
+migration texts (``INTEGER PRIMARY KEY`` becomes ``GENERATED ... AS IDENTITY``,
+``json_extract`` becomes ``->>``, ``INSERT OR IGNORE`` becomes ``ON CONFLICT DO
+NOTHING``), and ``atomic()`` taking the same role with ``BEGIN`` plus row locks or
+``SERIALIZABLE``. The aggregate classes would stay, with the few dialect-specific
+statements (the report's day buckets, ``COUNT`` of booleans) moved behind the
+connection; ``Store.open`` would pick the backend from the configured URL.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from dmguard.clock import Clock, iso
+from dmguard.store.accounts import Account, Accounts
+from dmguard.store.bulk import Bulk
+from dmguard.store.connection import Connection, StoreError
+from dmguard.store.enrolments import Enrolment, Enrolments
+from dmguard.store.messages import (
+    PENDING_MESSAGE_STATES,
+    FindingRow,
+    Judgement,
+    Message,
+    Messages,
+    NewMessage,
+    OutboundText,
+    SentMessage,
+    SentText,
+    Transition,
+)
+from dmguard.store.migrations import MIGRATIONS, Migration, migrate
+from dmguard.store.origins import AUTOMATED_ORIGINS, CAMPAIGN_ORIGINS, SENT_BY_DMGUARD, Origin
+from dmguard.store.people import Contact, Conversation, People
+from dmguard.store.reports import Reports
+from dmguard.store.runs import ApiCall, Run, Runs
+from dmguard.store.tasks import OPEN_TASK_STATES, NewTask, Task, TaskAction, TaskListing, Tasks
 
-
-class StoreError(Exception):
-    """The database cannot be used as it is; the message says what to do."""
-
-
-SCHEMA_V1 = """
-CREATE TABLE accounts (
-    id TEXT PRIMARY KEY,
-    platform TEXT NOT NULL,
-    user_id TEXT,
-    username TEXT,
-    name TEXT,
-    paused_reason TEXT,
-    paused_at TEXT,
-    last_dm_event_id TEXT,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE contacts (
-    id INTEGER PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(id),
-    user_id TEXT NOT NULL,
-    username TEXT,
-    name TEXT,
-    bio TEXT,
-    location TEXT,
-    lang TEXT,
-    followers_count INTEGER,
-    verified INTEGER NOT NULL DEFAULT 0,
-    followed_at TEXT,
-    first_seen_at TEXT NOT NULL,
-    UNIQUE (account_id, user_id)
-);
-CREATE TABLE conversations (
-    id INTEGER PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(id),
-    contact_id INTEGER NOT NULL REFERENCES contacts(id),
-    platform_conversation_id TEXT,
-    first_inbound_at TEXT,
-    human_until TEXT,
-    created_at TEXT NOT NULL,
-    UNIQUE (account_id, contact_id)
-);
-CREATE TABLE messages (
-    id INTEGER PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(id),
-    contact_id INTEGER REFERENCES contacts(id),
-    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-    origin TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    external_id TEXT,
-    sequence TEXT,
-    step INTEGER,
-    text TEXT NOT NULL,
-    labelled_text TEXT,
-    state TEXT NOT NULL,
-    verdict TEXT,
-    score INTEGER,
-    platform_event_id TEXT,
-    failure TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    send_after TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    sent_at TEXT
-);
-CREATE INDEX idx_messages_state ON messages (account_id, state, send_after);
-CREATE INDEX idx_messages_contact ON messages (contact_id, direction, sent_at);
-CREATE INDEX idx_messages_created ON messages (account_id, created_at);
-CREATE INDEX idx_messages_sent ON messages (account_id, sent_at);
-CREATE UNIQUE INDEX idx_messages_event ON messages (account_id, platform_event_id)
-    WHERE platform_event_id IS NOT NULL;
-CREATE TABLE message_transitions (
-    id INTEGER PRIMARY KEY,
-    message_id INTEGER NOT NULL REFERENCES messages(id),
-    from_state TEXT,
-    to_state TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    reason TEXT,
-    at TEXT NOT NULL
-);
-CREATE INDEX idx_transitions_message ON message_transitions (message_id);
-CREATE INDEX idx_transitions_at ON message_transitions (at, to_state);
-CREATE TABLE findings (
-    id INTEGER PRIMARY KEY,
-    message_id INTEGER NOT NULL REFERENCES messages(id),
-    rule TEXT NOT NULL,
-    name TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    message TEXT NOT NULL,
-    span_start INTEGER,
-    span_end INTEGER
-);
-CREATE INDEX idx_findings_message ON findings (message_id);
-CREATE TABLE tasks (
-    id INTEGER PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(id),
-    contact_id INTEGER NOT NULL REFERENCES contacts(id),
-    message_id INTEGER REFERENCES messages(id),
-    kind TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    due_at TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    claimed_by TEXT,
-    claimed_at TEXT,
-    closed_by TEXT,
-    closed_at TEXT,
-    reply_message_id INTEGER REFERENCES messages(id)
-);
-CREATE INDEX idx_tasks_state ON tasks (account_id, state, priority, due_at);
-CREATE INDEX idx_tasks_contact ON tasks (contact_id, state);
-CREATE TABLE task_actions (
-    id INTEGER PRIMARY KEY,
-    task_id INTEGER NOT NULL REFERENCES tasks(id),
-    action TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    note TEXT,
-    at TEXT NOT NULL
-);
-CREATE TABLE opt_outs (
-    id INTEGER PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(id),
-    contact_id INTEGER NOT NULL REFERENCES contacts(id),
-    opted_out_at TEXT NOT NULL,
-    via_message_id INTEGER REFERENCES messages(id),
-    reversed_at TEXT
-);
-CREATE INDEX idx_opt_outs_contact ON opt_outs (contact_id, reversed_at);
-CREATE TABLE enrolments (
-    id INTEGER PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(id),
-    contact_id INTEGER NOT NULL REFERENCES contacts(id),
-    sequence TEXT NOT NULL,
-    next_step INTEGER NOT NULL,
-    next_at TEXT,
-    state TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    UNIQUE (contact_id, sequence)
-);
-CREATE INDEX idx_enrolments_due ON enrolments (account_id, state, next_at);
-CREATE TABLE runs (
-    id INTEGER PRIMARY KEY,
-    job TEXT NOT NULL,
-    account_id TEXT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    status TEXT NOT NULL,
-    summary TEXT,
-    error TEXT
-);
-CREATE INDEX idx_runs_job ON runs (job, started_at);
-CREATE TABLE api_calls (
-    id INTEGER PRIMARY KEY,
-    account_id TEXT NOT NULL,
-    endpoint TEXT NOT NULL,
-    method TEXT NOT NULL,
-    status INTEGER,
-    cost REAL NOT NULL DEFAULT 0,
-    at TEXT NOT NULL
-);
-CREATE INDEX idx_api_calls_at ON api_calls (account_id, at);
-"""
-
-# A message's account and origin never change, so each transition carries them too:
-# the daily report then counts transitions from one covering index, without a join.
-TRANSITION_OWNER = """
-ALTER TABLE message_transitions ADD COLUMN account_id TEXT;
-ALTER TABLE message_transitions ADD COLUMN origin TEXT;
-UPDATE message_transitions SET
-    account_id = (SELECT account_id FROM messages WHERE messages.id = message_id),
-    origin = (SELECT origin FROM messages WHERE messages.id = message_id);
-CREATE INDEX idx_transitions_owner
-    ON message_transitions (account_id, at, to_state, origin, message_id);
-CREATE INDEX idx_messages_sent_kind ON messages (account_id, sent_at, direction, origin, state);
-"""
-
-# Who is calling the platform for a message in ``sending`` ("host:pid"): reconcile
-# must not settle a send that is still in flight in another thread or process.
-SENDING_CLAIM = """
-ALTER TABLE messages ADD COLUMN sending_by TEXT;
-"""
-
-MIGRATIONS: list[tuple[str, str]] = [
-    ("0001_initial", SCHEMA_V1),
-    ("0002_transition_owner", TRANSITION_OWNER),
-    ("0003_sending_claim", SENDING_CLAIM),
+__all__ = [
+    "AUTOMATED_ORIGINS",
+    "CAMPAIGN_ORIGINS",
+    "MIGRATIONS",
+    "OPEN_TASK_STATES",
+    "PENDING_MESSAGE_STATES",
+    "SENT_BY_DMGUARD",
+    "Account",
+    "ApiCall",
+    "Contact",
+    "Conversation",
+    "Enrolment",
+    "FindingRow",
+    "Judgement",
+    "Message",
+    "Migration",
+    "NewMessage",
+    "NewTask",
+    "Origin",
+    "OutboundText",
+    "Run",
+    "SentMessage",
+    "SentText",
+    "Store",
+    "StoreError",
+    "Task",
+    "TaskAction",
+    "TaskListing",
+    "Transition",
 ]
-
-OPEN_TASK_STATES = ("open", "claimed")
-PENDING_MESSAGE_STATES = ("draft", "audited", "queued", "held")
-
-
-def _known_migrations() -> list[str]:
-    return [name for name, _ in MIGRATIONS]
 
 
 class Store:
-    def __init__(self, db: sqlite_utils.Database, clock: Clock) -> None:
-        self.db = db
-        self.clock = clock
+    """One open database: the aggregates, transactions and the clock."""
 
-    # --- opening and migrations ---------------------------------------------------
+    def __init__(self, connection: Connection) -> None:
+        #: For tests (setup and inspection) and the store's own modules only.
+        self.connection = connection
+        self.clock: Clock = connection.clock
+        self.accounts = Accounts(connection)
+        self.people = People(connection)
+        self.messages = Messages(connection)
+        self.tasks = Tasks(connection)
+        self.enrolments = Enrolments(connection)
+        self.runs = Runs(connection)
+        self.reports = Reports(connection)
+        self.bulk = Bulk(connection)
+        self.db = connection._db  # legacy, removed once callers are converted
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock) -> Store:
         """Open (creating if needed) and migrate; raise StoreError with what to do."""
-        path = Path(path)
-        if str(path) != ":memory:":
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise StoreError(f"{path}: cannot create the database folder: {error}") from None
-        try:
-            conn = sqlite3.connect(str(path), timeout=30, check_same_thread=True)
-            db = sqlite_utils.Database(conn)
-            db.execute("PRAGMA foreign_keys = ON")
-            if str(path) != ":memory:":
-                db.enable_wal()
-            db.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.DatabaseError as error:
-            raise StoreError(
-                f"{path}: cannot open the database ({error}); check the path and its permissions"
-            ) from None
-        store = cls(db, clock)
+        connection = Connection.open(path, clock)
+        store = cls(connection)
         store.migrate(path)
         return store
 
-    def migrate(self, path: Path | str = "database") -> list[str]:
-        try:
-            self.db.execute(
-                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
-            )
-            applied = {row["name"] for row in self.db.query("SELECT name FROM migrations")}
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{path}: not a dmguard database ({error})") from None
-        unknown = sorted(applied - set(_known_migrations()))
-        if unknown:
-            raise StoreError(
-                f"{path}: made by a newer dmguard (migrations {', '.join(unknown)}); "
-                "upgrade dmguard or point store.path at another file. Nothing was changed."
-            )
-        done = []
-        for name, sql in MIGRATIONS:
-            if name in applied:
-                continue
-            with self.atomic():
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(
-                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
-                    [name, self.now()],
-                )
-            done.append(name)
-        return done
+    def migrate(self, path: Path | str | None = None) -> list[str]:
+        """Apply missing migrations (see :mod:`dmguard.store.migrations`); return their names."""
+        return migrate(self.connection, None if path is None else str(path))
 
     def close(self) -> None:
-        self.db.close()
+        self.connection.close()
 
     def now(self) -> str:
-        return iso(self.clock.now())
+        """The injected clock's time, as stored."""
+        return self.connection.now()
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -290,21 +138,10 @@ class Store:
         reads and then writes fails at once ("database is locked") when another
         connection committed in between; an immediate one waits its turn instead.
         """
-        if self.db.conn.in_transaction:
-            with self.db.atomic():
-                yield
-            return
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.connection.atomic():
             yield
-        except BaseException:
-            self.db.conn.rollback()
-            raise
-        try:
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.conn.rollback()
-            raise
+
+    # --- legacy, removed once callers are converted --------------------------------
 
     def one(self, sql: str, params: Any = None) -> dict[str, Any] | None:
         return next(iter(self.db.query(sql, params or [])), None)
