@@ -7,7 +7,7 @@ daemon uses the wall clock while tests and the demo run simulated days.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 
@@ -72,3 +72,10 @@ def parse_duration(text: str) -> timedelta:
     unit = match.group(2)[0]
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
     return timedelta(seconds=amount * seconds)
+
+
+def local_date(clock: Clock, zone: str, *, days_ago: int = 0) -> date:
+    """The calendar date in a time zone, ``days_ago`` days before the clock's now."""
+    from zoneinfo import ZoneInfo
+
+    return (clock.now().astimezone(ZoneInfo(zone)) - timedelta(days=days_ago)).date()

@@ -216,7 +216,7 @@ class SequenceConfig(Strict):
 
     @model_validator(mode="after")
     def _templates_compile(self) -> SequenceConfig:
-        from dmguard.templates import TemplateProblem, check_template
+        from dmguard.step_templates import TemplateProblem, check_template
 
         for number, step in enumerate(self.steps, start=1):
             try:

@@ -68,7 +68,7 @@ def run_demo(config: Config, *, seed: int = 7, day: date | None = None,
     population = seed_population(state, seed=seed)
     store = Store.open(db_path, clock)
     with running(state, lifetime=300) as server:
-        runtime = tick.build_runtime(config, account, store, clock, sandbox_url=server.url)
+        runtime = tick.build_runtime(config, account, store, sandbox_url=server.url)
         tick.run_tick(runtime)
         progress(f"{clock.now():%H:%M} sandbox at {server.url}: {len(state.followers)} existing "
                  "followers synced")

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmguard import outbox
-from dmguard.api import submit_messages
 from dmguard.cli import cli
 from dmguard.clock import SimulatedClock
 from dmguard.config import QuietHoursConfig
@@ -20,6 +19,7 @@ from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.policy import quiet_deferral, zone_from_location
 from dmguard.store import Store
+from dmguard.submit import submit_messages
 from dmguard.tick import run_send, run_tick
 from tests.conftest import START, config_file, world
 

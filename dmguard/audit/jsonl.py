@@ -73,6 +73,8 @@ def parse_line(raw: str, line: int) -> MessageIn:
     except json.JSONDecodeError as error:
         raise LineError(line, f"line {line}: not valid JSON ({error.msg} at column "
                               f"{error.colno})") from None
+    except RecursionError:
+        raise LineError(line, f"line {line}: JSON nested too deeply to read") from None
     if not isinstance(data, dict):
         raise LineError(line, f"line {line}: expected a JSON object, got {type(data).__name__}")
     message_id = data.get("id")

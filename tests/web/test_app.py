@@ -139,7 +139,7 @@ def test_reply_end_to_end_in_headless_chromium(world: tuple,  # type: ignore[typ
 
 
 def test_release_an_edited_hold_from_the_page(world: tuple) -> None:  # type: ignore[type-arg]
-    from dmguard.api import submit_messages
+    from dmguard.submit import submit_messages
 
     config, server, _ = world
     (held,) = submit_messages(config, [{"id": "h", "text": "Dear valued customer, hi!",
