@@ -85,12 +85,14 @@ def demo(config_path: str, seed: int) -> None:
 
         dmguard demo
     """
+    from dmguard.clock import SystemClock, local_date
     from dmguard.demo import DemoError, run_demo
     from dmguard.store import StoreError
 
     config = load(config_path)
     try:
-        result = run_demo(config, seed=seed, progress=lambda line: click.echo(line, err=True))
+        result = run_demo(config, local_date(SystemClock(), "UTC"), seed=seed,
+                          progress=lambda line: click.echo(line, err=True))
     except (DemoError, StoreError) as error:
         raise UsageProblem(str(error)) from None
     click.echo(result.markdown)
@@ -465,26 +467,12 @@ def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> N
 
         dmguard tasks reply 3 "Hi Amy, Sam here: yes, we ship to Lisbon."
     """
-    from dmguard.config import ConfigError
-    from dmguard.platforms.factory import build_platform
-    from dmguard.tasks import TaskError, reply
+    from dmguard.actions import TaskError, reply
 
     config = load(config_path)
     with opened_store(config) as store:
-        task = store.get_task(task_id)
-        if task is None:
-            raise UsageProblem(f"no task {task_id} (see `dmguard tasks list`)")
-        account = config.account(task["account_id"])
         try:
-            platform = build_platform(config, account, store)
-        except ConfigError as error:
-            raise UsageProblem(str(error)) from None
-        except ValueError as error:
-            raise UsageProblem(f"{error}; run `dmguard sandbox serve` and set "
-                               "accounts.sandbox_url to reply from the command line") from None
-        try:
-            message_id = reply(store, config, account.name, platform, task_id, _who(who), text,
-                               config.policy_for(account).max_length)
+            message_id = reply(store, config, task_id, _who(who), text)
         except TaskError as error:
             raise UsageProblem(str(error)) from None
         click.echo(f"sent as message {message_id}; task {task_id} done")
@@ -502,27 +490,20 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
 
         dmguard tasks release 7 --text "Hi Amy, the Lisbon pop-up opens Friday: want an invite?"
     """
-    from dmguard.outbox import auditor_for
-    from dmguard.tasks import TaskError, release
+    from dmguard.actions import TaskError, release
 
     config = load(config_path)
     with opened_store(config) as store:
-        task = store.get_task(task_id)
-        if task is None:
-            raise UsageProblem(f"no task {task_id} (see `dmguard tasks list`)")
-        account = config.account(task["account_id"])
         try:
-            state = release(store, auditor_for(store, config, account), config, account.name,
-                            account.policy_name, task_id, _who(who), text)
+            released = release(store, config, task_id, _who(who), text)
         except TaskError as error:
             raise UsageProblem(str(error)) from None
-        if state == "queued":
-            click.echo(f"task {task_id}: the draft passed the audit and is queued to send")
-        else:
-            findings = "; ".join(f"{f['rule']} {f['message']}" for f in store.findings_for(
-                task["message_id"]) if f["severity"] != "warn")
-            click.echo(f"task {task_id}: the draft is still {state}: {findings}")
-            sys.exit(1)
+    if released.queued:
+        click.echo(f"task {task_id}: the draft passed the audit and is queued to send")
+        return
+    findings = "; ".join(f"{f.rule} {f.message}" for f in released.findings)
+    click.echo(f"task {task_id}: the draft is still {released.state}: {findings}")
+    sys.exit(1)
 
 
 @cli.command()
@@ -652,11 +633,13 @@ def web(config_path: str, port: int, who: str | None) -> None:
 
         dmguard web --port 8780
     """
+    from dmguard.clock import SystemClock
     from dmguard.web.app import WebError, serve
 
     config = load(config_path)
     try:
-        serve(config, port, _who(who), announce=lambda url: click.echo(f"open {url}", err=True))
+        serve(config, port, _who(who), SystemClock(),
+              announce=lambda url: click.echo(f"open {url}", err=True))
     except WebError as error:
         raise UsageProblem(str(error)) from None
 

@@ -34,11 +34,12 @@ def build_platform(config: Config, account: AccountConfig, store: Store,
         store.record_api_call(account.name, endpoint, method, status, billed)
 
     if account.platform == "x":
-        return XPlatform(load_x_credentials(account), base_url=account.api_url, recorder=record)
+        return XPlatform(load_x_credentials(account), base_url=account.api_url, recorder=record,
+                         sleep=store.clock.sleep)
     url = sandbox_url or account.sandbox_url
     if not url:
         raise NoSandboxUrl(f"account {account.name!r}: no sandbox URL (start one, or set "
                            "sandbox_url)")
     # The emulator lists a DM the moment it is stored.
     return XPlatform(SANDBOX_CREDENTIALS, base_url=url, recorder=record, timeout=5,
-                     listing_lag=timedelta(0))
+                     listing_lag=timedelta(0), sleep=store.clock.sleep)

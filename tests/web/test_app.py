@@ -17,7 +17,7 @@ from dmguard.config import Config
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.store import Store
-from dmguard.web.app import QueueServer, csrf_token, platform_factory
+from dmguard.web.app import QueueServer, csrf_token
 from tests.conftest import make_config
 
 SECRET = "s3cret-token"
@@ -43,7 +43,7 @@ def world(tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
         ids[name] = tasks.open_task(store, config, "demo", contact_id, "reply",
                                     "wrote to the account", text=text) or 0
     store.close()
-    server = QueueServer(config, 0, SECRET, "sam", platform_factory(config))
+    server = QueueServer(config, 0, SECRET, "sam", clock)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
