@@ -14,7 +14,8 @@ from typing import Any
 from dmguard import outbox, step_templates, tasks
 from dmguard.audit.engine import Auditor
 from dmguard.clock import iso, parse_duration
-from dmguard.config import Config, PolicyPack, Segment, SequenceConfig, VipRule
+from dmguard.config import Config, Segment, SequenceConfig, VipRule
+from dmguard.policy import PolicyPack
 from dmguard.store import Store
 
 

@@ -14,10 +14,9 @@ from hypothesis import strategies as st
 from dmguard import outbox
 from dmguard.cli import cli
 from dmguard.clock import SimulatedClock
-from dmguard.config import QuietHoursConfig
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
-from dmguard.policy import quiet_deferral, zone_from_location
+from dmguard.policy import QuietHoursConfig, quiet_deferral, zone_from_location
 from dmguard.store import Store
 from dmguard.submit import submit_messages
 from dmguard.tick import run_send, run_tick
