@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 if TYPE_CHECKING:
-    from dmguard.config import Config
+    from dmguard.config import AccountConfig, Config
     from dmguard.store import Store
 
 DEFAULT_CONFIG = "config/dmguard.toml"
@@ -673,7 +673,7 @@ def check_config(config_path: str, offline: bool) -> None:
             for key, value in credentials.masked().items():
                 click.echo(f"  {account.credentials_prefix}{key.upper()} = {value}")
             if not offline:
-                _verify_credentials(config, account)
+                _verify_credentials(account)
         else:
             where = account.sandbox_url or "an emulator started in-process"
             click.echo(f"  talks to {where}; no secrets needed")
@@ -685,13 +685,12 @@ def check_config(config_path: str, offline: bool) -> None:
                f"{config.daemon.timezone}" + (f", e-mail via {smtp['host']}" if smtp else ""))
 
 
-def _verify_credentials(config: Config, account: Any) -> None:
-    from dmguard.config import load_x_credentials
+def _verify_credentials(account: AccountConfig) -> None:
     from dmguard.platforms.base import PlatformError
-    from dmguard.platforms.x import XPlatform
+    from dmguard.platforms.factory import check_x_credentials
 
     try:
-        me = XPlatform(load_x_credentials(account), base_url=account.api_url).whoami()
+        me = check_x_credentials(account)
     except PlatformError as error:
         raise UsageProblem(f"account {account.name}: credentials check failed: {error}") from None
     click.echo(f"  credentials work: GET /2/users/me is @{me.username} ({me.user_id})")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dmguard.config import AccountConfig, Config, XCredentials, load_x_credentials
-from dmguard.platforms.base import Platform
+from dmguard.platforms.base import Platform, Profile
 from dmguard.platforms.x import XPlatform
 from dmguard.store import Store
 
@@ -43,3 +43,8 @@ def build_platform(config: Config, account: AccountConfig, store: Store,
     # The emulator lists a DM the moment it is stored.
     return XPlatform(SANDBOX_CREDENTIALS, base_url=url, recorder=record, timeout=5,
                      listing_lag=timedelta(0), sleep=store.clock.sleep)
+
+
+def check_x_credentials(account: AccountConfig) -> Profile:
+    """Who the account's X credentials sign in as (GET /2/users/me); PlatformError if refused."""
+    return XPlatform(load_x_credentials(account), base_url=account.api_url).whoami()
