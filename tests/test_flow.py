@@ -12,31 +12,11 @@ from hypothesis import strategies as st
 from dmguard import actions
 from dmguard.clock import SimulatedClock
 from dmguard.config import Config
-from dmguard.inbox import is_opt_in, is_opt_out
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import Faults, SandboxState, SandboxUser
 from dmguard.store import Store
 from dmguard.tick import AccountRuntime, run_send, run_tick
 from tests.conftest import START, world
-
-
-@pytest.mark.parametrize("text", ["stop", "STOP!!", "Stop.", "unsubscribe",
-                                  "please stop messaging me", "no more messages", "arrête",
-                                  "para", "stop please", "Please stop.", "STOP NOW",
-                                  "unsubscribe, thanks", "stop bitte"])
-def test_opt_out_phrases(text: str) -> None:
-    assert is_opt_out(text)
-
-
-@pytest.mark.parametrize("text", ["don't stop believing, great show", "when does the sale end?",
-                                  "the bus stop is near", "please stop by our booth",
-                                  "stop the presses, this is great"])
-def test_not_opt_outs(text: str) -> None:
-    assert not is_opt_out(text)
-
-
-def test_start_is_an_opt_in() -> None:
-    assert is_opt_in("START") and not is_opt_in("start the engine")
 
 
 def test_welcome_sent_under_sandbox_policy_and_reply_opens_task(
