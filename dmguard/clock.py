@@ -62,6 +62,10 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+#: Longer than any delay, target or window dmguard has a use for; past it is a typo.
+MAX_DURATION = timedelta(days=3650)
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse ``"now"``, ``"90s"``, ``"15m"``, ``"4h"``, ``"3d"``, ``"3 days later"``."""
     import re
@@ -80,8 +84,10 @@ def parse_duration(text: str) -> timedelta:
         )
     amount = float(match.group(1))
     unit = match.group(2)[0]
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
-    return timedelta(seconds=amount * seconds)
+    seconds = amount * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"duration {text!r} is longer than {MAX_DURATION.days} days")
+    return timedelta(seconds=seconds)
 
 
 def local_date(clock: Clock, zone: str, *, days_ago: int = 0) -> date:

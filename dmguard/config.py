@@ -44,6 +44,12 @@ class StoreConfig(Strict):
         # An empty path would open SQLite's throwaway database: everything lost on exit.
         if isinstance(value, str) and not value.strip():
             raise ValueError("must name a database file, e.g. 'var/dmguard.db'")
+        if str(value).strip() == ":memory:" or str(value).startswith("file:"):
+            raise ValueError("must name a database file on disk, e.g. 'var/dmguard.db' "
+                             "(an in-memory database keeps nothing between runs)")
+        if Path(str(value)).is_dir():
+            raise ValueError("is a folder; name a database file inside it, e.g. "
+                             f"'{Path(str(value)) / 'dmguard.db'}'")
         return value
 
 
@@ -66,6 +72,14 @@ class AccountConfig(Strict):
         description="for platform x: send API calls here instead of https://api.twitter.com "
         "(a proxy, or `dmguard sandbox serve --require-credentials` for a rehearsal)",
     )
+
+    @field_validator("sandbox_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL of a running "
+                             "`dmguard sandbox serve`, e.g. 'http://127.0.0.1:8765'")
+        return value
 
     @property
     def policy_name(self) -> str:
@@ -129,6 +143,8 @@ class LabelConfig(Strict):
     @field_validator("disclosure", "opt_out")
     @classmethod
     def _only_known_placeholders(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is blank; automated DMs must carry a visible line")
         unknown = sorted(set(re.findall(r"\{[^{}]*\}", value)) - {"{account}"})
         if unknown:
             raise ValueError(f"unknown placeholder {unknown[0]} (the only one is {{account}}); "
@@ -231,10 +247,27 @@ class SmtpConfig(Strict):
     sender: str
     recipients: list[str] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> SmtpConfig:
+        """A login without encryption is refused, except to a relay on this machine
+        (the password never leaves it), such as a local MTA or a test server."""
+        loopback = self.host in ("localhost", "::1") or self.host.startswith("127.")
+        if self.security == "none" and self.username and not loopback:
+            raise ValueError("security = 'none' with a username would send the password in "
+                             "clear; use security = 'starttls' or 'ssl'")
+        return self
+
 
 class ReportConfig(Strict):
     dir: Path = Path("var/reports")
     email: SmtpConfig | None = None
+
+    @field_validator("dir")
+    @classmethod
+    def _a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError("is a file; reports need a folder")
+        return value
 
 
 class CostsConfig(Strict):

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from dmguard.audit.text import fold
 from dmguard.clock import iso
@@ -23,8 +23,17 @@ from dmguard.store import Store
 
 
 class CapsConfig(Strict):
+    """Automated DMs one person may get; 0 is no cap."""
+
     per_recipient_day: int = Field(1, ge=0)
     per_recipient_week: int = Field(3, ge=0)
+
+    @model_validator(mode="after")
+    def _day_within_week(self) -> CapsConfig:
+        if self.per_recipient_week and self.per_recipient_day > self.per_recipient_week:
+            raise ValueError(f"per_recipient_day = {self.per_recipient_day} exceeds "
+                             f"per_recipient_week = {self.per_recipient_week}")
+        return self
 
 
 class QuietHoursConfig(Strict):
@@ -33,6 +42,13 @@ class QuietHoursConfig(Strict):
     end: ClockTime = "08:00"
 
     _check_times = field_validator("start", "end")(check_clock_time)
+
+    @model_validator(mode="after")
+    def _a_real_window(self) -> QuietHoursConfig:
+        if self.enabled and self.start == self.end:
+            raise ValueError(f"start and end are both {self.start!r}: quiet all day or never? "
+                             "Give a window, or set enabled = false")
+        return self
 
 
 class PolicyPack(Strict):
