@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench eval lint docs clean browser soak
+.PHONY: demo test test-fast bench eval lint docs clean browser soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -18,6 +18,10 @@ demo: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The quick loop: everything but the tests marked slow (processes, browsers, soaks).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q
 
 # The end-to-end web test drives Debian's chromium; install it when we can (root with
 # apt), otherwise that one test is skipped and says why.

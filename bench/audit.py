@@ -24,7 +24,7 @@ from pathlib import Path
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
 from dmguard.audit.model import AuditInput, Context, Recipient
-from dmguard.config import _default_policies
+from dmguard.policy import built_in_policies
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 FIRST = ["Amy", "Bob", "Carla", "Dev", "Eve", "Farid", "Gita", "Hugo", "Ines", "Jon", "Kai", "Lena"]
@@ -42,7 +42,7 @@ def peak_rss_mib() -> float:
 
 
 def auditor(history: BatchHistory | None = None) -> Auditor:
-    return Auditor(policies=_default_policies(), default_platform="x", history=history)
+    return Auditor(policies=built_in_policies(), default_platform="x", history=history)
 
 
 def corpus(path: Path) -> list[str]:

@@ -48,7 +48,7 @@ def main() -> int:
     state = SandboxState(clock, account_username="drain")
     store = Store.open(config.store.path, clock)
     with running(state, lifetime=3600) as server:
-        runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
+        runtime = build_runtime(config, config.accounts[0], store, sandbox_url=server.url)
         with store.atomic():
             for index in range(args.messages):
                 user = state.add_user(username=f"user{index}", name=f"User {index}")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.model import AuditInput
-from dmguard.config import _default_policies
+from dmguard.policy import built_in_policies
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 
@@ -36,7 +36,7 @@ def rows(path: Path) -> list[tuple[str, str]]:
 
 
 def measure(path: Path, show_misses: int) -> dict[str, tuple[int, int]]:
-    auditor = Auditor(policies=_default_policies(), default_platform="x")
+    auditor = Auditor(policies=built_in_policies(), default_platform="x")
     tallies: dict[str, Counter[str]] = {}
     misses: list[tuple[str, str, list[str]]] = []
     for kind, text in rows(path):

@@ -23,9 +23,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from dmguard.audit.sent import review
 from dmguard.clock import SimulatedClock, iso
 from dmguard.config import parse_config
-from dmguard.review import review
 from dmguard.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

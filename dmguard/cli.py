@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 if TYPE_CHECKING:
-    from dmguard.config import Config
+    from dmguard.config import AccountConfig, Config
     from dmguard.store import Store
 
 DEFAULT_CONFIG = "config/dmguard.toml"
@@ -85,12 +85,14 @@ def demo(config_path: str, seed: int) -> None:
 
         dmguard demo
     """
+    from dmguard.clock import SystemClock, local_date
     from dmguard.demo import DemoError, run_demo
     from dmguard.store import StoreError
 
     config = load(config_path)
     try:
-        result = run_demo(config, seed=seed, progress=lambda line: click.echo(line, err=True))
+        result = run_demo(config, local_date(SystemClock(), "UTC"), seed=seed,
+                          progress=lambda line: click.echo(line, err=True))
     except (DemoError, StoreError) as error:
         raise UsageProblem(str(error)) from None
     click.echo(result.markdown)
@@ -112,16 +114,19 @@ def run(config_path: str, once: bool, log_format: str) -> None:
 
         dmguard run --config config/dmguard.toml
     """
+    from dmguard.clock import SystemClock
     from dmguard.daemon import run_daemon
     from dmguard.logs import setup_logging
+    from dmguard.platforms.sandbox.launch import embedded_sandboxes
 
     setup_logging(log_format)
     config = load(config_path)
     check_credentials(config)
     with opened_store(config):
         pass
-    with embedded_sandboxes(config) as urls:
-        sys.exit(run_daemon(config_path, config, urls, once=once))
+    clock = SystemClock()
+    with embedded_sandboxes(config, clock) as urls:
+        sys.exit(run_daemon(config_path, config, urls, clock, once=once))
 
 
 def check_credentials(config: Config) -> None:
@@ -134,27 +139,6 @@ def check_credentials(config: Config) -> None:
                 load_x_credentials(account)
             except ConfigError as error:
                 raise UsageProblem(str(error)) from None
-
-
-@contextmanager
-def embedded_sandboxes(config: Config) -> Iterator[dict[str, str]]:
-    """Start an in-process emulator for each sandbox account without a sandbox_url."""
-    from contextlib import ExitStack
-
-    from dmguard.clock import SystemClock
-    from dmguard.platforms.sandbox.scenario import seed_population
-    from dmguard.platforms.sandbox.server import running
-    from dmguard.platforms.sandbox.state import SandboxState
-
-    urls: dict[str, str] = {}
-    with ExitStack() as stack:
-        for account in config.accounts:
-            if account.platform == "sandbox" and not account.sandbox_url:
-                state = SandboxState(SystemClock(), account_username=f"{account.name}_sandbox")
-                seed_population(state)
-                server = stack.enter_context(running(state, lifetime=10 * 365 * 86400))
-                urls[account.name] = server.url
-        yield urls
 
 
 def _open_input(source: str) -> TextIO:
@@ -189,51 +173,32 @@ def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str
         echo '{"id": "m1", "text": "Dear valued customer"}' | dmguard audit - --format jsonl
         dmguard audit --sent --since 7d --format jsonl
     """
-    from dmguard.audit.engine import Auditor
-    from dmguard.audit.jsonl import LineError, dumps, parse_line, to_input
-    from dmguard.config import Config
+    from dmguard.audit.batch import audit_lines, standalone_auditor
+    from dmguard.audit.jsonl import dumps
 
     if config_path is None and Path(DEFAULT_CONFIG).exists():
         config_path = DEFAULT_CONFIG
     if sent:
         review_sent(load(config_path or DEFAULT_CONFIG), since, fmt)
         return
-    config = load(config_path) if config_path else Config.model_validate(
-        {"accounts": [{"name": "default", "platform": "x"}]})
-    # A message that does not name its platform is judged by X's rules: the audit
-    # exists for X, and the lenient sandbox pack is for the demo's own sends.
-    auditor = Auditor.from_config(config, platform="x")
-    handle = _open_input(source)
+    auditor = standalone_auditor(load(config_path) if config_path else None)
     failed = 0
     with _progress(source) as bar:
-        for number, raw in enumerate(handle, start=1):
-            bar(len(raw))
-            if not raw.strip():
-                continue
-            try:
-                result = auditor.audit(to_input(parse_line(raw, number)))
-            except LineError as error:
+        for outcome in audit_lines(auditor, _open_input(source), bar):
+            if outcome.error is not None:
                 failed += 1
-                if fmt == "jsonl":
-                    click.echo(dumps(error.as_json()))
-                else:
-                    click.echo(f"error: {error}")
-                continue
-            if fmt == "jsonl":
-                click.echo(dumps(result.as_json()))
-            else:
-                click.echo(_format_result(result, number))
+                click.echo(dumps(outcome.error.as_json()) if fmt == "jsonl"
+                           else f"error: {outcome.error}")
+            elif outcome.result is not None:
+                click.echo(dumps(outcome.result.as_json()) if fmt == "jsonl"
+                           else _format_result(outcome.result, outcome.number))
     sys.exit(1 if failed else 0)
 
 
 def review_sent(config: Config, since: str, fmt: str) -> None:
     from dmguard.audit.jsonl import dumps
+    from dmguard.audit.sent import refresh_sent_history, review
     from dmguard.clock import parse_duration
-    from dmguard.config import ConfigError
-    from dmguard.inbox import sync_inbox
-    from dmguard.platforms.base import PlatformError
-    from dmguard.review import review
-    from dmguard.tick import build_platform
 
     try:
         window = parse_duration(since)
@@ -242,12 +207,10 @@ def review_sent(config: Config, since: str, fmt: str) -> None:
     with opened_store(config) as store:
         start = store.clock.now() - window
         for account in config.accounts:
-            store.ensure_account(account.name, account.platform)
-            try:
-                sync_inbox(store, config, account.name, build_platform(config, account, store))
-            except (ValueError, ConfigError, PlatformError) as error:
+            problem = refresh_sent_history(store, config, account.name)
+            if problem:
                 click.echo(f"note: {account.name}: reviewing stored history only, could not "
-                           f"fetch new DM events ({error})", err=True)
+                           f"fetch new DM events ({problem})", err=True)
             total = len(store.sent_messages(account.name, start))
             with _bar(total, f"reviewing {account.name}") as bar:
                 for item in review(store, config, account.name, start, progress=bar):
@@ -264,8 +227,8 @@ def review_sent(config: Config, since: str, fmt: str) -> None:
 
 @contextmanager
 def _bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for long reviews; stdout stays clean for JSONL."""
-    if total < 2000:
+    """A progress bar on a terminal's stderr for long reviews (never in a log file)."""
+    if total < 2000 or not sys.stderr.isatty():
         yield lambda _: None
         return
     from tqdm import tqdm
@@ -276,9 +239,9 @@ def _bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
 
 @contextmanager
 def _progress(source: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for inputs over 1 MB; stdout stays clean for JSONL."""
+    """A progress bar on a terminal's stderr for inputs over 1 MB (never in a log file)."""
     size = Path(source).stat().st_size if source != "-" and Path(source).exists() else 0
-    if size < 1_000_000:
+    if size < 1_000_000 or not sys.stderr.isatty():
         yield lambda _: None
         return
     from tqdm import tqdm
@@ -312,22 +275,15 @@ def submit(source: str, config_path: str, account: str | None) -> None:
 
         dmguard submit campaign.jsonl
     """
-    from dmguard.api import submit_into
-    from dmguard.audit.jsonl import LineError, dumps, parse_line
+    from dmguard.audit.batch import parsed_lines
+    from dmguard.audit.jsonl import dumps
+    from dmguard.submit import submit_into
 
     config = load(config_path)
-
-    def parsed() -> Iterator[Any]:
-        for number, raw in enumerate(_open_input(source), start=1):
-            if raw.strip():
-                try:
-                    yield parse_line(raw, number)
-                except LineError as error:
-                    yield error
-
+    parsed = (item for _, item in parsed_lines(_open_input(source)))
     failed = 0
     with opened_store(config) as store:
-        for result in submit_into(store, config, parsed(), account=account):
+        for result in submit_into(store, config, parsed, account=account):
             failed += "error" in result
             click.echo(dumps(result))
     sys.exit(1 if failed else 0)
@@ -511,26 +467,12 @@ def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> N
 
         dmguard tasks reply 3 "Hi Amy, Sam here: yes, we ship to Lisbon."
     """
-    from dmguard.config import ConfigError
-    from dmguard.tasks import TaskError, reply
-    from dmguard.tick import build_platform
+    from dmguard.actions import TaskError, reply
 
     config = load(config_path)
     with opened_store(config) as store:
-        task = store.get_task(task_id)
-        if task is None:
-            raise UsageProblem(f"no task {task_id} (see `dmguard tasks list`)")
-        account = config.account(task["account_id"])
         try:
-            platform = build_platform(config, account, store)
-        except ConfigError as error:
-            raise UsageProblem(str(error)) from None
-        except ValueError as error:
-            raise UsageProblem(f"{error}; run `dmguard sandbox serve` and set "
-                               "accounts.sandbox_url to reply from the command line") from None
-        try:
-            message_id = reply(store, config, account.name, platform, task_id, _who(who), text,
-                               config.policy_for(account).max_length)
+            message_id = reply(store, config, task_id, _who(who), text)
         except TaskError as error:
             raise UsageProblem(str(error)) from None
         click.echo(f"sent as message {message_id}; task {task_id} done")
@@ -548,27 +490,20 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
 
         dmguard tasks release 7 --text "Hi Amy, the Lisbon pop-up opens Friday: want an invite?"
     """
-    from dmguard.outbox import auditor_for
-    from dmguard.tasks import TaskError, release
+    from dmguard.actions import TaskError, release
 
     config = load(config_path)
     with opened_store(config) as store:
-        task = store.get_task(task_id)
-        if task is None:
-            raise UsageProblem(f"no task {task_id} (see `dmguard tasks list`)")
-        account = config.account(task["account_id"])
         try:
-            state = release(store, auditor_for(store, config, account), config, account.name,
-                            account.policy_name, task_id, _who(who), text)
+            released = release(store, config, task_id, _who(who), text)
         except TaskError as error:
             raise UsageProblem(str(error)) from None
-        if state == "queued":
-            click.echo(f"task {task_id}: the draft passed the audit and is queued to send")
-        else:
-            findings = "; ".join(f"{f['rule']} {f['message']}" for f in store.findings_for(
-                task["message_id"]) if f["severity"] != "warn")
-            click.echo(f"task {task_id}: the draft is still {state}: {findings}")
-            sys.exit(1)
+    if released.queued:
+        click.echo(f"task {task_id}: the draft passed the audit and is queued to send")
+        return
+    findings = "; ".join(f"{f.rule} {f.message}" for f in released.findings)
+    click.echo(f"task {task_id}: the draft is still {released.state}: {findings}")
+    sys.exit(1)
 
 
 @cli.command()
@@ -587,23 +522,23 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
 
         dmguard report --date 2026-11-23 --format html --out summary.html
     """
-    from datetime import date, datetime
-    from zoneinfo import ZoneInfo
+    from datetime import date
 
+    from dmguard.clock import SystemClock, local_date
     from dmguard.report.data import build_report
     from dmguard.report.render import RENDERERS
 
     config = load(config_path)
     try:
-        chosen = date.fromisoformat(day) if day else datetime.now(
-            ZoneInfo(config.daemon.timezone)).date()
+        chosen = date.fromisoformat(day) if day else local_date(SystemClock(),
+                                                                config.daemon.timezone)
     except ValueError:
         raise UsageProblem(f"--date {day!r}: use YYYY-MM-DD") from None
     with opened_store(config) as store:
         data = build_report(store, [a.name for a in config.accounts], chosen,
                             config.daemon.timezone)
         if deliver:
-            _deliver(store, config, data, chosen.isoformat())
+            _deliver(store, config, data)
             return
     text = RENDERERS[fmt](data)
     if out:
@@ -613,13 +548,11 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
         click.echo(text)
 
 
-def _deliver(store: Store, config: Config, data: Any, day: str) -> None:
+def _deliver(store: Store, config: Config, data: Any) -> None:
     from dmguard.config import smtp_password
-    from dmguard.report.delivery import deliver
+    from dmguard.report.delivery import deliver_day
 
-    run_id = store.start_run("report", None)
-    done = deliver(store, config.report, data, smtp_password())
-    store.finish_run(run_id, "ok", f"report for {day}")
+    done = deliver_day(store, config.report, data, smtp_password())
     click.echo(f"wrote {', '.join(str(path) for path in done.files)}", err=True)
     if done.emailed_to:
         click.echo(f"e-mailed to {', '.join(done.emailed_to)}", err=True)
@@ -673,35 +606,17 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
         dmguard sandbox serve --port 8765 --fault-rate 0.3
     """
     from dmguard.clock import SystemClock
-    from dmguard.platforms.sandbox.scenario import seed_population
-    from dmguard.platforms.sandbox.server import (
-        SandboxPortError,
-        SandboxServer,
-        serve_until_interrupted,
-    )
-    from dmguard.platforms.sandbox.state import Faults, SandboxState
+    from dmguard.config import ConfigError
+    from dmguard.platforms.sandbox.launch import credentials_from_environment, standalone_emulator
+    from dmguard.platforms.sandbox.server import SandboxPortError, serve_until_interrupted
 
-    credentials = None
-    if require_credentials:
-        import os
-
-        from dmguard.config import load_dotenv_once
-
-        load_dotenv_once()
-        key, token = os.environ.get("DMGUARD_X_CONSUMER_KEY"), os.environ.get(
-            "DMGUARD_X_BEARER_TOKEN")
-        if not key and not token:
-            raise UsageProblem("--require-credentials: set DMGUARD_X_CONSUMER_KEY or "
-                               "DMGUARD_X_BEARER_TOKEN to the values the emulator should accept")
-        credentials = (key or "", token or "")
-    state = SandboxState(SystemClock(), credentials=credentials)
-    if not empty:
-        seed_population(state, seed=seed)
-    state.faults = Faults(rate=fault_rate, seed=seed)
     try:
-        server = SandboxServer(state, port)
-    except SandboxPortError as error:
+        credentials = credentials_from_environment() if require_credentials else None
+        server = standalone_emulator(SystemClock(), port, seed=seed, empty=empty,
+                                     fault_rate=fault_rate, credentials=credentials)
+    except (ConfigError, SandboxPortError) as error:
         raise UsageProblem(str(error)) from None
+    state = server.state
     click.echo(f"sandbox X API at {server.url} (account @{state.me.username}, "
                f"{len(state.followers)} followers); Ctrl-C to stop", err=True)
     serve_until_interrupted(server)
@@ -718,11 +633,13 @@ def web(config_path: str, port: int, who: str | None) -> None:
 
         dmguard web --port 8780
     """
+    from dmguard.clock import SystemClock
     from dmguard.web.app import WebError, serve
 
     config = load(config_path)
     try:
-        serve(config, port, _who(who), announce=lambda url: click.echo(f"open {url}", err=True))
+        serve(config, port, _who(who), SystemClock(),
+              announce=lambda url: click.echo(f"open {url}", err=True))
     except WebError as error:
         raise UsageProblem(str(error)) from None
 
@@ -756,7 +673,7 @@ def check_config(config_path: str, offline: bool) -> None:
             for key, value in credentials.masked().items():
                 click.echo(f"  {account.credentials_prefix}{key.upper()} = {value}")
             if not offline:
-                _verify_credentials(config, account)
+                _verify_credentials(account)
         else:
             where = account.sandbox_url or "an emulator started in-process"
             click.echo(f"  talks to {where}; no secrets needed")
@@ -768,13 +685,12 @@ def check_config(config_path: str, offline: bool) -> None:
                f"{config.daemon.timezone}" + (f", e-mail via {smtp['host']}" if smtp else ""))
 
 
-def _verify_credentials(config: Config, account: Any) -> None:
-    from dmguard.config import load_x_credentials
+def _verify_credentials(account: AccountConfig) -> None:
     from dmguard.platforms.base import PlatformError
-    from dmguard.platforms.x import XPlatform
+    from dmguard.platforms.factory import check_x_credentials
 
     try:
-        me = XPlatform(load_x_credentials(account), base_url=account.api_url).whoami()
+        me = check_x_credentials(account)
     except PlatformError as error:
         raise UsageProblem(f"account {account.name}: credentials check failed: {error}") from None
     click.echo(f"  credentials work: GET /2/users/me is @{me.username} ({me.user_id})")

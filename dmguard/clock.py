@@ -7,17 +7,24 @@ daemon uses the wall clock while tests and the demo run simulated days.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
+    def sleep(self, seconds: float) -> None:
+        """Wait (a retry's backoff): real time on the wall clock, simulated time otherwise."""
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 class SimulatedClock:
@@ -32,6 +39,9 @@ class SimulatedClock:
     def now(self) -> datetime:
         with self._lock:
             return self._now
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(timedelta(seconds=seconds))
 
     def advance(self, delta: timedelta) -> datetime:
         with self._lock:
@@ -52,6 +62,10 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+#: Longer than any delay, target or window dmguard has a use for; past it is a typo.
+MAX_DURATION = timedelta(days=3650)
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse ``"now"``, ``"90s"``, ``"15m"``, ``"4h"``, ``"3d"``, ``"3 days later"``."""
     import re
@@ -70,5 +84,14 @@ def parse_duration(text: str) -> timedelta:
         )
     amount = float(match.group(1))
     unit = match.group(2)[0]
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
-    return timedelta(seconds=amount * seconds)
+    seconds = amount * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"duration {text!r} is longer than {MAX_DURATION.days} days")
+    return timedelta(seconds=seconds)
+
+
+def local_date(clock: Clock, zone: str, *, days_ago: int = 0) -> date:
+    """The calendar date in a time zone, ``days_ago`` days before the clock's now."""
+    from zoneinfo import ZoneInfo
+
+    return (clock.now().astimezone(ZoneInfo(zone)) - timedelta(days=days_ago)).date()

@@ -11,7 +11,7 @@ import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -24,6 +24,8 @@ from pydantic import (
 )
 
 from dmguard.clock import parse_duration
+from dmguard.config_schema import ClockTime, Duration, Strict, check_clock_time, check_duration
+from dmguard.policy import CapsConfig, PolicyPack, QuietHoursConfig, built_in_policies
 
 DEFAULT_CONFIG_PATH = Path("config/dmguard.toml")
 Severity = Literal["block", "hold", "warn"]
@@ -31,25 +33,6 @@ Severity = Literal["block", "hold", "warn"]
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message names the file, key and value."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _duration(value: str) -> str:
-    parse_duration(value)
-    return value
-
-
-def _clock_time(value: str) -> str:
-    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-        raise ValueError("must be a 24-hour time HH:MM, e.g. '08:00'")
-    return value
-
-
-Duration = Annotated[str, Field(description="a duration like '15m', '4h', '3d'")]
-ClockTime = Annotated[str, Field(description="a local time HH:MM")]
 
 
 class StoreConfig(Strict):
@@ -61,6 +44,12 @@ class StoreConfig(Strict):
         # An empty path would open SQLite's throwaway database: everything lost on exit.
         if isinstance(value, str) and not value.strip():
             raise ValueError("must name a database file, e.g. 'var/dmguard.db'")
+        if str(value).strip() == ":memory:" or str(value).startswith("file:"):
+            raise ValueError("must name a database file on disk, e.g. 'var/dmguard.db' "
+                             "(an in-memory database keeps nothing between runs)")
+        if Path(str(value)).is_dir():
+            raise ValueError("is a folder; name a database file inside it, e.g. "
+                             f"'{Path(str(value)) / 'dmguard.db'}'")
         return value
 
 
@@ -83,6 +72,14 @@ class AccountConfig(Strict):
         description="for platform x: send API calls here instead of https://api.twitter.com "
         "(a proxy, or `dmguard sandbox serve --require-credentials` for a rehearsal)",
     )
+
+    @field_validator("sandbox_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL of a running "
+                             "`dmguard sandbox serve`, e.g. 'http://127.0.0.1:8765'")
+        return value
 
     @property
     def policy_name(self) -> str:
@@ -146,6 +143,8 @@ class LabelConfig(Strict):
     @field_validator("disclosure", "opt_out")
     @classmethod
     def _only_known_placeholders(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is blank; automated DMs must carry a visible line")
         unknown = sorted(set(re.findall(r"\{[^{}]*\}", value)) - {"{account}"})
         if unknown:
             raise ValueError(f"unknown placeholder {unknown[0]} (the only one is {{account}}); "
@@ -160,37 +159,7 @@ class LimitsConfig(Strict):
     per_24h: int = Field(1440, ge=1)
     spacing: Duration = "60s"
 
-    _check_spacing = field_validator("spacing")(_duration)
-
-
-class CapsConfig(Strict):
-    per_recipient_day: int = Field(1, ge=0)
-    per_recipient_week: int = Field(3, ge=0)
-
-
-class QuietHoursConfig(Strict):
-    enabled: bool = True
-    start: ClockTime = "21:00"
-    end: ClockTime = "08:00"
-
-    _check_times = field_validator("start", "end")(_clock_time)
-
-
-class PolicyPack(Strict):
-    """What a platform allows automated DMs to do. Policy is data, not scattered ifs."""
-
-    automated_requires_user_first: bool = True
-    welcome_dm: Literal["task", "wait", "send"] = "task"
-    require_disclosure: bool = True
-    require_opt_out: bool = True
-    max_length: int = Field(10_000, ge=20)
-
-
-def _default_policies() -> dict[str, PolicyPack]:
-    return {
-        "x": PolicyPack(),
-        "sandbox": PolicyPack(automated_requires_user_first=False, welcome_dm="send"),
-    }
+    _check_spacing = field_validator("spacing")(check_duration)
 
 
 class Segment(Strict):
@@ -205,7 +174,7 @@ class SequenceStep(Strict):
     delay: Duration = "now"
     template: str = Field(min_length=1)
 
-    _check_delay = field_validator("delay")(_duration)
+    _check_delay = field_validator("delay")(check_duration)
 
 
 class SequenceConfig(Strict):
@@ -216,7 +185,7 @@ class SequenceConfig(Strict):
 
     @model_validator(mode="after")
     def _templates_compile(self) -> SequenceConfig:
-        from dmguard.templates import TemplateProblem, check_template
+        from dmguard.step_templates import TemplateProblem, check_template
 
         for number, step in enumerate(self.steps, start=1):
             try:
@@ -245,7 +214,7 @@ class TasksConfig(Strict):
     human_target: Duration = "1h"
     takeover_cooldown: Duration = "72h"
 
-    _check = field_validator("*")(_duration)
+    _check = field_validator("*")(check_duration)
 
     def target(self, kind: str) -> timedelta:
         return parse_duration(getattr(self, f"{kind}_target", self.reply_target))
@@ -256,7 +225,7 @@ class DaemonConfig(Strict):
     report_time: ClockTime = "08:00"
     timezone: str = "UTC"
 
-    _check_time = field_validator("report_time")(_clock_time)
+    _check_time = field_validator("report_time")(check_clock_time)
 
     @field_validator("timezone")
     @classmethod
@@ -278,10 +247,27 @@ class SmtpConfig(Strict):
     sender: str
     recipients: list[str] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> SmtpConfig:
+        """A login without encryption is refused, except to a relay on this machine
+        (the password never leaves it), such as a local MTA or a test server."""
+        loopback = self.host in ("localhost", "::1") or self.host.startswith("127.")
+        if self.security == "none" and self.username and not loopback:
+            raise ValueError("security = 'none' with a username would send the password in "
+                             "clear; use security = 'starttls' or 'ssl'")
+        return self
+
 
 class ReportConfig(Strict):
     dir: Path = Path("var/reports")
     email: SmtpConfig | None = None
+
+    @field_validator("dir")
+    @classmethod
+    def _a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError("is a file; reports need a folder")
+        return value
 
 
 class CostsConfig(Strict):
@@ -300,7 +286,7 @@ class Config(Strict):
     limits: LimitsConfig = LimitsConfig()
     caps: CapsConfig = CapsConfig()
     quiet_hours: QuietHoursConfig = QuietHoursConfig()
-    policies: dict[str, PolicyPack] = Field(default_factory=_default_policies)
+    policies: dict[str, PolicyPack] = Field(default_factory=built_in_policies)
     sequences: list[SequenceConfig] = Field(default_factory=list)
     vip: list[VipRule] = Field(default_factory=list)
     tasks: TasksConfig = TasksConfig()
@@ -313,7 +299,7 @@ class Config(Strict):
         names = [account.name for account in self.accounts]
         if len(set(names)) != len(names):
             raise ValueError(f"accounts: names must be unique, got {names}")
-        policies = {**_default_policies(), **self.policies}
+        policies = {**built_in_policies(), **self.policies}
         for number, account in enumerate(self.accounts):
             if account.policy_name not in policies:
                 raise ValueError(
@@ -328,7 +314,7 @@ class Config(Strict):
         return self
 
     def policy_for(self, account: AccountConfig) -> PolicyPack:
-        return {**_default_policies(), **self.policies}[account.policy_name]
+        return {**built_in_policies(), **self.policies}[account.policy_name]
 
     def account(self, name: str | None = None) -> AccountConfig:
         if name is None:

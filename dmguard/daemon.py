@@ -14,12 +14,11 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from types import FrameType
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from dmguard.clock import SystemClock
+from dmguard.clock import Clock, local_date
 from dmguard.config import Config, load_config
 
 log = logging.getLogger("dmguard.daemon")
@@ -32,6 +31,7 @@ _scheduler: Any = None
 class JobContext:
     config_path: str
     sandbox_urls: dict[str, str]
+    clock: Clock
 
 
 def _runtime(context: JobContext, account_name: str):  # type: ignore[no-untyped-def]
@@ -40,9 +40,9 @@ def _runtime(context: JobContext, account_name: str):  # type: ignore[no-untyped
 
     config = load_config(context.config_path)
     account = config.account(account_name)
-    store = Store.open(config.store.path, SystemClock())
+    store = Store.open(config.store.path, context.clock)
     try:
-        return build_runtime(config, account, store, SystemClock(),
+        return build_runtime(config, account, store,
                              sandbox_url=context.sandbox_urls.get(account_name))
     except BaseException:
         store.close()
@@ -59,15 +59,15 @@ def tick_job(context: JobContext, account_name: str, send: bool = False) -> None
     finally:
         runtime.store.close()
     if summary.retry_in is not None and _scheduler is not None:
-        _bring_forward(f"tick-{account_name}", summary.retry_in)
+        _bring_forward(f"tick-{account_name}", summary.retry_in, context.clock)
 
 
-def _bring_forward(job_id: str, seconds: float) -> None:
+def _bring_forward(job_id: str, seconds: float, clock: Clock) -> None:
     """Run a job again in ``seconds`` if that is sooner than its next turn."""
     job = _scheduler.get_job(job_id)
     if job is None or job.next_run_time is None:
         return
-    soon = datetime.now(job.next_run_time.tzinfo) + timedelta(seconds=seconds)
+    soon = clock.now() + timedelta(seconds=seconds)
     if soon < job.next_run_time:
         job.modify(next_run_time=soon)
         log.info("%s: platform trouble, trying again in %.0f s", job_id, seconds)
@@ -91,8 +91,7 @@ def report_job(context: JobContext, day: date | None = None, timeout: float = 60
     while rendering cannot take the daemon down.
     """
     config = load_config(context.config_path)
-    zone = ZoneInfo(config.daemon.timezone)
-    day = day or (datetime.now(zone) - timedelta(days=1)).date()
+    day = day or local_date(context.clock, config.daemon.timezone, days_ago=1)
     command = [sys.executable, "-m", "dmguard", "report", "--deliver", "--config",
                context.config_path, "--date", day.isoformat()]
     try:
@@ -107,27 +106,27 @@ def report_job(context: JobContext, day: date | None = None, timeout: float = 60
                   done.stderr.strip()[-500:])
 
 
-def missed_report_day(config: Config) -> date | None:
+def missed_report_day(config: Config, clock: Clock) -> date | None:
     """Yesterday's report, if the daemon was down when it was due and it was never written."""
+    from dmguard.report.delivery import delivered
     from dmguard.store import Store
 
-    zone = ZoneInfo(config.daemon.timezone)
-    yesterday = (datetime.now(zone) - timedelta(days=1)).date()
-    store = Store.open(config.store.path, SystemClock())
+    yesterday = local_date(clock, config.daemon.timezone, days_ago=1)
+    store = Store.open(config.store.path, clock)
     try:
-        done = store.run_with_summary("report", f"report for {yesterday.isoformat()}")
+        done = delivered(store, yesterday.isoformat())
     finally:
         store.close()
     return None if done else yesterday
 
 
-def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str],
+def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], clock: Clock,
                once: bool = False) -> int:
-    context = JobContext(config_path, sandbox_urls)
+    context = JobContext(config_path, sandbox_urls, clock)
     if once:
         for account in config.accounts:
             tick_job(context, account.name, send=True)
-        report_job(context, datetime.now(ZoneInfo(config.daemon.timezone)).date())
+        report_job(context, local_date(clock, config.daemon.timezone))
         return 0
 
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -143,13 +142,13 @@ def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str],
     for account in config.accounts:
         scheduler.add_job(tick_job, IntervalTrigger(minutes=config.daemon.tick_minutes),
                           args=[context, account.name], id=f"tick-{account.name}",
-                          next_run_time=datetime.now(ZoneInfo(config.daemon.timezone)))
+                          next_run_time=clock.now())
         scheduler.add_job(send_job, IntervalTrigger(seconds=spacing),
                           args=[context, account.name], id=f"send-{account.name}")
     hour, minute = (int(part) for part in config.daemon.report_time.split(":"))
     scheduler.add_job(report_job, CronTrigger(hour=hour, minute=minute), args=[context],
                       id="daily-report")
-    missed = missed_report_day(config)
+    missed = missed_report_day(config, clock)
     if missed:
         scheduler.add_job(report_job, args=[context, missed], id="missed-report")
 

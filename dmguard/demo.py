@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from dmguard import outbox, tasks, tick
+from dmguard import actions, outbox, tick
 from dmguard.clock import SimulatedClock
 from dmguard.config import Config
 from dmguard.platforms.sandbox.scenario import Population, seed_population
@@ -56,9 +56,9 @@ def _fresh_database(path: Path, config: Config) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def run_demo(config: Config, *, seed: int = 7, day: date | None = None,
+def run_demo(config: Config, day: date, *, seed: int = 7,
              progress: Callable[[str], None] = print) -> DemoResult:
-    day = day or datetime.now(UTC).date()
+    """Simulate ``day`` (UTC) from 06:00 to 22:00; the database is made anew."""
     clock = SimulatedClock(datetime.combine(day, time(6, 0), UTC))
     rng = random.Random(seed)
     db_path = Path(config.store.path)
@@ -68,7 +68,7 @@ def run_demo(config: Config, *, seed: int = 7, day: date | None = None,
     population = seed_population(state, seed=seed)
     store = Store.open(db_path, clock)
     with running(state, lifetime=300) as server:
-        runtime = tick.build_runtime(config, account, store, clock, sandbox_url=server.url)
+        runtime = tick.build_runtime(config, account, store, sandbox_url=server.url)
         tick.run_tick(runtime)
         progress(f"{clock.now():%H:%M} sandbox at {server.url}: {len(state.followers)} existing "
                  "followers synced")
@@ -138,7 +138,7 @@ def _answer_a_task(store: Store, runtime: tick.AccountRuntime) -> bool:
         return False
     task = candidates[0]
     name = (task["contact_name"] or "").split()[0] if task["contact_name"] else "there"
-    tasks.reply(store, runtime.config, runtime.id, runtime.platform, task["id"], "demo-owner",
-                f"Hi {name}, Sam here from the team. Sorry for the wait: I've looked into it "
-                "and will sort it out today.")
+    actions.reply(store, runtime.config, task["id"], "demo-owner",
+                  f"Hi {name}, Sam here from the team. Sorry for the wait: I've looked into it "
+                  "and will sort it out today.", platform=runtime.platform)
     return True

@@ -12,34 +12,15 @@ from dataclasses import dataclass, field
 from dmguard import outbox, tasks
 from dmguard.clock import iso
 from dmguard.config import Config
+from dmguard.opt_out import is_opt_in, is_opt_out
 from dmguard.platforms.base import DmEventData, Platform
 from dmguard.store import Store
 
-POLITE = r"(?:please|pls|plz|kindly|now|it|thanks|thank you|thx|asap|bitte|por favor|merci)"
-OPT_OUT = re.compile(
-    rf"^\W*(?:{POLITE}\W+)?"
-    r"(?:stop|stopp|unsubscribe|cancel|end|quit|opt[- ]?out|arr[eê]te[rz]?|para|basta"
-    r"|abmelden|d[ée]sabonner|desinscribir(?:me)?|cancelar)"
-    rf"(?:\W+{POLITE})*\W*$"
-    r"|\b(?:stop|quit) (?:messaging|texting|sending|dm'?ing|contacting) me\b"
-    r"|\bno more (?:messages|dms|texts)\b|\bleave me alone\b|\bunsubscribe me\b"
-    r"|\bdon'?t (?:message|dm|text|contact) me\b",
-    re.IGNORECASE,
-)
-OPT_IN = re.compile(r"^\W*(?:start|unstop|resume|subscribe)\W*$", re.IGNORECASE)
 HUMAN = re.compile(r"(?i)\b(?:human|agent|real person|someone real|representative|operator"
                    r"|talk to (?:a )?person|mensch|humano)\b")
 OPT_OUT_CONFIRMATION = ("You won't get automated messages from us any more. "
                         "Reply START if you change your mind.")
 OPT_IN_CONFIRMATION = "Automated messages are back on. Reply STOP at any time to end them."
-
-
-def is_opt_out(text: str) -> bool:
-    return bool(OPT_OUT.search(text.strip()))
-
-
-def is_opt_in(text: str) -> bool:
-    return bool(OPT_IN.search(text.strip()))
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dmguard import tasks
 from dmguard.audit.engine import Auditor
 from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient
 from dmguard.audit.similarity import Signature, signature
@@ -127,8 +128,6 @@ def audit_message(store: Store, auditor: Auditor, config: Config, account_id: st
 
 def _audit_message(store: Store, auditor: Auditor, config: Config, account_id: str,
                    platform: str, message_id: int, *, actor: str, reopen: bool) -> Outcome:
-    from dmguard import tasks
-
     message = store.get_message(message_id)
     assert message is not None
     contact = store.get_contact(message["contact_id"])
@@ -339,8 +338,6 @@ def settle_from_event(store: Store, contact_id: int, event_text: str, event_id: 
 def mark_sent(store: Store, message: dict[str, Any], actor: str, reason: str,
               **fields: Any) -> bool:
     """Settle a message in ``sending`` as sent; a personal reply also closes its task."""
-    from dmguard import tasks
-
     with store.atomic():
         if not store.transition(message["id"], ("sending",), "sent", actor, reason, **fields):
             return False

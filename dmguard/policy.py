@@ -1,7 +1,8 @@
-"""Whether an automated message may go now: consent, caps, quiet hours, human takeover.
+"""Policy: what a platform allows automated DMs to do, and whether one may go now.
 
-The policy pack (config) says what the platform allows; this module applies it to
-one recipient at one moment and says why not.
+A policy pack says what the platform allows (X's rules built in; more in config);
+caps and quiet hours bound how often and when one person hears from automation.
+The functions below apply them to one recipient at one moment and say why not.
 """
 
 from __future__ import annotations
@@ -10,12 +11,62 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
+
+from pydantic import Field, field_validator, model_validator
 
 from dmguard.audit.text import fold
 from dmguard.clock import iso
-from dmguard.config import CapsConfig, QuietHoursConfig
+from dmguard.config_schema import ClockTime, Strict, check_clock_time
 from dmguard.store import Store
+
+
+class CapsConfig(Strict):
+    """Automated DMs one person may get; 0 is no cap."""
+
+    per_recipient_day: int = Field(1, ge=0)
+    per_recipient_week: int = Field(3, ge=0)
+
+    @model_validator(mode="after")
+    def _day_within_week(self) -> CapsConfig:
+        if self.per_recipient_week and self.per_recipient_day > self.per_recipient_week:
+            raise ValueError(f"per_recipient_day = {self.per_recipient_day} exceeds "
+                             f"per_recipient_week = {self.per_recipient_week}")
+        return self
+
+
+class QuietHoursConfig(Strict):
+    enabled: bool = True
+    start: ClockTime = "21:00"
+    end: ClockTime = "08:00"
+
+    _check_times = field_validator("start", "end")(check_clock_time)
+
+    @model_validator(mode="after")
+    def _a_real_window(self) -> QuietHoursConfig:
+        if self.enabled and self.start == self.end:
+            raise ValueError(f"start and end are both {self.start!r}: quiet all day or never? "
+                             "Give a window, or set enabled = false")
+        return self
+
+
+class PolicyPack(Strict):
+    """What a platform allows automated DMs to do. Policy is data, not scattered ifs."""
+
+    automated_requires_user_first: bool = True
+    welcome_dm: Literal["task", "wait", "send"] = "task"
+    require_disclosure: bool = True
+    require_opt_out: bool = True
+    max_length: int = Field(10_000, ge=20)
+
+
+def built_in_policies() -> dict[str, PolicyPack]:
+    """The packs every config has: ``x`` (X's rules) and ``sandbox`` (the demo's emulator)."""
+    return {
+        "x": PolicyPack(),
+        "sandbox": PolicyPack(automated_requires_user_first=False, welcome_dm="send"),
+    }
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from dmguard import outbox, tasks, templates
+from dmguard import outbox, step_templates, tasks
 from dmguard.audit.engine import Auditor
 from dmguard.clock import iso, parse_duration
-from dmguard.config import Config, PolicyPack, Segment, SequenceConfig, VipRule
+from dmguard.config import Config, Segment, SequenceConfig, VipRule
+from dmguard.policy import PolicyPack
 from dmguard.store import Store
 
 
@@ -124,7 +125,7 @@ def _advance_one(store: Store, config: Config, auditor: Auditor, account_id: str
         return
     number = enrolment["next_step"]
     step = sequence.steps[number - 1]
-    text = templates.render(step.template, profile_values(contact, account_username))
+    text = step_templates.render(step.template, profile_values(contact, account_username))
     wrote_first = store.user_dmed_first(account_id, contact["id"])
     unsolicited = policy.automated_requires_user_first and not wrote_first
     if unsolicited and policy.welcome_dm == "wait":

@@ -13,12 +13,12 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from dmguard import inbox, outbox, review, sequences
+from dmguard import inbox, outbox, sequences
+from dmguard.audit import sent
 from dmguard.audit.engine import Auditor
-from dmguard.clock import Clock
-from dmguard.config import AccountConfig, Config, load_x_credentials
+from dmguard.config import AccountConfig, Config
 from dmguard.platforms.base import AuthBroken, Platform, PlatformError, RateLimited
-from dmguard.platforms.x import XPlatform
+from dmguard.platforms.factory import build_platform
 from dmguard.store import Store
 
 log = logging.getLogger("dmguard.tick")
@@ -46,34 +46,9 @@ class AccountRuntime:
         return self._auditor
 
 
-def build_platform(config: Config, account: AccountConfig, store: Store,
-                   sandbox_url: str | None = None) -> Platform:
-    """tweepy's Client for the account, pointed at X or at the sandbox emulator."""
-    costs = config.costs
-    price = {"send_dm": costs.dm_sent, "dm_events": costs.dm_event_read,
-             "dm_conversation_events": costs.dm_event_read, "followers": costs.follower_read}
-
-    def record(endpoint: str, method: str, status: int | None, units: int) -> None:
-        billed = price.get(endpoint, 0.0) * units if status is not None and status < 300 else 0.0
-        store.record_api_call(account.name, endpoint, method, status, billed)
-
-    if account.platform == "x":
-        return XPlatform(load_x_credentials(account), base_url=account.api_url, recorder=record)
-    url = sandbox_url or account.sandbox_url
-    if not url:
-        raise ValueError(f"account {account.name!r}: no sandbox URL (start one, or set "
-                         "sandbox_url)")
-    from dmguard.config import XCredentials
-
-    sandbox_credentials = XCredentials(consumer_key="sandbox", consumer_secret="sandbox",
-                                       access_token="sandbox", access_token_secret="sandbox")
-    # The emulator lists a DM the moment it is stored.
-    return XPlatform(sandbox_credentials, base_url=url, recorder=record, timeout=5,
-                     listing_lag=timedelta(0))
-
-
-def build_runtime(config: Config, account: AccountConfig, store: Store, clock: Clock,
+def build_runtime(config: Config, account: AccountConfig, store: Store,
                   sandbox_url: str | None = None) -> AccountRuntime:
+    """The account's runtime; time comes from the store's clock, so one clock rules a tick."""
     store.ensure_account(account.name, account.platform)
     return AccountRuntime(config, account, store,
                           build_platform(config, account, store, sandbox_url))
@@ -154,7 +129,7 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
         summary.inbox = {k: v for k, v in asdict(inbox_report).items() if isinstance(v, int)}
         if inbox_report.other_tools:
             since = store.clock.now() - timedelta(days=2)
-            summary.reviewed = sum(1 for _ in review.review(
+            summary.reviewed = sum(1 for _ in sent.review(
                 store, runtime.config, runtime.id, since, only_unreviewed=True))
         sequences.advance(store, runtime.config, runtime.auditor, runtime.id,
                           runtime.account.policy_name, runtime.config.policy_for(runtime.account),

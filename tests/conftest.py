@@ -47,7 +47,7 @@ def world(tmp_path: Path, clock: SimulatedClock, state: SandboxState, server: Sa
     """A store and an account runtime talking to the emulator, after a first tick."""
     config = make_config(tmp_path, policy=policy)
     store = Store.open(config.store.path, clock)
-    runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
+    runtime = build_runtime(config, config.accounts[0], store, sandbox_url=server.url)
     run_tick(runtime)
     return config, store, runtime
 

@@ -62,6 +62,33 @@ BAD_CONFIGS = [
     # files and syntax
     (('path = "var/dmguard.db"', 'path = ""'), "store.path = '': must name a database file"),
     (("hold_score = 50", "hold_score = = 50"), "not valid TOML: Invalid value (at line"),
+    # found by probing (issue 15): each was a traceback, a leak or a failure at send time
+    (("{{ first_name }}!", "{{ ''.__class__ }}!"),
+     "sequence 'welcome' step 1 line 1: '__class__' reaches into Python's internals"),
+    (("{{ first_name }}!", "{{ first_name.__class__.__mro__ }}!"), "Python's internals"),
+    (("{{ first_name }}!", "{{ first_name * 300000000 }}!"),
+     "sequence 'welcome' step 1 line 1: repeating text with '*'"),
+    (("{{ first_name }}!", "{{ first_name|center(300000000) }}!"),
+     "the number 300000000 is larger than a DM template needs"),
+    (('dir = "var/reports"', 'dir = "var/reports"\n[report.email]\nhost = "smtp.example.com"\n'
+      'security = "none"\nusername = "owner"\nsender = "a@example.com"\n'
+      'recipients = ["b@example.com"]'),
+     "report.email: security = 'none' with a username would send the password in clear"),
+    (('path = "var/dmguard.db"', 'path = ":memory:"'),
+     "store.path = ':memory:': must name a database file on disk"),
+    (('path = "var/dmguard.db"', 'path = "/"'), "store.path = '/': is a folder"),
+    (('dir = "var/reports"', 'dir = "/dev/null"'),
+     "report.dir = '/dev/null': is a file; reports need a folder"),
+    (('delay = "now"', 'delay = "99999999999999 days later"'),
+     "sequences[0].steps[0].delay = '99999999999999 days later': duration"),
+    (('reply_target = "4h"', 'reply_target = "1e308h"'), "tasks.reply_target = '1e308h'"),
+    (("per_recipient_day = 1", "per_recipient_day = 5"),
+     "caps: per_recipient_day = 5 exceeds per_recipient_week = 3"),
+    (('end = "08:00"', 'end = "21:00"'), "quiet_hours: start and end are both '21:00'"),
+    (('opt_out = "Reply STOP to stop automated messages."', 'opt_out = "   "'),
+     "label.opt_out = '   ': is blank"),
+    (('name = "demo"', 'name = "demo"\nsandbox_url = "file:///etc/passwd"'),
+     "accounts[0].sandbox_url = 'file:///etc/passwd': must be an http:// or https:// URL"),
 ]
 
 
@@ -91,6 +118,17 @@ def test_every_bad_config_exits_2_from_the_cli_and_stores_nothing(
         assert result.exit_code == 2, result.output
         assert expected in result.output and "Traceback" not in result.output
     assert not (tmp_path / "var").exists(), "nothing is created from a config that was refused"
+
+
+def test_a_login_without_encryption_is_allowed_only_to_this_machine() -> None:
+    email = ('dir = "var/reports"\n[report.email]\nhost = "{host}"\nsecurity = "none"\n'
+             'username = "owner"\nsender = "a@example.com"\nrecipients = ["b@example.com"]')
+    local = parse_config(BASE.replace('dir = "var/reports"', email.format(host="127.0.0.1")),
+                         Path("c.toml"))
+    assert local.report.email is not None and local.report.email.username == "owner"
+    with pytest.raises(ConfigError, match="password in clear"):
+        parse_config(BASE.replace('dir = "var/reports"', email.format(host="mail.example.com")),
+                     Path("c.toml"))
 
 
 def test_cli_exits_2_on_missing_or_bad_config(tmp_path: Path) -> None:

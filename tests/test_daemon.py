@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from dmguard.clock import SimulatedClock, SystemClock
 from dmguard.daemon import JobContext, missed_report_day, report_job
-from tests.conftest import config_file
+from tests.conftest import START, config_file
 
 
 def wait_for(process: subprocess.Popen[str], text: str, seconds: float) -> list[str]:
@@ -54,11 +55,12 @@ def test_a_missed_report_is_written_once(tmp_path: Path) -> None:
 
     conf = config_file(tmp_path)
     config = load_config(conf)
-    day = missed_report_day(config)
-    assert day is not None
-    report_job(JobContext(str(conf), {}), day)
+    clock = SimulatedClock(START)
+    day = missed_report_day(config, clock)
+    assert day is not None and day < START.date()
+    report_job(JobContext(str(conf), {}, clock), day)
     assert (tmp_path / "reports" / f"dmguard-{day.isoformat()}.html").exists()
-    assert missed_report_day(config) is None
+    assert missed_report_day(config, clock) is None
 
 
 def test_a_tick_cut_short_by_platform_trouble_is_brought_forward() -> None:
@@ -73,10 +75,10 @@ def test_a_tick_cut_short_by_platform_trouble_is_brought_forward() -> None:
     try:
         scheduler.add_job(print, "interval", hours=1, id="tick-demo")
         daemon._scheduler = scheduler
-        daemon._bring_forward("tick-demo", 30)
+        daemon._bring_forward("tick-demo", 30, SystemClock())
         due = scheduler.get_job("tick-demo").next_run_time
         assert due - datetime.now(UTC) < timedelta(seconds=31)
-        daemon._bring_forward("tick-demo", 600)
+        daemon._bring_forward("tick-demo", 600, SystemClock())
         assert scheduler.get_job("tick-demo").next_run_time == due, "never pushed later"
     finally:
         daemon._scheduler = None

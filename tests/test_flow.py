@@ -9,33 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dmguard import actions
 from dmguard.clock import SimulatedClock
 from dmguard.config import Config
-from dmguard.inbox import is_opt_in, is_opt_out
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import Faults, SandboxState, SandboxUser
 from dmguard.store import Store
 from dmguard.tick import AccountRuntime, run_send, run_tick
 from tests.conftest import START, world
-
-
-@pytest.mark.parametrize("text", ["stop", "STOP!!", "Stop.", "unsubscribe",
-                                  "please stop messaging me", "no more messages", "arrête",
-                                  "para", "stop please", "Please stop.", "STOP NOW",
-                                  "unsubscribe, thanks", "stop bitte"])
-def test_opt_out_phrases(text: str) -> None:
-    assert is_opt_out(text)
-
-
-@pytest.mark.parametrize("text", ["don't stop believing, great show", "when does the sale end?",
-                                  "the bus stop is near", "please stop by our booth",
-                                  "stop the presses, this is great"])
-def test_not_opt_outs(text: str) -> None:
-    assert not is_opt_out(text)
-
-
-def test_start_is_an_opt_in() -> None:
-    assert is_opt_in("START") and not is_opt_in("start the engine")
 
 
 def test_welcome_sent_under_sandbox_policy_and_reply_opens_task(
@@ -292,16 +273,15 @@ def pat_asks(tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
 def test_a_reply_whose_answer_was_lost_is_not_sent_twice(
         tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:
-    from dmguard import tasks
     from dmguard.outbox import reconcile
 
     config, store, runtime, pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
     sandbox_state.faults = Faults(rate=1.0, kinds=("drop_after",))
-    with pytest.raises(tasks.TaskError, match="may have arrived"):
-        tasks.reply(store, config, "demo", runtime.platform, task_id, "sam", "Yes, Oslo is fine.")
+    with pytest.raises(actions.TaskError, match="may have arrived"):
+        actions.reply(store, config, task_id, "sam", "Yes, Oslo is fine.", platform=runtime.platform)
     sandbox_state.faults = Faults()
-    with pytest.raises(tasks.TaskError, match="still on its way"):
-        tasks.reply(store, config, "demo", runtime.platform, task_id, "sam", "Yes, Oslo is fine.")
+    with pytest.raises(actions.TaskError, match="still on its way"):
+        actions.reply(store, config, task_id, "sam", "Yes, Oslo is fine.", platform=runtime.platform)
     assert store.get_task(task_id)["state"] == "claimed"  # type: ignore[index]
     assert reconcile(store, "demo", runtime.platform) == (1, 0)
     assert [e.text for e in sandbox_state.received_by(pat.id)] == ["Yes, Oslo is fine."]
@@ -313,12 +293,11 @@ def test_a_reply_whose_answer_was_lost_is_not_sent_twice(
 def test_a_reply_that_waited_in_the_queue_closes_its_task_when_it_goes_out(
         tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:
-    from dmguard import tasks
 
     config, store, runtime, _pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
     sandbox_state.faults = Faults(rate=1.0, kinds=("429",))
-    with pytest.raises(tasks.TaskError, match="task closes then"):
-        tasks.reply(store, config, "demo", runtime.platform, task_id, "sam", "Yes, Oslo works.")
+    with pytest.raises(actions.TaskError, match="task closes then"):
+        actions.reply(store, config, task_id, "sam", "Yes, Oslo works.", platform=runtime.platform)
     sandbox_state.faults = Faults()
     clock.advance(timedelta(minutes=1))
     assert run_send(runtime) == 1

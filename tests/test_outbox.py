@@ -27,7 +27,7 @@ def queue(store: Store, contact_id: int, text: str, origin: str = "submit") -> i
 
 def setup(store: Store, config: Config, clock: SimulatedClock, state: SandboxState,
           server: SandboxServer, people: int) -> tuple[outbox.Sender, list[dict]]:
-    runtime = build_runtime(config, config.accounts[0], store, clock, sandbox_url=server.url)
+    runtime = build_runtime(config, config.accounts[0], store, sandbox_url=server.url)
     contacts = []
     for index in range(people):
         user = state.add_user(username=f"p{index}", name=f"Person {index}")

@@ -12,14 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmguard import outbox
-from dmguard.api import submit_messages
 from dmguard.cli import cli
 from dmguard.clock import SimulatedClock
-from dmguard.config import QuietHoursConfig
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
-from dmguard.policy import quiet_deferral, zone_from_location
+from dmguard.policy import QuietHoursConfig, quiet_deferral, zone_from_location
 from dmguard.store import Store
+from dmguard.submit import submit_messages
 from dmguard.tick import run_send, run_tick
 from tests.conftest import START, config_file, world
 
@@ -117,7 +116,7 @@ def test_submit_accepts_the_rest_when_a_recipient_is_unknown(
 def test_python_api_and_release_of_an_edited_hold(tmp_path: Path, clock: SimulatedClock,
                                                   sandbox_state: SandboxState,
                                                   sandbox: SandboxServer) -> None:
-    from dmguard import tasks
+    from dmguard import actions
 
     config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
     add_person(store, sandbox_state, "Amy", location="Lisbon")
@@ -126,14 +125,15 @@ def test_python_api_and_release_of_an_edited_hold(tmp_path: Path, clock: Simulat
     assert held["state"] == "held"
     (task,) = store.list_tasks()
     assert task["kind"] == "hold" and "DG010" in task["reason"]
-    with pytest.raises(tasks.TaskError, match="empty"):
-        tasks.release(store, runtime.auditor, config, "demo", "sandbox", task["id"], "sam", " ")
-    state = tasks.release(store, runtime.auditor, config, "demo", "sandbox", task["id"], "sam",
-                          "Dear valued customer, hello again!")
-    assert state == "held" and store.get_task(task["id"])["state"] == "open"  # type: ignore[index]
-    state = tasks.release(store, runtime.auditor, config, "demo", "sandbox", task["id"], "sam",
-                          "Hi Amy, the Lisbon pop-up opens on Friday. Would you like to come?")
-    assert state == "queued" and store.get_task(task["id"])["state"] == "done"  # type: ignore[index]
+    with pytest.raises(actions.TaskError, match="empty"):
+        actions.release(store, config, task["id"], "sam", " ", auditor=runtime.auditor)
+    released = actions.release(store, config, task["id"], "sam",
+                               "Dear valued customer, hello again!", auditor=runtime.auditor)
+    assert released.state == "held" and any(f.rule == "DG010" for f in released.findings)
+    assert store.get_task(task["id"])["state"] == "open"  # type: ignore[index]
+    released = actions.release(store, config, task["id"], "sam",
+                               "Hi Amy, the Lisbon pop-up opens on Friday. Would you like to come?")
+    assert released.queued and store.get_task(task["id"])["state"] == "done"  # type: ignore[index]
     history = [t["to_state"] for t in store.transitions(held["message_id"])]
     assert history == ["draft", "audited", "held", "audited", "held", "audited", "queued"]
 

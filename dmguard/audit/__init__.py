@@ -1,6 +1,6 @@
-"""The judgment: rules → findings → score → verdict → label."""
+"""The judgment: rules → findings → score → verdict → label.
 
-from dmguard.audit.engine import Auditor
-from dmguard.audit.model import AuditInput, AuditResult, Context, Finding, Recipient
-
-__all__ = ["AuditInput", "AuditResult", "Auditor", "Context", "Finding", "Recipient"]
+Import what you need from its module (``dmguard.audit.engine.Auditor``,
+``dmguard.audit.model.AuditInput``): this package runs nothing on import, so a
+module that needs only ``audit.text`` does not pull in the engine.
+"""

@@ -29,7 +29,8 @@ from dmguard.audit.text import Prepared, content_words
 from dmguard.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
-    from dmguard.config import Config, PolicyPack, RuleSetting
+    from dmguard.config import Config, RuleSetting
+    from dmguard.policy import PolicyPack
 
 PERSONAL_CREDIT = 15
 PERSONAL_CREDIT_MAX = 30
@@ -111,9 +112,9 @@ class Auditor:
                     clock: Clock | None = None, record: bool = True,
                     label: bool = True) -> Auditor:
         """``label=False`` judges texts as they are (for DMs already sent)."""
-        from dmguard.config import _default_policies
+        from dmguard.policy import built_in_policies
 
-        policies = {**_default_policies(), **config.policies}
+        policies = {**built_in_policies(), **config.policies}
         default_platform = platform or config.accounts[0].policy_name
         max_length = policies[default_platform].max_length
         return cls(

@@ -67,12 +67,33 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+#: Deeper than any message object needs; deeper input is that line's error, not a crash.
+MAX_NESTING = 32
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
 def parse_line(raw: str, line: int) -> MessageIn:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
         raise LineError(line, f"line {line}: not valid JSON ({error.msg} at column "
                               f"{error.colno})") from None
+    except RecursionError:
+        raise LineError(line, f"line {line}: JSON nested too deeply to read") from None
+    if _depth_exceeds(data, MAX_NESTING):
+        raise LineError(line, f"line {line}: JSON nested deeper than {MAX_NESTING} levels")
     if not isinstance(data, dict):
         raise LineError(line, f"line {line}: expected a JSON object, got {type(data).__name__}")
     message_id = data.get("id")

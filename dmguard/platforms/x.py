@@ -8,6 +8,7 @@ the daily report can say what the API cost.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,11 +64,15 @@ class _Transient(Exception):
     pass
 
 
-def _retrying(func: Callable[..., Any]) -> Callable[..., Any]:
+Sleep = Callable[[float], None]
+
+
+def _retrying(func: Callable[..., Any], sleep: Sleep) -> Callable[..., Any]:
     return retry(
         retry=retry_if_exception_type(_Transient),
         stop=stop_after_attempt(4),
         wait=wait_exponential(multiplier=0.1, max=2),
+        sleep=sleep,
         reraise=True,
     )(func)
 
@@ -77,8 +82,11 @@ class XPlatform:
 
     def __init__(self, credentials: XCredentials, *, base_url: str | None = None,
                  recorder: CallRecorder | None = None, timeout: float = 15.0,
-                 listing_lag: timedelta = timedelta(minutes=1)) -> None:
+                 listing_lag: timedelta = timedelta(minutes=1),
+                 sleep: Sleep = time.sleep) -> None:
+        """``sleep`` waits between retries of a read; tests pass one that does not wait."""
         self.listing_lag = listing_lag
+        self._sleep = sleep
         self.oauth2 = bool(credentials.bearer_token) and not credentials.access_token
         self.client = tweepy.Client(
             bearer_token=credentials.bearer_token,
@@ -127,7 +135,7 @@ class XPlatform:
             return response
 
         try:
-            return (_retrying(attempt) if retry_transient else attempt)()
+            return (_retrying(attempt, self._sleep) if retry_transient else attempt)()
         except _Transient as error:
             detail = "gave up after retries" if retry_transient else "outcome unknown"
             raise PlatformUnavailable(f"{error} ({detail})") from None

@@ -91,3 +91,25 @@ def deliver(store: Store, config: ReportConfig, report: DailyReport,
             store.finish_run(run_id, "ok", f"e-mailed report for {report.day}")
             done.emailed_to = list(config.email.recipients)
     return done
+
+
+REPORT_JOB = "report"
+
+
+def _run_summary(day: str) -> str:
+    """The run summary that marks a day's report as delivered: the idempotency key."""
+    return f"report for {day}"
+
+
+def delivered(store: Store, day: str) -> bool:
+    """Whether the report for ``day`` (YYYY-MM-DD) was already delivered."""
+    return store.run_with_summary(REPORT_JOB, _run_summary(day))
+
+
+def deliver_day(store: Store, config: ReportConfig, report: DailyReport,
+                password: str | None = None) -> Delivery:
+    """Deliver a day's report and record it, so a daemon that was down knows what is missing."""
+    run_id = store.start_run(REPORT_JOB, None)
+    done = deliver(store, config, report, password)
+    store.finish_run(run_id, "ok", _run_summary(report.day))
+    return done

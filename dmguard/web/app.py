@@ -18,10 +18,9 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dmguard import tasks
-from dmguard.clock import SystemClock
-from dmguard.config import Config, ConfigError
-from dmguard.outbox import auditor_for
+from dmguard import actions, tasks
+from dmguard.clock import Clock
+from dmguard.config import Config
 from dmguard.platforms.sandbox.server import serve_until_interrupted
 from dmguard.store import Store
 
@@ -45,13 +44,12 @@ def _env() -> Environment:
 class QueueServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, config: Config, port: int, secret: str, who: str,
-                 platform_for: Callable[[Store, str], Any] | None = None) -> None:
+    def __init__(self, config: Config, port: int, secret: str, who: str, clock: Clock) -> None:
         self.config = config
+        self.clock = clock
         self.secret = secret
         self.csrf = csrf_token(secret)
         self.who = who
-        self.platform_for = platform_for
         self.env = _env()
         try:
             super().__init__(("127.0.0.1", port), Handler)
@@ -106,7 +104,7 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     def _store(self) -> Store:
-        return Store.open(self.server.config.store.path, SystemClock())
+        return Store.open(self.server.config.store.path, self.server.clock)
 
     # --- GET ------------------------------------------------------------------------
 
@@ -135,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
             elif url.path.startswith("/tasks/") and url.path[7:].isdigit():
                 try:
                     item = tasks.view(store, int(url.path[7:]))
-                except tasks.TaskError as error:
+                except actions.TaskError as error:
                     self._page(404, "error.html", message=str(error))
                     return
                 self._page(200, "task.html", item=item, notice=notice)
@@ -170,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
         store = self._store()
         try:
             notice = self._act(store, task_id, action, form)
-        except tasks.TaskError as error:
+        except actions.TaskError as error:
             self._page(409, "error.html", message=str(error), back=f"/tasks/{task_id}")
             return
         finally:
@@ -180,53 +178,28 @@ class Handler(BaseHTTPRequestHandler):
     def _act(self, store: Store, task_id: int, action: str, form: dict[str, str]) -> str:
         who = self.server.who
         if action == "claim":
-            tasks.claim(store, task_id, who)
+            actions.claim(store, task_id, who)
             return f"Claimed by {who}; the bot stays quiet with this person."
         if action in ("done", "dismiss"):
-            tasks.close(store, task_id, who, "done" if action == "done" else "dismissed",
-                        form.get("note") or None)
+            actions.close(store, task_id, who, "done" if action == "done" else "dismissed",
+                          form.get("note") or None)
             return "Task closed."
         if action == "reply":
-            task = store.get_task(task_id)
-            if task is None:
-                raise tasks.TaskError(f"no task {task_id}")
-            if self.server.platform_for is None:
-                raise tasks.TaskError("replies need the platform; start `dmguard web` with a "
-                                      "reachable account")
-            try:
-                platform = self.server.platform_for(store, task["account_id"])
-            except (ValueError, ConfigError) as error:
-                raise tasks.TaskError(str(error)) from None
-            account = self.server.config.account(task["account_id"])
-            message_id = tasks.reply(store, self.server.config, account.name, platform, task_id,
-                                     who, form.get("text", ""),
-                                     self.server.config.policy_for(account).max_length)
+            message_id = actions.reply(store, self.server.config, task_id, who,
+                                       form.get("text", ""))
             return f"Sent (message {message_id}); task done."
         if action == "release":
-            task = store.get_task(task_id)
-            if task is None:
-                raise tasks.TaskError(f"no task {task_id}")
-            account = self.server.config.account(task["account_id"])
-            state = tasks.release(store, auditor_for(store, self.server.config, account),
-                                  self.server.config, account.name, account.policy_name,
-                                  task_id, who, form.get("text"))
-            if state == "queued":
+            released = actions.release(store, self.server.config, task_id, who, form.get("text"))
+            if released.queued:
                 return "The edited draft passed the audit and is queued to send, labelled."
-            raise tasks.TaskError(f"the draft is still {state}: see its findings on the task")
-        raise tasks.TaskError(f"unknown action {action!r}")
+            raise actions.TaskError(f"the draft is still {released.state}: see its findings on "
+                                    "the task")
+        raise actions.TaskError(f"unknown action {action!r}")
 
 
-def platform_factory(config: Config) -> Callable[[Store, str], Any]:
-    from dmguard.tick import build_platform
-
-    def platform_for(store: Store, account_name: str) -> Any:
-        return build_platform(config, config.account(account_name), store)
-
-    return platform_for
-
-
-def serve(config: Config, port: int, who: str, announce: Callable[[str], None]) -> None:
+def serve(config: Config, port: int, who: str, clock: Clock,
+          announce: Callable[[str], None]) -> None:
     secret = secrets.token_urlsafe(24)
-    server = QueueServer(config, port, secret, who, platform_factory(config))
+    server = QueueServer(config, port, secret, who, clock)
     announce(f"{server.url}/?token={secret}")
     serve_until_interrupted(server)

@@ -90,3 +90,13 @@ def test_messages_without_a_platform_are_judged_by_x_rules() -> None:
     assert "DG081" in {f["rule"] for f in out[0]["findings"]}
     code, out = run(["-", "--format", "jsonl"], json.dumps({**welcome, "platform": "sandbox"}))
     assert code == 0 and out[0]["verdict"] == "send"
+
+
+def test_json_nested_too_deeply_is_that_lines_error_and_the_rest_are_audited() -> None:
+    deep = '{"id": "deep", "text": "hi", "context": ' + "[" * 500 + "]" * 500 + "}"
+    stdin = "\n".join([json.dumps(LINES[0]), deep, json.dumps(LINES[1])])
+    code, out = run(["-", "--format", "jsonl"], stdin)
+    assert code == 1
+    first, error, last = out
+    assert first["id"] == "m1" and last["id"] == "m2"
+    assert error["line"] == 2 and "line 2" in error["error"]

@@ -6,11 +6,11 @@ from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
 from dmguard.audit.label import LabelError, Labeller
 from dmguard.audit.model import AuditInput, Context, Recipient
-from dmguard.config import _default_policies
+from dmguard.policy import built_in_policies
 
 
 def auditor(**kwargs: object) -> Auditor:
-    return Auditor(policies=_default_policies(), default_platform="x",
+    return Auditor(policies=built_in_policies(), default_platform="x",
                    labeller=Labeller("[Automated message from @{account}]",
                                      "Reply STOP to opt out."),
                    account_username="acme", **kwargs)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from dmguard.audit.model import AuditInput, Context, Recipient, SentFacts
 from dmguard.audit.rules import Rule, catalogue
 from dmguard.audit.rules.base import Example
 from dmguard.audit.similarity import signature
-from dmguard.config import _default_policies
+from dmguard.policy import built_in_policies
 from tests.conftest import ROOT, START
 
 FAMILIES = {"template", "address", "form-letter", "pretending", "pushiness", "relevance",
@@ -33,7 +33,7 @@ def findings_of(rule: Rule, example: Example) -> list[str]:
     if spec.get("opted_out"):
         assert recipient is not None and recipient.id
         history.add_opt_out(recipient.id)
-    auditor = Auditor(history=history, policies=_default_policies(), default_platform="x",
+    auditor = Auditor(history=history, policies=built_in_policies(), default_platform="x",
                       record=False)
     context = Context(**example.context) if example.context else None
     sent = SentFacts(**example.sent) if example.sent is not None else None

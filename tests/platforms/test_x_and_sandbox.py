@@ -22,8 +22,10 @@ CREDS = XCredentials(consumer_key="ck", consumer_secret="cs", access_token="at",
 
 
 def platform(server: SandboxServer, calls: list | None = None) -> XPlatform:
+    """Retries wait in the emulator's simulated time, never in real time."""
     recorder = (lambda *call: calls.append(call)) if calls is not None else None
-    return XPlatform(CREDS, base_url=server.url, recorder=recorder, timeout=5)
+    return XPlatform(CREDS, base_url=server.url, recorder=recorder, timeout=5,
+                     sleep=server.state.clock.sleep)
 
 
 def test_followers_paginate_newest_first_and_stop_at_known(

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dmguard.api import submit_into
 from dmguard.clock import SystemClock, parse_iso
 from dmguard.config import load_config
 from dmguard.inbox import OPT_OUT_CONFIRMATION
@@ -35,6 +34,7 @@ from dmguard.platforms.sandbox.scenario import INTERESTS, Population
 from dmguard.platforms.sandbox.server import running
 from dmguard.platforms.sandbox.state import DmEvent, Faults, Limit, SandboxState, SandboxUser
 from dmguard.store import Store
+from dmguard.submit import submit_into
 from dmguard.tick import build_runtime, run_tick
 
 FINAL_STATES = {"sent", "failed", "held", "blocked", "cancelled"}
@@ -209,7 +209,7 @@ def prepare(config_path: Path, state: SandboxState, population: Population,
     people = [population.follower_arrives() for _ in range(existing)]
     store = Store.open(config.store.path, SystemClock())
     try:
-        runtime = build_runtime(config, config.accounts[0], store, SystemClock())
+        runtime = build_runtime(config, config.accounts[0], store)
         run_tick(runtime, send=False)
         messages = []
         for number in range(campaigns):

@@ -17,7 +17,7 @@ from dmguard.config import Config
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.store import Store
-from dmguard.web.app import QueueServer, csrf_token, platform_factory
+from dmguard.web.app import QueueServer, csrf_token
 from tests.conftest import make_config
 
 SECRET = "s3cret-token"
@@ -43,7 +43,7 @@ def world(tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
         ids[name] = tasks.open_task(store, config, "demo", contact_id, "reply",
                                     "wrote to the account", text=text) or 0
     store.close()
-    server = QueueServer(config, 0, SECRET, "sam", platform_factory(config))
+    server = QueueServer(config, 0, SECRET, "sam", clock)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
@@ -139,7 +139,7 @@ def test_reply_end_to_end_in_headless_chromium(world: tuple,  # type: ignore[typ
 
 
 def test_release_an_edited_hold_from_the_page(world: tuple) -> None:  # type: ignore[type-arg]
-    from dmguard.api import submit_messages
+    from dmguard.submit import submit_messages
 
     config, server, _ = world
     (held,) = submit_messages(config, [{"id": "h", "text": "Dear valued customer, hi!",

@@ -21,7 +21,7 @@ from dmguard.audit.text import Phrases, Prepared, quote
 
 if TYPE_CHECKING:
     from dmguard.audit.history import History
-    from dmguard.config import PolicyPack
+    from dmguard.policy import PolicyPack
 
 Family = Literal[
     "template", "address", "form-letter", "pretending", "pushiness", "relevance",

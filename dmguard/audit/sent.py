@@ -142,3 +142,22 @@ def review(store: Store, config: Config, account_id: str, since: datetime, *,
         yield Reviewed(row, contact, result)
     if pending:
         store.save_verdicts(pending)
+
+
+def refresh_sent_history(store: Store, config: Config, account_name: str) -> str | None:
+    """Fetch DM events not stored yet, so a review sees what other tools sent lately.
+
+    Returns why that was not possible (the review then covers stored history only).
+    """
+    from dmguard.config import ConfigError
+    from dmguard.inbox import sync_inbox
+    from dmguard.platforms.base import PlatformError
+    from dmguard.platforms.factory import build_platform
+
+    account = config.account(account_name)
+    store.ensure_account(account.name, account.platform)
+    try:
+        sync_inbox(store, config, account.name, build_platform(config, account, store))
+    except (ValueError, ConfigError, PlatformError) as error:
+        return str(error)
+    return None

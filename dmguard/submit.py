@@ -1,6 +1,6 @@
 """The Python API for other tools: hand automated messages to dmguard.
 
-    from dmguard.api import submit_messages
+    from dmguard.submit import submit_messages
     results = submit_messages("config/dmguard.toml", [
         {"id": "c1", "text": "Hi Amy, …", "recipient": {"username": "amy"}},
     ])

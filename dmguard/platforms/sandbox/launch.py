@@ -1,0 +1,56 @@
+"""Starting the emulator: in-process for sandbox accounts, or standalone to serve.
+
+The emulator keeps its own clock (passed in): the daemon's emulator runs on the
+wall clock, the demo's and the tests' on a simulated one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+from dmguard.clock import Clock
+from dmguard.config import Config, ConfigError, load_dotenv_once
+from dmguard.platforms.sandbox.scenario import seed_population
+from dmguard.platforms.sandbox.server import SandboxServer, running
+from dmguard.platforms.sandbox.state import Faults, SandboxState
+
+TEN_YEARS = 10 * 365 * 86400
+
+
+@contextmanager
+def embedded_sandboxes(config: Config, clock: Clock) -> Iterator[dict[str, str]]:
+    """Start an in-process emulator for each sandbox account without a sandbox_url.
+
+    Yields {account name: emulator URL}; the emulators stop when the block ends.
+    """
+    urls: dict[str, str] = {}
+    with ExitStack() as stack:
+        for account in config.accounts:
+            if account.platform == "sandbox" and not account.sandbox_url:
+                state = SandboxState(clock, account_username=f"{account.name}_sandbox")
+                seed_population(state)
+                server = stack.enter_context(running(state, lifetime=TEN_YEARS))
+                urls[account.name] = server.url
+        yield urls
+
+
+def credentials_from_environment() -> tuple[str, str]:
+    """The (consumer key, bearer token) a standalone emulator should insist on."""
+    load_dotenv_once()
+    key, token = os.environ.get("DMGUARD_X_CONSUMER_KEY"), os.environ.get("DMGUARD_X_BEARER_TOKEN")
+    if not key and not token:
+        raise ConfigError("--require-credentials: set DMGUARD_X_CONSUMER_KEY or "
+                          "DMGUARD_X_BEARER_TOKEN to the values the emulator should accept")
+    return key or "", token or ""
+
+
+def standalone_emulator(clock: Clock, port: int, *, seed: int, empty: bool, fault_rate: float,
+                        credentials: tuple[str, str] | None) -> SandboxServer:
+    """An emulator bound to 127.0.0.1:port, seeded unless ``empty``; raises SandboxPortError."""
+    state = SandboxState(clock, credentials=credentials)
+    if not empty:
+        seed_population(state, seed=seed)
+    state.faults = Faults(rate=fault_rate, seed=seed)
+    return SandboxServer(state, port)
