@@ -22,6 +22,7 @@ from dmguard.config import parse_config
 from dmguard.platforms.sandbox.server import running
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.store import Store
+from dmguard.store.bulk import SeedMessage
 from dmguard.tick import build_runtime, run_send
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,28 +53,26 @@ def main() -> int:
         with store.atomic():
             for index in range(args.messages):
                 user = state.add_user(username=f"user{index}", name=f"User {index}")
-                contact_id, _ = store.upsert_contact("demo", {"user_id": user.id,
-                                                              "name": user.name})
-                store.insert("messages", {
-                    "account_id": "demo", "contact_id": contact_id, "direction": "out",
-                    "origin": "submit", "kind": "campaign", "text": f"note {index}",
-                    "labelled_text": f"[Automated] note {index}. Reply STOP to opt out.",
-                    "state": "queued", "created_at": store.now(), "updated_at": store.now()})
+                contact_id, _ = store.people.upsert_contact("demo", user.id, name=user.name)
+                store.bulk.message(SeedMessage(
+                    account_id="demo", contact_id=contact_id, direction="out", origin="submit",
+                    kind="campaign", text=f"note {index}",
+                    labelled_text=f"[Automated] note {index}. Reply STOP to opt out.",
+                    state="queued", created_at=store.now(), updated_at=store.now()))
         started = time.perf_counter()
         minutes = 0
-        while store.scalar("SELECT COUNT(*) FROM messages WHERE state IN ('queued', 'sending')"):
+        while store.bulk.message_count(("queued", "sending")):
             clock.advance(timedelta(minutes=1))
             run_send(runtime)
             minutes += 1
             if minutes % 1440 == 0:
-                done = store.scalar("SELECT COUNT(*) FROM messages WHERE state = 'sent'")
+                done = store.bulk.message_count(("sent",))
                 print(f"  day {minutes // 1440}: {done:,} sent", file=sys.stderr)
         elapsed = time.perf_counter() - started
         received = state.sent_by_account()
-    sent_times = sorted(parse_iso(row["sent_at"]) for row in store.all(
-        "SELECT sent_at FROM messages WHERE state = 'sent'"))
+    sent_times = sorted(parse_iso(sent_at) for sent_at in store.bulk.sent_times())
     duplicates = sum(count - 1 for count in Counter(e.text for e in received).values())
-    rejected = store.scalar("SELECT COUNT(*) FROM api_calls WHERE status = 429")
+    rejected = len(store.runs.api_calls(status=429))
     limits = config.limits
     print(f"drained {args.messages:,} messages in {minutes / 1440:.2f} simulated days "
           f"({elapsed:.1f} s wall clock): {len(received):,} received by the emulator, "

@@ -21,6 +21,7 @@ from dmguard.clock import SimulatedClock, iso
 from dmguard.report import render
 from dmguard.report.data import build_report
 from dmguard.store import Store
+from dmguard.store.bulk import SeedContact, SeedFinding, SeedMessage, SeedTransition
 
 START = datetime(2026, 10, 25, tzinfo=UTC)
 DAYS = 30
@@ -28,14 +29,12 @@ DAYS = 30
 
 def populate(store: Store, count: int, seed: int = 5) -> None:
     rng = random.Random(seed)
-    db = store.db
-    store.ensure_account("acme", "x")
+    bulk = store.bulk
+    store.accounts.ensure("acme", "x")
     contacts = 20_000
     with store.atomic():
-        db.conn.executemany(
-            "INSERT INTO contacts (account_id, user_id, username, name, first_seen_at) "
-            "VALUES ('acme', ?, ?, ?, ?)",
-            [(str(i), f"user{i}", f"User {i}", iso(START)) for i in range(contacts)])
+        bulk.contacts(SeedContact("acme", str(i), iso(START), username=f"user{i}",
+                                  name=f"User {i}") for i in range(contacts))
     batch = 50_000
     for offset in range(0, count, batch):
         messages, transitions, findings = [], [], []
@@ -46,30 +45,26 @@ def populate(store: Store, count: int, seed: int = 5) -> None:
             direction = "in" if roll < 0.3 else "out"
             state = ("received" if direction == "in" else
                      "sent" if roll < 0.8 else "held" if roll < 0.95 else "blocked")
-            messages.append((number, "acme", rng.randrange(1, contacts), direction,
-                             "submit" if direction == "out" else "person", "campaign",
-                             f"message {number}", state, stamp, stamp,
-                             stamp if state in ("sent", "received") else None))
+            messages.append(SeedMessage(
+                id=number, account_id="acme", contact_id=rng.randrange(1, contacts),
+                direction=direction, origin="submit" if direction == "out" else "person",
+                kind="campaign", text=f"message {number}", state=state, created_at=stamp,
+                updated_at=stamp, sent_at=stamp if state in ("sent", "received") else None))
             if direction == "out":
-                transitions.append((number, None, "audited", "bench", stamp))
-                transitions.append((number, "audited", state, "bench", stamp))
+                transitions.append(SeedTransition(number, None, "audited", "bench", stamp))
+                transitions.append(SeedTransition(number, "audited", state, "bench", stamp))
             else:
-                transitions.append((number, None, state, "bench", stamp))
+                transitions.append(SeedTransition(number, None, state, "bench", stamp))
             if state in ("held", "blocked"):
-                findings.append((number, "DG010", "generic-salutation", state[:4] if state ==
-                                 "held" else "block", "generic salutation", 0, 10))
+                findings.append(SeedFinding(number, "DG010", "generic-salutation", state[:4] if
+                                            state == "held" else "block", "generic salutation",
+                                            0, 10))
         with store.atomic():
-            db.conn.executemany(
-                "INSERT INTO messages (id, account_id, contact_id, direction, origin, kind, text, "
-                "state, created_at, updated_at, sent_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", messages)
-            db.conn.executemany(
-                "INSERT INTO message_transitions (message_id, from_state, to_state, actor, at) "
-                "VALUES (?,?,?,?,?)", transitions)
-            db.conn.executemany(
-                "INSERT INTO findings (message_id, rule, name, severity, message, span_start, "
-                "span_end) VALUES (?,?,?,?,?,?,?)", findings)
+            bulk.messages(messages)
+            bulk.transitions(transitions)
+            bulk.findings(findings)
         print(f"  {min(offset + batch, count):,} messages written", file=sys.stderr)
-    db.execute("ANALYZE")
+    bulk.analyze()
 
 
 def main() -> int:
@@ -96,7 +91,7 @@ def main() -> int:
     started = time.perf_counter()
     render.html(report)
     html_seconds = time.perf_counter() - started
-    total = store.scalar("SELECT COUNT(*) FROM messages")
+    total = store.bulk.message_count()
     print(f"report for {day} over {total:,} messages: best {min(times):.2f} s, worst "
           f"{max(times):.2f} s (data + Markdown); HTML with chart {html_seconds:.2f} s; "
           f"{report.accounts[0].inspected:,} inspected that day")

@@ -27,6 +27,7 @@ from dmguard.audit.sent import review
 from dmguard.clock import SimulatedClock, iso
 from dmguard.config import parse_config
 from dmguard.store import Store
+from dmguard.store.bulk import SeedContact, SeedMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
@@ -44,7 +45,7 @@ def scratch_store(clock: SimulatedClock) -> tuple[Store, object]:
         'path = "var/dmguard.db"', f'path = "{folder / "review.db"}"')
     config = parse_config(text, Path("config/dmguard.toml"))
     store = Store.open(config.store.path, clock)
-    store.ensure_account("demo", "x")
+    store.accounts.ensure("demo", "x")
     return store, config
 
 
@@ -52,14 +53,13 @@ def write(store: Store, rows: list[tuple[str, str, datetime, datetime | None]]) 
     """rows: (recipient name, text, sent at, followed at)."""
     with store.atomic():
         for number, (name, text, sent_at, followed_at) in enumerate(rows):
-            contact = store.insert("contacts", {
-                "account_id": "demo", "user_id": str(number), "username": f"u{number}",
-                "name": name, "first_seen_at": iso(sent_at),
-                "followed_at": iso(followed_at) if followed_at else None})
-            store.insert("messages", {
-                "account_id": "demo", "contact_id": contact, "direction": "out",
-                "origin": "other", "kind": "unknown", "text": text, "state": "sent",
-                "created_at": iso(sent_at), "updated_at": iso(sent_at), "sent_at": iso(sent_at)})
+            contact = store.bulk.contact(SeedContact(
+                account_id="demo", user_id=str(number), username=f"u{number}", name=name,
+                first_seen_at=iso(sent_at), followed_at=iso(followed_at) if followed_at else None))
+            store.bulk.message(SeedMessage(
+                account_id="demo", contact_id=contact, direction="out", origin="other",
+                kind="unknown", text=text, state="sent", created_at=iso(sent_at),
+                updated_at=iso(sent_at), sent_at=iso(sent_at)))
 
 
 def speed(count: int) -> None:
@@ -87,7 +87,7 @@ def speed(count: int) -> None:
     for item in review(store, config, "demo", START):
         reviewed += 1
         flagged += item.looks_automated
-        templated += not item.message["text"].endswith("?")
+        templated += not item.message.text.endswith("?")
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"reviewed {reviewed:,} stored sent DMs in {elapsed:.2f} s "
@@ -124,7 +124,7 @@ def real_messages(path: Path) -> None:
     totals = {"automated": 0, "personal": 0}
     by_text = {text: kind for (_, text, _, _), kind in zip(rows, kinds, strict=True)}
     for item in review(store, config, "demo", START - timedelta(days=1)):
-        kind = by_text[item.message["text"]]
+        kind = by_text[item.message.text]
         totals[kind] += 1
         flagged[kind] += item.looks_automated
     for kind in ("automated", "personal"):

@@ -8,7 +8,6 @@ call it and hold no flow of their own, so both behave the same.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from dmguard import outbox, tasks
 from dmguard.audit.engine import Auditor
@@ -18,7 +17,7 @@ from dmguard.clock import iso, parse_duration
 from dmguard.config import Config, ConfigError, RuleSetting
 from dmguard.platforms.base import Platform
 from dmguard.platforms.factory import build_platform
-from dmguard.store import Store
+from dmguard.store import NewMessage, Origin, Store, Task
 from dmguard.tasks import TaskError, claim, close
 
 __all__ = ["Released", "TaskError", "check_reply_text", "claim", "close", "release", "reply"]
@@ -28,8 +27,8 @@ __all__ = ["Released", "TaskError", "check_reply_text", "claim", "close", "relea
 REPLY_RULES = ("DG001", "DG004")
 
 
-def _task(store: Store, task_id: int) -> dict[str, Any]:
-    task = store.get_task(task_id)
+def _task(store: Store, task_id: int) -> Task:
+    task = store.tasks.get(task_id)
     if task is None:
         raise TaskError(f"no task {task_id}")
     return task
@@ -67,38 +66,39 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     happened when it was not (yet) sent.
     """
     task = _task(store, task_id)
-    account = config.account(task["account_id"])
+    account = config.account(task.account_id)
     check_reply_text(text, config.policy_for(account).max_length)
     task = tasks.require_open(store, task_id)
-    if task["state"] == "claimed" and task["claimed_by"] != who:
-        raise TaskError(f"task {task_id} is claimed by {task['claimed_by']}")
-    if store.unsettled_replies(task["contact_id"]):
+    if task.state == "claimed" and task.claimed_by != who:
+        raise TaskError(f"task {task_id} is claimed by {task.claimed_by}")
+    if store.messages.unsettled_replies(task.contact_id):
         raise TaskError("an earlier reply to this person is still on its way (queued, or "
                         "waiting for the platform's answer); it is not sent again, and the "
                         "task closes once it is known to have arrived")
     platform = platform or _platform_for(store, config, account.name)
-    if task["state"] == "open":
+    if task.state == "open":
         claim(store, task_id, who)
     with store.atomic():
-        message_id = store.add_message(
-            {"account_id": account.name, "contact_id": task["contact_id"], "direction": "out",
-             "origin": "human", "kind": "manual", "text": text, "state": "queued",
-             "verdict": "send"},
+        message_id = store.messages.add(
+            NewMessage(account_id=account.name, contact_id=task.contact_id, direction="out",
+                       origin=Origin.HUMAN, kind="manual", text=text, state="queued",
+                       verdict="send"),
             actor=who, reason=f"personal reply to task {task_id}",
         )
-        store.update("tasks", task_id, reply_message_id=message_id)
+        store.tasks.set_reply(task_id, message_id)
         # Automated messages hold back from the moment a person answers.
-        conversation = store.conversation(account.name, task["contact_id"])
+        conversation = store.people.conversation(account.name, task.contact_id)
         cooldown = parse_duration(config.tasks.takeover_cooldown)
-        store.update_conversation(conversation["id"],
-                                  human_until=iso(store.clock.now() + cooldown))
+        store.people.hand_to_human(conversation.id, iso(store.clock.now() + cooldown))
     report = outbox.SendReport()
-    outbox.Sender(store, config, account.name, platform).send_one(
-        store.get_message(message_id) or {}, report)
-    message = store.get_message(message_id) or {}
-    state = message.get("state")
+    queued = store.messages.get(message_id)
+    assert queued is not None
+    outbox.Sender(store, config, account.name, platform).send_one(queued, report)
+    message = store.messages.get(message_id)
+    assert message is not None
+    state = message.state
     if state != "sent":
-        reason = report.stopped_by or message.get("failure") or "not sent"
+        reason = report.stopped_by or message.failure or "not sent"
         if state == "queued":
             raise TaskError(f"the reply to task {task_id} is queued ({reason}); it goes out "
                             "when the platform allows, and the task closes then")
@@ -130,21 +130,21 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
     new findings on the draft.
     """
     task = tasks.require_open(store, task_id)
-    account = config.account(task["account_id"])
-    message = store.get_message(task["message_id"]) if task["message_id"] else None
-    if task["kind"] != "hold" or message is None or message["state"] != "held":
+    account = config.account(task.account_id)
+    message = store.messages.get(task.message_id) if task.message_id else None
+    if task.kind != "hold" or message is None or message.state != "held":
         raise TaskError(f"task {task_id} has no held draft to release")
     if text is not None:
         if not text.strip():
             raise TaskError("the edited draft is empty")
-        store.update("messages", message["id"], text=text, updated_at=store.now())
-    store.change_task(task_id, tasks.OPEN_TASK_STATES, "re-audit", who,
+        store.messages.edit_text(message.id, text)
+    store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "re-audit", who,
                       note="edited and re-audited" if text is not None else "re-audited")
     auditor = auditor or outbox.auditor_for(store, config, account)
     outcome = outbox.audit_message(store, auditor, config, account.name, account.policy_name,
-                                   message["id"], actor=who, reopen=False)
+                                   message.id, actor=who, reopen=False)
     if outcome.state == "queued":
-        store.change_task(task_id, tasks.OPEN_TASK_STATES, "released", who,
+        store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "released", who,
                           note="passed the audit; queued to send", state="done",
                           closed_by=who, closed_at=store.now())
     blocking = [f for f in outcome.result.findings if f.severity != "warn"]

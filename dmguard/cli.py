@@ -211,16 +211,16 @@ def review_sent(config: Config, since: str, fmt: str) -> None:
             if problem:
                 click.echo(f"note: {account.name}: reviewing stored history only, could not "
                            f"fetch new DM events ({problem})", err=True)
-            total = len(store.sent_messages(account.name, start))
+            total = len(store.messages.sent_since(account.name, start))
             with _bar(total, f"reviewing {account.name}") as bar:
                 for item in review(store, config, account.name, start, progress=bar):
                     if fmt == "jsonl":
                         click.echo(dumps(item.as_json()))
                     else:
-                        who = item.message["origin"] if item.message["origin"] == "other" \
+                        who = item.message.origin if item.message.origin == "other" \
                             else "dmguard"
                         click.echo(_format_result(item.result, 0).replace(
-                            f"{item.result.id}:", f"{item.message['sent_at'][:16]} to "
+                            f"{item.result.id}:", f"{item.message.sent_at[:16]} to "
                             f"@{item.contact['username'] or item.contact['user_id']} "
                             f"(sent by {who}):", 1))
 
@@ -316,22 +316,24 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
 
         dmguard tasks list --format json
     """
+    from dataclasses import asdict
+
     config = load(config_path)
     with opened_store(config) as store:
         states = ("open", "claimed", "done", "dismissed") if show_all else ("open", "claimed")
-        rows = store.list_tasks(states=states)
+        rows = store.tasks.listing(states=states)
         now = store.now()
         if fmt == "json":
-            click.echo(json.dumps([{**row, "overdue": row["state"] in ("open", "claimed")
-                                    and row["due_at"] < now} for row in rows], indent=2))
+            click.echo(json.dumps([{**asdict(row), "overdue": row.state in ("open", "claimed")
+                                    and row.due_at < now} for row in rows], indent=2))
             return
         if not rows:
             click.echo("No open tasks.")
         for row in rows:
-            flag = " OVERDUE" if row["state"] in ("open", "claimed") and row["due_at"] < now else ""
-            click.echo(f"#{row['id']:<4} p{row['priority']:<3} {row['kind']:<8} "
-                       f"@{row['username'] or row['contact_id']:<18} {row['state']:<8} "
-                       f"due {row['due_at'][:16]}{flag}  {row['reason'][:70]}")
+            flag = " OVERDUE" if row.state in ("open", "claimed") and row.due_at < now else ""
+            click.echo(f"#{row.id:<4} p{row.priority:<3} {row.kind:<8} "
+                       f"@{row.username or row.contact_id:<18} {row.state:<8} "
+                       f"due {row.due_at[:16]}{flag}  {row.reason[:70]}")
 
 
 @tasks.command("show")
@@ -359,28 +361,28 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
             click.echo(json.dumps(asdict(item), indent=2, default=str))
             return
         task, contact = item.task, item.contact
-        click.echo(f"Task #{task['id']} [{task['kind']}] {task['state']}, priority "
-                   f"{task['priority']}, due {task['due_at']}{' (OVERDUE)' if item.overdue else ''}")
-        click.echo(f"Why: {task['reason']}")
-        click.echo(f"Person: {contact.get('name')!r} @{contact.get('username')} "
-                   f"({contact.get('followers_count') or 0} followers) {contact.get('location') or ''}")
-        click.echo(f"Bio: {contact.get('bio') or '(none)'}")
+        click.echo(f"Task #{task.id} [{task.kind}] {task.state}, priority "
+                   f"{task.priority}, due {task.due_at}{' (OVERDUE)' if item.overdue else ''}")
+        click.echo(f"Why: {task.reason}")
+        click.echo(f"Person: {contact.name!r} @{contact.username} "
+                   f"({contact.followers_count or 0} followers) {contact.location or ''}")
+        click.echo(f"Bio: {contact.bio or '(none)'}")
         if item.conversation:
             click.echo("Conversation:")
             for message in item.conversation:
-                arrow = "→" if message["direction"] == "out" else "←"
-                click.echo(f"  {arrow} {message['text']}")
+                arrow = "→" if message.direction == "out" else "←"
+                click.echo(f"  {arrow} {message.text}")
         if item.draft:
-            click.echo(f"Draft ({item.draft['state']}): {item.draft['text']}")
+            click.echo(f"Draft ({item.draft.state}): {item.draft.text}")
             for finding in item.findings:
-                click.echo(f"  {finding['rule']} {finding['name']} [{finding['severity']}] "
-                           f"{finding['message']}")
-            for step in store.transitions(item.draft["id"]):
-                click.echo(f"  {step['at'][:19]} {step['from_state'] or '-'} → "
-                           f"{step['to_state']} by {step['actor']}: {step['reason'] or ''}")
+                click.echo(f"  {finding.rule} {finding.name} [{finding.severity}] "
+                           f"{finding.message}")
+            for step in store.messages.transitions(item.draft.id):
+                click.echo(f"  {step.at[:19]} {step.from_state or '-'} → "
+                           f"{step.to_state} by {step.actor}: {step.reason or ''}")
         click.echo("History:")
         for action in item.actions:
-            click.echo(f"  {action['at'][:19]} {action['action']} by {action['actor']}")
+            click.echo(f"  {action.at[:19]} {action.action} by {action.actor}")
 
 
 def _task_action(config_path: str, action: Callable[[Store], str]) -> None:

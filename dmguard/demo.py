@@ -24,7 +24,7 @@ from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.report import render
 from dmguard.report.data import DailyReport, build_report
 from dmguard.report.delivery import write_files
-from dmguard.store import Store
+from dmguard.store import Origin, Store
 
 CAMPAIGN_GENERIC = ("Dear valued customer, our winter sale is on: 20% off everything, "
                     "today only! Shop now at https://shop.example.com")
@@ -105,26 +105,26 @@ def run_demo(config: Config, day: date, *, seed: int = 7,
 
 def _submit_campaign(store: Store, runtime: tick.AccountRuntime, rng: random.Random) -> None:
     """What another tool would hand in with `dmguard submit`: some generic, some personal."""
-    contacts = store.followers(runtime.id, limit=9)
+    contacts = store.people.followers(runtime.id, limit=9)
     for index, contact in enumerate(contacts):
         if index < 5:
             text = CAMPAIGN_GENERIC
         elif index == 5:
             text = CAMPAIGN_BROKEN
         else:
-            first = (contact["name"] or "there").split()[0]
-            place = contact["location"] or "your city"
+            first = (contact.name or "there").split()[0]
+            place = contact.location or "your city"
             text = (f"Hi {first}, we're opening a pop-up in {place} next month. "
                     "Would you like an invite?")
         outbox.submit(store, runtime.auditor, runtime.config, runtime.id,
-                      runtime.account.policy_name, contact, text, origin="submit",
+                      runtime.account.policy_name, contact, text, origin=Origin.SUBMIT,
                       kind="campaign", actor="demo campaign")
 
 
 def _someone_replies(store: Store, runtime: tick.AccountRuntime, population: Population,
                      kind: str) -> None:
     """A recipient of an automated DM writes back (or a follower writes first)."""
-    user_id = store.last_automated_recipient(runtime.id)
+    user_id = store.messages.last_automated_recipient(runtime.id)
     user = population.state.users.get(user_id) if user_id else None
     if user is None:
         user = population.follower_arrives()
@@ -132,13 +132,13 @@ def _someone_replies(store: Store, runtime: tick.AccountRuntime, population: Pop
 
 
 def _answer_a_task(store: Store, runtime: tick.AccountRuntime) -> bool:
-    open_tasks = store.list_tasks(account_id=runtime.id)
-    candidates = [t for t in open_tasks if t["kind"] in ("reply", "human")]
+    open_tasks = store.tasks.listing(account_id=runtime.id)
+    candidates = [t for t in open_tasks if t.kind in ("reply", "human")]
     if not candidates:
         return False
     task = candidates[0]
-    name = (task["contact_name"] or "").split()[0] if task["contact_name"] else "there"
-    actions.reply(store, runtime.config, task["id"], "demo-owner",
+    name = (task.contact_name or "").split()[0] if task.contact_name else "there"
+    actions.reply(store, runtime.config, task.id, "demo-owner",
                   f"Hi {name}, Sam here from the team. Sorry for the wait: I've looked into it "
                   "and will sort it out today.", platform=runtime.platform)
     return True

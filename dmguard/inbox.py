@@ -14,7 +14,7 @@ from dmguard.clock import iso
 from dmguard.config import Config
 from dmguard.opt_out import is_opt_in, is_opt_out
 from dmguard.platforms.base import DmEventData, Platform
-from dmguard.store import Store
+from dmguard.store import NewMessage, Origin, Store
 
 HUMAN = re.compile(r"(?i)\b(?:human|agent|real person|someone real|representative|operator"
                    r"|talk to (?:a )?person|mensch|humano)\b")
@@ -36,14 +36,14 @@ class InboxReport:
 
 def sync_inbox(store: Store, config: Config, account_id: str, platform: Platform) -> InboxReport:
     report = InboxReport()
-    account = store.get_account(account_id) or {}
+    account = store.accounts.get(account_id)
     me = platform.whoami().user_id
-    events = platform.dm_events(account.get("last_dm_event_id"))
+    events = platform.dm_events(account.last_dm_event_id if account else None)
     for event in events:
         if not event.text and not event.sender_id:
             report.skipped += 1
             continue
-        if store.has_event(account_id, event.id):
+        if store.messages.has_event(account_id, event.id):
             continue
         if event.sender_id == me:
             if not _settle_own_send(store, account_id, event):
@@ -51,7 +51,7 @@ def sync_inbox(store: Store, config: Config, account_id: str, platform: Platform
         else:
             handle_inbound(store, config, account_id, event, report)
     if events:
-        store.update_account(account_id, last_dm_event_id=events[-1].id)
+        store.accounts.set_last_dm_event(account_id, events[-1].id)
     return report
 
 
@@ -59,11 +59,11 @@ def _settle_own_send(store: Store, account_id: str, event: DmEventData) -> bool:
     """An outgoing event that is a send of ours still awaiting its answer (in flight in
     another thread, or its answer lost): settle it, never count it as another tool's."""
     others = [p for p in event.participant_ids if p != event.sender_id]
-    contact = store.find_contact(account_id, user_id=others[0]) if others else None
+    contact = store.people.find_contact(account_id, user_id=others[0]) if others else None
     if contact is None:
         return False
     sent_at = iso(event.created_at) if event.created_at else store.now()
-    return outbox.settle_from_event(store, contact["id"], event.text, event.id, sent_at, "sync")
+    return outbox.settle_from_event(store, contact.id, event.text, event.id, sent_at, "sync")
 
 
 def _record_other_tool(store: Store, account_id: str, event: DmEventData,
@@ -73,12 +73,12 @@ def _record_other_tool(store: Store, account_id: str, event: DmEventData,
     if not others:
         report.skipped += 1
         return
-    contact_id, _ = store.upsert_contact(account_id, {"user_id": others[0]})
-    store.add_message(
-        {"account_id": account_id, "contact_id": contact_id, "direction": "out",
-         "origin": "other", "kind": "unknown", "text": event.text, "state": "sent",
-         "platform_event_id": event.id,
-         "sent_at": iso(event.created_at) if event.created_at else store.now()},
+    contact_id, _ = store.people.upsert_contact(account_id, others[0])
+    store.messages.add(
+        NewMessage(account_id=account_id, contact_id=contact_id, direction="out",
+                   origin=Origin.OTHER, kind="unknown", text=event.text, state="sent",
+                   platform_event_id=event.id,
+                   sent_at=iso(event.created_at) if event.created_at else store.now()),
         actor="sync", reason="sent by another tool",
     )
     report.other_tools += 1
@@ -97,51 +97,51 @@ def handle_inbound(store: Store, config: Config, account_id: str, event: DmEvent
 
 def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEventData,
                     report: InboxReport) -> None:
-    contact_id, new = store.upsert_contact(account_id, {"user_id": event.sender_id})
+    contact_id, new = store.people.upsert_contact(account_id, event.sender_id)
     if new:
         report.new_contact_ids.append(contact_id)
-    conversation = store.conversation(account_id, contact_id)
+    conversation = store.people.conversation(account_id, contact_id)
     with store.atomic():
-        message_id = store.add_message(
-            {"account_id": account_id, "contact_id": contact_id, "direction": "in",
-             "origin": "person", "kind": "inbound", "text": event.text, "state": "received",
-             "platform_event_id": event.id,
-             "sent_at": iso(event.created_at) if event.created_at else store.now()},
+        message_id = store.messages.add(
+            NewMessage(account_id=account_id, contact_id=contact_id, direction="in",
+                       origin=Origin.PERSON, kind="inbound", text=event.text, state="received",
+                       platform_event_id=event.id,
+                       sent_at=iso(event.created_at) if event.created_at else store.now()),
             actor="sync", reason="received",
         )
-        if not conversation["first_inbound_at"]:
-            store.update_conversation(conversation["id"], first_inbound_at=store.now(),
-                                      platform_conversation_id=event.conversation_id)
+        if not conversation.first_inbound_at:
+            store.people.note_first_inbound(conversation.id, store.now(),
+                                            event.conversation_id)
     report.received += 1
     text = event.text
     if is_opt_out(text):
         with store.atomic():
-            if store.opt_out(account_id, contact_id, message_id):
+            if store.people.opt_out(account_id, contact_id, message_id):
                 outbox.cancel_pending(store, contact_id, "recipient said stop")
-                store.stop_enrolments(contact_id, "opted-out")
+                store.enrolments.stop_for_contact(contact_id, "opted-out")
                 _confirm(store, account_id, contact_id, OPT_OUT_CONFIRMATION)
                 report.opt_outs += 1
         return
     if is_opt_in(text):
-        if store.opt_in(contact_id):
+        if store.people.opt_in(contact_id):
             _confirm(store, account_id, contact_id, OPT_IN_CONFIRMATION)
             report.opt_ins += 1
         return
-    last_automated = store.last_outbound_automated(contact_id)
+    last_automated = store.messages.last_outbound_automated(contact_id)
     if HUMAN.search(text):
         kind, reason = "human", "asked for a person"
     elif last_automated:
         kind, reason = "reply", "replied to an automated DM"
     else:
         kind, reason = "reply", "wrote to the account"
-    existing = store.open_task_for(contact_id)
+    existing = store.tasks.open_for(contact_id)
     if existing is not None:
         # The conversation goes on in the task already open for this person; a message
         # that matters more (they wrote to a held welcome, they ask for a human) raises it.
         priority, _ = tasks.priority_for(kind, text)
-        if priority > existing["priority"]:
-            store.change_task(existing["id"], ("open", "claimed"), "escalated", "inbox",
-                              note=reason, kind=kind, priority=priority)
+        if priority > existing.priority:
+            store.tasks.change(existing.id, ("open", "claimed"), "escalated", "inbox",
+                               note=reason, kind=kind, priority=priority)
         return
     if tasks.open_task(store, config, account_id, contact_id, kind, reason,
                        message_id=None, text=text):
@@ -150,9 +150,9 @@ def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEven
 
 def _confirm(store: Store, account_id: str, contact_id: int, text: str) -> None:
     """The one short automated answer the bot gives on its own: the opt-out receipt."""
-    store.add_message(
-        {"account_id": account_id, "contact_id": contact_id, "direction": "out",
-         "origin": "system", "kind": "confirmation", "text": text, "labelled_text": text,
-         "state": "queued", "verdict": "send"},
+    store.messages.add(
+        NewMessage(account_id=account_id, contact_id=contact_id, direction="out",
+                   origin=Origin.SYSTEM, kind="confirmation", text=text, labelled_text=text,
+                   state="queued", verdict="send"),
         actor="inbox", reason="opt-out/opt-in confirmation",
     )

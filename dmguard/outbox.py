@@ -15,7 +15,6 @@ import socket
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from dmguard import tasks
 from dmguard.audit.engine import Auditor
@@ -31,9 +30,7 @@ from dmguard.platforms.base import (
     RecipientRefused,
 )
 from dmguard.policy import cap_deferral, quiet_deferral, zone_from_location
-from dmguard.store import Store
-
-AUTOMATED_ORIGINS = ("sequence", "submit", "system")
+from dmguard.store import CAMPAIGN_ORIGINS, Contact, Message, NewMessage, Origin, Store
 
 # A send still unanswered after this long is over: every platform call times out sooner.
 SEND_LEASE = timedelta(minutes=5)
@@ -50,8 +47,8 @@ class StoreHistory:
         self.store = store
         self.index = NearDuplicateIndex()
         since = store.clock.now() - timedelta(days=days)
-        for row in store.recent_outbound_texts(account_id, since):
-            self.index.add(signature(row["text"], [row["name"] or ""]))
+        for row in store.messages.recent_outbound_texts(account_id, since):
+            self.index.add(signature(row.text, [row.name or ""]))
 
     def near_duplicates(self, sig: Signature | None) -> int:
         return self.index.count(sig)
@@ -59,13 +56,14 @@ class StoreHistory:
     def sent_to(self, recipient_key: str) -> list[tuple[datetime, str, Signature | None]]:
         contact_id = int(recipient_key)
         since = self.store.clock.now() - timedelta(days=30)
-        rows = self.store.automated_sent_to(contact_id, since)
-        contact = self.store.get_contact(contact_id) or {}
-        return [(parse_iso(r["sent_at"]), r["text"], signature(r["text"], [contact.get("name") or ""]))
-                for r in rows if r["sent_at"]]
+        rows = self.store.messages.automated_sent_to(contact_id, since)
+        contact = self.store.people.contact(contact_id)
+        name = (contact.name if contact else None) or ""
+        return [(parse_iso(r.sent_at), r.text, signature(r.text, [name]))
+                for r in rows if r.sent_at]
 
     def opted_out(self, recipient_key: str) -> bool:
-        return self.store.is_opted_out(int(recipient_key))
+        return self.store.people.is_opted_out(int(recipient_key))
 
     def record(self, recipient_key: str | None, at: datetime, text: str,
                sig: Signature | None) -> None:
@@ -75,20 +73,20 @@ class StoreHistory:
 
 def auditor_for(store: Store, config: Config, account: AccountConfig) -> Auditor:
     """The audit as configured for an account, comparing with that account's sent history."""
-    row = store.get_account(account.name) or {}
+    row = store.accounts.get(account.name)
     return Auditor.from_config(
-        config, platform=account.policy_name, account_username=row.get("username"),
+        config, platform=account.policy_name, account_username=row.username if row else None,
         history=StoreHistory(store, account.name, config.audit.history_days), clock=store.clock)
 
 
-def audit_input(store: Store, account_id: str, contact: dict[str, Any], text: str, kind: str,
+def audit_input(store: Store, account_id: str, contact: Contact, text: str, kind: str,
                 platform: str, step: int | None = None) -> AuditInput:
     recipient = Recipient(
-        id=str(contact["id"]), username=contact["username"], name=contact["name"],
-        bio=contact["bio"], location=contact["location"], lang=contact["lang"],
-        last_message=store.last_inbound_text(contact["id"]),
+        id=str(contact.id), username=contact.username, name=contact.name,
+        bio=contact.bio, location=contact.location, lang=contact.lang,
+        last_message=store.messages.last_inbound_text(contact.id),
     )
-    context = Context(kind=kind, user_dmed_first=store.user_dmed_first(account_id, contact["id"]),
+    context = Context(kind=kind, user_dmed_first=store.messages.user_dmed_first(account_id, contact.id),
                       step=step)
     return AuditInput(text, None, platform, recipient, context)
 
@@ -101,14 +99,14 @@ class Outcome:
 
 
 def submit(store: Store, auditor: Auditor, config: Config, account_id: str, platform: str,
-           contact: dict[str, Any], text: str, *, origin: str, kind: str, actor: str,
+           contact: Contact, text: str, *, origin: Origin, kind: str, actor: str,
            sequence: str | None = None, step: int | None = None,
            external_id: str | None = None) -> Outcome:
     """Record a draft, audit it, and move it to held, blocked or queued."""
-    message_id = store.add_message(
-        {"account_id": account_id, "contact_id": contact["id"], "direction": "out",
-         "origin": origin, "kind": kind, "text": text, "state": "draft", "sequence": sequence,
-         "step": step, "external_id": external_id},
+    message_id = store.messages.add(
+        NewMessage(account_id=account_id, contact_id=contact.id, direction="out",
+                   origin=origin, kind=kind, text=text, state="draft", sequence=sequence,
+                   step=step, external_id=external_id),
         actor=actor, reason=f"{origin} draft",
     )
     return audit_message(store, auditor, config, account_id, platform, message_id, actor=actor)
@@ -128,39 +126,40 @@ def audit_message(store: Store, auditor: Auditor, config: Config, account_id: st
 
 def _audit_message(store: Store, auditor: Auditor, config: Config, account_id: str,
                    platform: str, message_id: int, *, actor: str, reopen: bool) -> Outcome:
-    message = store.get_message(message_id)
+    message = store.messages.get(message_id)
     assert message is not None
-    contact = store.get_contact(message["contact_id"])
+    assert message.contact_id is not None
+    contact = store.people.contact(message.contact_id)
     assert contact is not None
-    item = audit_input(store, account_id, contact, message["text"], message["kind"], platform,
-                       message["step"])
+    item = audit_input(store, account_id, contact, message.text, message.kind, platform,
+                       message.step)
     result = auditor.audit(item)
-    store.add_findings(message_id, [f.as_json() for f in result.findings])
+    store.messages.add_findings(message_id, result.findings)
     reasons = "; ".join(f"{f.rule} {f.message}" for f in result.findings
                         if f.severity != "warn") or "no findings"
-    store.transition(message_id, ("draft", "held"), "audited", actor,
+    store.messages.transition(message_id, ("draft", "held"), "audited", actor,
                      f"verdict {result.verdict}, score {result.score}",
                      verdict=result.verdict, score=result.score)
     if result.verdict == "send":
-        store.transition(message_id, ("audited",), "queued", "audit", "passed the audit",
+        store.messages.transition(message_id, ("audited",), "queued", "audit", "passed the audit",
                          labelled_text=result.labelled_text)
         state = "queued"
     elif result.verdict == "hold":
-        store.transition(message_id, ("audited",), "held", "audit", reasons)
+        store.messages.transition(message_id, ("audited",), "held", "audit", reasons)
         if reopen:
-            tasks.open_task(store, config, account_id, contact["id"], "hold",
+            tasks.open_task(store, config, account_id, contact.id, "hold",
                             f"make this personal: {reasons}", message_id=message_id)
         state = "held"
     else:
-        store.transition(message_id, ("audited",), "blocked", "audit", reasons)
+        store.messages.transition(message_id, ("audited",), "blocked", "audit", reasons)
         state = "blocked"
     return Outcome(message_id, state, result)
 
 
 def cancel_pending(store: Store, contact_id: int, reason: str) -> int:
     count = 0
-    for message in store.pending_automated(contact_id):
-        if store.transition(message["id"], (message["state"],), "cancelled", "opt-out", reason):
+    for message in store.messages.pending_automated(contact_id):
+        if store.messages.transition(message.id, (message.state,), "cancelled", "opt-out", reason):
             count += 1
     return count
 
@@ -187,25 +186,25 @@ class Sender:
     def window_allows(self, now: datetime) -> str | None:
         """None when a send is allowed now, else why not."""
         limits = self.config.limits
-        last = self.store.last_sent_at(self.account_id)
+        last = self.store.messages.last_sent_at(self.account_id)
         # The sender job fires every `spacing`, and the last send was stamped a moment
         # after its job fired: without some slack every other turn would be skipped.
         if last and now - parse_iso(last) < self.spacing * 0.9:
             return "spacing"
-        if self.store.sent_count(self.account_id, now - timedelta(minutes=15)) >= limits.per_15min:
+        if self.store.messages.sent_count(self.account_id, now - timedelta(minutes=15)) >= limits.per_15min:
             return "15-minute limit"
-        if self.store.sent_count(self.account_id, now - timedelta(hours=24)) >= limits.per_24h:
+        if self.store.messages.sent_count(self.account_id, now - timedelta(hours=24)) >= limits.per_24h:
             return "24-hour limit"
         return None
 
     def send_due(self, max_messages: int = 1) -> SendReport:
         report = SendReport()
         store = self.store
-        account = store.get_account(self.account_id)
-        if account and account["paused_reason"]:
-            report.stopped_by = f"account paused: {account['paused_reason']}"
+        account = store.accounts.get(self.account_id)
+        if account and account.paused_reason:
+            report.stopped_by = f"account paused: {account.paused_reason}"
             return report
-        for message in store.messages_in_state(self.account_id, "queued", due_by=store.now(),
+        for message in store.messages.in_state(self.account_id, "queued", due_by=store.now(),
                                                limit=50):
             if report.sent >= max_messages:
                 break
@@ -220,7 +219,7 @@ class Sender:
                 with store.atomic():
                     claimed = self._may_go(message, report, now) and self.claim(message)
             except BaseException:
-                _forget(message["id"])
+                _forget(message.id)
                 raise
             if claimed:
                 self.deliver(message, report)
@@ -228,80 +227,80 @@ class Sender:
                 break
         return report
 
-    def _may_go(self, message: dict[str, Any], report: SendReport, now: datetime) -> bool:
+    def _may_go(self, message: Message, report: SendReport, now: datetime) -> bool:
         store = self.store
-        contact = store.get_contact(message["contact_id"])
+        contact = store.people.contact(message.contact_id)
         assert contact is not None
-        automated = message["origin"] in ("sequence", "submit")
-        if automated and store.is_opted_out(contact["id"]):
-            store.transition(message["id"], ("queued",), "cancelled", "sender",
+        automated = message.origin in CAMPAIGN_ORIGINS
+        if automated and store.people.is_opted_out(contact.id):
+            store.messages.transition(message.id, ("queued",), "cancelled", "sender",
                              "recipient opted out")
             report.blocked += 1
             return False
         if automated:
-            silence = store.human_silence_until(self.account_id, contact["id"])
+            silence = store.people.human_silence_until(self.account_id, contact.id)
             deferral = None
             if silence:
                 deferral = (silence, "a person has taken over this conversation")
             else:
-                capped = cap_deferral(store, contact["id"], self.config.caps, now)
+                capped = cap_deferral(store, contact.id, self.config.caps, now)
                 quiet = quiet_deferral(self.config.quiet_hours,
-                                       zone_from_location(contact["location"]), now)
+                                       zone_from_location(contact.location), now)
                 chosen = capped or quiet
                 if chosen:
                     deferral = (iso(chosen.until), chosen.reason)
             if deferral:
-                store.defer(message["id"], deferral[0], "sender", deferral[1])
+                store.messages.defer(message.id, deferral[0], "sender", deferral[1])
                 report.deferred += 1
                 return False
         return True
 
-    def send_one(self, message: dict[str, Any], report: SendReport) -> None:
+    def send_one(self, message: Message, report: SendReport) -> None:
         if self.claim(message):
             self.deliver(message, report)
 
-    def claim(self, message: dict[str, Any]) -> bool:
+    def claim(self, message: Message) -> bool:
         """Move a queued message to ``sending`` in this process's name; False if taken."""
         with _in_flight_lock:
-            _in_flight.add(message["id"])
-        claimed = self.store.transition(message["id"], ("queued",), "sending", "sender",
-                                        "calling the platform", attempts=message["attempts"] + 1,
+            _in_flight.add(message.id)
+        claimed = self.store.messages.transition(message.id, ("queued",), "sending", "sender",
+                                        "calling the platform", attempts=message.attempts + 1,
                                         sending_by=process_tag())
         if not claimed:
-            _forget(message["id"])
+            _forget(message.id)
         return claimed
 
-    def deliver(self, message: dict[str, Any], report: SendReport) -> None:
+    def deliver(self, message: Message, report: SendReport) -> None:
         """Call the platform for a claimed message and settle it by the answer."""
         try:
             self._deliver(message, report)
         finally:
-            _forget(message["id"])
+            _forget(message.id)
 
-    def _deliver(self, message: dict[str, Any], report: SendReport) -> None:
+    def _deliver(self, message: Message, report: SendReport) -> None:
         store = self.store
-        contact = store.get_contact(message["contact_id"])
+        contact = store.people.contact(message.contact_id)
         assert contact is not None
-        text = message["labelled_text"] or message["text"]
+        text = message.labelled_text or message.text
         try:
-            sent = self.platform.send_dm(contact["user_id"], text)
+            sent = self.platform.send_dm(contact.user_id, text)
         except RateLimited as error:
             until = iso(error.reset_at) if error.reset_at else store.now()
-            store.transition(message["id"], ("sending",), "queued", "sender", str(error),
+            store.messages.transition(message.id, ("sending",), "queued", "sender", str(error),
                              send_after=until)
             report.stopped_by = "rate limited by the platform"
         except RecipientRefused as error:
-            store.transition(message["id"], ("sending",), "failed", "sender", str(error),
+            store.messages.transition(message.id, ("sending",), "failed", "sender", str(error),
                              failure=str(error))
             report.failed += 1
         except AuthBroken as error:
-            store.transition(message["id"], ("sending",), "queued", "sender", str(error))
-            store.pause_account(self.account_id, str(error))
+            store.messages.transition(message.id, ("sending",), "queued", "sender", str(error))
+            store.accounts.pause(self.account_id, str(error))
             report.stopped_by = "credentials refused"
         except PlatformUnavailable as error:
             # Left in `sending`: the DM may have arrived. reconcile() settles it from the
             # platform's own record before anything is sent again.
-            store.note_failure(message["id"], f"outcome unknown: {error}")
+            store.messages.note_failure(message.id, f"outcome unknown: {error}")
             report.stopped_by = "platform unavailable"
         else:
             # False when the inbox sync already found the event and settled the message.
@@ -328,21 +327,24 @@ def same_dm_text(sent: str, seen: str) -> bool:
 def settle_from_event(store: Store, contact_id: int, event_text: str, event_id: str,
                       sent_at: str, actor: str) -> bool:
     """Mark the message to this person that this platform event carries as sent."""
-    for message in store.sending_to(contact_id):
-        if same_dm_text(message["labelled_text"] or message["text"], event_text):
+    for message in store.messages.sending_to(contact_id):
+        if same_dm_text(message.labelled_text or message.text, event_text):
             return mark_sent(store, message, actor, f"found on the platform as event {event_id}",
-                             platform_event_id=event_id, failure=None, sent_at=sent_at)
+                             platform_event_id=event_id, sent_at=sent_at, clear_failure=True)
     return False
 
 
-def mark_sent(store: Store, message: dict[str, Any], actor: str, reason: str,
-              **fields: Any) -> bool:
+def mark_sent(store: Store, message: Message, actor: str, reason: str, *,
+              platform_event_id: str, sent_at: str, clear_failure: bool = False) -> bool:
     """Settle a message in ``sending`` as sent; a personal reply also closes its task."""
     with store.atomic():
-        if not store.transition(message["id"], ("sending",), "sent", actor, reason, **fields):
+        cleared = {"failure": None} if clear_failure else {}
+        if not store.messages.transition(message.id, ("sending",), "sent", actor, reason,
+                                         platform_event_id=platform_event_id, sent_at=sent_at,
+                                         **cleared):
             return False
-        if message["origin"] == "human":
-            tasks.close_replied(store, message["id"])
+        if message.origin == "human":
+            tasks.close_replied(store, message.id)
     return True
 
 
@@ -365,7 +367,7 @@ def _pid_running(pid: int) -> bool:
     return True
 
 
-def send_abandoned(message: dict[str, Any], now: datetime) -> bool:
+def send_abandoned(message: Message, now: datetime) -> bool:
     """True when nobody can still be waiting for the platform's answer to this send.
 
     The claimant is this process and the call has returned, or it was a process on
@@ -373,16 +375,16 @@ def send_abandoned(message: dict[str, Any], now: datetime) -> bool:
     timeout. Until then, reconcile leaves the message alone: settling a send still in
     flight would requeue it and send it twice.
     """
-    owner = message.get("sending_by")
+    owner = message.sending_by
     if not owner:
         return True
     if owner == process_tag():
         with _in_flight_lock:
-            return message["id"] not in _in_flight
+            return message.id not in _in_flight
     host, _, pid = owner.rpartition(":")
     if host == socket.gethostname() and pid.isdigit() and not _pid_running(int(pid)):
         return True
-    return now - parse_iso(message["updated_at"]) > SEND_LEASE
+    return now - parse_iso(message.updated_at) > SEND_LEASE
 
 
 def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, int]:
@@ -397,26 +399,26 @@ def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, i
     found = requeued = 0
     now = store.clock.now()
     me = None
-    for message in store.messages_in_state(account_id, "sending"):
+    for message in store.messages.in_state(account_id, "sending"):
         if not send_abandoned(message, now):
             continue
-        contact = store.get_contact(message["contact_id"])
+        contact = store.people.contact(message.contact_id)
         assert contact is not None
-        text = message["labelled_text"] or message["text"]
+        text = message.labelled_text or message.text
         me = me or platform.whoami().user_id
         match = next(
-            (e for e in platform.conversation_events(contact["user_id"])
+            (e for e in platform.conversation_events(contact.user_id)
              if e.sender_id == me and same_dm_text(text, e.text)
-             and not store.has_event(account_id, e.id)),
+             and not store.messages.has_event(account_id, e.id)),
             None,
         )
         if match:
             mark_sent(store, message, "reconcile", f"found on the platform as event {match.id}",
-                      platform_event_id=match.id, failure=None,
+                      platform_event_id=match.id, clear_failure=True,
                       sent_at=iso(match.created_at) if match.created_at else store.now())
             found += 1
-        elif now - parse_iso(message["updated_at"]) >= platform.listing_lag:
-            store.transition(message["id"], ("sending",), "queued", "reconcile",
+        elif now - parse_iso(message.updated_at) >= platform.listing_lag:
+            store.messages.transition(message.id, ("sending",), "queued", "reconcile",
                              "not on the platform; will send again", failure=None)
             requeued += 1
     return found, requeued

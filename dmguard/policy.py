@@ -77,16 +77,16 @@ class Deferral:
 
 def cap_deferral(store: Store, contact_id: int, caps: CapsConfig, now: datetime) -> Deferral | None:
     """Defer when this person already got their share of automated messages."""
-    day = store.automated_sent_to(contact_id, now - timedelta(days=1))
-    day = [m for m in day if m["sent_at"]]
+    day = store.messages.automated_sent_to(contact_id, now - timedelta(days=1))
+    day = [m for m in day if m.sent_at]
     if caps.per_recipient_day and len(day) >= caps.per_recipient_day:
-        oldest = min(m["sent_at"] for m in day)
+        oldest = min(m.sent_at for m in day)
         return Deferral(_after(oldest, timedelta(days=1)),
                         f"{len(day)} automated DM(s) to this person in 24 h "
                         f"(cap {caps.per_recipient_day})")
-    week = [m for m in store.automated_sent_to(contact_id, now - timedelta(days=7)) if m["sent_at"]]
+    week = [m for m in store.messages.automated_sent_to(contact_id, now - timedelta(days=7)) if m.sent_at]
     if caps.per_recipient_week and len(week) >= caps.per_recipient_week:
-        oldest = min(m["sent_at"] for m in week)
+        oldest = min(m.sent_at for m in week)
         return Deferral(_after(oldest, timedelta(days=7)),
                         f"{len(week)} automated DM(s) to this person in 7 days "
                         f"(cap {caps.per_recipient_week})")

@@ -21,7 +21,7 @@ from dmguard import outbox
 from dmguard.audit.jsonl import LineError, MessageIn
 from dmguard.clock import Clock, SystemClock
 from dmguard.config import Config, load_config
-from dmguard.store import Store
+from dmguard.store import Contact, Origin, Store
 
 
 def submit_messages(config: Config | Path | str, messages: Iterable[dict[str, Any] | MessageIn],
@@ -44,7 +44,7 @@ def submit_into(store: Store, config: Config,
     through as its error object, so output lines stay in input order.
     """
     account_config = config.account(account)
-    store.ensure_account(account_config.name, account_config.platform)
+    store.accounts.ensure(account_config.name, account_config.platform)
     auditor = outbox.auditor_for(store, config, account_config)
     for number, raw in enumerate(messages, start=1):
         try:
@@ -58,7 +58,7 @@ def submit_into(store: Store, config: Config,
         kind = (message.context.kind if message.context else None) or "campaign"
         outcome = outbox.submit(store, auditor, config, account_config.name,
                                 account_config.policy_name, contact, message.text,
-                                origin="submit", kind=kind, actor="submit",
+                                origin=Origin.SUBMIT, kind=kind, actor="submit",
                                 external_id=None if message.id is None else str(message.id))
         yield {**outcome.result.as_json(), "id": message.id, "message_id": outcome.message_id,
                "state": outcome.state}
@@ -74,13 +74,13 @@ def _validated(raw: dict[str, Any], number: int) -> MessageIn:
                         raw.get("id") if isinstance(raw, dict) else None) from None
 
 
-def _recipient(store: Store, account: str, message: MessageIn, number: int) -> dict[str, Any]:
+def _recipient(store: Store, account: str, message: MessageIn, number: int) -> Contact:
     recipient = message.recipient
     contact = None
     if recipient is not None and recipient.id:
-        contact = store.find_contact(account, user_id=recipient.id)
+        contact = store.people.find_contact(account, user_id=recipient.id)
     elif recipient is not None and recipient.username:
-        contact = store.find_contact(account, username=recipient.username)
+        contact = store.people.find_contact(account, username=recipient.username)
     if contact is None:
         raise LineError(number, f"line {number}: unknown recipient (give recipient.id or "
                                 "recipient.username of a follower or contact of this account)",

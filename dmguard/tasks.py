@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from dmguard.clock import iso
 from dmguard.config import Config
-from dmguard.store import OPEN_TASK_STATES, Store
+from dmguard.store import (
+    OPEN_TASK_STATES,
+    Contact,
+    FindingRow,
+    Message,
+    NewTask,
+    Store,
+    Task,
+    TaskAction,
+)
 
 KIND_PRIORITY = {"human": 80, "vip": 70, "reply": 50, "hold": 30, "welcome": 20}
 QUESTION = re.compile(r"\?|^(?:how|what|when|where|why|who|can|could|is|are|do|does)\b",
@@ -55,67 +63,68 @@ def open_task(store: Store, config: Config, account_id: str, contact_id: int, ki
               reason: str, *, message_id: int | None = None, text: str | None = None,
               actor: str = "dmguard") -> int | None:
     """Open a task unless the same person already has an open one of this kind."""
-    existing = store.open_task_for(contact_id, kind)
+    existing = store.tasks.open_for(contact_id, kind)
     if existing:
         return None
     priority, why = priority_for(kind, text)
     due = store.clock.now() + config.tasks.target(kind)
-    return store.add_task(
-        {"account_id": account_id, "contact_id": contact_id, "message_id": message_id,
-         "kind": kind, "reason": f"{reason} [{', '.join(why)}]", "priority": priority,
-         "due_at": iso(due)},
+    return store.tasks.add(
+        NewTask(account_id=account_id, contact_id=contact_id, message_id=message_id,
+                kind=kind, reason=f"{reason} [{', '.join(why)}]", priority=priority,
+                due_at=iso(due)),
         actor=actor,
     )
 
 
 @dataclass
 class TaskView:
-    task: dict[str, Any]
-    contact: dict[str, Any]
-    conversation: list[dict[str, Any]]
-    draft: dict[str, Any] | None
-    findings: list[dict[str, Any]]
-    actions: list[dict[str, Any]]
+    task: Task
+    contact: Contact
+    conversation: list[Message]
+    draft: Message | None
+    findings: list[FindingRow]
+    actions: list[TaskAction]
     overdue: bool
 
 
 def view(store: Store, task_id: int) -> TaskView:
-    task = store.get_task(task_id)
+    task = store.tasks.get(task_id)
     if task is None:
         raise TaskError(f"no task {task_id} (see `dmguard tasks list`)")
-    contact = store.get_contact(task["contact_id"]) or {}
-    draft = store.get_message(task["message_id"]) if task["message_id"] else None
+    contact = store.people.contact(task.contact_id)
+    assert contact is not None
+    draft = store.messages.get(task.message_id) if task.message_id else None
     return TaskView(
-        task=task, contact=contact, conversation=store.conversation_messages(contact["id"]),
-        draft=draft, findings=store.findings_for(draft["id"]) if draft else [],
-        actions=store.task_actions(task_id),
-        overdue=task["state"] in OPEN_TASK_STATES and task["due_at"] < store.now(),
+        task=task, contact=contact, conversation=store.messages.conversation(contact.id),
+        draft=draft, findings=store.messages.findings(draft.id) if draft else [],
+        actions=store.tasks.actions(task_id),
+        overdue=task.is_open and task.due_at < store.now(),
     )
 
 
-def require_open(store: Store, task_id: int) -> dict[str, Any]:
+def require_open(store: Store, task_id: int) -> Task:
     """The task, if it is still open or claimed; TaskError naming what it is otherwise."""
-    task = store.get_task(task_id)
+    task = store.tasks.get(task_id)
     if task is None:
         raise TaskError(f"no task {task_id} (see `dmguard tasks list`)")
-    if task["state"] not in OPEN_TASK_STATES:
-        raise TaskError(f"task {task_id} is already {task['state']}")
+    if not task.is_open:
+        raise TaskError(f"task {task_id} is already {task.state}")
     return task
 
 
 def claim(store: Store, task_id: int, who: str) -> None:
     task = require_open(store, task_id)
-    if task["state"] == "claimed" and task["claimed_by"] != who:
-        raise TaskError(f"task {task_id} is claimed by {task['claimed_by']}")
-    if not store.change_task(task_id, ("open",), "claimed", who, state="claimed",
-                             claimed_by=who, claimed_at=store.now()) and task["state"] == "open":
+    if task.state == "claimed" and task.claimed_by != who:
+        raise TaskError(f"task {task_id} is claimed by {task.claimed_by}")
+    if not store.tasks.change(task_id, ("open",), "claimed", who, state="claimed",
+                              claimed_by=who, claimed_at=store.now()) and task.state == "open":
         raise TaskError(f"task {task_id} was claimed by someone else just now")
 
 
 def close(store: Store, task_id: int, who: str, state: str, note: str | None = None) -> None:
     require_open(store, task_id)
-    if not store.change_task(task_id, OPEN_TASK_STATES, state, who, note=note, state=state,
-                             closed_by=who, closed_at=store.now()):
+    if not store.tasks.change(task_id, OPEN_TASK_STATES, state, who, note=note, state=state,
+                              closed_by=who, closed_at=store.now()):
         raise TaskError(f"task {task_id} was closed by someone else just now")
 
 
@@ -125,10 +134,10 @@ def close_replied(store: Store, message_id: int) -> bool:
     Called wherever a message becomes sent (the sender, reconcile, the inbox), since
     a reply whose answer was lost, or that waited in the queue, is settled later.
     """
-    task = store.open_task_replied_by(message_id)
+    task = store.tasks.open_replied_by(message_id)
     if task is None:
         return False
-    who = task["claimed_by"] or "dmguard"
-    return store.change_task(task["id"], OPEN_TASK_STATES, "replied", who,
-                             note=f"message {message_id}", state="done", closed_by=who,
-                             closed_at=store.now())
+    who = task.claimed_by or "dmguard"
+    return store.tasks.change(task.id, OPEN_TASK_STATES, "replied", who,
+                              note=f"message {message_id}", state="done", closed_by=who,
+                              closed_at=store.now())

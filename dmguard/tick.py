@@ -49,7 +49,7 @@ class AccountRuntime:
 def build_runtime(config: Config, account: AccountConfig, store: Store,
                   sandbox_url: str | None = None) -> AccountRuntime:
     """The account's runtime; time comes from the store's clock, so one clock rules a tick."""
-    store.ensure_account(account.name, account.platform)
+    store.accounts.ensure(account.name, account.platform)
     return AccountRuntime(config, account, store,
                           build_platform(config, account, store, sandbox_url))
 
@@ -85,8 +85,7 @@ class TickSummary:
 def sync_account(runtime: AccountRuntime) -> None:
     """Learn who we are on the platform (username for the label, user id)."""
     me = runtime.platform.whoami()
-    runtime.store.update_account(runtime.id, user_id=me.user_id, username=me.username,
-                                 name=me.name)
+    runtime.store.accounts.set_identity(runtime.id, me.user_id, me.username, me.name)
     if runtime._auditor is not None:
         runtime._auditor.account_username = me.username
 
@@ -94,16 +93,15 @@ def sync_account(runtime: AccountRuntime) -> None:
 def sync_followers(runtime: AccountRuntime, summary: TickSummary,
                    seq_report: sequences.SequenceReport) -> None:
     store = runtime.store
-    known = store.known_follower_ids(runtime.id)
-    first_sync = not known and not store.last_run("tick")
+    known = store.people.known_follower_ids(runtime.id)
+    first_sync = not known and not store.runs.last("tick")
     profiles = runtime.platform.new_followers(known)
     for profile in reversed(profiles):
-        contact_id, _ = store.upsert_contact(runtime.id, {
-            "user_id": profile.user_id, "username": profile.username, "name": profile.name,
-            "bio": profile.bio, "location": profile.location, "lang": profile.lang,
-            "followers_count": profile.followers_count, "verified": profile.verified,
-            "followed_at": store.now(),
-        })
+        contact_id, _ = store.people.upsert_contact(
+            runtime.id, profile.user_id, username=profile.username, name=profile.name,
+            bio=profile.bio, location=profile.location, lang=profile.lang,
+            followers_count=profile.followers_count, verified=profile.verified,
+            followed_at=store.now())
         summary.new_followers += 1
         if not first_sync:
             sequences.on_new_follower(store, runtime.config, runtime.id, contact_id, seq_report)
@@ -113,12 +111,12 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
     """Every stage once. On the very first sync, existing followers are stored, not welcomed."""
     store = runtime.store
     summary = TickSummary(runtime.id)
-    run_id = store.start_run("tick", runtime.id)
+    run_id = store.runs.start("tick", runtime.id)
     seq_report = sequences.SequenceReport()
     try:
-        account = store.get_account(runtime.id) or {}
-        if account.get("paused_reason"):
-            raise AuthBroken(f"paused: {account['paused_reason']}")
+        account = store.accounts.get(runtime.id)
+        if account and account.paused_reason:
+            raise AuthBroken(f"paused: {account.paused_reason}")
         sync_account(runtime)
         summary.reconciled, summary.requeued = outbox.reconcile(store, runtime.id,
                                                                 runtime.platform)
@@ -133,7 +131,7 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
                 store, runtime.config, runtime.id, since, only_unreviewed=True))
         sequences.advance(store, runtime.config, runtime.auditor, runtime.id,
                           runtime.account.policy_name, runtime.config.policy_for(runtime.account),
-                          (store.get_account(runtime.id) or {}).get("username") or "",
+                          _username(store, runtime.id),
                           seq_report)
         audit_drafts(runtime)
         if send:
@@ -142,7 +140,7 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
                                                               report.failed)
         status = "ok"
     except AuthBroken as error:
-        store.pause_account(runtime.id, str(error))
+        store.accounts.pause(runtime.id, str(error))
         summary.error, status = str(error), "paused"
     except PlatformError as error:
         summary.error, status = str(error), "error"
@@ -153,10 +151,10 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
         # A bug is raised on (the scheduler logs it and keeps going), but the run is
         # closed as crashed first, so the report shows it instead of a run still going.
         with contextlib.suppress(Exception):
-            store.finish_run(run_id, "crashed", json.dumps(asdict(summary)), repr(error))
+            store.runs.finish(run_id, "crashed", json.dumps(asdict(summary)), repr(error))
         raise
     summary.sequences = asdict(seq_report)
-    store.finish_run(run_id, status, json.dumps(asdict(summary)), summary.error)
+    store.runs.finish(run_id, status, json.dumps(asdict(summary)), summary.error)
     log.info(summary.line())
     return summary
 
@@ -167,7 +165,7 @@ def run_send(runtime: AccountRuntime) -> int:
     A send whose answer was lost is settled here first rather than at the next tick.
     """
     try:
-        if runtime.store.messages_in_state(runtime.id, "sending", limit=1):
+        if runtime.store.messages.in_state(runtime.id, "sending", limit=1):
             outbox.reconcile(runtime.store, runtime.id, runtime.platform)
         return outbox.Sender(runtime.store, runtime.config, runtime.id,
                              runtime.platform).send_due().sent
@@ -176,12 +174,17 @@ def run_send(runtime: AccountRuntime) -> int:
         return 0
 
 
+def _username(store: Store, account_id: str) -> str:
+    account = store.accounts.get(account_id)
+    return (account.username if account else None) or ""
+
+
 def audit_drafts(runtime: AccountRuntime) -> int:
     """Audit drafts handed in by `dmguard submit` (or released holds) since the last tick."""
     count = 0
-    for message in runtime.store.messages_in_state(runtime.id, "draft"):
+    for message in runtime.store.messages.in_state(runtime.id, "draft"):
         outbox.audit_message(runtime.store, runtime.auditor, runtime.config, runtime.id,
-                             runtime.account.policy_name, message["id"], actor="tick")
+                             runtime.account.policy_name, message.id, actor="tick")
         count += 1
     return count
 

@@ -181,7 +181,7 @@ def test_run_names_missing_credentials_before_anything_runs(tmp_path: Path,
 def test_reply_for_an_x_account_without_credentials_is_a_clear_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dmguard.clock import SystemClock
-    from dmguard.store import Store
+    from dmguard.store import NewTask, Store
 
     for name in ("CONSUMER_KEY", "CONSUMER_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET",
                  "BEARER_TOKEN"):
@@ -190,10 +190,10 @@ def test_reply_for_an_x_account_without_credentials_is_a_clear_error(
     conf.write_text(BASE.replace('platform = "sandbox" ', 'platform = "x" ', 1)
                     .replace('path = "var/dmguard.db"', f'path = "{tmp_path / "d.db"}"'))
     store = Store.open(tmp_path / "d.db", SystemClock())
-    store.ensure_account("demo", "x")
-    contact_id, _ = store.upsert_contact("demo", {"user_id": "1", "name": "Amy"})
-    store.add_task({"account_id": "demo", "contact_id": contact_id, "kind": "reply",
-                    "reason": "wrote", "priority": 50, "due_at": store.now()}, actor="test")
+    store.accounts.ensure("demo", "x")
+    contact_id, _ = store.people.upsert_contact("demo", "1", name="Amy")
+    store.tasks.add(NewTask(account_id="demo", contact_id=contact_id, kind="reply",
+                            reason="wrote", priority=50, due_at=store.now()), actor="test")
     store.close()
     result = CliRunner().invoke(cli, ["tasks", "reply", "1", "Hi Amy", "--config", str(conf)])
     assert result.exit_code == 2

@@ -14,7 +14,7 @@ from dmguard.clock import SimulatedClock
 from dmguard.config import Config
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import Faults, SandboxState, SandboxUser
-from dmguard.store import Store
+from dmguard.store import NewMessage, Origin, Store
 from dmguard.tick import AccountRuntime, run_send, run_tick
 from tests.conftest import START, world
 
@@ -34,9 +34,9 @@ def test_welcome_sent_under_sandbox_policy_and_reply_opens_task(
     clock.advance(timedelta(minutes=5))
     sandbox_state.user_writes(amy.id, "Why did you message me? This is annoying.")
     run_tick(runtime)
-    task = store.list_tasks()[0]
-    assert task["kind"] == "reply" and "replied to an automated DM" in task["reason"]
-    assert "negative sentiment" in task["reason"]
+    task = store.tasks.listing()[0]
+    assert task.kind == "reply" and "replied to an automated DM" in task.reason
+    assert "negative sentiment" in task.reason
 
 
 def test_x_policy_turns_welcome_into_a_personal_task(tmp_path: Path, clock: SimulatedClock,
@@ -47,8 +47,8 @@ def test_x_policy_turns_welcome_into_a_personal_task(tmp_path: Path, clock: Simu
     sandbox_state.follow(amy.id)
     run_tick(runtime)
     assert sandbox_state.received_by(amy.id) == []
-    (task,) = store.list_tasks()
-    assert task["kind"] == "welcome" and "welcome @amy yourself" in task["reason"]
+    (task,) = store.tasks.listing()
+    assert task.kind == "welcome" and "welcome @amy yourself" in task.reason
 
 
 def test_vip_follower_gets_a_task_not_a_dm(tmp_path: Path, clock: SimulatedClock,
@@ -59,7 +59,7 @@ def test_vip_follower_gets_a_task_not_a_dm(tmp_path: Path, clock: SimulatedClock
     sandbox_state.follow(star.id)
     run_tick(runtime)
     assert sandbox_state.received_by(star.id) == []
-    assert store.list_tasks()[0]["kind"] == "vip"
+    assert store.tasks.listing()[0].kind == "vip"
 
 
 def test_stop_cancels_pending_confirms_once_and_start_reverses(
@@ -76,12 +76,12 @@ def test_stop_cancels_pending_confirms_once_and_start_reverses(
         run_tick(runtime)
     texts = [e.text for e in sandbox_state.received_by(amy.id)]
     assert sum("won't get automated messages" in t for t in texts) == 1
-    contact = store.find_contact("demo", user_id=amy.id)
-    assert contact is not None and store.is_opted_out(contact["id"])
+    contact = store.people.find_contact("demo", user_id=amy.id)
+    assert contact is not None and store.people.is_opted_out(contact.id)
     sandbox_state.user_writes(amy.id, "START")
     clock.advance(timedelta(minutes=2))
     run_tick(runtime)
-    assert not store.is_opted_out(contact["id"])
+    assert not store.people.is_opted_out(contact.id)
 
 
 EVENTS = st.lists(st.sampled_from(["follow", "stop", "start", "question", "tick", "campaign"]),
@@ -108,15 +108,15 @@ def test_no_automated_dm_after_stop_in_any_order(tmp_path_factory: pytest.TempPa
             elif event in ("stop", "start", "question"):
                 state.user_writes(person.id, {"stop": "STOP", "start": "START",
                                               "question": "Do you ship to Oslo?"}[event])
-            elif event == "campaign" and store.find_contact("demo", user_id=person.id):
-                contact = store.find_contact("demo", user_id=person.id)
+            elif event == "campaign" and store.people.find_contact("demo", user_id=person.id):
+                contact = store.people.find_contact("demo", user_id=person.id)
                 outbox.submit(store, runtime.auditor, config, "demo", "sandbox", contact,
                               "Pat, our Oslo pop-up opens Friday: want an invite?",
                               origin="submit", kind="campaign", actor="test")
             run_tick(runtime)
             run_send(runtime)
-            contact = store.find_contact("demo", user_id=person.id)
-            now_out = bool(contact) and store.is_opted_out(contact["id"])
+            contact = store.people.find_contact("demo", user_id=person.id)
+            now_out = bool(contact) and store.people.is_opted_out(contact.id)
             if now_out and not opted_out:
                 stop_at = len(state.received_by(person.id))
             if now_out:
@@ -136,7 +136,7 @@ def test_refused_credentials_pause_the_account_and_the_report_says_so(
     runtime.platform._me = None  # type: ignore[attr-defined]
     summary = run_tick(runtime)
     assert summary.error and "401" in summary.error
-    assert store.get_account("demo")["paused_reason"]  # type: ignore[index]
+    assert store.accounts.get("demo").paused_reason  # type: ignore[union-attr]
     report = build_report(store, ["demo"], START.date())
     assert any("paused" in line for line in report.accounts[0].attention)
     sandbox_state.credentials = None
@@ -152,9 +152,9 @@ def test_hostile_profiles_are_stored_and_sent_as_text(tmp_path: Path, clock: Sim
                                  description="\x00\u202e" + "b" * 100_000)
     sandbox_state.follow(odd.id)
     run_tick(runtime)
-    contact = store.find_contact("demo", user_id=odd.id)
-    assert contact is not None and contact["name"] == "{{ 7*7 }} <script>x</script>"
-    assert len(contact["bio"]) == 100_001, "the NUL is dropped, the RTL mark kept"
+    contact = store.people.find_contact("demo", user_id=odd.id)
+    assert contact is not None and contact.name == "{{ 7*7 }} <script>x</script>"
+    assert len(contact.bio) == 100_001, "the NUL is dropped, the RTL mark kept"
     texts = [e.text for e in sandbox_state.received_by(odd.id)]
     assert texts and "{{" in texts[0] and "49" not in texts[0]
     assert "{% for x in range(3) %}L{% endfor %}" in texts[0]
@@ -170,11 +170,11 @@ def test_a_fault_storm_still_drains_the_queue_exactly_once(
     people = []
     for index in range(25):
         user = sandbox_state.add_user(username=f"p{index}", name=f"Pat{index} Doe")
-        contact_id, _ = store.upsert_contact("demo", {"user_id": user.id, "name": user.name})
-        store.add_message({"account_id": "demo", "contact_id": contact_id, "direction": "out",
-                           "origin": "submit", "kind": "campaign", "text": f"note {index}",
-                           "labelled_text": f"[Automated] note {index} Reply STOP",
-                           "state": "queued"}, actor="test")
+        contact_id, _ = store.people.upsert_contact("demo", user.id, name=user.name)
+        store.messages.add(NewMessage(account_id="demo", contact_id=contact_id, direction="out",
+                                      origin=Origin.SUBMIT, kind="campaign", text=f"note {index}",
+                                      labelled_text=f"[Automated] note {index} Reply STOP",
+                                      state="queued"), actor="test")
         people.append(user)
     sandbox_state.faults = Faults(rate=0.3, kinds=("429", "500", "503", "drop", "drop_after",
                                                   "slow"),
@@ -185,9 +185,11 @@ def test_a_fault_storm_still_drains_the_queue_exactly_once(
         outbox.reconcile(store, "demo", runtime.platform)
     sent = [e.text for e in sandbox_state.sent_by_account()]
     assert sorted(sent) == sorted(f"[Automated] note {i} Reply STOP" for i in range(25))
-    assert store.scalar("SELECT COUNT(*) FROM messages WHERE state = 'sent'") == 25
-    settled_from_platform = store.scalar(
-        "SELECT COUNT(*) FROM message_transitions WHERE actor = 'reconcile' AND to_state = 'sent'")
+    delivered = store.messages.in_state("demo", "sent")
+    assert len(delivered) == 25
+    settled_from_platform = sum(1 for message in delivered
+                                for step in store.messages.transitions(message.id)
+                                if step.actor == "reconcile" and step.to_state == "sent")
     assert settled_from_platform >= 1, "some answers were lost and settled from the platform"
 
 
@@ -202,9 +204,9 @@ def test_asking_for_a_human_opens_a_priority_task(tmp_path: Path, clock: Simulat
     sandbox_state.user_writes(pat.id, "Can I talk to a real person please?")
     sandbox_state.user_writes(pat.id, "hello?")
     run_tick(runtime)
-    (task,) = store.list_tasks()
-    assert task["kind"] == "human" and task["priority"] >= 80
-    assert [a["action"] for a in store.task_actions(task["id"])] == ["opened", "escalated"]
+    (task,) = store.tasks.listing()
+    assert task.kind == "human" and task.priority >= 80
+    assert [a.action for a in store.tasks.actions(task.id)] == ["opened", "escalated"]
     assert sandbox_state.received_by(pat.id) == [], "the bot does not answer it itself"
 
 
@@ -220,7 +222,7 @@ def test_cli_claim_and_reply_send_once(tmp_path: Path, clock: SimulatedClock,
     pat = sandbox_state.add_user(username="pat", name="Pat Doe")
     sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
     run_tick(runtime)
-    task_id = store.list_tasks()[0]["id"]
+    task_id = store.tasks.listing()[0].id
     store.close()
     conf = config_file(tmp_path, db=config.store.path, sandbox_url=sandbox.url)
     run = CliRunner().invoke
@@ -253,11 +255,11 @@ def test_a_stop_is_stored_only_together_with_its_opt_out(
     monkeypatch.setattr(inbox.outbox, "cancel_pending", crash)
     with pytest.raises(RuntimeError):
         inbox.sync_inbox(store, runtime.config, "demo", runtime.platform)
-    assert store.scalar("SELECT COUNT(*) FROM messages WHERE direction = 'in'") == 0
+    assert store.messages.in_state("demo", "received") == [], "nothing inbound was stored"
     monkeypatch.undo()
     inbox.sync_inbox(store, runtime.config, "demo", runtime.platform)
-    contact = store.find_contact("demo", user_id=pat.id)
-    assert contact is not None and store.is_opted_out(contact["id"])
+    contact = store.people.find_contact("demo", user_id=pat.id)
+    assert contact is not None and store.people.is_opted_out(contact.id)
 
 
 def pat_asks(tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
@@ -267,7 +269,7 @@ def pat_asks(tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
     pat = sandbox_state.add_user(username="pat", name="Pat Doe")
     sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
     run_tick(runtime)
-    return config, store, runtime, pat, store.list_tasks()[0]["id"]
+    return config, store, runtime, pat, store.tasks.listing()[0].id
 
 
 def test_a_reply_whose_answer_was_lost_is_not_sent_twice(
@@ -282,11 +284,11 @@ def test_a_reply_whose_answer_was_lost_is_not_sent_twice(
     sandbox_state.faults = Faults()
     with pytest.raises(actions.TaskError, match="still on its way"):
         actions.reply(store, config, task_id, "sam", "Yes, Oslo is fine.", platform=runtime.platform)
-    assert store.get_task(task_id)["state"] == "claimed"  # type: ignore[index]
+    assert store.tasks.get(task_id).state == "claimed"  # type: ignore[union-attr]
     assert reconcile(store, "demo", runtime.platform) == (1, 0)
     assert [e.text for e in sandbox_state.received_by(pat.id)] == ["Yes, Oslo is fine."]
-    task = store.get_task(task_id)
-    assert task is not None and task["state"] == "done" and task["closed_by"] == "sam", \
+    task = store.tasks.get(task_id)
+    assert task is not None and task.state == "done" and task.closed_by == "sam", \
         "the reply was found on the platform, so its task is closed"
 
 
@@ -301,8 +303,8 @@ def test_a_reply_that_waited_in_the_queue_closes_its_task_when_it_goes_out(
     sandbox_state.faults = Faults()
     clock.advance(timedelta(minutes=1))
     assert run_send(runtime) == 1
-    task = store.get_task(task_id)
-    assert task is not None and task["state"] == "done" and task["reply_message_id"]
+    task = store.tasks.get(task_id)
+    assert task is not None and task.state == "done" and task.reply_message_id
 
 
 def test_a_bug_in_a_tick_closes_its_run_as_crashed_and_is_raised(
@@ -318,6 +320,5 @@ def test_a_bug_in_a_tick_closes_its_run_as_crashed_and_is_raised(
     monkeypatch.setattr(sequences, "advance", broken)
     with pytest.raises(ZeroDivisionError):
         run_tick(runtime)
-    status, error = store.db.execute(
-        "SELECT status, error FROM runs WHERE job = 'tick' ORDER BY id DESC LIMIT 1").fetchone()
-    assert status == "crashed" and "a bug" in error
+    last = store.runs.of_job("tick")[-1]
+    assert last.status == "crashed" and "a bug" in (last.error or "")

@@ -43,13 +43,13 @@ def test_hostile_inbound_message_is_stored_and_becomes_a_task(
     sandbox_state.user_writes(person.id, HOSTILE[kind])
     clock.advance(timedelta(minutes=5))
     assert run_tick(runtime).error is None
-    contact = store.find_contact("demo", user_id=person.id)
+    contact = store.people.find_contact("demo", user_id=person.id)
     assert contact is not None
-    stored = store.last_inbound_text(contact["id"])
+    stored = store.messages.last_inbound_text(contact.id)
     assert stored == clean_text(HOSTILE[kind])
     assert "\x00" not in stored and not any("\ud800" <= c <= "\udfff" for c in stored)
-    (task,) = store.list_tasks()
-    assert task["contact_id"] == contact["id"]
+    (task,) = store.tasks.listing()
+    assert task.contact_id == contact.id
     clock.advance(timedelta(minutes=5))
     assert run_tick(runtime).error is None, "the next tick does not trip over it either"
 
@@ -69,8 +69,8 @@ def test_hostile_profiles_are_welcomed_with_text_that_can_be_stored_and_reported
     summary = run_tick(runtime)
     assert summary.error is None and summary.new_followers == len(HOSTILE)
     for user in people:
-        contact = store.find_contact("demo", user_id=user.id)
-        assert contact is not None and contact["name"] == clean_text(user.name)
+        contact = store.people.find_contact("demo", user_id=user.id)
+        assert contact is not None and contact.name == clean_text(user.name)
     for event in sandbox_state.sent_by_account():
         assert "49" not in event.text and not any("\ud800" <= c <= "\udfff" for c in event.text)
     report = build_report(store, ["demo"], clock.now().date())

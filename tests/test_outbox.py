@@ -14,26 +14,28 @@ from dmguard.clock import SimulatedClock
 from dmguard.config import Config
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
-from dmguard.store import Store
+from dmguard.store import Contact, NewMessage, Origin, Store
 from dmguard.tick import build_runtime
 
 
-def queue(store: Store, contact_id: int, text: str, origin: str = "submit") -> int:
-    return store.add_message({"account_id": "demo", "contact_id": contact_id, "direction": "out",
-                              "origin": origin, "kind": "campaign", "text": text,
-                              "labelled_text": f"[Automated] {text} Reply STOP",
-                              "state": "queued"}, actor="test")
+def queue(store: Store, contact_id: int, text: str, origin: Origin = Origin.SUBMIT) -> int:
+    return store.messages.add(NewMessage(account_id="demo", contact_id=contact_id, direction="out",
+                                         origin=origin, kind="campaign", text=text,
+                                         labelled_text=f"[Automated] {text} Reply STOP",
+                                         state="queued"), actor="test")
 
 
 def setup(store: Store, config: Config, clock: SimulatedClock, state: SandboxState,
-          server: SandboxServer, people: int) -> tuple[outbox.Sender, list[dict]]:
+          server: SandboxServer, people: int) -> tuple[outbox.Sender, list[Contact]]:
     runtime = build_runtime(config, config.accounts[0], store, sandbox_url=server.url)
     contacts = []
     for index in range(people):
         user = state.add_user(username=f"p{index}", name=f"Person {index}")
-        contact_id, _ = store.upsert_contact("demo", {"user_id": user.id, "name": user.name,
-                                                      "username": user.username})
-        contacts.append(store.get_contact(contact_id))
+        contact_id, _ = store.people.upsert_contact("demo", user.id, name=user.name,
+                                                    username=user.username)
+        contact = store.people.contact(contact_id)
+        assert contact is not None
+        contacts.append(contact)
     return outbox.Sender(store, config, "demo", runtime.platform), contacts
 
 
@@ -43,7 +45,7 @@ def test_sends_are_spaced_and_stay_within_the_window(store: Store, config: Confi
                                                       sandbox: SandboxServer) -> None:
     sender, contacts = setup(store, config, clock, sandbox_state, sandbox, 40)
     for contact in contacts:
-        queue(store, contact["id"], f"news for {contact['name']}")
+        queue(store, contact.id, f"news for {contact.name}")
     sent_per_minute = []
     for _ in range(30):
         sent_per_minute.append(sender.send_due(max_messages=5).sent)
@@ -58,8 +60,8 @@ def test_a_send_job_firing_on_time_is_not_skipped_for_spacing(
         sandbox: SandboxServer) -> None:
     """The last send is stamped just after its job fired; the next turn must still send."""
     sender, (amy, bob) = setup(store, config, clock, sandbox_state, sandbox, 2)
-    queue(store, amy["id"], "first")
-    queue(store, bob["id"], "second")
+    queue(store, amy.id, "first")
+    queue(store, bob.id, "second")
     clock.advance(timedelta(milliseconds=300))
     assert sender.send_due().sent == 1
     clock.advance(timedelta(seconds=59, milliseconds=700))
@@ -71,22 +73,22 @@ def test_crash_between_sending_and_sent_is_reconciled_without_resending(
         store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:
     sender, (amy, bob) = setup(store, config, clock, sandbox_state, sandbox, 2)
-    delivered = queue(store, amy["id"], "delivered before the crash")
-    lost = queue(store, bob["id"], "never reached the platform")
-    message = store.get_message(delivered)
+    delivered = queue(store, amy.id, "delivered before the crash")
+    lost = queue(store, bob.id, "never reached the platform")
+    message = store.messages.get(delivered)
     assert message is not None
-    store.transition(delivered, ("queued",), "sending", "sender")
-    sandbox_state.account_sends(amy["user_id"], message["labelled_text"])
-    store.transition(lost, ("queued",), "sending", "sender")
+    store.messages.transition(delivered, ("queued",), "sending", "sender")
+    sandbox_state.account_sends(amy.user_id, message.labelled_text)
+    store.messages.transition(lost, ("queued",), "sending", "sender")
     found, requeued = outbox.reconcile(store, "demo", sender.platform)
     assert (found, requeued) == (1, 1)
-    assert store.get_message(delivered)["state"] == "sent"  # type: ignore[index]
-    assert store.get_message(lost)["state"] == "queued"  # type: ignore[index]
+    assert store.messages.get(delivered).state == "sent"  # type: ignore[union-attr]
+    assert store.messages.get(lost).state == "queued"  # type: ignore[union-attr]
     for _ in range(3):
         sender.send_due()
         clock.advance(timedelta(minutes=2))
     texts = [e.text for e in sandbox_state.sent_by_account()]
-    assert texts.count(message["labelled_text"]) == 1
+    assert texts.count(message.labelled_text) == 1
     assert sum("never reached" in t for t in texts) == 1
 
 
@@ -95,10 +97,10 @@ def test_a_send_in_flight_elsewhere_is_not_settled_until_its_process_ends(
         sandbox: SandboxServer) -> None:
     """Settling a send another live process is still making would requeue it: a duplicate."""
     sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
-    message_id = queue(store, amy["id"], "in flight in the other process")
+    message_id = queue(store, amy.id, "in flight in the other process")
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        store.transition(message_id, ("queued",), "sending", "sender",
+        store.messages.transition(message_id, ("queued",), "sending", "sender",
                          sending_by=f"{socket.gethostname()}:{other.pid}")
         assert outbox.reconcile(store, "demo", sender.platform) == (0, 0)
     finally:
@@ -111,8 +113,8 @@ def test_a_claim_older_than_any_call_is_settled_even_if_its_process_runs(
         store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:
     sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
-    message_id = queue(store, amy["id"], "claimed on another machine")
-    store.transition(message_id, ("queued",), "sending", "sender", sending_by="elsewhere:1")
+    message_id = queue(store, amy.id, "claimed on another machine")
+    store.messages.transition(message_id, ("queued",), "sending", "sender", sending_by="elsewhere:1")
     assert outbox.reconcile(store, "demo", sender.platform) == (0, 0)
     clock.advance(outbox.SEND_LEASE + timedelta(seconds=1))
     assert outbox.reconcile(store, "demo", sender.platform) == (0, 1)
@@ -122,10 +124,10 @@ def test_this_process_settles_its_own_send_only_once_the_call_returned(
         store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:
     sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
-    message = store.get_message(queue(store, amy["id"], "mine"))
+    message = store.messages.get(queue(store, amy.id, "mine"))
     assert message is not None and sender.claim(message)
     assert outbox.reconcile(store, "demo", sender.platform) == (0, 0)
-    outbox._forget(message["id"])
+    outbox._forget(message.id)
     assert outbox.reconcile(store, "demo", sender.platform) == (0, 1)
 
 
@@ -135,8 +137,8 @@ def test_a_lost_send_is_declared_missing_only_after_the_platform_could_list_it(
     """X may list a DM a little after accepting it; requeueing sooner could send it twice."""
     sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
     sender.platform.listing_lag = timedelta(minutes=1)  # type: ignore[misc]
-    message_id = queue(store, amy["id"], "answer lost")
-    store.transition(message_id, ("queued",), "sending", "sender")
+    message_id = queue(store, amy.id, "answer lost")
+    store.messages.transition(message_id, ("queued",), "sending", "sender")
     assert outbox.reconcile(store, "demo", sender.platform) == (0, 0)
     clock.advance(timedelta(seconds=61))
     assert outbox.reconcile(store, "demo", sender.platform) == (0, 1)
@@ -148,16 +150,17 @@ def test_the_inbox_settles_a_send_awaiting_its_answer_instead_of_blaming_another
     from dmguard.inbox import sync_inbox
 
     sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
-    message = store.get_message(queue(store, amy["id"], "see https://example.org/a?b=1 soon"))
+    message = store.messages.get(queue(store, amy.id, "see https://example.org/a?b=1 soon"))
     assert message is not None and sender.claim(message)
-    sandbox_state.account_sends(amy["user_id"],
-                                message["labelled_text"].replace("https://example.org/a?b=1",
+    sandbox_state.account_sends(amy.user_id,
+                                message.labelled_text.replace("https://example.org/a?b=1",
                                                                  "https://t.co/xYz12"))
     report = sync_inbox(store, config, "demo", sender.platform)
     assert report.other_tools == 0
-    settled = store.get_message(message["id"])
-    assert settled is not None and settled["state"] == "sent" and settled["platform_event_id"]
-    assert store.scalar("SELECT COUNT(*) FROM messages WHERE origin = 'other'") == 0
+    settled = store.messages.get(message.id)
+    assert settled is not None and settled.state == "sent" and settled.platform_event_id
+    assert not [m for m in store.messages.sent_since("demo", clock.now() - timedelta(days=30))
+                if m.origin == Origin.OTHER]
 
 
 @pytest.mark.parametrize(("sent", "seen", "same"), [
@@ -176,21 +179,21 @@ def test_refused_recipient_fails_permanently(store: Store, config: Config, clock
                                              sandbox_state: SandboxState,
                                              sandbox: SandboxServer) -> None:
     sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
-    sandbox_state.users[amy["user_id"]].accepts_dms = False
-    message_id = queue(store, amy["id"], "hello")
+    sandbox_state.users[amy.user_id].accepts_dms = False
+    message_id = queue(store, amy.id, "hello")
     report = sender.send_due()
     assert report.failed == 1
-    message = store.get_message(message_id)
-    assert message is not None and message["state"] == "failed"
-    assert "not permitted" in message["failure"]
+    message = store.messages.get(message_id)
+    assert message is not None and message.state == "failed"
+    assert "not permitted" in message.failure
 
 
 def test_opted_out_recipient_is_never_sent_to(store: Store, config: Config, clock: SimulatedClock,
                                               sandbox_state: SandboxState,
                                               sandbox: SandboxServer) -> None:
     sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
-    message_id = queue(store, amy["id"], "offer")
-    store.opt_out("demo", amy["id"], None)
+    message_id = queue(store, amy.id, "offer")
+    store.people.opt_out("demo", amy.id, None)
     sender.send_due()
-    assert store.get_message(message_id)["state"] == "cancelled"  # type: ignore[index]
+    assert store.messages.get(message_id).state == "cancelled"  # type: ignore[union-attr]
     assert sandbox_state.sent_by_account() == []

@@ -17,7 +17,7 @@ from dmguard.clock import SimulatedClock
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.policy import QuietHoursConfig, quiet_deferral, zone_from_location
-from dmguard.store import Store
+from dmguard.store import Contact, NewMessage, Origin, Store
 from dmguard.submit import submit_messages
 from dmguard.tick import run_send, run_tick
 from tests.conftest import START, config_file, world
@@ -39,20 +39,21 @@ def test_quiet_hours_defer_to_the_morning_in_the_recipients_zone() -> None:
     assert quiet_deferral(quiet, "Europe/Lisbon", late_in_tokyo) is None
 
 
-def add_person(store: Store, state: SandboxState, name: str, location: str = "") -> dict:
+def add_person(store: Store, state: SandboxState, name: str, location: str = "") -> Contact:
     user = state.add_user(username=name.lower(), name=f"{name} Doe", location=location)
     state.follow(user.id)
-    contact_id, _ = store.upsert_contact("demo", {"user_id": user.id, "name": f"{name} Doe",
-                                                  "username": user.username,
-                                                  "location": location})
-    return store.get_contact(contact_id) or {}
+    contact_id, _ = store.people.upsert_contact("demo", user.id, name=f"{name} Doe",
+                                                username=user.username, location=location)
+    contact = store.people.contact(contact_id)
+    assert contact is not None
+    return contact
 
 
-def queue(store: Store, contact: dict, text: str) -> int:
-    return store.add_message({"account_id": "demo", "contact_id": contact["id"],
-                              "direction": "out", "origin": "submit", "kind": "campaign",
-                              "text": text, "labelled_text": text + " [Automated]",
-                              "state": "queued"}, actor="test")
+def queue(store: Store, contact: Contact, text: str) -> int:
+    return store.messages.add(NewMessage(account_id="demo", contact_id=contact.id,
+                                         direction="out", origin=Origin.SUBMIT, kind="campaign",
+                                         text=text, labelled_text=text + " [Automated]",
+                                         state="queued"), actor="test")
 
 
 def test_per_person_caps_defer_the_second_message_by_a_day(
@@ -65,14 +66,15 @@ def test_per_person_caps_defer_the_second_message_by_a_day(
     for _ in range(10):
         clock.advance(timedelta(minutes=5))
         run_send(runtime)
-    assert [e.text for e in sandbox_state.received_by(amy["user_id"])] == ["first [Automated]"]
-    deferred = store.get_message(second) or {}
-    assert deferred["state"] == "queued" and deferred["send_after"] > store.now()
-    reasons = [t["reason"] or "" for t in store.transitions(second)]
+    assert [e.text for e in sandbox_state.received_by(amy.user_id)] == ["first [Automated]"]
+    deferred = store.messages.get(second)
+    assert deferred is not None and deferred.send_after is not None
+    assert deferred.state == "queued" and deferred.send_after > store.now()
+    reasons = [t.reason or "" for t in store.messages.transitions(second)]
     assert any(r.startswith("deferred until") and "cap 1" in r for r in reasons)
     clock.advance(timedelta(days=1))
     run_send(runtime)
-    assert len(sandbox_state.received_by(amy["user_id"])) == 2
+    assert len(sandbox_state.received_by(amy.user_id)) == 2
 
 
 def test_quiet_hours_hold_a_message_until_morning(tmp_path: Path, clock: SimulatedClock,
@@ -83,10 +85,10 @@ def test_quiet_hours_hold_a_message_until_morning(tmp_path: Path, clock: Simulat
     ana = add_person(store, sandbox_state, "Ana", location="Lisbon, Portugal")
     queue(store, ana, "good evening")
     run_send(runtime)
-    assert sandbox_state.received_by(ana["user_id"]) == []
+    assert sandbox_state.received_by(ana.user_id) == []
     clock.set(datetime(2026, 11, 24, 8, 1, tzinfo=UTC))
     run_send(runtime)
-    assert len(sandbox_state.received_by(ana["user_id"])) == 1
+    assert len(sandbox_state.received_by(ana.user_id)) == 1
 
 
 def test_submit_accepts_the_rest_when_a_recipient_is_unknown(
@@ -123,18 +125,18 @@ def test_python_api_and_release_of_an_edited_hold(tmp_path: Path, clock: Simulat
     (held,) = submit_messages(config, [{"id": "x", "text": "Dear valued customer, hello!",
                                         "recipient": {"username": "amy"}}], clock=clock)
     assert held["state"] == "held"
-    (task,) = store.list_tasks()
-    assert task["kind"] == "hold" and "DG010" in task["reason"]
+    (task,) = store.tasks.listing()
+    assert task.kind == "hold" and "DG010" in task.reason
     with pytest.raises(actions.TaskError, match="empty"):
-        actions.release(store, config, task["id"], "sam", " ", auditor=runtime.auditor)
-    released = actions.release(store, config, task["id"], "sam",
+        actions.release(store, config, task.id, "sam", " ", auditor=runtime.auditor)
+    released = actions.release(store, config, task.id, "sam",
                                "Dear valued customer, hello again!", auditor=runtime.auditor)
     assert released.state == "held" and any(f.rule == "DG010" for f in released.findings)
-    assert store.get_task(task["id"])["state"] == "open"  # type: ignore[index]
-    released = actions.release(store, config, task["id"], "sam",
+    assert store.tasks.get(task.id).state == "open"  # type: ignore[union-attr]
+    released = actions.release(store, config, task.id, "sam",
                                "Hi Amy, the Lisbon pop-up opens on Friday. Would you like to come?")
-    assert released.queued and store.get_task(task["id"])["state"] == "done"  # type: ignore[index]
-    history = [t["to_state"] for t in store.transitions(held["message_id"])]
+    assert released.queued and store.tasks.get(task.id).state == "done"  # type: ignore[union-attr]
+    history = [t.to_state for t in store.messages.transitions(held["message_id"])]
     assert history == ["draft", "audited", "held", "audited", "held", "audited", "queued"]
 
 
@@ -165,7 +167,7 @@ def test_under_the_x_policy_nobody_who_has_not_written_gets_an_automated_dm(
                 state.user_writes(person.id, "STOP")
                 wrote = True
             elif event == "campaign":
-                contact = store.find_contact("demo", user_id=person.id)
+                contact = store.people.find_contact("demo", user_id=person.id)
                 if contact:
                     outbox.submit(store, runtime.auditor, config, "demo", "x", contact,
                                   "Pat, our Oslo pop-up opens Friday: want an invite?",

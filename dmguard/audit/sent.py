@@ -19,7 +19,7 @@ from dmguard.audit.history import BatchHistory
 from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient, SentFacts
 from dmguard.clock import parse_iso
 from dmguard.config import Config
-from dmguard.store import Store
+from dmguard.store import Judgement, SentMessage, Store
 
 BURST_WINDOW = timedelta(seconds=30)
 SAVE_BATCH = 1000
@@ -64,7 +64,7 @@ def timing_facts(times: list[datetime]) -> list[tuple[int, int]]:
 
 @dataclass
 class Reviewed:
-    message: dict[str, Any]
+    message: SentMessage
     contact: dict[str, Any]
     result: AuditResult
 
@@ -73,22 +73,22 @@ class Reviewed:
         return self.result.verdict != "send"
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.result.as_json(), "sent_at": self.message["sent_at"],
+        return {**self.result.as_json(), "sent_at": self.message.sent_at,
                 "recipient": {"id": self.contact.get("user_id"),
                               "username": self.contact.get("username"),
                               "name": self.contact.get("name")},
-                "sent_by": "other" if self.message["origin"] == "other" else "dmguard"}
+                "sent_by": "other" if self.message.origin == "other" else "dmguard"}
 
 
-def _own(auditor: Auditor, row: dict[str, Any], recipient: Recipient,
+def _own(auditor: Auditor, row: SentMessage, recipient: Recipient,
          sent_at: datetime) -> AuditResult:
     """A DM dmguard sent: its draft as audited, and what went out checked as final text."""
-    kind = "reply" if row["origin"] == "human" else row["kind"]
-    result = auditor.audit(AuditInput(row["text"], str(row["id"]), None, recipient,
+    kind = "reply" if row.origin == "human" else row.kind
+    result = auditor.audit(AuditInput(row.text, str(row.id), None, recipient,
                                       Context(kind=kind)), now=sent_at)
-    if row["origin"] != "human":
-        final = auditor.check_final(AuditInput(row["labelled_text"] or row["text"],
-                                               str(row["id"]), None, recipient), now=sent_at)
+    if row.origin != "human":
+        final = auditor.check_final(AuditInput(row.labelled_text or row.text,
+                                               str(row.id), None, recipient), now=sent_at)
         result.findings.extend(final)
         if final:
             result.verdict = "block"
@@ -105,43 +105,43 @@ def review(store: Store, config: Config, account_id: str, since: datetime, *,
     timing follows the configured policy and limits). Verdicts and findings of DMs
     sent by other tools are stored on them when ``persist`` is true.
     """
-    rows = store.sent_messages(account_id, since)
-    others = [row for row in rows if row["origin"] == "other"]
-    facts = dict(zip((row["id"] for row in others),
-                     timing_facts([parse_iso(row["sent_at"]) for row in others]), strict=True))
+    rows = store.messages.sent_since(account_id, since)
+    others = [row for row in rows if row.origin == "other"]
+    facts = dict(zip((row.id for row in others),
+                     timing_facts([parse_iso(row.sent_at) for row in others]), strict=True))
     auditor = Auditor.from_config(config, platform=config.account(account_id).policy_name,
                                   history=BatchHistory(), clock=store.clock, label=False)
-    pending: list[tuple[int, str, int, list[dict[str, Any]], bool]] = []
+    pending: list[Judgement] = []
     for row in rows:
-        if only_unreviewed and (row["origin"] != "other" or row["verdict"] is not None):
+        if only_unreviewed and (row.origin != "other" or row.verdict is not None):
             if progress:
                 progress(1)
             continue
-        sent_at = parse_iso(row["sent_at"])
-        recipient = Recipient(id=str(row["contact_id"]), username=row["username"],
-                              name=row["contact_name"], bio=row["bio"], location=row["location"])
-        if row["origin"] == "other":
-            followed = parse_iso(row["followed_at"]) if row["followed_at"] else None
-            burst, run = facts[row["id"]]
-            item = AuditInput(row["text"], str(row["id"]), None, recipient, None, SentFacts(
+        sent_at = parse_iso(row.sent_at)
+        recipient = Recipient(id=str(row.contact_id), username=row.username,
+                              name=row.contact_name, bio=row.bio, location=row.location)
+        if row.origin == "other":
+            followed = parse_iso(row.followed_at) if row.followed_at else None
+            burst, run = facts[row.id]
+            item = AuditInput(row.text, str(row.id), None, recipient, None, SentFacts(
                 seconds_after_follow=(sent_at - followed).total_seconds() if followed else None,
                 burst=burst, regular_run=run))
             result = auditor.audit(item, now=sent_at)
         else:
             result = _own(auditor, row, recipient, sent_at)
-        if persist and row["origin"] == "other":
-            pending.append((row["id"], result.verdict, result.score,
-                            [f.as_json() for f in result.findings], row["verdict"] is not None))
+        if persist and row.origin == "other":
+            pending.append(Judgement(row.id, result.verdict, result.score, tuple(result.findings),
+                                     again=row.verdict is not None))
             if len(pending) >= SAVE_BATCH:
-                store.save_verdicts(pending)
+                store.messages.save_verdicts(pending)
                 pending.clear()
-        contact = {"user_id": row["user_id"], "username": row["username"],
-                   "name": row["contact_name"]}
+        contact = {"user_id": row.user_id, "username": row.username,
+                   "name": row.contact_name}
         if progress:
             progress(1)
         yield Reviewed(row, contact, result)
     if pending:
-        store.save_verdicts(pending)
+        store.messages.save_verdicts(pending)
 
 
 def refresh_sent_history(store: Store, config: Config, account_name: str) -> str | None:
@@ -155,7 +155,7 @@ def refresh_sent_history(store: Store, config: Config, account_name: str) -> str
     from dmguard.platforms.factory import build_platform
 
     account = config.account(account_name)
-    store.ensure_account(account.name, account.platform)
+    store.accounts.ensure(account.name, account.platform)
     try:
         sync_inbox(store, config, account.name, build_platform(config, account, store))
     except (ValueError, ConfigError, PlatformError) as error:

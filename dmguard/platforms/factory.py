@@ -31,7 +31,7 @@ def build_platform(config: Config, account: AccountConfig, store: Store,
 
     def record(endpoint: str, method: str, status: int | None, units: int) -> None:
         billed = price.get(endpoint, 0.0) * units if status is not None and status < 300 else 0.0
-        store.record_api_call(account.name, endpoint, method, status, billed)
+        store.runs.record_api_call(account.name, endpoint, method, status, billed)
 
     if account.platform == "x":
         return XPlatform(load_x_credentials(account), base_url=account.api_url, recorder=record,

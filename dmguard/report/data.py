@@ -9,9 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dmguard.clock import iso, parse_iso
-from dmguard.store import Store
-
-AUTOMATED = ("sequence", "submit", "system")
+from dmguard.store import AUTOMATED_ORIGINS, CAMPAIGN_ORIGINS, SENT_BY_DMGUARD, Origin, Store
 
 
 @dataclass
@@ -91,153 +89,85 @@ def day_bounds(day: date, zone: str) -> tuple[str, str]:
     return iso(start), iso(start + timedelta(days=1))
 
 
-def _count(store: Store, sql: str, params: list[Any]) -> int:
-    return int(store.scalar(sql, params) or 0)
-
-
 def account_day(store: Store, account_id: str, start: str, end: str) -> AccountDay:
-    account = store.get_account(account_id) or {}
-    result = AccountDay(account_id, account.get("username"))
+    reports = store.reports
+    account = store.accounts.get(account_id)
+    result = AccountDay(account_id, account.username if account else None)
 
-    moves: dict[tuple[str, str], int] = {
-        (row["to_state"], row["origin"]): row["n"]
-        for row in store.all(
-            "SELECT to_state, origin, COUNT(DISTINCT message_id) AS n FROM message_transitions "
-            "WHERE account_id = ? AND at >= ? AND at < ? AND to_state IN "
-            "('audited', 'held', 'blocked', 'cancelled', 'failed', 'sent') "
-            "GROUP BY to_state, origin", [account_id, start, end])
-    }
+    moves = {(row.to_state, row.origin): row.messages
+             for row in reports.moves(account_id, start, end)}
 
-    def transitions(to_state: str, origins: tuple[str, ...] = ("sequence", "submit")) -> int:
+    def transitions(to_state: str, origins: frozenset[Origin] = CAMPAIGN_ORIGINS) -> int:
         return sum(moves.get((to_state, origin), 0) for origin in origins)
 
     result.inspected = transitions("audited")
     result.held = transitions("held")
     result.blocked = transitions("blocked")
     result.cancelled = transitions("cancelled")
-    result.failed = transitions("failed", ("sequence", "submit", "human", "system"))
-    result.sent = transitions("sent", ("sequence", "submit", "system"))
-    result.personal_replies = transitions("sent", ("human",))
-    for row in store.all(
-        "SELECT direction, origin, state, labelled_text IS NOT NULL AS labelled, COUNT(*) AS n "
-        "FROM messages WHERE account_id = ? AND sent_at >= ? AND sent_at < ? "
-        "GROUP BY direction, origin, state, labelled", [account_id, start, end]):
-        if row["direction"] == "in":
-            result.received += row["n"]
-        elif row["origin"] == "other":
-            result.other_tools_sent += row["n"]
-        elif row["state"] == "sent" and row["labelled"] and row["origin"] in AUTOMATED:
-            result.sent_labelled += row["n"]
+    result.failed = transitions("failed", SENT_BY_DMGUARD)
+    result.sent = transitions("sent", AUTOMATED_ORIGINS)
+    result.personal_replies = transitions("sent", frozenset({Origin.HUMAN}))
+    for tally in reports.message_tallies(account_id, start, end):
+        if tally.direction == "in":
+            result.received += tally.count
+        elif tally.origin == Origin.OTHER:
+            result.other_tools_sent += tally.count
+        elif tally.state == "sent" and tally.labelled and tally.origin in AUTOMATED_ORIGINS:
+            result.sent_labelled += tally.count
     other_tools(store, result, account_id, start, end)
-    for row in store.all(
-        "SELECT f.rule, f.name, COUNT(*) AS n, MIN(m.text) AS example FROM findings f "
-        "JOIN messages m ON m.id = f.message_id WHERE m.account_id = ? "
-        "AND m.created_at >= ? AND m.created_at < ? AND f.severity != 'warn' "
-        "AND m.origin != 'other' "
-        "GROUP BY f.rule, f.name ORDER BY n DESC, f.rule LIMIT 5", [account_id, start, end]):
-        result.top_rules.append(RuleCount(row["rule"], row["name"], row["n"], row["example"]))
-    result.tasks_opened = _count(
-        store, "SELECT COUNT(*) FROM tasks WHERE account_id = ? AND created_at >= ? "
-        "AND created_at < ?", [account_id, start, end])
-    result.tasks_closed = _count(
-        store, "SELECT COUNT(*) FROM tasks WHERE account_id = ? AND closed_at >= ? "
-        "AND closed_at < ?", [account_id, start, end])
-    result.tasks_open = _count(
-        store, "SELECT COUNT(*) FROM tasks WHERE account_id = ? AND created_at < ? "
-        "AND (closed_at IS NULL OR closed_at >= ?)", [account_id, end, end])
-    result.tasks_overdue = _count(
-        store, "SELECT COUNT(*) FROM tasks WHERE account_id = ? AND created_at < ? "
-        "AND due_at < ? AND (closed_at IS NULL OR closed_at > due_at)",
-        [account_id, end, min(end, store.now())])
+    for rule in reports.top_rules(account_id, start, end):
+        result.top_rules.append(RuleCount(rule.rule, rule.name, rule.count, rule.example))
+    tally = reports.task_tally(account_id, start, end, store.now())
+    result.tasks_opened, result.tasks_closed = tally.opened, tally.closed
+    result.tasks_open, result.tasks_overdue = tally.open, tally.overdue
     durations = [
-        (parse_iso(row["closed_at"]) - parse_iso(row["created_at"])).total_seconds() / 60
-        for row in store.all(
-            "SELECT created_at, closed_at FROM tasks WHERE account_id = ? AND state = 'done' "
-            "AND reply_message_id IS NOT NULL AND closed_at >= ? AND closed_at < ?",
-            [account_id, start, end])
+        (parse_iso(reply.closed_at) - parse_iso(reply.created_at)).total_seconds() / 60
+        for reply in reports.closed_replies(account_id, start, end)
     ]
     result.median_reply_minutes = round(statistics.median(durations), 1) if durations else None
-    result.opt_outs = _count(
-        store, "SELECT COUNT(*) FROM opt_outs WHERE account_id = ? AND opted_out_at >= ? "
-        "AND opted_out_at < ?", [account_id, start, end])
-    row = store.one("SELECT COUNT(*) AS n, COALESCE(SUM(cost), 0) AS cost FROM api_calls "
-                    "WHERE account_id = ? AND at >= ? AND at < ?", [account_id, start, end])
-    result.api_calls, result.api_cost = int(row["n"]), round(float(row["cost"]), 3)
-    if account.get("paused_reason"):
-        result.attention.append(f"account paused since {account['paused_at']}: "
-                                f"{account['paused_reason']}")
-    for failure in store.all(
-        "SELECT m.failure, c.username FROM messages m JOIN contacts c ON c.id = m.contact_id "
-        "WHERE m.account_id = ? AND m.state = 'failed' AND m.updated_at >= ? "
-        "AND m.updated_at < ? LIMIT 5", [account_id, start, end]):
-        result.attention.append(f"DM to @{failure['username']} failed: {failure['failure']}")
-    for run in store.all(
-        "SELECT job, error FROM runs WHERE account_id IS ? AND status NOT IN ('ok', 'running') "
-        "AND started_at >= ? AND started_at < ? GROUP BY error LIMIT 5",
-        [account_id, start, end]):
-        result.attention.append(f"{run['job']} failed: {run['error']}")
+    result.opt_outs = reports.opt_outs(account_id, start, end)
+    usage = reports.api_usage(account_id, start, end)
+    result.api_calls, result.api_cost = usage.calls, round(usage.cost, 3)
+    if account and account.paused_reason:
+        result.attention.append(f"account paused since {account.paused_at}: "
+                                f"{account.paused_reason}")
+    for failure in reports.failed_sends(account_id, start, end):
+        result.attention.append(f"DM to @{failure.username} failed: {failure.failure}")
+    for run in reports.failed_runs(account_id, start, end):
+        result.attention.append(f"{run.job} failed: {run.error}")
     return result
 
 
 GENERIC_RULES = ("DG010", "DG011", "DG020", "DG021", "DG023", "DG090")
+UNDISCLOSED_RULE = "DG102"
 
 
 def other_tools(store: Store, result: AccountDay, account_id: str, start: str, end: str) -> None:
     """What DMs sent by other tools looked like: automated, undisclosed, generic, worst."""
-    marks = ", ".join("?" for _ in GENERIC_RULES)
-    row = store.one(
-        "SELECT SUM(m.verdict IN ('hold', 'block')) AS automated, "
-        "SUM(EXISTS (SELECT 1 FROM findings f WHERE f.message_id = m.id AND f.rule = 'DG102')) "
-        "AS undisclosed, "
-        f"SUM(EXISTS (SELECT 1 FROM findings f WHERE f.message_id = m.id AND f.rule IN ({marks}))) "
-        "AS generic FROM messages m WHERE m.account_id = ? AND m.origin = 'other' "
-        "AND m.sent_at >= ? AND m.sent_at < ?", [*GENERIC_RULES, account_id, start, end]) or {}
-    result.other_tools_automated = int(row.get("automated") or 0)
-    result.other_tools_undisclosed = int(row.get("undisclosed") or 0)
-    result.other_tools_generic = int(row.get("generic") or 0)
-    for worst in store.all(
-        "SELECT m.text, m.score, (SELECT GROUP_CONCAT(DISTINCT f.rule) FROM findings f "
-        "WHERE f.message_id = m.id AND f.severity != 'warn') AS rules FROM messages m "
-        "WHERE m.account_id = ? AND m.origin = 'other' AND m.sent_at >= ? AND m.sent_at < ? "
-        "AND m.verdict IN ('hold', 'block') ORDER BY m.score DESC, m.id LIMIT 3",
-        [account_id, start, end]):
-        result.other_tools_worst.append(RuleCount(worst["rules"] or "", f"score {worst['score']}",
-                                                  1, worst["text"]))
-    result.skipped_events = _count(
-        store, "SELECT COALESCE(SUM(json_extract(summary, '$.inbox.skipped')), 0) FROM runs "
-        "WHERE job = 'tick' AND account_id = ? AND started_at >= ? AND started_at < ?",
-        [account_id, start, end])
+    reports = store.reports
+    seen = reports.other_tools(account_id, start, end, generic_rules=GENERIC_RULES,
+                               undisclosed_rule=UNDISCLOSED_RULE)
+    result.other_tools_automated = seen.automated
+    result.other_tools_undisclosed = seen.undisclosed
+    result.other_tools_generic = seen.generic
+    for worst in reports.worst_other(account_id, start, end):
+        result.other_tools_worst.append(RuleCount(worst.rules, f"score {worst.score}", 1,
+                                                  worst.text))
+    result.skipped_events = reports.skipped_events(account_id, start, end)
 
 
 def week_counts(store: Store, account_id: str, day: date, zone: str) -> list[DayCounts]:
     """Sent / held / blocked / replies for the seven days ending on ``day`` (two scans)."""
     days = [day - timedelta(days=back) for back in range(6, -1, -1)]
     bounds = [day_bounds(current, zone)[0] for current in days] + [day_bounds(day, zone)[1]]
-    bucket = "CASE " + " ".join(f"WHEN {{column}} < '{edge}' THEN {index}"
-                                for index, edge in enumerate(bounds[1:])) + " END"
-    counts = {(index, name): 0 for index in range(7) for name in ("sent", "held", "blocked")}
-    for row in store.all(
-        f"SELECT {bucket.format(column='at')} AS day, to_state, COUNT(*) AS n "
-        "FROM message_transitions WHERE account_id = ? AND at >= ? AND at < ? "
-        "AND ((to_state = 'sent' AND origin IN ('sequence', 'submit', 'system')) "
-        "OR to_state IN ('held', 'blocked')) GROUP BY day, to_state",
-        [account_id, bounds[0], bounds[-1]]):
-        counts[(row["day"], row["to_state"])] = row["n"]
-    replies = {row["day"]: row["n"] for row in store.all(
-        f"SELECT {bucket.format(column='sent_at')} AS day, COUNT(*) AS n FROM messages "
-        "WHERE account_id = ? AND sent_at >= ? AND sent_at < ? AND direction = 'in' "
-        "GROUP BY day", [account_id, bounds[0], bounds[-1]])}
-    return [DayCounts(current.isoformat(), counts[(index, "sent")], counts[(index, "held")],
-                      counts[(index, "blocked")], replies.get(index, 0))
-            for index, current in enumerate(days)]
+    return [DayCounts(current.isoformat(), tally.sent, tally.held, tally.blocked, tally.replies)
+            for current, tally in zip(days, store.reports.days(account_id, bounds), strict=True)]
 
 
 def delivery_failures(store: Store, start: str, end: str) -> list[str]:
     """Report deliveries that failed since the last report (shown in the next one)."""
-    return [f"report delivery failed at {row['started_at'][:16]}: {row['error']}"
-            for row in store.all("SELECT started_at, error FROM runs WHERE job = 'delivery' "
-                                 "AND status = 'error' AND started_at >= ? AND started_at < ? "
-                                 "ORDER BY started_at", [start, end])]
+    return [f"report delivery failed at {row.started_at[:16]}: {row.error}"
+            for row in store.reports.delivery_failures(start, end)]
 
 
 def build_report(store: Store, accounts: list[str], day: date, zone: str = "UTC") -> DailyReport:

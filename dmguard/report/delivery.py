@@ -78,17 +78,17 @@ def deliver(store: Store, config: ReportConfig, report: DailyReport,
     images = render.charts(report)
     done.files = write_files(report, Path(config.dir), images)
     if config.email is not None:
-        run_id = store.start_run("delivery", None)
+        run_id = store.runs.start("delivery", None)
         try:
             send_email(email_message(report, config.email, images), config.email, password)
         except (OSError, smtplib.SMTPException) as error:
             problem = f"e-mail to {', '.join(config.email.recipients)} via {config.email.host}:" \
                       f"{config.email.port} failed: {error}"
             log.error("report %s: %s", report.day, problem)
-            store.finish_run(run_id, "error", None, problem)
+            store.runs.finish(run_id, "error", None, problem)
             done.errors.append(problem)
         else:
-            store.finish_run(run_id, "ok", f"e-mailed report for {report.day}")
+            store.runs.finish(run_id, "ok", f"e-mailed report for {report.day}")
             done.emailed_to = list(config.email.recipients)
     return done
 
@@ -103,13 +103,13 @@ def _run_summary(day: str) -> str:
 
 def delivered(store: Store, day: str) -> bool:
     """Whether the report for ``day`` (YYYY-MM-DD) was already delivered."""
-    return store.run_with_summary(REPORT_JOB, _run_summary(day))
+    return store.runs.done_with_summary(REPORT_JOB, _run_summary(day))
 
 
 def deliver_day(store: Store, config: ReportConfig, report: DailyReport,
                 password: str | None = None) -> Delivery:
     """Deliver a day's report and record it, so a daemon that was down knows what is missing."""
-    run_id = store.start_run(REPORT_JOB, None)
+    run_id = store.runs.start(REPORT_JOB, None)
     done = deliver(store, config, report, password)
-    store.finish_run(run_id, "ok", _run_summary(report.day))
+    store.runs.finish(run_id, "ok", _run_summary(report.day))
     return done

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter
 
-from dmguard.store.connection import Connection
+from dmguard.store.connection import Connection, marks
 
 
 @dataclass(frozen=True)
@@ -99,3 +99,15 @@ class Bulk:
     def analyze(self) -> None:
         """Refresh the query planner's statistics after a large load."""
         self._sql.execute("ANALYZE")
+
+    def message_count(self, states: tuple[str, ...] | None = None) -> int:
+        """Messages stored (in these states, if given): how far a load or a drain got."""
+        if states is None:
+            return int(self._sql.scalar("SELECT COUNT(*) FROM messages"))
+        return int(self._sql.scalar(
+            f"SELECT COUNT(*) FROM messages WHERE state IN ({marks(states)})", list(states)))
+
+    def sent_times(self) -> list[str]:
+        """When every sent message went out, as stored."""
+        return [row["sent_at"] for row in self._sql.rows(
+            "SELECT sent_at FROM messages WHERE state = 'sent'")]

@@ -128,7 +128,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             notice = query.get("notice")
             if url.path == "/":
-                self._page(200, "queue.html", tasks=store.list_tasks(), now=store.now(),
+                self._page(200, "queue.html", tasks=store.tasks.listing(), now=store.now(),
                            notice=notice)
             elif url.path.startswith("/tasks/") and url.path[7:].isdigit():
                 try:

@@ -15,7 +15,7 @@ from dmguard.platforms.base import DmEventData, Profile
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.report.data import build_report
-from dmguard.store import Store
+from dmguard.store import Origin, Store
 from dmguard.tick import run_tick
 from tests.conftest import START, config_file, world
 
@@ -45,10 +45,11 @@ def other_tool_history(clock: SimulatedClock, state: SandboxState, store: Store,
 
 
 def verdicts(store: Store, user_id: str) -> tuple[str, set[str]]:
-    row = store.one("SELECT m.id, m.verdict FROM messages m JOIN contacts c ON c.id = "
-                    "m.contact_id WHERE c.user_id = ? AND m.origin = 'other'", [user_id])
+    row = next((m for m in store.messages.sent_since("demo", START - timedelta(days=365))
+                if m.user_id == user_id and m.origin == Origin.OTHER), None)
     assert row is not None, "the other tool's DM was recorded at sync"
-    return row["verdict"], {f["rule"] for f in store.findings_for(row["id"])}
+    assert row.verdict is not None
+    return row.verdict, {f.rule for f in store.messages.findings(row.id)}
 
 
 def test_each_history_signal(tmp_path: Path, clock: SimulatedClock,
@@ -110,7 +111,8 @@ class BrokenEvents:
 
 
 def test_malformed_events_are_skipped_and_counted(store: Store, config) -> None:  # type: ignore[no-untyped-def]
-    store.ensure_account("demo", "sandbox")
+    store.accounts.ensure("demo", "sandbox")
     report: InboxReport = sync_inbox(store, config, "demo", BrokenEvents())  # type: ignore[arg-type]
     assert report.skipped == 2 and report.received == 1
-    assert store.get_account("demo")["last_dm_event_id"] == "12"  # type: ignore[index]
+    account = store.accounts.get("demo")
+    assert account is not None and account.last_dm_event_id == "12"

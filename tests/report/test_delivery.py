@@ -18,7 +18,7 @@ from dmguard.config import ReportConfig, SmtpConfig
 from dmguard.report import render
 from dmguard.report.data import build_report
 from dmguard.report.delivery import deliver
-from dmguard.store import Store
+from dmguard.store import NewMessage, Origin, Store
 from tests.conftest import START
 
 
@@ -52,18 +52,18 @@ def refuse(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) 
 
 
 def some_activity(store: Store) -> None:
-    store.ensure_account("demo", "sandbox")
-    contact_id, _ = store.upsert_contact("demo", {"user_id": "1", "name": "Amy <b>Lee</b>"})
+    store.accounts.ensure("demo", "sandbox")
+    contact_id, _ = store.people.upsert_contact("demo", "1", name="Amy <b>Lee</b>")
     for state in ("queued", "held"):
-        message_id = store.add_message(
-            {"account_id": "demo", "contact_id": contact_id, "direction": "out",
-             "origin": "submit", "kind": "campaign", "text": "Dear valued customer",
-             "state": "audited"}, actor="test")
-        store.transition(message_id, ("audited",), state, "audit")
+        message_id = store.messages.add(
+            NewMessage(account_id="demo", contact_id=contact_id, direction="out",
+                       origin=Origin.SUBMIT, kind="campaign", text="Dear valued customer",
+                       state="audited"), actor="test")
+        store.messages.transition(message_id, ("audited",), state, "audit")
         if state == "queued":
-            store.transition(message_id, ("queued",), "sending", "sender")
-            store.transition(message_id, ("sending",), "sent", "sender", sent_at=store.now(),
-                             labelled_text="[Automated] x")
+            store.messages.transition(message_id, ("queued",), "sending", "sender")
+            store.messages.transition(message_id, ("sending",), "sent", "sender",
+                                      sent_at=store.now(), labelled_text="[Automated] x")
 
 
 def config_for(tmp_path: Path, port: int, **smtp: Any) -> ReportConfig:
@@ -119,7 +119,7 @@ def test_refused_login_is_recorded(store: Store, tmp_path: Path) -> None:
 
 
 def test_a_quiet_day_is_a_short_report_not_an_error(store: Store) -> None:
-    store.ensure_account("demo", "sandbox")
+    store.accounts.ensure("demo", "sandbox")
     report = build_report(store, ["demo"], START.date())
     assert report.quiet
     text = render.markdown(report)

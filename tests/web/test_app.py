@@ -16,7 +16,7 @@ from dmguard.clock import SimulatedClock
 from dmguard.config import Config
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
-from dmguard.store import Store
+from dmguard.store import NewMessage, Origin, Store
 from dmguard.web.app import QueueServer, csrf_token
 from tests.conftest import make_config
 
@@ -30,16 +30,16 @@ def world(tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
     config = config.model_copy(update={"accounts": [config.accounts[0].model_copy(
         update={"sandbox_url": sandbox.url})]})
     store = Store.open(config.store.path, clock)
-    store.ensure_account("demo", "sandbox")
+    store.accounts.ensure("demo", "sandbox")
     ids = {}
     for name, text in (("<script>alert(1)</script>", "Why was I charged twice??"),
                        ("Amy Lee", "Do you ship to Lisbon?")):
         user = sandbox_state.add_user(username=f"u{len(ids)}", name=name)
-        contact_id, _ = store.upsert_contact("demo", {"user_id": user.id, "name": name,
-                                                      "username": user.username})
-        store.add_message({"account_id": "demo", "contact_id": contact_id, "direction": "in",
-                           "origin": "person", "kind": "inbound", "text": text,
-                           "state": "received", "sent_at": store.now()}, actor="test")
+        contact_id, _ = store.people.upsert_contact("demo", user.id, name=name,
+                                                    username=user.username)
+        store.messages.add(NewMessage(account_id="demo", contact_id=contact_id, direction="in",
+                                      origin=Origin.PERSON, kind="inbound", text=text,
+                                      state="received", sent_at=store.now()), actor="test")
         ids[name] = tasks.open_task(store, config, "demo", contact_id, "reply",
                                     "wrote to the account", text=text) or 0
     store.close()
@@ -145,7 +145,7 @@ def test_release_an_edited_hold_from_the_page(world: tuple) -> None:  # type: ig
     (held,) = submit_messages(config, [{"id": "h", "text": "Dear valued customer, hi!",
                                         "recipient": {"username": "u1"}}])
     store = Store.open(config.store.path, SimulatedClock(datetime.now(UTC)))
-    task_id = next(t["id"] for t in store.list_tasks() if t["kind"] == "hold")
+    task_id = next(t.id for t in store.tasks.listing() if t.kind == "hold")
     store.close()
     browser = session(server)
     page = browser.get(f"{server.url}/tasks/{task_id}", timeout=5).text
