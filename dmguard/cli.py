@@ -199,6 +199,7 @@ def review_sent(config: Config, since: str, fmt: str) -> None:
     from dmguard.audit.jsonl import dumps
     from dmguard.audit.sent import refresh_sent_history, review
     from dmguard.clock import parse_duration
+    from dmguard.store import Origin
 
     try:
         window = parse_duration(since)
@@ -217,8 +218,7 @@ def review_sent(config: Config, since: str, fmt: str) -> None:
                     if fmt == "jsonl":
                         click.echo(dumps(item.as_json()))
                     else:
-                        who = item.message.origin if item.message.origin == "other" \
-                            else "dmguard"
+                        who = "other" if item.message.origin == Origin.OTHER else "dmguard"
                         click.echo(_format_result(item.result, 0).replace(
                             f"{item.result.id}:", f"{item.message.sent_at[:16]} to "
                             f"@{item.contact['username'] or item.contact['user_id']} "

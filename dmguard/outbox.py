@@ -343,7 +343,7 @@ def mark_sent(store: Store, message: Message, actor: str, reason: str, *,
                                          platform_event_id=platform_event_id, sent_at=sent_at,
                                          **cleared):
             return False
-        if message.origin == "human":
+        if message.origin == Origin.HUMAN:
             tasks.close_replied(store, message.id)
     return True
 

@@ -19,7 +19,7 @@ from dmguard.audit.history import BatchHistory
 from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient, SentFacts
 from dmguard.clock import parse_iso
 from dmguard.config import Config
-from dmguard.store import Judgement, SentMessage, Store
+from dmguard.store import Judgement, Origin, SentMessage, Store
 
 BURST_WINDOW = timedelta(seconds=30)
 SAVE_BATCH = 1000
@@ -77,16 +77,16 @@ class Reviewed:
                 "recipient": {"id": self.contact.get("user_id"),
                               "username": self.contact.get("username"),
                               "name": self.contact.get("name")},
-                "sent_by": "other" if self.message.origin == "other" else "dmguard"}
+                "sent_by": "other" if self.message.origin == Origin.OTHER else "dmguard"}
 
 
 def _own(auditor: Auditor, row: SentMessage, recipient: Recipient,
          sent_at: datetime) -> AuditResult:
     """A DM dmguard sent: its draft as audited, and what went out checked as final text."""
-    kind = "reply" if row.origin == "human" else row.kind
+    kind = "reply" if row.origin == Origin.HUMAN else row.kind
     result = auditor.audit(AuditInput(row.text, str(row.id), None, recipient,
                                       Context(kind=kind)), now=sent_at)
-    if row.origin != "human":
+    if row.origin != Origin.HUMAN:
         final = auditor.check_final(AuditInput(row.labelled_text or row.text,
                                                str(row.id), None, recipient), now=sent_at)
         result.findings.extend(final)
@@ -106,21 +106,21 @@ def review(store: Store, config: Config, account_id: str, since: datetime, *,
     sent by other tools are stored on them when ``persist`` is true.
     """
     rows = store.messages.sent_since(account_id, since)
-    others = [row for row in rows if row.origin == "other"]
+    others = [row for row in rows if row.origin == Origin.OTHER]
     facts = dict(zip((row.id for row in others),
                      timing_facts([parse_iso(row.sent_at) for row in others]), strict=True))
     auditor = Auditor.from_config(config, platform=config.account(account_id).policy_name,
                                   history=BatchHistory(), clock=store.clock, label=False)
     pending: list[Judgement] = []
     for row in rows:
-        if only_unreviewed and (row.origin != "other" or row.verdict is not None):
+        if only_unreviewed and (row.origin != Origin.OTHER or row.verdict is not None):
             if progress:
                 progress(1)
             continue
         sent_at = parse_iso(row.sent_at)
         recipient = Recipient(id=str(row.contact_id), username=row.username,
                               name=row.contact_name, bio=row.bio, location=row.location)
-        if row.origin == "other":
+        if row.origin == Origin.OTHER:
             followed = parse_iso(row.followed_at) if row.followed_at else None
             burst, run = facts[row.id]
             item = AuditInput(row.text, str(row.id), None, recipient, None, SentFacts(
@@ -129,7 +129,7 @@ def review(store: Store, config: Config, account_id: str, since: datetime, *,
             result = auditor.audit(item, now=sent_at)
         else:
             result = _own(auditor, row, recipient, sent_at)
-        if persist and row.origin == "other":
+        if persist and row.origin == Origin.OTHER:
             pending.append(Judgement(row.id, result.verdict, result.score, tuple(result.findings),
                                      again=row.verdict is not None))
             if len(pending) >= SAVE_BATCH:

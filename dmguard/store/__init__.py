@@ -13,7 +13,8 @@ clock), :mod:`~dmguard.store.migrations` (named, append-only, applied under the
 write lock), then one module per aggregate: ``accounts``, ``people`` (contacts,
 conversations, opt-outs), ``messages`` (with transitions and findings), ``tasks``
 (with their actions), ``enrolments``, ``runs`` (with platform calls), ``reports``
-(the daily report's queries) and ``bulk`` (seeding large databases for benchmarks).
+(the daily report's queries) and ``bulk`` (seeding large databases for benchmarks,
+and the counts they read back).
 :mod:`~dmguard.store.origins` holds the one ``Origin`` type and its named sets.
 Tables are plain and plural so an owner can open the file in Datasette and read it.
 Every multi-row change runs in :meth:`Store.atomic`. A ``Store`` belongs to the
