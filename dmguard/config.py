@@ -23,10 +23,10 @@ from pydantic import (
     model_validator,
 )
 
+from dmguard.audit.model import Severity
 from dmguard.clock import parse_duration
 
 DEFAULT_CONFIG_PATH = Path("config/dmguard.toml")
-Severity = Literal["block", "hold", "warn"]
 
 
 class ConfigError(Exception):
