@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from dmguard.audit.model import Severity
+from dmguard.audit.model import DEFAULT_HOLD_SCORE, Severity
 from dmguard.clock import parse_duration
 
 DEFAULT_CONFIG_PATH = Path("config/dmguard.toml")
@@ -102,7 +102,8 @@ class RuleSetting(BaseModel):
 
 
 class AuditConfig(Strict):
-    hold_score: int = Field(60, ge=1, le=100, description="genericity score that holds a message")
+    hold_score: int = Field(DEFAULT_HOLD_SCORE, ge=1, le=100,
+                            description="genericity score that holds a message")
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
     history_days: int = Field(30, ge=1, le=365, description="days of sent history to compare to")
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from dmguard.audit.history import BatchHistory, History
 from dmguard.audit.label import LabelError, Labeller
 from dmguard.audit.model import (
+    DEFAULT_HOLD_SCORE,
     SEVERITY_RANK,
     AuditInput,
     AuditResult,
@@ -80,7 +81,7 @@ class Auditor:
     def __init__(
         self,
         *,
-        hold_score: int = 50,
+        hold_score: int = DEFAULT_HOLD_SCORE,
         rules: dict[str, RuleSetting] | None = None,
         policies: dict[str, PolicyPack] | None = None,
         default_platform: str | None = None,

@@ -11,7 +11,7 @@ what it does; then ``Why:``, ``Source:``, ``Use instead:``) that
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -131,8 +131,13 @@ def rule(
     phase: Phase = "draft",
     needs: Iterable[Need] = (),
     scans: Iterable[Phrases] = (),
+    doc_values: Mapping[str, object] | None = None,
 ) -> Callable[[Check], Rule]:
-    """Declare a rule. ``needs`` lets the engine skip it for messages without that data."""
+    """Declare a rule. ``needs`` lets the engine skip it for messages without that data.
+
+    ``doc_values`` fills ``{key}`` placeholders in the docstring, so a default the
+    documentation states is the one the code uses.
+    """
     scanned = tuple(scans)
 
     def wrap(check: Check) -> Rule:
@@ -146,7 +151,8 @@ def rule(
             points=points,
             max_points=points if max_points is None else max_points,
             check=check,
-            doc=_dedent(check.__doc__),
+            doc=_dedent(check.__doc__.format_map(doc_values) if doc_values
+                        else check.__doc__),
             fails=tuple(e if isinstance(e, Example) else Example(e) for e in fails),
             passes=tuple(e if isinstance(e, Example) else Example(e) for e in passes),
             options=dict(options or {}),

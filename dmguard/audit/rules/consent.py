@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dmguard.audit.model import DEFAULT_HOLD_SCORE
 from dmguard.audit.rules.base import Example, Hit, Subject, rule
 
 OPT_OUT_WORDS = re.compile(r"(?i)\b(?:stop|unsubscribe|opt[- ]?out|end)\b")
@@ -152,6 +153,7 @@ def too_long(subject: Subject) -> Iterator[Hit]:
     family="score",
     severity="hold",
     points=0,
+    doc_values={"hold_score": DEFAULT_HOLD_SCORE},
     fails=["Hi there! Check out my channel 🎉🎉🎉🎉 Use code SAVE20 for 20% off"],
     passes=["Hey, are we still on for lunch on Thursday?"],
 )
@@ -164,7 +166,7 @@ def too_generic(subject: Subject) -> Iterator[Hit]:
     message when the sum reaches the threshold.
     Source: dmguard's genericity score (see "How the score works" above).
     Use instead: the findings listed with it say what to change.
-    Options: ``audit.hold_score`` (default 50).
+    Options: ``audit.hold_score`` (default {hold_score}).
     """
     yield from ()
 
