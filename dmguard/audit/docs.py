@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dmguard.audit.model import DEFAULT_HOLD_SCORE
+from dataclasses import fields
+from typing import Any
+
+from dmguard.audit.model import DEFAULT_HOLD_SCORE, Context, Recipient
 from dmguard.audit.rules import Rule, catalogue
 from dmguard.audit.rules.base import Example
 
@@ -29,12 +32,18 @@ min_recipients = 5      # the rule's own options, listed below
 """
 
 
+def _set_fields(value: Recipient | Context) -> dict[str, Any]:
+    """The fields an example sets, as the docs show them."""
+    return {f.name: getattr(value, f.name) for f in fields(value)
+            if getattr(value, f.name) != f.default}
+
+
 def _example(example: Example) -> str:
     extra = []
     if example.recipient:
-        extra.append(f"recipient {example.recipient}")
+        extra.append(f"recipient {_set_fields(example.recipient)}")
     if example.context:
-        extra.append(f"context {example.context}")
+        extra.append(f"context {_set_fields(example.context)}")
     if example.history:
         extra.append("with history")
     if example.platform:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dmguard.audit.model import Context, Recipient
 from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
 from dmguard.audit.text import fold, name_parts, phrases
 
@@ -69,11 +70,11 @@ def vague_greeting(subject: Subject) -> Iterator[Hit]:
     needs=["recipient"],
     severity="warn",
     points=20,
-    fails=[Example("Welcome! Glad you are here.", recipient={"name": "Amy Lee"},
-                   context={"kind": "welcome"})],
+    fails=[Example("Welcome! Glad you are here.", recipient=Recipient(name="Amy Lee"),
+                   context=Context(kind="welcome"))],
     passes=[
-        Example("Welcome Amy! Glad you are here.", recipient={"name": "Amy Lee"},
-                context={"kind": "welcome"}),
+        Example("Welcome Amy! Glad you are here.", recipient=Recipient(name="Amy Lee"),
+                context=Context(kind="welcome")),
         Example("Welcome! Glad you are here."),
     ],
 )

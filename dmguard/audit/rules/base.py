@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from dmguard.audit.model import AuditInput, Severity
+from dmguard.audit.model import AuditInput, Context, Recipient, SentFacts, Severity
 from dmguard.audit.text import Phrases, Prepared, quote
 
 if TYPE_CHECKING:
@@ -32,15 +32,38 @@ Need = Literal["recipient", "recipient_id", "context", "sent"]
 
 
 @dataclass(frozen=True)
+class PastDM:
+    """A DM the example's recipient got ``hours_ago`` hours before the example."""
+
+    text: str
+    hours_ago: float
+
+
+@dataclass(frozen=True)
+class PriorHistory:
+    """What the audit history already holds when an example is judged."""
+
+    similar: tuple[str, ...] = ()
+    """Texts that already went to other recipients."""
+    sent: tuple[PastDM, ...] = ()
+    """DMs the example's recipient already got (it needs a recipient id)."""
+    opted_out: bool = False
+    """The example's recipient said stop (it needs a recipient id)."""
+
+
+@dataclass(frozen=True)
 class Example:
     """A message with optional recipient, context and history, for docs and tests."""
 
     text: str
-    recipient: dict[str, Any] | None = None
-    context: dict[str, Any] | None = None
-    history: dict[str, Any] | None = None
+    recipient: Recipient | None = None
+    context: Context | None = None
+    history: PriorHistory | None = None
     platform: str | None = None
-    sent: dict[str, Any] | None = None
+    sent: SentFacts | None = None
+
+    def as_input(self) -> AuditInput:
+        return AuditInput(self.text, None, self.platform, self.recipient, self.context, self.sent)
 
 
 class Hit(NamedTuple):

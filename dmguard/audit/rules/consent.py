@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dmguard.audit.model import DEFAULT_HOLD_SCORE
-from dmguard.audit.rules.base import Example, Hit, Subject, rule
+from dmguard.audit.model import DEFAULT_HOLD_SCORE, Context, Recipient
+from dmguard.audit.rules.base import Example, Hit, PriorHistory, Subject, rule
 
 OPT_OUT_WORDS = re.compile(r"(?i)\b(?:stop|unsubscribe|opt[- ]?out|end)\b")
 DISCLOSURE_WORDS = re.compile(r"(?i)\b(?:automated|automatic|auto-?dm|bot|sent by a program)\b")
@@ -19,9 +19,9 @@ DISCLOSURE_WORDS = re.compile(r"(?i)\b(?:automated|automatic|auto-?dm|bot|sent b
     needs=["recipient_id"],
     severity="block",
     points=0,
-    fails=[Example("Hi Amy, new offer inside", recipient={"id": "42"},
-                   history={"opted_out": True})],
-    passes=[Example("Hi Amy, new offer inside", recipient={"id": "42"})],
+    fails=[Example("Hi Amy, new offer inside", recipient=Recipient(id="42"),
+                   history=PriorHistory(opted_out=True))],
+    passes=[Example("Hi Amy, new offer inside", recipient=Recipient(id="42"))],
 )
 def opted_out(subject: Subject) -> Iterator[Hit]:
     """Blocks any automated message to someone who said stop.
@@ -44,12 +44,12 @@ def opted_out(subject: Subject) -> Iterator[Hit]:
     severity="block",
     points=0,
     fails=[Example("Welcome! Glad you're here.", platform="x",
-                   context={"kind": "welcome", "user_dmed_first": False})],
+                   context=Context(kind="welcome", user_dmed_first=False))],
     passes=[
         Example("Welcome! Glad you're here.", platform="x",
-                context={"kind": "reply", "user_dmed_first": True}),
+                context=Context(kind="reply", user_dmed_first=True)),
         Example("Welcome! Glad you're here.", platform="sandbox",
-                context={"kind": "welcome", "user_dmed_first": False}),
+                context=Context(kind="welcome", user_dmed_first=False)),
     ],
 )
 def unsolicited_automated(subject: Subject) -> Iterator[Hit]:
