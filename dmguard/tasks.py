@@ -122,13 +122,15 @@ def check_reply_text(text: str, max_length: int) -> None:
     """A personal reply still may not carry template leftovers, be empty or too long."""
     from dmguard.audit.engine import Auditor
     from dmguard.audit.model import AuditInput
+    from dmguard.audit.rules import rule_ids
     from dmguard.config import RuleSetting
 
     if not text.strip():
         raise TaskError("the reply is empty")
     if len(text) > max_length:
         raise TaskError(f"the reply is {len(text)} characters; the platform accepts {max_length}")
-    only_template = {rule_id: RuleSetting(enabled=rule_id in ("DG001", "DG004"))
+    leftovers = rule_ids(where=lambda r: r.template_leftover)
+    only_template = {rule_id: RuleSetting(enabled=rule_id in leftovers)
                      for rule_id in _all_rule_ids()}
     result = Auditor(rules=only_template, record=False).audit(AuditInput(text))
     if result.findings:

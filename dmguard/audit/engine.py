@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 PERSONAL_CREDIT = 15
 PERSONAL_CREDIT_MAX = 30
-SIMILARITY_RULES = {"DG021", "DG071"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class Auditor:
         self.draft_rules = [a for a in active if a.rule.phase == "draft" and a.rule.id != "DG090"]
         self.final_rules = [a for a in active if a.rule.phase == "final"]
         self.score_rule = next((a for a in active if a.rule.id == "DG090"), None)
-        self.needs_signature = any(a.rule.id in SIMILARITY_RULES for a in active)
+        self.needs_signature = any(a.rule.needs_similarity for a in active)
         self.hold_score = hold_score
         self.policies = dict(policies or {})
         self.default_platform = default_platform
@@ -138,7 +137,7 @@ class Auditor:
         text = Prepared(item.text)
         recipient = item.recipient
         names = [n for n in (recipient.name, recipient.username) if n] if recipient else []
-        # Only messages to a known recipient are compared with history (DG021, DG071).
+        # Only messages to a known recipient are compared with what went to others.
         sig = (signature(item.text, names)
                if self.needs_signature and recipient is not None and recipient.id else None)
         subject = Subject(item, text, {}, self.history, self.policy_for(item), now, sig,

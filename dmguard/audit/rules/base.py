@@ -117,6 +117,14 @@ class Rule:
     scans: tuple[Phrases, ...] = ()
     scan_slots: frozenset[int] | None = None
     """The anchor-index slots of ``scans``; None when some list has no anchors."""
+    needs_similarity: bool = False
+    """Compares the text with what went to others: the engine computes its signature."""
+    generic: bool = False
+    """A finding makes the message count as generic (a form letter) in the daily report."""
+    template_leftover: bool = False
+    """Finds what a template left behind; a person's own replies are vetted by these rules."""
+    undisclosed: bool = False
+    """A finding means an automated DM went out without saying so (counted in the report)."""
 
     def may_fire(self, text: Prepared) -> bool:
         """False when the rule only looks for phrases and none of them can be in the text."""
@@ -155,8 +163,13 @@ def rule(
     needs: Iterable[Need] = (),
     scans: Iterable[Phrases] = (),
     doc_values: Mapping[str, object] | None = None,
+    needs_similarity: bool = False,
+    generic: bool = False,
+    template_leftover: bool = False,
+    undisclosed: bool = False,
 ) -> Callable[[Check], Rule]:
-    """Declare a rule. ``needs`` lets the engine skip it for messages without that data.
+    """Declare a rule. ``needs`` lets the engine skip it for messages without that data;
+    the flags are the rule's metadata, queried with :func:`dmguard.audit.rules.select`.
 
     ``doc_values`` fills ``{key}`` placeholders in the docstring, so a default the
     documentation states is the one the code uses.
@@ -183,6 +196,10 @@ def rule(
             needs=frozenset(needs),
             scans=scanned,
             scan_slots=_slots(scanned),
+            needs_similarity=needs_similarity,
+            generic=generic,
+            template_leftover=template_leftover,
+            undisclosed=undisclosed,
         )
 
     return wrap

@@ -151,6 +151,7 @@ def too_long(subject: Subject) -> Iterator[Hit]:
     "DG090",
     "too-generic",
     family="score",
+    generic=True,
     severity="hold",
     points=0,
     doc_values={"hold_score": DEFAULT_HOLD_SCORE},

@@ -52,6 +52,7 @@ def too_frequent(subject: Subject) -> Iterator[Hit]:
     "DG071",
     "repeated-offer",
     family="frequency",
+    needs_similarity=True,
     needs=["recipient_id"],
     severity="hold",
     points=40,

@@ -88,6 +88,7 @@ def machine_like_timing(subject: Subject) -> Iterator[Hit]:
     "DG102",
     "undisclosed-automation",
     family="sent-history",
+    undisclosed=True,
     severity="block",
     points=0,
     needs=["sent"],
