@@ -24,7 +24,7 @@ from dmguard.audit.model import (
     Severity,
     Verdict,
 )
-from dmguard.audit.rules import Rule, Subject, catalogue
+from dmguard.audit.rules import Rule, Subject, catalogue, single
 from dmguard.audit.similarity import signature
 from dmguard.audit.text import Prepared, content_words
 from dmguard.clock import Clock, SystemClock
@@ -91,9 +91,10 @@ class Auditor:
         record: bool = True,
     ) -> None:
         active = _activate(rules)
-        self.draft_rules = [a for a in active if a.rule.phase == "draft" and a.rule.id != "DG090"]
+        self.draft_rules = [a for a in active if a.rule.phase == "draft"]
+        self.score_rules = [a for a in active if a.rule.phase == "score"]
         self.final_rules = [a for a in active if a.rule.phase == "final"]
-        self.score_rule = next((a for a in active if a.rule.id == "DG090"), None)
+        self.too_long_rule = single(lambda r: r.label_too_long)
         self.needs_signature = any(a.rule.needs_similarity for a in active)
         self.hold_score = hold_score
         self.policies = dict(policies or {})
@@ -141,21 +142,16 @@ class Auditor:
         sig = (signature(item.text, names)
                if self.needs_signature and recipient is not None and recipient.id else None)
         subject = Subject(item, text, {}, self.history, self.policy_for(item), now, sig,
-                          personal_details(item, text))
+                          personal_details(item, text), hold_score=self.hold_score)
         findings, contributions = self._run(self._applicable(item), subject)
         if subject.personal_details:
             credit = min(PERSONAL_CREDIT * len(subject.personal_details), PERSONAL_CREDIT_MAX)
             contributions.append(Contribution("personal detail", -credit,
                                               "; ".join(subject.personal_details)))
         score = max(0, min(100, sum(c.points for c in contributions)))
+        subject.score = score
+        findings += self._run(self.score_rules, subject)[0]
         verdict = _worst(findings)
-        if verdict == "send" and self.score_rule and score >= self.hold_score:
-            findings.append(Finding(
-                "DG090", "too-generic", self.score_rule.severity,
-                f"genericity score {score} reaches the hold threshold {self.hold_score}",
-                None,
-            ))
-            verdict = _worst(findings)
         labelled = None
         if verdict == "send" and self.labeller is not None:
             labelled, extra = self._label(item, subject)
@@ -198,16 +194,19 @@ class Auditor:
         try:
             labelled = labeller.apply(item.text, self.account_username)
         except LabelError as error:
-            return None, [Finding("DG084", "too-long", "block", str(error), None)]
+            # Always a block, whatever the config says: the message cannot go out labelled.
+            too_long = self.too_long_rule
+            return None, [Finding(too_long.id, too_long.name, "block", str(error), None)]
         final = AuditInput(labelled, item.id, item.platform, item.recipient, item.context,
                            item.sent)
         return labelled, self.check_final(final, now=subject.now)
 
     def _run(self, rules: Iterable[ActiveRule],
              subject: Subject) -> tuple[list[Finding], list[Contribution]]:
+        """Run ``rules`` on the subject; their findings are added to ``subject.found`` (so
+        a later phase sees an earlier one's) and returned with the points they add."""
         findings: list[Finding] = []
         contributions: list[Contribution] = []
-        subject.found = findings
         text = subject.text
         for active in rules:
             rule = active.rule
@@ -224,7 +223,9 @@ class Auditor:
                 wanted = rule.points if hit.points is None else hit.points
                 add = max(0, min(wanted, rule.max_points - points))
                 points += add
-                findings.append(Finding(rule.id, rule.name, severity, hit.message, hit.span, add))
+                finding = Finding(rule.id, rule.name, severity, hit.message, hit.span, add)
+                findings.append(finding)
+                subject.found.append(finding)
                 first_message = first_message or hit.message
             if points:
                 contributions.append(Contribution(f"{rule.id} {rule.name}", points,

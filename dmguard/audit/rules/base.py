@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from dmguard.audit.model import AuditInput, Context, Recipient, SentFacts, Severity
+from dmguard.audit.model import (
+    DEFAULT_HOLD_SCORE,
+    AuditInput,
+    Context,
+    Recipient,
+    SentFacts,
+    Severity,
+)
 from dmguard.audit.text import Phrases, Prepared, quote
 
 if TYPE_CHECKING:
@@ -27,7 +34,9 @@ Family = Literal[
     "template", "address", "form-letter", "pretending", "pushiness", "relevance",
     "sensitive", "frequency", "consent", "score", "sent-history",
 ]
-Phase = Literal["draft", "final"]
+Phase = Literal["draft", "final", "score"]
+"""When a rule judges: ``draft`` the text as written; ``score`` the genericity score
+the draft rules added up (after them, adding no points); ``final`` the labelled text."""
 Need = Literal["recipient", "recipient_id", "context", "sent"]
 
 
@@ -89,7 +98,12 @@ class Subject:
     signature: Any = None
     personal_details: list[str] = field(default_factory=list)
     found: list[Any] = field(default_factory=list)
-    """Findings of the rules that ran before this one (lower ids)."""
+    """Findings of the rules that ran before this one (lower ids; every draft rule's for
+    a score rule)."""
+    score: int | None = None
+    """The genericity score; known only to score rules."""
+    hold_score: int = DEFAULT_HOLD_SCORE
+    """The score that holds a message (``audit.hold_score``)."""
 
     @property
     def raw(self) -> str:
@@ -125,6 +139,8 @@ class Rule:
     """Finds what a template left behind; a person's own replies are vetted by these rules."""
     undisclosed: bool = False
     """A finding means an automated DM went out without saying so (counted in the report)."""
+    label_too_long: bool = False
+    """Also reports a message the labeller cannot fit within the platform's limit."""
 
     def may_fire(self, text: Prepared) -> bool:
         """False when the rule only looks for phrases and none of them can be in the text."""
@@ -167,6 +183,7 @@ def rule(
     generic: bool = False,
     template_leftover: bool = False,
     undisclosed: bool = False,
+    label_too_long: bool = False,
 ) -> Callable[[Check], Rule]:
     """Declare a rule. ``needs`` lets the engine skip it for messages without that data;
     the flags are the rule's metadata, queried with :func:`dmguard.audit.rules.select`.
@@ -175,6 +192,8 @@ def rule(
     documentation states is the one the code uses.
     """
     scanned = tuple(scans)
+    if phase == "score" and points:
+        raise TypeError(f"rule {id} judges the genericity score; it cannot add points to it")
 
     def wrap(check: Check) -> Rule:
         if not check.__doc__:
@@ -200,6 +219,7 @@ def rule(
             generic=generic,
             template_leftover=template_leftover,
             undisclosed=undisclosed,
+            label_too_long=label_too_long,
         )
 
     return wrap

@@ -129,6 +129,7 @@ def missing_disclosure(subject: Subject) -> Iterator[Hit]:
     severity="block",
     points=0,
     phase="final",
+    label_too_long=True,
     fails=["x" * 10_001],
     passes=["A short message. [Automated] Reply STOP to opt out."],
 )
@@ -154,6 +155,7 @@ def too_long(subject: Subject) -> Iterator[Hit]:
     generic=True,
     severity="hold",
     points=0,
+    phase="score",
     doc_values={"hold_score": DEFAULT_HOLD_SCORE},
     fails=["Hi there! Check out my channel 🎉🎉🎉🎉 Use code SAVE20 for 20% off"],
     passes=["Hey, are we still on for lunch on Thursday?"],
@@ -164,12 +166,18 @@ def too_generic(subject: Subject) -> Iterator[Hit]:
     Why: No single phrase makes a form letter; many small signs together do.
     The score adds up what the other rules found (each rule's points), minus
     credit for real details about the recipient, and this rule holds the
-    message when the sum reaches the threshold.
+    message when the sum reaches the threshold. It runs after the other rules
+    and says nothing when they already hold or block the message.
     Source: dmguard's genericity score (see "How the score works" above).
     Use instead: the findings listed with it say what to change.
     Options: ``audit.hold_score`` (default {hold_score}).
     """
-    yield from ()
+    if subject.score is None or subject.score < subject.hold_score:
+        return
+    if any(finding.severity != "warn" for finding in subject.found):
+        return
+    yield Hit(None, f"genericity score {subject.score} reaches the hold threshold "
+                    f"{subject.hold_score}")
 
 
 RULES = (opted_out, unsolicited_automated, missing_opt_out, missing_disclosure, too_long,
