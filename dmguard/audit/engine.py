@@ -142,14 +142,14 @@ class Auditor:
         sig = (signature(item.text, names)
                if self.needs_signature and recipient is not None and recipient.id else None)
         subject = Subject(item, text, {}, self.history, self.policy_for(item), now, sig,
-                          personal_details(item, text), hold_score=self.hold_score)
+                          personal_details(item, text))
         findings, contributions = self._run(self._applicable(item), subject)
         if subject.personal_details:
             credit = min(PERSONAL_CREDIT * len(subject.personal_details), PERSONAL_CREDIT_MAX)
             contributions.append(Contribution("personal detail", -credit,
                                               "; ".join(subject.personal_details)))
         score = max(0, min(100, sum(c.points for c in contributions)))
-        subject.score = score
+        subject.score, subject.hold_score = score, self.hold_score
         findings += self._run(self.score_rules, subject)[0]
         verdict = _worst(findings)
         labelled = None
