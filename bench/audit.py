@@ -24,6 +24,7 @@ from pathlib import Path
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
 from dmguard.audit.model import AuditInput, Context, Recipient
+from dmguard.audit.rules.form_letter import near_duplicate
 from dmguard.policy import built_in_policies
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
@@ -121,7 +122,7 @@ def bench_history(count: int, rounds: int) -> None:
         started = time.perf_counter()
         for item in items:
             result = engine.audit(item)
-            flagged += any(f.rule == "DG021" for f in result.findings)
+            flagged += any(f.rule == near_duplicate.id for f in result.findings)
         times.append(time.perf_counter() - started)
     print(f"history of {count:,} messages to distinct recipients, each audited against all "
           f"before it: {rounds_summary(times, count)}; {flagged:,} flagged as near-duplicates "

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dmguard.audit.rules import rule_ids, single
 from dmguard.clock import iso, parse_iso
 from dmguard.store import Store
 
@@ -179,7 +180,8 @@ def account_day(store: Store, account_id: str, start: str, end: str) -> AccountD
     return result
 
 
-GENERIC_RULES = ("DG010", "DG011", "DG020", "DG021", "DG023", "DG090")
+GENERIC_RULES = rule_ids(where=lambda r: r.generic)
+UNDISCLOSED_RULE = single(lambda r: r.undisclosed).id
 
 
 def other_tools(store: Store, result: AccountDay, account_id: str, start: str, end: str) -> None:
@@ -187,11 +189,12 @@ def other_tools(store: Store, result: AccountDay, account_id: str, start: str, e
     marks = ", ".join("?" for _ in GENERIC_RULES)
     row = store.one(
         "SELECT SUM(m.verdict IN ('hold', 'block')) AS automated, "
-        "SUM(EXISTS (SELECT 1 FROM findings f WHERE f.message_id = m.id AND f.rule = 'DG102')) "
+        "SUM(EXISTS (SELECT 1 FROM findings f WHERE f.message_id = m.id AND f.rule = ?)) "
         "AS undisclosed, "
         f"SUM(EXISTS (SELECT 1 FROM findings f WHERE f.message_id = m.id AND f.rule IN ({marks}))) "
         "AS generic FROM messages m WHERE m.account_id = ? AND m.origin = 'other' "
-        "AND m.sent_at >= ? AND m.sent_at < ?", [*GENERIC_RULES, account_id, start, end]) or {}
+        "AND m.sent_at >= ? AND m.sent_at < ?",
+        [UNDISCLOSED_RULE, *GENERIC_RULES, account_id, start, end]) or {}
     result.other_tools_automated = int(row.get("automated") or 0)
     result.other_tools_undisclosed = int(row.get("undisclosed") or 0)
     result.other_tools_generic = int(row.get("generic") or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dmguard.audit.model import Context
 from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
 from dmguard.audit.text import phrases
 
@@ -201,11 +202,11 @@ def links(subject: Subject) -> Iterator[Hit]:
     needs=["context"],
     severity="hold",
     points=30,
-    fails=[Example("Welcome! Our shop: https://shop.example.com", context={"kind": "welcome"})],
+    fails=[Example("Welcome! Our shop: https://shop.example.com", context=Context(kind="welcome"))],
     passes=[
-        Example("Welcome! What brought you here?", context={"kind": "welcome"}),
+        Example("Welcome! What brought you here?", context=Context(kind="welcome")),
         Example("Here's the link: https://shop.example.com",
-                context={"kind": "reply", "user_dmed_first": True}),
+                context=Context(kind="reply", user_dmed_first=True)),
     ],
 )
 def link_in_first_contact(subject: Subject) -> Iterator[Hit]:

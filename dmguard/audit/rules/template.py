@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dmguard.audit.model import Recipient
 from dmguard.audit.rules.base import Example, Hit, Subject, rule
 from dmguard.audit.text import fold, name_parts, prefiltered
 
@@ -28,6 +29,7 @@ PLACEHOLDER = prefiltered(re.compile(
     "DG001",
     "unfilled-placeholder",
     family="template",
+    template_leftover=True,
     scans=[PLACEHOLDER],
     severity="block",
     points=100,
@@ -70,6 +72,7 @@ EMPTY_GREETING = re.compile(r"\W*(?:hi|hey|hello|dear)\s+,", re.IGNORECASE)
     "DG004",
     "broken-value",
     family="template",
+    template_leftover=True,
     severity="block",
     points=100,
     fails=["Hi undefined, welcome!", "Hello null!", "Dear , we have news", "Your code: [object Object]"],
@@ -101,14 +104,14 @@ def broken_value(subject: Subject) -> Iterator[Hit]:
     severity="block",
     points=100,
     fails=[
-        Example("Hi Sarah, great to connect!", recipient={"name": "Amy Lee", "username": "amylee"}),
-        Example("Hey Tom! Welcome aboard", recipient={"name": "Priya Shah"}),
+        Example("Hi Sarah, great to connect!", recipient=Recipient(name="Amy Lee", username="amylee")),
+        Example("Hey Tom! Welcome aboard", recipient=Recipient(name="Priya Shah")),
     ],
     passes=[
-        Example("Hi Amy, great to connect!", recipient={"name": "Amy Lee"}),
-        Example("Hey @amylee, welcome", recipient={"name": "Amy Lee", "username": "amylee"}),
+        Example("Hi Amy, great to connect!", recipient=Recipient(name="Amy Lee")),
+        Example("Hey @amylee, welcome", recipient=Recipient(name="Amy Lee", username="amylee")),
         Example("Hi Sarah, great to connect!"),
-        Example("Dear valued customer, hello", recipient={"name": "Amy Lee"}),
+        Example("Dear valued customer, hello", recipient=Recipient(name="Amy Lee")),
     ],
 )
 def wrong_name(subject: Subject) -> Iterator[Hit]:
@@ -143,12 +146,12 @@ def wrong_name(subject: Subject) -> Iterator[Hit]:
     severity="hold",
     points=40,
     fails=[
-        Example("Hi Lee, welcome!", recipient={"name": "Amy Lee"}),
-        Example("Dear Lee Amy, welcome", recipient={"name": "Amy Lee"}),
+        Example("Hi Lee, welcome!", recipient=Recipient(name="Amy Lee")),
+        Example("Dear Lee Amy, welcome", recipient=Recipient(name="Amy Lee")),
     ],
     passes=[
-        Example("Hi Amy, welcome!", recipient={"name": "Amy Lee"}),
-        Example("Dear Amy Lee, welcome", recipient={"name": "Amy Lee"}),
+        Example("Hi Amy, welcome!", recipient=Recipient(name="Amy Lee")),
+        Example("Dear Amy Lee, welcome", recipient=Recipient(name="Amy Lee")),
     ],
 )
 def swapped_name(subject: Subject) -> Iterator[Hit]:
