@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 from dmguard.audit.judge.features import features
 
 MODEL_PATH = Path(__file__).with_name("model.json")
+WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 SHAPES = {
     "s:greeting": "opens with a greeting",
@@ -45,13 +47,19 @@ SHAPES = {
 }
 
 
-def describe(feature: str) -> str:
-    """A feature as a reader would name it: a word in quotes, or a shape in words."""
+def describe(feature: str, text: str = "") -> str:
+    """A feature as a reader would name it: a word in quotes, or a shape in words.
+
+    A piece of a word is named by the first word of ``text`` that holds it."""
     kind, _, body = feature.partition(":")
     if kind == "s":
         return SHAPES.get(feature, body.replace("-", " "))
     if kind == "c":
-        return f"'…{body.strip('^$')}…'"
+        piece = body.strip("^$")
+        for word in WORDS.findall(text.lower()):
+            if piece in word:
+                return repr(word)
+        return f"'…{piece}…'"
     return repr(body.replace("<start> ", "").strip())
 
 
@@ -60,11 +68,14 @@ class Judgement:
     probability: float
     reasons: list[tuple[str, float]] = field(default_factory=list)
     """The features that pushed most towards "automated", strongest first."""
+    text: str = ""
 
     def explain(self, count: int = 4) -> str:
         names: list[str] = []
         for feature, _ in self.reasons:
-            name = describe(feature)
+            if feature.startswith("s:len"):
+                continue
+            name = describe(feature, self.text)
             if name not in names:
                 names.append(name)
             if len(names) == count:
@@ -96,7 +107,7 @@ class Judge:
         total = self.bias + sum(w for _, w in scored)
         probability = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, total))))
         reasons = sorted((item for item in scored if item[1] > 0), key=lambda item: -item[1])
-        return Judgement(probability, reasons)
+        return Judgement(probability, reasons, text)
 
 
 _active: Judge | None = None

@@ -14,7 +14,7 @@ from dmguard.audit.rules.base import Hit, Subject, rule
     family="form-letter",
     severity="hold",
     points=30,
-    options={"threshold": 0.5, "reasons": 4},
+    options={"threshold": 0.85, "reasons": 4},
     fails=[
         "Hey! Thanks for following, check out my new channel and subscribe for daily videos!!",
         "We are a digital agency helping brands grow. Book a free strategy call today.",
@@ -46,14 +46,14 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     data only, plus a project-written seed corpus).
     Use instead: write to the person about something of theirs; drop the stock
     greeting, the self-introduction and the pitch.
-    Options: ``threshold`` (0-1, default 0.5) is the probability from which a
+    Options: ``threshold`` (0-1, default 0.85) is the probability from which a
     message is held; ``reasons`` is how many words or shapes the finding names.
     """
     text = subject.raw
     if not text.strip():
         return
     judgement = model.active().judge(text)
-    threshold = float(subject.options.get("threshold", 0.5))
+    threshold = float(subject.options.get("threshold", 0.85))
     if judgement.probability < threshold:
         return
     reasons = judgement.explain(int(subject.options.get("reasons", 4)))
