@@ -19,6 +19,7 @@ tokens.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 TOKEN = re.compile(
     r"(?P<url>(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|co|io|net|org|ml|tv|me|ly|app|shop|store"
@@ -123,9 +124,10 @@ def shape(text: str, lower: str, tokens: list[str]) -> list[str]:
         add("s:money")
     if text.count("!") >= 2:
         add("s:exclaims")
-    letters = sum(ch.isalpha() for ch in text)
-    if letters >= 12 and sum(ch.isupper() for ch in text) > 0.5 * letters:
-        add("s:shouting")
+    if length >= 12 and text != lower:
+        upper = sum(map(str.isupper, text))
+        if upper >= 12 and upper > sum(map(str.islower, text)):
+            add("s:shouting")
     emoji = tokens.count("<emoji>")
     if emoji:
         add("s:emoji" if emoji < 3 else "s:emoji3")
@@ -141,6 +143,17 @@ def shape(text: str, lower: str, tokens: list[str]) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=65536)
+def _word_features(token: str) -> tuple[str, ...]:
+    """``w:`` and ``c:`` features of one token (cached: words repeat across messages)."""
+    if token == "<url>":  # a link counts once, as the shape s:link / s:links
+        return ()
+    if len(token) < 4 or token[0] == "<":
+        return ("w:" + token,)
+    padded = "^" + token + "$"
+    return ("w:" + token, *("c:" + padded[i:i + 4] for i in range(len(padded) - 3)))
+
+
 def features(text: str) -> list[str]:
     """All feature strings of one message (duplicates removed, order kept)."""
     lower = text.lower()
@@ -148,14 +161,8 @@ def features(text: str) -> list[str]:
     seen: dict[str, None] = {}
     previous = "<start>"
     for token in tokens:
-        if token != "<url>":  # a link counts once, as the shape s:link / s:links
-            seen["w:" + token] = None
+        seen.update(dict.fromkeys(_word_features(token)))
         seen["b:" + previous + " " + token] = None
         previous = token
-        if len(token) >= 4 and token[0] != "<":
-            padded = "^" + token + "$"
-            for start in range(len(padded) - 3):
-                seen["c:" + padded[start:start + 4]] = None
-    for item in shape(text, lower, tokens):
-        seen[item] = None
+    seen.update(dict.fromkeys(shape(text, lower, tokens)))
     return list(seen)

@@ -42,7 +42,7 @@ AUTOMATED: tuple[str, ...] = (
     # cold outreach
     "Hi Laura, I came across your profile and think we could help each other grow. Let's connect!",
     "Hello, I am a digital marketing consultant helping brands like yours triple their reach. Interested?",
-    "Hey there! We are a web design agency and we noticed your site could load faster. Can we send a free audit?",
+    "Hey there! We are a web design agency and your site could load faster. Can we send a free audit?",
     "I would love to feature your business on our platform. Reply YES to learn more.",
     "Dear business owner, are you looking for more customers? Our team can help.",
     "Hi! I'm the founder of a startup that automates bookkeeping. Would you be open to a quick call?",
