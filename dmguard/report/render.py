@@ -14,7 +14,7 @@ from dmguard.report.data import DailyReport
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("dmguard", "report/templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True,
+                      autoescape=select_autoescape(["html", "html.j2"]), trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["short"] = lambda text, n=70: (
         text if len(text) <= n else text[: n - 1] + "…").replace("\n", " ").replace("|", "/")

@@ -62,7 +62,7 @@ TIME_REF = re.compile(
     r"\b(?:today|tonight|tomorrow|yesterday|last (?:night|week|time)|this (?:morning|afternoon|evening)"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|o'?clock|am|pm)\b"
 )
-MONEY = re.compile(r"[$£€]|\b(?:free|prize|cash|win|winner|reward|discount|offer|deal|bonus|%)\b|%")
+MONEY = re.compile(r"[$£€]|\d ?%|\b(?:free|prize|cash|win|winner|reward|discount|offer|deal|bonus)\b")
 FIRST_SINGULAR = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine)\b")
 WE = re.compile(r"\b(?:we|we're|we've|we'll|our|us)\b")
 YOU = re.compile(r"\b(?:you|your|you're|yours|u|ur)\b")
