@@ -65,9 +65,11 @@ def test_the_rules_dg084_and_dg102_are_documented_with_examples() -> None:
         assert found.section("Why") and found.section("Source")
 
 
-def _auditor(**kwargs: object) -> Auditor:
+def _auditor(rules: dict[str, RuleSetting] | None = None, **kwargs: object) -> Auditor:
+    """The judge (DG095) is off: it would hold the form letter before the score could."""
+    settings = {"DG095": RuleSetting(enabled=False), **(rules or {})}
     return Auditor(policies=built_in_policies(), default_platform="x",
-                   record=False, **kwargs)  # type: ignore[arg-type]
+                   record=False, rules=settings, **kwargs)  # type: ignore[arg-type]
 
 
 def test_too_generic_holds_through_its_own_rule() -> None:
@@ -129,7 +131,7 @@ def test_a_score_rule_cannot_add_points() -> None:
 def test_a_label_that_does_not_fit_is_blocked_by_the_too_long_rule() -> None:
     auditor = _auditor(labeller=Labeller("[Automated]", "Reply STOP to opt out."),
                        rules={"DG084": RuleSetting(severity="warn")})
-    text = "Hey, are we still on for lunch on Thursday? " + "x" * 9_950
+    text = "Hey, are we still on for lunch on Thursday? " + "y" * 9_950
     result = auditor.audit(AuditInput(text))
     assert len(text) <= 10_000
     assert [(f.rule, f.name, f.severity) for f in result.findings if f.rule == "DG084"] == [

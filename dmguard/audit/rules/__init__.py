@@ -16,6 +16,7 @@ from dmguard.audit.rules import (
     form_letter,
     frequency,
     history,
+    judge,
     pretending,
     pushiness,
     relevance,
@@ -24,7 +25,7 @@ from dmguard.audit.rules import (
 from dmguard.audit.rules.base import Example, Hit, Rule, Subject
 
 FAMILIES = (template, address, form_letter, pretending, pushiness, relevance, frequency, consent,
-            history)
+            history, judge)
 
 
 @lru_cache(maxsize=1)
