@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench eval lint docs clean browser soak
+.PHONY: demo test test-fast bench eval lint docs clean browser soak model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -50,6 +50,11 @@ soak: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python bench/eval.py
+
+# Refit the judge (DG095) from the eval folder's permissively licensed rows and the seed corpus.
+EVAL ?= ../shared/eval
+model: $(STAMP)
+	$(BIN)/python -m dmguard.audit.judge.train --eval $(EVAL)
 
 docs: $(STAMP)
 	$(BIN)/dmguard rules --format markdown > docs/rules.md

@@ -3,7 +3,9 @@
 Usage: python bench/audit.py [EVAL_PATH] [--history N]
 
 1. The eval corpus (default ../shared/eval), every row audited on its text alone.
-2. A generated history of N messages (default 100,000) to distinct recipients,
+2. ``dmguard audit`` as a command on 10,000 short messages (start-up included),
+   and proselint on the same messages in the same run, for the ratio.
+3. A generated history of N messages (default 100,000) to distinct recipients,
    with names, small edits and near-duplicate clusters, each message audited
    against all that came before it (the near-duplicate index grows to N).
 
@@ -16,14 +18,18 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
 from dmguard.audit.model import AuditInput, Context, Recipient
+from dmguard.audit.rules.form_letter import near_duplicate
 from dmguard.policy import built_in_policies
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
@@ -82,6 +88,44 @@ def bench_corpus(path: Path, rounds: int) -> None:
           f"peak RSS {peak_rss_mib():.0f} MiB")
 
 
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+
+
+def bench_cli(path: Path, count: int = 10_000, rounds: int = 3) -> None:
+    """``dmguard audit`` and proselint as commands on the same 10,000 short messages."""
+    texts = [" ".join(t.split()) for t in corpus(path) if 0 < len(t) <= 280]
+    if not texts:
+        print("command line: skipped (no eval corpus)")
+        return
+    messages = [texts[i % len(texts)] for i in range(count)]
+    bin_dir = Path(sys.executable).parent
+    dmguard = shutil.which("dmguard", path=str(bin_dir)) or shutil.which("dmguard")
+    proselint = shutil.which("proselint", path=str(bin_dir)) or shutil.which("proselint")
+    with tempfile.TemporaryDirectory() as tmp:
+        jsonl, txt = Path(tmp) / "messages.jsonl", Path(tmp) / "messages.txt"
+        jsonl.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n"
+                                 for i, t in enumerate(messages)), encoding="utf-8")
+        txt.write_text("".join(t + "\n" for t in messages), encoding="utf-8")
+        ours = min(timed([dmguard, "audit", str(jsonl), "--format", "jsonl"])
+                   for _ in range(rounds)) if dmguard else None
+        theirs = min(timed([proselint, "check", str(txt)])
+                     for _ in range(rounds)) if proselint else None
+    if ours is None:
+        print("command line: skipped (dmguard is not installed as a command)")
+        return
+    line = (f"`dmguard audit` on {count:,} short messages, start-up included: {ours:.2f} s, "
+            f"{count / ours:,.0f} messages/s (best of {rounds})")
+    if theirs is None:
+        line += "; proselint: not installed, no ratio"
+    else:
+        line += (f"; proselint check on the same text: {theirs:.2f} s, {count / theirs:,.0f} "
+                 f"messages/s; dmguard is {theirs / ours:.1f}x proselint's speed")
+    print(line)
+
+
 SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "be", "da", "fo", "gu", "ha", "je",
              "pe", "qui", "ro", "sa", "te", "un", "ve", "wi", "xo", "ya", "zu", "an", "el", "or"]
 
@@ -121,7 +165,7 @@ def bench_history(count: int, rounds: int) -> None:
         started = time.perf_counter()
         for item in items:
             result = engine.audit(item)
-            flagged += any(f.rule == "DG021" for f in result.findings)
+            flagged += any(f.rule == near_duplicate.id for f in result.findings)
         times.append(time.perf_counter() - started)
     print(f"history of {count:,} messages to distinct recipients, each audited against all "
           f"before it: {rounds_summary(times, count)}; {flagged:,} flagged as near-duplicates "
@@ -135,6 +179,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     bench_corpus(args.path, max(args.rounds, 5))
+    bench_cli(args.path)
     bench_history(args.history, args.rounds)
     return 0
 

@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from dmguard.audit.rules.address import generic_salutation
 from dmguard.clock import SimulatedClock, iso
 from dmguard.report import render
 from dmguard.report.data import build_report
@@ -56,9 +57,9 @@ def populate(store: Store, count: int, seed: int = 5) -> None:
             else:
                 transitions.append(SeedTransition(number, None, state, "bench", stamp))
             if state in ("held", "blocked"):
-                findings.append(SeedFinding(number, "DG010", "generic-salutation", state[:4] if
-                                            state == "held" else "block", "generic salutation",
-                                            0, 10))
+                findings.append(SeedFinding(number, generic_salutation.id, generic_salutation.name,
+                                            state[:4] if state == "held" else "block",
+                                            "generic salutation", 0, 10))
         with store.atomic():
             bulk.messages(messages)
             bulk.transitions(transitions)

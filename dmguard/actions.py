@@ -22,10 +22,6 @@ from dmguard.tasks import TaskError, claim, close
 
 __all__ = ["Released", "TaskError", "check_reply_text", "claim", "close", "release", "reply"]
 
-#: Rules that vet a personal reply: a person's words are not judged as a form
-#: letter, but template leftovers must never reach anyone.
-REPLY_RULES = ("DG001", "DG004")
-
 
 def _task(store: Store, task_id: int) -> Task:
     task = store.tasks.get(task_id)
@@ -40,7 +36,9 @@ def check_reply_text(text: str, max_length: int) -> None:
         raise TaskError("the reply is empty")
     if len(text) > max_length:
         raise TaskError(f"the reply is {len(text)} characters; the platform accepts {max_length}")
-    only_template = {rule.id: RuleSetting(enabled=rule.id in REPLY_RULES) for rule in catalogue()}
+    # A person's words are not judged as a form letter, but template leftovers must
+    # never reach anyone.
+    only_template = {rule.id: RuleSetting(enabled=rule.template_leftover) for rule in catalogue()}
     result = Auditor(rules=only_template, record=False).audit(AuditInput(text))
     if result.findings:
         raise TaskError("the reply still has template leftovers: "

@@ -23,12 +23,12 @@ from pydantic import (
     model_validator,
 )
 
+from dmguard.audit.model import DEFAULT_HOLD_SCORE, Severity
 from dmguard.clock import parse_duration
 from dmguard.config_schema import ClockTime, Duration, Strict, check_clock_time, check_duration
 from dmguard.policy import CapsConfig, PolicyPack, QuietHoursConfig, built_in_policies
 
 DEFAULT_CONFIG_PATH = Path("config/dmguard.toml")
-Severity = Literal["block", "hold", "warn"]
 
 
 class ConfigError(Exception):
@@ -99,7 +99,8 @@ class RuleSetting(BaseModel):
 
 
 class AuditConfig(Strict):
-    hold_score: int = Field(60, ge=1, le=100, description="genericity score that holds a message")
+    hold_score: int = Field(DEFAULT_HOLD_SCORE, ge=1, le=100,
+                            description="genericity score that holds a message")
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
     history_days: int = Field(30, ge=1, le=365, description="days of sent history to compare to")
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from dmguard.clock import Clock, local_date
 from dmguard.config import Config, load_config
+from dmguard.store import Store
+from dmguard.tick import AccountRuntime, TickSummary, build_runtime, run_send, run_tick
 
 log = logging.getLogger("dmguard.daemon")
 # The running scheduler, so a job can bring its own next run forward (jobs must be
@@ -34,10 +36,7 @@ class JobContext:
     clock: Clock
 
 
-def _runtime(context: JobContext, account_name: str):  # type: ignore[no-untyped-def]
-    from dmguard.store import Store
-    from dmguard.tick import build_runtime
-
+def _runtime(context: JobContext, account_name: str) -> AccountRuntime:
     config = load_config(context.config_path)
     account = config.account(account_name)
     store = Store.open(config.store.path, context.clock)
@@ -49,10 +48,8 @@ def _runtime(context: JobContext, account_name: str):  # type: ignore[no-untyped
         raise
 
 
-def tick_job(context: JobContext, account_name: str, send: bool = False) -> None:
+def tick_job(context: JobContext, account_name: str, send: bool = False) -> TickSummary:
     """Every stage but sending, which the sender job does alone so sends stay spaced."""
-    from dmguard.tick import run_tick
-
     runtime = _runtime(context, account_name)
     try:
         summary = run_tick(runtime, send=send)
@@ -60,6 +57,7 @@ def tick_job(context: JobContext, account_name: str, send: bool = False) -> None
         runtime.store.close()
     if summary.retry_in is not None and _scheduler is not None:
         _bring_forward(f"tick-{account_name}", summary.retry_in, context.clock)
+    return summary
 
 
 def _bring_forward(job_id: str, seconds: float, clock: Clock) -> None:
@@ -70,12 +68,11 @@ def _bring_forward(job_id: str, seconds: float, clock: Clock) -> None:
     soon = clock.now() + timedelta(seconds=seconds)
     if soon < job.next_run_time:
         job.modify(next_run_time=soon)
-        log.info("%s: platform trouble, trying again in %.0f s", job_id, seconds)
+        log.warning("%s: platform trouble, trying again in %.0f s", job_id, seconds,
+                    extra={"job": job_id, "retry_in": round(seconds)})
 
 
 def send_job(context: JobContext, account_name: str) -> None:
-    from dmguard.tick import run_send
-
     runtime = _runtime(context, account_name)
     try:
         run_send(runtime)
@@ -83,7 +80,7 @@ def send_job(context: JobContext, account_name: str) -> None:
         runtime.store.close()
 
 
-def report_job(context: JobContext, day: date | None = None, timeout: float = 600) -> None:
+def report_job(context: JobContext, day: date | None = None, timeout: float = 600) -> bool:
     """Produce and deliver the daily report for ``day`` (default: yesterday, local time).
 
     It runs as a child process (`dmguard report --deliver`): drawing the chart loads
@@ -97,19 +94,28 @@ def report_job(context: JobContext, day: date | None = None, timeout: float = 60
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        log.error("report day=%s: gave up after %.0f s", day.isoformat(), timeout)
-        return
+        log.error("report day=%s: gave up after %.0f s", day.isoformat(), timeout,
+                  extra={"job": "report", "day": day.isoformat()})
+        return False
     if done.returncode == 0:
-        log.info("report day=%s %s", day.isoformat(), done.stderr.strip().replace("\n", "; "))
-    else:
-        log.error("report day=%s failed (exit %d): %s", day.isoformat(), done.returncode,
-                  done.stderr.strip()[-500:])
+        log.info("report day=%s %s", day.isoformat(), done.stderr.strip().replace("\n", "; "),
+                 extra={"job": "report", "day": day.isoformat()})
+        return True
+    log.error("report day=%s failed (exit %d): %s", day.isoformat(), done.returncode,
+              done.stderr.strip()[-500:], extra={"job": "report", "day": day.isoformat()})
+    return False
+
+
+def _job_failed(event: Any) -> None:
+    """A job that raised: logged at ERROR with its traceback; the scheduler keeps going."""
+    log.error("job %s crashed: %r", event.job_id, event.exception,
+              exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+              extra={"job": event.job_id})
 
 
 def missed_report_day(config: Config, clock: Clock) -> date | None:
     """Yesterday's report, if the daemon was down when it was due and it was never written."""
     from dmguard.report.delivery import delivered
-    from dmguard.store import Store
 
     yesterday = local_date(clock, config.daemon.timezone, days_ago=1)
     store = Store.open(config.store.path, clock)
@@ -120,15 +126,34 @@ def missed_report_day(config: Config, clock: Clock) -> date | None:
     return None if done else yesterday
 
 
+def run_once(context: JobContext, config: Config) -> int:
+    """Every job once, for cron: exit 1 if any of them failed, so cron notices."""
+    failed = []
+    for account in config.accounts:
+        try:
+            summary = tick_job(context, account.name, send=True)
+        except Exception:
+            log.exception("tick account=%s crashed", account.name,
+                          extra={"job": "tick", "account": account.name})
+            failed.append(f"tick {account.name}")
+            continue
+        if summary.error:
+            failed.append(f"tick {account.name}")
+    if not report_job(context, local_date(context.clock, config.daemon.timezone)):
+        failed.append("report")
+    if failed:
+        log.error("run --once: %s failed", ", ".join(failed), extra={"failed": failed})
+        return 1
+    return 0
+
+
 def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], clock: Clock,
                once: bool = False) -> int:
     context = JobContext(config_path, sandbox_urls, clock)
     if once:
-        for account in config.accounts:
-            tick_job(context, account.name, send=True)
-        report_job(context, local_date(clock, config.daemon.timezone))
-        return 0
+        return run_once(context, config)
 
+    from apscheduler.events import EVENT_JOB_ERROR
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
@@ -152,6 +177,7 @@ def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], c
     if missed:
         scheduler.add_job(report_job, args=[context, missed], id="missed-report")
 
+    scheduler.add_listener(_job_failed, EVENT_JOB_ERROR)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

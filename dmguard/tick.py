@@ -70,6 +70,13 @@ class TickSummary:
     #: Seconds after which a tick cut short by passing platform trouble is worth retrying.
     retry_in: float | None = None
 
+    def counts(self) -> dict[str, int]:
+        return {"new_followers": self.new_followers,
+                "drafted": self.sequences.get("drafted", 0), "sent": self.sent,
+                "deferred": self.deferred, "failed": self.failed,
+                "received": self.inbox.get("received", 0),
+                "opt_outs": self.inbox.get("opt_outs", 0), "tasks": self.inbox.get("tasks", 0)}
+
     def line(self) -> str:
         parts = [f"account={self.account}", f"new_followers={self.new_followers}",
                  f"drafted={self.sequences.get('drafted', 0)}",
@@ -155,7 +162,13 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
         raise
     summary.sequences = asdict(seq_report)
     store.runs.finish(run_id, status, json.dumps(asdict(summary)), summary.error)
-    log.info(summary.line())
+    fields = {"account": runtime.id, "status": status, **summary.counts()}
+    if status == "paused":
+        log.error(summary.line(), extra=fields)
+    elif summary.error:
+        log.warning(summary.line(), extra=fields)
+    else:
+        log.info(summary.line(), extra=fields)
     return summary
 
 
@@ -170,7 +183,8 @@ def run_send(runtime: AccountRuntime) -> int:
         return outbox.Sender(runtime.store, runtime.config, runtime.id,
                              runtime.platform).send_due().sent
     except PlatformError as error:
-        log.warning("send account=%s error=%r", runtime.id, str(error))
+        log.warning("send: platform trouble, trying at the next turn: %s", error,
+                    extra={"account": runtime.id, "error": str(error)})
         return 0
 
 

@@ -70,6 +70,20 @@ def test_run_once_as_a_real_process(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_run_once_exits_1_when_a_job_failed_so_cron_notices(tmp_path: Path) -> None:
+    """The emulator is not there: the tick fails with platform trouble, logged as a warning."""
+    conf = config_file(tmp_path, sandbox_url="http://127.0.0.1:9")
+    done = subprocess.run([sys.executable, "-m", "dmguard", "run", "--once", "--config",
+                           str(conf), "--log-format", "json"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    tick = next(line for line in lines if line["message"].startswith("tick account=demo"))
+    assert tick["level"] == "warning" and tick["account"] == "demo" and tick["status"] == "error"
+    assert lines[-1]["level"] == "error" and lines[-1]["failed"] == ["tick demo"]
+
+
+@pytest.mark.slow
 def test_secrets_appear_in_no_log_report_or_row(tmp_path: Path) -> None:
     secrets = {f"DMGUARD_X_{name}": f"topsecret-{name.lower()}-9f3a" for name in
                ("CONSUMER_KEY", "CONSUMER_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET",

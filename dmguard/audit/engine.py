@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from dmguard.audit.history import BatchHistory, History
 from dmguard.audit.label import LabelError, Labeller
 from dmguard.audit.model import (
+    DEFAULT_HOLD_SCORE,
     SEVERITY_RANK,
     AuditInput,
     AuditResult,
@@ -23,7 +24,7 @@ from dmguard.audit.model import (
     Severity,
     Verdict,
 )
-from dmguard.audit.rules import Rule, Subject, catalogue
+from dmguard.audit.rules import Rule, Subject, catalogue, single
 from dmguard.audit.similarity import signature
 from dmguard.audit.text import Prepared, content_words
 from dmguard.clock import Clock, SystemClock
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 PERSONAL_CREDIT = 15
 PERSONAL_CREDIT_MAX = 30
-SIMILARITY_RULES = {"DG021", "DG071"}
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Auditor:
     def __init__(
         self,
         *,
-        hold_score: int = 50,
+        hold_score: int = DEFAULT_HOLD_SCORE,
         rules: dict[str, RuleSetting] | None = None,
         policies: dict[str, PolicyPack] | None = None,
         default_platform: str | None = None,
@@ -92,10 +92,11 @@ class Auditor:
         record: bool = True,
     ) -> None:
         active = _activate(rules)
-        self.draft_rules = [a for a in active if a.rule.phase == "draft" and a.rule.id != "DG090"]
+        self.draft_rules = [a for a in active if a.rule.phase == "draft"]
+        self.score_rules = [a for a in active if a.rule.phase == "score"]
         self.final_rules = [a for a in active if a.rule.phase == "final"]
-        self.score_rule = next((a for a in active if a.rule.id == "DG090"), None)
-        self.needs_signature = any(a.rule.id in SIMILARITY_RULES for a in active)
+        self.too_long_rule = single(lambda r: r.label_too_long)
+        self.needs_signature = any(a.rule.needs_similarity for a in active)
         self.hold_score = hold_score
         self.policies = dict(policies or {})
         self.default_platform = default_platform
@@ -138,7 +139,7 @@ class Auditor:
         text = Prepared(item.text)
         recipient = item.recipient
         names = [n for n in (recipient.name, recipient.username) if n] if recipient else []
-        # Only messages to a known recipient are compared with history (DG021, DG071).
+        # Only messages to a known recipient are compared with what went to others.
         sig = (signature(item.text, names)
                if self.needs_signature and recipient is not None and recipient.id else None)
         subject = Subject(item, text, {}, self.history, self.policy_for(item), now, sig,
@@ -149,14 +150,9 @@ class Auditor:
             contributions.append(Contribution("personal detail", -credit,
                                               "; ".join(subject.personal_details)))
         score = max(0, min(100, sum(c.points for c in contributions)))
+        subject.score, subject.hold_score = score, self.hold_score
+        findings += self._run(self.score_rules, subject)[0]
         verdict = _worst(findings)
-        if verdict == "send" and self.score_rule and score >= self.hold_score:
-            findings.append(Finding(
-                "DG090", "too-generic", self.score_rule.severity,
-                f"genericity score {score} reaches the hold threshold {self.hold_score}",
-                None,
-            ))
-            verdict = _worst(findings)
         labelled = None
         if verdict == "send" and self.labeller is not None:
             labelled, extra = self._label(item, subject)
@@ -199,16 +195,19 @@ class Auditor:
         try:
             labelled = labeller.apply(item.text, self.account_username)
         except LabelError as error:
-            return None, [Finding("DG084", "too-long", "block", str(error), None)]
+            # Always a block, whatever the config says: the message cannot go out labelled.
+            too_long = self.too_long_rule
+            return None, [Finding(too_long.id, too_long.name, "block", str(error), None)]
         final = AuditInput(labelled, item.id, item.platform, item.recipient, item.context,
                            item.sent)
         return labelled, self.check_final(final, now=subject.now)
 
     def _run(self, rules: Iterable[ActiveRule],
              subject: Subject) -> tuple[list[Finding], list[Contribution]]:
+        """Run ``rules`` on the subject; their findings are added to ``subject.found`` (so
+        a later phase sees an earlier one's) and returned with the points they add."""
         findings: list[Finding] = []
         contributions: list[Contribution] = []
-        subject.found = findings
         text = subject.text
         for active in rules:
             rule = active.rule
@@ -225,7 +224,9 @@ class Auditor:
                 wanted = rule.points if hit.points is None else hit.points
                 add = max(0, min(wanted, rule.max_points - points))
                 points += add
-                findings.append(Finding(rule.id, rule.name, severity, hit.message, hit.span, add))
+                finding = Finding(rule.id, rule.name, severity, hit.message, hit.span, add)
+                findings.append(finding)
+                subject.found.append(finding)
                 first_message = first_message or hit.message
             if points:
                 contributions.append(Contribution(f"{rule.id} {rule.name}", points,

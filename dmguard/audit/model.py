@@ -8,6 +8,8 @@ from typing import Any, Literal
 Severity = Literal["block", "hold", "warn"]
 Verdict = Literal["send", "hold", "block"]
 SEVERITY_RANK = {"warn": 0, "hold": 1, "block": 2}
+DEFAULT_HOLD_SCORE = 50
+"""The genericity score that holds a message when ``audit.hold_score`` is not set."""
 AUTOMATED_KINDS = frozenset({"welcome", "campaign", "reply"})
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dmguard.audit.rules import rule_ids, single
 from dmguard.clock import iso, parse_iso
 from dmguard.store import AUTOMATED_ORIGINS, CAMPAIGN_ORIGINS, SENT_BY_DMGUARD, Origin, Store
 
@@ -138,8 +139,8 @@ def account_day(store: Store, account_id: str, start: str, end: str) -> AccountD
     return result
 
 
-GENERIC_RULES = ("DG010", "DG011", "DG020", "DG021", "DG023", "DG090")
-UNDISCLOSED_RULE = "DG102"
+GENERIC_RULES = rule_ids(where=lambda r: r.generic)
+UNDISCLOSED_RULE = single(lambda r: r.undisclosed).id
 
 
 def other_tools(store: Store, result: AccountDay, account_id: str, start: str, end: str) -> None:

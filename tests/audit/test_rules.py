@@ -9,10 +9,10 @@ import pytest
 from dmguard.audit.docs import catalogue_markdown
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
-from dmguard.audit.model import AuditInput, Context, Recipient, SentFacts
 from dmguard.audit.rules import Rule, catalogue
-from dmguard.audit.rules.base import Example
+from dmguard.audit.rules.base import Example, PriorHistory
 from dmguard.audit.similarity import signature
+from dmguard.config import RuleSetting
 from dmguard.policy import built_in_policies
 from tests.conftest import ROOT, START
 
@@ -22,22 +22,23 @@ FAMILIES = {"template", "address", "form-letter", "pretending", "pushiness", "re
 
 def findings_of(rule: Rule, example: Example) -> list[str]:
     history = BatchHistory()
-    recipient = Recipient(**example.recipient) if example.recipient else None
-    spec = example.history or {}
-    for index, text in enumerate(spec.get("similar", [])):
+    recipient = example.recipient
+    prior = example.history or PriorHistory()
+    for index, text in enumerate(prior.similar):
         history.record(f"other-{index}", START, text, signature(text, ["Bob"]))
-    for sent in spec.get("sent", []):
+    for past in prior.sent:
         assert recipient is not None and recipient.id
-        history.record(recipient.id, START - timedelta(hours=sent["hours_ago"]), sent["text"],
-                       signature(sent["text"], [recipient.name or ""]))
-    if spec.get("opted_out"):
+        history.record(recipient.id, START - timedelta(hours=past.hours_ago), past.text,
+                       signature(past.text, [recipient.name or ""]))
+    if prior.opted_out:
         assert recipient is not None and recipient.id
         history.add_opt_out(recipient.id)
+    # The judge (DG095) holds many examples written for other rules; DG090 only speaks when
+    # nothing else held, so each rule's examples are judged without it (its own with it).
+    judge_off = {} if rule.id == "DG095" else {"DG095": RuleSetting(enabled=False)}
     auditor = Auditor(history=history, policies=built_in_policies(), default_platform="x",
-                      record=False)
-    context = Context(**example.context) if example.context else None
-    sent = SentFacts(**example.sent) if example.sent is not None else None
-    item = AuditInput(example.text, None, example.platform, recipient, context, sent)
+                      record=False, rules=judge_off)
+    item = example.as_input()
     if rule.phase == "final":
         found = auditor.check_final(item, now=START)
     else:

@@ -46,12 +46,13 @@ def test_x_keys_appear_in_no_log_report_or_row(tmp_path: Path) -> None:
             'platform = "sandbox" ', f'platform = "x"\napi_url = "{server.url}"\n#', 1)
         conf.write_text(text)
         logs = []
-        for environment in (SECRETS, {**SECRETS, "DMGUARD_X_CONSUMER_KEY": "wrong-key"}):
+        for environment, exit_code in ((SECRETS, 0),
+                                       ({**SECRETS, "DMGUARD_X_CONSUMER_KEY": "wrong-key"}, 1)):
             done = subprocess.run(
                 [sys.executable, "-m", "dmguard", "run", "--once", "--log-format", "json",
                  "--config", str(conf)], capture_output=True, text=True, timeout=120,
                 cwd=out, env={**os.environ, **environment})
-            assert done.returncode == 0, done.stderr[-2000:]
+            assert done.returncode == exit_code, done.stderr[-2000:]
             logs.append(done.stdout + done.stderr)
         assert state.request_count > 0
     runs = sqlite3.connect(out / "d.db").execute(

@@ -1,7 +1,13 @@
-"""The rule catalogue, registered explicitly by family."""
+"""The rule catalogue, registered explicitly by family.
+
+It is the one place rule ids are written down. Code elsewhere asks it for rules by
+their metadata (``rule_ids(where=lambda r: r.generic)``) instead of naming ids, so
+a rule added to or removed from the catalogue reaches every caller.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from dmguard.audit.rules import (
@@ -10,6 +16,7 @@ from dmguard.audit.rules import (
     form_letter,
     frequency,
     history,
+    judge,
     pretending,
     pushiness,
     relevance,
@@ -18,7 +25,7 @@ from dmguard.audit.rules import (
 from dmguard.audit.rules.base import Example, Hit, Rule, Subject
 
 FAMILIES = (template, address, form_letter, pretending, pushiness, relevance, frequency, consent,
-            history)
+            history, judge)
 
 
 @lru_cache(maxsize=1)
@@ -34,4 +41,27 @@ def by_id() -> dict[str, Rule]:
     return {r.id: r for r in catalogue()}
 
 
-__all__ = ["Example", "Hit", "Rule", "Subject", "by_id", "catalogue"]
+def _every(rule: Rule) -> bool:
+    return True
+
+
+def select(where: Callable[[Rule], bool] = _every) -> tuple[Rule, ...]:
+    """The catalogue's rules for which ``where`` holds, by id."""
+    return tuple(r for r in catalogue() if where(r))
+
+
+def rule_ids(where: Callable[[Rule], bool] = _every) -> tuple[str, ...]:
+    """The ids of the rules for which ``where`` holds, sorted."""
+    return tuple(r.id for r in select(where))
+
+
+def single(where: Callable[[Rule], bool]) -> Rule:
+    """The one rule for which ``where`` holds; an error if there is not exactly one."""
+    found = select(where)
+    if len(found) != 1:
+        raise LookupError(f"expected one rule, the catalogue has {[r.id for r in found]}")
+    return found[0]
+
+
+__all__ = ["Example", "Hit", "Rule", "Subject", "by_id", "catalogue", "rule_ids", "select",
+           "single"]

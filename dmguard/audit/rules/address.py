@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dmguard.audit.model import Context, Recipient
 from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
 from dmguard.audit.text import fold, name_parts, phrases
 
@@ -22,6 +23,7 @@ VAGUE = phrases(r"hi there", r"hey there", r"hello there", r"hey you", r"hi frie
     "DG010",
     "generic-salutation",
     family="address",
+    generic=True,
     scans=[GENERIC],
     severity="hold",
     points=50,
@@ -45,6 +47,7 @@ def generic_salutation(subject: Subject) -> Iterator[Hit]:
     "DG011",
     "vague-greeting",
     family="address",
+    generic=True,
     scans=[VAGUE],
     severity="warn",
     points=20,
@@ -69,11 +72,11 @@ def vague_greeting(subject: Subject) -> Iterator[Hit]:
     needs=["recipient"],
     severity="warn",
     points=20,
-    fails=[Example("Welcome! Glad you are here.", recipient={"name": "Amy Lee"},
-                   context={"kind": "welcome"})],
+    fails=[Example("Welcome! Glad you are here.", recipient=Recipient(name="Amy Lee"),
+                   context=Context(kind="welcome"))],
     passes=[
-        Example("Welcome Amy! Glad you are here.", recipient={"name": "Amy Lee"},
-                context={"kind": "welcome"}),
+        Example("Welcome Amy! Glad you are here.", recipient=Recipient(name="Amy Lee"),
+                context=Context(kind="welcome")),
         Example("Welcome! Glad you are here."),
     ],
 )

@@ -11,12 +11,19 @@ what it does; then ``Why:``, ``Source:``, ``Use instead:``) that
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from dmguard.audit.model import AuditInput, Severity
+from dmguard.audit.model import (
+    DEFAULT_HOLD_SCORE,
+    AuditInput,
+    Context,
+    Recipient,
+    SentFacts,
+    Severity,
+)
 from dmguard.audit.text import Phrases, Prepared, quote
 
 if TYPE_CHECKING:
@@ -27,8 +34,30 @@ Family = Literal[
     "template", "address", "form-letter", "pretending", "pushiness", "relevance",
     "sensitive", "frequency", "consent", "score", "sent-history",
 ]
-Phase = Literal["draft", "final"]
+Phase = Literal["draft", "final", "score"]
+"""When a rule judges: ``draft`` the text as written; ``score`` the genericity score
+the draft rules added up (after them, adding no points); ``final`` the labelled text."""
 Need = Literal["recipient", "recipient_id", "context", "sent"]
+
+
+@dataclass(frozen=True)
+class PastDM:
+    """A DM the example's recipient got ``hours_ago`` hours before the example."""
+
+    text: str
+    hours_ago: float
+
+
+@dataclass(frozen=True)
+class PriorHistory:
+    """What the audit history already holds when an example is judged."""
+
+    similar: tuple[str, ...] = ()
+    """Texts that already went to other recipients."""
+    sent: tuple[PastDM, ...] = ()
+    """DMs the example's recipient already got (it needs a recipient id)."""
+    opted_out: bool = False
+    """The example's recipient said stop (it needs a recipient id)."""
 
 
 @dataclass(frozen=True)
@@ -36,11 +65,14 @@ class Example:
     """A message with optional recipient, context and history, for docs and tests."""
 
     text: str
-    recipient: dict[str, Any] | None = None
-    context: dict[str, Any] | None = None
-    history: dict[str, Any] | None = None
+    recipient: Recipient | None = None
+    context: Context | None = None
+    history: PriorHistory | None = None
     platform: str | None = None
-    sent: dict[str, Any] | None = None
+    sent: SentFacts | None = None
+
+    def as_input(self) -> AuditInput:
+        return AuditInput(self.text, None, self.platform, self.recipient, self.context, self.sent)
 
 
 class Hit(NamedTuple):
@@ -66,7 +98,12 @@ class Subject:
     signature: Any = None
     personal_details: list[str] = field(default_factory=list)
     found: list[Any] = field(default_factory=list)
-    """Findings of the rules that ran before this one (lower ids)."""
+    """Findings of the rules that ran before this one (lower ids; every draft rule's for
+    a score rule)."""
+    score: int | None = None
+    """The genericity score; known only to score rules."""
+    hold_score: int = DEFAULT_HOLD_SCORE
+    """The score that holds a message (``audit.hold_score``)."""
 
     @property
     def raw(self) -> str:
@@ -94,6 +131,16 @@ class Rule:
     scans: tuple[Phrases, ...] = ()
     scan_slots: frozenset[int] | None = None
     """The anchor-index slots of ``scans``; None when some list has no anchors."""
+    needs_similarity: bool = False
+    """Compares the text with what went to others: the engine computes its signature."""
+    generic: bool = False
+    """A finding makes the message count as generic (a form letter) in the daily report."""
+    template_leftover: bool = False
+    """Finds what a template left behind; a person's own replies are vetted by these rules."""
+    undisclosed: bool = False
+    """A finding means an automated DM went out without saying so (counted in the report)."""
+    label_too_long: bool = False
+    """Also reports a message the labeller cannot fit within the platform's limit."""
 
     def may_fire(self, text: Prepared) -> bool:
         """False when the rule only looks for phrases and none of them can be in the text."""
@@ -131,9 +178,22 @@ def rule(
     phase: Phase = "draft",
     needs: Iterable[Need] = (),
     scans: Iterable[Phrases] = (),
+    doc_values: Mapping[str, object] | None = None,
+    needs_similarity: bool = False,
+    generic: bool = False,
+    template_leftover: bool = False,
+    undisclosed: bool = False,
+    label_too_long: bool = False,
 ) -> Callable[[Check], Rule]:
-    """Declare a rule. ``needs`` lets the engine skip it for messages without that data."""
+    """Declare a rule. ``needs`` lets the engine skip it for messages without that data;
+    the flags are the rule's metadata, queried with :func:`dmguard.audit.rules.select`.
+
+    ``doc_values`` fills ``{key}`` placeholders in the docstring, so a default the
+    documentation states is the one the code uses.
+    """
     scanned = tuple(scans)
+    if phase == "score" and points:
+        raise TypeError(f"rule {id} judges the genericity score; it cannot add points to it")
 
     def wrap(check: Check) -> Rule:
         if not check.__doc__:
@@ -146,7 +206,8 @@ def rule(
             points=points,
             max_points=points if max_points is None else max_points,
             check=check,
-            doc=_dedent(check.__doc__),
+            doc=_dedent(check.__doc__.format_map(doc_values) if doc_values
+                        else check.__doc__),
             fails=tuple(e if isinstance(e, Example) else Example(e) for e in fails),
             passes=tuple(e if isinstance(e, Example) else Example(e) for e in passes),
             options=dict(options or {}),
@@ -154,6 +215,11 @@ def rule(
             needs=frozenset(needs),
             scans=scanned,
             scan_slots=_slots(scanned),
+            needs_similarity=needs_similarity,
+            generic=generic,
+            template_leftover=template_leftover,
+            undisclosed=undisclosed,
+            label_too_long=label_too_long,
         )
 
     return wrap

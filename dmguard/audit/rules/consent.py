@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dmguard.audit.rules.base import Example, Hit, Subject, rule
+from dmguard.audit.model import DEFAULT_HOLD_SCORE, Context, Recipient
+from dmguard.audit.rules.base import Example, Hit, PriorHistory, Subject, rule
 
 OPT_OUT_WORDS = re.compile(r"(?i)\b(?:stop|unsubscribe|opt[- ]?out|end)\b")
 DISCLOSURE_WORDS = re.compile(r"(?i)\b(?:automated|automatic|auto-?dm|bot|sent by a program)\b")
@@ -18,9 +19,9 @@ DISCLOSURE_WORDS = re.compile(r"(?i)\b(?:automated|automatic|auto-?dm|bot|sent b
     needs=["recipient_id"],
     severity="block",
     points=0,
-    fails=[Example("Hi Amy, new offer inside", recipient={"id": "42"},
-                   history={"opted_out": True})],
-    passes=[Example("Hi Amy, new offer inside", recipient={"id": "42"})],
+    fails=[Example("Hi Amy, new offer inside", recipient=Recipient(id="42"),
+                   history=PriorHistory(opted_out=True))],
+    passes=[Example("Hi Amy, new offer inside", recipient=Recipient(id="42"))],
 )
 def opted_out(subject: Subject) -> Iterator[Hit]:
     """Blocks any automated message to someone who said stop.
@@ -43,12 +44,12 @@ def opted_out(subject: Subject) -> Iterator[Hit]:
     severity="block",
     points=0,
     fails=[Example("Welcome! Glad you're here.", platform="x",
-                   context={"kind": "welcome", "user_dmed_first": False})],
+                   context=Context(kind="welcome", user_dmed_first=False))],
     passes=[
         Example("Welcome! Glad you're here.", platform="x",
-                context={"kind": "reply", "user_dmed_first": True}),
+                context=Context(kind="reply", user_dmed_first=True)),
         Example("Welcome! Glad you're here.", platform="sandbox",
-                context={"kind": "welcome", "user_dmed_first": False}),
+                context=Context(kind="welcome", user_dmed_first=False)),
     ],
 )
 def unsolicited_automated(subject: Subject) -> Iterator[Hit]:
@@ -128,6 +129,7 @@ def missing_disclosure(subject: Subject) -> Iterator[Hit]:
     severity="block",
     points=0,
     phase="final",
+    label_too_long=True,
     fails=["x" * 10_001],
     passes=["A short message. [Automated] Reply STOP to opt out."],
 )
@@ -150,8 +152,11 @@ def too_long(subject: Subject) -> Iterator[Hit]:
     "DG090",
     "too-generic",
     family="score",
+    generic=True,
     severity="hold",
     points=0,
+    phase="score",
+    doc_values={"hold_score": DEFAULT_HOLD_SCORE},
     fails=["Hi there! Check out my channel 🎉🎉🎉🎉 Use code SAVE20 for 20% off"],
     passes=["Hey, are we still on for lunch on Thursday?"],
 )
@@ -161,12 +166,18 @@ def too_generic(subject: Subject) -> Iterator[Hit]:
     Why: No single phrase makes a form letter; many small signs together do.
     The score adds up what the other rules found (each rule's points), minus
     credit for real details about the recipient, and this rule holds the
-    message when the sum reaches the threshold.
+    message when the sum reaches the threshold. It runs after the other rules
+    and says nothing when they already hold or block the message.
     Source: dmguard's genericity score (see "How the score works" above).
     Use instead: the findings listed with it say what to change.
-    Options: ``audit.hold_score`` (default 50).
+    Options: ``audit.hold_score`` (default {hold_score}).
     """
-    yield from ()
+    if subject.score is None or subject.score < subject.hold_score:
+        return
+    if any(finding.severity != "warn" for finding in subject.found):
+        return
+    yield Hit(None, f"genericity score {subject.score} reaches the hold threshold "
+                    f"{subject.hold_score}")
 
 
 RULES = (opted_out, unsolicited_automated, missing_opt_out, missing_disclosure, too_long,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
+from dmguard.audit.model import Context, Recipient
+from dmguard.audit.rules.base import Example, Hit, PriorHistory, Subject, phrase_hits, rule
 from dmguard.audit.text import phrases
 
 WELCOME = phrases(
@@ -74,6 +75,7 @@ SELF_PITCH = phrases(
     "DG020",
     "welcome-boilerplate",
     family="form-letter",
+    generic=True,
     scans=[WELCOME],
     severity="hold",
     points=50,
@@ -101,6 +103,7 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     "DG023",
     "stock-phrase",
     family="form-letter",
+    generic=True,
     scans=[STOCK],
     severity="warn",
     points=20,
@@ -171,21 +174,23 @@ def self_pitch(subject: Subject) -> Iterator[Hit]:
     "DG021",
     "near-duplicate",
     family="form-letter",
+    generic=True,
+    needs_similarity=True,
     needs=["recipient_id"],
     severity="hold",
     points=30,
     options={"min_recipients": 3},
     fails=[Example(
         "Hi Amy, we are launching our spring collection next week with new colours!",
-        recipient={"id": "1", "name": "Amy Lee"},
-        history={"similar": ["Hi Bob, we are launching our spring collection next week with "
-                             "new colours!"] * 3},
+        recipient=Recipient(id="1", name="Amy Lee"),
+        history=PriorHistory(similar=("Hi Bob, we are launching our spring collection next "
+                                      "week with new colours!",) * 3),
     )],
     passes=[Example(
         "Hi Amy, saw your talk at PyCon about parsers: loved the bit on error recovery.",
-        recipient={"id": "1", "name": "Amy Lee"},
-        history={"similar": ["Hi Bob, we are launching our spring collection next week with "
-                             "new colours!"] * 3},
+        recipient=Recipient(id="1", name="Amy Lee"),
+        history=PriorHistory(similar=("Hi Bob, we are launching our spring collection next "
+                                      "week with new colours!",) * 3),
     )],
 )
 def near_duplicate(subject: Subject) -> Iterator[Hit]:
@@ -218,12 +223,12 @@ def near_duplicate(subject: Subject) -> Iterator[Hit]:
     severity="warn",
     points=15,
     fails=[Example("Hi Amy, great to have you here! Let us know how we can help.",
-                   recipient={"name": "Amy Lee", "bio": "Potter in Lisbon, glaze nerd"},
-                   context={"kind": "welcome"})],
+                   recipient=Recipient(name="Amy Lee", bio="Potter in Lisbon, glaze nerd"),
+                   context=Context(kind="welcome"))],
     passes=[
         Example("Hi Amy, a potter in Lisbon! Which glaze do you like most?",
-                recipient={"name": "Amy Lee", "bio": "Potter in Lisbon, glaze nerd"},
-                context={"kind": "welcome"}),
+                recipient=Recipient(name="Amy Lee", bio="Potter in Lisbon, glaze nerd"),
+                context=Context(kind="welcome")),
         Example("Hi Amy, great to have you here!"),
     ],
 )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from dmguard.audit.rules.base import Example, Hit, Subject, rule
+from dmguard.audit.model import Recipient
+from dmguard.audit.rules.base import Example, Hit, PastDM, PriorHistory, Subject, rule
 
-RECIPIENT = {"id": "42", "name": "Amy Lee"}
+RECIPIENT = Recipient(id="42", name="Amy Lee")
 
 
 @rule(
@@ -19,10 +20,9 @@ RECIPIENT = {"id": "42", "name": "Amy Lee"}
     points=30,
     options={"per_day": 1, "per_week": 3},
     fails=[Example("Hi Amy, one more thing about the event", recipient=RECIPIENT,
-                   history={"sent": [{"text": "Hi Amy, the event is Friday", "hours_ago": 3}]})],
+                   history=PriorHistory(sent=(PastDM("Hi Amy, the event is Friday", hours_ago=3),)))],
     passes=[Example("Hi Amy, one more thing about the event", recipient=RECIPIENT,
-                    history={"sent": [{"text": "Hi Amy, the event is Friday",
-                                       "hours_ago": 30}]})],
+                    history=PriorHistory(sent=(PastDM("Hi Amy, the event is Friday", hours_ago=30),)))],
 )
 def too_frequent(subject: Subject) -> Iterator[Hit]:
     """Finds a person who already got the allowed number of automated messages.
@@ -52,18 +52,21 @@ def too_frequent(subject: Subject) -> Iterator[Hit]:
     "DG071",
     "repeated-offer",
     family="frequency",
+    needs_similarity=True,
     needs=["recipient_id"],
     severity="hold",
     points=40,
     options={"days": 30},
     fails=[Example("Hi Amy, our spring sale is on: twenty percent off all mugs this week",
                    recipient=RECIPIENT,
-                   history={"sent": [{"text": "Hi Amy, our spring sale is on: twenty percent "
-                                              "off all mugs this week!", "hours_ago": 50}]})],
+                   history=PriorHistory(sent=(PastDM("Hi Amy, our spring sale is on: twenty "
+                                                     "percent off all mugs this week!",
+                                                     hours_ago=50),)))],
     passes=[Example("Hi Amy, thanks for the photos of the new kiln, it looks amazing",
                     recipient=RECIPIENT,
-                    history={"sent": [{"text": "Hi Amy, our spring sale is on: twenty percent "
-                                               "off all mugs this week!", "hours_ago": 50}]})],
+                    history=PriorHistory(sent=(PastDM("Hi Amy, our spring sale is on: twenty "
+                                                      "percent off all mugs this week!",
+                                                      hours_ago=50),)))],
 )
 def repeated_offer(subject: Subject) -> Iterator[Hit]:
     """Finds a text this person has already received, give or take a few words.

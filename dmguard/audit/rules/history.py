@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dmguard.audit.model import SentFacts
 from dmguard.audit.rules.base import Example, Hit, Subject, rule
 from dmguard.audit.rules.consent import DISCLOSURE_WORDS
 
@@ -23,9 +24,9 @@ WELCOME = "Hi Amy, welcome! Great to have you here."
     points=40,
     needs=["sent"],
     options={"max_seconds": 120, "sync_slack": 360},
-    fails=[Example(WELCOME, sent={"seconds_after_follow": 8}),
-           Example(WELCOME, sent={"seconds_after_follow": -90})],
-    passes=[Example(WELCOME, sent={"seconds_after_follow": 7200}), Example(WELCOME, sent={})],
+    fails=[Example(WELCOME, sent=SentFacts(seconds_after_follow=8)),
+           Example(WELCOME, sent=SentFacts(seconds_after_follow=-90))],
+    passes=[Example(WELCOME, sent=SentFacts(seconds_after_follow=7200)), Example(WELCOME, sent=SentFacts())],
 )
 def auto_dm_on_follow(subject: Subject) -> Iterator[Hit]:
     """Finds DMs that went out within seconds of the person following the account.
@@ -58,9 +59,9 @@ def auto_dm_on_follow(subject: Subject) -> Iterator[Hit]:
     points=30,
     needs=["sent"],
     options={"burst": 5, "regular_run": 5},
-    fails=[Example("Thanks for connecting!", sent={"burst": 12}),
-           Example("Thanks for connecting!", sent={"regular_run": 9})],
-    passes=[Example("Thanks for connecting!", sent={"burst": 2, "regular_run": 3})],
+    fails=[Example("Thanks for connecting!", sent=SentFacts(burst=12)),
+           Example("Thanks for connecting!", sent=SentFacts(regular_run=9))],
+    passes=[Example("Thanks for connecting!", sent=SentFacts(burst=2, regular_run=3))],
 )
 def machine_like_timing(subject: Subject) -> Iterator[Hit]:
     """Finds DMs sent in bursts, or at intervals too regular for a person.
@@ -87,15 +88,16 @@ def machine_like_timing(subject: Subject) -> Iterator[Hit]:
     "DG102",
     "undisclosed-automation",
     family="sent-history",
+    undisclosed=True,
     severity="block",
     points=0,
     needs=["sent"],
-    fails=[Example("Hi Amy, thanks for the follow! Check out my shop", sent={
-        "seconds_after_follow": 5})],
+    fails=[Example("Hi Amy, thanks for the follow! Check out my shop", sent=SentFacts(
+        seconds_after_follow=5))],
     passes=[
         Example("[Automated message] Hi Amy, thanks for the follow! Reply STOP to opt out.",
-                sent={"seconds_after_follow": 5}),
-        Example("Hey Amy, good to see you at the meetup yesterday!", sent={}),
+                sent=SentFacts(seconds_after_follow=5)),
+        Example("Hey Amy, good to see you at the meetup yesterday!", sent=SentFacts()),
     ],
 )
 def undisclosed_automation(subject: Subject) -> Iterator[Hit]:

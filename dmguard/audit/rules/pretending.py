@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dmguard.audit.model import Context, Recipient
 from dmguard.audit.rules.base import Example, Hit, Subject, rule
 from dmguard.audit.text import phrases, quote, spans
 
@@ -28,14 +29,14 @@ FAKE_PERSONAL = phrases(
     points=50,
     fails=[
         Example("I noticed your profile and thought of you: 20% off today.",
-                recipient={"name": "Amy Lee", "bio": "Potter in Lisbon"},
-                context={"kind": "campaign"}),
+                recipient=Recipient(name="Amy Lee", bio="Potter in Lisbon"),
+                context=Context(kind="campaign")),
         "I personally picked this offer just for you!",
     ],
     passes=[
         Example("I noticed your profile says you throw pots in Lisbon, how do you fire them?",
-                recipient={"name": "Amy Lee", "bio": "Potter in Lisbon"},
-                context={"kind": "campaign"}),
+                recipient=Recipient(name="Amy Lee", bio="Potter in Lisbon"),
+                context=Context(kind="campaign")),
         "I'll pick it up for us tomorrow",
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dmguard.audit.model import Context
 from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
 from dmguard.audit.text import phrases
 
@@ -42,13 +43,15 @@ URGENCY = phrases(
     r"offer ends", r"final (?:hours|call|notice)", r"now or never",
 )
 PRIZE = phrases(
-    r"(?:you|u)(?:'ve| have| ve| r| are)? (?:won|win|been (?:awarded|selected|chosen))",
+    r"(?:you|u)(?:'ve| have| ve| r| are)? (?:won(?!['’]\w)|win|been (?:awarded|selected|chosen))",
     r"winners?", r"prizes?", r"claim (?:your|ur|now|code|it|a|the)", r"jackpot",
-    r"congratulations", r"congrats", r"selected to receive", r"free entry", r"guaranteed",
+    r"selected to receive", r"free entry", r"guaranteed",
     r"(?:you are|u r|you're) entitled to", r"cash (?:prize|award|bonus|reward)",
     r"(?:award|reward|bonus) (?:of|worth)", r"un-?redeemed", r"secret admirer",
     r"(?:a )?chance (?:2|to) win", r"lucky day", r"to (?:collect|claim) (?:your|ur)",
 )
+CONGRATS = phrases(r"congratulations", r"congrats")
+"""Friends congratulate each other too: it counts only beside a prize."""
 MONEY = phrases(r"[£$€]\s?\d[\d,.]*(?:k|m)?", r"\d[\d,.]*\s?(?:pounds|gbp|usd|euros?)",
                 r"\d+p(?:/| per)")
 PREMIUM = phrases(
@@ -127,7 +130,9 @@ def urgency(subject: Subject) -> Iterator[Hit]:
     max_points=60,
     fails=["Congratulations! You have won a £900 prize", "Claim your cash reward now"],
     passes=["Can you lend me 20 quid?", "The match was won in extra time",
-            "I paid $5 for delivery and got £1.67 back"],
+            "I paid $5 for delivery and got £1.67 back", "Congrats on the new job!",
+            "Congratulations on your wedding, so happy for you both",
+            "You won't believe what happened at work today"],
 )
 def prize_or_money(subject: Subject) -> Iterator[Hit]:
     """Finds prizes and winnings offered to the reader, and the sums that go with them.
@@ -142,6 +147,7 @@ def prize_or_money(subject: Subject) -> Iterator[Hit]:
     prizes = list(phrase_hits(PRIZE, subject, "prize {found!r}", tentative=True))
     yield from prizes
     if prizes:
+        yield from phrase_hits(CONGRATS, subject, "prize {found!r}", tentative=True)
         yield from phrase_hits(MONEY, subject, "money offered {found!r}", tentative=True)
 
 
@@ -201,11 +207,11 @@ def links(subject: Subject) -> Iterator[Hit]:
     needs=["context"],
     severity="hold",
     points=30,
-    fails=[Example("Welcome! Our shop: https://shop.example.com", context={"kind": "welcome"})],
+    fails=[Example("Welcome! Our shop: https://shop.example.com", context=Context(kind="welcome"))],
     passes=[
-        Example("Welcome! What brought you here?", context={"kind": "welcome"}),
+        Example("Welcome! What brought you here?", context=Context(kind="welcome")),
         Example("Here's the link: https://shop.example.com",
-                context={"kind": "reply", "user_dmed_first": True}),
+                context=Context(kind="reply", user_dmed_first=True)),
     ],
 )
 def link_in_first_contact(subject: Subject) -> Iterator[Hit]:

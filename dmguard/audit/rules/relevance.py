@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dmguard.audit.model import Context, Recipient
 from dmguard.audit.rules.base import Example, Hit, Subject, rule
 from dmguard.audit.text import fold, phrases, quote, spans
 
@@ -55,11 +56,11 @@ _SEGMENT_NAMES = list(SEGMENT_WORDS)
     points=40,
     fails=[Example(
         "As a freelancer you'll love our invoicing templates!",
-        recipient={"name": "Amy Lee", "bio": "Senior engineering manager at a bank"},
+        recipient=Recipient(name="Amy Lee", bio="Senior engineering manager at a bank"),
     )],
     passes=[
         Example("As a freelancer you'll love our invoicing templates!",
-                recipient={"name": "Amy Lee", "bio": "Freelance illustrator"}),
+                recipient=Recipient(name="Amy Lee", bio="Freelance illustrator")),
         Example("As a freelancer you'll love our invoicing templates!"),
     ],
 )
@@ -103,13 +104,13 @@ SENSITIVE = phrases(
     points=30,
     fails=[
         Example("Support our candidate: vote for change on Tuesday!",
-                context={"kind": "campaign"}),
-        Example("Join us in prayer this Sunday at our church", context={"kind": "welcome"}),
+                context=Context(kind="campaign")),
+        Example("Join us in prayer this Sunday at our church", context=Context(kind="welcome")),
     ],
     passes=[
-        Example("Join us for the product launch on Tuesday", context={"kind": "campaign"}),
+        Example("Join us for the product launch on Tuesday", context=Context(kind="campaign")),
         Example("We'll pray for your mum, hope she gets better soon",
-                context={"kind": "manual"}),
+                context=Context(kind="manual")),
     ],
 )
 def sensitive_topic(subject: Subject) -> Iterator[Hit]:

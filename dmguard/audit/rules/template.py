@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from dmguard.audit.model import Recipient
 from dmguard.audit.rules.base import Example, Hit, Subject, rule
 from dmguard.audit.text import fold, name_parts, prefiltered
 
@@ -28,6 +29,7 @@ PLACEHOLDER = prefiltered(re.compile(
     "DG001",
     "unfilled-placeholder",
     family="template",
+    template_leftover=True,
     scans=[PLACEHOLDER],
     severity="block",
     points=100,
@@ -70,9 +72,11 @@ EMPTY_GREETING = re.compile(r"\W*(?:hi|hey|hello|dear)\s+,", re.IGNORECASE)
     "DG004",
     "broken-value",
     family="template",
+    template_leftover=True,
     severity="block",
     points=100,
-    fails=["Hi undefined, welcome!", "Hello null!", "Dear , we have news", "Your code: [object Object]"],
+    fails=["Hi undefined, welcome!", "Hello null!", "Dear , we have news", "Your code: [object Object]",
+           "", "   \n\t "],
     passes=["Hi Amy, welcome!", "Hello! None of the options worked, can you help?",
             "Dear, will call tomorrow", "Hey ! Long time no see"],
 )
@@ -83,9 +87,14 @@ def broken_value(subject: Subject) -> Iterator[Hit]:
     the reader sees the machinery just as clearly as with an unfilled one.
     Source: a common complaint about auto-DMs sent from scripts whose profile
     look-up failed.
+    An empty or whitespace-only message is the extreme case: a template that
+    rendered to nothing.
     Use instead: check the field before rendering and fall back to a message
     without the greeting.
     """
+    if not subject.raw.strip():
+        yield Hit(None, "the message is empty (nothing but whitespace)")
+        return
     empty = EMPTY_GREETING.match(subject.raw)
     if empty:
         yield Hit(empty.span(), f"empty name in the greeting {empty.group().strip()!r}")
@@ -101,14 +110,14 @@ def broken_value(subject: Subject) -> Iterator[Hit]:
     severity="block",
     points=100,
     fails=[
-        Example("Hi Sarah, great to connect!", recipient={"name": "Amy Lee", "username": "amylee"}),
-        Example("Hey Tom! Welcome aboard", recipient={"name": "Priya Shah"}),
+        Example("Hi Sarah, great to connect!", recipient=Recipient(name="Amy Lee", username="amylee")),
+        Example("Hey Tom! Welcome aboard", recipient=Recipient(name="Priya Shah")),
     ],
     passes=[
-        Example("Hi Amy, great to connect!", recipient={"name": "Amy Lee"}),
-        Example("Hey @amylee, welcome", recipient={"name": "Amy Lee", "username": "amylee"}),
+        Example("Hi Amy, great to connect!", recipient=Recipient(name="Amy Lee")),
+        Example("Hey @amylee, welcome", recipient=Recipient(name="Amy Lee", username="amylee")),
         Example("Hi Sarah, great to connect!"),
-        Example("Dear valued customer, hello", recipient={"name": "Amy Lee"}),
+        Example("Dear valued customer, hello", recipient=Recipient(name="Amy Lee")),
     ],
 )
 def wrong_name(subject: Subject) -> Iterator[Hit]:
@@ -143,12 +152,12 @@ def wrong_name(subject: Subject) -> Iterator[Hit]:
     severity="hold",
     points=40,
     fails=[
-        Example("Hi Lee, welcome!", recipient={"name": "Amy Lee"}),
-        Example("Dear Lee Amy, welcome", recipient={"name": "Amy Lee"}),
+        Example("Hi Lee, welcome!", recipient=Recipient(name="Amy Lee")),
+        Example("Dear Lee Amy, welcome", recipient=Recipient(name="Amy Lee")),
     ],
     passes=[
-        Example("Hi Amy, welcome!", recipient={"name": "Amy Lee"}),
-        Example("Dear Amy Lee, welcome", recipient={"name": "Amy Lee"}),
+        Example("Hi Amy, welcome!", recipient=Recipient(name="Amy Lee")),
+        Example("Dear Amy Lee, welcome", recipient=Recipient(name="Amy Lee")),
     ],
 )
 def swapped_name(subject: Subject) -> Iterator[Hit]:
@@ -172,4 +181,73 @@ def swapped_name(subject: Subject) -> Iterator[Hit]:
         yield Hit(span, f"uses the family name {parts[-1].title()!r} as the first name")
 
 
-RULES = (unfilled_placeholder, broken_value, wrong_name, swapped_name)
+HOLE = prefiltered(re.compile(
+    r"(?<![\w_])_{3,}(?![\w_])"                       # Welcome to _____!
+    r"|(?<![\w.-])[xX]{5,}(?![\w-])"                  # password xxxxxxxx (kisses are shorter)
+    r"|\((?:user ?name|(?:first |last |full |your |his |her |their )?name|(?:his|her|their|your)"
+    r" ?(?:website|site|company|business|link|handle)|website|link|url|company|handle"
+    r"|insert [^)]{1,30})\)"                            # (username), (Herwebsite)
+    r"|\*(?:link|url|name|user ?name|first ?name|website|company)\*"  # *link*
+    r"|\[(?:link|url|client|client name|company name|your company|brand|website|business"
+    r"|insert [^\]]{1,30})\]"                          # [link], [Client]
+    r"|##\w+##"                                        # ##FIRSTNAME##
+    r"|(?<![#\w])##(?![#\w])",                        # number ## (a Markdown heading is skipped)
+    re.IGNORECASE,
+), "___", "xxxxx", "(", "*", "[", "##")
+
+
+def _heading(text: str, start: int) -> bool:
+    """``## Title`` at the start of a line is a Markdown heading, not a hole."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return text[line_start:start].strip() == "" and text[start + 2:start + 3] == " "
+
+
+@rule(
+    "DG005",
+    "template-hole",
+    family="template",
+    scans=[HOLE],
+    severity="hold",
+    points=60,
+    fails=[
+        "Welcome to _________! Your temporary username is xxxxxxxxxxxx",
+        "(username) uses a validation service. To validate click here",
+        "Follow (Herwebsite) for daily tips",
+        "Did you see this pic of you *link*",
+        "Grab your free guide here: [link]",
+        "We helped [Client] triple their leads",
+        "You are follower number ## today!",
+        "Dear ##FIRSTNAME##, your offer is waiting",
+    ],
+    passes=[
+        "As I said (see above), the keys are under the mat",
+        "He wrote 'teh' [sic] in the contract",
+        "The x-ray came back clean, love you xxx",
+        "## Release notes\nFixed the login bug",
+        "Fill in the form by Friday, the rest is done",
+        "my_var__name is a bad name",
+        "Use C# or F#, not C##",
+    ],
+)
+def template_hole(subject: Subject) -> Iterator[Hit]:
+    """Finds the holes of a template in its other common forms: blanks, xxxx, (username), *link*.
+
+    Why: Besides ``{name}`` and ``[NAME]``, form letters are written with blanks
+    to fill (``Welcome to _____``), runs of x (``xxxxxxxx``), words in brackets
+    or stars that stand for something (``(username)``, ``(Herwebsite)``,
+    ``*link*``, ``[link]``, ``[Client]``) and hashes (``##``). Sent as they are,
+    they show the reader a template nobody finished.
+    Source: holes seen in auto-DM scripts, validation spam and cold pitches
+    quoted by the people who received them; ordinary brackets ("(see above)",
+    "[sic]"), kisses ("xxx") and Markdown headings are not holes.
+    Use instead: fill the hole, or send nothing until it can be filled.
+    """
+    raw = subject.raw
+    for match in HOLE.finditer(subject.text):
+        found = match.group()
+        if found == "##" and _heading(raw, match.start()):
+            continue
+        yield Hit(match.span(), f"template hole {found!r} was never filled in")
+
+
+RULES = (unfilled_placeholder, broken_value, template_hole, wrong_name, swapped_name)

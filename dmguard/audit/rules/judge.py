@@ -1,0 +1,63 @@
+"""The statistical judge as one rule: the message reads as automated as a whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dmguard.audit.judge import model
+from dmguard.audit.rules.base import Hit, Subject, rule
+
+
+@rule(
+    "DG095",
+    "looks-automated",
+    family="form-letter",
+    severity="hold",
+    points=30,
+    options={"threshold": 0.85, "reasons": 4},
+    fails=[
+        "Hey! Thanks for following, check out my new channel and subscribe for daily videos!!",
+        "We are a digital agency helping brands grow. Book a free strategy call today.",
+        "Follow me and I will follow you back 💯",
+        "Exclusive offer just for you: 50% off everything this weekend, shop now!",
+    ],
+    passes=[
+        "Are we still on for lunch on Thursday?",
+        "Congrats on the new job, you deserve it!",
+        "Sorry I missed your call, the kids were in the bath. Free after 8?",
+        "My order from last week still shows as pending, can you check it?",
+    ],
+)
+def looks_automated(subject: Subject) -> Iterator[Hit]:
+    """Holds a message that a statistical model fitted on real messages judges automated.
+
+    Why: Phrase lists catch the bots they were written from and little else. A
+    model over words, word pairs, pieces of words and the shape of a message
+    (greeting + self-introduction + call to action, a generic second-person
+    opening, nothing concrete about the reader, links, template holes) judges
+    the idea of a form letter as a whole. It sits beside the named rules the way
+    SpamAssassin's Bayes test (BAYES_99 and friends) sits beside its hand-written
+    tests: one more finding with its own id, weight and switch. The finding names
+    the words and shapes that weighed most, so a hold can be understood.
+    Source: SpamAssassin's Bayesian classifier (Mail::SpamAssassin::Plugin::Bayes,
+    after Paul Graham's "A Plan for Spam" and Gary Robinson's combining); the
+    model is dmguard's own logistic regression, fitted by ``make model`` on the
+    sources listed in ``dmguard/audit/judge/README.md`` (permissively licensed
+    data only, plus a project-written seed corpus).
+    Use instead: write to the person about something of theirs; drop the stock
+    greeting, the self-introduction and the pitch.
+    Options: ``threshold`` (0-1, default 0.85) is the probability from which a
+    message is held; ``reasons`` is how many words or shapes the finding names.
+    """
+    text = subject.raw
+    if not text.strip():
+        return
+    judgement = model.active().judge(text)
+    threshold = float(subject.options.get("threshold", 0.85))
+    if judgement.probability < threshold:
+        return
+    reasons = judgement.explain(int(subject.options.get("reasons", 4)))
+    yield Hit(None, f"reads as automated (p={judgement.probability:.2f}): {reasons}")
+
+
+RULES = (looks_automated,)

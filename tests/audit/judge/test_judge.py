@@ -1,0 +1,101 @@
+"""The judge (DG095): shipped in the package, explainable, rebuilt deterministically, licensed data only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dmguard.audit.engine import Auditor
+from dmguard.audit.judge import Judge, active, overridden
+from dmguard.audit.judge.model import MODEL_PATH
+from dmguard.audit.judge.train import DEFAULT_EVAL, dump, fit, main, seed_rows
+from dmguard.audit.model import AuditInput
+from dmguard.policy import built_in_policies
+
+# Written here, not imported from train.py, so that widening the list there is a visible choice:
+# the sources whose licence allows shipping a model derived from them.
+ALLOWED = {
+    "seed:dmguard",                          # project-written, MIT
+    "sms_spam",                              # UCI SMS Spam Collection: free for all purposes
+    "github:yjose/twitter-bot",              # MIT
+    "github:nirholas/XActions",              # Apache-2.0
+    "github:josavagenawff/instabot",         # Apache-2.0
+    "pypi:chitchat-dataset==0.9.0",          # MIT
+    "persuasionforgood",                     # Apache-2.0
+    "topical_chat/valid_freq",               # CDLA-Sharing-1.0
+    "topical_chat/valid_rare",               # CDLA-Sharing-1.0
+    "youtube_spam_collection/01-Psy",        # CC BY 4.0
+    "youtube_spam_collection/02-KatyPerry",  # CC BY 4.0
+}
+
+FORM_LETTER = ("Hey! Thanks for following, check out my new channel and subscribe for daily "
+               "videos!! Link in bio")
+PERSONAL = "Are we still on for lunch on Thursday? I can book the table at 1"
+
+
+def dg095(text: str) -> list[str]:
+    auditor = Auditor(policies=built_in_policies(), default_platform="x", record=False)
+    return [f.message for f in auditor.audit(AuditInput(text)).findings if f.rule == "DG095"]
+
+
+def test_the_model_ships_inside_the_package_and_is_small() -> None:
+    assert MODEL_PATH.parent.name == "judge" and MODEL_PATH.exists()
+    assert MODEL_PATH.stat().st_size < 1_000_000
+    judge = active()
+    assert len(judge.weights) > 100
+
+
+def test_the_shipped_model_was_fitted_only_on_allowed_sources() -> None:
+    meta = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["meta"]
+    fitted = {item["unit"] for item in meta["fitted_on"]}
+    assert fitted, "the model file must say what it was fitted on"
+    assert fitted <= ALLOWED, f"fitted on sources outside the allowed list: {fitted - ALLOWED}"
+
+
+def test_a_form_letter_is_held_and_the_finding_names_words() -> None:
+    found = dg095(FORM_LETTER)
+    assert len(found) == 1
+    assert "reads as automated" in found[0]
+    assert "'" in found[0], "the finding names at least one word"
+
+
+def test_a_personal_message_gets_no_finding() -> None:
+    assert dg095(PERSONAL) == []
+    assert dg095("Congrats on the new job!! So proud of you") == []
+
+
+def test_the_threshold_and_switch_come_from_config() -> None:
+    from dmguard.config import RuleSetting
+
+    strict = Auditor(policies=built_in_policies(), default_platform="x", record=False,
+                     rules={"DG095": RuleSetting(threshold=0.0)})  # type: ignore[call-arg]
+    assert any(f.rule == "DG095" for f in strict.audit(AuditInput(PERSONAL)).findings)
+    off = Auditor(policies=built_in_policies(), default_platform="x", record=False,
+                  rules={"DG095": RuleSetting(enabled=False)})
+    assert not any(f.rule == "DG095" for f in off.audit(AuditInput(FORM_LETTER)).findings)
+
+
+def test_an_overriding_judge_is_used_and_restored() -> None:
+    shipped = active()
+    never = Judge({}, -50.0)
+    with overridden(never):
+        assert dg095(FORM_LETTER) == []
+    assert active() is shipped
+
+
+def test_fitting_is_deterministic_on_the_seed() -> None:
+    rows = seed_rows()
+    assert dump(fit(rows)) == dump(fit(rows))
+
+
+@pytest.mark.slow
+def test_make_model_rebuilds_the_shipped_file_byte_for_byte(tmp_path: Path) -> None:
+    if not DEFAULT_EVAL.is_dir():
+        pytest.skip(f"no eval corpus at {DEFAULT_EVAL}")
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["--eval", str(DEFAULT_EVAL), "--out", str(first)]) == 0
+    assert main(["--eval", str(DEFAULT_EVAL), "--out", str(second)]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes() == MODEL_PATH.read_bytes(), "model.json is stale: run `make model`"

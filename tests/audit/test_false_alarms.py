@@ -1,0 +1,65 @@
+"""Known false alarms of issue #16, and template holes in their other common forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from dmguard.audit.engine import Auditor
+from dmguard.audit.model import AuditInput
+from dmguard.config import Config
+
+
+def audit(text: str) -> tuple[str, list[str]]:
+    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
+    result = Auditor.from_config(config, platform="x", record=False).audit(AuditInput(text))
+    return result.verdict, [f"{f.rule} {f.message}" for f in result.findings]
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\t  \n"])
+def test_empty_or_whitespace_text_is_not_sent(text: str) -> None:
+    verdict, findings = audit(text)
+    assert verdict != "send"
+    assert any(f.startswith("DG004") and "empty" in f for f in findings)
+
+
+@pytest.mark.parametrize("text", ["Congrats on the new job!", "congrats!! 🎉",
+                                  "Congratulations on the baby, so happy for you"])
+def test_congrats_is_not_a_prize(text: str) -> None:
+    verdict, findings = audit(text)
+    assert not any(f.startswith("DG046") for f in findings)
+    assert verdict == "send"
+
+
+def test_you_wont_is_not_you_won() -> None:
+    verdict, findings = audit("You won't believe what the cat did this morning")
+    assert not any(f.startswith("DG046") for f in findings)
+    assert verdict == "send"
+    _, spam = audit("Congratulations! You won a free cruise, claim your prize now")
+    assert any(f.startswith("DG046") for f in spam)
+
+
+@pytest.mark.parametrize("text", [
+    "Welcome to _________! Your temporary Username is xxxxxxxxxxxx",
+    "(username) uses a validation service. To validate click here",
+    "Follow (Herwebsite) for more",
+    "Did you see this pic of you *link*",
+    "Read more at [link]",
+    "We grew [Client] by 300%",
+    "You are visitor number ## today",
+])
+def test_template_holes_are_found(text: str) -> None:
+    verdict, findings = audit(text)
+    assert verdict != "send"
+    assert any(f.startswith(("DG005", "DG001")) for f in findings), findings
+
+
+@pytest.mark.parametrize("text", [
+    "Like I said (see above), it's on the table",
+    "The sign said 'thier' [sic] lol",
+    "Just back from the x-ray, nothing broken. Love you xxx",
+    "## Notes\nbring the charger",
+    "my_long__variable is fine",
+])
+def test_ordinary_brackets_kisses_and_headings_are_not_holes(text: str) -> None:
+    _, findings = audit(text)
+    assert not any(f.startswith(("DG005", "DG001")) for f in findings), findings
