@@ -10,7 +10,7 @@ from dmguard.clock import SimulatedClock
 from dmguard.config import Config, parse_config
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
-from dmguard.store import Store
+from dmguard.store import Contact, Store
 from dmguard.tick import AccountRuntime, build_runtime, run_tick
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +50,17 @@ def world(tmp_path: Path, clock: SimulatedClock, state: SandboxState, server: Sa
     runtime = build_runtime(config, config.accounts[0], store, sandbox_url=server.url)
     run_tick(runtime)
     return config, store, runtime
+
+
+def add_person(store: Store, state: SandboxState, name: str, location: str = "") -> Contact:
+    """A follower of the account, known to the emulator and to the store."""
+    user = state.add_user(username=name.lower(), name=f"{name} Doe", location=location)
+    state.follow(user.id)
+    contact_id, _ = store.people.upsert_contact("demo", user.id, name=f"{name} Doe",
+                                                username=user.username, location=location)
+    contact = store.people.contact(contact_id)
+    assert contact is not None
+    return contact
 
 
 @pytest.fixture

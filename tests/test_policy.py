@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmguard import outbox
-from dmguard.cli import cli
 from dmguard.clock import SimulatedClock
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.policy import QuietHoursConfig, quiet_deferral, zone_from_location
 from dmguard.store import Contact, NewMessage, Origin, Store
-from dmguard.submit import submit_messages
 from dmguard.tick import run_send, run_tick
-from tests.conftest import START, config_file, world
+from tests.conftest import START, add_person, world
 
 
 @pytest.mark.parametrize(("location", "zone"), [
@@ -37,16 +33,6 @@ def test_quiet_hours_defer_to_the_morning_in_the_recipients_zone() -> None:
     assert deferral is not None
     assert deferral.until == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)  # 08:00 in Tokyo
     assert quiet_deferral(quiet, "Europe/Lisbon", late_in_tokyo) is None
-
-
-def add_person(store: Store, state: SandboxState, name: str, location: str = "") -> Contact:
-    user = state.add_user(username=name.lower(), name=f"{name} Doe", location=location)
-    state.follow(user.id)
-    contact_id, _ = store.people.upsert_contact("demo", user.id, name=f"{name} Doe",
-                                                username=user.username, location=location)
-    contact = store.people.contact(contact_id)
-    assert contact is not None
-    return contact
 
 
 def queue(store: Store, contact: Contact, text: str) -> int:
@@ -89,55 +75,6 @@ def test_quiet_hours_hold_a_message_until_morning(tmp_path: Path, clock: Simulat
     clock.set(datetime(2026, 11, 24, 8, 1, tzinfo=UTC))
     run_send(runtime)
     assert len(sandbox_state.received_by(ana.user_id)) == 1
-
-
-def test_submit_accepts_the_rest_when_a_recipient_is_unknown(
-        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
-        sandbox: SandboxServer) -> None:
-    config, store, _runtime = world(tmp_path, clock, sandbox_state, sandbox)
-    add_person(store, sandbox_state, "Amy", location="Lisbon")
-    store.close()
-    conf = config_file(tmp_path, db=config.store.path)
-    lines = "\n".join(json.dumps(item) for item in [
-        {"id": "a", "text": "Hi Amy, our Lisbon pop-up opens Friday. Want an invite?",
-         "recipient": {"username": "amy"}},
-        {"id": "b", "text": "Hi Zed", "recipient": {"username": "nobody"}},
-        "not an object",
-        {"id": "c", "text": "Dear valued customer, 20% off!", "recipient": {"username": "amy"}},
-    ])
-    result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)], input=lines)
-    out = [json.loads(line) for line in result.output.splitlines()]
-    assert result.exit_code == 1
-    assert [o["id"] for o in out] == ["a", "b", None, "c"]
-    assert out[0]["state"] == "queued" and "Automated" in out[0]["labelled_text"]
-    assert "unknown recipient" in out[1]["error"] and out[1]["line"] == 2
-    assert "expected a JSON object" in out[2]["error"]
-    assert out[3]["state"] == "held"
-
-
-def test_python_api_and_release_of_an_edited_hold(tmp_path: Path, clock: SimulatedClock,
-                                                  sandbox_state: SandboxState,
-                                                  sandbox: SandboxServer) -> None:
-    from dmguard import actions
-
-    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
-    add_person(store, sandbox_state, "Amy", location="Lisbon")
-    (held,) = submit_messages(config, [{"id": "x", "text": "Dear valued customer, hello!",
-                                        "recipient": {"username": "amy"}}], clock=clock)
-    assert held["state"] == "held"
-    (task,) = store.tasks.listing()
-    assert task.kind == "hold" and "DG010" in task.reason
-    with pytest.raises(actions.TaskError, match="empty"):
-        actions.release(store, config, task.id, "sam", " ", auditor=runtime.auditor)
-    released = actions.release(store, config, task.id, "sam",
-                               "Dear valued customer, hello again!", auditor=runtime.auditor)
-    assert released.state == "held" and any(f.rule == "DG010" for f in released.findings)
-    assert store.tasks.get(task.id).state == "open"  # type: ignore[union-attr]
-    released = actions.release(store, config, task.id, "sam",
-                               "Hi Amy, the Lisbon pop-up opens on Friday. Would you like to come?")
-    assert released.queued and store.tasks.get(task.id).state == "done"  # type: ignore[union-attr]
-    history = [t.to_state for t in store.messages.transitions(held["message_id"])]
-    assert history == ["draft", "audited", "held", "audited", "held", "audited", "queued"]
 
 
 EVENTS = st.lists(st.sampled_from(["follow", "write", "campaign", "tick", "stop"]),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from dmguard.clock import Clock, iso
 
@@ -41,6 +42,20 @@ def marks(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
+@retry(retry=retry_if_exception(lambda error: "locked" in str(error)),
+       wait=wait_random_exponential(multiplier=0.05, max=1), stop=stop_after_delay(30),
+       reraise=True)
+def _enable_wal(db: sqlite_utils.Database) -> None:
+    """Switch to WAL, waiting while another process does the same.
+
+    Several processes opening one fresh file at once (a redeploy, the web page and
+    the daemon) race to change the journal mode, and SQLite answers the losers
+    "database is locked" at once instead of waiting for its busy timeout.
+    """
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.enable_wal()
+
+
 class Connection:
     """A SQLite connection with dmguard's pragmas, immediate transactions and a clock."""
 
@@ -63,7 +78,7 @@ class Connection:
             connection = cls(conn, clock, str(path))
             connection.execute("PRAGMA foreign_keys = ON")
             if str(path) != ":memory:":
-                connection._db.enable_wal()
+                _enable_wal(connection._db)
             connection.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as error:
             raise StoreError(

@@ -1,0 +1,93 @@
+"""What a person does to the queue: claim and reply once, and never twice after a lost answer."""
+
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from dmguard import actions
+from dmguard.clock import SimulatedClock
+from dmguard.config import Config
+from dmguard.platforms.sandbox.server import SandboxServer
+from dmguard.platforms.sandbox.state import Faults, SandboxState, SandboxUser
+from dmguard.store import Store
+from dmguard.tick import AccountRuntime, run_send, run_tick
+from tests.conftest import world
+
+
+def test_cli_claim_and_reply_send_once(tmp_path: Path, clock: SimulatedClock,
+                                       sandbox_state: SandboxState,
+                                       sandbox: SandboxServer) -> None:
+    from click.testing import CliRunner
+
+    from dmguard.cli import cli
+    from tests.conftest import config_file
+
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
+    run_tick(runtime)
+    task_id = store.tasks.listing()[0].id
+    store.close()
+    conf = config_file(tmp_path, db=config.store.path, sandbox_url=sandbox.url)
+    run = CliRunner().invoke
+    assert run(cli, ["tasks", "claim", str(task_id), "--who", "sam", "--config", str(conf)]
+               ).exit_code == 0
+    taken = run(cli, ["tasks", "reply", str(task_id), "Hi", "--who", "kim", "--config", str(conf)])
+    assert taken.exit_code == 2 and "claimed by sam" in taken.output
+    sent = run(cli, ["tasks", "reply", str(task_id), "Hi Pat, Sam here: yes, Oslo is fine.",
+                     "--who", "sam", "--config", str(conf)])
+    assert sent.exit_code == 0, sent.output
+    again = run(cli, ["tasks", "reply", str(task_id), "Hi again", "--who", "sam",
+                      "--config", str(conf)])
+    assert again.exit_code == 2 and "already done" in again.output
+    assert [e.text for e in sandbox_state.received_by(pat.id)] == [
+        "Hi Pat, Sam here: yes, Oslo is fine."]
+
+
+def pat_asks(tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+             sandbox: SandboxServer) -> tuple[Config, Store, AccountRuntime, SandboxUser, int]:
+    """Pat writes a question; the tick turns it into a task (returned last, by id)."""
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
+    run_tick(runtime)
+    return config, store, runtime, pat, store.tasks.listing()[0].id
+
+
+def test_a_reply_whose_answer_was_lost_is_not_sent_twice(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    from dmguard.outbox import reconcile
+
+    config, store, runtime, pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
+    sandbox_state.faults = Faults(rate=1.0, kinds=("drop_after",))
+    with pytest.raises(actions.TaskError, match="may have arrived"):
+        actions.reply(store, config, task_id, "sam", "Yes, Oslo is fine.", platform=runtime.platform)
+    sandbox_state.faults = Faults()
+    with pytest.raises(actions.TaskError, match="still on its way"):
+        actions.reply(store, config, task_id, "sam", "Yes, Oslo is fine.", platform=runtime.platform)
+    assert store.tasks.get(task_id).state == "claimed"  # type: ignore[union-attr]
+    assert reconcile(store, "demo", runtime.platform) == (1, 0)
+    assert [e.text for e in sandbox_state.received_by(pat.id)] == ["Yes, Oslo is fine."]
+    task = store.tasks.get(task_id)
+    assert task is not None and task.state == "done" and task.closed_by == "sam", \
+        "the reply was found on the platform, so its task is closed"
+
+
+def test_a_reply_that_waited_in_the_queue_closes_its_task_when_it_goes_out(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+
+    config, store, runtime, _pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
+    sandbox_state.faults = Faults(rate=1.0, kinds=("429",))
+    with pytest.raises(actions.TaskError, match="task closes then"):
+        actions.reply(store, config, task_id, "sam", "Yes, Oslo works.", platform=runtime.platform)
+    sandbox_state.faults = Faults()
+    clock.advance(timedelta(minutes=1))
+    assert run_send(runtime) == 1
+    task = store.tasks.get(task_id)
+    assert task is not None and task.state == "done" and task.reply_message_id
