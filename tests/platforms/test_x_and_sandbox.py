@@ -122,7 +122,9 @@ def test_emulator_answers_in_the_recorded_shapes(sandbox: SandboxServer,
     sandbox_state.user_writes(other.id, "hello")
     x = platform(sandbox)
     session = x.client.session
-    auth_header = {"Authorization": "Bearer sandbox-token"}
+    token = sandbox_state.issue_tokens(frozenset({"dm.read", "dm.write", "users.read",
+                                                  "tweet.read", "follows.read"}))
+    auth_header = {"Authorization": f"Bearer {token['access_token']}"}
 
     def ours(method: str, path: str, body: dict | None = None) -> tuple[int, dict, dict]:
         response = session.request(method, "https://api.twitter.com" + path, json=body,
