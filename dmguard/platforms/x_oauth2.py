@@ -339,3 +339,23 @@ def authorize(app: OAuth2App, file: TokenFile, *, show: Callable[[str], None],
 
 def expires_in(tokens: TokenSet, now: datetime) -> timedelta:
     return tokens.expires_at - now.astimezone(UTC)
+
+
+def authorize_account(account: AccountConfig, *, show: Callable[[str], None],
+                      now: Callable[[], datetime], timeout: float = 300.0,
+                      environ: dict[str, str] | None = None) -> tuple[TokenSet, Path]:
+    """`dmguard auth x`: authorize the account's OAuth 2.0 app; return the tokens and
+    where they were saved. ConfigError when the account is not set up for it."""
+    from dmguard.config import ConfigError, load_x_credentials
+
+    if account.platform != "x":
+        raise ConfigError(f"account {account.name!r} is a {account.platform} account; "
+                          "`dmguard auth x` is for platform = \"x\"")
+    if account.auth != "oauth2":
+        raise ConfigError(f"account {account.name!r}: set auth = \"oauth2\" in its [[accounts]] "
+                          "entry first, so dmguard uses the tokens this saves")
+    credentials = load_x_credentials(account, environ)
+    path = token_path(account)
+    tokens = authorize(app_for(account, credentials), TokenFile(path), show=show, now=now,
+                       base_url=account.api_url, timeout=timeout)
+    return tokens, path

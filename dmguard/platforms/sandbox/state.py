@@ -479,11 +479,12 @@ class SandboxState:
                 headers[f"{prefix}-reset"] = str(int((window.start + length).timestamp()))
             return allowed, headers
 
-    def other_app_users_send(self, count: int) -> None:
-        """Other users of the same app sent ``count`` DMs: they count against the app's cap."""
+    def use_up(self, endpoint: str, scope: str, count: int) -> None:
+        """Count ``count`` calls made elsewhere against one window: ``user`` (15 min),
+        ``user-day`` or ``app-day`` (24 h), e.g. other users of the same app sending DMs."""
+        length = WINDOW if scope == "user" else DAY
         with self.lock:
-            window = self._window(("app-day", "send_dm"), DAY, self.clock.now())
-            window.used += count
+            self._window((scope, endpoint), length, self.clock.now()).used += count
 
     # --- billing ----------------------------------------------------------------------
 
