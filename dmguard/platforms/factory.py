@@ -99,6 +99,8 @@ def check_x_credentials(account: AccountConfig) -> Profile:
     may read and send DMs; PlatformError (AuthBroken, AppForbidden...) naming what is
     missing otherwise."""
     platform = x_platform(account)
+    if platform.tokens is not None:
+        prove_dm_permission(platform)  # the scopes are in the token file: no call needed
     me = platform.whoami()
     prove_dm_permission(platform)
     return me
