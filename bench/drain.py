@@ -20,7 +20,7 @@ from pathlib import Path
 from dmguard.clock import SimulatedClock, parse_iso
 from dmguard.config import parse_config
 from dmguard.platforms.sandbox.server import running
-from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.platforms.sandbox.state import SandboxState, instant_listing
 from dmguard.store import Store
 from dmguard.store.bulk import SeedMessage
 from dmguard.tick import build_runtime, run_send
@@ -46,7 +46,8 @@ def main() -> int:
         'path = "var/dmguard.db"', f'path = "{folder / "drain.db"}"')
     config = parse_config(text, Path("config/dmguard.toml"))
     clock = SimulatedClock(datetime(2026, 11, 23, 0, 0, tzinfo=UTC))
-    state = SandboxState(clock, account_username="drain")
+    # Lenient on purpose: a drain benchmark, not a test of listing lag.
+    state = SandboxState(clock, account_username="drain", options=instant_listing())
     store = Store.open(config.store.path, clock)
     with running(state, lifetime=3600) as server:
         runtime = build_runtime(config, config.accounts[0], store, sandbox_url=server.url)

@@ -290,6 +290,42 @@ def submit(source: str, config_path: str, account: str | None) -> None:
 
 
 @cli.group()
+def auth() -> None:
+    """Sign an account in to a platform (X: OAuth 2.0 with PKCE)."""
+
+
+@auth.command("x")
+@config_option
+@click.option("--account", default=None, help="Account name (default: the first).")
+@click.option("--timeout", default=300.0, show_default=True,
+              help="Seconds to wait for X to redirect back.")
+def auth_x(config_path: str, account: str | None, timeout: float) -> None:
+    """Authorize dmguard on X: prints a URL to open, waits for the redirect, saves the tokens.
+
+    The tokens go to the account's token_file (0600), never to the config or the log.
+    """
+    from dmguard.clock import SystemClock
+    from dmguard.config import ConfigError
+    from dmguard.platforms.base import PlatformError
+    from dmguard.platforms.x_oauth2 import authorize_account
+
+    config = load(config_path)
+
+    def show(url: str) -> None:
+        click.echo(f"Open this URL in a browser signed in to the X account:\n\n  {url}\n")
+        click.echo(f"Waiting up to {timeout:.0f} s for X to redirect to this machine...")
+
+    try:
+        chosen = config.account(account)
+        tokens, path = authorize_account(chosen, show=show, now=SystemClock().now,
+                                         timeout=timeout)
+    except (ConfigError, PlatformError) as error:
+        raise UsageProblem(f"auth x: {error}") from None
+    click.echo(f"authorized: scopes {' '.join(sorted(tokens.scopes))}; tokens saved to {path} "
+               f"(refreshed automatically from now on)")
+
+
+@cli.group()
 def tasks() -> None:
     """The human queue: list, show, claim, reply, release, done, dismiss.
 

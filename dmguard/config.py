@@ -73,6 +73,21 @@ class AccountConfig(Strict):
         "(a proxy, or `dmguard sandbox serve --require-credentials` for a rehearsal)",
     )
 
+    auth: Literal["oauth1", "oauth2"] | None = Field(
+        None,
+        description="for platform x: 'oauth2' uses the tokens `dmguard auth x` saved in "
+        "token_file (refreshed and rotated); 'oauth1' the four OAuth 1.0a values; unset "
+        "decides from the environment (a BEARER_TOKEN is a fixed OAuth 2.0 user token)",
+    )
+    token_file: Path | None = Field(
+        None, description="OAuth 2.0 tokens (0600); default var/x-oauth2-<name>.json"
+    )
+    redirect_uri: str = Field(
+        "http://127.0.0.1:8723/callback",
+        pattern=r"^http://(127\.0\.0\.1|localhost):\d+/",
+        description="OAuth 2.0 callback registered in the X developer console (exact match)",
+    )
+
     @field_validator("sandbox_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -387,6 +402,10 @@ class XCredentials(BaseModel):
     access_token: str | None = None
     access_token_secret: str | None = None
     bearer_token: str | None = None
+    #: OAuth 2.0 app (for `dmguard auth x` and refreshing): client id, and the secret
+    #: of a confidential client.
+    client_id: str | None = None
+    client_secret: str | None = None
 
     def masked(self) -> dict[str, str]:
         return {key: mask(value) for key, value in self.model_dump().items()}
@@ -417,6 +436,12 @@ def load_x_credentials(
     values = {name: env.get(prefix + name.upper()) or None for name in XCredentials.model_fields}
     credentials = XCredentials(**values)
     if credentials.bearer_token:
+        return credentials
+    if account.auth == "oauth2":
+        if not credentials.client_id:
+            raise ConfigError(
+                f"account {account.name!r} (auth = 'oauth2') has no OAuth 2.0 client id: set "
+                f"{prefix}CLIENT_ID (and {prefix}CLIENT_SECRET for a confidential client)")
         return credentials
     missing = [prefix + name.upper() for name in OAUTH1_FIELDS if not values[name]]
     if missing:

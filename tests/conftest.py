@@ -9,7 +9,7 @@ import pytest
 from dmguard.clock import SimulatedClock
 from dmguard.config import Config, parse_config
 from dmguard.platforms.sandbox.server import SandboxServer, running
-from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.platforms.sandbox.state import SandboxState, instant_listing
 from dmguard.store import Contact, Store
 from dmguard.tick import AccountRuntime, build_runtime, run_tick
 
@@ -82,7 +82,9 @@ def store(tmp_path: Path, clock: SimulatedClock) -> Iterator[Store]:
 
 @pytest.fixture
 def sandbox_state(clock: SimulatedClock) -> SandboxState:
-    return SandboxState(clock, account_username="acme")
+    # Lenient on purpose: these tests write a DM and tick at the same simulated instant
+    # (see tests/platforms/test_strict_emulator.py::test_instant_listing_is_the_only_leniency).
+    return SandboxState(clock, account_username="acme", options=instant_listing())
 
 
 @pytest.fixture

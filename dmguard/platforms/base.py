@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -28,25 +28,86 @@ def clean_text(value: str | None) -> str:
 
 
 class PlatformError(Exception):
-    """Something went wrong talking to the platform."""
+    """Something went wrong talking to the platform.
+
+    ``title``, ``detail`` and ``kind`` (the problem type's last part, e.g.
+    ``client-forbidden``) are X's own words when X gave them; ``status`` is the HTTP
+    status (None when no answer came).
+    """
+
+    def __init__(self, message: str, *, title: str = "", detail: str = "", kind: str = "",
+                 status: int | None = None) -> None:
+        super().__init__(message)
+        self.title, self.detail, self.kind, self.status = title, detail, kind, status
+
+    @property
+    def reason(self) -> str:
+        """One line for the owner: X's title and detail."""
+        return ": ".join(part for part in (self.title, self.detail) if part) or str(self)
 
 
 class RateLimited(PlatformError):
-    def __init__(self, message: str, reset_at: datetime | None) -> None:
-        super().__init__(message)
+    """Wait until ``reset_at`` (never None), then try again; nothing failed.
+
+    ``scope`` says which limit: ``window`` (x-rate-limit-reset, 15 minutes),
+    ``user-24h`` / ``app-24h`` (the 24-hour DM caps), ``usage-capped`` (a plan cap with
+    no reset header: a long default wait), ``throttle`` (no header at all).
+    """
+
+    def __init__(self, message: str, reset_at: datetime | None, *, scope: str = "window",
+                 **words: Any) -> None:
+        super().__init__(message, **words)
         self.reset_at = reset_at
+        self.scope = scope
 
 
 class RecipientRefused(PlatformError):
-    """The platform will never deliver to this person (403): permanent, not retried."""
+    """This person does not accept DMs from the account (403 about them): only this
+    message fails, with X's words; never retried."""
 
 
-class AuthBroken(PlatformError):
-    """Credentials were refused (401): the account pauses until someone fixes them."""
+class RequestRejected(PlatformError):
+    """X rejected this request (400, 404 or another 4xx about the request: an unknown
+    user, a malformed text): only this message fails, and it is never resent."""
+
+
+class AccountProblem(PlatformError):
+    """The account cannot work until someone acts: pause it with ``reason``; queued
+    messages wait, nothing fails for good. ``fix`` says what to do."""
+
+    fix = "fix the account, then `dmguard accounts resume`"
+
+
+class AuthBroken(AccountProblem):
+    """Credentials refused or insufficient: 401, an expired OAuth 2.0 token that could not
+    be refreshed, app-only authentication, a token without the scopes needed."""
+
+    fix = "renew the credentials (`dmguard auth x` for OAuth 2.0)"
+
+
+class AppForbidden(AccountProblem):
+    """The app may not do this: not enrolled (client-forbidden), or its OAuth 1.0a
+    permission does not include Direct Messages (oauth1-permissions)."""
+
+    fix = "fix the app's project or permissions in the X developer console"
+
+
+class AccountBlocked(AccountProblem):
+    """The X account itself is locked or suspended."""
+
+    fix = "sign in to x.com and clear the lock"
+
+
+class CreditsDepleted(AccountProblem):
+    """402: a pay-per-use account out of credits (or past its spending limit)."""
+
+    fix = "add credits in the X developer console"
 
 
 class PlatformUnavailable(PlatformError):
-    """Server trouble or a timeout that outlasted the retries: try again next tick."""
+    """Server trouble or a timeout that outlasted the retries: try again next tick.
+
+    For a send it means the outcome is unknown: the DM may have gone out."""
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,23 @@
 
 tweepy always calls ``https://api.twitter.com``; :class:`ApiAdapter`, mounted on
 ``client.session``, adds a timeout to every call and, for the sandbox, sends the
-call to the emulator instead. Each call is recorded (endpoint, status, cost) so
+call to the emulator instead. Each call is recorded (endpoint, status, units) so
 the daily report can say what the API cost.
+
+Every answer other than a success becomes one distinct outcome (platforms/base.py),
+carrying X's own title, detail and problem type; :func:`classify` is the map.
 """
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 import tweepy
-from requests.adapters import HTTPAdapter
 from tenacity import (
     retry,
     retry_if_exception_type,
@@ -23,41 +26,54 @@ from tenacity import (
     wait_exponential,
 )
 
-from dmguard.clock import parse_iso
+from dmguard.clock import SystemClock, parse_iso
 from dmguard.config import XCredentials
 from dmguard.platforms.base import (
+    AccountBlocked,
+    AppForbidden,
     AuthBroken,
+    CreditsDepleted,
     DmEventData,
+    PlatformError,
     PlatformUnavailable,
     Profile,
     RateLimited,
     RecipientRefused,
+    RequestRejected,
     SentDm,
     clean_text,
 )
+from dmguard.platforms.http import X_HOST, ApiAdapter, mount
+from dmguard.platforms.x_oauth2 import OAuth2Tokens
 
-X_HOST = "https://api.twitter.com"
+__all__ = ["X_HOST", "ApiAdapter", "XPlatform", "classify"]
+
 USER_FIELDS = ["description", "location", "public_metrics", "verified", "created_at"]
-DM_FIELDS = ["id", "text", "event_type", "created_at", "sender_id", "dm_conversation_id",
-             "participant_ids"]
+#: dm_event.fields as openapi.json lists them for GET /2/dm_events; sender_id and
+#: participant_ids are asked for as expansions, where the spec puts them.
+DM_FIELDS = ["id", "text", "event_type", "created_at", "dm_conversation_id"]
+DM_EXPANSIONS = ["sender_id", "participant_ids"]
+#: The scopes each call needs with an OAuth 2.0 user token (openapi.json, security).
+NEEDED_SCOPES = {
+    "users/me": {"tweet.read", "users.read"},
+    "followers": {"tweet.read", "users.read", "follows.read"},
+    "dm_events": {"dm.read", "tweet.read", "users.read"},
+    "dm_conversation_events": {"dm.read", "tweet.read", "users.read"},
+    "send_dm": {"dm.write", "tweet.read", "users.read"},
+}
+DM_CALLS = frozenset({"dm_events", "dm_conversation_events", "send_dm"})
+#: A usage cap without a reset header (a plan's monthly cap): look again after this.
+USAGE_CAP_WAIT = timedelta(hours=24)
+#: A 429 with no header at all: X's window length.
+DEFAULT_WINDOW = timedelta(minutes=15)
+#: What a 403 about the recipient says (the emulator's wording; v1.1's codes 349/150).
+RECIPIENT_REFUSAL = re.compile(
+    r"(not permitted|cannot|can't|not allowed) to send (direct )?messages? to"
+    r"|messages? to (this|the) user|not following you|message requests", re.IGNORECASE)
+LOCKED = re.compile(r"\b(locked|suspended)\b", re.IGNORECASE)
+
 CallRecorder = Callable[[str, str, int | None, int], None]
 """(endpoint, method, HTTP status or None, billable units: events or users read, DMs sent)"""
-
-
-class ApiAdapter(HTTPAdapter):
-    """Timeouts for every call, and an optional redirect of X's host to the emulator."""
-
-    def __init__(self, base_url: str | None = None, timeout: float = 15.0) -> None:
-        super().__init__(max_retries=0)
-        self.base_url = base_url.rstrip("/") if base_url else None
-        self.timeout = timeout
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        if self.base_url and request.url and request.url.startswith(X_HOST):
-            request.url = self.base_url + request.url[len(X_HOST):]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        return super().send(request, **kwargs)
 
 
 class _Transient(Exception):
@@ -80,14 +96,23 @@ def _retrying(func: Callable[..., Any], sleep: Sleep) -> Callable[..., Any]:
 class XPlatform:
     name = "x"
 
-    def __init__(self, credentials: XCredentials, *, base_url: str | None = None,
+    def __init__(self, credentials: XCredentials | None = None, *, base_url: str | None = None,
                  recorder: CallRecorder | None = None, timeout: float = 15.0,
                  listing_lag: timedelta = timedelta(minutes=1),
-                 sleep: Sleep = time.sleep) -> None:
-        """``sleep`` waits between retries of a read; tests pass one that does not wait."""
+                 sleep: Sleep = time.sleep, now: Callable[[], datetime] | None = None,
+                 tokens: OAuth2Tokens | None = None) -> None:
+        """``sleep`` waits between retries of a read; tests pass one that does not wait.
+
+        ``tokens`` (an OAuth 2.0 token file) makes every call use a fresh user token:
+        refreshed before it expires, and once more when X answers 401.
+        """
+        credentials = credentials or XCredentials()
         self.listing_lag = listing_lag
         self._sleep = sleep
-        self.oauth2 = bool(credentials.bearer_token) and not credentials.access_token
+        self.now = now or SystemClock().now
+        self.tokens = tokens
+        self.oauth2 = tokens is not None or (bool(credentials.bearer_token)
+                                             and not credentials.access_token)
         self.client = tweepy.Client(
             bearer_token=credentials.bearer_token,
             consumer_key=credentials.consumer_key,
@@ -95,37 +120,45 @@ class XPlatform:
             access_token=credentials.access_token,
             access_token_secret=credentials.access_token_secret,
         )
-        self.client.session.mount(X_HOST, ApiAdapter(base_url, timeout))
+        self.adapter = mount(self.client.session, base_url, timeout)
         self.recorder = recorder
         self._me: Profile | None = None
 
     @property
     def user_auth(self) -> bool:
-        """OAuth 1.0a user context, unless only an OAuth 2.0 user token was given."""
+        """OAuth 1.0a user context, unless an OAuth 2.0 user token is used."""
         return not self.oauth2
+
+    @property
+    def scopes(self) -> frozenset[str] | None:
+        """The OAuth 2.0 scopes granted, when known (a token file records them)."""
+        return self.tokens.scopes if self.tokens is not None else None
 
     def _call(self, endpoint: str, method: str, func: Callable[..., Any], *args: Any,
               retry_transient: bool = True, **kwargs: Any) -> Any:
         """Call tweepy and map its errors; retry reads (never sends) on server trouble."""
+        refreshed = False
 
         def attempt() -> Any:
+            nonlocal refreshed
+            if self.tokens is not None:
+                self.client.bearer_token = self.tokens.access_token()
             try:
                 response = func(*args, user_auth=self.user_auth, **kwargs)
-            except tweepy.TooManyRequests as error:
-                self._record(endpoint, method, 429)
-                reset = error.response.headers.get("x-rate-limit-reset")
-                reset_at = datetime.fromtimestamp(int(reset), UTC) if reset else None
-                raise RateLimited(f"{endpoint}: rate limited until {reset_at}", reset_at) from None
-            except tweepy.Unauthorized as error:
-                self._record(endpoint, method, 401)
-                raise AuthBroken(f"{endpoint}: X refused the credentials (401): "
-                                 f"{_detail(error)}") from None
-            except tweepy.Forbidden as error:
-                self._record(endpoint, method, 403)
-                raise RecipientRefused(f"{endpoint}: not allowed (403): {_detail(error)}") from None
-            except tweepy.TwitterServerError as error:
-                self._record(endpoint, method, error.response.status_code)
-                raise _Transient(f"{endpoint}: X server error {error.response.status_code}") from None
+            except tweepy.HTTPException as error:
+                # tweepy's subclasses (BadRequest ... TwitterServerError) and the bare
+                # HTTPException it raises for 402 alike.
+                status = error.response.status_code
+                self._record(endpoint, method, status)
+                if status >= 500:
+                    raise _Transient(f"{endpoint}: X server error {status}") from None
+                if status == 401 and self.tokens is not None and not refreshed:
+                    # Expired early or revoked: one refresh, one more try.
+                    refreshed = True
+                    self.tokens.refresh(self.tokens.current())
+                    return attempt()
+                raise classify(endpoint, error.response, now=self.now(),
+                               scopes=self.scopes) from None
             except (requests.ConnectionError, requests.Timeout) as error:
                 self._record(endpoint, method, None)
                 raise _Transient(f"{endpoint}: {type(error).__name__}") from None
@@ -150,6 +183,11 @@ class XPlatform:
             self._me = _profile(response.data)
         return self._me
 
+    def access_level(self) -> str | None:
+        """The last answer's ``x-access-level`` (OAuth 1.0a only), e.g.
+        ``read-write-directmessages``; None when X did not say."""
+        return self.adapter.last_headers.get("x-access-level")
+
     def new_followers(self, known: set[str]) -> list[Profile]:
         me = self.whoami()
         found: list[Profile] = []
@@ -171,9 +209,33 @@ class XPlatform:
     def dm_events(self, after_id: str | None) -> list[DmEventData]:
         return self._events("dm_events", self.client.get_direct_message_events, after_id)
 
+    def dm_event_pages(self, pagination_token: str | None = None, *, page_size: int = 100
+                       ) -> Iterator[tuple[list[DmEventData], str | None]]:
+        """GET /2/dm_events page by page, newest first: (events, next page's token).
+
+        For a caller that saves its place after each page and resumes from the saved
+        token after a 429 (X allows 15 reads per 15 minutes).
+        """
+        token = pagination_token
+        while True:
+            kwargs = self._event_kwargs(page_size)
+            if token:
+                kwargs["pagination_token"] = token
+            response = self._call("dm_events", "GET", self.client.get_direct_message_events,
+                                  **kwargs)
+            token = (response.meta or {}).get("next_token")
+            yield [_event(item) for item in response.data or []], token
+            if not token:
+                return
+
     def conversation_events(self, participant_id: str) -> list[DmEventData]:
         return self._events("dm_conversation_events", self.client.get_direct_message_events,
                             None, participant_id=participant_id)
+
+    @staticmethod
+    def _event_kwargs(page_size: int) -> dict[str, Any]:
+        return {"dm_event_fields": DM_FIELDS, "expansions": DM_EXPANSIONS,
+                "event_types": "MessageCreate", "max_results": page_size}
 
     def _events(self, endpoint: str, func: Callable[..., Any], after_id: str | None,
                 **extra: Any) -> list[DmEventData]:
@@ -182,8 +244,7 @@ class XPlatform:
         # X bills every event read, so an incremental poll reads small pages.
         page_size = 100 if after_id is None else 10
         while True:
-            kwargs: dict[str, Any] = {"dm_event_fields": DM_FIELDS, "event_types": "MessageCreate",
-                                      "max_results": page_size, **extra}
+            kwargs = {**self._event_kwargs(page_size), **extra}
             if token:
                 kwargs["pagination_token"] = token
             response = self._call(endpoint, "GET", func, **kwargs)
@@ -204,12 +265,112 @@ class XPlatform:
         return SentDm(str(data["dm_event_id"]), str(data["dm_conversation_id"]))
 
 
-def _detail(error: tweepy.HTTPException) -> str:
+# --- what each answer means ------------------------------------------------------------
+
+
+def _words(response: requests.Response) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the JSON body, X's words: title, detail, kind, status) of an error answer."""
     try:
-        body = error.response.json()
+        body = response.json()
     except ValueError:
-        return error.response.reason or "no detail"
-    return str(body.get("detail") or body.get("title") or body)
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    title = str(body.get("title") or response.reason or "")
+    detail = str(body.get("detail") or "")
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        # invalid-request lists what was wrong per parameter; that is the useful part.
+        first = errors[0]
+        detail = str(first.get("message") or first.get("detail") or detail)
+    kind = str(body.get("type") or "")
+    kind = "" if kind in ("", "about:blank") else kind.rstrip("/").rsplit("/", 1)[-1]
+    return body, {"title": title, "detail": detail, "kind": kind,
+                  "status": response.status_code}
+
+
+def _timestamp(headers: Any, name: str) -> datetime | None:
+    value = headers.get(name)
+    if value is None or not str(value).isdigit():
+        return None
+    return datetime.fromtimestamp(int(value), UTC)
+
+
+def _rate_limited(endpoint: str, response: requests.Response, body: dict[str, Any],
+                  words: dict[str, Any], now: datetime) -> RateLimited:
+    """Which limit was hit, and until when (rate-limits.mdx "Handling rate limits";
+    the 24-hour headers: plhery/node-twitter-api-v2#495 and #553; a 429 for the
+    app's cap may still show x-rate-limit-remaining above 0, queen-raae/
+    prune-your-follows#64, so the 24-hour headers are read first)."""
+    headers = response.headers
+    if words["kind"] == "usage-capped":
+        reset = _timestamp(headers, "x-rate-limit-reset")
+        if reset is None:
+            if str(body.get("period", "")).lower() == "daily":
+                reset = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1),
+                                         datetime.min.time(), UTC)
+            else:
+                reset = now + USAGE_CAP_WAIT
+        return RateLimited(f"{endpoint}: usage cap reached ({words['detail'] or 'no detail'}); "
+                           f"looking again at {reset:%Y-%m-%d %H:%M} UTC", reset,
+                           scope="usage-capped", **words)
+    spent: list[tuple[datetime, str]] = []
+    for prefix, scope in (("x-user-limit-24hour", "user-24h"), ("x-app-limit-24hour", "app-24h"),
+                          ("x-rate-limit", "window")):
+        reset = _timestamp(headers, f"{prefix}-reset")
+        if reset is not None and headers.get(f"{prefix}-remaining") == "0":
+            spent.append((reset, scope))
+    if not spent:
+        reset = _timestamp(headers, "x-rate-limit-reset")
+        spent.append((reset, "window") if reset else (now + DEFAULT_WINDOW, "throttle"))
+    reset, scope = max(spent)
+    what = {"user-24h": "the account's 24-hour DM cap", "app-24h": "the app's 24-hour DM cap",
+            "window": "the 15-minute window", "throttle": "a limit"}[scope]
+    return RateLimited(f"{endpoint}: rate limited by {what} until {reset:%Y-%m-%d %H:%M:%S} UTC",
+                       reset, scope=scope, **words)
+
+
+def classify(endpoint: str, response: requests.Response, *, now: datetime,
+             scopes: frozenset[str] | None = None) -> PlatformError:
+    """The outcome an error answer (4xx) means. Response codes: x-api/fundamentals/
+    response-codes-and-errors.mdx; problem types: the same page's "Error types" and
+    openapi.json's Problem schemas."""
+    body, words = _words(response)
+    status, kind, detail = words["status"], words["kind"], words["detail"]
+    said = f"{words['title']}: {detail}" if detail and detail != words["title"] else words["title"]
+    line = f"{endpoint}: X answered {status} ({said})"
+    if status == 429:
+        return _rate_limited(endpoint, response, body, words, now)
+    if status == 402:
+        return CreditsDepleted(f"{line}; add credits in the developer console", **words)
+    if status == 401:
+        return AuthBroken(f"{endpoint}: X refused the credentials (401): {said}", **words)
+    if status == 403:
+        if kind == "client-forbidden":
+            return AppForbidden(f"{line}; reason {body.get('reason') or 'not given'}", **words)
+        if kind == "oauth1-permissions":
+            return AppForbidden(f"{line}; the app needs 'Read and write and Direct message' "
+                                "permission and new access tokens", **words)
+        if kind == "unsupported-authentication":
+            return AuthBroken(f"{line}; use OAuth 1.0a or an OAuth 2.0 user token", **words)
+        if LOCKED.search(detail):
+            return AccountBlocked(line, **words)
+        if endpoint == "send_dm" and RECIPIENT_REFUSAL.search(detail):
+            return RecipientRefused(f"{endpoint}: not allowed (403): {detail}", **words)
+        missing = sorted(NEEDED_SCOPES.get(endpoint, set()) - scopes) if scopes is not None else []
+        if missing:
+            return AuthBroken(f"{line}; the OAuth 2.0 token lacks {' '.join(missing)}: run "
+                              "`dmguard auth x`", **words)
+        access = response.headers.get("x-access-level")
+        if access is not None and endpoint in DM_CALLS and "directmessages" not in access:
+            return AppForbidden(f"{line}; access level is {access!r}, without Direct Messages",
+                                **words)
+        # A 403 that names no person: taken as the account's, so nothing fails for good.
+        return AppForbidden(f"{line}; X did not say why", **words)
+    return RequestRejected(line, **words)
+
+
+# --- parsing ------------------------------------------------------------------------
 
 
 def _profile(user: Any) -> Profile:
@@ -225,16 +386,29 @@ def _profile(user: Any) -> Profile:
     )
 
 
+def conversation_participants(conversation_id: str | None) -> tuple[str, ...]:
+    """The two people of a 1:1 conversation, from its id ``{smaller id}-{larger id}``
+    (x-api/direct-messages/lookup/integrate.mdx, "Conversation types"); () for a group."""
+    if not conversation_id or "-" not in conversation_id:
+        return ()
+    low, _, high = conversation_id.partition("-")
+    return (low, high) if low.isdigit() and high.isdigit() else ()
+
+
 def _event(item: Any) -> DmEventData:
     created = getattr(item, "created_at", None)
     if isinstance(created, str):
         created = parse_iso(created)
-    participants = getattr(item, "participant_ids", None) or ()
+    conversation = getattr(item, "dm_conversation_id", None)
+    # A MessageCreate has carried no participant_ids since June 2025 (changelog.mdx,
+    # Jun 3 2025): the conversation id names both people.
+    participants = getattr(item, "participant_ids", None) or conversation_participants(
+        conversation)
     return DmEventData(
         id=str(item.id),
         text=clean_text(item.text),
         sender_id=str(getattr(item, "sender_id", "") or ""),
-        conversation_id=getattr(item, "dm_conversation_id", None),
+        conversation_id=conversation,
         created_at=created,
         participant_ids=tuple(str(p) for p in participants),
     )

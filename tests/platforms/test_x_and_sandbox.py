@@ -122,7 +122,9 @@ def test_emulator_answers_in_the_recorded_shapes(sandbox: SandboxServer,
     sandbox_state.user_writes(other.id, "hello")
     x = platform(sandbox)
     session = x.client.session
-    auth_header = {"Authorization": "Bearer sandbox-token"}
+    token = sandbox_state.issue_tokens(frozenset({"dm.read", "dm.write", "users.read",
+                                                  "tweet.read", "follows.read"}))
+    auth_header = {"Authorization": f"Bearer {token['access_token']}"}
 
     def ours(method: str, path: str, body: dict | None = None) -> tuple[int, dict, dict]:
         response = session.request(method, "https://api.twitter.com" + path, json=body,
@@ -184,3 +186,28 @@ def test_check_config_proves_credentials_with_users_me(
     bad = CliRunner().invoke(cli, ["check-config", "--config", str(conf)])
     assert bad.exit_code == 2
     assert "credentials check failed" in bad.output and "401" in bad.output
+
+
+@pytest.mark.skipif(not (SHARED / "fixtures" / "x-api").is_dir(), reason="../shared absent")
+def test_an_empty_dm_events_answer_and_the_send_answer_match_the_recording(
+        clock: SimulatedClock) -> None:
+    """interactions.jsonl: GET /2/dm_events with nothing to list is {"meta":
+    {"result_count": 0}}; the strict emulator answers the same, with the recorded
+    rate-limit headers, and the adapter parses the recorded send answer's keys."""
+    from tests.platforms.helpers import adapter, get, strict_emulator
+
+    recorded = [json.loads(line) for line in
+                (SHARED / "fixtures" / "x-api" / "interactions.jsonl").read_text().splitlines()]
+    (empty,) = [r for r in recorded if urlsplit(r["uri"]).path == "/2/dm_events"]
+    sends = [r for r in recorded if r["method"] == "POST" and "/with/" in r["uri"]]
+    with strict_emulator(clock) as (state, server):
+        answer = get(server, "/2/dm_events")
+        assert answer.status_code == empty["status"]
+        assert answer.json() == empty["response_json"]
+        assert set(empty["rate_limit"]) <= set(answer.headers.keys()) | {
+            k.lower() for k in answer.headers}
+        amy = state.add_user(username="amy", name="Amy")
+        sent = adapter(server).send_dm(amy.id, "hi")
+        assert set(sends[0]["response_json"]["data"]) == {"dm_conversation_id", "dm_event_id"}
+        assert sent.conversation_id.count("-") == sends[0]["response_json"]["data"][
+            "dm_conversation_id"].count("-") == 1

@@ -1,45 +1,116 @@
 """The emulator's HTTP face: the X API v2 subset dmguard uses, on 127.0.0.1 only.
 
 Same paths, query parameters, JSON shapes, status codes and rate-limit headers as
-the recorded real responses (../shared/fixtures/x-api). Control endpoints under
-``/_sandbox/`` let tests and the demo drive the world and read what was received.
+the recorded real responses (../shared/fixtures/x-api) and X's documentation (the
+``xdevplatform/docs`` repository; each behaviour names the page it follows).
+Control endpoints under ``/_sandbox/`` let tests and the demo drive the world and
+read what was received and what X would bill.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
+import secrets
 import socket
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-from dmguard.platforms.sandbox.state import Faults, SandboxState
+from dmguard.platforms.sandbox.state import (
+    AUTH_CODE_LIFETIME,
+    DM_ENDPOINTS,
+    ENDPOINT_SCOPES,
+    Faults,
+    SandboxState,
+)
 
 ROUTES = [
     ("GET", re.compile(r"^/2/users/me$"), "users_me"),
-    ("GET", re.compile(r"^/2/users/(?P<id>\d+)/followers$"), "followers"),
+    ("GET", re.compile(r"^/2/users/(?P<id>[^/]+)/followers$"), "followers"),
     ("GET", re.compile(r"^/2/dm_events$"), "dm_events"),
-    ("GET", re.compile(r"^/2/dm_conversations/with/(?P<id>\d+)/dm_events$"),
+    ("GET", re.compile(r"^/2/dm_conversations/with/(?P<id>[^/]+)/dm_events$"),
      "dm_conversation_events"),
-    ("POST", re.compile(r"^/2/dm_conversations/with/(?P<id>\d+)/messages$"), "send_dm"),
+    ("POST", re.compile(r"^/2/dm_conversations/with/(?P<id>[^/]+)/messages$"), "send_dm"),
 ]
 OAUTH_PARAMS = ("oauth_consumer_key", "oauth_nonce", "oauth_signature", "oauth_signature_method",
                 "oauth_timestamp", "oauth_token")
+PROBLEMS = "https://api.x.com/2/problems/"
+
+# What each endpoint accepts (docs: openapi.json, the parameters of each path). Anything
+# else is a 400 invalid-request naming the parameter, as X answers.
+USER_FIELDS = frozenset({
+    "affiliation", "confirmed_email", "connection_status", "created_at", "description",
+    "entities", "id", "is_identity_verified", "location", "most_recent_tweet_id", "name",
+    "parody", "pinned_tweet_id", "profile_banner_url", "profile_image_url", "protected",
+    "public_metrics", "receives_your_dm", "subscribes_to_you", "subscription",
+    "subscription_type", "url", "username", "verified", "verified_followers_count",
+    "verified_type", "withheld"})
+USER_EXPANSIONS = frozenset({"affiliation", "most_recent_post_id", "pinned_post_id",
+                             "most_recent_tweet_id", "pinned_tweet_id"})
+#: dm_event.fields per openapi.json: sender_id and participant_ids are *expansions*
+#: there, not fields (the lookup integrate page still shows sender_id as a field; the
+#: emulator follows the spec, the stricter of the two).
+DM_EVENT_FIELDS = frozenset({"attachments", "created_at", "dm_conversation_id", "entities",
+                             "event_type", "id", "text"})
+DM_EXPANSIONS = frozenset({"attachments.media_keys", "participant_ids", "referenced_posts",
+                           "referenced_tweets.id", "sender_id"})
+EVENT_TYPES = frozenset({"MessageCreate", "ParticipantsJoin", "ParticipantsLeave"})
+LIST_FIELDS = {"user.fields": USER_FIELDS, "dm_event.fields": DM_EVENT_FIELDS,
+               "event_types": EVENT_TYPES}
+FREE_FORM = frozenset({"tweet.fields", "post.fields", "media.fields", "pagination_token"})
+PARAMETERS: dict[str, dict[str, frozenset[str] | None]] = {
+    "users_me": {"user.fields": USER_FIELDS, "expansions": USER_EXPANSIONS},
+    "followers": {"user.fields": USER_FIELDS, "expansions": USER_EXPANSIONS,
+                  "max_results": None, "pagination_token": None},
+    "dm_events": {"dm_event.fields": DM_EVENT_FIELDS, "expansions": DM_EXPANSIONS,
+                  "event_types": EVENT_TYPES, "user.fields": USER_FIELDS, "max_results": None,
+                  "pagination_token": None, "media.fields": None, "tweet.fields": None,
+                  "post.fields": None},
+    "send_dm": {},
+}
+PARAMETERS["dm_conversation_events"] = PARAMETERS["dm_events"]
+MAX_RESULTS = {"followers": (1, 1000, 100), "dm_events": (1, 100, 100),
+               "dm_conversation_events": (1, 100, 100)}
 
 
 class SandboxPortError(Exception):
     """The port is taken or cannot be bound."""
 
 
-def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> dict[str, Any]:
-    return {"title": title, "detail": detail, "type": kind, "status": status}
+class Answer(Exception):
+    """Raised inside a handler: answer with this status, body and headers."""
+
+    def __init__(self, status: int, body: dict[str, Any] | None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def problem(status: int, title: str, detail: str, kind: str = "about:blank",
+            **extra: Any) -> dict[str, Any]:
+    """X's problem shape: type, title, detail, status (docs: x-api/fundamentals/
+    response-codes-and-errors.mdx, "Error response format")."""
+    return {"title": title, "detail": detail,
+            "type": kind if kind == "about:blank" else PROBLEMS + kind, "status": status,
+            **extra}
+
+
+def invalid_request(parameter: str, value: str, message: str) -> Answer:
+    """400 invalid-request with the errors[] list naming the parameter (openapi.json,
+    InvalidRequestProblem: errors[].parameters, errors[].message)."""
+    return Answer(400, {"errors": [{"parameters": {parameter: [value]}, "message": message}],
+                        "title": "Invalid Request",
+                        "detail": "One or more parameters to your request was invalid.",
+                        "type": PROBLEMS + "invalid-request"})
 
 
 def _token(offset: int) -> str:
@@ -53,10 +124,11 @@ def _offset(token: str | None) -> int:
         padded = token + "=" * (-len(token) % 8)
         return int(base64.b32decode(padded).decode()[1:])
     except (ValueError, UnicodeDecodeError):
-        raise ValueError("invalid pagination_token") from None
+        raise invalid_request("pagination_token", token,
+                              "The `pagination_token` query parameter value is not valid") from None
 
 
-def _page(newest_first: list[Any], start: int, size: int, fields: set[str]) -> tuple[int, Any]:
+def _page(newest_first: list[Any], start: int, size: int) -> tuple[list[Any], dict[str, Any]]:
     """One page of a list, with X's result_count / next_token / previous_token meta."""
     page = newest_first[start:start + size]
     meta: dict[str, Any] = {"result_count": len(page)}
@@ -64,9 +136,7 @@ def _page(newest_first: list[Any], start: int, size: int, fields: set[str]) -> t
         meta["next_token"] = _token(start + size)
     if start:
         meta["previous_token"] = _token(max(0, start - size))
-    if not page:
-        return 200, {"meta": meta}
-    return 200, {"data": [item.as_json(fields) for item in page], "meta": meta}
+    return page, meta
 
 
 def serve_until_interrupted(server: ThreadingHTTPServer) -> None:
@@ -77,6 +147,18 @@ def serve_until_interrupted(server: ThreadingHTTPServer) -> None:
         pass
     finally:
         server.server_close()
+
+
+#: (HTTP status, JSON body, what X bills: [(price kind, resource ids)])
+Result = tuple[int, Any, list[tuple[str, list[str]]]]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who signed the request: an OAuth 1.0a user, an OAuth 2.0 user token, an app."""
+
+    kind: str  # "oauth1", "user" or "app"
+    scopes: frozenset[str] = frozenset()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -103,19 +185,38 @@ class Handler(BaseHTTPRequestHandler):
     def _body(self) -> Any:
         return json.loads(self._raw_body) if self._raw_body else {}
 
-    def _authorised(self) -> bool:
+    def _caller(self) -> Caller | None:
+        """Who is calling, or None (401). OAuth 2.0 user tokens are the ones the token
+        endpoint issued and that have not expired; with ``app_only_bearer`` any other
+        Bearer token is an app-only token."""
+        state = self.server.state
         header = self.headers.get("authorization", "")
-        expected = self.server.state.credentials
+        expected = state.credentials
         if header.startswith("Bearer "):
             token = header[7:].strip()
-            return bool(token) and token != "None" and (
-                expected is None or token == expected[1])
+            if not token or token == "None":
+                return None
+            user = state.user_token(token)
+            if user is not None:
+                scopes = user.scopes
+                if not state.dm_permission():
+                    scopes = frozenset(s for s in scopes if not s.startswith("dm."))
+                return Caller("user", scopes)
+            if token in state.access_tokens:
+                return None  # issued here, and expired
+            if expected is not None:
+                return Caller("user", _ALL_SCOPES) if token == expected[1] else None
+            if not state.options.app_only_bearer:
+                return Caller("user", _ALL_SCOPES)
+            return Caller("app")
         if header.startswith("OAuth "):
             params = dict(re.findall(r'(\w+)="([^"]*)"', header))
             if not all(params.get(key) for key in OAUTH_PARAMS):
-                return False
-            return expected is None or params["oauth_consumer_key"] == expected[0]
-        return False
+                return None
+            if expected is not None and params["oauth_consumer_key"] != expected[0]:
+                return None
+            return Caller("oauth1")
+        return None
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -135,15 +236,35 @@ class Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/_sandbox/"):
             self._control(method, url.path, query)
             return
+        if method == "GET" and url.path == "/i/oauth2/authorize":
+            self._authorize(query)
+            return
+        if method == "POST" and url.path == "/2/oauth2/token":
+            self._token_endpoint()
+            return
         found = next(((pattern.match(url.path), endpoint) for route_method, pattern, endpoint
                       in ROUTES if route_method == method and pattern.match(url.path)), None)
         if found is None:
             self._send(404, problem(404, "Not Found Error", f"no route {method} {url.path}"))
             return
         match, endpoint = found
-        if not self._authorised():
-            self._send(401, problem(401, "Unauthorized", "Unauthorized"))
-            return
+        try:
+            self._api(endpoint, match, query)
+        except Answer as answer:
+            self._send(answer.status, answer.body, answer.headers)
+
+    def _api(self, endpoint: str, match: re.Match[str], query: dict[str, str]) -> None:
+        state = self.server.state
+        _, rate_headers = state.take(endpoint, count=False)
+        caller = self._caller()
+        if caller is None:
+            # An unknown, wrong or expired token (response-codes-and-errors.mdx, 401).
+            raise Answer(401, problem(401, "Unauthorized", "Unauthorized"), rate_headers)
+        headers = dict(rate_headers)
+        if caller.kind == "oauth1":
+            # OAuth 1.0a answers say what the token may do (changelog.mdx, May 8 2017).
+            headers["x-access-level"] = state.oauth1_access_level()
+        self._account_problems(endpoint, caller, headers)
         fault = state.faults.draw()
         if fault == "drop":
             self.close_connection = True
@@ -152,29 +273,98 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "slow":
             time.sleep(state.faults.slow_seconds)
         if fault in ("500", "503"):
-            self._send(int(fault), problem(int(fault), "Service Unavailable",
-                                           "injected server trouble"))
-            return
+            raise Answer(int(fault), problem(int(fault), "Service Unavailable",
+                                             "injected server trouble"), headers)
         if fault == "429":
             reset = int(state.clock.now().timestamp()) + state.faults.throttle_seconds
-            self._send(429, problem(429, "Too Many Requests", "Too Many Requests"),
-                       {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"})
-            return
-        allowed, headers = state.take(endpoint)
+            raise Answer(429, problem(429, "Too Many Requests", "Too Many Requests"),
+                         {**headers, "x-rate-limit-reset": str(reset),
+                          "x-rate-limit-remaining": "0"})
+        self._validate(endpoint, query, headers)
+        allowed, rate_headers = state.take(endpoint)
+        headers.update(rate_headers)
         if not allowed:
-            self._send(429, problem(429, "Too Many Requests", "Too Many Requests"), headers)
+            # rate-limits.mdx, "Handling rate limits": 429 until the window resets.
+            raise Answer(429, problem(429, "Too Many Requests", "Too Many Requests"), headers)
+        status, body, bill = getattr(self, f"_{endpoint}")(match, query, headers)
+        if fault == "drop_after":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
             return
-        try:
-            status, body = getattr(self, f"_{endpoint}")(match, query)
-            if fault == "drop_after":
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return
-        except ValueError as error:
-            status, body = 400, {"errors": [{"message": str(error)}],
-                                 "title": "Invalid Request", "detail": str(error),
-                                 "type": "https://api.twitter.com/2/problems/invalid-request"}
+        for kind, ids in bill:
+            state.bill(kind, ids)
         self._send(status, body, headers)
+
+    def _account_problems(self, endpoint: str, caller: Caller, headers: dict[str, str]) -> None:
+        """The account-level answers, in the order X checks them; each switch in
+        state.problems turns one on (see state.Problems)."""
+        state = self.server.state
+        problems = state.problems
+        if problems.client_not_enrolled:
+            # openapi (docs.x.com snapshot): ClientForbiddenProblem, reason
+            # client-not-enrolled, registration_url; response-codes-and-errors.mdx lists
+            # client-forbidden as "App not enrolled or lacks required access".
+            raise Answer(403, problem(
+                403, "Client Forbidden",
+                "This app is not enrolled for this endpoint; attach it to a project with "
+                "the needed access in the developer console.", "client-forbidden",
+                reason="client-not-enrolled",
+                registration_url="https://developer.x.com/en/portal/dashboard"), headers)
+        if caller.kind == "app" and endpoint != "followers":
+            # DMs and /2/users/me need user context (x-api/direct-messages/lookup/
+            # integrate.mdx: "App-Only authentication is not supported").
+            raise Answer(403, problem(
+                403, "Unsupported Authentication",
+                "App-only OAuth 2.0 cannot be used here; use OAuth 1.0a or OAuth 2.0 user "
+                "context.", "unsupported-authentication"), headers)
+        if state.out_of_credits():
+            # Not in the status table; what pay-per-use accounts get when the balance is
+            # used up (pricing.mdx, "Credit balance"; public reports quote title
+            # CreditsDepleted, type .../problems/credits). tweepy raises a bare HTTPException.
+            raise Answer(402, {"title": "CreditsDepleted", "type": PROBLEMS + "credits",
+                               "detail": f"Your enrolled account [{state.me.id}] has no "
+                                         "credits left for this request."}, headers)
+        if problems.usage_capped:
+            # response-codes-and-errors.mdx: usage-capped; openapi UsageCapExceededProblem
+            # (period, scope). Deliberately no x-rate-limit-* headers: no reset to wait for.
+            raise Answer(429, problem(429, "UsageCapExceeded", "Usage cap exceeded: Monthly "
+                                      "product cap", "usage-capped", period="Monthly",
+                                      scope="Product"))
+        if problems.account_locked:
+            raise Answer(403, problem(403, "Forbidden", "This account is temporarily locked; "
+                                      "sign in to x.com to unlock it."), headers)
+        if caller.kind == "oauth1" and endpoint in DM_ENDPOINTS and \
+                "directmessages" not in state.oauth1_access_level():
+            # An app without "Read and write and Direct message" permission.
+            raise Answer(403, problem(403, "Forbidden", "The app's OAuth 1.0a permissions do "
+                                      "not cover this endpoint.", "oauth1-permissions"), headers)
+        if caller.kind == "user" and not ENDPOINT_SCOPES[endpoint] <= caller.scopes:
+            # A token without the scopes the endpoint needs gets a bare 403 (reported in
+            # plhery/node-twitter-api-v2#434 for a token without dm.write).
+            raise Answer(403, problem(403, "Forbidden", "Forbidden"), headers)
+
+    def _validate(self, endpoint: str, query: dict[str, str], headers: dict[str, str]) -> None:
+        allowed = PARAMETERS[endpoint]
+        for name, value in query.items():
+            if name not in allowed:
+                raise Answer(400, invalid_request(name, value, (
+                    f"The query parameter [{name}] is not one of "
+                    f"[{','.join(sorted(allowed))}]")).body, headers)
+            choices = allowed[name]
+            if choices is None:
+                continue
+            for item in value.split(","):
+                if item not in choices:
+                    raise Answer(400, invalid_request(name, item, (
+                        f"The `{name}` query parameter value [{item}] is not one of "
+                        f"[{','.join(sorted(choices))}]")).body, headers)
+        if endpoint in MAX_RESULTS and "max_results" in query:
+            low, high, _ = MAX_RESULTS[endpoint]
+            value = query["max_results"]
+            if not value.isdigit() or not low <= int(value) <= high:
+                raise Answer(400, invalid_request("max_results", value, (
+                    f"The `max_results` query parameter value [{value}] is not between "
+                    f"{low} and {high}")).body, headers)
 
     # --- the X API subset ---------------------------------------------------------
 
@@ -182,75 +372,211 @@ class Handler(BaseHTTPRequestHandler):
     def _fields(query: dict[str, str], key: str) -> set[str]:
         return {item for item in query.get(key, "").split(",") if item}
 
-    @staticmethod
-    def _max_results(query: dict[str, str], low: int, high: int, default: int) -> int:
-        try:
-            value = int(query.get("max_results", default))
-        except ValueError:
-            raise ValueError("max_results must be a number") from None
-        if not low <= value <= high:
-            raise ValueError(f"max_results must be between {low} and {high}")
-        return value
+    def _size(self, endpoint: str, query: dict[str, str]) -> int:
+        return int(query.get("max_results", MAX_RESULTS[endpoint][2]))
 
-    def _users_me(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any]:
+    def _users_me(self, match: re.Match[str], query: dict[str, str],
+                  headers: dict[str, str]) -> Result:
         state = self.server.state
-        return 200, {"data": state.me.as_json(self._fields(query, "user.fields"))}
+        return 200, {"data": state.me.as_json(self._fields(query, "user.fields"))}, [
+            ("user_read", [state.me.id])]
 
-    def _followers(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any]:
+    def _followers(self, match: re.Match[str], query: dict[str, str],
+                   headers: dict[str, str]) -> Result:
         state = self.server.state
+        if not match["id"].isdigit():
+            raise Answer(400, invalid_request("id", match["id"], "The `id` path parameter "
+                                              "must be a user id (digits)").body, headers)
         if match["id"] != state.me.id:
-            return 200, {"data": [], "meta": {"result_count": 0}}
-        size = self._max_results(query, 1, 1000, 100)
+            return 200, {"meta": {"result_count": 0}}, []
         start = _offset(query.get("pagination_token"))
         fields = self._fields(query, "user.fields")
         with state.lock:
             newest_first = [state.users[uid] for uid, _ in reversed(state.followers)]
-        return _page(newest_first, start, size, fields)
+        page, meta = _page(newest_first, start, self._size("followers", query))
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            body["data"] = [user.as_json(fields) for user in page]
+        # Your own followers are an Owned Read (pricing.mdx, "Owned Reads").
+        return 200, body, [("owned_read", [user.id for user in page])]
 
-    def _events_page(self, events: list[Any], query: dict[str, str]) -> tuple[int, Any]:
-        size = self._max_results(query, 1, 100, 100)
+    def _events_page(self, events: list[Any], query: dict[str, str],
+                     endpoint: str) -> Result:
+        state = self.server.state
         start = _offset(query.get("pagination_token"))
         fields = self._fields(query, "dm_event.fields")
+        expansions = self._fields(query, "expansions")
         kinds = self._fields(query, "event_types")
-        newest_first = [e for e in reversed(events) if not kinds or e.event_type in kinds]
-        return _page(newest_first, start, size, fields)
+        # Newest first (lookup/integrate.mdx, "Pagination"): ordered by id, so an event
+        # listed late lands below newer ones a reader may already have passed.
+        newest_first = sorted((e for e in events if not kinds or e.event_type in kinds),
+                              key=lambda e: int(e.id), reverse=True)
+        page, meta = _page(newest_first, start, self._size(endpoint, query))
+        body: dict[str, Any] = {"meta": meta}
+        bill: list[tuple[str, list[str]]] = [("dm_event_read", [e.id for e in page])]
+        if page:
+            body["data"] = [e.as_json(fields, expansions) for e in page]
+            if "sender_id" in expansions:
+                user_fields = self._fields(query, "user.fields")
+                senders = list(dict.fromkeys(e.sender_id for e in page))
+                with state.lock:
+                    body["includes"] = {"users": [state.users[uid].as_json(user_fields)
+                                                  for uid in senders if uid in state.users]}
+                bill.append(("user_read", senders))
+        return 200, body, bill
 
-    def _dm_events(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any]:
-        with self.server.state.lock:
-            events = list(self.server.state.events)
-        return self._events_page(events, query)
+    def _dm_events(self, match: re.Match[str], query: dict[str, str],
+                   headers: dict[str, str]) -> Result:
+        state = self.server.state
+        now = state.clock.now()
+        with state.lock:
+            events = [e for e in state.events if e.listed(now)]
+        return self._events_page(events, query, "dm_events")
 
-    def _dm_conversation_events(self, match: re.Match[str],
-                                query: dict[str, str]) -> tuple[int, Any]:
+    def _dm_conversation_events(self, match: re.Match[str], query: dict[str, str],
+                                headers: dict[str, str]) -> Result:
         state = self.server.state
         other = match["id"]
+        if not other.isdigit():
+            raise Answer(400, invalid_request("participant_id", other, "The `participant_id` "
+                                              "path parameter must be a user id (digits)").body,
+                         headers)
         with state.lock:
             events = [e for e in state.events if other in (e.sender_id, e.recipient_id)]
-        return self._events_page(events, query)
+        return self._events_page(events, query, "dm_conversation_events")
 
-    def _send_dm(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any]:
+    def _send_dm(self, match: re.Match[str], query: dict[str, str],
+                 headers: dict[str, str]) -> Result:
         state = self.server.state
+        other = match["id"]
         try:
             body = self._body()
         except json.JSONDecodeError:
-            raise ValueError("body is not valid JSON") from None
+            raise Answer(400, problem(400, "Invalid Request", "The request body is not valid "
+                                      "JSON.", "invalid-request"), headers) from None
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip():
-            raise ValueError("text must be a non-empty string")
+            raise Answer(400, invalid_request("text", str(text), "text must be a non-empty "
+                                              "string").body, headers)
         if len(text) > 10_000:
-            raise ValueError("text must be at most 10000 characters")
-        user = state.users.get(match["id"])
-        if user is None or user.id == state.me.id:
-            return 400, {"errors": [{"message": f"user {match['id']} not found"}],
-                         "title": "Invalid Request", "detail": "participant not found",
-                         "type": "https://api.twitter.com/2/problems/invalid-request"}
+            raise Answer(400, invalid_request("text", text[:20], "text must be at most 10000 "
+                                              "characters").body, headers)
+        if not other.isdigit():
+            # openapi.json UserId: ^[0-9]{1,19}$.
+            raise Answer(400, invalid_request("participant_id", other, "The `participant_id` "
+                                              "path parameter must be a user id (digits)").body,
+                         headers)
+        user = state.users.get(other)
+        if user is None:
+            # openapi ResourceNotFoundProblem: parameter, value, resource_id, resource_type.
+            raise Answer(404, problem(404, "Not Found Error",
+                                      f"Could not find user with participant_id: [{other}].",
+                                      "resource-not-found", parameter="participant_id",
+                                      value=other, resource_id=other, resource_type="user"),
+                         headers)
+        if user.id == state.me.id:
+            raise Answer(400, invalid_request("participant_id", other, "You cannot send a "
+                                              "direct message to yourself").body, headers)
         if not user.accepts_dms:
-            return 403, problem(403, "Forbidden",
-                                "You are not permitted to send messages to this user.",
-                                "https://api.twitter.com/2/problems/dm-permissions")
+            # This person does not accept DMs from the account. X's v2 wording is not
+            # documented (v1.1 had code 349 "cannot send messages to this user"); the type
+            # stays about:blank, so only the detail tells it from an account-level 403.
+            raise Answer(403, problem(403, "Forbidden", "You are not permitted to send "
+                                      "messages to this user."), headers)
         event = state.account_sends(user.id, text)
+        # Recorded: POST /2/dm_conversations/with/:id/messages answers 201 with
+        # dm_conversation_id and dm_event_id (interactions.jsonl).
         return 201, {"data": {"dm_conversation_id": event.conversation_id,
-                              "dm_event_id": event.id}}
+                              "dm_event_id": event.id}}, [("dm_create", [event.id])]
+
+    # --- OAuth 2.0 ----------------------------------------------------------------
+
+    def _authorize(self, query: dict[str, str]) -> None:
+        """The consent page, consenting at once: 302 back to the app's exact callback with
+        ``code`` and ``state`` (authentication/oauth-2-0/authorization-code.mdx,
+        "Parameters"; user-access-token.mdx, Steps 1-2)."""
+        state = self.server.state
+        client = state.oauth2_clients.get(query.get("client_id", ""))
+        if client is None or query.get("redirect_uri") != client.redirect_uri:
+            self._send(400, {"error": "invalid_request",
+                             "error_description": "unknown client_id or a redirect_uri that "
+                                                  "is not the registered callback"})
+            return
+        if query.get("response_type") != "code" or not query.get("code_challenge") or \
+                query.get("code_challenge_method") not in ("S256", "plain"):
+            self._send(400, {"error": "invalid_request",
+                             "error_description": "response_type=code and a PKCE "
+                                                  "code_challenge are required"})
+            return
+        scopes = frozenset(query.get("scope", "").split())
+        if not state.dm_permission():
+            scopes = frozenset(s for s in scopes if not s.startswith("dm."))
+        code = secrets.token_urlsafe(16)
+        with state.lock:
+            state.auth_codes[code] = {"client_id": client.client_id, "scopes": scopes,
+                                      "redirect_uri": client.redirect_uri,
+                                      "challenge": query["code_challenge"],
+                                      "method": query["code_challenge_method"],
+                                      "issued": state.clock.now()}
+        location = client.redirect_uri + "?" + urlencode({"state": query.get("state", ""),
+                                                          "code": code})
+        self.send_response(302)
+        self.send_header("location", location)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def _token_endpoint(self) -> None:
+        """POST /2/oauth2/token: authorization_code and refresh_token grants
+        (user-access-token.mdx, Steps 3 and 5). A refresh token works once: the answer
+        carries a new one and the old one is refused from then on. Errors in RFC 6749
+        section 5.2's shape."""
+        state = self.server.state
+        form = {k: v[-1] for k, v in parse_qs(self._raw_body.decode()).items()}
+        client_id = form.get("client_id")
+        header = self.headers.get("authorization", "")
+        if header.startswith("Basic "):
+            try:
+                client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+            except ValueError:
+                client_id, secret = None, ""
+            client = state.oauth2_clients.get(client_id or "")
+            if client is None or client.client_secret != secret:
+                self._send(401, {"error": "unauthorized_client",
+                                 "error_description": "Missing valid authorization header"})
+                return
+        client = state.oauth2_clients.get(client_id or "")
+        if client is None:
+            self._send(401, {"error": "unauthorized_client",
+                             "error_description": "Missing valid authorization header"})
+            return
+        grant = form.get("grant_type")
+        if grant == "authorization_code":
+            with state.lock:
+                code = state.auth_codes.pop(form.get("code", ""), None)
+            fresh = code is not None and state.clock.now() - code["issued"] <= AUTH_CODE_LIFETIME
+            if not fresh or code["client_id"] != client.client_id or \
+                    form.get("redirect_uri") != code["redirect_uri"] or \
+                    not _pkce_ok(form.get("code_verifier", ""), code["challenge"], code["method"]):
+                self._send(400, {"error": "invalid_request", "error_description":
+                                 "Value passed for the authorization code was invalid."})
+                return
+            self._send(200, state.issue_tokens(code["scopes"]))
+        elif grant == "refresh_token":
+            token = form.get("refresh_token", "")
+            with state.lock:
+                scopes = state.refresh_tokens.pop(token, None)
+                if scopes is not None:
+                    state.used_refresh_tokens.add(token)
+            if scopes is None:
+                self._send(400, {"error": "invalid_request",
+                                 "error_description": "Value passed for the token was invalid."})
+                return
+            if not state.dm_permission():
+                scopes = frozenset(s for s in scopes if not s.startswith("dm."))
+            self._send(200, state.issue_tokens(scopes))
+        else:
+            self._send(400, {"error": "unsupported_grant_type",
+                             "error_description": f"grant_type {grant!r} is not supported"})
 
     # --- control ------------------------------------------------------------------
 
@@ -269,12 +595,35 @@ class Handler(BaseHTTPRequestHandler):
                                   kinds=tuple(body.get("kinds", Faults().kinds)),
                                   seed=int(body.get("seed", 0)))
             self._send(200, {"data": {"rate": state.faults.rate}})
+        elif method == "POST" and path == "/_sandbox/problems":
+            body = self._body()
+            for name, value in body.items():
+                if name not in vars(state.problems):
+                    self._send(400, {"error": f"unknown problem {name!r}"})
+                    return
+                setattr(state.problems, name, bool(value))
+            self._send(200, {"data": vars(state.problems)})
+        elif method == "GET" and path == "/_sandbox/ledger":
+            day = query.get("day")
+            self._send(200, {"data": {"total": state.ledger.total(day),
+                                      "by_kind": state.ledger.by_kind(day)}})
         elif method == "POST" and path == "/_sandbox/write":
             body = self._body()
             event = state.user_writes(str(body["from"]), str(body["text"]))
             self._send(201, {"data": {"dm_event_id": event.id}})
         else:
             self._send(404, problem(404, "Not Found Error", f"no control route {path}"))
+
+
+_ALL_SCOPES = frozenset().union(*ENDPOINT_SCOPES.values()) | {"offline.access"}
+
+
+def _pkce_ok(verifier: str, challenge: str, method: str) -> bool:
+    """RFC 7636: S256 is BASE64URL(SHA256(verifier)) without padding."""
+    if method == "plain":
+        return bool(verifier) and secrets.compare_digest(verifier, challenge)
+    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode()
+    return bool(verifier) and secrets.compare_digest(digest.rstrip("="), challenge)
 
 
 class SandboxServer(ThreadingHTTPServer):

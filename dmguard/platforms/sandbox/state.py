@@ -1,24 +1,48 @@
-"""The emulator's world: users, who follows whom, DM events, rate windows, faults.
+"""The emulator's world: users, who follows whom, DM events, rate windows, faults, bills.
 
 Every DM the account sends is kept, so tests can assert what a recipient saw.
 Times come from an injected clock, so a simulated day has simulated rate windows.
+
+By default the world is as strict as X (see :class:`EmulatorOptions`); each way it
+can be made kinder is a named option, and the tests that use one say why.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
+import secrets
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dmguard.clock import Clock, iso
 
 WINDOW = timedelta(minutes=15)
 DAY = timedelta(hours=24)
+
+#: What OAuth 1.0a user tokens of an app with "Read and write and Direct message"
+#: permission are told in the ``x-access-level`` header (docs: changelog.mdx, May 8 2017,
+#: "HTTP headers forced to lowercase ... x-access-level").
+DM_ACCESS = "read-write-directmessages"
+#: Scopes an OAuth 2.0 user token needs per endpoint (docs: openapi.json, each path's
+#: ``security: OAuth2UserToken``).
+ENDPOINT_SCOPES: dict[str, frozenset[str]] = {
+    "users_me": frozenset({"tweet.read", "users.read"}),
+    "followers": frozenset({"tweet.read", "users.read", "follows.read"}),
+    "dm_events": frozenset({"dm.read", "tweet.read", "users.read"}),
+    "dm_conversation_events": frozenset({"dm.read", "tweet.read", "users.read"}),
+    "send_dm": frozenset({"dm.write", "tweet.read", "users.read"}),
+}
+DM_ENDPOINTS = frozenset({"dm_events", "dm_conversation_events", "send_dm"})
+#: An OAuth 2.0 access token lives two hours (docs: fundamentals/authentication/
+#: oauth-2-0/authorization-code.mdx, "How long will my credentials stay valid?").
+ACCESS_TOKEN_LIFETIME = timedelta(hours=2)
+#: "The auth_code has a time limit of 30 seconds" (same page, Glossary).
+AUTH_CODE_LIFETIME = timedelta(seconds=30)
 
 
 @dataclass
@@ -65,22 +89,33 @@ class DmEvent:
     recipient_id: str
     created_at: datetime
     event_type: str = "MessageCreate"
+    #: When GET /2/dm_events starts to list it (see EmulatorOptions.listing_lag).
+    listed_at: datetime | None = None
 
     @property
     def conversation_id(self) -> str:
+        # A 1:1 conversation is "{smaller id}-{larger id}" (docs: x-api/direct-messages/
+        # lookup/integrate.mdx, "Conversation types"; recorded: interactions.jsonl POST
+        # /2/dm_conversations/with/:id/messages answers "750362064426721281-1072250532645998596").
         low, high = sorted((self.sender_id, self.recipient_id), key=int)
         return f"{low}-{high}"
 
-    def as_json(self, fields: set[str]) -> dict[str, Any]:
+    def listed(self, now: datetime) -> bool:
+        return self.listed_at is None or self.listed_at <= now
+
+    def as_json(self, fields: set[str],
+                expansions: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+        # Default fields of a MessageCreate are id, event_type, text (lookup/integrate.mdx,
+        # "Default fields"); sender_id comes with the sender_id expansion (openapi.json lists
+        # it among expansions, not dm_event.fields). Since June 2025 a MessageCreate carries
+        # no participant_ids, even when the expansion is asked for (changelog.mdx, Jun 3 2025).
         out: dict[str, Any] = {"event_type": self.event_type, "id": self.id, "text": self.text}
-        if "sender_id" in fields:
+        if "sender_id" in expansions:
             out["sender_id"] = self.sender_id
         if "dm_conversation_id" in fields:
             out["dm_conversation_id"] = self.conversation_id
         if "created_at" in fields:
             out["created_at"] = iso(self.created_at)[:-4] + "Z"
-        if "participant_ids" in fields:
-            out["participant_ids"] = [self.sender_id, self.recipient_id]
         return out
 
 
@@ -114,38 +149,222 @@ class Faults:
             return kind
 
 
+@dataclass
+class Problems:
+    """Account-level trouble: while a switch is on, X answers as it would in that case.
+
+    Each is what a real account runs into; the daemon must pause, keep the queue and
+    resume once the switch is off again (the answers are in server.py).
+    """
+
+    #: 402 CreditsDepleted: a pay-per-use account out of credits.
+    credits_depleted: bool = False
+    #: 429 usage-capped without any reset header (a monthly product cap).
+    usage_capped: bool = False
+    #: 403 client-forbidden, reason client-not-enrolled: the app is not in a project/package.
+    client_not_enrolled: bool = False
+    #: The app lost its DM permission: OAuth 1.0a tokens get 403 oauth1-permissions on
+    #: DM endpoints (and x-access-level "read-write"); OAuth 2.0 tokens lose dm.* scopes.
+    permission_lost: bool = False
+    #: 403 for every call: the X account itself is locked.
+    account_locked: bool = False
+    #: Every OAuth 2.0 access token issued so far is expired (a refresh gets a new one).
+    token_expired: bool = False
+
+    def any(self) -> bool:
+        return any(vars(self).values())
+
+
 @dataclass(frozen=True)
 class Limit:
+    """Requests per 15-minute window per user; optional 24-hour caps per user and per app."""
+
     per_window: int
     per_day: int | None = None
+    app_per_day: int | None = None
 
 
+#: The real per-user limits (docs: x-api/fundamentals/rate-limits.mdx, "Direct Messages"
+#: and "Users" tables): DM reads 15/15 min, DM sends 15/15 min and 1,440/24 h per user
+#: and per app, GET /2/users/:id/followers 300/15 min, GET /2/users/me 75/15 min.
 LIMITS = {
     "users_me": Limit(75),
-    "followers": Limit(15),
-    "dm_events": Limit(300),
-    "dm_conversation_events": Limit(300),
-    "send_dm": Limit(15, 1440),
+    "followers": Limit(300),
+    "dm_events": Limit(15),
+    "dm_conversation_events": Limit(15),
+    "send_dm": Limit(15, 1440, 1440),
 }
+
+#: US dollars per billable unit (docs: x-api/getting-started/pricing.mdx, "Credit
+#: consumption details" and "Owned Reads").
+PRICES = {
+    "dm_event_read": 0.010,    # DM Event: Read, per resource
+    "user_read": 0.010,        # User: Read, per resource
+    "follower_read": 0.010,    # Following/Followers: Read, per resource
+    "owned_read": 0.001,       # Owned Reads: GET /2/users/{own id}/followers
+    "dm_create": 0.015,        # DM Interaction: Create, per request
+}
+#: Kinds billed per request rather than per resource (pricing.mdx, "Write operations").
+PER_REQUEST = frozenset({"dm_create"})
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    """How strict the emulator is. The defaults are X's; every kinder value is named.
+
+    ``listing_lag`` / ``listing_jitter``: GET /2/dm_events lists a new event only
+    ``listing_lag`` plus a random part of ``listing_jitter`` after it happened, so an
+    event may be listed after a newer one was already read, *below* it (issue #14,
+    item 5; X documents no listing delay, which is why it is an option).
+    ``limits``: requests per window (LIMITS). ``prices``: what X bills (PRICES).
+    ``credits``: a pay-per-use balance in dollars; None is unlimited. Once the bill
+    takes it to zero or below, every call answers 402 (pricing.mdx, "Credit balance":
+    "API requests will be blocked until you add credits").
+    ``oauth1_access_level``: what x-access-level says for OAuth 1.0a tokens.
+    ``app_only_bearer``: a Bearer token the emulator did not issue is an app-only
+    token (X: 403 unsupported-authentication on user-context endpoints); False treats
+    any Bearer token as a user token with every scope (the old, kind behaviour).
+    """
+
+    listing_lag: timedelta = timedelta(seconds=5)
+    listing_jitter: timedelta = timedelta(seconds=55)
+    limits: dict[str, Limit] = field(default_factory=lambda: dict(LIMITS))
+    prices: dict[str, float] = field(default_factory=lambda: dict(PRICES))
+    credits: float | None = None
+    oauth1_access_level: str = DM_ACCESS
+    app_only_bearer: bool = True
+    seed: int = 0
+
+
+#: The emulator as strict as X: what SandboxState uses unless told otherwise.
+STRICT = EmulatorOptions()
+
+
+def instant_listing(options: EmulatorOptions = STRICT) -> EmulatorOptions:
+    """Lenient: /2/dm_events lists an event the moment it happens.
+
+    For the demo and for tests that write a DM and tick at the same simulated instant
+    (their clock does not move during a tick, so any lag hides the DM from that tick).
+    The lag itself is tested in tests/platforms/test_strict_emulator.py.
+    """
+    return replace(options, listing_lag=timedelta(0), listing_jitter=timedelta(0))
+
+
+def roomy_limits(options: EmulatorOptions = STRICT, factor: int = 100) -> EmulatorOptions:
+    """Lenient: every limit ``factor`` times X's, for simulated days that are not about limits."""
+    limits = {name: Limit(limit.per_window * factor,
+                          limit.per_day * factor if limit.per_day else None,
+                          limit.app_per_day * factor if limit.app_per_day else None)
+              for name, limit in options.limits.items()}
+    return replace(options, limits=limits)
+
+
+@dataclass
+class LedgerEntry:
+    at: datetime
+    kind: str
+    resource_id: str
+    amount: float
+
+
+class Ledger:
+    """What X would bill: each resource once per UTC day, each DM sent per request.
+
+    (pricing.mdx, "Deduplication": "All resources are deduplicated within a 24-hour UTC
+    day window".) Tests read ``total()``, ``entries`` and ``by_kind()``.
+    """
+
+    def __init__(self, prices: dict[str, float]) -> None:
+        self.prices = prices
+        self.entries: list[LedgerEntry] = []
+        self._seen: set[tuple[str, str, str]] = set()
+        self._lock = threading.Lock()
+
+    def bill(self, at: datetime, kind: str, resource_ids: list[str]) -> float:
+        """Bill what a successful answer returned; return the amount added."""
+        day = at.astimezone(UTC).date().isoformat()
+        added = 0.0
+        with self._lock:
+            for resource_id in resource_ids:
+                key = (day, kind, resource_id)
+                if kind not in PER_REQUEST:
+                    if key in self._seen:
+                        continue
+                    self._seen.add(key)
+                amount = self.prices.get(kind, 0.0)
+                self.entries.append(LedgerEntry(at, kind, resource_id, amount))
+                added += amount
+        return added
+
+    def total(self, day: str | None = None) -> float:
+        with self._lock:
+            return round(sum(e.amount for e in self.entries
+                             if day is None or e.at.astimezone(UTC).date().isoformat() == day), 6)
+
+    def by_kind(self, day: str | None = None) -> dict[str, tuple[int, float]]:
+        """{kind: (units billed, dollars)}."""
+        out: dict[str, tuple[int, float]] = {}
+        with self._lock:
+            for entry in self.entries:
+                if day is not None and entry.at.astimezone(UTC).date().isoformat() != day:
+                    continue
+                count, amount = out.get(entry.kind, (0, 0.0))
+                out[entry.kind] = (count + 1, round(amount + entry.amount, 6))
+        return out
+
+
+@dataclass
+class OAuth2Token:
+    access_token: str
+    scopes: frozenset[str]
+    expires_at: datetime
+    refresh_token: str | None
+
+
+@dataclass
+class OAuth2Client:
+    """An app registered for OAuth 2.0: its client id, secret and exact callback URL."""
+
+    client_id: str
+    redirect_uri: str
+    client_secret: str | None = None
+
+
+@dataclass
+class _Window:
+    start: datetime
+    used: int = 0
 
 
 class SandboxState:
     def __init__(self, clock: Clock, *, account_username: str = "dmguard_demo",
                  account_name: str = "dmguard demo", limits: dict[str, Limit] | None = None,
-                 credentials: tuple[str, str] | None = None) -> None:
+                 credentials: tuple[str, str] | None = None,
+                 options: EmulatorOptions | None = None) -> None:
         self.clock = clock
         self.lock = threading.RLock()
+        self.options = options or STRICT
         self._ids = itertools.count(1_600_000_000_000_000_000)
         self.me = SandboxUser(self.next_id(), account_username, account_name,
                               description="A sandbox account for dmguard", followers_count=0)
         self.users: dict[str, SandboxUser] = {self.me.id: self.me}
         self.followers: list[tuple[str, datetime]] = []
         self.events: list[DmEvent] = []
-        self.limits = {**LIMITS, **(limits or {})}
-        self.calls: dict[str, list[datetime]] = {}
+        self.limits = {**self.options.limits, **(limits or {})}
+        self.windows: dict[tuple[str, str], _Window] = {}
         self.faults = Faults()
+        self.problems = Problems()
         self.credentials = credentials
+        self.credits = self.options.credits
+        self.ledger = Ledger(self.options.prices)
         self.request_count = 0
+        self._rng = random.Random(self.options.seed)
+        # OAuth 2.0: registered clients, issued tokens, pending authorization codes.
+        self.oauth2_clients: dict[str, OAuth2Client] = {}
+        self.access_tokens: dict[str, OAuth2Token] = {}
+        self.refresh_tokens: dict[str, frozenset[str]] = {}
+        self.used_refresh_tokens: set[str] = set()
+        self.auth_codes: dict[str, dict[str, Any]] = {}
         # Called with each DM the account sends, after it is stored and before the sender
         # hears back: the crash harness kills the daemon here, mid-send.
         self.on_account_send: Callable[[DmEvent], None] | None = None
@@ -170,20 +389,48 @@ class SandboxState:
             self.followers.append((user_id, self.clock.now()))
             self.me.followers_count += 1
 
-    def user_writes(self, user_id: str, text: str) -> DmEvent:
-        """A person DMs the account (what the scenario driver and tests call)."""
+    def unfollow(self, user_id: str) -> None:
         with self.lock:
-            event = DmEvent(self.next_id(), text, user_id, self.me.id, self.clock.now())
-            self.events.append(event)
+            before = len(self.followers)
+            self.followers = [(uid, at) for uid, at in self.followers if uid != user_id]
+            self.me.followers_count -= before - len(self.followers)
+
+    def _listed_at(self, now: datetime, lag: timedelta | None) -> datetime:
+        if lag is None:
+            jitter = self.options.listing_jitter.total_seconds() * self._rng.random()
+            lag = self.options.listing_lag + timedelta(seconds=jitter)
+        return now + lag
+
+    def user_writes(self, user_id: str, text: str, *, listing_lag: timedelta | None = None,
+                    at: datetime | None = None) -> DmEvent:
+        """A person DMs the account (what the scenario driver and tests call).
+
+        ``listing_lag`` overrides the drawn lag for this event; ``at`` backdates it
+        (history that was there before dmguard started).
+        """
+        with self.lock:
+            when = at or self.clock.now()
+            event = DmEvent(self.next_id(), text, user_id, self.me.id, when)
+            event.listed_at = self._listed_at(when, listing_lag)
+            self._insert(event)
             return event
 
-    def account_sends(self, recipient_id: str, text: str) -> DmEvent:
+    def account_sends(self, recipient_id: str, text: str, *,
+                      at: datetime | None = None) -> DmEvent:
         with self.lock:
-            event = DmEvent(self.next_id(), text, self.me.id, recipient_id, self.clock.now())
-            self.events.append(event)
-        if self.on_account_send is not None:
+            when = at or self.clock.now()
+            event = DmEvent(self.next_id(), text, self.me.id, recipient_id, when)
+            event.listed_at = self._listed_at(when, None)
+            self._insert(event)
+        if self.on_account_send is not None and at is None:
             self.on_account_send(event)
         return event
+
+    def _insert(self, event: DmEvent) -> None:
+        # Kept in time order (ids grow with time), backdated history included.
+        self.events.append(event)
+        if len(self.events) > 1 and self.events[-2].created_at > event.created_at:
+            self.events.sort(key=lambda e: (e.created_at, int(e.id)))
 
     def received_by(self, user_id: str) -> list[DmEvent]:
         with self.lock:
@@ -195,27 +442,118 @@ class SandboxState:
 
     # --- rate limits ----------------------------------------------------------------
 
-    def take(self, endpoint: str) -> tuple[bool, dict[str, str]]:
-        """Count a call against its window; return (allowed, rate-limit headers)."""
+    def _window(self, key: tuple[str, str], length: timedelta, now: datetime) -> _Window:
+        """A fixed window that opens with the first call after the last one closed."""
+        window = self.windows.get(key)
+        if window is None or now >= window.start + length:
+            window = self.windows[key] = _Window(now)
+        return window
+
+    def take(self, endpoint: str, *, count: bool = True) -> tuple[bool, dict[str, str]]:
+        """Count a call against its windows; return (allowed, rate-limit headers).
+
+        Every answer carries x-rate-limit-limit/-remaining/-reset (rate-limits.mdx,
+        "Checking your limits"); DM sends also carry x-user-limit-24hour-* and
+        x-app-limit-24hour-* (the headers X sends with 24-hour caps; reported in
+        plhery/node-twitter-api-v2#495 and #553). ``count=False`` only reports.
+        """
         limit = self.limits[endpoint]
         now = self.clock.now()
         with self.lock:
-            calls = [t for t in self.calls.get(endpoint, []) if t > now - DAY]
-            in_window = [t for t in calls if t > now - WINDOW]
-            allowed = len(in_window) < limit.per_window and (
-                limit.per_day is None or len(calls) < limit.per_day
-            )
-            if allowed:
-                calls.append(now)
-                in_window.append(now)
-            self.calls[endpoint] = calls
-            oldest = in_window[0] if in_window else now
-            reset = int((oldest + WINDOW).timestamp())
-            if limit.per_day is not None and len(calls) >= limit.per_day:
-                reset = max(reset, int((calls[0] + DAY).timestamp()))
-            headers = {
-                "x-rate-limit-limit": str(limit.per_window),
-                "x-rate-limit-remaining": str(max(0, limit.per_window - len(in_window))),
-                "x-rate-limit-reset": str(reset),
-            }
+            windows = [("x-rate-limit", self._window(("user", endpoint), WINDOW, now),
+                        limit.per_window, WINDOW)]
+            if limit.per_day is not None:
+                windows.append(("x-user-limit-24hour", self._window(("user-day", endpoint), DAY,
+                                                                    now), limit.per_day, DAY))
+            if limit.app_per_day is not None:
+                windows.append(("x-app-limit-24hour", self._window(("app-day", endpoint), DAY,
+                                                                   now), limit.app_per_day, DAY))
+            allowed = all(window.used < cap for _, window, cap, _ in windows)
+            if allowed and count:
+                for _, window, _, _ in windows:
+                    window.used += 1
+            headers: dict[str, str] = {}
+            for prefix, window, cap, length in windows:
+                headers[f"{prefix}-limit"] = str(cap)
+                headers[f"{prefix}-remaining"] = str(max(0, cap - window.used))
+                headers[f"{prefix}-reset"] = str(int((window.start + length).timestamp()))
             return allowed, headers
+
+    def use_up(self, endpoint: str, scope: str, count: int) -> None:
+        """Count ``count`` calls made elsewhere against one window: ``user`` (15 min),
+        ``user-day`` or ``app-day`` (24 h), e.g. other users of the same app sending DMs."""
+        length = WINDOW if scope == "user" else DAY
+        with self.lock:
+            self._window((scope, endpoint), length, self.clock.now()).used += count
+
+    # --- billing ----------------------------------------------------------------------
+
+    def bill(self, kind: str, resource_ids: list[str]) -> None:
+        added = self.ledger.bill(self.clock.now(), kind, resource_ids)
+        with self.lock:
+            if self.credits is not None:
+                self.credits -= added
+
+    def out_of_credits(self) -> bool:
+        return self.problems.credits_depleted or (self.credits is not None and self.credits <= 0)
+
+    # --- OAuth 2.0 ------------------------------------------------------------------
+
+    def register_oauth2_client(self, client_id: str, redirect_uri: str,
+                               client_secret: str | None = None) -> OAuth2Client:
+        client = OAuth2Client(client_id, redirect_uri, client_secret)
+        with self.lock:
+            self.oauth2_clients[client_id] = client
+        return client
+
+    def issue_tokens(self, scopes: frozenset[str]) -> dict[str, Any]:
+        """A new access token (and a refresh token with offline.access), as the token
+        endpoint answers (authentication/oauth-2-0/user-access-token.mdx, Steps 3 and 5)."""
+        now = self.clock.now()
+        access = secrets.token_urlsafe(24)
+        refresh = secrets.token_urlsafe(24) if "offline.access" in scopes else None
+        with self.lock:
+            self.access_tokens[access] = OAuth2Token(access, scopes, now + ACCESS_TOKEN_LIFETIME,
+                                                     refresh)
+            if refresh:
+                self.refresh_tokens[refresh] = scopes
+        body: dict[str, Any] = {"token_type": "bearer",
+                                "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+                                "access_token": access, "scope": " ".join(sorted(scopes))}
+        if refresh:
+            body["refresh_token"] = refresh
+        return body
+
+    def user_token(self, access_token: str) -> OAuth2Token | None:
+        """The live OAuth 2.0 user token with this value; None if unknown or expired."""
+        with self.lock:
+            token = self.access_tokens.get(access_token)
+            if token is None or self.problems.token_expired:
+                return None
+            return token if self.clock.now() < token.expires_at else None
+
+    def expire_tokens(self) -> None:
+        """Every access token issued so far stops working (as two hours passing would)."""
+        with self.lock:
+            now = self.clock.now()
+            for token in self.access_tokens.values():
+                token.expires_at = min(token.expires_at, now)
+
+    def dm_permission(self) -> bool:
+        return not self.problems.permission_lost
+
+    def oauth1_access_level(self) -> str:
+        level = self.options.oauth1_access_level
+        if self.problems.permission_lost:
+            level = level.replace("-directmessages", "")
+        return level
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the control endpoint reports."""
+        return {"problems": vars(self.problems), "credits": self.credits,
+                "bill": self.ledger.total(), "listing_lag": self.options.listing_lag.total_seconds()}
+
+
+__all__ = ["DAY", "LIMITS", "PRICES", "STRICT", "WINDOW", "DmEvent",
+           "EmulatorOptions", "Faults", "Ledger", "Limit", "Problems", "SandboxState",
+           "SandboxUser", "instant_listing", "roomy_limits"]
