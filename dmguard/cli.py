@@ -105,7 +105,9 @@ def demo(config_path: str, seed: int) -> None:
 @click.option("--once", is_flag=True, help="Run every job once and exit (cron, tests).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Log line format.")
-def run(config_path: str, once: bool, log_format: str) -> None:
+@click.option("--wait-for-lease", default="0s", show_default=True,
+              help="If another daemon holds the database, wait this long for it (a redeploy).")
+def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> None:
     """Run the daemon: the tick, the sender and the daily report on a schedule.
 
     SIGTERM or Ctrl-C finishes the job in flight and exits 0.
@@ -114,19 +116,28 @@ def run(config_path: str, once: bool, log_format: str) -> None:
 
         dmguard run --config config/dmguard.toml
     """
-    from dmguard.clock import SystemClock
+    from dmguard.clock import SystemClock, parse_duration
     from dmguard.daemon import run_daemon
     from dmguard.logs import setup_logging
     from dmguard.platforms.sandbox.launch import embedded_sandboxes
+    from dmguard.writer_lease import LeaseHeld
 
     setup_logging(log_format)
     config = load(config_path)
     check_credentials(config)
     with opened_store(config):
         pass
+    try:
+        wait = parse_duration(wait_for_lease)
+    except ValueError as error:
+        raise UsageProblem(f"--wait-for-lease: {error}") from None
     clock = SystemClock()
     with embedded_sandboxes(config, clock) as urls:
-        sys.exit(run_daemon(config_path, config, urls, clock, once=once))
+        try:
+            sys.exit(run_daemon(config_path, config, urls, clock, once=once,
+                                wait_for_lease=wait))
+        except LeaseHeld as error:
+            raise UsageProblem(str(error)) from None
 
 
 def check_credentials(config: Config) -> None:

@@ -18,8 +18,10 @@ from datetime import date, timedelta
 from types import FrameType
 from typing import Any
 
+from dmguard import writer_lease
 from dmguard.clock import Clock, local_date
 from dmguard.config import Config, load_config
+from dmguard.process import process_tag
 from dmguard.store import Store
 from dmguard.tick import AccountRuntime, TickSummary, build_runtime, run_send, run_tick
 
@@ -27,6 +29,9 @@ log = logging.getLogger("dmguard.daemon")
 # The running scheduler, so a job can bring its own next run forward (jobs must be
 # module-level functions with picklable arguments, so it cannot be passed in).
 _scheduler: Any = None
+#: Set by a signal, or by a job that found the writer lease taken by another daemon.
+_stopping = threading.Event()
+_lease_lost = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ class JobContext:
     config_path: str
     sandbox_urls: dict[str, str]
     clock: Clock
+    #: Who holds the database's writer lease ("host:pid"); jobs renew it before writing.
+    holder: str = ""
 
 
 def _runtime(context: JobContext, account_name: str) -> AccountRuntime:
@@ -48,10 +55,35 @@ def _runtime(context: JobContext, account_name: str) -> AccountRuntime:
         raise
 
 
-def tick_job(context: JobContext, account_name: str, send: bool = False) -> TickSummary:
-    """Every stage but sending, which the sender job does alone so sends stay spaced."""
+def _still_ours(context: JobContext, store: Store) -> bool:
+    """Renew the writer lease; if it was lost, stop the daemon rather than write beside
+    another one."""
+    if not context.holder or writer_lease.renew(store, context.holder):
+        return True
+    log.error("lost the database lease to another dmguard daemon; stopping",
+              extra={"holder": context.holder})
+    _lease_lost.set()
+    _stopping.set()
+    return False
+
+
+def heartbeat_job(context: JobContext) -> None:
+    config = load_config(context.config_path)
+    store = Store.open(config.store.path, context.clock)
+    try:
+        _still_ours(context, store)
+    finally:
+        store.close()
+
+
+def tick_job(context: JobContext, account_name: str, send: bool = False) -> TickSummary | None:
+    """Every stage but sending, which the sender job does alone so sends stay spaced.
+
+    None when the writer lease was lost (nothing ran)."""
     runtime = _runtime(context, account_name)
     try:
+        if not _still_ours(context, runtime.store):
+            return None
         summary = run_tick(runtime, send=send)
     finally:
         runtime.store.close()
@@ -75,7 +107,8 @@ def _bring_forward(job_id: str, seconds: float, clock: Clock) -> None:
 def send_job(context: JobContext, account_name: str) -> None:
     runtime = _runtime(context, account_name)
     try:
-        run_send(runtime)
+        if _still_ours(context, runtime.store):
+            run_send(runtime)
     finally:
         runtime.store.close()
 
@@ -137,7 +170,7 @@ def run_once(context: JobContext, config: Config) -> int:
                           extra={"job": "tick", "account": account.name})
             failed.append(f"tick {account.name}")
             continue
-        if summary.error:
+        if summary is None or summary.error:
             failed.append(f"tick {account.name}")
     if not report_job(context, local_date(context.clock, config.daemon.timezone)):
         failed.append("report")
@@ -148,10 +181,28 @@ def run_once(context: JobContext, config: Config) -> int:
 
 
 def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], clock: Clock,
-               once: bool = False) -> int:
-    context = JobContext(config_path, sandbox_urls, clock)
-    if once:
-        return run_once(context, config)
+               once: bool = False, wait_for_lease: timedelta = timedelta(0)) -> int:
+    """Run the jobs (once, or on a schedule) holding the database's writer lease.
+
+    Raises LeaseHeld when another daemon holds it (after ``wait_for_lease``)."""
+    context = JobContext(config_path, sandbox_urls, clock, holder=process_tag())
+    store = Store.open(config.store.path, clock)
+    try:
+        writer_lease.take(store, context.holder, wait=wait_for_lease)
+    finally:
+        store.close()
+    try:
+        return run_once(context, config) if once else _run_scheduled(context, config)
+    finally:
+        store = Store.open(config.store.path, clock)
+        try:
+            writer_lease.release(store, context.holder)
+        finally:
+            store.close()
+
+
+def _run_scheduled(context: JobContext, config: Config) -> int:
+    clock = context.clock
 
     from apscheduler.events import EVENT_JOB_ERROR
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -177,8 +228,12 @@ def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], c
     if missed:
         scheduler.add_job(report_job, args=[context, missed], id="missed-report")
 
+    scheduler.add_job(heartbeat_job, IntervalTrigger(
+        seconds=writer_lease.HEARTBEAT.total_seconds()), args=[context], id="lease-heartbeat")
     scheduler.add_listener(_job_failed, EVENT_JOB_ERROR)
-    stop = threading.Event()
+    stop = _stopping
+    stop.clear()
+    _lease_lost.clear()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
@@ -199,4 +254,4 @@ def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], c
         pass
     scheduler.shutdown(wait=True)
     log.info("daemon stopped")
-    return 0
+    return 1 if _lease_lost.is_set() else 0

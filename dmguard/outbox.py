@@ -9,9 +9,7 @@ platform before anything is sent again, so nothing goes out twice.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +28,7 @@ from dmguard.platforms.base import (
     RecipientRefused,
 )
 from dmguard.policy import cap_deferral, quiet_deferral, zone_from_location
+from dmguard.process import gone, process_tag
 from dmguard.store import CAMPAIGN_ORIGINS, Contact, Message, NewMessage, Origin, Store
 
 # A send still unanswered after this long is over: every platform call times out sooner.
@@ -348,23 +347,9 @@ def mark_sent(store: Store, message: Message, actor: str, reason: str, *,
     return True
 
 
-def process_tag() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def _forget(message_id: int) -> None:
     with _in_flight_lock:
         _in_flight.discard(message_id)
-
-
-def _pid_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def send_abandoned(message: Message, now: datetime) -> bool:
@@ -381,8 +366,7 @@ def send_abandoned(message: Message, now: datetime) -> bool:
     if owner == process_tag():
         with _in_flight_lock:
             return message.id not in _in_flight
-    host, _, pid = owner.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and not _pid_running(int(pid)):
+    if gone(owner):
         return True
     return now - parse_iso(message.updated_at) > SEND_LEASE
 

@@ -42,6 +42,7 @@ from dmguard.store.accounts import Account, Accounts
 from dmguard.store.bulk import Bulk
 from dmguard.store.connection import Connection, StoreError
 from dmguard.store.enrolments import Enrolment, Enrolments
+from dmguard.store.leases import Lease, Leases
 from dmguard.store.messages import (
     PENDING_MESSAGE_STATES,
     FindingRow,
@@ -75,6 +76,7 @@ __all__ = [
     "Enrolment",
     "FindingRow",
     "Judgement",
+    "Lease",
     "Message",
     "Migration",
     "NewMessage",
@@ -106,6 +108,7 @@ class Store:
         self.tasks = Tasks(connection)
         self.enrolments = Enrolments(connection)
         self.runs = Runs(connection)
+        self.leases = Leases(connection)
         self.reports = Reports(connection)
         self.bulk = Bulk(connection)
 

@@ -19,6 +19,11 @@ class Account:
     paused_at: str | None
     last_dm_event_id: str | None
     created_at: str
+    sends_blocked_until: str | None
+    sends_blocked_reason: str | None
+    history_cursor: str | None
+    history_synced_at: str | None
+    last_check_at: str | None
 
 
 class Accounts:
@@ -49,3 +54,27 @@ class Accounts:
 
     def pause(self, account_id: str, reason: str) -> None:
         self._sql.update("accounts", account_id, paused_reason=reason, paused_at=self._sql.now())
+
+    def resume(self, account_id: str) -> bool:
+        """Lift a pause; False when the account was not paused."""
+        cursor = self._sql.execute(
+            "UPDATE accounts SET paused_reason = NULL, paused_at = NULL "
+            "WHERE id = ? AND paused_reason IS NOT NULL", [account_id])
+        return cursor.rowcount > 0
+
+    def note_check(self, account_id: str) -> None:
+        """When a paused account was last checked live (checks are spaced, not every tick)."""
+        self._sql.update("accounts", account_id, last_check_at=self._sql.now())
+
+    def block_sends(self, account_id: str, until: str, reason: str) -> None:
+        """No sends before ``until`` (a 24-hour or usage cap); reads go on."""
+        self._sql.update("accounts", account_id, sends_blocked_until=until,
+                         sends_blocked_reason=reason)
+
+    def set_history_cursor(self, account_id: str, cursor: str | None) -> None:
+        """The next page of the first sync's history read (None: start from the newest)."""
+        self._sql.update("accounts", account_id, history_cursor=cursor)
+
+    def history_done(self, account_id: str) -> None:
+        self._sql.update("accounts", account_id, history_cursor=None,
+                         history_synced_at=self._sql.now())

@@ -205,10 +205,35 @@ class Migration:
         return [statement for statement in self.sql.split(";") if statement.strip()]
 
 
+# Account-level outcomes of the platform's answers: a 24-hour or usage cap stops sends
+# (not reads) until a moment; the first sync of an existing account reads its history
+# page by page and must resume where a rate limit stopped it.
+ACCOUNT_STATE = """
+ALTER TABLE accounts ADD COLUMN sends_blocked_until TEXT;
+ALTER TABLE accounts ADD COLUMN sends_blocked_reason TEXT;
+ALTER TABLE accounts ADD COLUMN history_cursor TEXT;
+ALTER TABLE accounts ADD COLUMN history_synced_at TEXT;
+ALTER TABLE accounts ADD COLUMN last_check_at TEXT;
+"""
+
+# One writer: the daemon holds a lease (holder, heartbeat, expiry) so a second
+# `dmguard run`, or a redeploy that overlaps, cannot send beside it.
+LEASES = """
+CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", SCHEMA_V1),
     Migration("0002_transition_owner", TRANSITION_OWNER),
     Migration("0003_sending_claim", SENDING_CLAIM),
+    Migration("0004_account_state", ACCOUNT_STATE),
+    Migration("0005_leases", LEASES),
 )
 
 
