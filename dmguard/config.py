@@ -220,6 +220,17 @@ class VipRule(Strict):
     usernames: list[str] = Field(default_factory=list)
 
 
+class InboxConfig(Strict):
+    """How DMs are read: history on the first sync, and the re-read window of each poll."""
+
+    history_window: Duration = Field(
+        "48h", description="on the first sync, only messages this recent become tasks")
+    poll_overlap: Duration = Field(
+        "15m", description="each poll re-reads events this recent: X lists some events late")
+
+    _check = field_validator("*")(check_duration)
+
+
 class TasksConfig(Strict):
     """Response targets per task kind, and how long the bot stays quiet after a human."""
 
@@ -306,6 +317,7 @@ class Config(Strict):
     sequences: list[SequenceConfig] = Field(default_factory=list)
     vip: list[VipRule] = Field(default_factory=list)
     tasks: TasksConfig = TasksConfig()
+    inbox: InboxConfig = InboxConfig()
     daemon: DaemonConfig = DaemonConfig()
     report: ReportConfig = ReportConfig()
     costs: CostsConfig = CostsConfig()

@@ -10,11 +10,11 @@ import re
 from dataclasses import dataclass, field
 
 from dmguard import outbox, tasks
-from dmguard.clock import iso
+from dmguard.clock import iso, parse_duration
 from dmguard.config import Config
 from dmguard.opt_out import is_opt_in, is_opt_out
 from dmguard.platforms.base import DmEventData, Platform
-from dmguard.store import NewMessage, Origin, Store
+from dmguard.store import Contact, NewMessage, Origin, Store
 
 HUMAN = re.compile(r"(?i)\b(?:human|agent|real person|someone real|representative|operator"
                    r"|talk to (?:a )?person|mensch|humano)\b")
@@ -35,23 +35,77 @@ class InboxReport:
 
 
 def sync_inbox(store: Store, config: Config, account_id: str, platform: Platform) -> InboxReport:
+    """Read new DM events and act on each once (events already stored are skipped).
+
+    The first sync of an account reads its history page by page (see
+    :func:`import_history`). Later polls re-read ``inbox.poll_overlap``: X lists some
+    events late, below newer ones already read, and those must not be lost.
+    """
     report = InboxReport()
     account = store.accounts.get(account_id)
+    if account is None or account.history_synced_at is None:
+        import_history(store, config, account_id, platform, report)
+        return report
     me = platform.whoami().user_id
-    events = platform.dm_events(account.last_dm_event_id if account else None)
+    events = platform.dm_events(account.last_dm_event_id)
     for event in events:
-        if not event.text and not event.sender_id:
-            report.skipped += 1
-            continue
-        if store.messages.has_event(account_id, event.id):
-            continue
-        if event.sender_id == me:
-            if not _settle_own_send(store, account_id, event):
-                _record_other_tool(store, account_id, event, report)
-        else:
-            handle_inbound(store, config, account_id, event, report)
-    if events:
-        store.accounts.set_last_dm_event(account_id, events[-1].id)
+        _take(store, config, account_id, me, event, report)
+    settled = store.clock.now() - parse_duration(config.inbox.poll_overlap)
+    old_enough = [e for e in events if e.created_at is not None and e.created_at <= settled]
+    if old_enough:
+        store.accounts.set_last_dm_event(account_id, old_enough[-1].id)
+    return report
+
+
+def _take(store: Store, config: Config, account_id: str, me: str, event: DmEventData,
+          report: InboxReport, *, history: bool = False) -> None:
+    if not event.text and not event.sender_id:
+        report.skipped += 1
+        return
+    if store.messages.has_event(account_id, event.id):
+        return
+    if event.sender_id == me:
+        if not _settle_own_send(store, account_id, event):
+            _record_other_tool(store, account_id, event, report)
+    else:
+        handle_inbound(store, config, account_id, event, report, history=history)
+
+
+def import_history(store: Store, config: Config, account_id: str, platform: Platform,
+                   report: InboxReport) -> None:
+    """The first sync of an existing account: its past DMs are history, not news.
+
+    Pages are read newest first and the place is saved after each, so a rate limit
+    (X allows 15 reads per 15 minutes) only pauses the import. An opt-out found in
+    history is honoured without a confirmation now; only messages newer than
+    ``inbox.history_window`` become tasks; the account's own past DMs are kept as
+    sent by other tools (or by a person).
+    """
+    me = platform.whoami().user_id
+    account = store.accounts.get(account_id)
+    cursor = account.history_cursor if account else None
+    recent = store.clock.now() - parse_duration(config.inbox.history_window)
+    for events, next_token in platform.dm_event_pages(cursor):
+        with store.atomic():
+            if cursor is None and events and not (account and account.last_dm_event_id):
+                # Polls start above the newest event of the first page; older ones are
+                # the import's, newer ones (arriving meanwhile) the polls'.
+                store.accounts.set_last_dm_event(account_id, events[0].id)
+            for event in reversed(events):
+                old = event.created_at is not None and event.created_at < recent
+                _take(store, config, account_id, me, event, report, history=old)
+            store.accounts.set_history_cursor(account_id, next_token)
+        cursor = next_token
+    store.accounts.history_done(account_id)
+
+
+def hear_from(store: Store, config: Config, account_id: str, platform: Platform,
+              contact: Contact) -> InboxReport:
+    """Read one person's conversation now (it lists at once) and act on what is new."""
+    report = InboxReport()
+    me = platform.whoami().user_id
+    for event in platform.conversation_events(contact.user_id):
+        _take(store, config, account_id, me, event, report)
     return report
 
 
@@ -85,20 +139,22 @@ def _record_other_tool(store: Store, account_id: str, event: DmEventData,
 
 
 def handle_inbound(store: Store, config: Config, account_id: str, event: DmEventData,
-                   report: InboxReport) -> None:
+                   report: InboxReport, *, history: bool = False) -> None:
     """Store an inbound DM and act on it in one transaction.
 
     The stored event id is what tells the next sync the event was seen, so a STOP
     must never be stored without being applied (a crash in between would lose it).
+    A message from ``history`` (the first sync's past) applies an opt-out or opt-in
+    silently and opens no task.
     """
     with store.atomic():
-        _handle_inbound(store, config, account_id, event, report)
+        _handle_inbound(store, config, account_id, event, report, history)
 
 
 def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEventData,
-                    report: InboxReport) -> None:
+                    report: InboxReport, history: bool) -> None:
     contact_id, new = store.people.upsert_contact(account_id, event.sender_id)
-    if new:
+    if new and not history:
         report.new_contact_ids.append(contact_id)
     conversation = store.people.conversation(account_id, contact_id)
     with store.atomic():
@@ -119,13 +175,17 @@ def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEven
             if store.people.opt_out(account_id, contact_id, message_id):
                 outbox.cancel_pending(store, contact_id, "recipient said stop")
                 store.enrolments.stop_for_contact(contact_id, "opted-out")
-                _confirm(store, account_id, contact_id, OPT_OUT_CONFIRMATION)
+                if not history:
+                    _confirm(store, account_id, contact_id, OPT_OUT_CONFIRMATION)
                 report.opt_outs += 1
         return
     if is_opt_in(text):
         if store.people.opt_in(contact_id):
-            _confirm(store, account_id, contact_id, OPT_IN_CONFIRMATION)
+            if not history:
+                _confirm(store, account_id, contact_id, OPT_IN_CONFIRMATION)
             report.opt_ins += 1
+        return
+    if history:
         return
     last_automated = store.messages.last_outbound_automated(contact_id)
     if HUMAN.search(text):

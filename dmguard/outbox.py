@@ -1,16 +1,20 @@
 """The outbox: drafts are audited, then held, blocked or queued; queued ones are sent once.
 
 States: draft → audited → held | blocked | queued → sending → sent | failed, and
-cancelled (opt-out). Every move is a row in ``message_transitions`` with who, why
-and when. A message is marked ``sending`` before the platform call and settled
-after it; after a crash in between, :func:`reconcile` looks for it on the
-platform before anything is sent again, so nothing goes out twice.
+cancelled (opt-out), and needs_attention (a send the platform may have accepted but
+that could not be settled: a person looks, dmguard never sends it again). Every
+move is a row in ``message_transitions`` with who, why and when. A message is
+marked ``sending`` before the platform call and settled after it; after a crash in
+between, :func:`reconcile` looks for it on the platform before anything is sent
+again, so nothing goes out twice.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,11 +25,12 @@ from dmguard.audit.similarity import Signature, signature
 from dmguard.clock import iso, parse_duration, parse_iso
 from dmguard.config import AccountConfig, Config
 from dmguard.platforms.base import (
-    AuthBroken,
+    AccountProblem,
     Platform,
     PlatformUnavailable,
     RateLimited,
     RecipientRefused,
+    RequestRejected,
 )
 from dmguard.policy import cap_deferral, quiet_deferral, zone_from_location
 from dmguard.process import gone, process_tag
@@ -33,6 +38,15 @@ from dmguard.store import CAMPAIGN_ORIGINS, Contact, Message, NewMessage, Origin
 
 # A send still unanswered after this long is over: every platform call times out sooner.
 SEND_LEASE = timedelta(minutes=5)
+#: Calls to the platform for one message before a person must look at it: a message
+#: the platform keeps accepting without ever listing is not sent a sixth time.
+MAX_ATTEMPTS = 5
+#: Rate limits that stop every send of the account until they reset, not just this one.
+ACCOUNT_WIDE_LIMITS = ("user-24h", "app-24h", "usage-capped")
+#: Whoever wrote within this window is heard again (from the platform) before an
+#: automated message goes to them: people who write are the ones who write STOP.
+LISTEN_WINDOW = timedelta(days=1)
+log = logging.getLogger("dmguard.outbox")
 _in_flight: set[int] = set()
 _in_flight_lock = threading.Lock()
 
@@ -175,11 +189,16 @@ class SendReport:
 class Sender:
     """Sends at most one queued message per ``limits.spacing``, within the platform's windows."""
 
-    def __init__(self, store: Store, config: Config, account_id: str, platform: Platform) -> None:
+    def __init__(self, store: Store, config: Config, account_id: str, platform: Platform,
+                 hear_first: Callable[[Contact], None] | None = None) -> None:
+        """``hear_first(contact)`` reads what that person wrote lately, straight from the
+        platform, before an automated message goes to them: a STOP listed before the
+        send always wins (the inbox, which would import this module, provides it)."""
         self.store = store
         self.config = config
         self.account_id = account_id
         self.platform = platform
+        self.hear_first = hear_first
         self.spacing = parse_duration(config.limits.spacing)
 
     def window_allows(self, now: datetime) -> str | None:
@@ -203,6 +222,10 @@ class Sender:
         if account and account.paused_reason:
             report.stopped_by = f"account paused: {account.paused_reason}"
             return report
+        if account and account.sends_blocked_until and account.sends_blocked_until > store.now():
+            report.stopped_by = (f"sends blocked until {account.sends_blocked_until[:16]}: "
+                                 f"{account.sends_blocked_reason}")
+            return report
         for message in store.messages.in_state(self.account_id, "queued", due_by=store.now(),
                                                limit=50):
             if report.sent >= max_messages:
@@ -212,6 +235,7 @@ class Sender:
             if why_not:
                 report.stopped_by = why_not
                 break
+            self._listen_before(message, now)
             # The opt-out check and the claim commit together: a STOP stored by the inbox
             # either comes first and cancels this message, or after it has left.
             try:
@@ -225,6 +249,16 @@ class Sender:
             if report.stopped_by:
                 break
         return report
+
+    def _listen_before(self, message: Message, now: datetime) -> None:
+        """Before an automated DM to someone who wrote in the last day, hear them first."""
+        if self.hear_first is None or message.origin not in CAMPAIGN_ORIGINS:
+            return
+        last = self.store.messages.last_inbound_at(message.contact_id)
+        if last and now - parse_iso(last) <= LISTEN_WINDOW:
+            contact = self.store.people.contact(message.contact_id)
+            assert contact is not None
+            self.hear_first(contact)
 
     def _may_go(self, message: Message, report: SendReport, now: datetime) -> bool:
         store = self.store
@@ -277,6 +311,14 @@ class Sender:
             _forget(message.id)
 
     def _deliver(self, message: Message, report: SendReport) -> None:
+        """Settle a claimed message by the platform's answer, whatever it is.
+
+        Permanent answers fail only this message, with the platform's words; account
+        answers put it back in the queue and pause the account; an answer that never
+        came leaves it in ``sending`` for :func:`reconcile`. Once the platform has
+        accepted the DM, a failure to record that moves the message to
+        ``needs_attention``, never back to the queue: it is not sent again.
+        """
         store = self.store
         contact = store.people.contact(message.contact_id)
         assert contact is not None
@@ -286,26 +328,78 @@ class Sender:
         except RateLimited as error:
             until = iso(error.reset_at) if error.reset_at else store.now()
             store.messages.transition(message.id, ("sending",), "queued", "sender", str(error),
-                             send_after=until)
+                                      send_after=until)
+            if error.scope in ACCOUNT_WIDE_LIMITS:
+                store.accounts.block_sends(self.account_id, until, error.reason)
+                log.warning("sends stop until %s: %s", until[:16], error.reason,
+                            extra={"account": self.account_id, "until": until})
             report.stopped_by = "rate limited by the platform"
-        except RecipientRefused as error:
+        except (RecipientRefused, RequestRejected) as error:
             store.messages.transition(message.id, ("sending",), "failed", "sender", str(error),
-                             failure=str(error))
+                                      failure=error.reason)
+            log.warning("message %d failed: %s", message.id, error.reason,
+                        extra={"account": self.account_id, "message_id": message.id})
             report.failed += 1
-        except AuthBroken as error:
-            store.messages.transition(message.id, ("sending",), "queued", "sender", str(error))
-            store.accounts.pause(self.account_id, str(error))
-            report.stopped_by = "credentials refused"
+        except AccountProblem as error:
+            pause_for(store, self.account_id, error, message_id=message.id)
+            report.stopped_by = f"account paused: {error.reason}"
         except PlatformUnavailable as error:
             # Left in `sending`: the DM may have arrived. reconcile() settles it from the
             # platform's own record before anything is sent again.
             store.messages.note_failure(message.id, f"outcome unknown: {error}")
             report.stopped_by = "platform unavailable"
+        except Exception as error:
+            # An answer nobody mapped: the DM may or may not have arrived, so it is
+            # settled like a lost answer, and the queue goes on at the next turn.
+            store.messages.note_failure(message.id, f"outcome unknown: {error!r}")
+            log.error("message %d: unexpected answer from the platform: %r", message.id, error,
+                      extra={"account": self.account_id, "message_id": message.id})
+            report.stopped_by = "unexpected answer from the platform"
         else:
+            self._record_sent(message, sent.event_id, report)
+
+    def _record_sent(self, message: Message, event_id: str, report: SendReport) -> None:
+        store = self.store
+        try:
             # False when the inbox sync already found the event and settled the message.
-            if mark_sent(store, message, "sender", f"platform event {sent.event_id}",
-                         platform_event_id=sent.event_id, sent_at=store.now()):
+            if mark_sent(store, message, "sender", f"platform event {event_id}",
+                         platform_event_id=event_id, sent_at=store.now()):
                 report.sent += 1
+                log.info("sent message %d to contact %d as event %s", message.id,
+                         message.contact_id, event_id,
+                         extra={"account": self.account_id, "message_id": message.id,
+                                "event_id": event_id, "origin": str(message.origin)})
+        except Exception as error:
+            needs_attention(store, message.id, "sender", f"the platform accepted it as event "
+                            f"{event_id}, but recording that failed ({error!r}); it will not be "
+                            "sent again")
+            report.stopped_by = "could not record a send"
+
+
+def pause_for(store: Store, account_id: str, error: AccountProblem, *,
+              message_id: int | None = None) -> None:
+    """Pause the account for an account-level answer; a message in flight waits in the queue."""
+    reason = f"{type(error).__name__}: {error.reason} ({error.fix})"
+    with store.atomic():
+        if message_id is not None:
+            store.messages.transition(message_id, ("sending",), "queued", "sender",
+                                      f"account problem: {error.reason}")
+        store.accounts.pause(account_id, reason)
+    log.error("account paused: %s", reason, extra={"account": account_id})
+
+
+def needs_attention(store: Store, message_id: int, actor: str, reason: str) -> bool:
+    """Park a message a person must look at; logged even when the database refuses it."""
+    log.error("message %d needs attention: %s", message_id, reason,
+              extra={"message_id": message_id})
+    try:
+        return store.messages.transition(message_id, ("sending", "queued"), "needs_attention",
+                                         actor, reason, failure=reason)
+    except Exception as error:  # the disk may be full: the message stays `sending`
+        log.error("message %d: could not record that it needs attention (%r); it stays "
+                  "'sending' and is never requeued while the platform lists it", message_id,
+                  error, extra={"message_id": message_id})
+        return False
 
 
 URL = re.compile(r"https?://\S+")
@@ -390,19 +484,28 @@ def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, i
         assert contact is not None
         text = message.labelled_text or message.text
         me = me or platform.whoami().user_id
-        match = next(
-            (e for e in platform.conversation_events(contact.user_id)
-             if e.sender_id == me and same_dm_text(text, e.text)
-             and not store.messages.has_event(account_id, e.id)),
-            None,
-        )
-        if match:
-            mark_sent(store, message, "reconcile", f"found on the platform as event {match.id}",
-                      platform_event_id=match.id, clear_failure=True,
-                      sent_at=iso(match.created_at) if match.created_at else store.now())
+        ours = [e for e in platform.conversation_events(contact.user_id)
+                if e.sender_id == me and same_dm_text(text, e.text)]
+        fresh = next((e for e in ours if not store.messages.has_event(account_id, e.id)), None)
+        if fresh:
+            mark_sent(store, message, "reconcile", f"found on the platform as event {fresh.id}",
+                      platform_event_id=fresh.id, clear_failure=True,
+                      sent_at=iso(fresh.created_at) if fresh.created_at else store.now())
             found += 1
+        elif ours:
+            # The platform lists this text from us, but under an event another row holds
+            # (an emulator that lost its state reuses ids; a send recorded twice): it may
+            # have arrived, so a person decides, and it is never sent again by itself.
+            needs_attention(store, message.id, "reconcile",
+                            f"the platform lists this DM as event {ours[0].id}, which another "
+                            "message already holds")
         elif now - parse_iso(message.updated_at) >= platform.listing_lag:
+            if message.attempts >= MAX_ATTEMPTS:
+                needs_attention(store, message.id, "reconcile",
+                                f"sent {message.attempts} times without the platform listing "
+                                "it; not sent again")
+                continue
             store.messages.transition(message.id, ("sending",), "queued", "reconcile",
-                             "not on the platform; will send again", failure=None)
+                                      "not on the platform; will send again", failure=None)
             requeued += 1
     return found, requeued

@@ -16,10 +16,11 @@ from datetime import timedelta
 from dmguard import inbox, outbox, sequences
 from dmguard.audit import sent
 from dmguard.audit.engine import Auditor
+from dmguard.clock import parse_iso
 from dmguard.config import AccountConfig, Config
-from dmguard.platforms.base import AuthBroken, Platform, PlatformError, RateLimited
-from dmguard.platforms.factory import build_platform
-from dmguard.store import Store
+from dmguard.platforms.base import AccountProblem, Platform, PlatformError, Profile, RateLimited
+from dmguard.platforms.factory import build_platform, live_check
+from dmguard.store import Contact, Store
 
 log = logging.getLogger("dmguard.tick")
 RETRY_AFTER_TROUBLE = 30.0
@@ -122,8 +123,9 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
     seq_report = sequences.SequenceReport()
     try:
         account = store.accounts.get(runtime.id)
-        if account and account.paused_reason:
-            raise AuthBroken(f"paused: {account.paused_reason}")
+        if account and account.paused_reason and _still_paused(runtime, account.paused_reason,
+                                                                account.last_check_at):
+            raise StillPaused(account.paused_reason)
         sync_account(runtime)
         summary.reconciled, summary.requeued = outbox.reconcile(store, runtime.id,
                                                                 runtime.platform)
@@ -142,12 +144,14 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
                           seq_report)
         audit_drafts(runtime)
         if send:
-            report = outbox.Sender(store, runtime.config, runtime.id, runtime.platform).send_due()
+            report = sender_for(runtime).send_due()
             summary.sent, summary.deferred, summary.failed = (report.sent, report.deferred,
                                                               report.failed)
         status = "ok"
-    except AuthBroken as error:
-        store.accounts.pause(runtime.id, str(error))
+    except StillPaused as error:
+        summary.error, status = f"paused: {error}", "paused"
+    except AccountProblem as error:
+        outbox.pause_for(store, runtime.id, error)
         summary.error, status = str(error), "paused"
     except PlatformError as error:
         summary.error, status = str(error), "error"
@@ -180,12 +184,60 @@ def run_send(runtime: AccountRuntime) -> int:
     try:
         if runtime.store.messages.in_state(runtime.id, "sending", limit=1):
             outbox.reconcile(runtime.store, runtime.id, runtime.platform)
-        return outbox.Sender(runtime.store, runtime.config, runtime.id,
-                             runtime.platform).send_due().sent
+        return sender_for(runtime).send_due().sent
+    except AccountProblem as error:
+        outbox.pause_for(runtime.store, runtime.id, error)
+        return 0
     except PlatformError as error:
         log.warning("send: platform trouble, trying at the next turn: %s", error,
                     extra={"account": runtime.id, "error": str(error)})
         return 0
+
+
+def sender_for(runtime: AccountRuntime) -> outbox.Sender:
+    """The account's sender, which hears a person again before an automated DM to them."""
+    def hear_first(contact: Contact) -> None:
+        inbox.hear_from(runtime.store, runtime.config, runtime.id, runtime.platform, contact)
+
+    return outbox.Sender(runtime.store, runtime.config, runtime.id, runtime.platform,
+                         hear_first=hear_first)
+
+
+class StillPaused(Exception):
+    """The account stays paused: the reason it was paused for."""
+
+
+#: A paused account is checked live at most this often (each check is an API call).
+RECHECK_PAUSED = timedelta(minutes=15)
+
+
+def _still_paused(runtime: AccountRuntime, reason: str, last_check: str | None) -> bool:
+    """Check a paused account live now and then; resume it when the check passes."""
+    store = runtime.store
+    if last_check and store.clock.now() - parse_iso(last_check) < RECHECK_PAUSED:
+        return True
+    store.accounts.note_check(runtime.id)
+    try:
+        live_check(runtime.platform)
+    except PlatformError as error:
+        log.warning("account still paused (%s): %s", reason, error,
+                    extra={"account": runtime.id})
+        return True
+    store.accounts.resume(runtime.id)
+    log.warning("account resumed: the live check passed (was paused: %s)", reason,
+                extra={"account": runtime.id})
+    return False
+
+
+def resume(runtime: AccountRuntime) -> Profile:
+    """`dmguard accounts resume`: check the account live, then lift its pause.
+
+    PlatformError (saying what is still wrong) leaves it paused."""
+    me = live_check(runtime.platform)
+    with runtime.store.atomic():
+        runtime.store.accounts.resume(runtime.id)
+        runtime.store.accounts.note_check(runtime.id)
+    return me
 
 
 def _username(store: Store, account_id: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from dmguard import tick
 from dmguard.clock import SimulatedClock
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import Faults, SandboxState
@@ -29,8 +30,15 @@ def test_refused_credentials_pause_the_account_and_the_report_says_so(
     assert store.accounts.get("demo").paused_reason  # type: ignore[union-attr]
     report = build_report(store, ["demo"], START.date())
     assert any("paused" in line for line in report.accounts[0].attention)
+    assert run_tick(runtime).error.startswith("paused"), "checked live, still refused"
+    calls = len(store.runs.api_calls("demo"))
+    clock.advance(timedelta(minutes=5))
+    assert run_tick(runtime).error.startswith("paused")
+    assert len(store.runs.api_calls("demo")) == calls, "a paused account is checked sparingly"
     sandbox_state.credentials = None
-    assert run_tick(runtime).error is not None, "a paused account stays paused until fixed"
+    clock.advance(tick.RECHECK_PAUSED)
+    assert run_tick(runtime).error is None, "fixed: the live check passes and it resumes"
+    assert store.accounts.get("demo").paused_reason is None  # type: ignore[union-attr]
 
 
 def test_hostile_profiles_are_stored_and_sent_as_text(tmp_path: Path, clock: SimulatedClock,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -152,6 +153,11 @@ class Platform(Protocol):
 
     def dm_events(self, after_id: str | None) -> list[DmEventData]:
         """DM events newer than ``after_id``, oldest first."""
+        ...
+
+    def dm_event_pages(self, pagination_token: str | None = None, *, page_size: int = 100
+                       ) -> Iterator[tuple[list[DmEventData], str | None]]:
+        """Every DM event page by page, newest first, with the next page's token."""
         ...
 
     def conversation_events(self, participant_id: str) -> list[DmEventData]: ...

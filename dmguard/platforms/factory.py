@@ -104,3 +104,16 @@ def check_x_credentials(account: AccountConfig) -> Profile:
     me = platform.whoami()
     prove_dm_permission(platform)
     return me
+
+
+def live_check(platform: Platform) -> Profile:
+    """Ask the platform now who the account is and prove it may send DMs.
+
+    Used to resume a paused account: PlatformError (an AccountProblem) says why not.
+    """
+    if isinstance(platform, XPlatform):
+        platform.forget_identity()
+        me = platform.whoami()
+        prove_dm_permission(platform)
+        return me
+    return platform.whoami()

@@ -183,6 +183,10 @@ class XPlatform:
             self._me = _profile(response.data)
         return self._me
 
+    def forget_identity(self) -> None:
+        """The next whoami() asks the platform again (a live check)."""
+        self._me = None
+
     def access_level(self) -> str | None:
         """The last answer's ``x-access-level`` (OAuth 1.0a only), e.g.
         ``read-write-directmessages``; None when X did not say."""

@@ -262,6 +262,11 @@ class Messages:
         )
         return [_message(row) for row in rows[::-1]]
 
+    def last_inbound_at(self, contact_id: int) -> str | None:
+        """When this person last wrote to the account."""
+        return self._sql.scalar("SELECT MAX(COALESCE(sent_at, created_at)) FROM messages "
+                                "WHERE contact_id = ? AND direction = 'in'", [contact_id])
+
     def unsettled_replies(self, contact_id: int) -> int:
         """Personal replies to this person still queued or awaiting the platform's answer."""
         return int(self._sql.scalar(

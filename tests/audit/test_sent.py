@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -108,6 +109,11 @@ class BrokenEvents:
         return [DmEventData("10", "", "", None, None),
                 DmEventData("11", "hello", "1", None, None, ()),
                 DmEventData("12", "from a deleted account", "999", None, None, ("999", "1"))]
+
+    def dm_event_pages(self, pagination_token: str | None = None
+                       ) -> Iterator[tuple[list[DmEventData], str | None]]:
+        """The first sync reads history page by page, newest first."""
+        yield self.dm_events(None)[::-1], None
 
 
 def test_malformed_events_are_skipped_and_counted(store: Store, config) -> None:  # type: ignore[no-untyped-def]
