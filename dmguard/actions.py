@@ -66,17 +66,20 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     task = _task(store, task_id)
     account = config.account(task.account_id)
     check_reply_text(text, config.policy_for(account).max_length)
-    task = tasks.require_open(store, task_id)
-    if task.state == "claimed" and task.claimed_by != who:
-        raise TaskError(f"task {task_id} is claimed by {task.claimed_by}")
-    if store.messages.unsettled_replies(task.contact_id):
-        raise TaskError("an earlier reply to this person is still on its way (queued, or "
-                        "waiting for the platform's answer); it is not sent again, and the "
-                        "task closes once it is known to have arrived")
     platform = platform or _platform_for(store, config, account.name)
-    if task.state == "open":
-        claim(store, task_id, who)
+    # Checking and queueing are one transaction (it takes the write lock first): of two
+    # submits at the same moment (a double click, two people, the CLI and the page),
+    # the second sees the first's reply on its way, or the task closed.
     with store.atomic():
+        task = tasks.require_open(store, task_id)
+        if task.state == "claimed" and task.claimed_by != who:
+            raise TaskError(f"task {task_id} is claimed by {task.claimed_by}")
+        if store.messages.unsettled_replies(task.contact_id):
+            raise TaskError("an earlier reply to this person is still on its way (queued, or "
+                            "waiting for the platform's answer); it is not sent again, and the "
+                            "task closes once it is known to have arrived")
+        if task.state == "open":
+            claim(store, task_id, who)
         message_id = store.messages.add(
             NewMessage(account_id=account.name, contact_id=task.contact_id, direction="out",
                        origin=Origin.HUMAN, kind="manual", text=text, state="queued",

@@ -197,3 +197,107 @@ def test_opted_out_recipient_is_never_sent_to(store: Store, config: Config, cloc
     sender.send_due()
     assert store.messages.get(message_id).state == "cancelled"  # type: ignore[union-attr]
     assert sandbox_state.sent_by_account() == []
+
+
+def test_an_unknown_recipient_fails_only_that_message_and_the_queue_goes_on(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """X answers 400/404 for a user that does not exist (response-codes-and-errors.mdx);
+    that message fails with X's words, is never resent, and the next one goes out."""
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    ghost_id, _ = store.people.upsert_contact("demo", "424242424242", username="ghost")
+    ghost = queue(store, ghost_id, "hello ghost")
+    queue(store, amy.id, "hello amy")
+    report = sender.send_due()
+    assert report.failed == 1 and report.sent == 1, "the queue goes on in the same turn"
+    failed = store.messages.get(ghost)
+    assert failed is not None and failed.state == "failed"
+    assert "Could not find user" in (failed.failure or ""), "X's own words"
+    assert [e.text for e in sandbox_state.sent_by_account()] == ["[Automated] hello amy Reply STOP"]
+    clock.advance(timedelta(minutes=10))
+    outbox.reconcile(store, "demo", sender.platform)
+    assert store.messages.get(ghost).state == "failed"  # type: ignore[union-attr]
+
+
+def test_a_send_accepted_but_not_recorded_needs_attention_and_is_never_resent(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15, item 1: a UNIQUE constraint after X accepted the DM requeued it every minute."""
+    import sqlite3
+
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    message_id = queue(store, amy.id, "offer")
+    original = store.messages.transition
+
+    def refuse_sent(message_id: int, from_states: tuple[str, ...], to_state: str,
+                    *args: object, **kwargs: object) -> bool:
+        if to_state == "sent":
+            raise sqlite3.IntegrityError(
+                "UNIQUE constraint failed: messages.account_id, messages.platform_event_id")
+        return original(message_id, from_states, to_state, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.messages, "transition", refuse_sent)
+    sender.send_due()
+    monkeypatch.undo()
+    message = store.messages.get(message_id)
+    assert message is not None and message.state == "needs_attention"
+    assert "will not be sent again" in (message.failure or "")
+    for _ in range(5):
+        clock.advance(timedelta(minutes=2))
+        outbox.reconcile(store, "demo", sender.platform)
+        sender.send_due()
+    assert len(sandbox_state.sent_by_account()) == 1
+
+
+def test_an_answer_nobody_mapped_leaves_the_send_unknown_and_attempts_are_capped(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any exception from the platform is a lost answer: reconcile looks before resending,
+    and a message never listed after MAX_ATTEMPTS calls waits for a person."""
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    message_id = queue(store, amy.id, "offer")
+
+    def strange(participant_id: str, text: str) -> None:
+        raise ValueError("a shape of answer nobody has seen")
+
+    monkeypatch.setattr(sender.platform, "send_dm", strange)
+    for _ in range(outbox.MAX_ATTEMPTS + 2):
+        report = sender.send_due()
+        assert report.stopped_by in (None, "unexpected answer from the platform", "spacing")
+        clock.advance(timedelta(minutes=2))
+        outbox.reconcile(store, "demo", sender.platform)
+    message = store.messages.get(message_id)
+    assert message is not None and message.state == "needs_attention"
+    assert message.attempts == outbox.MAX_ATTEMPTS
+
+
+def test_an_account_problem_pauses_the_account_and_the_message_waits(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """402 credits depleted (pricing.mdx): nothing fails for good; the account pauses."""
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    message_id = queue(store, amy.id, "offer")
+    sandbox_state.problems.credits_depleted = True
+    report = sender.send_due()
+    assert report.stopped_by and "paused" in report.stopped_by
+    assert store.messages.get(message_id).state == "queued"  # type: ignore[union-attr]
+    account = store.accounts.get("demo")
+    assert account is not None and "credits" in (account.paused_reason or "").lower()
+
+
+def test_a_daily_cap_stops_sends_until_it_resets(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """The 24-hour DM cap (rate-limits.mdx, x-user-limit-24hour-reset): no retry every
+    minute all day; the account's sends wait for the reset, reads go on."""
+    sender, (amy, bob) = setup(store, config, clock, sandbox_state, sandbox, 2)
+    queue(store, amy.id, "first")
+    queue(store, bob.id, "second")
+    sandbox_state.problems.usage_capped = True
+    sender.send_due()
+    account = store.accounts.get("demo")
+    assert account is not None and account.sends_blocked_until
+    sandbox_state.problems.usage_capped = False
+    clock.advance(timedelta(minutes=2))
+    assert "sends blocked" in (sender.send_due().stopped_by or "")
+    assert sandbox_state.sent_by_account() == []
