@@ -29,6 +29,7 @@ class Task:
     closed_by: str | None
     closed_at: str | None
     reply_message_id: int | None
+    snoozed_until: str | None
 
     @property
     def is_open(self) -> bool:
@@ -41,6 +42,57 @@ class TaskListing(Task):
 
     username: str | None
     contact_name: str | None
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which conversations the inbox shows.
+
+    ``view``: ``all`` (not snoozed), ``mine`` (someone assigned it to ``me``),
+    ``unassigned`` (nobody has it), ``overdue`` (due before now, not snoozed) or
+    ``snoozed``. ``scope``: the accounts the viewer works on (empty: all).
+    """
+
+    me: str
+    view: str = "all"
+    kind: str | None = None
+    account: str | None = None
+    search: str | None = None
+    scope: tuple[str, ...] = ()
+
+
+VIEWS = ("all", "mine", "unassigned", "overdue", "snoozed")
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """One person in the inbox: their open tasks folded into one row."""
+
+    contact_id: int
+    account_id: str
+    username: str | None
+    contact_name: str | None
+    open_tasks: int
+    kinds: str
+    lead_task_id: int
+    lead_reason: str
+    priority: int
+    due_at: str
+    owners: str | None
+    snoozed_until: str | None
+    preview: str | None
+    last_in_at: str | None
+
+    @property
+    def owner_list(self) -> list[str]:
+        return sorted(self.owners.split(",")) if self.owners else []
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    views: dict[str, int]
+    kinds: dict[str, int]
+    accounts: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -120,6 +172,7 @@ class Tasks:
         state: str | Unset = UNSET, kind: str | Unset = UNSET, priority: int | Unset = UNSET,
         claimed_by: str | Unset | None = UNSET, claimed_at: str | Unset | None = UNSET,
         closed_by: str | Unset | None = UNSET, closed_at: str | Unset | None = UNSET,
+        snoozed_until: str | Unset | None = UNSET,
     ) -> bool:
         """Record an action on a task in one of ``from_states``, writing the fields given.
 
@@ -127,7 +180,8 @@ class Tasks:
         one of those states, which is how two people acting at once are told apart.
         """
         fields = given(state=state, kind=kind, priority=priority, claimed_by=claimed_by,
-                       claimed_at=claimed_at, closed_by=closed_by, closed_at=closed_at)
+                       claimed_at=claimed_at, closed_by=closed_by, closed_at=closed_at,
+                       snoozed_until=snoozed_until)
         now = self._sql.now()
         with self._sql.atomic():
             assignments = "".join(f", {column} = ?" for column in fields)
@@ -149,3 +203,131 @@ class Tasks:
     def actions(self, task_id: int) -> list[TaskAction]:
         return [record(TaskAction, row) for row in self._sql.rows(
             "SELECT * FROM task_actions WHERE task_id = ? ORDER BY id", [task_id])]
+
+    def for_contact(self, contact_id: int, *, open_only: bool = False) -> list[Task]:
+        """Every task about a person (or only the open ones), most urgent first."""
+        states = OPEN_TASK_STATES if open_only else ("open", "claimed", "done", "dismissed")
+        return [record(Task, row) for row in self._sql.rows(
+            f"SELECT * FROM tasks WHERE contact_id = ? AND state IN ({marks(states)}) "
+            "ORDER BY state IN ('open', 'claimed') DESC, priority DESC, due_at, id",
+            [contact_id, *states])]
+
+    def actions_about(self, contact_id: int) -> list[TaskAction]:
+        """The history of every task about a person, oldest first."""
+        return [record(TaskAction, row) for row in self._sql.rows(
+            "SELECT a.* FROM task_actions a JOIN tasks t ON t.id = a.task_id "
+            "WHERE t.contact_id = ? ORDER BY a.id", [contact_id])]
+
+    def version(self) -> str:
+        """Changes when any task changes or a message arrives (the inbox polls it)."""
+        row = self._sql.one("SELECT (SELECT COALESCE(MAX(id), 0) FROM task_actions) AS a, "
+                            "(SELECT COALESCE(MAX(id), 0) FROM messages) AS m")
+        assert row is not None
+        return f"{row['a']}.{row['m']}"
+
+    # --- the inbox: one row per person --------------------------------------------
+
+    def _people(self, queue: QueueFilter, now: str) -> tuple[str, list[Any]]:
+        """A CTE ``people``: one row per person with open tasks, in the viewer's scope."""
+        params: list[Any] = [now, now]
+        scope = ""
+        if queue.scope:
+            scope = f"AND t.account_id IN ({marks(queue.scope)}) "
+            params.extend(queue.scope)
+        params.append(queue.me)
+        sql = (
+            "WITH open_tasks AS (SELECT t.id, t.contact_id, t.account_id, t.kind, t.reason, "
+            "t.priority, t.due_at, t.claimed_by, t.snoozed_until, "
+            "CASE WHEN t.snoozed_until > ? THEN 1 ELSE 0 END AS snoozed, "
+            "ROW_NUMBER() OVER (PARTITION BY t.contact_id ORDER BY "
+            "(t.snoozed_until > ?) ASC, t.priority DESC, t.due_at, t.id) AS rank "
+            "FROM tasks t WHERE t.state IN ('open', 'claimed') " + scope + "), "
+            "people AS (SELECT o.contact_id, MIN(o.account_id) AS account_id, "
+            "COUNT(*) AS open_tasks, group_concat(DISTINCT o.kind) AS kinds, "
+            "MAX(CASE WHEN o.rank = 1 THEN o.id END) AS lead_task_id, "
+            "MAX(CASE WHEN o.rank = 1 THEN o.reason END) AS lead_reason, "
+            "MAX(CASE WHEN o.snoozed = 0 THEN o.priority END) AS priority, "
+            "MIN(CASE WHEN o.snoozed = 0 THEN o.due_at END) AS due_at, "
+            "group_concat(DISTINCT o.claimed_by) AS owners, "
+            "MIN(o.snoozed) AS snoozed, MAX(o.snoozed_until) AS snoozed_until, "
+            "MAX(o.claimed_by IS NOT NULL AND o.claimed_by = ?) AS mine "
+            "FROM open_tasks o GROUP BY o.contact_id) "
+        )
+        return sql, params
+
+    @staticmethod
+    def _where(queue: QueueFilter, now: str, *, view: bool = True,
+               kind: bool = True) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if view:
+            clauses.append({
+                "all": "p.snoozed = 0",
+                "mine": "p.snoozed = 0 AND p.mine",
+                "unassigned": "p.snoozed = 0 AND p.owners IS NULL",
+                "overdue": "p.snoozed = 0 AND p.due_at < ?",
+                "snoozed": "p.snoozed = 1",
+            }[queue.view])
+            if queue.view == "overdue":
+                params.append(now)
+        if kind and queue.kind:
+            clauses.append("EXISTS (SELECT 1 FROM open_tasks k WHERE k.contact_id = p.contact_id "
+                           "AND k.kind = ?)")
+            params.append(queue.kind)
+        if queue.account:
+            clauses.append("p.account_id = ?")
+            params.append(queue.account)
+        if queue.search:
+            pattern = "%" + queue.search.replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_") + "%"
+            clauses.append("(c.name LIKE ? ESCAPE '\\' OR c.username LIKE ? ESCAPE '\\' "
+                           "OR EXISTS (SELECT 1 FROM messages s WHERE s.contact_id = p.contact_id "
+                           "AND s.text LIKE ? ESCAPE '\\'))")
+            params.extend([pattern, pattern, pattern])
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def conversations(self, queue: QueueFilter, now: str, *, limit: int = 50,
+                      offset: int = 0) -> list[ConversationRow]:
+        """The inbox's rows: most urgent first (snoozed: soonest back first)."""
+        people, params = self._people(queue, now)
+        where, more = self._where(queue, now)
+        order = ("p.snoozed_until, p.contact_id" if queue.view == "snoozed"
+                 else "p.priority DESC, p.due_at, p.contact_id")
+        return [record(ConversationRow, row) for row in self._sql.rows(
+            people + "SELECT p.contact_id, p.account_id, c.username, c.name AS contact_name, "
+            "p.open_tasks, p.kinds, p.lead_task_id, p.lead_reason, "
+            "COALESCE(p.priority, 0) AS priority, COALESCE(p.due_at, p.snoozed_until) AS due_at, "
+            "p.owners, CASE WHEN p.snoozed THEN p.snoozed_until END AS snoozed_until, "
+            "(SELECT m.text FROM messages m WHERE m.contact_id = p.contact_id "
+            "AND m.direction = 'in' ORDER BY m.id DESC LIMIT 1) AS preview, "
+            "(SELECT m.sent_at FROM messages m WHERE m.contact_id = p.contact_id "
+            "AND m.direction = 'in' ORDER BY m.id DESC LIMIT 1) AS last_in_at "
+            f"FROM people p JOIN contacts c ON c.id = p.contact_id{where} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?", [*params, *more, limit, offset])]
+
+    def counts(self, queue: QueueFilter, now: str) -> QueueCounts:
+        """How many people each view, kind and account holds (with the other filters)."""
+        people, params = self._people(queue, now)
+        where, more = self._where(queue, now, view=False)
+        join = " JOIN contacts c ON c.id = p.contact_id"
+        row = self._sql.one(
+            people + "SELECT SUM(p.snoozed = 0) AS \"all\", SUM(p.snoozed = 0 AND p.mine) AS mine, "
+            "SUM(p.snoozed = 0 AND p.owners IS NULL) AS unassigned, "
+            "SUM(p.snoozed = 0 AND p.due_at < ?) AS overdue, SUM(p.snoozed) AS snoozed "
+            f"FROM people p{join}{where}", [*params, now, *more])
+        views = {view: int((row or {}).get(view) or 0) for view in VIEWS}
+        kind_where, kind_params = self._where(QueueFilter(
+            me=queue.me, view=queue.view, account=queue.account, search=queue.search,
+            scope=queue.scope), now)
+        kinds = {r["kind"]: r["n"] for r in self._sql.rows(
+            people + "SELECT k.kind, COUNT(DISTINCT p.contact_id) AS n FROM people p"
+            f"{join} JOIN open_tasks k ON k.contact_id = p.contact_id{kind_where} "
+            "GROUP BY k.kind ORDER BY k.kind", [*params, *kind_params])}
+        account_where, account_params = self._where(QueueFilter(
+            me=queue.me, view=queue.view, kind=queue.kind, search=queue.search,
+            scope=queue.scope), now)
+        accounts = {r["account_id"]: r["n"] for r in self._sql.rows(
+            people + "SELECT p.account_id, COUNT(*) AS n FROM people p"
+            f"{join}{account_where} GROUP BY p.account_id ORDER BY p.account_id",
+            [*params, *account_params])}
+        return QueueCounts(views, kinds, accounts)
