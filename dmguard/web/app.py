@@ -236,7 +236,8 @@ def create_app(config: Config, clock: Clock) -> Flask:
 
         def link(**change: Any) -> str:
             merged = {**args, **change}
-            return urlencode({k: v for k, v in merged.items() if v and v != "all"})
+            query = urlencode({k: v for k, v in merged.items() if v and v != "all"})
+            return f"?{query}" if query else ""
 
         return {"rows": shown, "counts": store().tasks.counts(queue, now), "queue": queue,
                 "page": page, "more": len(rows) > PAGE_SIZE, "link": link,
@@ -244,7 +245,8 @@ def create_app(config: Config, clock: Clock) -> Flask:
                 "accounts": [a.name for a in config.accounts if g.viewer.sees(a.name)]}
 
     def _version() -> str:
-        return f"{store().tasks.version()}.{store().now()[:16]}"
+        # Changes with any task or message, and each minute (the due times move on).
+        return f"{store().tasks.version()}.{store().now()[:16].replace(':', '')}"
 
     @app.get("/")
     def inbox() -> str:

@@ -10,14 +10,14 @@
     return el && (el.tagName === "TEXTAREA" || el.tagName === "INPUT" || el.tagName === "SELECT" || el.isContentEditable);
   }
   function rows() { return Array.prototype.slice.call(document.querySelectorAll(".conv")); }
-  function select(row) {
+  function select(row, focus) {
     rows().forEach(function (r) { r.classList.remove("selected"); r.removeAttribute("aria-selected"); });
     if (!row) { return; }
     row.classList.add("selected");
     row.setAttribute("aria-selected", "true");
     selected = row.getAttribute("data-contact");
     sessionStorage.setItem("dmguard-selected", selected);
-    row.scrollIntoView({ block: "nearest" });
+    if (focus) { row.querySelector("a").focus(); } else { row.scrollIntoView({ block: "nearest" }); }
   }
   function current() { return document.querySelector(".conv.selected"); }
   function restore() {
@@ -43,9 +43,11 @@
     if (page === "inbox") {
       var list = rows();
       var index = list.indexOf(current());
-      if (event.key === "j") { select(list[Math.min(index + 1, list.length - 1)]); event.preventDefault(); }
-      else if (event.key === "k") { select(list[Math.max(index - 1, 0)]); event.preventDefault(); }
-      else if (event.key === "Enter" && current()) { window.location.href = current().querySelector("a").href; }
+      if (event.key === "j") { select(list[Math.min(index + 1, list.length - 1)], true); event.preventDefault(); }
+      else if (event.key === "k") { select(list[Math.max(index - 1, 0)], true); event.preventDefault(); }
+      else if (event.key === "Enter" && current() && !(target.closest && target.closest("a, button"))) {
+        window.location.href = current().querySelector("a").href;
+      }
       else if (event.key === "r" && current()) { window.location.href = current().querySelector("a").href + "#reply"; }
       else if (event.key === "/") { var q = document.getElementById("q"); if (q) { q.focus(); event.preventDefault(); } }
     } else if (page === "person" && event.key === "r") {
