@@ -53,6 +53,8 @@ class Sessions:
 
     def take_notice(self, session_id: str) -> str | None:
         """The notice for the next page, once."""
+        if self._sql.scalar("SELECT notice FROM sessions WHERE id = ?", [session_id]) is None:
+            return None  # the usual case: no write lock taken for a page view
         with self._sql.atomic():
             notice = self._sql.scalar("SELECT notice FROM sessions WHERE id = ?", [session_id])
             if notice is not None:

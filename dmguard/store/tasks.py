@@ -62,6 +62,8 @@ class QueueFilter:
 
 
 VIEWS = ("all", "mine", "unassigned", "overdue", "snoozed")
+#: The kinds of task the inbox filters and counts by (dmguard.tasks.KIND_PRIORITY's).
+KINDS = ("human", "vip", "reply", "hold", "welcome")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class ConversationRow:
     username: str | None
     contact_name: str | None
     open_tasks: int
+    #: Comma-separated, most urgent kind first, e.g. ``"reply,hold,"``.
     kinds: str
     lead_task_id: int
     lead_reason: str
@@ -82,6 +85,10 @@ class ConversationRow:
     snoozed_until: str | None
     preview: str | None
     last_in_at: str | None
+
+    @property
+    def kind_list(self) -> list[str]:
+        return [kind for kind in self.kinds.split(",") if kind]
 
     @property
     def owner_list(self) -> list[str]:
@@ -226,64 +233,74 @@ class Tasks:
         return f"{row['a']}.{row['m']}"
 
     # --- the inbox: one row per person --------------------------------------------
+    #
+    # ``people`` folds the open tasks into one row per person with a plain GROUP BY
+    # (flags per kind, no window function); the lead task, the preview and the name
+    # are looked up for the page's rows only. A search first collects the matching
+    # people in one pass over names and messages. Counts are one more pass over
+    # ``people``. With 10,000 open tasks the inbox renders in well under 200 ms
+    # (bench/web.py).
 
     def _people(self, queue: QueueFilter, now: str) -> tuple[str, list[Any]]:
-        """A CTE ``people``: one row per person with open tasks, in the viewer's scope."""
-        params: list[Any] = [now, now]
+        """CTEs ending in ``people``: one row per person with open tasks, in scope."""
+        params: list[Any] = []
+        sql = "WITH "
+        match = ""
+        if queue.search:
+            pattern = "%" + queue.search.replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_") + "%"
+            sql += ("matches AS (SELECT id AS contact_id FROM contacts WHERE name LIKE ? "
+                    "ESCAPE '\\' OR username LIKE ? ESCAPE '\\' UNION SELECT contact_id "
+                    "FROM messages WHERE text LIKE ? ESCAPE '\\'), ")
+            params.extend([pattern, pattern, pattern])
+            match = "AND t.contact_id IN (SELECT contact_id FROM matches) "
         scope = ""
         if queue.scope:
             scope = f"AND t.account_id IN ({marks(queue.scope)}) "
-            params.extend(queue.scope)
-        params.append(queue.me)
-        sql = (
-            "WITH open_tasks AS (SELECT t.id, t.contact_id, t.account_id, t.kind, t.reason, "
-            "t.priority, t.due_at, t.claimed_by, t.snoozed_until, "
-            "CASE WHEN t.snoozed_until > ? THEN 1 ELSE 0 END AS snoozed, "
-            "ROW_NUMBER() OVER (PARTITION BY t.contact_id ORDER BY "
-            "(t.snoozed_until > ?) ASC, t.priority DESC, t.due_at, t.id) AS rank "
-            "FROM tasks t WHERE t.state IN ('open', 'claimed') " + scope + "), "
-            "people AS (SELECT o.contact_id, MIN(o.account_id) AS account_id, "
-            "COUNT(*) AS open_tasks, group_concat(DISTINCT o.kind) AS kinds, "
-            "MAX(CASE WHEN o.rank = 1 THEN o.id END) AS lead_task_id, "
-            "MAX(CASE WHEN o.rank = 1 THEN o.reason END) AS lead_reason, "
-            "MAX(CASE WHEN o.snoozed = 0 THEN o.priority END) AS priority, "
-            "MIN(CASE WHEN o.snoozed = 0 THEN o.due_at END) AS due_at, "
-            "group_concat(DISTINCT o.claimed_by) AS owners, "
-            "MIN(o.snoozed) AS snoozed, MAX(o.snoozed_until) AS snoozed_until, "
-            "MAX(o.claimed_by IS NOT NULL AND o.claimed_by = ?) AS mine "
-            "FROM open_tasks o GROUP BY o.contact_id) "
-        )
+        flags = "".join(f"MAX(t.kind = '{kind}') AS has_{kind}, " for kind in KINDS)
+        sql += (
+            "people AS (SELECT t.contact_id, MIN(t.account_id) AS account_id, "
+            f"COUNT(*) AS open_tasks, {flags}"
+            "MAX(CASE WHEN t.snoozed_until > ? THEN NULL ELSE t.priority END) AS priority, "
+            "MIN(CASE WHEN t.snoozed_until > ? THEN NULL ELSE t.due_at END) AS due_at, "
+            "group_concat(DISTINCT t.claimed_by) AS owners, "
+            "MIN(COALESCE(t.snoozed_until > ?, 0)) AS snoozed, "
+            "MAX(t.snoozed_until) AS snoozed_until, "
+            "MAX(t.claimed_by IS NOT NULL AND t.claimed_by = ?) AS mine "
+            "FROM tasks t WHERE t.state IN ('open', 'claimed') " + scope + match +
+            "GROUP BY t.contact_id) ")
+        params.extend([now, now, now])
+        params.extend(queue.scope)
+        params.insert(len(params) - len(queue.scope), queue.me)
         return sql, params
 
     @staticmethod
-    def _where(queue: QueueFilter, now: str, *, view: bool = True,
+    def _view(view: str) -> str:
+        """The view as an SQL condition on ``p`` (``overdue`` takes one parameter: now)."""
+        return {
+            "all": "p.snoozed = 0",
+            "mine": "p.snoozed = 0 AND p.mine",
+            "unassigned": "p.snoozed = 0 AND p.owners IS NULL",
+            "overdue": "p.snoozed = 0 AND p.due_at < ?",
+            "snoozed": "p.snoozed = 1",
+        }[view]
+
+    def _where(self, queue: QueueFilter, now: str, *, view: bool = True,
                kind: bool = True) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
         if view:
-            clauses.append({
-                "all": "p.snoozed = 0",
-                "mine": "p.snoozed = 0 AND p.mine",
-                "unassigned": "p.snoozed = 0 AND p.owners IS NULL",
-                "overdue": "p.snoozed = 0 AND p.due_at < ?",
-                "snoozed": "p.snoozed = 1",
-            }[queue.view])
+            clauses.append(self._view(queue.view))
             if queue.view == "overdue":
                 params.append(now)
         if kind and queue.kind:
-            clauses.append("EXISTS (SELECT 1 FROM open_tasks k WHERE k.contact_id = p.contact_id "
-                           "AND k.kind = ?)")
-            params.append(queue.kind)
+            if queue.kind not in KINDS:
+                clauses.append("0")
+            else:
+                clauses.append(f"p.has_{queue.kind}")
         if queue.account:
             clauses.append("p.account_id = ?")
             params.append(queue.account)
-        if queue.search:
-            pattern = "%" + queue.search.replace("\\", "\\\\").replace("%", "\\%").replace(
-                "_", "\\_") + "%"
-            clauses.append("(c.name LIKE ? ESCAPE '\\' OR c.username LIKE ? ESCAPE '\\' "
-                           "OR EXISTS (SELECT 1 FROM messages s WHERE s.contact_id = p.contact_id "
-                           "AND s.text LIKE ? ESCAPE '\\'))")
-            params.extend([pattern, pattern, pattern])
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def conversations(self, queue: QueueFilter, now: str, *, limit: int = 50,
@@ -293,41 +310,51 @@ class Tasks:
         where, more = self._where(queue, now)
         order = ("p.snoozed_until, p.contact_id" if queue.view == "snoozed"
                  else "p.priority DESC, p.due_at, p.contact_id")
+        lead = ("(SELECT {column} FROM tasks l WHERE l.contact_id = p.contact_id "
+                "AND l.state IN ('open', 'claimed') ORDER BY COALESCE(l.snoozed_until > ?, 0), "
+                "l.priority DESC, l.due_at, l.id LIMIT 1)")
+        last_in = ("(SELECT {column} FROM messages m WHERE m.contact_id = p.contact_id "
+                   "AND m.direction = 'in' ORDER BY m.id DESC LIMIT 1)")
         return [record(ConversationRow, row) for row in self._sql.rows(
-            people + "SELECT p.contact_id, p.account_id, c.username, c.name AS contact_name, "
-            "p.open_tasks, p.kinds, p.lead_task_id, p.lead_reason, "
+            people + ", page AS (SELECT p.* FROM people p" + where +
+            f" ORDER BY {order} LIMIT ? OFFSET ?) "
+            "SELECT p.contact_id, p.account_id, c.username, c.name AS contact_name, "
+            "p.open_tasks, " + " || ".join(
+                f"CASE WHEN p.has_{kind} THEN '{kind},' ELSE '' END" for kind in KINDS) +
+            " AS kinds, " + lead.format(column="l.id") + " AS lead_task_id, " +
+            lead.format(column="l.reason") + " AS lead_reason, "
             "COALESCE(p.priority, 0) AS priority, COALESCE(p.due_at, p.snoozed_until) AS due_at, "
-            "p.owners, CASE WHEN p.snoozed THEN p.snoozed_until END AS snoozed_until, "
-            "(SELECT m.text FROM messages m WHERE m.contact_id = p.contact_id "
-            "AND m.direction = 'in' ORDER BY m.id DESC LIMIT 1) AS preview, "
-            "(SELECT m.sent_at FROM messages m WHERE m.contact_id = p.contact_id "
-            "AND m.direction = 'in' ORDER BY m.id DESC LIMIT 1) AS last_in_at "
-            f"FROM people p JOIN contacts c ON c.id = p.contact_id{where} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?", [*params, *more, limit, offset])]
+            "p.owners, CASE WHEN p.snoozed THEN p.snoozed_until END AS snoozed_until, " +
+            last_in.format(column="m.text") + " AS preview, " +
+            last_in.format(column="m.sent_at") + " AS last_in_at "
+            f"FROM page p JOIN contacts c ON c.id = p.contact_id ORDER BY {order}",
+            [*params, *more, limit, offset, now, now])]
 
-    def counts(self, queue: QueueFilter, now: str) -> QueueCounts:
-        """How many people each view, kind and account holds (with the other filters)."""
+    def counts(self, queue: QueueFilter, now: str, *, accounts: bool = True) -> QueueCounts:
+        """How many people each view and kind holds (kinds: in the current view), in one
+        pass; per account too when asked."""
         people, params = self._people(queue, now)
         where, more = self._where(queue, now, view=False)
-        join = " JOIN contacts c ON c.id = p.contact_id"
+        current = self._view(queue.view)
+        current_params = [now] if queue.view == "overdue" else []
+        kind_sums = "".join(f", SUM(({current}) AND p.has_{kind}) AS kind_{kind}"
+                            for kind in KINDS)
         row = self._sql.one(
-            people + "SELECT SUM(p.snoozed = 0) AS \"all\", SUM(p.snoozed = 0 AND p.mine) AS mine, "
-            "SUM(p.snoozed = 0 AND p.owners IS NULL) AS unassigned, "
-            "SUM(p.snoozed = 0 AND p.due_at < ?) AS overdue, SUM(p.snoozed) AS snoozed "
-            f"FROM people p{join}{where}", [*params, now, *more])
-        views = {view: int((row or {}).get(view) or 0) for view in VIEWS}
-        kind_where, kind_params = self._where(QueueFilter(
-            me=queue.me, view=queue.view, account=queue.account, search=queue.search,
-            scope=queue.scope), now)
-        kinds = {r["kind"]: r["n"] for r in self._sql.rows(
-            people + "SELECT k.kind, COUNT(DISTINCT p.contact_id) AS n FROM people p"
-            f"{join} JOIN open_tasks k ON k.contact_id = p.contact_id{kind_where} "
-            "GROUP BY k.kind ORDER BY k.kind", [*params, *kind_params])}
-        account_where, account_params = self._where(QueueFilter(
-            me=queue.me, view=queue.view, kind=queue.kind, search=queue.search,
-            scope=queue.scope), now)
-        accounts = {r["account_id"]: r["n"] for r in self._sql.rows(
-            people + "SELECT p.account_id, COUNT(*) AS n FROM people p"
-            f"{join}{account_where} GROUP BY p.account_id ORDER BY p.account_id",
-            [*params, *account_params])}
-        return QueueCounts(views, kinds, accounts)
+            people + "SELECT SUM(p.snoozed = 0) AS v_all, SUM(p.snoozed = 0 AND p.mine) AS v_mine, "
+            "SUM(p.snoozed = 0 AND p.owners IS NULL) AS v_unassigned, "
+            "SUM(p.snoozed = 0 AND p.due_at < ?) AS v_overdue, SUM(p.snoozed) AS v_snoozed"
+            f"{kind_sums} FROM people p{where}",
+            [*params, now, *current_params * len(KINDS), *more]) or {}
+        views = {view: int(row.get(f"v_{view}") or 0) for view in VIEWS}
+        kinds = {kind: int(row.get(f"kind_{kind}") or 0) for kind in KINDS
+                 if row.get(f"kind_{kind}")}
+        by_account: dict[str, int] = {}
+        if accounts:
+            account_where, account_params = self._where(QueueFilter(
+                me=queue.me, view=queue.view, kind=queue.kind, search=queue.search,
+                scope=queue.scope), now)
+            by_account = {r["account_id"]: r["n"] for r in self._sql.rows(
+                people + "SELECT p.account_id, COUNT(*) AS n FROM people p"
+                f"{account_where} GROUP BY p.account_id ORDER BY p.account_id",
+                [*params, *account_params])}
+        return QueueCounts(views, kinds, by_account)

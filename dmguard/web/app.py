@@ -239,7 +239,8 @@ def create_app(config: Config, clock: Clock) -> Flask:
             query = urlencode({k: v for k, v in merged.items() if v and v != "all"})
             return f"?{query}" if query else ""
 
-        return {"rows": shown, "counts": store().tasks.counts(queue, now), "queue": queue,
+        counts = store().tasks.counts(queue, now, accounts=len(config.accounts) > 1)
+        return {"rows": shown, "counts": counts, "queue": queue,
                 "page": page, "more": len(rows) > PAGE_SIZE, "link": link,
                 "version": _version(), "views": VIEWS,
                 "accounts": [a.name for a in config.accounts if g.viewer.sees(a.name)]}
