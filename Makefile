@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/daemon.py
 	$(BIN)/python bench/review.py
+	$(BIN)/python bench/web.py
 
 # The long form of tests/reliability: 25 SIGKILLs of the daemon under a 30 % fault storm.
 soak: $(STAMP)

@@ -1,4 +1,13 @@
-"""What a person does to the human queue: claim, reply, release, close.
+"""What a person does to the human queue: claim, reply, release, close, and, for a
+conversation (every open task about one person), assign, unassign, snooze, resolve
+and notes.
+
+Assignment is per person: assigning a task gives its person's whole conversation to
+a teammate (their open tasks become ``claimed`` by them, so the bot stays quiet with
+that person), and un-assigning opens them again. Snoozing hides a person's open
+tasks from the inbox (and from alerts) until a time. A sent personal reply closes
+its task and resolves the person's other open tasks (see
+:func:`dmguard.tasks.close_replied`).
 
 This sits above :mod:`dmguard.tasks` (a plain queue of work) and
 :mod:`dmguard.outbox` (drafts on their way to sent); the CLI and the web page
@@ -8,6 +17,7 @@ call it and hold no flow of their own, so both behave the same.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from dmguard import outbox, tasks
 from dmguard.audit.engine import Auditor
@@ -20,39 +30,44 @@ from dmguard.platforms.factory import build_platform
 from dmguard.store import NewMessage, Origin, Store, Task
 from dmguard.tasks import TaskError, claim, close
 
-__all__ = ["Released", "TaskError", "check_reply_text", "claim", "close", "release", "reply"]
+__all__ = ["Released", "TaskError", "add_note", "assign", "check_reply_text", "claim", "close",
+           "release", "reply", "resolve", "snooze", "unassign"]
+
+#: Farthest a task can be snoozed.
+MAX_SNOOZE = timedelta(days=30)
 
 
 def _task(store: Store, task_id: int) -> Task:
     task = store.tasks.get(task_id)
     if task is None:
-        raise TaskError(f"no task {task_id}")
+        raise TaskError(f"no task {task_id}", "missing")
     return task
 
 
 def check_reply_text(text: str, max_length: int) -> None:
     """A personal reply still may not carry template leftovers, be empty or too long."""
     if not text.strip():
-        raise TaskError("the reply is empty")
+        raise TaskError("the reply is empty", "text")
     if len(text) > max_length:
-        raise TaskError(f"the reply is {len(text)} characters; the platform accepts {max_length}")
+        raise TaskError(f"the reply is {len(text)} characters; the platform accepts {max_length}",
+                        "text")
     # A person's words are not judged as a form letter, but template leftovers must
     # never reach anyone.
     only_template = {rule.id: RuleSetting(enabled=rule.template_leftover) for rule in catalogue()}
     result = Auditor(rules=only_template, record=False).audit(AuditInput(text))
     if result.findings:
         raise TaskError("the reply still has template leftovers: "
-                        + "; ".join(f.message for f in result.findings))
+                        + "; ".join(f.message for f in result.findings), "text")
 
 
 def _platform_for(store: Store, config: Config, account_name: str) -> Platform:
     try:
         return build_platform(config, config.account(account_name), store)
     except ConfigError as error:
-        raise TaskError(str(error)) from None
+        raise TaskError(str(error), "platform") from None
     except ValueError as error:
         raise TaskError(f"{error}: replies need a reachable platform (for a sandbox account, "
-                        "set accounts.sandbox_url to a running emulator)") from None
+                        "set accounts.sandbox_url to a running emulator)", "platform") from None
 
 
 def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
@@ -73,11 +88,11 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     with store.atomic():
         task = tasks.require_open(store, task_id)
         if task.state == "claimed" and task.claimed_by != who:
-            raise TaskError(f"task {task_id} is claimed by {task.claimed_by}")
+            raise TaskError(f"task {task_id} is claimed by {task.claimed_by}", "taken")
         if store.messages.unsettled_replies(task.contact_id):
             raise TaskError("an earlier reply to this person is still on its way (queued, or "
                             "waiting for the platform's answer); it is not sent again, and the "
-                            "task closes once it is known to have arrived")
+                            "task closes once it is known to have arrived", "unsettled")
         if task.state == "open":
             claim(store, task_id, who)
         message_id = store.messages.add(
@@ -102,12 +117,12 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
         reason = report.stopped_by or message.failure or "not sent"
         if state == "queued":
             raise TaskError(f"the reply to task {task_id} is queued ({reason}); it goes out "
-                            "when the platform allows, and the task closes then")
+                            "when the platform allows, and the task closes then", "queued")
         if state == "sending":
             raise TaskError(f"the platform did not answer ({reason}), so the reply may have "
                             "arrived; dmguard checks at the next tick, will not send it twice, "
-                            "and closes the task once it is found")
-        raise TaskError(f"the reply to task {task_id} failed: {reason}")
+                            "and closes the task once it is found", "in_flight")
+        raise TaskError(f"the reply to task {task_id} failed: {reason}", "failed")
     return message_id
 
 
@@ -134,10 +149,10 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
     account = config.account(task.account_id)
     message = store.messages.get(task.message_id) if task.message_id else None
     if task.kind != "hold" or message is None or message.state != "held":
-        raise TaskError(f"task {task_id} has no held draft to release")
+        raise TaskError(f"task {task_id} has no held draft to release", "closed")
     if text is not None:
         if not text.strip():
-            raise TaskError("the edited draft is empty")
+            raise TaskError("the edited draft is empty", "text")
         store.messages.edit_text(message.id, text)
     store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "re-audit", who,
                       note="edited and re-audited" if text is not None else "re-audited")
@@ -150,3 +165,86 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
                           closed_by=who, closed_at=store.now())
     blocking = [f for f in outcome.result.findings if f.severity != "warn"]
     return Released(outcome.state, blocking)
+
+
+# --- a conversation: every open task about the task's person ---------------------------
+
+
+def _conversation(store: Store, task_id: int) -> list[Task]:
+    task = _task(store, task_id)
+    open_tasks = store.tasks.for_contact(task.contact_id, open_only=True)
+    if not open_tasks:
+        raise TaskError(f"task {task_id} is already {task.state} and the person has no other "
+                        "open task", "closed")
+    return open_tasks
+
+
+def assign(store: Store, task_id: int, actor: str, to: str) -> int:
+    """Give the person's conversation to ``to`` (``actor`` itself: claim); tasks changed.
+
+    ``to`` must be a user when the team has users (``dmguard users add``). Taking a
+    conversation someone else has is allowed (a lead re-balancing work), and recorded.
+    """
+    if store.users.count() and store.users.named(to) is None:
+        raise TaskError(f"there is no teammate named {to!r}", "no_user")
+    changed = 0
+    with store.atomic():
+        for task in _conversation(store, task_id):
+            if task.claimed_by == to:
+                continue
+            note = f"to {to}" + (f" (was {task.claimed_by})" if task.claimed_by else "")
+            changed += store.tasks.change(
+                task.id, (task.state,), "claimed" if to == actor else "assigned", actor,
+                note=note, state="claimed", claimed_by=to, claimed_at=store.now())
+    return changed
+
+
+def unassign(store: Store, task_id: int, actor: str) -> int:
+    """Nobody has the person's conversation any more; the tasks are open again."""
+    changed = 0
+    with store.atomic():
+        for task in _conversation(store, task_id):
+            if task.state == "claimed":
+                changed += store.tasks.change(
+                    task.id, ("claimed",), "unassigned", actor, note=f"was {task.claimed_by}",
+                    state="open", claimed_by=None, claimed_at=None)
+    return changed
+
+
+def snooze(store: Store, task_id: int, actor: str, until: datetime) -> int:
+    """Hide the person's open tasks from the inbox and from alerts until ``until``."""
+    now = store.clock.now()
+    if until <= now:
+        raise TaskError("the snooze time has already passed; pick a later time", "time")
+    if until - now > MAX_SNOOZE:
+        raise TaskError(f"a task can be snoozed for at most {MAX_SNOOZE.days} days", "time")
+    changed = 0
+    with store.atomic():
+        for task in _conversation(store, task_id):
+            changed += store.tasks.change(task.id, tasks.OPEN_TASK_STATES, "snoozed", actor,
+                                          note=f"until {iso(until)[:16]}",
+                                          snoozed_until=iso(until))
+    return changed
+
+
+def resolve(store: Store, task_id: int, who: str, state: str, note: str | None = None) -> int:
+    """Close every open task about the person (``done`` or ``dismissed``); how many."""
+    if state not in ("done", "dismissed"):
+        raise ValueError(state)
+    closed = 0
+    with store.atomic():
+        for task in _conversation(store, task_id):
+            closed += store.tasks.change(task.id, tasks.OPEN_TASK_STATES, state, who, note=note,
+                                         state=state, closed_by=who, closed_at=store.now())
+    return closed
+
+
+def add_note(store: Store, contact_id: int, author: str, text: str) -> int:
+    """An internal note about a person, for the team (never sent)."""
+    if not text.strip():
+        raise TaskError("the note is empty", "text")
+    if len(text) > 5000:
+        raise TaskError("a note can be at most 5000 characters", "text")
+    if store.people.contact(contact_id) is None:
+        raise TaskError(f"no person {contact_id}", "missing")
+    return store.notes.add(contact_id, author, text.strip())

@@ -338,7 +338,7 @@ def auth_x(config_path: str, account: str | None, timeout: float) -> None:
 
 @cli.group()
 def tasks() -> None:
-    """The human queue: list, show, claim, reply, release, done, dismiss.
+    """The human queue: list, show, claim, assign, snooze, notes, reply, release, done, dismiss.
 
     Example:
 
@@ -502,6 +502,113 @@ def _close_task(task_id: int, who: str | None, note: str | None, config_path: st
         return f"task {task_id} {state}"
 
     _task_action(config_path, act)
+
+
+@tasks.command("assign")
+@click.argument("task_id", type=int)
+@click.option("--to", "to", required=True, help="The teammate (a user of `dmguard users`).")
+@click.option("--who", default=None, help="Who assigns (default: your login).")
+@config_option
+def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> None:
+    """Give the task's person (all their open tasks) to a teammate.
+
+    Example:
+
+        dmguard tasks assign 3 --to amy
+    """
+    from dmguard.actions import assign
+
+    def act(store: Store) -> str:
+        changed = assign(store, task_id, _who(who), to)
+        return f"task {task_id}: the conversation is {to}'s ({changed} task(s) changed)"
+
+    _task_action(config_path, act)
+
+
+@tasks.command("unassign")
+@click.argument("task_id", type=int)
+@click.option("--who", default=None)
+@config_option
+def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
+    """Nobody has the task's person any more; their tasks are open again.
+
+    Example:
+
+        dmguard tasks unassign 3
+    """
+    from dmguard.actions import unassign
+
+    def act(store: Store) -> str:
+        changed = unassign(store, task_id, _who(who))
+        return f"task {task_id}: un-assigned ({changed} task(s) changed)"
+
+    _task_action(config_path, act)
+
+
+@tasks.command("snooze")
+@click.argument("task_id", type=int)
+@click.option("--for", "duration", required=True, help="How long, e.g. 2h, 1d.")
+@click.option("--who", default=None)
+@config_option
+def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str) -> None:
+    """Hide the task's person from the inbox (and alerts) for a while.
+
+    Example:
+
+        dmguard tasks snooze 3 --for 4h
+    """
+    from dmguard.actions import snooze
+    from dmguard.clock import iso, parse_duration
+
+    try:
+        delta = parse_duration(duration)
+    except ValueError as error:
+        raise UsageProblem(f"--for: {error}") from None
+
+    def act(store: Store) -> str:
+        until = store.clock.now() + delta
+        changed = snooze(store, task_id, _who(who), until)
+        return f"task {task_id}: snoozed until {iso(until)[:16]} UTC ({changed} task(s))"
+
+    _task_action(config_path, act)
+
+
+@tasks.command("notes")
+@click.argument("task_id", type=int)
+@click.option("--add", "text", default=None, help="Add this note (otherwise list the notes).")
+@click.option("--who", default=None)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@config_option
+def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
+                config_path: str) -> None:
+    """The team's internal notes about the task's person (never sent).
+
+    Example:
+
+        dmguard tasks notes 3 --add "called her; refund on its way"
+    """
+    from dataclasses import asdict
+
+    from dmguard.actions import TaskError, add_note
+
+    config = load(config_path)
+    with opened_store(config) as store:
+        task = store.tasks.get(task_id)
+        if task is None:
+            raise UsageProblem(f"no task {task_id} (see `dmguard tasks list`)")
+        if text is not None:
+            try:
+                add_note(store, task.contact_id, _who(who), text)
+            except TaskError as error:
+                raise UsageProblem(str(error)) from None
+        notes = store.notes.about(task.contact_id)
+    if fmt == "json":
+        click.echo(json.dumps([asdict(note) for note in notes], indent=2))
+        return
+    for note in notes:
+        click.echo(f"{note.at[:16]} {note.author}: {note.text}")
+    if not notes:
+        click.echo("No notes.")
 
 
 @tasks.command("reply")
@@ -673,24 +780,124 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
 
 @cli.command()
 @config_option
-@click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--who", default=None, help="Your name on replies (default: your login).")
-def web(config_path: str, port: int, who: str | None) -> None:
-    """The human queue as a local web page on 127.0.0.1, protected by a token.
+@click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535),
+              envvar="PORT", help="Port to listen on (a PaaS gives it in $PORT).")
+@click.option("--bind", default=None, envvar="DMGUARD_WEB_BIND",
+              help="Address to listen on (default: $DMGUARD_WEB_BIND, else [web] bind, "
+                   "127.0.0.1).")
+def web(config_path: str, port: int, bind: str | None) -> None:
+    """The inbox: a web page the team logs in to (add people with `dmguard users add`).
 
     Example:
 
+        dmguard users add sam --role admin
         dmguard web --port 8780
     """
     from dmguard.clock import SystemClock
     from dmguard.web.app import WebError, serve
 
     config = load(config_path)
+    with opened_store(config) as store:
+        if not store.users.count():
+            click.echo("note: nobody can log in yet; add someone first with "
+                       "`dmguard users add NAME --role admin`", err=True)
     try:
-        serve(config, port, _who(who), SystemClock(),
-              announce=lambda url: click.echo(f"open {url}", err=True))
+        serve(config, port, SystemClock(), bind=bind,
+              announce=lambda line: click.echo(line, err=True))
     except WebError as error:
         raise UsageProblem(str(error)) from None
+
+
+@cli.group()
+def users() -> None:
+    """The team that logs in to the inbox: add, list, remove.
+
+    Example:
+
+        dmguard users add sam --role admin
+    """
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["agent", "admin"]), default="agent",
+              show_default=True, help="admin: also manages the team and sees every account.")
+@click.option("--account", "accounts", multiple=True,
+              help="An account this agent works on (repeat; none: every account).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@config_option
+def users_add(name: str, role: str, accounts: tuple[str, ...], password_stdin: bool,
+              config_path: str) -> None:
+    """Add someone; the password is prompted for (or read from standard input).
+
+    Example:
+
+        dmguard users add amy --role agent --account demo
+        printf '%s\\n' "$PASSWORD" | dmguard users add bot --password-stdin
+    """
+    from dmguard.users import UserError, add_user
+
+    config = load(config_path)
+    known = {account.name for account in config.accounts}
+    for account in accounts:
+        if account not in known:
+            raise UsageProblem(f"--account {account!r}: no such account in {config_path} "
+                               f"(known: {', '.join(sorted(known))})")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with opened_store(config) as store:
+        try:
+            add_user(store, name, role, password, accounts)
+        except UserError as error:
+            raise UsageProblem(str(error)) from None
+    click.echo(f"added {name} ({role}{'; accounts ' + ', '.join(accounts) if accounts else ''})")
+
+
+@users.command("list")
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def users_list(config_path: str, fmt: str) -> None:
+    """List the team.
+
+    Example:
+
+        dmguard users list
+    """
+    config = load(config_path)
+    with opened_store(config) as store:
+        team = [{"name": u.name, "role": u.role, "accounts": list(store.users.accounts(u.id)),
+                 "created_at": u.created_at} for u in store.users.active()]
+    if fmt == "json":
+        click.echo(json.dumps(team, indent=2))
+        return
+    if not team:
+        click.echo("Nobody yet: dmguard users add NAME --role admin")
+    for user in team:
+        click.echo(f"{user['name']:<20} {user['role']:<6} "
+                   f"{', '.join(user['accounts']) or 'all accounts'}")
+
+
+@users.command("remove")
+@click.argument("name")
+@config_option
+def users_remove(name: str, config_path: str) -> None:
+    """Remove someone: they cannot log in any more and their sessions end.
+
+    Example:
+
+        dmguard users remove amy
+    """
+    from dmguard.users import UserError, remove_user
+
+    config = load(config_path)
+    with opened_store(config) as store:
+        try:
+            remove_user(store, name)
+        except UserError as error:
+            raise UsageProblem(str(error)) from None
+    click.echo(f"removed {name}")
 
 
 @cli.command("check-config")

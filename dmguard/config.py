@@ -297,6 +297,62 @@ class ReportConfig(Strict):
         return value
 
 
+class CannedReply(Strict):
+    """A reply the team often writes, filled with the person's fields (like a sequence step)."""
+
+    name: str = Field(min_length=1, max_length=60, description="what the button says")
+    text: str = Field(min_length=1, max_length=10_000)
+
+    @field_validator("text")
+    @classmethod
+    def _template_compiles(cls, value: str) -> str:
+        from dmguard.step_templates import TemplateProblem, check_template
+
+        try:
+            check_template(value)
+        except TemplateProblem as problem:
+            raise ValueError(f"line {problem.line}: {problem}") from None
+        return value
+
+
+class AlertsConfig(Strict):
+    """Urgent or overdue tasks announced once each, by e-mail and/or a webhook."""
+
+    email: bool = Field(False, description="e-mail through [report.email]'s SMTP settings")
+    webhook_url: str | None = Field(None, pattern=r"^https?://\S+$",
+                                    description="JSON POST to this URL (e.g. a chat tool)")
+    urgent_priority: int = Field(80, ge=0, le=100,
+                                 description="a task at or above this priority is urgent")
+    batch: int = Field(50, ge=1, le=500, description="most tasks announced in one message")
+
+
+class WebConfig(Strict):
+    """The inbox web page (`dmguard web`)."""
+
+    bind: str = Field("127.0.0.1", min_length=1,
+                      description="address to listen on; 0.0.0.0 behind a proxy or on a PaaS")
+    public_url: str | None = Field(None, pattern=r"^https?://[^\s/]+",
+                                   description="the address people open, e.g. "
+                                               "https://queue.example.org (https: secure cookies)")
+    secure_cookies: bool | None = Field(None, description="default: when public_url is https")
+    proxy_hops: int = Field(0, ge=0, le=5, description="proxies in front that set X-Forwarded-*")
+    session_lifetime: Duration = "12h"
+    login_failures: int = Field(5, ge=1, le=100,
+                                description="failed logins per user (x4 per address) per window")
+    login_window: Duration = "15m"
+    threads: int = Field(4, ge=1, le=64)
+    canned: list[CannedReply] = Field(default_factory=list)
+    alerts: AlertsConfig = AlertsConfig()
+
+    _check = field_validator("session_lifetime", "login_window")(check_duration)
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return bool(self.public_url and self.public_url.startswith("https://"))
+
+
 class CostsConfig(Strict):
     """US dollars per API call, from X's pay-per-use prices."""
 
@@ -321,6 +377,7 @@ class Config(Strict):
     daemon: DaemonConfig = DaemonConfig()
     report: ReportConfig = ReportConfig()
     costs: CostsConfig = CostsConfig()
+    web: WebConfig = WebConfig()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
@@ -334,6 +391,9 @@ class Config(Strict):
                     f"accounts[{number}].policy = {account.policy_name!r}: no such policy "
                     f"(known: {', '.join(sorted(policies))})"
                 )
+        if self.web.alerts.email and self.report.email is None:
+            raise ValueError("web.alerts.email = true needs [report.email] (its SMTP settings "
+                             "are used for alerts too)")
         if self.limits.per_15min > self.limits.per_24h:
             raise ValueError("limits.per_15min cannot exceed limits.per_24h")
         sequence_names = [sequence.name for sequence in self.sequences]

@@ -18,6 +18,7 @@ from dmguard.store import (
     FindingRow,
     Message,
     NewTask,
+    QueueFilter,
     Store,
     Task,
     TaskAction,
@@ -31,7 +32,17 @@ URGENT = re.compile(r"(?i)\b(?:urgent|asap|immediately|broken|charged twice|refu
 
 
 class TaskError(Exception):
-    """A task action that cannot be done; the message says why."""
+    """A task action that cannot be done; the message says why.
+
+    ``code`` names the kind of trouble, so a page can say what to do in its own words
+    (the message may name CLI commands): ``missing``, ``closed``, ``taken``, ``text``,
+    ``unsettled``, ``queued``, ``in_flight``, ``failed``, ``platform``, ``no_user``,
+    ``time`` or ``other``.
+    """
+
+    def __init__(self, message: str, code: str = "other") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def sentiment(text: str) -> float:
@@ -90,7 +101,7 @@ class TaskView:
 def view(store: Store, task_id: int) -> TaskView:
     task = store.tasks.get(task_id)
     if task is None:
-        raise TaskError(f"no task {task_id} (see `dmguard tasks list`)")
+        raise TaskError(f"no task {task_id} (see `dmguard tasks list`)", "missing")
     contact = store.people.contact(task.contact_id)
     assert contact is not None
     draft = store.messages.get(task.message_id) if task.message_id else None
@@ -106,38 +117,80 @@ def require_open(store: Store, task_id: int) -> Task:
     """The task, if it is still open or claimed; TaskError naming what it is otherwise."""
     task = store.tasks.get(task_id)
     if task is None:
-        raise TaskError(f"no task {task_id} (see `dmguard tasks list`)")
+        raise TaskError(f"no task {task_id} (see `dmguard tasks list`)", "missing")
     if not task.is_open:
-        raise TaskError(f"task {task_id} is already {task.state}")
+        raise TaskError(f"task {task_id} is already {task.state}", "closed")
     return task
 
 
 def claim(store: Store, task_id: int, who: str) -> None:
     task = require_open(store, task_id)
     if task.state == "claimed" and task.claimed_by != who:
-        raise TaskError(f"task {task_id} is claimed by {task.claimed_by}")
+        raise TaskError(f"task {task_id} is claimed by {task.claimed_by}", "taken")
     if not store.tasks.change(task_id, ("open",), "claimed", who, state="claimed",
                               claimed_by=who, claimed_at=store.now()) and task.state == "open":
-        raise TaskError(f"task {task_id} was claimed by someone else just now")
+        raise TaskError(f"task {task_id} was claimed by someone else just now", "taken")
 
 
 def close(store: Store, task_id: int, who: str, state: str, note: str | None = None) -> None:
     require_open(store, task_id)
     if not store.tasks.change(task_id, OPEN_TASK_STATES, state, who, note=note, state=state,
                               closed_by=who, closed_at=store.now()):
-        raise TaskError(f"task {task_id} was closed by someone else just now")
+        raise TaskError(f"task {task_id} was closed by someone else just now", "closed")
 
 
 def close_replied(store: Store, message_id: int) -> bool:
-    """Close the task a personal reply answers, once that reply is known to be sent.
+    """Close the task a personal reply answers, once that reply is known to be sent,
+    and resolve the person's other open tasks: one answer settles the conversation.
 
     Called wherever a message becomes sent (the sender, reconcile, the inbox), since
     a reply whose answer was lost, or that waited in the queue, is settled later.
+    The other open tasks about the person close as ``done`` ("answered by message
+    N"); a ``hold`` among them also has its held automated draft cancelled, since a
+    person has now answered in person (the takeover cooldown would hold it anyway,
+    and sending it after a personal answer would read as a bot talking over them).
+    Tasks opened later (the person writes again) are new work and stay open.
     """
     task = store.tasks.open_replied_by(message_id)
     if task is None:
         return False
     who = task.claimed_by or "dmguard"
-    return store.tasks.change(task.id, OPEN_TASK_STATES, "replied", who,
-                              note=f"message {message_id}", state="done", closed_by=who,
-                              closed_at=store.now())
+    with store.atomic():
+        closed = store.tasks.change(task.id, OPEN_TASK_STATES, "replied", who,
+                                    note=f"message {message_id}", state="done", closed_by=who,
+                                    closed_at=store.now())
+        if closed:
+            resolve_others(store, task, message_id, who)
+    return closed
+
+
+def resolve_others(store: Store, answered: Task, message_id: int, who: str) -> list[int]:
+    """Close the person's other open tasks that the personal reply answered; their ids."""
+    resolved = []
+    reply = store.messages.get(message_id)
+    cutoff = reply.created_at if reply else store.now()
+    for other in store.tasks.for_contact(answered.contact_id, open_only=True):
+        if other.id == answered.id or other.created_at > cutoff:
+            continue
+        note = f"answered by message {message_id} (the reply to task {answered.id})"
+        if other.kind == "hold" and other.message_id is not None and store.messages.transition(
+                other.message_id, ("held",), "cancelled", who,
+                f"a person answered personally (message {message_id})"):
+            note += "; the held automated draft is cancelled"
+        if store.tasks.change(other.id, OPEN_TASK_STATES, "resolved", who, note=note,
+                              state="done", closed_by=who, closed_at=store.now()):
+            resolved.append(other.id)
+    return resolved
+
+
+
+def next_conversation(store: Store, me: str, scope: tuple[str, ...] = (),
+                      after: int | None = None) -> int | None:
+    """The person to work on next: the most urgent of mine, else of nobody's; not ``after``."""
+    now = store.now()
+    for view in ("mine", "unassigned"):
+        for row in store.tasks.conversations(QueueFilter(me=me, view=view, scope=scope), now,
+                                             limit=2):
+            if row.contact_id != after:
+                return row.contact_id
+    return None

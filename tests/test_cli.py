@@ -12,7 +12,7 @@ from dmguard.cli import cli
 from dmguard.demo import run_demo
 from tests.conftest import START, config_file, make_config
 
-COMMANDS = ["demo", "run", "audit", "submit", "tasks", "report", "rules", "sandbox", "web",
+COMMANDS = ["demo", "run", "audit", "submit", "tasks", "report", "rules", "sandbox", "web", "users",
             "check-config"]
 
 
@@ -101,3 +101,43 @@ def test_secrets_appear_in_no_log_report_or_row(tmp_path: Path) -> None:
     everything += (tmp_path / "d.db").read_bytes().decode("utf-8", "replace")
     for value in secrets.values():
         assert value not in everything
+
+
+def test_users_and_the_team_commands_of_tasks(tmp_path: Path) -> None:
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store
+
+    conf = config_file(tmp_path)
+    runner = CliRunner()
+    added = runner.invoke(cli, ["users", "add", "amy", "--role", "agent", "--account", "demo",
+                                "--password-stdin", "--config", str(conf)],
+                          input="correct horse battery\n")
+    assert added.exit_code == 0, added.output
+    short = runner.invoke(cli, ["users", "add", "bob", "--password-stdin", "--config",
+                                str(conf)], input="short\n")
+    assert short.exit_code == 2 and "at least 10" in short.output
+    listed = json.loads(runner.invoke(cli, ["users", "list", "--format", "json", "--config",
+                                            str(conf)]).output)
+    assert listed[0]["name"] == "amy" and listed[0]["accounts"] == ["demo"]
+    config = make_config(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
+    task_id = queue.open_task(store, config, "demo", contact, "reply", "wrote", text="hi?")
+    store.close()
+    base = ["--config", str(conf)]
+    assigned = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "amy", *base])
+    assert assigned.exit_code == 0 and "amy's" in assigned.output
+    nobody = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "zed", *base])
+    assert nobody.exit_code == 2 and "no teammate" in nobody.output
+    snoozed = runner.invoke(cli, ["tasks", "snooze", str(task_id), "--for", "2h", *base])
+    assert snoozed.exit_code == 0 and "snoozed until" in snoozed.output
+    noted = runner.invoke(cli, ["tasks", "notes", str(task_id), "--add", "called him",
+                                "--who", "sam", "--format", "json", *base])
+    assert json.loads(noted.output)[0]["text"] == "called him"
+    shown = json.loads(runner.invoke(cli, ["tasks", "list", "--format", "json", *base]).output)
+    assert shown[0]["claimed_by"] == "amy" and shown[0]["snoozed_until"]
+    assert runner.invoke(cli, ["tasks", "unassign", str(task_id), *base]).exit_code == 0
+    removed = runner.invoke(cli, ["users", "remove", "amy", *base])
+    assert removed.exit_code == 0

@@ -12,7 +12,10 @@ Modules: :mod:`~dmguard.store.connection` (the file, pragmas, ``atomic()``, the
 clock), :mod:`~dmguard.store.migrations` (named, append-only, applied under the
 write lock), then one module per aggregate: ``accounts``, ``people`` (contacts,
 conversations, opt-outs), ``messages`` (with transitions and findings), ``tasks``
-(with their actions), ``enrolments``, ``runs`` (with platform calls), ``reports``
+(with their actions, and the inbox's one-row-per-person listing), ``users`` (the
+team, roles, the accounts an agent works on), ``sessions`` (web sessions and login
+attempts), ``notes`` (internal notes about a person), ``alerts`` (urgent or overdue
+tasks announced once per channel), ``enrolments``, ``runs`` (with platform calls), ``reports``
 (the daily report's queries) and ``bulk`` (seeding large databases for benchmarks,
 and the counts they read back).
 :mod:`~dmguard.store.origins` holds the one ``Origin`` type and its named sets.
@@ -39,6 +42,7 @@ from pathlib import Path
 
 from dmguard.clock import Clock
 from dmguard.store.accounts import Account, Accounts
+from dmguard.store.alerts import AlertCandidate, Alerts
 from dmguard.store.bulk import Bulk
 from dmguard.store.connection import Connection, StoreError
 from dmguard.store.enrolments import Enrolment, Enrolments
@@ -56,11 +60,25 @@ from dmguard.store.messages import (
     Transition,
 )
 from dmguard.store.migrations import MIGRATIONS, Migration, migrate
+from dmguard.store.notes import Note, Notes
 from dmguard.store.origins import AUTOMATED_ORIGINS, CAMPAIGN_ORIGINS, SENT_BY_DMGUARD, Origin
 from dmguard.store.people import Contact, Conversation, People
 from dmguard.store.reports import Reports
 from dmguard.store.runs import ApiCall, Run, Runs
-from dmguard.store.tasks import OPEN_TASK_STATES, NewTask, Task, TaskAction, TaskListing, Tasks
+from dmguard.store.sessions import Session, Sessions
+from dmguard.store.tasks import (
+    OPEN_TASK_STATES,
+    VIEWS,
+    ConversationRow,
+    NewTask,
+    QueueCounts,
+    QueueFilter,
+    Task,
+    TaskAction,
+    TaskListing,
+    Tasks,
+)
+from dmguard.store.users import ROLES, User, Users
 
 __all__ = [
     "AUTOMATED_ORIGINS",
@@ -68,11 +86,15 @@ __all__ = [
     "MIGRATIONS",
     "OPEN_TASK_STATES",
     "PENDING_MESSAGE_STATES",
+    "ROLES",
     "SENT_BY_DMGUARD",
+    "VIEWS",
     "Account",
+    "AlertCandidate",
     "ApiCall",
     "Contact",
     "Conversation",
+    "ConversationRow",
     "Enrolment",
     "FindingRow",
     "Judgement",
@@ -81,17 +103,22 @@ __all__ = [
     "Migration",
     "NewMessage",
     "NewTask",
+    "Note",
     "Origin",
     "OutboundText",
+    "QueueCounts",
+    "QueueFilter",
     "Run",
     "SentMessage",
     "SentText",
+    "Session",
     "Store",
     "StoreError",
     "Task",
     "TaskAction",
     "TaskListing",
     "Transition",
+    "User",
 ]
 
 
@@ -111,6 +138,10 @@ class Store:
         self.leases = Leases(connection)
         self.reports = Reports(connection)
         self.bulk = Bulk(connection)
+        self.users = Users(connection)
+        self.sessions = Sessions(connection)
+        self.notes = Notes(connection)
+        self.alerts = Alerts(connection)
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock) -> Store:

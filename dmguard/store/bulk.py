@@ -41,6 +41,19 @@ class SeedMessage:
 
 
 @dataclass(frozen=True)
+class SeedTask:
+    account_id: str
+    contact_id: int
+    kind: str
+    reason: str
+    priority: int
+    state: str
+    due_at: str
+    created_at: str
+    claimed_by: str | None = None
+
+
+@dataclass(frozen=True)
 class SeedTransition:
     """A transition as older databases stored it: without its message's account and origin."""
 
@@ -72,6 +85,7 @@ _CONTACT, _contact = _insert("contacts", SeedContact)
 _MESSAGE, _message = _insert("messages", SeedMessage)
 _TRANSITION, _transition = _insert("message_transitions", SeedTransition)
 _FINDING, _finding = _insert("findings", SeedFinding)
+_TASK, _task = _insert("tasks", SeedTask)
 
 
 class Bulk:
@@ -89,6 +103,9 @@ class Bulk:
 
     def messages(self, rows: Iterable[SeedMessage]) -> None:
         self._sql.executemany(_MESSAGE, map(_message, rows))
+
+    def tasks(self, rows: Iterable[SeedTask]) -> None:
+        self._sql.executemany(_TASK, map(_task, rows))
 
     def transitions(self, rows: Iterable[SeedTransition]) -> None:
         self._sql.executemany(_TRANSITION, map(_transition, rows))

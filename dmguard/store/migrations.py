@@ -195,6 +195,70 @@ SENDING_CLAIM = """
 ALTER TABLE messages ADD COLUMN sending_by TEXT;
 """
 
+# The team that works the queue: people who log in (argon2 hashes, never passwords),
+# the accounts an agent works on (none listed: every account), server-side sessions
+# (the cookie holds a token whose SHA-256 is the id; CSRF token and a one-shot notice
+# ride with it), and login attempts for rate limiting per user and per address.
+USERS = """
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('agent', 'admin')),
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    removed_at TEXT
+);
+CREATE UNIQUE INDEX idx_users_name ON users (name) WHERE removed_at IS NULL;
+CREATE TABLE user_accounts (
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    account_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, account_id)
+);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    address TEXT,
+    notice TEXT
+);
+CREATE INDEX idx_sessions_user ON sessions (user_id);
+CREATE TABLE login_attempts (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX idx_login_attempts_key ON login_attempts (key, at);
+"""
+
+# Working the queue as a team: a task can be snoozed until a time (it leaves the
+# list until then); a person has internal notes; an urgent or overdue task is
+# announced once per channel (the row is taken before sending, so never twice).
+TASK_ASSIGNMENT = """
+ALTER TABLE tasks ADD COLUMN snoozed_until TEXT;
+CREATE INDEX idx_tasks_open_contact ON tasks (state, contact_id, priority, due_at);
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    author TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX idx_notes_contact ON notes (contact_id, id);
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    reason TEXT NOT NULL CHECK (reason IN ('urgent', 'overdue')),
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),
+    state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed')),
+    error TEXT,
+    at TEXT NOT NULL,
+    UNIQUE (task_id, reason, channel)
+);
+"""
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -234,6 +298,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0003_sending_claim", SENDING_CLAIM),
     Migration("0004_account_state", ACCOUNT_STATE),
     Migration("0005_leases", LEASES),
+    # 0006-0009 were never used (two branches numbered apart); the next one is 0012.
+    Migration("0010_users", USERS),
+    Migration("0011_task_assignment", TASK_ASSIGNMENT),
 )
 
 

@@ -1,205 +1,455 @@
-"""The human queue as a small server-rendered page, bound to 127.0.0.1, token-protected.
+"""The inbox a small team works in: Flask pages served by waitress, htmx for partial updates.
 
-Opening the printed URL (``/?token=…``) sets a session cookie (HttpOnly,
-SameSite=Strict). Every form carries a CSRF token derived from the secret, and
-POSTs from another origin are refused. Jinja2 autoescapes everything, so a
-display name like ``<script>`` is shown as text.
+- **Who**: users log in (``dmguard users add``); a session is server-side (the
+  ``sessions`` table) with an absolute expiry, in an HttpOnly, SameSite=Strict cookie
+  (``Secure`` and ``__Host-`` when ``web.public_url`` is https or ``web.secure_cookies``).
+  Logins are rate limited per user and per address (:mod:`dmguard.users`).
+- **Forms**: every POST carries the session's CSRF token (the login form a
+  double-submit cookie), and a POST whose ``Origin`` is another site is refused.
+- **What**: one row per person with open tasks (:meth:`Tasks.conversations`), a
+  person's page with the whole thread, every task, notes and history. Every change
+  goes through :mod:`dmguard.actions`; this module holds no flow of its own.
+- **Limits**: bodies over 64 KiB are refused (Flask ``MAX_CONTENT_LENGTH``, and
+  waitress's ``max_request_body_size``), idle connections close after
+  ``channel_timeout``; Jinja autoescapes every page; a strict CSP allows only this
+  site's own script and stylesheet.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
+import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from flask import Flask, Response, abort, g, redirect, render_template, request
+from werkzeug.exceptions import HTTPException
 
-from dmguard import actions, tasks
-from dmguard.clock import Clock
+from dmguard import actions, users
+from dmguard.clock import Clock, parse_duration, parse_iso
 from dmguard.config import Config
-from dmguard.platforms.sandbox.server import serve_until_interrupted
-from dmguard.store import Store
+from dmguard.step_templates import render as render_template_text
+from dmguard.store import VIEWS, Contact, QueueFilter, Store
+from dmguard.tasks import TaskError, next_conversation
+from dmguard.web.present import ago_label, due_label, page_words
 
-COOKIE = "dmguard_session"
-MAX_FORM = 64 * 1024
+MAX_BODY = 64 * 1024
+PAGE_SIZE = 50
+LOGIN_COOKIE = "dmguard_login"
+ID = "<int(max=9223372036854775807):contact_id>"
+STATIC = Path(__file__).with_name("static")
+SNOOZES = {"1h": "1 hour", "4h": "4 hours", "1d": "tomorrow, same time", "3d": "3 days",
+           "7d": "a week"}
+KIND_NAMES = {"reply": "wrote to us", "human": "asked for a person", "vip": "VIP",
+              "hold": "held draft", "welcome": "welcome"}
 
 
 class WebError(Exception):
     pass
 
 
-def csrf_token(secret: str) -> str:
-    return hmac.new(secret.encode(), b"dmguard-csrf", hashlib.sha256).hexdigest()
+def _profile(contact: Contact, account: str) -> dict[str, Any]:
+    return {"name": contact.name, "username": contact.username, "bio": contact.bio,
+            "location": contact.location, "lang": contact.lang,
+            "followers_count": contact.followers_count, "verified": bool(contact.verified),
+            "account": account}
 
 
-def _env() -> Environment:
-    return Environment(loader=PackageLoader("dmguard", "web/templates"),
-                       autoescape=select_autoescape(["html"]))
+def create_app(config: Config, clock: Clock) -> Flask:
+    """The inbox as a WSGI app over ``config.store.path``, on ``clock``'s time."""
+    app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY, MAX_FORM_MEMORY_SIZE=MAX_BODY,
+                      MAX_FORM_PARTS=100, TEMPLATES_AUTO_RELOAD=False,
+                      SEND_FILE_MAX_AGE_DEFAULT=3600)
+    app.jinja_env.autoescape = True  # every template, whatever its name
+    web = config.web
+    secure = web.cookies_secure
+    cookie = "__Host-dmguard_session" if secure else "dmguard_session"
+    local = threading.local()
+    if web.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=web.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=web.proxy_hops, x_host=web.proxy_hops)
 
-class QueueServer(ThreadingHTTPServer):
-    daemon_threads = True
+    def store() -> Store:
+        """One store per server thread (a Store belongs to the thread that opened it)."""
+        opened: Store | None = getattr(local, "store", None)
+        if opened is None:
+            opened = Store.open(config.store.path, clock)
+            local.store = opened
+        return opened
 
-    def __init__(self, config: Config, port: int, secret: str, who: str, clock: Clock) -> None:
-        self.config = config
-        self.clock = clock
-        self.secret = secret
-        self.csrf = csrf_token(secret)
-        self.who = who
-        self.env = _env()
-        try:
-            super().__init__(("127.0.0.1", port), Handler)
-        except OSError as error:
-            raise WebError(f"cannot listen on 127.0.0.1:{port} ({error.strerror}); "
-                           "use --port with a free port") from None
+    def set_cookie(response: Response, name: str, value: str, max_age: int | None) -> None:
+        response.set_cookie(name, value, max_age=max_age, path="/", secure=secure,
+                            httponly=True, samesite="Strict")
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+    # --- every request ------------------------------------------------------------
 
+    @app.before_request
+    def guard() -> Response | None:
+        length = request.headers.get("Content-Length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            abort(413 if length.isdigit() else 400)
+        if request.method == "POST":
+            origin = request.headers.get("Origin")
+            if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+                abort(403, "This form came from another site, so it was refused.")
+        g.viewer = None
+        g.session = None
+        if request.endpoint in ("static", "login", "health"):
+            return None
+        session = users.live_session(store(), request.cookies.get(cookie))
+        user = store().users.get(session.user_id) if session else None
+        if session is None or user is None:
+            if request.headers.get("HX-Request"):
+                response = Response("", 401)
+                response.headers["HX-Redirect"] = "/login"
+                return response
+            if request.method == "POST":
+                abort(403, "Your session has ended. Log in again; then redo what you were "
+                           "doing.")
+            target = request.full_path if request.path != "/" else ""
+            return redirect("/login" + (f"?{urlencode({'next': target})}" if target else ""))
+        g.session = session
+        g.viewer = users.viewer(store(), user)
+        if request.method == "POST":
+            submitted = request.form.get("csrf") or request.headers.get("X-CSRF-Token")
+            if not users.csrf_ok(session, submitted):
+                abort(403, "This form is out of date or was not made by this page, so it was "
+                           "refused. Reload the page and try again.")
+        return None
 
-class Handler(BaseHTTPRequestHandler):
-    server: QueueServer
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        if secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        messages = {404: "There is nothing here (or not for your accounts).",
+                    413: "That was too large to send (at most 64 KiB).",
+                    400: "The request could not be read."}
+        description = error.description if error.code == 403 else None
+        message = description or messages.get(error.code or 500, error.name)
+        return render_template("error.html", message=message, viewer=g.get("viewer"),
+                               csrf=_csrf()), error.code or 500
 
-    # --- plumbing -------------------------------------------------------------------
+    def _csrf() -> str:
+        session = g.get("session")
+        return session.csrf if session else ""
 
-    def _page(self, status: int, template: str, headers: dict[str, str] | None = None,
-              **values: Any) -> None:
-        body = self.server.env.get_template(template).render(
-            csrf=self.server.csrf, who=self.server.who, **values).encode()
-        self.send_response(status)
-        self.send_header("content-type", "text/html; charset=utf-8")
-        self.send_header("content-length", str(len(body)))
-        self.send_header("x-frame-options", "DENY")
-        self.send_header("x-content-type-options", "nosniff")
-        self.send_header("referrer-policy", "same-origin")
-        self.send_header("content-security-policy",
-                         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
+    @app.context_processor
+    def values() -> dict[str, Any]:
+        return {"viewer": g.get("viewer"), "csrf": _csrf(), "kind_names": KIND_NAMES}
 
-    def _redirect(self, location: str, headers: dict[str, str] | None = None) -> None:
-        self.send_response(303)
-        self.send_header("location", location)
-        self.send_header("content-length", "0")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
+    def notice(text: str) -> None:
+        store().sessions.set_notice(g.session.id, text)
 
-    def _session_ok(self) -> bool:
-        cookies = self.headers.get("cookie", "")
-        for part in cookies.split(";"):
-            name, _, value = part.strip().partition("=")
-            if name == COOKIE and secrets.compare_digest(value, self.server.secret):
-                return True
-        return False
+    # --- login --------------------------------------------------------------------
 
-    def _store(self) -> Store:
-        return Store.open(self.server.config.store.path, self.server.clock)
+    @app.get("/healthz")
+    def health() -> str:
+        return "ok"
 
-    # --- GET ------------------------------------------------------------------------
-
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        token = query.get("token")
-        if token is not None:
-            if not secrets.compare_digest(token, self.server.secret):
-                self._page(403, "error.html", message="Wrong token: open the URL that "
-                                                      "`dmguard web` printed.")
-                return
-            cookie = f"{COOKIE}={self.server.secret}; HttpOnly; SameSite=Strict; Path=/"
-            self._redirect(url.path or "/", {"set-cookie": cookie})
-            return
-        if not self._session_ok():
-            self._page(403, "error.html", message="Open the URL that `dmguard web` printed "
-                                                  "(it carries the access token).")
-            return
-        store = self._store()
-        try:
-            notice = query.get("notice")
-            if url.path == "/":
-                self._page(200, "queue.html", tasks=store.tasks.listing(), now=store.now(),
-                           notice=notice)
-            elif url.path.startswith("/tasks/") and url.path[7:].isdigit():
-                try:
-                    item = tasks.view(store, int(url.path[7:]))
-                except actions.TaskError as error:
-                    self._page(404, "error.html", message=str(error))
-                    return
-                self._page(200, "task.html", item=item, notice=notice)
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> Response | tuple[str, int] | str:
+        token = request.cookies.get(LOGIN_COOKIE)
+        error = None
+        status = 200
+        next_url = request.values.get("next", "")
+        if not next_url.startswith("/") or next_url.startswith("//"):
+            next_url = "/"
+        if request.method == "POST":
+            if not token or not secrets.compare_digest(token, request.form.get("csrf", "")):
+                abort(403, "This login form is out of date. Reload the page and try again.")
+            try:
+                user = users.authenticate(store(), web, request.form.get("name", ""),
+                                          request.form.get("password", ""), request.remote_addr)
+            except users.UserError as problem:
+                error, status = str(problem), 401
             else:
-                self._page(404, "error.html", message="No such page.")
-        finally:
-            store.close()
+                response = redirect(next_url)
+                session_token = users.start_session(store(), web, user, request.remote_addr)
+                lifetime = int(parse_duration(web.session_lifetime).total_seconds())
+                set_cookie(response, cookie, session_token, lifetime)
+                response.delete_cookie(LOGIN_COOKIE, path="/")
+                return response
+        token = token or secrets.token_urlsafe(24)
+        page = render_template("login.html", login_csrf=token, error=error, next=next_url,
+                               name=request.form.get("name", ""))
+        response = Response(page, status)
+        set_cookie(response, LOGIN_COOKIE, token, 3600)
+        return response
 
-    # --- POST -----------------------------------------------------------------------
+    @app.post("/logout")
+    def logout() -> Response:
+        store().sessions.end(g.session.id)
+        response = redirect("/login")
+        response.delete_cookie(cookie, path="/")
+        return response
 
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        if length > MAX_FORM:
-            self._page(413, "error.html", message="That form is too large.")
-            return
-        form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode("utf-8",
-                                                                              "replace")).items()}
-        origin = self.headers.get("origin")
-        if origin is not None and origin != self.server.url:
-            self._page(403, "error.html", message="Refused: the form came from another site.")
-            return
-        if not self._session_ok() or not secrets.compare_digest(form.get("csrf", ""),
-                                                                self.server.csrf):
-            self._page(403, "error.html", message="Refused: the session or form token is "
-                                                  "missing. Reload the page and try again.")
-            return
-        parts = urlsplit(self.path).path.strip("/").split("/")
-        if len(parts) != 3 or parts[0] != "tasks" or not parts[1].isdigit():
-            self._page(404, "error.html", message="No such action.")
-            return
-        task_id, action = int(parts[1]), parts[2]
-        store = self._store()
+    # --- the inbox ----------------------------------------------------------------
+
+    def queue_filter() -> QueueFilter:
+        view = request.args.get("view", "all")
+        kind = request.args.get("kind") or None
+        account = request.args.get("account") or None
+        search = (request.args.get("q") or "").strip()[:100] or None
+        return QueueFilter(me=g.viewer.name, view=view if view in VIEWS else "all",
+                           kind=kind if kind in KIND_NAMES else None,
+                           account=account if account and len(account) <= 40 else None,
+                           search=search, scope=g.viewer.scope)
+
+    def page_number() -> int:
+        raw = request.args.get("page", "1")
+        return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
+
+    def inbox_values() -> dict[str, Any]:
+        queue = queue_filter()
+        page = page_number()
+        now = store().now()
+        rows = store().tasks.conversations(queue, now, limit=PAGE_SIZE + 1,
+                                           offset=(page - 1) * PAGE_SIZE)
+        moment = clock.now()
+        shown = []
+        for row in rows[:PAGE_SIZE]:
+            label, overdue = due_label(row.due_at, moment)
+            if row.snoozed_until:
+                label, overdue = f"back {due_label(row.snoozed_until, moment)[0]}", False
+            shown.append({"row": row, "due": label, "overdue": overdue,
+                          "ago": ago_label(row.last_in_at, moment)})
+        args = {"view": queue.view, "kind": queue.kind or "", "account": queue.account or "",
+                "q": queue.search or "", "page": page if page > 1 else ""}
+
+        def link(**change: Any) -> str:
+            merged = {**args, **change}
+            query = urlencode({k: v for k, v in merged.items() if v and v != "all"})
+            return f"?{query}" if query else ""
+
+        counts = store().tasks.counts(queue, now, accounts=len(config.accounts) > 1)
+        return {"rows": shown, "counts": counts, "queue": queue,
+                "page": page, "more": len(rows) > PAGE_SIZE, "link": link,
+                "version": _version(), "views": VIEWS,
+                "accounts": [a.name for a in config.accounts if g.viewer.sees(a.name)]}
+
+    def _version() -> str:
+        # Changes with any task or message, and each minute (the due times move on).
+        return f"{store().tasks.version()}.{store().now()[:16].replace(':', '')}"
+
+    @app.get("/")
+    def inbox() -> str:
+        taken = store().sessions.take_notice(g.session.id)
+        return render_template("inbox.html", notice=taken, **inbox_values())
+
+    @app.get("/list")
+    def inbox_list() -> Response | str:
+        if not request.headers.get("HX-Request"):
+            return redirect("/?" + request.query_string.decode("ascii", "replace"))
+        if request.args.get("v") and request.args.get("v") == _version():
+            return Response("", 204)  # nothing changed: htmx keeps the list as it is
+        return render_template("_list.html", **inbox_values())
+
+    # --- a person -----------------------------------------------------------------
+
+    def person_or_404(contact_id: int) -> Contact:
+        contact = store().people.contact(contact_id)
+        if contact is None or not g.viewer.sees(contact.account_id):
+            abort(404)
+        return contact
+
+    def person_page(contact: Contact, *, error: str | None = None, typed: str = "",
+                    typed_note: str = "", status: int = 200) -> tuple[str, int]:
+        now = clock.now()
+        all_tasks = store().tasks.for_contact(contact.id)
+        open_tasks = [t for t in all_tasks if t.is_open]
+        drafts = {t.id: store().messages.get(t.message_id) for t in all_tasks
+                  if t.kind == "hold" and t.message_id}
+        findings = {task_id: store().messages.findings(m.id) for task_id, m in drafts.items()
+                    if m is not None and m.state == "held"}
+        profile = _profile(contact, contact.account_id)
+        canned = []
+        for item in web.canned:
+            try:
+                canned.append((item.name, render_template_text(item.text, profile)))
+            except Exception:  # a canned reply that cannot be filled is left out, not fatal
+                continue
+        history = [(a.at, f"task {a.task_id}: {a.action}", a.actor, a.note)
+                   for a in store().tasks.actions_about(contact.id)]
+        history += [(n.at, "note", n.author, None) for n in store().notes.about(contact.id)]
+        history.sort(key=lambda item: item[0])
+        due = {t.id: due_label(t.due_at, now) for t in open_tasks}
+        lead = open_tasks[0] if open_tasks else None
+        snoozed = lead.snoozed_until if lead and lead.snoozed_until and \
+            parse_iso(lead.snoozed_until) > now else None
+        page = render_template(
+            "person.html", contact=contact, tasks=all_tasks, open_tasks=open_tasks, lead=lead,
+            drafts=drafts, findings=findings, due=due, snoozed=snoozed,
+            thread=store().messages.conversation(contact.id, limit=200),
+            notes=store().notes.about(contact.id), history=history[-100:],
+            opted_out=store().people.is_opted_out(contact.id), canned=canned,
+            teammates=[u.name for u in store().users.active()], snoozes=SNOOZES,
+            error=error, typed=typed, typed_note=typed_note,
+            notice=None if error else store().sessions.take_notice(g.session.id),
+            ago=lambda at: ago_label(at, now))
+        return page, status
+
+    @app.get(f"/people/{ID}")
+    def person(contact_id: int) -> tuple[str, int]:
+        return person_page(person_or_404(contact_id))
+
+    @app.get("/tasks/<int(max=9223372036854775807):task_id>")
+    def old_task_link(task_id: int) -> Response:
+        task = store().tasks.get(task_id)
+        if task is None:
+            abort(404)
+        return redirect(f"/people/{task.contact_id}")
+
+    def next_page(contact_id: int) -> Response:
+        following = next_conversation(store(), g.viewer.name, g.viewer.scope, after=contact_id)
+        return redirect(f"/people/{following}" if following else "/")
+
+    def act(contact: Contact, name: str) -> tuple[str, bool]:
+        """Do ``name`` through :mod:`dmguard.actions`; (what to tell, go to the next person)."""
+        who = g.viewer.name
+        form = request.form
+        open_tasks = store().tasks.for_contact(contact.id, open_only=True)
+        if name == "note":
+            actions.add_note(store(), contact.id, who, form.get("note", ""))
+            return "Note added.", False
+        if not open_tasks:
+            raise TaskError("no open task", "closed")
+        lead = open_tasks[0].id
+        if name == "reply":
+            message_id = actions.reply(store(), config, lead, who, form.get("text", ""))
+            return f"Sent to {contact.name or contact.username} (message {message_id}).", True
+        if name == "release":
+            task_id = int(form.get("task", "0")) if form.get("task", "").isdigit() else 0
+            if task_id not in {t.id for t in open_tasks}:
+                raise TaskError("no such held draft", "missing")
+            released = actions.release(store(), config, task_id, who, form.get("text"))
+            if not released.queued:
+                raise TaskError(f"the edited draft is still {released.state}: "
+                                + "; ".join(f.message for f in released.findings), "text")
+            return "The edited draft passed the audit and is queued to send, labelled.", True
+        if name == "claim":
+            actions.assign(store(), lead, who, who)
+            return "It is yours; the bot stays quiet with this person.", False
+        if name == "assign":
+            to = form.get("to", "")
+            actions.assign(store(), lead, who, to)
+            return f"Assigned to {to}.", to != who
+        if name == "unassign":
+            actions.unassign(store(), lead, who)
+            return "Nobody has it now.", False
+        if name == "snooze":
+            choice = form.get("for", "")
+            if choice not in SNOOZES:
+                raise TaskError("pick how long to snooze", "time")
+            until = clock.now() + parse_duration(choice)
+            actions.snooze(store(), lead, who, until)
+            return f"Snoozed until {until:%a %H:%M} UTC.", True
+        if name in ("done", "dismiss"):
+            closed = actions.resolve(store(), lead, who, "done" if name == "done" else
+                                     "dismissed", form.get("note") or None)
+            return f"Closed {closed} task{'s' if closed != 1 else ''}.", True
+        abort(404)
+
+    @app.post(f"/people/{ID}/<any(reply, release, claim, assign, unassign, snooze, done, "
+              "dismiss, note):action>")
+    def person_action(contact_id: int, action: str) -> Response | tuple[str, int]:
+        contact = person_or_404(contact_id)
         try:
-            notice = self._act(store, task_id, action, form)
-        except actions.TaskError as error:
-            self._page(409, "error.html", message=str(error), back=f"/tasks/{task_id}")
-            return
-        finally:
-            store.close()
-        self._redirect(f"/tasks/{task_id}?notice={quote(notice)}")
+            told, go_next = act(contact, action)
+        except TaskError as problem:
+            status = {"missing": 404, "text": 400, "time": 400, "no_user": 400,
+                      "failed": 502, "platform": 503}.get(problem.code, 409)
+            return person_page(contact, error=page_words(problem),
+                               typed=request.form.get("text", ""),
+                               typed_note=request.form.get("note", ""), status=status)
+        notice(told)
+        return next_page(contact.id) if go_next else redirect(f"/people/{contact.id}")
 
-    def _act(self, store: Store, task_id: int, action: str, form: dict[str, str]) -> str:
-        who = self.server.who
-        if action == "claim":
-            actions.claim(store, task_id, who)
-            return f"Claimed by {who}; the bot stays quiet with this person."
-        if action in ("done", "dismiss"):
-            actions.close(store, task_id, who, "done" if action == "done" else "dismissed",
-                          form.get("note") or None)
-            return "Task closed."
-        if action == "reply":
-            message_id = actions.reply(store, self.server.config, task_id, who,
-                                       form.get("text", ""))
-            return f"Sent (message {message_id}); task done."
-        if action == "release":
-            released = actions.release(store, self.server.config, task_id, who, form.get("text"))
-            if released.queued:
-                return "The edited draft passed the audit and is queued to send, labelled."
-            raise actions.TaskError(f"the draft is still {released.state}: see its findings on "
-                                    "the task")
-        raise actions.TaskError(f"unknown action {action!r}")
+    # --- the team (admins) --------------------------------------------------------
+
+    def admin_only() -> None:
+        if not g.viewer.is_admin:
+            abort(403, "Only an admin can manage the team.")
+
+    def team_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
+        team = [(u, store().users.accounts(u.id)) for u in store().users.active()]
+        return render_template("team.html", team=team, error=error,
+                               notice=store().sessions.take_notice(g.session.id),
+                               accounts=[a.name for a in config.accounts]), status
+
+    @app.get("/team")
+    def team() -> tuple[str, int]:
+        admin_only()
+        return team_page()
+
+    @app.post("/team")
+    def team_add() -> Response | tuple[str, int]:
+        admin_only()
+        form = request.form
+        chosen = tuple(a for a in form.getlist("accounts") if a in
+                       {account.name for account in config.accounts})
+        try:
+            users.add_user(store(), form.get("name", "").strip(), form.get("role", "agent"),
+                           form.get("password", ""), chosen)
+        except users.UserError as problem:
+            return team_page(f"{str(problem)[:1].upper()}{str(problem)[1:]}.", 400)
+        notice(f"Added {form.get('name', '').strip()}.")
+        return redirect("/team")
+
+    @app.post("/team/<name>/remove")
+    def team_remove(name: str) -> Response | tuple[str, int]:
+        admin_only()
+        if name == g.viewer.name:
+            return team_page("You cannot remove yourself; ask another admin.", 400)
+        try:
+            users.remove_user(store(), name)
+        except users.UserError as problem:
+            return team_page(f"{str(problem)[:1].upper()}{str(problem)[1:]}.", 400)
+        notice(f"Removed {name}; their sessions have ended.")
+        return redirect("/team")
+
+    app.extensions["dmguard_store"] = store
+    return app
 
 
-def serve(config: Config, port: int, who: str, clock: Clock,
-          announce: Callable[[str], None]) -> None:
-    secret = secrets.token_urlsafe(24)
-    server = QueueServer(config, port, secret, who, clock)
-    announce(f"{server.url}/?token={secret}")
-    serve_until_interrupted(server)
+def serve(config: Config, port: int, clock: Clock, announce: Callable[[str], None], *,
+          bind: str | None = None, channel_timeout: int = 30) -> None:
+    """Serve the inbox with waitress until interrupted."""
+    from waitress.server import create_server
+
+    app = create_app(config, clock)
+    host = bind or config.web.bind
+    try:
+        server = create_server(app, host=host, port=port, threads=config.web.threads,
+                               channel_timeout=channel_timeout,
+                               max_request_body_size=MAX_BODY * 2,
+                               max_request_header_size=32 * 1024, connection_limit=200,
+                               ident="dmguard", clear_untrusted_proxy_headers=True)
+    except OSError as error:
+        raise WebError(f"cannot listen on {host}:{port} ({error.strerror}); use --port with a "
+                       "free port") from None
+    shown = config.web.public_url or f"http://{host}:{port}"
+    announce(f"inbox at {shown} (listening on {host}:{port}); Ctrl-C to stop")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

@@ -35,3 +35,45 @@ def test_listing_is_most_urgent_first_with_the_person(store: Store, amy: int) ->
     assert (listed[0].username, listed[0].contact_name) == ("amy", "Amy")
     assert store.tasks.listing(account_id="b") == []
     assert store.tasks.listing(states=("done",)) == []
+
+
+def test_conversations_fold_a_persons_tasks_into_one_row(store: Store, amy: int) -> None:
+    from dmguard.store import QueueFilter
+
+    bob, _ = store.people.upsert_contact("a", "2", name="Bob_%", username="bob")
+    add(store, amy, origin=Origin.PERSON, direction="in", state="received", text="first")
+    add(store, amy, origin=Origin.PERSON, direction="in", state="received", text="where is it?")
+    now = store.now()
+    store.tasks.add(NewTask("a", amy, "reply", "wrote", 60, "2026-11-23T10:00:00.000000Z"), "t")
+    hold = store.tasks.add(NewTask("a", amy, "hold", "held", 30, "2026-11-24T09:00:00.000000Z"),
+                           "t")
+    other = store.tasks.add(NewTask("a", bob, "vip", "vip", 70, "2099-01-01T00:00:00.000000Z"),
+                            "t")
+    store.tasks.change(other, ("open",), "claimed", "sam", state="claimed", claimed_by="sam")
+    rows = store.tasks.conversations(QueueFilter(me="sam"), now)
+    assert [r.contact_id for r in rows] == [bob, amy]
+    amy_row = rows[1]
+    assert amy_row.open_tasks == 2 and set(amy_row.kind_list) == {"reply", "hold"}
+    assert amy_row.preview == "where is it?" and amy_row.priority == 60
+    assert amy_row.due_at.startswith("2026-11-23T10") and amy_row.owners is None
+    mine = store.tasks.conversations(QueueFilter(me="sam", view="mine"), now)
+    assert [r.contact_id for r in mine] == [bob]
+    late = "2026-11-23T11:00:00.000000Z"
+    assert [r.contact_id for r in store.tasks.conversations(
+        QueueFilter(me="sam", view="overdue"), late)] == [amy]
+    assert [r.contact_id for r in store.tasks.conversations(
+        QueueFilter(me="sam", search="WHERE"), now)] == [amy], "search covers their messages"
+    assert [r.contact_id for r in store.tasks.conversations(
+        QueueFilter(me="sam", search="_%"), now)] == [bob], "LIKE wildcards are text"
+    assert [r.contact_id for r in store.tasks.conversations(
+        QueueFilter(me="sam", kind="hold"), now)] == [amy]
+    assert store.tasks.conversations(QueueFilter(me="sam", scope=("b",)), now) == []
+    counts = store.tasks.counts(QueueFilter(me="sam"), late)
+    assert counts.views == {"all": 2, "mine": 1, "unassigned": 1, "overdue": 1, "snoozed": 0}
+    assert counts.kinds == {"hold": 1, "reply": 1, "vip": 1} and counts.accounts == {"a": 2}
+    for task_id in (hold, hold - 1):
+        store.tasks.change(task_id, ("open",), "snoozed", "sam",
+                           snoozed_until="2099-01-01T00:00:00.000000Z")
+    assert [r.contact_id for r in store.tasks.conversations(QueueFilter(me="sam"), now)] == [bob]
+    assert [r.contact_id for r in store.tasks.conversations(
+        QueueFilter(me="sam", view="snoozed"), now)] == [amy]

@@ -1,160 +1,295 @@
-"""The queue's web page over real HTTP, and once end to end in headless Chromium."""
+"""The inbox over HTTP: logins, sessions, CSRF, the list, a person's page and the actions."""
 
 from __future__ import annotations
 
-import shutil
-import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
+import re
+import socket
+from datetime import timedelta
 
-import pytest
-import requests
+from flask.testing import FlaskClient
 
-from dmguard import tasks
-from dmguard.clock import SimulatedClock
-from dmguard.config import Config
-from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
-from dmguard.store import NewMessage, Origin, Store
-from dmguard.web.app import QueueServer, csrf_token
-from tests.conftest import make_config
+from tests.web.conftest import PASSWORD, Inbox, csrf_of, log_in
 
-SECRET = "s3cret-token"
+Client = tuple[FlaskClient, str]
 
 
-@pytest.fixture
-def world(tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
-          sandbox: SandboxServer) -> Iterator[tuple[Config, QueueServer, dict[str, int]]]:
-    config = make_config(tmp_path, extra="")
-    config = config.model_copy(update={"accounts": [config.accounts[0].model_copy(
-        update={"sandbox_url": sandbox.url})]})
-    store = Store.open(config.store.path, clock)
-    store.accounts.ensure("demo", "sandbox")
-    ids = {}
-    for name, text in (("<script>alert(1)</script>", "Why was I charged twice??"),
-                       ("Amy Lee", "Do you ship to Lisbon?")):
-        user = sandbox_state.add_user(username=f"u{len(ids)}", name=name)
-        contact_id, _ = store.people.upsert_contact("demo", user.id, name=name,
-                                                    username=user.username)
-        store.messages.add(NewMessage(account_id="demo", contact_id=contact_id, direction="in",
-                                      origin=Origin.PERSON, kind="inbound", text=text,
-                                      state="received", sent_at=store.now()), actor="test")
-        ids[name] = tasks.open_task(store, config, "demo", contact_id, "reply",
-                                    "wrote to the account", text=text) or 0
+# --- who ------------------------------------------------------------------------------
+
+
+def test_pages_need_a_login_and_a_wrong_password_is_refused(inbox: Inbox) -> None:
+    client = inbox.app.test_client()
+    assert client.get("/").status_code == 302
+    assert client.get(f"/people/{inbox.people['amy']}").headers["Location"].startswith("/login")
+    form = client.get("/login").text
+    wrong = client.post("/login", data={"csrf": csrf_of(form), "name": "alice",
+                                        "password": "not it at all"})
+    assert wrong.status_code == 401 and "do not match" in wrong.text
+    assert client.get("/").status_code == 302
+
+
+def test_session_cookie_is_httponly_strict_and_stored_hashed(inbox: Inbox) -> None:
+    client = inbox.app.test_client()
+    form = client.get("/login").text
+    answer = client.post("/login", data={"csrf": csrf_of(form), "name": "alice",
+                                         "password": PASSWORD})
+    cookie = next(c for c in answer.headers.getlist("Set-Cookie")
+                  if c.startswith("dmguard_session="))
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+    token = cookie.split("=", 1)[1].split(";", 1)[0]
+    store = inbox.store()
+    rows = store.connection.all("SELECT id FROM sessions")
     store.close()
-    server = QueueServer(config, 0, SECRET, "sam", clock)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield config, server, ids
-    server.shutdown()
-    server.server_close()
+    assert rows and all(row["id"] != token for row in rows), "only the token's hash is stored"
 
 
-def session(server: QueueServer) -> requests.Session:
-    browser = requests.Session()
-    first = browser.get(f"{server.url}/?token={SECRET}", allow_redirects=False, timeout=5)
-    assert first.status_code == 303
-    assert "HttpOnly" in first.headers["set-cookie"]
-    assert "SameSite=Strict" in first.headers["set-cookie"]
-    return browser
+def test_secure_cookies_behind_https(inbox: Inbox) -> None:
+    from dmguard.web.app import create_app
+
+    web = inbox.config.web.model_copy(update={"public_url": "https://queue.example.org"})
+    app = create_app(inbox.config.model_copy(update={"web": web}), inbox.clock)
+    client = app.test_client()
+    form = client.get("/login", base_url="https://queue.example.org").text
+    answer = client.post("/login", base_url="https://queue.example.org", data={
+        "csrf": csrf_of(form), "name": "alice", "password": PASSWORD})
+    cookie = next(c for c in answer.headers.getlist("Set-Cookie") if "dmguard_session" in c)
+    assert cookie.startswith("__Host-dmguard_session=") and "Secure" in cookie
 
 
-def test_the_page_needs_the_token(world: tuple) -> None:  # type: ignore[type-arg]
-    _, server, _ = world
-    assert requests.get(f"{server.url}/", timeout=5).status_code == 403
-    assert requests.get(f"{server.url}/?token=nope", timeout=5).status_code == 403
+def test_an_expired_session_is_refused(inbox: Inbox, alice: Client) -> None:
+    client, csrf = alice
+    assert client.get("/").status_code == 200
+    inbox.clock.advance(timedelta(hours=12, minutes=1))
+    assert client.get("/").headers["Location"] == "/login"
+    refused = client.post(f"/people/{inbox.people['amy']}/claim", data={"csrf": csrf})
+    assert refused.status_code == 403 and "session has ended" in refused.text
 
 
-def test_queue_is_sorted_and_escaped(world: tuple) -> None:  # type: ignore[type-arg]
-    _, server, ids = world
-    page = session(server).get(f"{server.url}/", timeout=5).text
+def test_forged_forms_are_refused(inbox: Inbox, alice: Client) -> None:
+    client, csrf = alice
+    url = f"/people/{inbox.people['amy']}/dismiss"
+    assert client.post(url, data={}).status_code == 403
+    assert client.post(url, data={"csrf": "forged"}).status_code == 403
+    other = client.post(url, data={"csrf": csrf}, headers={"Origin": "http://evil.example"})
+    assert other.status_code == 403 and "another site" in other.text
+    store = inbox.store()
+    assert store.tasks.get(inbox.tasks["amy"]).state == "open"  # type: ignore[union-attr]
+    store.close()
+    assert client.post(url, data={"csrf": csrf}).status_code == 302
+
+
+def test_login_form_needs_its_own_token(inbox: Inbox) -> None:
+    client = inbox.app.test_client()
+    client.get("/login")
+    forged = client.post("/login", data={"csrf": "x", "name": "alice", "password": PASSWORD})
+    assert forged.status_code == 403
+
+
+def test_logins_are_rate_limited_per_user(inbox: Inbox) -> None:
+    client = inbox.app.test_client()
+    token = csrf_of(client.get("/login").text)
+    for _ in range(5):
+        client.post("/login", data={"csrf": token, "name": "bob", "password": "wrong one!!"})
+    blocked = client.post("/login", data={"csrf": token, "name": "bob", "password": PASSWORD})
+    assert blocked.status_code == 401 and "Too many failed logins" in blocked.text
+    inbox.clock.advance(timedelta(minutes=16))
+    log_in(client, "bob")
+
+
+def test_agents_cannot_manage_the_team_admins_can(inbox: Inbox, alice: Client) -> None:
+    bob = inbox.app.test_client()
+    bob_csrf = log_in(bob, "bob")
+    assert bob.get("/team").status_code == 403
+    assert bob.post("/team", data={"csrf": bob_csrf, "name": "eve", "role": "admin",
+                                   "password": PASSWORD}).status_code == 403
+    client, csrf = alice
+    added = client.post("/team", data={"csrf": csrf, "name": "carol", "role": "agent",
+                                       "password": PASSWORD, "accounts": "demo"})
+    assert added.status_code == 302
+    assert "carol" in client.get("/team").text
+    client.post("/team/bob/remove", data={"csrf": csrf})
+    assert bob.get("/").status_code == 302, "a removed user's session ends"
+
+
+# --- the list --------------------------------------------------------------------------
+
+
+def test_one_row_per_person_with_preview_due_owner_escaped(inbox: Inbox, alice: Client) -> None:
+    client, _ = alice
+    page = client.get("/").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    complaint = page.index(f'/tasks/{ids["<script>alert(1)</script>"]}"')
-    question = page.index(f'/tasks/{ids["Amy Lee"]}"')
-    assert complaint < question, "the negative, urgent message comes first"
+    assert page.count(f'href="/people/{inbox.people["tom"]}"') == 1, "Tom's two tasks: one row"
+    assert "Do you ship to Pune?" in page, "what they last wrote"
+    assert re.search(r"overdue 1 h", page), "relative due time"
+    assert "2 tasks" in page and "nobody" in page
+    evil = page.index(f'/people/{inbox.people["evil"]}"')
+    amy = page.index(f'/people/{inbox.people["amy"]}"')
+    assert evil < amy, "the negative, urgent message comes first"
 
 
-def test_forms_need_the_csrf_token_and_the_same_origin(world: tuple) -> None:  # type: ignore[type-arg]
-    _, server, ids = world
-    browser = session(server)
-    url = f"{server.url}/tasks/{ids['Amy Lee']}/dismiss"
-    assert browser.post(url, data={}, timeout=5).status_code == 403
-    assert browser.post(url, data={"csrf": csrf_token(SECRET)},
-                        headers={"Origin": "http://evil.example"}, timeout=5).status_code == 403
-    assert requests.post(url, data={"csrf": csrf_token(SECRET)}, timeout=5).status_code == 403
-    done = browser.post(url, data={"csrf": csrf_token(SECRET)}, timeout=5)
-    assert done.status_code == 200 and "Task closed." in done.text
-    again = browser.post(url, data={"csrf": csrf_token(SECRET)}, timeout=5)
-    assert again.status_code == 409 and "already dismissed" in again.text
+def test_filters_search_and_counts(inbox: Inbox, alice: Client) -> None:
+    client, csrf = alice
+    client.post(f"/people/{inbox.people['amy']}/assign", data={"csrf": csrf, "to": "alice"})
+    mine = client.get("/?view=mine").text
+    assert f'/people/{inbox.people["amy"]}"' in mine
+    assert f'/people/{inbox.people["tom"]}"' not in mine
+    assert re.search(r'id="view-mine"[^>]*>Mine <span class="count">1<', mine)
+    assert re.search(r'id="view-unassigned"[^>]*>Unassigned <span class="count">3<', mine)
+    found = client.get("/?q=lisbon").text
+    assert f'/people/{inbox.people["amy"]}"' in found
+    assert f'/people/{inbox.people["tom"]}"' not in found
+    held = client.get("/?kind=hold").text
+    assert f'/people/{inbox.people["tom"]}"' in held
+    assert f'/people/{inbox.people["amy"]}"' not in held
+    fragment = client.get("/list?view=overdue", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    version = re.search(r"v=([0-9.T:-]+)", fragment.text)
+    assert version
+    unchanged = client.get(f"/list?view=overdue&v={version.group(1)}",
+                           headers={"HX-Request": "true"})
+    assert unchanged.status_code == 204, "polling answers 'nothing new' without a body"
 
 
-def test_reply_sends_once_and_refuses_template_leftovers(
-        world: tuple, sandbox_state: SandboxState) -> None:  # type: ignore[type-arg]
-    _, server, ids = world
-    browser = session(server)
-    url = f"{server.url}/tasks/{ids['Amy Lee']}/reply"
-    form = {"csrf": csrf_token(SECRET)}
-    empty = browser.post(url, data={**form, "text": "  "}, timeout=5)
-    assert empty.status_code == 409 and "empty" in empty.text
-    leftover = browser.post(url, data={**form, "text": "Hi {first_name}, yes!"}, timeout=5)
-    assert leftover.status_code == 409 and "template leftovers" in leftover.text
-    sent = browser.post(url, data={**form, "text": "Hi Amy, Sam here: yes, we ship to Lisbon."},
-                        timeout=5)
-    assert sent.status_code == 200 and "Sent (message" in sent.text
-    twice = browser.post(url, data={**form, "text": "again"}, timeout=5)
-    assert twice.status_code == 409
-    dms = [e.text for e in sandbox_state.sent_by_account()]
-    assert dms == ["Hi Amy, Sam here: yes, we ship to Lisbon."]
+def test_the_list_refreshes_when_the_daemon_adds_work(inbox: Inbox, alice: Client) -> None:
+    from dmguard import tasks
 
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                                             "(make test installs it when it runs as root)")
-def test_reply_end_to_end_in_headless_chromium(world: tuple,  # type: ignore[type-arg]
-                                               sandbox_state: SandboxState) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    _, server, ids = world
-    with sync_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page()
-            page.goto(f"{server.url}/?token={SECRET}")
-            page.click(f'a[href="/tasks/{ids["Amy Lee"]}"]')
-            assert page.inner_text("#person").startswith("Amy Lee")
-            page.fill("textarea[name=text]", "Hi Amy, Sam from the team: yes, Lisbon is fine!")
-            page.click("#send")
-            assert "Sent (message" in page.inner_text("#notice")
-        finally:
-            browser.close()
-    received = [e.text for e in sandbox_state.sent_by_account()]
-    assert received == ["Hi Amy, Sam from the team: yes, Lisbon is fine!"]
-
-
-def test_release_an_edited_hold_from_the_page(world: tuple) -> None:  # type: ignore[type-arg]
-    from dmguard.submit import submit_messages
-
-    config, server, _ = world
-    (held,) = submit_messages(config, [{"id": "h", "text": "Dear valued customer, hi!",
-                                        "recipient": {"username": "u1"}}])
-    store = Store.open(config.store.path, SimulatedClock(datetime.now(UTC)))
-    task_id = next(t.id for t in store.tasks.listing() if t.kind == "hold")
+    client, _ = alice
+    fragment = client.get("/list", headers={"HX-Request": "true"}).text
+    version = re.search(r"v=([0-9.T:-]+)", fragment)
+    assert version
+    store = inbox.store()
+    contact, _ = store.people.upsert_contact("demo", "999", name="New Person", username="newp")
+    tasks.open_task(store, inbox.config, "demo", contact, "human", "asked for a person")
     store.close()
-    browser = session(server)
-    page = browser.get(f"{server.url}/tasks/{task_id}", timeout=5).text
-    assert f'action="/tasks/{task_id}/release"' in page
-    url = f"{server.url}/tasks/{task_id}/release"
-    form = {"csrf": csrf_token(SECRET)}
-    still = browser.post(url, data={**form, "text": "Dear valued customer, hi again"}, timeout=5)
-    assert still.status_code == 409 and "still held" in still.text
-    done = browser.post(url, data={**form, "text": "Amy, Lisbon pop-up on Friday: want to come?"},
-                        timeout=5)
-    assert done.status_code == 200 and "queued to send" in done.text
-    assert held["state"] == "held"
+    fresh = client.get(f"/list?v={version.group(1)}", headers={"HX-Request": "true"})
+    assert fresh.status_code == 200 and "New Person" in fresh.text
+
+
+# --- a person and the actions -----------------------------------------------------------
+
+
+def test_person_page_thread_tasks_notes_history_and_an_empty_composer(
+        inbox: Inbox, alice: Client) -> None:
+    client, csrf = alice
+    tom = inbox.people["tom"]
+    client.post(f"/people/{tom}/note", data={"csrf": csrf, "note": "Asked about Pune <b>x</b>"})
+    page = client.get(f"/people/{tom}").text
+    assert "Do you ship to Pune?" in page
+    assert "Dear valued customer, our winter sale is on!" in page, "the held draft, for reference"
+    composer = re.search(r'<textarea id="reply"[^>]*>(.*?)</textarea>', page, re.S)
+    assert composer and composer.group(1) == "", "the reply box starts empty"
+    assert f"#{inbox.tasks['tom']}" in page and f"#{inbox.tasks['tom-hold']}" in page
+    assert "Asked about Pune &lt;b&gt;x&lt;/b&gt;" in page
+    assert "opened" in page and "Pune" in page  # history and profile
+    assert 'data-canned="Hi Tom, thanks for writing!"' in page, "canned replies filled"
+
+
+def test_malformed_and_unknown_ids_are_404(alice: Client) -> None:
+    client, csrf = alice
+    for path in ("/people/abc", "/people/-1", "/people/1.5", "/people/99999",
+                 "/people/99999999999999999999999", "/tasks/x", "/nowhere"):
+        assert client.get(path).status_code == 404, path
+    assert client.post("/people/99999/claim", data={"csrf": csrf}).status_code == 404
+    assert client.post("/people/1/explode", data={"csrf": csrf}).status_code in (404, 405)
+
+
+def test_agents_see_only_their_accounts(inbox: Inbox) -> None:
+    from dmguard.users import add_user
+
+    store = inbox.store()
+    add_user(store, "dora", "agent", PASSWORD, ("other",))
+    store.close()
+    client = inbox.app.test_client()
+    log_in(client, "dora")
+    assert "Nothing waiting here" in client.get("/").text
+    assert client.get(f"/people/{inbox.people['amy']}").status_code == 404
+
+
+def test_claim_assign_unassign_snooze_and_next(inbox: Inbox, alice: Client) -> None:
+    client, csrf = alice
+    tom = inbox.people["tom"]
+    assert client.post(f"/people/{tom}/claim", data={"csrf": csrf}).status_code == 302
+    store = inbox.store()
+    assert {t.claimed_by for t in store.tasks.for_contact(tom, open_only=True)} == {"alice"}
+    store.close()
+    assigned = client.post(f"/people/{tom}/assign", data={"csrf": csrf, "to": "bob"})
+    assert assigned.status_code == 302 and assigned.headers["Location"].startswith("/people/")
+    nobody = client.post(f"/people/{tom}/assign", data={"csrf": csrf, "to": "zed"})
+    assert nobody.status_code == 400 and "no teammate named" in nobody.text
+    client.post(f"/people/{tom}/unassign", data={"csrf": csrf})
+    snoozed = client.post(f"/people/{tom}/snooze", data={"csrf": csrf, "for": "4h"})
+    assert snoozed.status_code == 302
+    assert f'/people/{tom}"' not in client.get("/").text
+    assert f'/people/{tom}"' in client.get("/?view=snoozed").text
+    inbox.clock.advance(timedelta(hours=4, minutes=1))
+    assert f'/people/{tom}"' in client.get("/").text, "back after the snooze"
+    done = client.post(f"/people/{tom}/done", data={"csrf": csrf})
+    assert done.status_code == 302 and done.headers["Location"] != f"/people/{tom}"
+    assert "Closed 2 tasks." in client.get(done.headers["Location"]).text
+
+
+def test_reply_sends_once_resolves_the_person_and_goes_next(
+        inbox: Inbox, alice: Client, sandbox_state: SandboxState) -> None:
+    client, csrf = alice
+    tom = inbox.people["tom"]
+    sent = client.post(f"/people/{tom}/reply", data={"csrf": csrf,
+                                                     "text": "Hi Tom, yes: Pune in 5 days."})
+    assert sent.status_code == 302 and sent.headers["Location"] != f"/people/{tom}"
+    assert [e.text for e in sandbox_state.sent_by_account()] == ["Hi Tom, yes: Pune in 5 days."]
+    store = inbox.store()
+    reply, hold = store.tasks.get(inbox.tasks["tom"]), store.tasks.get(inbox.tasks["tom-hold"])
+    assert reply and hold and reply.state == "done" and hold.state == "done"
+    draft = store.messages.get(hold.message_id or 0)
+    assert draft and draft.state == "cancelled", "the held automated draft is not sent after"
+    store.close()
+    again = client.post(f"/people/{tom}/reply", data={"csrf": csrf, "text": "again"})
+    assert again.status_code == 409 and "closed already" in again.text
+    assert len(sandbox_state.sent_by_account()) == 1
+
+
+def test_a_failed_reply_keeps_the_text_and_says_what_to_do(inbox: Inbox, alice: Client) -> None:
+    client, csrf = alice
+    leftover = client.post(f"/people/{inbox.people['amy']}/reply",
+                           data={"csrf": csrf, "text": "Hi {first_name}, yes!"})
+    assert leftover.status_code == 400
+    assert "template leftovers" in leftover.text and "Hi {first_name}, yes!</textarea>" in \
+        leftover.text
+    refused = client.post(f"/people/{inbox.people['closed']}/reply",
+                          data={"csrf": csrf, "text": "Sure, what number?"})
+    assert refused.status_code == 502
+    assert "The reply was not sent" in refused.text and "Sure, what number?</textarea>" in \
+        refused.text
+    assert "dmguard tasks" not in refused.text and "`" not in refused.text
+
+
+# --- the server -------------------------------------------------------------------------
+
+
+def _raw(url: str, request: bytes) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        conn.settimeout(10)
+        return conn.recv(4096)
+
+
+def test_bodies_are_bounded(served: str) -> None:
+    huge = _raw(served, b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n"
+                        b"Content-Type: application/x-www-form-urlencoded\r\n\r\nname=a")
+    assert huge.split(b" ")[1] in (b"413", b"400")
+    negative = _raw(served, b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n"
+                            b"Content-Type: application/x-www-form-urlencoded\r\n\r\nname=a")
+    assert negative.split(b" ")[1] == b"400"
+    chunked = _raw(served, b"POST /login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                           b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+                           + b"10000\r\n" + b"a" * 65536 + b"\r\n" + b"10000\r\n"
+                           + b"a" * 65536 + b"\r\n0\r\n\r\n")
+    assert chunked.split(b" ")[1] in (b"413", b"400")
+    ok = _raw(served, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert ok.startswith(b"HTTP/1.1 200")
+
+
+def test_security_headers(served: str) -> None:
+    answer = _raw(served, b"GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert b"script-src 'self'" in answer and b"X-Frame-Options: DENY" in answer
