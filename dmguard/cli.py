@@ -900,6 +900,64 @@ def users_remove(name: str, config_path: str) -> None:
     click.echo(f"removed {name}")
 
 
+@cli.command()
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def status(config_path: str, fmt: str) -> None:
+    """What the daemon is doing: paused accounts and why, the last tick, messages by state.
+
+    Example:
+
+        dmguard status --format json
+    """
+    from dmguard.status import render_text
+    from dmguard.status import status as current
+
+    config = load(config_path)
+    with opened_store(config) as store:
+        report = current(store, config)
+    click.echo(json.dumps(report.as_json(), indent=2) if fmt == "json" else render_text(report))
+
+
+@cli.group()
+def accounts() -> None:
+    """The accounts dmguard sends from: resume one that was paused.
+
+    Example:
+
+        dmguard accounts resume demo
+    """
+
+
+@accounts.command("resume")
+@click.argument("name")
+@config_option
+def accounts_resume(name: str, config_path: str) -> None:
+    """Check the account live with the platform, then lift its pause.
+
+    Example:
+
+        dmguard accounts resume demo
+    """
+    from dmguard.config import ConfigError
+    from dmguard.platforms.base import PlatformError
+    from dmguard.tick import build_runtime, resume
+
+    config = load(config_path)
+    try:
+        account = config.account(name)
+    except ConfigError as error:
+        raise UsageProblem(str(error)) from None
+    with opened_store(config) as store:
+        try:
+            me = resume(build_runtime(config, account, store))
+        except (ConfigError, ValueError) as error:
+            raise UsageProblem(str(error)) from None
+        except PlatformError as error:
+            raise UsageProblem(f"account {name} stays paused: {error}") from None
+    click.echo(f"account {name} resumed: the platform answers as @{me.username}")
+
+
 @cli.command("check-config")
 @config_option
 @click.option("--offline", is_flag=True, help="Do not call the platform to test credentials.")

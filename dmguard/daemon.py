@@ -19,8 +19,9 @@ from types import FrameType
 from typing import Any
 
 from dmguard import writer_lease
+from dmguard.alerts import send_due_alerts
 from dmguard.clock import Clock, local_date
-from dmguard.config import Config, load_config
+from dmguard.config import Config, load_config, smtp_password
 from dmguard.process import process_tag
 from dmguard.store import Store
 from dmguard.tick import AccountRuntime, TickSummary, build_runtime, run_send, run_tick
@@ -65,6 +66,17 @@ def _still_ours(context: JobContext, store: Store) -> bool:
     _lease_lost.set()
     _stopping.set()
     return False
+
+
+def alerts_job(context: JobContext) -> None:
+    """Tell people about tasks that became urgent or overdue (each once), after the ticks."""
+    config = load_config(context.config_path)
+    store = Store.open(config.store.path, context.clock)
+    try:
+        if _still_ours(context, store):
+            send_due_alerts(store, config, context.clock, smtp_password=smtp_password())
+    finally:
+        store.close()
 
 
 def heartbeat_job(context: JobContext) -> None:
@@ -172,6 +184,11 @@ def run_once(context: JobContext, config: Config) -> int:
             continue
         if summary is None or summary.error:
             failed.append(f"tick {account.name}")
+    try:
+        alerts_job(context)
+    except Exception:
+        log.exception("alerts crashed", extra={"job": "alerts"})
+        failed.append("alerts")
     if not report_job(context, local_date(context.clock, config.daemon.timezone)):
         failed.append("report")
     if failed:
@@ -228,6 +245,8 @@ def _run_scheduled(context: JobContext, config: Config) -> int:
     if missed:
         scheduler.add_job(report_job, args=[context, missed], id="missed-report")
 
+    scheduler.add_job(alerts_job, IntervalTrigger(minutes=config.daemon.tick_minutes),
+                      args=[context], id="alerts")
     scheduler.add_job(heartbeat_job, IntervalTrigger(
         seconds=writer_lease.HEARTBEAT.total_seconds()), args=[context], id="lease-heartbeat")
     scheduler.add_listener(_job_failed, EVENT_JOB_ERROR)

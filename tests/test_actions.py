@@ -91,3 +91,41 @@ def test_a_reply_that_waited_in_the_queue_closes_its_task_when_it_goes_out(
     assert run_send(runtime) == 1
     task = store.tasks.get(task_id)
     assert task is not None and task.state == "done" and task.reply_message_id
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_two_replies_submitted_at_the_same_moment_send_one_dm(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer, trial: int) -> None:
+    """Issue 15, item 2: a double-submitted reply form delivered two DMs in 3 of 4 trials.
+    Two actors, each with its own connection (as the web server's threads and the CLI have),
+    reply to one task at once: one DM reaches the person, the other is refused."""
+    import threading
+
+    from dmguard.platforms.factory import build_platform
+
+    config, store, _runtime, pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
+    store.close()
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        own = Store.open(config.store.path, clock)
+        try:
+            platform = build_platform(config, config.accounts[0], own, sandbox_url=sandbox.url)
+            start.wait()
+            actions.reply(own, config, task_id, "sam", "Yes, we ship to Oslo.", platform=platform)
+            outcomes.append("sent")
+        except actions.TaskError as error:
+            outcomes.append(f"refused: {error}")
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    to_pat = [e for e in sandbox_state.sent_by_account() if e.recipient_id == pat.id]
+    assert len(to_pat) == 1, outcomes
+    assert sorted(outcome.split(":")[0] for outcome in outcomes) == ["refused", "sent"]

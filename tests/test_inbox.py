@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from dmguard.clock import SimulatedClock
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.store import NewMessage, Origin, Store
 from dmguard.tick import run_send, run_tick
 from tests.conftest import START, world
 
@@ -118,3 +119,92 @@ def test_a_stop_is_stored_only_together_with_its_opt_out(
     inbox.sync_inbox(store, runtime.config, "demo", runtime.platform)
     contact = store.people.find_contact("demo", user_id=pat.id)
     assert contact is not None and store.people.is_opted_out(contact.id)
+
+
+def test_a_stop_the_platform_lists_before_a_send_always_wins(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """Issue 15, item 5: people who wrote STOP still got a queued DM 32-41 s later. The
+    sender now reads the person's conversation (listed at once, unlike /2/dm_events)
+    before an automated DM to anyone who wrote in the last day."""
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "hi, do you ship to Oslo?")
+    clock.advance(timedelta(minutes=1))
+    run_tick(runtime, send=False)
+    contact = store.people.find_contact("demo", user_id=pat.id)
+    assert contact is not None
+    campaign = store.messages.add(NewMessage(
+        account_id="demo", contact_id=contact.id, direction="out", origin=Origin.SUBMIT,
+        kind="campaign", text="Winter sale!", labelled_text="[Automated] Winter sale! STOP",
+        state="queued", verdict="send"), actor="test")
+    sandbox_state.user_writes(pat.id, "Ｓ\u200bＴＯＰ", listing_lag=timedelta(minutes=10))
+    clock.advance(timedelta(seconds=30))
+    run_send(runtime)
+    assert store.messages.get(campaign).state == "cancelled"  # type: ignore[union-attr]
+    assert not [e for e in sandbox_state.sent_by_account() if "Winter sale" in e.text]
+    assert store.people.is_opted_out(contact.id)
+
+
+def test_an_event_listed_late_below_a_newer_one_is_still_read(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """Issue 14, item 5: /2/dm_events lists late; polls re-read an overlap window."""
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    ann = sandbox_state.add_user(username="ann", name="Ann Doe")
+    ben = sandbox_state.add_user(username="ben", name="Ben Doe")
+    sandbox_state.user_writes(ann.id, "STOP", listing_lag=timedelta(minutes=2))
+    clock.advance(timedelta(seconds=10))
+    sandbox_state.user_writes(ben.id, "Is the shop open on Sunday?")
+    clock.advance(timedelta(seconds=20))
+    run_tick(runtime, send=False)
+    assert store.people.find_contact("demo", user_id=ann.id) is None, "not listed yet"
+    clock.advance(timedelta(minutes=3))
+    run_tick(runtime, send=False)
+    ann_contact = store.people.find_contact("demo", user_id=ann.id)
+    assert ann_contact is not None and store.people.is_opted_out(ann_contact.id)
+    clock.advance(timedelta(minutes=30))
+    run_tick(runtime, send=False)
+    received = [m for m in store.messages.conversation(ann_contact.id) if m.direction == "in"]
+    assert len(received) == 1, "re-read, stored once"
+
+
+def test_the_first_sync_imports_history_as_history_and_resumes_after_a_rate_limit(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """Issue 14, item 3: 30 days of DMs are not news. An old STOP is honoured without a
+    confirmation now, old questions open no task, a recent one does; the import saves
+    its place page by page, so X's 15 reads per 15 minutes only pause it."""
+    from dmguard.tick import build_runtime
+    from tests.conftest import make_config
+
+    now = clock.now()
+    sam = sandbox_state.add_user(username="sam", name="Sam Doe")
+    quinn = sandbox_state.add_user(username="quinn", name="Quinn Doe")
+    rita = sandbox_state.add_user(username="rita", name="Rita Doe")
+    chatty = sandbox_state.add_user(username="chatty", name="Chatty Doe")
+    for minute in range(1600):
+        sandbox_state.user_writes(chatty.id, f"old note {minute}",
+                                  at=now - timedelta(days=25, minutes=-minute))
+    sandbox_state.user_writes(sam.id, "STOP", at=now - timedelta(days=10))
+    sandbox_state.user_writes(quinn.id, "Do you have this in blue?", at=now - timedelta(days=9))
+    sandbox_state.user_writes(rita.id, "Is my order on its way?", at=now - timedelta(hours=1))
+    config = make_config(tmp_path)
+    store = Store.open(config.store.path, clock)
+    runtime = build_runtime(config, config.accounts[0], store, sandbox_url=sandbox.url)
+    first = run_tick(runtime, send=False)
+    assert first.error and "rate limited" in first.error
+    account = store.accounts.get("demo")
+    assert account is not None and account.history_cursor and not account.history_synced_at
+    clock.advance(timedelta(minutes=16))
+    assert run_tick(runtime, send=False).error is None
+    account = store.accounts.get("demo")
+    assert account is not None and account.history_synced_at
+    chatty_contact = store.people.find_contact("demo", user_id=chatty.id)
+    assert chatty_contact is not None
+    assert len(store.messages.conversation(chatty_contact.id, limit=5000)) == 1600
+    sam_contact = store.people.find_contact("demo", user_id=sam.id)
+    assert sam_contact is not None and store.people.is_opted_out(sam_contact.id)
+    assert not [m for m in store.messages.conversation(sam_contact.id) if m.direction == "out"]
+    asked = {store.people.contact(t.contact_id).user_id for t in store.tasks.listing()}  # type: ignore[union-attr]
+    assert asked == {rita.id}

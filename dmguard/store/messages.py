@@ -75,6 +75,14 @@ class NewMessage:
 
 
 @dataclass(frozen=True)
+class StateCount:
+    state: str
+    count: int
+    oldest: str
+    oldest_id: int
+
+
+@dataclass(frozen=True)
 class Transition:
     id: int
     message_id: int
@@ -261,6 +269,20 @@ class Messages:
             [contact_id, limit],
         )
         return [_message(row) for row in rows[::-1]]
+
+    def by_state(self, account_id: str) -> list[StateCount]:
+        """Outgoing messages per state, with the oldest (by last change) in each."""
+        return [record(StateCount, row) for row in self._sql.rows(
+            "SELECT state, COUNT(*) AS count, MIN(updated_at) AS oldest, MIN(id) AS oldest_id "
+            "FROM messages WHERE account_id = ? AND direction = 'out' GROUP BY state "
+            "ORDER BY state", [account_id])]
+
+    def deferred(self, account_id: str, now: str) -> tuple[int, str | None]:
+        """Queued messages waiting for a later moment: how many, and the first moment."""
+        row = self._sql.one(
+            "SELECT COUNT(*) AS count, MIN(send_after) AS first FROM messages WHERE "
+            "account_id = ? AND state = 'queued' AND send_after > ?", [account_id, now])
+        return (int(row["count"]), row["first"]) if row else (0, None)
 
     def last_inbound_at(self, contact_id: int) -> str | None:
         """When this person last wrote to the account."""
