@@ -85,13 +85,13 @@ def demo(config_path: str, seed: int) -> None:
 
         dmguard demo
     """
-    from dmguard.clock import SystemClock, local_date
+    from dmguard.clock import SystemClock
     from dmguard.demo import DemoError, run_demo
     from dmguard.store import StoreError
 
     config = load(config_path)
     try:
-        result = run_demo(config, local_date(SystemClock(), "UTC"), seed=seed,
+        result = run_demo(config, SystemClock().now(), seed=seed,
                           progress=lambda line: click.echo(line, err=True))
     except (DemoError, StoreError) as error:
         raise UsageProblem(str(error)) from None

@@ -12,8 +12,9 @@ import random
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from dmguard import actions, outbox, tick
 from dmguard.clock import SimulatedClock
@@ -56,10 +57,30 @@ def _fresh_database(path: Path, config: Config) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def run_demo(config: Config, day: date, *, seed: int = 7,
+def demo_zone(now: datetime) -> str:
+    """A time zone (whole hours from UTC) in which it is now between 22:00 and 23:00.
+
+    The demo plays 06:00-22:00 of a day that has just ended there, so everything it
+    writes lies in the past and in one local day: afterwards every command sees
+    replies already made, tasks already due and caps already used, as in real life.
+    """
+    offset = 22 - now.astimezone(UTC).hour
+    if offset > 14:
+        offset -= 24
+    elif offset < -12:
+        offset += 24
+    # The Etc area counts the other way round: Etc/GMT-3 is three hours ahead of UTC.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+def run_demo(config: Config, now: datetime, *, seed: int = 7,
              progress: Callable[[str], None] = print) -> DemoResult:
-    """Simulate ``day`` (UTC) from 06:00 to 22:00; the database is made anew."""
-    clock = SimulatedClock(datetime.combine(day, time(6, 0), UTC))
+    """Simulate the 16 hours that end at ``now`` (06:00-22:00 in :func:`demo_zone`).
+
+    The database is made anew."""
+    zone = demo_zone(now)
+    clock = SimulatedClock(now - timedelta(hours=16))
+    day = clock.now().astimezone(ZoneInfo(zone)).date()
     rng = random.Random(seed)
     db_path = Path(config.store.path)
     _fresh_database(db_path, config)
@@ -96,7 +117,7 @@ def run_demo(config: Config, day: date, *, seed: int = 7,
             if minute % 120 == 0:
                 progress(f"{clock.now():%H:%M} followers={len(state.followers)} "
                          f"sent={len(state.sent_by_account())}")
-        report = build_report(store, [a.name for a in config.accounts], day, "UTC")
+        report = build_report(store, [a.name for a in config.accounts], day, zone)
         received = len(state.sent_by_account())
     markdown = render.markdown(report)
     files = write_files(report, Path(config.report.dir), render.charts(report))

@@ -33,7 +33,7 @@ def test_rules_lists_the_catalogue() -> None:
 @pytest.mark.slow
 def test_demo_runs_a_day_and_leaves_a_database(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    result = run_demo(config, START.date(), progress=lambda _: None)
+    result = run_demo(config, START, progress=lambda _: None)
     account = result.report.accounts[0]
     assert account.inspected > 0 and account.sent > 0 and account.sent == account.sent_labelled
     assert account.held > 0 and account.blocked > 0
