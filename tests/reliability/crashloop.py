@@ -44,7 +44,10 @@ from dmguard.store import Store
 from dmguard.submit import submit_into
 from dmguard.tick import build_runtime, run_tick
 
-FINAL_STATES = {"sent", "failed", "held", "blocked", "cancelled"}
+FINAL_STATES = {"sent", "failed", "held", "blocked", "cancelled", "needs_attention"}
+#: How people write STOP: the soak mixes in fullwidth, zero-width and other languages.
+STOPS = ["STOP", "stop please", "unsubscribe", "ＳＴＯＰ", "S\u200bTOP", "ｓｔｏｐ", "Pare",
+         "nein danke, stop", "st\u200dop"]
 PENDING_STATES = ("draft", "audited", "queued", "sending")
 # The emulator's own windows are lifted: this harness is about crashes, not about
 # X's limits (bench/drain.py proves those).
@@ -141,6 +144,9 @@ class Outcome:
     lost: int = 0
     unexplained: int = 0
     automated_after_opt_out: int = 0
+    second_daemons_refused: int = 0
+    double_replies: int = 0
+    replies_refused: int = 0
     problems: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -158,6 +164,9 @@ class Outcome:
             f"duplicate DMs: {self.duplicates}; lost messages: {self.lost}; unexplained "
             f"states: {self.unexplained}; automated DMs after an opt-out: "
             f"{self.automated_after_opt_out}",
+            f"second daemons on the same database refused: {self.second_daemons_refused}; "
+            f"double-submitted replies: {self.double_replies} ({self.replies_refused} "
+            "second submits refused)",
             f"drained {self.drain_seconds:.1f} s after the last start",
         ]
 
@@ -283,6 +292,8 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
             for cycle in range(kills):
                 _someone_writes(population, stoppers, askers, cycle, rng)
                 daemon.start()
+                if cycle % 3 == 1:
+                    _second_daemon_is_refused(config, workdir, daemon, outcome)
                 if cycle % 2 == 0:
                     armed.set()
                     deadline = time.monotonic() + 10
@@ -312,6 +323,8 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
                     break
                 time.sleep(0.25)
             outcome.drain_seconds = time.monotonic() - started
+            if daemon.alive():
+                _reply_twice_at_once(config, workdir, db, outcome)
             outcome.faults_served = state.faults.served.copy()
             state.faults = Faults()
             if daemon.alive():
@@ -325,12 +338,45 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
     return outcome
 
 
+def _second_daemon_is_refused(config: Path, workdir: Path, first: Daemon,
+                              outcome: Outcome) -> None:
+    """A second `dmguard run` on the same database (a redeploy that overlaps) must not
+    start beside the first: it exits 2 naming the holder, and nothing is sent twice."""
+    time.sleep(0.5)
+    if not first.alive():
+        return
+    done = subprocess.run([sys.executable, "-m", "dmguard", "run", "--once", "--config",
+                           str(config)], capture_output=True, text=True, timeout=120,
+                          cwd=workdir)
+    if done.returncode == 2 and "holds this database" in done.stderr:
+        outcome.second_daemons_refused += 1
+    elif first.alive():
+        outcome.problems.append(f"a second daemon beside a live one exited {done.returncode}: "
+                                f"{done.stderr.strip()[-300:]}")
+
+
+def _reply_twice_at_once(config: Path, workdir: Path, db: Path, outcome: Outcome) -> None:
+    """Two `dmguard tasks reply` for one task started together (a double submit)."""
+    open_tasks = _read(db, "SELECT id FROM tasks WHERE state IN ('open', 'claimed') "
+                           "ORDER BY id LIMIT 1")
+    if not open_tasks:
+        return
+    task_id = str(open_tasks[0][0])
+    command = [sys.executable, "-m", "dmguard", "tasks", "reply", task_id,
+               "Thanks for writing! Sam here, I will look into it today.", "--who", "sam",
+               "--config", str(config)]
+    both = [subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    codes = [process.wait(timeout=120) for process in both]
+    outcome.double_replies += 1
+    outcome.replies_refused += sum(1 for code in codes if code == 2)
+
+
 def _someone_writes(population: Population, stoppers: list[SandboxUser],
                     askers: list[SandboxUser], cycle: int, rng: random.Random) -> None:
-    """Before a start: a STOP, and a question or a hostile message, for the next tick."""
+    """Before a start: a STOP (in any of its forms), and a question or a hostile message."""
     if cycle < len(stoppers):
-        population.state.user_writes(stoppers[cycle].id, rng.choice(["STOP", "stop please",
-                                                                      "unsubscribe"]))
+        population.state.user_writes(stoppers[cycle].id, rng.choice(STOPS))
     if cycle < len(askers):
         population.state.user_writes(askers[cycle].id, HOSTILE_WRITES[cycle])
 
