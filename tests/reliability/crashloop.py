@@ -325,6 +325,10 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
             outcome.drain_seconds = time.monotonic() - started
             if daemon.alive():
                 _reply_twice_at_once(config, workdir, db, outcome)
+                # A reply whose answer the storm lost is settled by the daemon's next turn.
+                settle_by = time.monotonic() + drain_timeout
+                while pending(db) and daemon.alive() and time.monotonic() < settle_by:
+                    time.sleep(0.25)
             outcome.faults_served = state.faults.served.copy()
             state.faults = Faults()
             if daemon.alive():
