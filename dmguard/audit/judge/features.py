@@ -95,12 +95,12 @@ CROWD = frozenset({"guys", "everyone", "everybody", "y'all", "yall", "folks", "p
 # Self-promotion: "my/our" + something one publishes.
 OWN_MEDIA = frozenset({
     "channel", "channels", "page", "pages", "video", "videos", "vid", "vids", "song", "songs",
-    "music", "blog", "website", "site", "account", "profile", "stream", "streams", "playlist",
-    "album", "app", "shop", "store", "book", "podcast", "art", "cover", "covers", "remix",
-    "mixtape", "newsletter", "group", "server", "brand", "business", "products", "product",
-    "twitter", "instagram", "facebook", "youtube", "tiktok", "twitch", "soundcloud", "shirts",
-    "merch", "photos", "pics", "content", "work", "beats", "track", "tracks", "movie",
-    "film", "game", "petition", "campaign", "fundraiser"})
+    "music", "blog", "website", "site", "stream", "streams", "playlist", "album", "app", "shop",
+    "store", "book", "podcast", "art", "cover", "covers", "remix", "mixtape", "newsletter",
+    "brand", "products", "product", "twitter", "instagram", "facebook", "youtube", "tiktok",
+    "twitch", "soundcloud", "shirts", "merch", "beats", "track", "tracks", "movie", "film",
+    "petition", "fundraiser"})
+"""Things one publishes and promotes (not "account" or "profile": "my account is locked")."""
 PROMOTE_VERBS = frozenset({"subscribe", "sub", "subs", "follow", "like", "check", "visit", "watch",
                            "listen", "share", "add", "support", "vote", "view", "go", "see"})
 RECIPROCAL_WORDS = frozenset({"f4f", "l4l", "sub4sub", "s4s", "follow4follow", "like4like",

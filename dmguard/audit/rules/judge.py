@@ -50,10 +50,14 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     data only, plus a project-written seed corpus).
     Use instead: write to the person about something of theirs; drop the stock
     greeting, the self-introduction and the pitch.
+    A message that mentions something from the recipient's own profile (bio,
+    location, their last message) is specific to them by definition: the judge
+    leaves it to the named rules (the wording of a template around a person's
+    details is not held for the details it carries).
     Options: ``threshold`` (0-1, default {threshold}) is the probability from which a
     message is held; ``reasons`` is how many words or shapes the finding names.
     """
-    if not subject.raw.strip():
+    if not subject.raw.strip() or subject.personal_details:
         return
     judge = model.active()
     found = [finding.name for finding in subject.found]

@@ -123,3 +123,16 @@ def test_the_fast_path_agrees_with_the_explained_one(text: str) -> None:
         expected = sorted(w for f in features(text, found) if (w := judge.weights.get(f, 0)) > 0)
         assert sorted(w for _, w in judgement.reasons) == pytest.approx(expected)
         assert judge.judge(text, found, explain_from=1.01).reasons == []
+
+
+def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules() -> None:
+    from dmguard.audit.model import Recipient
+    from dmguard.config import RuleSetting
+
+    strict = Auditor(policies=built_in_policies(), default_platform="x", record=False,
+                     rules={"DG095": RuleSetting(threshold=0.0)})  # type: ignore[call-arg]
+    text = "Hi Amy! Greetings to Lisbon. What brought you here? Just reply if we can help."
+    bare = strict.audit(AuditInput(text))
+    assert any(f.rule == "DG095" for f in bare.findings)
+    specific = strict.audit(AuditInput(text, recipient=Recipient(name="Amy Lee", location="Lisbon")))
+    assert not any(f.rule == "DG095" for f in specific.findings)
