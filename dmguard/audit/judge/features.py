@@ -142,6 +142,8 @@ NOT_A_NAME = frozenset({
     "he's", "it's", "that's", "there's", "what's", "who's", "let's"})
 _NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
+_TRAILING_CHARS = " .!?\u2026)(:;*~-"
+_PERCENT = re.compile(r"\d ?%")
 _TRAILING = re.compile("[ .!?\u2026)(:;*~\\-\U0001f000-\U0001faff]+$")
 CAPITALISED = re.compile(r"(?<![\w@#'’])([A-Z][a-z]+)(?:['’]s)?\b")
 
@@ -206,7 +208,9 @@ def _named_subject(text: str, toks: list[str], tokset: frozenset[str] | set[str]
 
 def _vocative_end(text: str) -> bool:
     """Does the message end by naming its reader after a comma ("…, Sam!")?"""
-    end = _TRAILING.sub("", text)
+    end = text.rstrip(_TRAILING_CHARS)
+    if end and end[-1] >= "\U0001f000":  # emoji at the end: strip them and what is around them
+        end = _TRAILING.sub("", end)
     comma = end.rfind(",")
     if comma < 0:
         return False
@@ -215,14 +219,16 @@ def _vocative_end(text: str) -> bool:
         and tail.lower() not in NOT_A_NAME
 
 
-def shape(text: str, lower: str, toks: list[str]) -> list[str]:
-    """The ``s:`` features: what kind of message this is, whatever its words."""
+def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None) -> list[str]:
+    """The ``s:`` features: what kind of message this is, whatever its words (``tokset``:
+    the set of ``toks``, when the caller has it)."""
     found: list[str] = []
     add = found.append
     length = len(text)
     add("s:len<20" if length < 20 else "s:len<60" if length < 60 else "s:len<160" if length < 160
         else "s:len<400" if length < 400 else "s:len>=400")
-    tokset = set(toks)
+    if tokset is None:
+        tokset = set(toks)
     first = toks[0] if toks else ""
     greet = first in GREETINGS or (first == "good" and len(toks) > 1 and toks[1] in DAY_PARTS)
     welcome = not tokset.isdisjoint(WELCOME_WORDS) and WELCOME.search(lower) is not None
@@ -269,7 +275,7 @@ def shape(text: str, lower: str, toks: list[str]) -> list[str]:
         if greet and words <= 12:
             add("s:greeting-nothing-more")
     if (not tokset.isdisjoint(MONEY_WORDS) or "$" in text or "£" in text or "€" in text
-            or ("%" in text and re.search(r"\d ?%", text))):
+            or ("%" in text and _PERCENT.search(text))):
         add("s:money")
     if text.count("!") >= 2:
         add("s:exclaims")

@@ -164,7 +164,8 @@ class Judge:
         total = self.bias
         words = self._words
         positive: list[tuple[tuple[str, float], ...]] = []
-        for token in set(toks):
+        tokset = set(toks)
+        for token in tokset:
             entry = words.get(token)
             if entry is None:
                 entry = self._word(token)
@@ -182,7 +183,7 @@ class Judge:
                     if weight > 0:
                         pushing.append((first, second, weight))
         get = self.weights.get
-        others = [*shape(prepared.text, prepared.lower, toks),
+        others = [*shape(prepared.text, prepared.lower, toks, tokset),
                   *("r:" + name for name in set(found))]
         for feature in others:
             total += get(feature, 0.0)
