@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from dmguard.audit.engine import Auditor
+from dmguard.audit.history import BatchHistory
 from dmguard.audit.jsonl import LineError, MessageIn, parse_line, to_input
 from dmguard.audit.model import AuditResult
 from dmguard.config import Config
@@ -27,10 +28,15 @@ class LineOutcome:
 
 
 def standalone_auditor(config: Config | None) -> Auditor:
-    """The auditor for text with no account behind it (no config: X's rules, defaults)."""
+    """The auditor for text with no account behind it (no config: X's rules, defaults).
+
+    Its history is the batch's own: the lines count as going out together (the same
+    text to many people is held), but none of them was sent, so no line caps or
+    repeats a later line to the same person."""
     if config is None:
         config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
-    return Auditor.from_config(config, platform=DEFAULT_PLATFORM)
+    return Auditor.from_config(config, platform=DEFAULT_PLATFORM,
+                               history=BatchHistory(sent=False))
 
 
 def parsed_lines(lines: Iterable[str], progress: Callable[[int], None] | None = None

@@ -1,8 +1,11 @@
 """What the audit knows of the past: texts already sent, opt-outs, per-person sends.
 
 The audit asks a :class:`History`; it never runs SQL itself. ``BatchHistory`` is
-the in-memory history of one ``dmguard audit`` run (a batch counts as going out
-together); :mod:`dmguard.outbox` builds one from the store for the daemon.
+an in-memory history: of DMs already sent (reviewing sent history), or of the
+lines of one ``dmguard audit`` run (``sent=False``: the batch counts as going out
+together to *different* people, but none of its lines has been sent, so none of
+them caps or repeats a later line to the same person); :mod:`dmguard.outbox`
+builds one from the store for the daemon.
 """
 
 from __future__ import annotations
@@ -25,10 +28,21 @@ class History(Protocol):
                sig: Signature | None) -> None: ...
 
 
+SAME_TEXT = 0.6
+"""Similarity from which two lines to one person are the same text (the batch indexes it once)."""
+
+
 class BatchHistory:
-    def __init__(self, opted_out: set[str] | None = None) -> None:
+    """What was recorded so far. ``sent=True``: recorded messages went out (they count
+    against the per-person limits and repeats). ``sent=False``: they are lines of one
+    batch still to be judged; they only count as the same text going to several
+    people, once per person."""
+
+    def __init__(self, opted_out: set[str] | None = None, *, sent: bool = True) -> None:
         self.index = NearDuplicateIndex()
+        self.sent = sent
         self._sent: dict[str, list[tuple[datetime, str, Signature | None]]] = defaultdict(list)
+        self._indexed: dict[str, list[Signature]] = defaultdict(list)
         self._opted_out = set(opted_out or ())
 
     def near_duplicates(self, sig: Signature | None) -> int:
@@ -45,6 +59,17 @@ class BatchHistory:
 
     def record(self, recipient_key: str | None, at: datetime, text: str,
                sig: Signature | None) -> None:
-        if recipient_key:
+        if not recipient_key:
+            return
+        if self.sent:
             self.index.add(sig)
             self._sent[recipient_key].append((at, text, sig))
+            return
+        # A batch line: the same text to the same person again is not one more recipient.
+        if sig is None:
+            return
+        mine = self._indexed[recipient_key]
+        if any(sig.similarity(other) >= SAME_TEXT for other in mine):
+            return
+        mine.append(sig)
+        self.index.add(sig)

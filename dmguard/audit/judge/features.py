@@ -1,7 +1,7 @@
 """What the judge reads in a message: words, word pairs, pieces of words, and shape.
 
-The same function serves fitting and judging, so the model sees at run time
-exactly what it was fitted on. Every feature is a short string with a prefix:
+The same code serves fitting and judging, so the model sees at run time exactly
+what it was fitted on. Every feature is a short string with a prefix:
 
 - ``w:`` a word (lower case; links, @handles, numbers and emoji become ``<url>``,
   ``<at>``, ``<num>``, ``<emoji>`` so that no particular link or handle is learned),
@@ -10,30 +10,39 @@ exactly what it was fitted on. Every feature is a short string with a prefix:
   "subscribe", "subscribers" and "subcribe" share weight,
 - ``s:`` a shape of the message: the idea of a form letter rather than its wording
   (a greeting, a self-introduction, a call to action, a generic second-person
-  opening, a template hole, links, shouting, no question and no concrete referent).
+  opening, a template hole, links, shouting, no question and no concrete referent,
+  an announcement about someone by name, self-promotion, follow-for-follow,
+  verification or prize bait),
+- ``r:`` the name of another rule that found something in the message (the named
+  rules run first; the judge weighs what they found).
 
-Only presence counts (a feature is there or not), as in SpamAssassin's Bayes
-tokens.
+Counting: every distinct word of a message adds its ``w:`` and ``c:`` features
+once (a piece shared by two different words counts twice), every distinct pair
+and every shape once. That is what lets the judge add up a cached weight per
+word at run time (:meth:`dmguard.audit.judge.model.Judge.logit`) instead of
+building feature strings for every message.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Iterable
+
+from dmguard.audit.text import Prepared
 
 TOKEN = re.compile(
-    r"(?P<url>(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|co|io|net|org|ml|tv|me|ly|app|shop|store"
-    r"|info|biz)(?:/\S*)?\b)"
-    r"|(?P<at>@\w+)"
-    r"|(?P<longnum>\d{5,})"
-    r"|(?P<num>\d+(?:[.,:]\d+)*)"
-    r"|(?P<emoji>[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff])"
-    r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)",
+    r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|co|io|net|org|ml|tv|me|ly|app|shop|store"
+    r"|info|biz)(?:/\S*)?\b"
+    r"|@\w+"
+    r"|\d{5,}"
+    r"|\d+(?:[.,:]\d+)*"
+    r"|[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]"
+    r"|[^\W\d_]+(?:['’][^\W\d_]+)*",
     re.UNICODE,
 )
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 
-GREETING = re.compile(
-    r"^\W*(?:hi|hey|hello|dear|hiya|heya|greetings|good (?:morning|afternoon|evening)|welcome)\b")
 WELCOME = re.compile(
     r"\bwelcome\b|\bthanks? (?:you )?(?:so much |a lot )?for (?:the )?(?:follow|connect|join|subscrib)"
     r"|\b(?:has|have|just) (?:joined|arrived|landed|entered|appeared|shown up)\b|\bjoined (?:the|our|us)\b"
@@ -44,51 +53,190 @@ SELF_INTRO = re.compile(
     r"|community|platform|product|website|site))\b"
 )
 CTA = re.compile(
-    r"\b(?:check (?:out|it out|us out|me out)|visit|click|tap|subscribe|sub to|follow (?:me|us|back)"
+    r"\b(?:check (?:out|it out|us out|me out|my)|visit|click|tap|subscribe|sub to|follow (?:me|us|back)"
     r"|join (?:us|our|my|now|today)|sign up|signup|register|download|buy|order now|shop now|call now"
     r"|text \w+ to|reply (?:with|yes|stop|now)|dm (?:me|us)|message (?:me|us)|grab|claim|get your"
     r"|don'?t miss|hurry|limited time|act now|apply now|book (?:a|your|now)|learn more|find out more"
     r"|let'?s connect|hit me up|link in (?:my )?bio|use (?:my |the )?code)\b"
 )
-GENERIC_YOU = re.compile(
-    r"^\W*(?:(?:hi|hey|hello)\W+)?(?:are you|do you|did you know|have you (?:ever|heard)|if you(?:'re| are)?"
-    r"|looking for|want to|wanna|need (?:a|more|help)|you (?:have been|are|deserve|can|could|will))\b"
-)
 HOLE = re.compile(
     r"_{3,}|\bx{4,}\b|\((?:user ?name|name|first ?name|his\w*|her\w*|your \w+|website|link|url)\)"
     r"|\*(?:link|url|name)\*|\[(?:link|url|client|name|company)\]|##"
 )
-TIME_REF = re.compile(
-    r"\b(?:today|tonight|tomorrow|yesterday|last (?:night|week|time)|this (?:morning|afternoon|evening)"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|o'?clock|am|pm)\b"
-)
-MONEY = re.compile(r"[$£€]|\d ?%|\b(?:free|prize|cash|win|winner|reward|discount|offer|deal|bonus)\b")
-FIRST_SINGULAR = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine)\b")
-WE = re.compile(r"\b(?:we|we're|we've|we'll|our|us)\b")
-YOU = re.compile(r"\b(?:you|your|you're|yours|u|ur)\b")
+# The first word (or words) one of which each regex above needs: the regex is only
+# run when the message holds one of them.
+WELCOME_WORDS = frozenset({"welcome", "thanks", "thank", "has", "have", "just", "joined"})
+SELF_INTRO_WORDS = frozenset({"my", "i", "i'm", "we", "we're", "this", "at", "our"})
+CTA_WORDS = frozenset({
+    "check", "visit", "click", "tap", "subscribe", "sub", "follow", "join", "sign", "signup",
+    "register", "download", "buy", "order", "shop", "call", "text", "reply", "dm", "message",
+    "grab", "claim", "get", "don't", "dont", "hurry", "limited", "act", "apply", "book", "learn",
+    "find", "let's", "lets", "hit", "link", "use"})
+
+GREETINGS = frozenset({"hi", "hey", "hello", "dear", "hiya", "heya", "greetings", "welcome",
+                       "yo", "howdy", "sup", "hola", "ahoy"})
+DAY_PARTS = frozenset({"morning", "afternoon", "evening", "night"})
+GENERIC_OPENINGS = frozenset({("are", "you"), ("do", "you"), ("did", "you"), ("have", "you"),
+                              ("if", "you"), ("if", "you're"), ("looking", "for"), ("want", "to"),
+                              ("need", "a"), ("need", "more"), ("need", "help"), ("you", "have"),
+                              ("you", "are"), ("you", "deserve"), ("you", "can"), ("you", "could"),
+                              ("you", "will")})
+TIME_WORDS = frozenset({"today", "tonight", "tomorrow", "yesterday", "monday", "tuesday",
+                        "wednesday", "thursday", "friday", "saturday", "sunday", "o'clock", "am",
+                        "pm", "morning", "afternoon", "evening", "weekend", "later", "soon",
+                        "earlier", "week", "month", "year", "ago", "last"})
+MONEY_WORDS = frozenset({"free", "prize", "cash", "win", "winner", "reward", "discount", "offer",
+                         "deal", "bonus"})
+FIRST_SINGULAR = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "im"})
+WE = frozenset({"we", "we're", "we've", "we'll", "our", "us"})
+YOU = frozenset({"you", "your", "you're", "yours", "u", "ur"})
+CROWD = frozenset({"guys", "everyone", "everybody", "y'all", "yall", "folks", "people", "anyone",
+                   "somebody", "someone"})
+# Self-promotion: "my/our" + something one publishes.
+OWN_MEDIA = frozenset({
+    "channel", "channels", "page", "pages", "video", "videos", "vid", "vids", "song", "songs",
+    "music", "blog", "website", "site", "stream", "streams", "playlist", "album", "app", "shop",
+    "store", "book", "podcast", "art", "cover", "covers", "remix", "mixtape", "newsletter",
+    "brand", "products", "product", "twitter", "instagram", "facebook", "youtube", "tiktok",
+    "twitch", "soundcloud", "shirts", "merch", "beats", "track", "tracks", "movie", "film",
+    "petition", "fundraiser"})
+"""Things one publishes and promotes (not "account" or "profile": "my account is locked")."""
+PROMOTE_VERBS = frozenset({"subscribe", "sub", "subs", "follow", "like", "check", "visit", "watch",
+                           "listen", "share", "add", "support", "vote", "view", "go", "see"})
+RECIPROCAL_WORDS = frozenset({"f4f", "l4l", "sub4sub", "s4s", "follow4follow", "like4like",
+                              "followback", "subback"})
+VERIFY_WORDS = frozenset({"validate", "validation", "verify", "verification", "verified",
+                          "confirm", "suspended", "suspension", "flagged", "unlock", "activate",
+                          "captcha", "human"})
+PRIZE_WORDS = frozenset({"winner", "winners", "prize", "prizes", "giveaway", "claim", "reward",
+                         "rewards", "voucher", "vouchers", "lucky", "selected", "gift", "jackpot",
+                         "won", "sweepstakes", "draw"})
+# A grievance: people complain, form letters do not.
+GRIEVANCE = frozenset({
+    "terrible", "horrible", "worst", "awful", "broken", "broke", "refund", "refunded",
+    "cancelled", "canceled", "delayed", "disappointed", "disappointing", "ridiculous",
+    "unacceptable", "charged", "overcharged", "error", "issue", "issues", "problem", "problems",
+    "stuck", "waiting", "waited", "missing", "lost", "wrong", "rude", "useless", "annoying",
+    "frustrating", "frustrated", "complaint", "nobody", "sucks", "bad", "poor", "failed",
+    "fails", "crashed", "crashes", "slow", "late", "still", "again", "anymore", "idiots",
+    "ugh", "why"})
+# Verbs that make a capitalised word the subject of a sentence about someone
+# ("Sam has arrived", "Sam just joined", "Sam is here").
+THIRD_PERSON_VERBS = frozenset({
+    "has", "is", "was", "just", "joined", "arrived", "appeared", "entered", "landed", "came",
+    "comes", "hopped", "jumped", "showed", "spawned", "dropped", "slid", "joins", "arrives",
+    "enters", "appears", "lands", "did", "does", "will", "can", "wants", "likes", "says",
+    "said", "made", "brought", "here", "got"})
+# Capitalised words that start sentences without naming anyone.
+NOT_A_NAME = frozenset({
+    "i", "it", "this", "that", "these", "those", "there", "here", "he", "she", "they", "we",
+    "you", "what", "who", "which", "where", "when", "why", "how", "everything", "nothing",
+    "something", "anything", "everyone", "someone", "anyone", "nobody", "somebody", "everybody",
+    "today", "tomorrow", "tonight", "yesterday", "my", "your", "his", "her", "our", "their",
+    "the", "a", "an", "one", "no", "yes", "all", "each", "time", "life", "love", "work", "mom",
+    "mum", "dad", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "god", "weather", "dinner", "lunch", "breakfast", "traffic", "music",
+    "and", "but", "so", "if", "then", "also", "still", "now", "well", "oh", "ok", "okay", "lol",
+    "haha", "hey", "hi", "hello", "welcome", "thanks", "thank", "please", "sorry", "yeah", "wow",
+    "great", "good", "nice", "just", "not", "maybe", "sure", "really", "very", "too", "she's",
+    "he's", "it's", "that's", "there's", "what's", "who's", "let's"})
+_NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
+_TRAILING_CHARS = " .!?\u2026)(:;*~-"
+_PERCENT = re.compile(r"\d ?%")
+_TRAILING = re.compile("[ .!?\u2026)(:;*~\\-\U0001f000-\U0001faff]+$")
+CAPITALISED = re.compile(r"(?<![\w@#'’])([A-Z][a-z]+)(?:['’]s)?\b")
 
 
-def _tokens(lower: str) -> list[str]:
-    out = []
-    for match in TOKEN.finditer(lower):
-        kind = match.lastgroup
-        out.append(match.group() if kind == "word" else f"<{kind}>")
-    return out
+def _kind(raw: str) -> str:
+    """A token as the judge reads it: the word itself, or the class of a link, handle, number."""
+    first = raw[0]
+    if first == "@":
+        return "<at>"
+    if first.isdigit():
+        if raw.isdigit():
+            return "<longnum>" if len(raw) >= 5 else "<num>"
+        if _NUMBER.fullmatch(raw):
+            return "<num>"
+        return "<url>"
+    if len(raw) == 1 and not first.isalpha():
+        return "<emoji>"
+    if _WORD.fullmatch(raw):
+        return raw
+    return "<url>"
 
 
-def shape(text: str, lower: str, tokens: list[str]) -> list[str]:
-    """The ``s:`` features: what kind of message this is, whatever its words."""
+_KINDS: dict[str, str] = {}
+
+
+def tokens(lower: str) -> list[str]:
+    """The tokens of a lower-case text (classes for links, handles, numbers and emoji)."""
+    kinds = _KINDS
+    out = list(map(kinds.get, TOKEN.findall(lower)))
+    if None in out:
+        if len(kinds) > 200_000:
+            kinds.clear()
+        for index, raw in enumerate(TOKEN.findall(lower)):
+            if out[index] is None:
+                out[index] = kinds[raw] = _kind(raw)
+    return out  # type: ignore[return-value]
+
+
+def word_features(token: str) -> tuple[str, ...]:
+    """``w:`` and ``c:`` features of one token."""
+    if token == "<url>":  # a link counts once, as the shape s:link / s:links
+        return ()
+    if len(token) < 4 or token[0] == "<":
+        return ("w:" + token,)
+    padded = "^" + token + "$"
+    return ("w:" + token, *("c:" + padded[i:i + 4] for i in range(len(padded) - 3)))
+
+
+def _named_subject(text: str, toks: list[str], tokset: frozenset[str] | set[str]) -> bool:
+    """Is the message about someone by name, in the third person ("Sam has joined")?"""
+    if tokset.isdisjoint(THIRD_PERSON_VERBS):
+        return False
+    for match in CAPITALISED.finditer(text):
+        name = match.group(1)
+        if name.lower() in NOT_A_NAME:
+            continue
+        rest = text[match.end():].lstrip(" ,").split(None, 1)
+        if rest and rest[0].lower().strip(".,!?:;") in THIRD_PERSON_VERBS:
+            return True
+    return False
+
+
+def _vocative_end(text: str) -> bool:
+    """Does the message end by naming its reader after a comma ("…, Sam!")?"""
+    end = text.rstrip(_TRAILING_CHARS)
+    if end and end[-1] >= "\U0001f000":  # emoji at the end: strip them and what is around them
+        end = _TRAILING.sub("", end)
+    comma = end.rfind(",")
+    if comma < 0:
+        return False
+    tail = end[comma + 1:].strip()
+    return bool(tail) and " " not in tail and tail[0].isupper() and tail.isalpha() \
+        and tail.lower() not in NOT_A_NAME
+
+
+def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None) -> list[str]:
+    """The ``s:`` features: what kind of message this is, whatever its words (``tokset``:
+    the set of ``toks``, when the caller has it)."""
     found: list[str] = []
     add = found.append
     length = len(text)
     add("s:len<20" if length < 20 else "s:len<60" if length < 60 else "s:len<160" if length < 160
         else "s:len<400" if length < 400 else "s:len>=400")
-    greet = GREETING.match(lower) is not None
-    welcome = WELCOME.search(lower) is not None
-    intro = SELF_INTRO.search(lower) is not None
-    cta = CTA.search(lower) is not None
+    if tokset is None:
+        tokset = set(toks)
+    first = toks[0] if toks else ""
+    greet = first in GREETINGS or (first == "good" and len(toks) > 1 and toks[1] in DAY_PARTS)
+    welcome = not tokset.isdisjoint(WELCOME_WORDS) and WELCOME.search(lower) is not None
+    intro = not tokset.isdisjoint(SELF_INTRO_WORDS) and SELF_INTRO.search(lower) is not None
+    cta = not tokset.isdisjoint(CTA_WORDS) and CTA.search(lower) is not None
     question = "?" in text
-    links = tokens.count("<url>")
+    links = toks.count("<url>")
+    words = len(toks) - links
     if greet:
         add("s:greeting")
     if welcome:
@@ -101,6 +249,8 @@ def shape(text: str, lower: str, tokens: list[str]) -> list[str]:
         add("s:question")
     if links:
         add("s:link" if links == 1 else "s:links")
+        if words <= 3:
+            add("s:link-only")
     if greet and cta:
         add("s:greeting+cta")
     if (greet or welcome) and intro:
@@ -109,60 +259,100 @@ def shape(text: str, lower: str, tokens: list[str]) -> list[str]:
         add("s:intro+cta")
     if greet and intro and cta:
         add("s:greeting+intro+cta")
-    if GENERIC_YOU.search(lower):
+    opening = toks[1:3] if greet else toks[:2]
+    if len(opening) == 2 and (opening[0], opening[1]) in GENERIC_OPENINGS:
         add("s:generic-you-opening")
-    if HOLE.search(lower):
+    if ("_" in text or "xxxx" in lower or "(" in text or "*" in text or "[" in text
+            or "#" in text) and HOLE.search(lower):
         add("s:template-hole")
-    time_ref = TIME_REF.search(lower) is not None
+    time_ref = not tokset.isdisjoint(TIME_WORDS)
     if time_ref:
         add("s:time-referent")
     if not question and not time_ref:
         add("s:no-referent")
         if cta:
             add("s:no-referent+cta")
-    if MONEY.search(lower):
+        if greet and words <= 12:
+            add("s:greeting-nothing-more")
+    if (not tokset.isdisjoint(MONEY_WORDS) or "$" in text or "£" in text or "€" in text
+            or ("%" in text and _PERCENT.search(text))):
         add("s:money")
     if text.count("!") >= 2:
         add("s:exclaims")
     if length >= 12 and text != lower:
-        upper = sum(map(str.isupper, text))
-        if upper >= 12 and upper > sum(map(str.islower, text)):
+        upper = length - len(text.translate(_NO_UPPER))
+        if upper >= 12 and upper > length - len(text.translate(_NO_LOWER)):
             add("s:shouting")
-    emoji = tokens.count("<emoji>")
+    emoji = toks.count("<emoji>")
     if emoji:
         add("s:emoji" if emoji < 3 else "s:emoji3")
-    i_count = len(FIRST_SINGULAR.findall(lower))
-    we_count = len(WE.findall(lower))
-    you_count = len(YOU.findall(lower))
+    i_count = we_count = you_count = 0
+    for token in toks:
+        if token in FIRST_SINGULAR:
+            i_count += 1
+        elif token in WE:
+            we_count += 1
+        elif token in YOU:
+            you_count += 1
     if we_count > i_count:
         add("s:corporate-we")
     if you_count >= 2 and not question:
         add("s:you-heavy-statement")
+    if you_count == 0 and i_count == 0 and we_count == 0 and words >= 3:
+        add("s:no-person")
     if "\n" in text.strip():
         add("s:multiline")
+    if not tokset.isdisjoint(CROWD):
+        add("s:crowd")
+    # self-promotion: "my channel", "our page", "sub to my…", "check my…"
+    promo = False
+    previous = ""
+    for token in toks:
+        if previous in ("my", "our") and token in OWN_MEDIA:
+            promo = True
+            break
+        previous = token
+    if promo:
+        add("s:self-promotion")
+        if not tokset.isdisjoint(PROMOTE_VERBS):
+            add("s:self-promotion+ask")
+    if not tokset.isdisjoint(RECIPROCAL_WORDS) or (
+            "back" in tokset and not tokset.isdisjoint({"follow", "sub", "subscribe", "like"})):
+        add("s:reciprocal")
+    if not tokset.isdisjoint(VERIFY_WORDS) and (links or cta or "account" in tokset):
+        add("s:verification-bait")
+    if not tokset.isdisjoint(PRIZE_WORDS) and (you_count or links or cta):
+        add("s:prize-bait")
+    if first == "<at>":
+        add("s:opens-with-handle")
+    if "#" in text and re.search(r"(?<![\w&])#[^\W\d_]\w+", text):
+        add("s:hashtag")
+    grievance = len(tokset & GRIEVANCE)
+    if grievance:
+        add("s:grievance" if grievance == 1 else "s:grievances")
+    named = _named_subject(text, toks, tokset)
+    if named:
+        add("s:about-someone-by-name")
+        if you_count == 0:
+            add("s:about-someone-not-to-you")
+    if _vocative_end(text):
+        add("s:ends-naming-reader")
+        if not question:
+            add("s:ends-naming-reader-no-question")
     return found
 
 
-@lru_cache(maxsize=65536)
-def _word_features(token: str) -> tuple[str, ...]:
-    """``w:`` and ``c:`` features of one token (cached: words repeat across messages)."""
-    if token == "<url>":  # a link counts once, as the shape s:link / s:links
-        return ()
-    if len(token) < 4 or token[0] == "<":
-        return ("w:" + token,)
-    padded = "^" + token + "$"
-    return ("w:" + token, *("c:" + padded[i:i + 4] for i in range(len(padded) - 3)))
-
-
-def features(text: str) -> list[str]:
-    """All feature strings of one message (duplicates removed, order kept)."""
-    lower = text.lower()
-    tokens = _tokens(lower)
-    seen: dict[str, None] = {}
-    previous = "<start>"
-    for token in tokens:
-        seen.update(dict.fromkeys(_word_features(token)))
-        seen["b:" + previous + " " + token] = None
-        previous = token
-    seen.update(dict.fromkeys(shape(text, lower, tokens)))
-    return list(seen)
+def features(text: str | Prepared, found: Iterable[str] = ()) -> list[str]:
+    """Every feature of one message, as counted (see the module doc); ``found`` are the
+    names of the rules that found something in it."""
+    prepared = text if isinstance(text, Prepared) else None
+    raw = prepared.text if prepared is not None else str(text)
+    lower = prepared.lower if prepared is not None else raw.lower()
+    toks = tokens(lower)
+    out: list[str] = []
+    for token in dict.fromkeys(toks):
+        out.extend(word_features(token))
+    out.extend("b:" + a + " " + b for a, b in dict.fromkeys(zip(["<start>", *toks], toks, strict=False)))
+    out.extend(shape(raw, lower, toks))
+    out.extend("r:" + name for name in dict.fromkeys(found))
+    return out

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dmguard.audit.judge.features import features
+from dmguard.audit.judge.features import features, shape, tokens, word_features
+from dmguard.audit.text import Prepared
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -44,19 +45,39 @@ SHAPES = {
     "s:corporate-we": "speaks as 'we'",
     "s:you-heavy-statement": "addresses 'you' without asking anything",
     "s:multiline": "laid out on several lines",
+    "s:link-only": "little but a link",
+    "s:grievance": "a complaint",
+    "s:opens-with-handle": "opens by addressing a handle",
+    "s:hashtag": "a hashtag",
+    "s:grievances": "complaints",
+    "s:greeting-nothing-more": "a greeting and nothing more",
+    "s:no-person": "speaks to nobody in particular",
+    "s:crowd": "speaks to a crowd",
+    "s:self-promotion": "promotes the sender's own page",
+    "s:self-promotion+ask": "asks to follow or visit the sender's own page",
+    "s:reciprocal": "follow-for-follow",
+    "s:verification-bait": "verification bait",
+    "s:prize-bait": "prize bait",
+    "s:about-someone-by-name": "an announcement about someone by name",
+    "s:about-someone-not-to-you": "about someone rather than to them",
+    "s:ends-naming-reader": "ends by naming the reader",
+    "s:ends-naming-reader-no-question": "names the reader and asks nothing",
 }
 
 
-def describe(feature: str, text: str = "") -> str:
+def describe(feature: str, text: str = "", words: list[str] | None = None) -> str:
     """A feature as a reader would name it: a word in quotes, or a shape in words.
 
-    A piece of a word is named by the first word of ``text`` that holds it."""
+    A piece of a word is named by the first word of ``text`` (or of ``words``, its
+    words already found) that holds it."""
     kind, _, body = feature.partition(":")
+    if kind == "r":
+        return f"rule {body}"
     if kind == "s":
         return SHAPES.get(feature, body.replace("-", " "))
     if kind == "c":
         piece = body.strip("^$")
-        for word in WORDS.findall(text.lower()):
+        for word in words if words is not None else WORDS.findall(text.lower()):
             if piece in word:
                 return repr(word)
         return f"'…{piece}…'"
@@ -71,43 +92,126 @@ class Judgement:
     text: str = ""
 
     def explain(self, count: int = 4) -> str:
-        names: list[str] = []
-        for feature, _ in self.reasons:
-            if feature.startswith("s:len"):
+        """The strongest reasons by name: words (at least half, when there are any) and shapes.
+        Other rules' findings are left out: they are findings of their own."""
+        words: list[tuple[float, str]] = []
+        shapes: list[tuple[float, str]] = []
+        names: set[str] = set()
+        text_words = WORDS.findall(self.text.lower())
+        for feature, weight in self.reasons:
+            if feature.startswith(("s:len", "r:")):
                 continue
-            name = describe(feature, self.text)
+            group = shapes if feature.startswith("s:") else words
+            if len(group) >= count:
+                if len(words) >= count and len(shapes) >= count:
+                    break
+                continue
+            name = describe(feature, self.text, text_words)
             if name not in names:
-                names.append(name)
-            if len(names) == count:
-                break
-        return ", ".join(names)
+                names.add(name)
+                group.append((weight, name))
+        taken = min(len(words), (count + 1) // 2)
+        chosen = words[:taken] + shapes[: count - taken]
+        chosen += words[taken: taken + count - len(chosen)]
+        return ", ".join(name for _, name in sorted(chosen, key=lambda item: -item[0]))
 
 
 class Judge:
-    """Weights by feature string; ``probability`` is the logistic of their sum plus bias."""
+    """Weights by feature string; ``probability`` is the logistic of their sum plus bias.
+
+    :meth:`judge` is what every audit calls (fast: no feature strings unless it explains);
+    :meth:`logit` adds up the feature strings, the slow reference fitting uses.
+    """
 
     def __init__(self, weights: dict[str, float], bias: float, meta: dict[str, Any] | None = None
                  ) -> None:
         self.weights = weights
         self.bias = bias
         self.meta = dict(meta or {})
+        self._words: dict[str, tuple[float, tuple[tuple[str, float], ...]]] = {}
+        self._pairs: dict[str, dict[str, float]] = {}
+        for feature, weight in weights.items():
+            if feature.startswith("b:"):
+                first, _, second = feature[2:].partition(" ")
+                self._pairs.setdefault(first, {})[second] = weight
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Judge:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(data["weights"], float(data["bias"]), data.get("meta", {}))
 
-    def logit(self, text: str) -> float:
-        get = self.weights.get
-        return self.bias + sum(get(f, 0.0) for f in features(text))
-
-    def judge(self, text: str) -> Judgement:
+    def _word(self, token: str) -> tuple[float, tuple[tuple[str, float], ...]]:
+        """A word's summed weight and its features that push towards "automated" (cached)."""
+        words = self._words
+        if len(words) > 200_000:
+            words.clear()
         weights = self.weights
-        scored = [(f, weights[f]) for f in features(text) if f in weights]
-        total = self.bias + sum(w for _, w in scored)
-        probability = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, total))))
-        reasons = sorted((item for item in scored if item[1] > 0), key=lambda item: -item[1])
-        return Judgement(probability, reasons, text)
+        scored = [(f, weights[f]) for f in word_features(token) if f in weights]
+        entry = words[token] = (sum(w for _, w in scored), tuple(i for i in scored if i[1] > 0))
+        return entry
+
+    def judge(self, text: str | Prepared, found: Iterable[str] = (), *,
+              explain_from: float = 0.0) -> Judgement:
+        """The probability that the message is automated, and the features that pushed
+        towards it, strongest first, when the probability reaches ``explain_from``.
+
+        One pass: a cached weight per distinct word (its ``w:`` and ``c:`` features added
+        up once), a nested look-up per distinct word pair, the shapes, the other rules'
+        findings. Feature strings are only built for the reasons of a message explained.
+        """
+        prepared = text if isinstance(text, Prepared) else Prepared(text)
+        toks = tokens(prepared.lower)
+        total = self.bias
+        words = self._words
+        positive: list[tuple[tuple[str, float], ...]] = []
+        tokset = set(toks)
+        for token in tokset:
+            entry = words.get(token)
+            if entry is None:
+                entry = self._word(token)
+            total += entry[0]
+            if entry[1]:
+                positive.append(entry[1])
+        pairs = self._pairs
+        pushing: list[tuple[str, str, float]] = []
+        for first, second in set(zip(["<start>", *toks], toks, strict=False)):
+            following = pairs.get(first)
+            if following is not None:
+                weight = following.get(second)
+                if weight is not None:
+                    total += weight
+                    if weight > 0:
+                        pushing.append((first, second, weight))
+        get = self.weights.get
+        others = [*shape(prepared.text, prepared.lower, toks, tokset),
+                  *("r:" + name for name in set(found))]
+        for feature in others:
+            total += get(feature, 0.0)
+        probability = _logistic(total)
+        if probability < explain_from:
+            return Judgement(probability, [], prepared.text)
+        reasons = [item for items in positive for item in items]
+        reasons += [("b:" + first + " " + second, weight) for first, second, weight in pushing]
+        reasons += [(f, get(f, 0.0)) for f in others if get(f, 0.0) > 0]
+        reasons.sort(key=_by_weight, reverse=True)
+        return Judgement(probability, reasons, prepared.text)
+
+    def probability(self, text: str | Prepared, found: Iterable[str] = ()) -> float:
+        return self.judge(text, found, explain_from=2.0).probability
+
+    def logit(self, text: str | Prepared, found: Iterable[str] = ()) -> float:
+        """The sum of the weights of the message's features (see :func:`.features`), plus the
+        bias, added up from the feature strings: the slow reference :meth:`judge` agrees with."""
+        get = self.weights.get
+        return self.bias + sum(get(f, 0.0) for f in features(text, found))
+
+
+def _by_weight(item: tuple[str, float]) -> float:
+    return item[1]
+
+
+def _logistic(total: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, total))))
 
 
 _active: Judge | None = None

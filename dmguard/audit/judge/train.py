@@ -26,12 +26,14 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from dmguard.audit.judge import seed
 from dmguard.audit.judge.features import features
 from dmguard.audit.judge.model import MODEL_PATH, Judge
+from dmguard.audit.model import AuditInput
 
 DEFAULT_EVAL = Path(__file__).resolve().parents[3].parent / "shared" / "eval"
 SMS_UNIT = "sms_spam"
@@ -139,6 +141,9 @@ def fitting_rows(sets: dict[str, list[Row]]) -> list[Row]:
 @dataclass(frozen=True)
 class Params:
     l2: float = 1.0
+    """L2 penalty on word, pair and piece weights (what one source's wording teaches)."""
+    l2_shapes: float = 1.0
+    """L2 penalty on shape and rule weights (the ideas, which carry across sources)."""
     iterations: int = 400
     learning_rate: float = 0.05
     min_units: int = 2
@@ -148,9 +153,43 @@ class Params:
     min_weight: float = 0.01
 
 
+_FEATURES: dict[str, list[str]] = {}
+
+
+def rule_findings(text: str) -> list[str]:
+    """The names of the rules that run before the judge and find something in ``text``
+    judged alone (as ``dmguard audit`` judges a line with no recipient)."""
+    global _ENGINE, _BEFORE
+    if _ENGINE is None:
+        from dmguard.audit.engine import Auditor
+        from dmguard.audit.rules import catalogue
+        from dmguard.audit.rules.judge import looks_automated
+        from dmguard.config import RuleSetting
+        from dmguard.policy import built_in_policies
+
+        order = [r.id for r in catalogue()]
+        _BEFORE = frozenset(order[:order.index(looks_automated.id)])
+        _ENGINE = Auditor(policies=built_in_policies(), default_platform="x", record=False,
+                          rules={looks_automated.id: RuleSetting(enabled=False)})
+    return [f.name for f in _ENGINE.audit(AuditInput(text)).findings if f.rule in _BEFORE]
+
+
+_ENGINE: Any = None
+_BEFORE: frozenset[str] = frozenset()
+
+
+def row_features(text: str) -> list[str]:
+    """The judge's features of a fitting row, the other rules' findings included (cached:
+    the leave-one-unit-out bench fits many times on the same rows)."""
+    found = _FEATURES.get(text)
+    if found is None:
+        found = _FEATURES[text] = features(text, rule_findings(text))
+    return found
+
+
 def fit(rows: Sequence[Row], params: Params = Params()) -> Judge:
     """Fit weights on ``rows``; deterministic for the same rows in the same order."""
-    feats = [features(row.text) for row in rows]
+    feats = [row_features(row.text) for row in rows]
     units_of: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
     for row, found in zip(rows, feats, strict=True):
@@ -175,6 +214,7 @@ def fit(rows: Sequence[Row], params: Params = Params()) -> Judge:
     sample = _weights(rows, params)
     n, d = len(rows), len(vocab)
 
+    penalty = np.asarray([params.l2_shapes if f[0] in "sr" else params.l2 for f in vocab])
     w = np.zeros(d)
     b = 0.0
     m_w, v_w = np.zeros(d), np.zeros(d)
@@ -185,7 +225,7 @@ def fit(rows: Sequence[Row], params: Params = Params()) -> Judge:
         z = np.bincount(r, weights=w[c], minlength=n) + b
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         residual = (p - y) * sample / total
-        g_w = np.bincount(c, weights=residual[r], minlength=d) + params.l2 * w / total
+        g_w = np.bincount(c, weights=residual[r], minlength=d) + penalty * w / total
         g_b = float(residual.sum())
         m_w = beta1 * m_w + (1 - beta1) * g_w
         v_w = beta2 * v_w + (1 - beta2) * g_w * g_w

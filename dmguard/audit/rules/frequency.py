@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from dmguard.audit.model import Recipient
+from dmguard.audit.model import Context, Recipient
 from dmguard.audit.rules.base import Example, Hit, PastDM, PriorHistory, Subject, rule
 
 RECIPIENT = Recipient(id="42", name="Amy Lee")
@@ -22,7 +22,10 @@ RECIPIENT = Recipient(id="42", name="Amy Lee")
     fails=[Example("Hi Amy, one more thing about the event", recipient=RECIPIENT,
                    history=PriorHistory(sent=(PastDM("Hi Amy, the event is Friday", hours_ago=3),)))],
     passes=[Example("Hi Amy, one more thing about the event", recipient=RECIPIENT,
-                    history=PriorHistory(sent=(PastDM("Hi Amy, the event is Friday", hours_ago=30),)))],
+                    history=PriorHistory(sent=(PastDM("Hi Amy, the event is Friday", hours_ago=30),))),
+            Example("Yes, the doors open at 7, see you there!", recipient=RECIPIENT,
+                    context=Context(kind="reply", user_dmed_first=True),
+                    history=PriorHistory(sent=(PastDM("Hi Amy, the event is Friday", hours_ago=1),)))],
 )
 def too_frequent(subject: Subject) -> Iterator[Hit]:
     """Finds a person who already got the allowed number of automated messages.
@@ -32,10 +35,15 @@ def too_frequent(subject: Subject) -> Iterator[Hit]:
     Source: X developer guidelines (bulk and repetitive DMs); common complaints
     ("the same offer every day").
     Use instead: wait, or merge the messages into one.
-    Options: ``per_day`` (default 1) and ``per_week`` (default 3).
+    Options: ``per_day`` (default 1) and ``per_week`` (default 3). A reply in a
+    conversation the person started (context ``kind = "reply"`` and
+    ``user_dmed_first = true``) is not capped: answering is not a campaign.
     """
     recipient = subject.input.recipient
     if recipient is None or not recipient.id:
+        return
+    context = subject.input.context
+    if context is not None and context.kind == "reply" and context.user_dmed_first:
         return
     sent = subject.history.sent_to(recipient.id)
     day = sum(1 for at, _, _ in sent if at > subject.now - timedelta(days=1))

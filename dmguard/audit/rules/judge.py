@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from dmguard.audit.judge import model
 from dmguard.audit.rules.base import Hit, Subject, rule
 
+DEFAULT_THRESHOLD = 0.78
+"""Chosen by the rule stated in ``dmguard/audit/judge/README.md``."""
+
 
 @rule(
     "DG095",
@@ -14,7 +17,8 @@ from dmguard.audit.rules.base import Hit, Subject, rule
     family="form-letter",
     severity="hold",
     points=30,
-    options={"threshold": 0.85, "reasons": 4},
+    options={"threshold": DEFAULT_THRESHOLD, "reasons": 4},
+    doc_values={"threshold": DEFAULT_THRESHOLD},
     fails=[
         "Hey! Thanks for following, check out my new channel and subscribe for daily videos!!",
         "We are a digital agency helping brands grow. Book a free strategy call today.",
@@ -46,18 +50,23 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     data only, plus a project-written seed corpus).
     Use instead: write to the person about something of theirs; drop the stock
     greeting, the self-introduction and the pitch.
-    Options: ``threshold`` (0-1, default 0.85) is the probability from which a
+    A message that mentions something from the recipient's own profile (bio,
+    location, their last message) is specific to them by definition: the judge
+    leaves it to the named rules (the wording of a template around a person's
+    details is not held for the details it carries).
+    Options: ``threshold`` (0-1, default {threshold}) is the probability from which a
     message is held; ``reasons`` is how many words or shapes the finding names.
     """
-    text = subject.raw
-    if not text.strip():
+    if not subject.raw.strip() or subject.personal_details:
         return
-    judgement = model.active().judge(text)
-    threshold = float(subject.options.get("threshold", 0.85))
+    judge = model.active()
+    found = [finding.name for finding in subject.found]
+    threshold = float(subject.options.get("threshold", DEFAULT_THRESHOLD))
+    # The reasons are only gathered for a message that is held.
+    judgement = judge.judge(subject.text, found, explain_from=threshold)
     if judgement.probability < threshold:
         return
     reasons = judgement.explain(int(subject.options.get("reasons", 4)))
     yield Hit(None, f"reads as automated (p={judgement.probability:.2f}): {reasons}")
-
 
 RULES = (looks_automated,)

@@ -99,3 +99,40 @@ def test_make_model_rebuilds_the_shipped_file_byte_for_byte(tmp_path: Path) -> N
     assert main(["--eval", str(DEFAULT_EVAL), "--out", str(second)]) == 0
     assert first.read_bytes() == second.read_bytes()
     assert first.read_bytes() == MODEL_PATH.read_bytes(), "model.json is stale: run `make model`"
+
+
+AWKWARD = [FORM_LETTER, PERSONAL, "", " ", "Sam has joined the party!", "https://x.example.com/a",
+           "@shop 12345 🎉🎉🎉 lol lol lol LOL", "sub4sub? I'll sub back, check my channel",
+           "Welcome, Sam.", "the the the the", "Ünïcode wörds, naïve café ☕ x2", "a\nb\n\nc",
+           "Verify your account here: www.example.com or your prize expires"]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_the_fast_path_agrees_with_the_explained_one(text: str) -> None:
+    """Every audit takes the fast path (no feature strings); a held message is explained by
+    the slow one. Both must add up the same weights."""
+    import math
+
+    from dmguard.audit.judge.features import features
+
+    judge = active()
+    for found in ((), ("welcome-boilerplate", "stock-phrase")):
+        judgement = judge.judge(text, found)
+        assert judgement.probability == pytest.approx(
+            1 / (1 + math.exp(-judge.logit(text, found))), abs=1e-9)
+        expected = sorted(w for f in features(text, found) if (w := judge.weights.get(f, 0)) > 0)
+        assert sorted(w for _, w in judgement.reasons) == pytest.approx(expected)
+        assert judge.judge(text, found, explain_from=1.01).reasons == []
+
+
+def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules() -> None:
+    from dmguard.audit.model import Recipient
+    from dmguard.config import RuleSetting
+
+    strict = Auditor(policies=built_in_policies(), default_platform="x", record=False,
+                     rules={"DG095": RuleSetting(threshold=0.0)})  # type: ignore[call-arg]
+    text = "Hi Amy! Greetings to Lisbon. What brought you here? Just reply if we can help."
+    bare = strict.audit(AuditInput(text))
+    assert any(f.rule == "DG095" for f in bare.findings)
+    specific = strict.audit(AuditInput(text, recipient=Recipient(name="Amy Lee", location="Lisbon")))
+    assert not any(f.rule == "DG095" for f in specific.findings)
