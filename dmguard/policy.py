@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import Field, field_validator, model_validator
@@ -19,7 +19,11 @@ from pydantic import Field, field_validator, model_validator
 from dmguard.audit.text import fold
 from dmguard.clock import iso
 from dmguard.config_schema import ClockTime, Strict, check_clock_time
-from dmguard.store import Store
+
+if TYPE_CHECKING:
+    # Only for a type: importing the store would load sqlite-utils into every
+    # `dmguard audit`, which never opens a database.
+    from dmguard.store import Store
 
 
 class CapsConfig(Strict):
