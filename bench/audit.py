@@ -30,6 +30,7 @@ from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
 from dmguard.audit.model import AuditInput, Context, Recipient
 from dmguard.audit.rules.form_letter import near_duplicate
+from dmguard.clock import SystemClock
 from dmguard.policy import built_in_policies
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
@@ -48,7 +49,8 @@ def peak_rss_mib() -> float:
 
 
 def auditor(history: BatchHistory | None = None) -> Auditor:
-    return Auditor(policies=built_in_policies(), default_platform="x", history=history)
+    return Auditor(policies=built_in_policies(), default_platform="x", history=history,
+                   clock=SystemClock())
 
 
 def corpus(path: Path) -> list[str]:

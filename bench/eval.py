@@ -39,6 +39,7 @@ from dmguard.audit.judge.train import (
 )
 from dmguard.audit.model import AuditInput
 from dmguard.audit.rules.judge import looks_automated
+from dmguard.clock import SystemClock
 from dmguard.config import Config
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
@@ -53,7 +54,7 @@ def auditor(threshold: float | None, judge: bool = True) -> Auditor:
         rules[looks_automated.id] = {"threshold": threshold}
     config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}],
                                     "audit": {"rules": rules}})
-    return Auditor.from_config(config, platform="x", record=False)
+    return Auditor.from_config(config, platform="x", record=False, clock=SystemClock())
 
 
 def judged(engine: Auditor, judge: Judge, rows: Sequence[Row]) -> list[bool]:

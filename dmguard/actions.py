@@ -23,7 +23,7 @@ from dmguard import outbox, tasks
 from dmguard.audit.engine import Auditor
 from dmguard.audit.model import AuditInput, Finding
 from dmguard.audit.rules import catalogue
-from dmguard.clock import iso, parse_duration
+from dmguard.clock import Clock, iso, parse_duration
 from dmguard.config import Config, ConfigError, RuleSetting
 from dmguard.platforms.base import Platform
 from dmguard.platforms.factory import build_platform
@@ -44,7 +44,7 @@ def _task(store: Store, task_id: int) -> Task:
     return task
 
 
-def check_reply_text(text: str, max_length: int) -> None:
+def check_reply_text(text: str, max_length: int, clock: Clock) -> None:
     """A personal reply still may not carry template leftovers, be empty or too long."""
     if not text.strip():
         raise TaskError("the reply is empty", "text")
@@ -54,7 +54,7 @@ def check_reply_text(text: str, max_length: int) -> None:
     # A person's words are not judged as a form letter, but template leftovers must
     # never reach anyone.
     only_template = {rule.id: RuleSetting(enabled=rule.template_leftover) for rule in catalogue()}
-    result = Auditor(rules=only_template, record=False).audit(AuditInput(text))
+    result = Auditor(rules=only_template, record=False, clock=clock).audit(AuditInput(text))
     if result.findings:
         raise TaskError("the reply still has template leftovers: "
                         + "; ".join(f.message for f in result.findings), "text")
@@ -80,7 +80,7 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     """
     task = _task(store, task_id)
     account = config.account(task.account_id)
-    check_reply_text(text, config.policy_for(account).max_length)
+    check_reply_text(text, config.policy_for(account).max_length, store.clock)
     platform = platform or _platform_for(store, config, account.name)
     # Checking and queueing are one transaction (it takes the write lock first): of two
     # submits at the same moment (a double click, two people, the CLI and the page),

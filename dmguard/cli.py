@@ -186,13 +186,14 @@ def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str
     """
     from dmguard.audit.batch import audit_lines, standalone_auditor
     from dmguard.audit.jsonl import dumps
+    from dmguard.clock import SystemClock
 
     if config_path is None and Path(DEFAULT_CONFIG).exists():
         config_path = DEFAULT_CONFIG
     if sent:
         review_sent(load(config_path or DEFAULT_CONFIG), since, fmt)
         return
-    auditor = standalone_auditor(load(config_path) if config_path else None)
+    auditor = standalone_auditor(load(config_path) if config_path else None, SystemClock())
     failed = 0
     with _progress(source) as bar:
         for outcome in audit_lines(auditor, _open_input(source), bar):
@@ -1000,11 +1001,12 @@ def check_config(config_path: str, offline: bool) -> None:
 
 
 def _verify_credentials(account: AccountConfig) -> None:
+    from dmguard.clock import SystemClock
     from dmguard.platforms.base import PlatformError
     from dmguard.platforms.factory import check_x_credentials
 
     try:
-        me = check_x_credentials(account)
+        me = check_x_credentials(account, SystemClock())
     except PlatformError as error:
         raise UsageProblem(f"account {account.name}: credentials check failed: {error}") from None
     click.echo(f"  credentials work: GET /2/users/me is @{me.username} ({me.user_id})")

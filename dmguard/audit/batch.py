@@ -13,6 +13,7 @@ from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
 from dmguard.audit.jsonl import LineError, MessageIn, parse_line, to_input
 from dmguard.audit.model import AuditResult
+from dmguard.clock import Clock
 from dmguard.config import Config
 
 #: A message that does not name its platform is judged by X's rules: the audit
@@ -27,7 +28,7 @@ class LineOutcome:
     error: LineError | None = None
 
 
-def standalone_auditor(config: Config | None) -> Auditor:
+def standalone_auditor(config: Config | None, clock: Clock) -> Auditor:
     """The auditor for text with no account behind it (no config: X's rules, defaults).
 
     Its history is the batch's own: the lines count as going out together (the same
@@ -35,7 +36,7 @@ def standalone_auditor(config: Config | None) -> Auditor:
     repeats a later line to the same person."""
     if config is None:
         config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
-    return Auditor.from_config(config, platform=DEFAULT_PLATFORM,
+    return Auditor.from_config(config, platform=DEFAULT_PLATFORM, clock=clock,
                                history=BatchHistory(sent=False))
 
 

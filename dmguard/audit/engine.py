@@ -27,7 +27,7 @@ from dmguard.audit.model import (
 from dmguard.audit.rules import Rule, Subject, catalogue, single
 from dmguard.audit.similarity import signature
 from dmguard.audit.text import Prepared, content_words
-from dmguard.clock import Clock, SystemClock
+from dmguard.clock import Clock
 
 if TYPE_CHECKING:
     from dmguard.config import Config, RuleSetting
@@ -88,9 +88,11 @@ class Auditor:
         labeller: Labeller | None = None,
         account_username: str | None = None,
         history: History | None = None,
-        clock: Clock | None = None,
+        clock: Clock,
         record: bool = True,
     ) -> None:
+        """``clock`` says what "now" is for the rules that look at time (history, caps):
+        the caller's clock, never the system's behind its back."""
         active = _activate(rules)
         self.draft_rules = [a for a in active if a.rule.phase == "draft"]
         self.score_rules = [a for a in active if a.rule.phase == "score"]
@@ -103,14 +105,14 @@ class Auditor:
         self.labeller = labeller
         self.account_username = account_username
         self.history: History = history if history is not None else BatchHistory()
-        self.clock = clock or SystemClock()
+        self.clock = clock
         self.record = record
         self._by_data: dict[frozenset[str], list[ActiveRule]] = {}
 
     @classmethod
     def from_config(cls, config: Config, *, platform: str | None = None,
                     account_username: str | None = None, history: History | None = None,
-                    clock: Clock | None = None, record: bool = True,
+                    clock: Clock, record: bool = True,
                     label: bool = True) -> Auditor:
         """``label=False`` judges texts as they are (for DMs already sent)."""
         from dmguard.policy import built_in_policies

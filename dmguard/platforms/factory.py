@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dmguard.clock import Clock, SystemClock
+from dmguard.clock import Clock
 from dmguard.config import AccountConfig, Config, XCredentials, load_x_credentials
 from dmguard.platforms.base import AppForbidden, AuthBroken, Platform, Profile
 from dmguard.platforms.x import CallRecorder, XPlatform
@@ -27,19 +27,18 @@ class NoSandboxUrl(ValueError):
     """A sandbox account with no emulator to talk to."""
 
 
-def x_platform(account: AccountConfig, *, recorder: CallRecorder | None = None,
-               clock: Clock | None = None, environ: dict[str, str] | None = None) -> XPlatform:
+def x_platform(account: AccountConfig, *, clock: Clock, recorder: CallRecorder | None = None,
+               environ: dict[str, str] | None = None) -> XPlatform:
     """XPlatform for a platform-x account: OAuth 2.0 tokens from the token file when
     ``auth = "oauth2"``, otherwise the credentials in the environment (OAuth 1.0a)."""
-    clock = clock or SystemClock()
     credentials = load_x_credentials(account, environ)
     tokens = None
     if account.auth == "oauth2":
         tokens = OAuth2Tokens(app_for(account, credentials), TokenFile(token_path(account)),
                               now=clock.now, base_url=account.api_url)
         credentials = XCredentials()
-    return XPlatform(credentials, base_url=account.api_url, recorder=recorder,
-                     sleep=clock.sleep, now=clock.now, tokens=tokens)
+    return XPlatform(credentials, base_url=account.api_url, recorder=recorder, clock=clock,
+                     tokens=tokens)
 
 
 def build_platform(config: Config, account: AccountConfig, store: Store,
@@ -62,7 +61,7 @@ def build_platform(config: Config, account: AccountConfig, store: Store,
     # The emulator lists a DM in a conversation the moment it is stored; only GET
     # /2/dm_events lags (see sandbox/state.py EmulatorOptions).
     return XPlatform(SANDBOX_CREDENTIALS, base_url=url, recorder=record, timeout=5,
-                     listing_lag=timedelta(0), sleep=store.clock.sleep, now=store.clock.now)
+                     listing_lag=timedelta(0), clock=store.clock)
 
 
 def prove_dm_permission(platform: XPlatform) -> str:
@@ -94,11 +93,11 @@ def prove_dm_permission(platform: XPlatform) -> str:
     return f"x-access-level {level}"
 
 
-def check_x_credentials(account: AccountConfig) -> Profile:
+def check_x_credentials(account: AccountConfig, clock: Clock) -> Profile:
     """Who the account's X credentials sign in as (GET /2/users/me), after proving they
     may read and send DMs; PlatformError (AuthBroken, AppForbidden...) naming what is
     missing otherwise."""
-    platform = x_platform(account)
+    platform = x_platform(account, clock=clock)
     if platform.tokens is not None:
         prove_dm_permission(platform)  # the scopes are in the token file: no call needed
     me = platform.whoami()

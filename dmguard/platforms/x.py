@@ -12,7 +12,6 @@ carrying X's own title, detail and problem type; :func:`classify` is the map.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +25,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from dmguard.clock import SystemClock, parse_iso
+from dmguard.clock import Clock, parse_iso
 from dmguard.config import XCredentials
 from dmguard.platforms.base import (
     AccountBlocked,
@@ -99,17 +98,17 @@ class XPlatform:
     def __init__(self, credentials: XCredentials | None = None, *, base_url: str | None = None,
                  recorder: CallRecorder | None = None, timeout: float = 15.0,
                  listing_lag: timedelta = timedelta(minutes=1),
-                 sleep: Sleep = time.sleep, now: Callable[[], datetime] | None = None,
-                 tokens: OAuth2Tokens | None = None) -> None:
-        """``sleep`` waits between retries of a read; tests pass one that does not wait.
+                 clock: Clock, tokens: OAuth2Tokens | None = None) -> None:
+        """``clock`` is the caller's: retries of a read wait through it (tests do not wait
+        in real time) and it says when a token expires.
 
         ``tokens`` (an OAuth 2.0 token file) makes every call use a fresh user token:
         refreshed before it expires, and once more when X answers 401.
         """
         credentials = credentials or XCredentials()
         self.listing_lag = listing_lag
-        self._sleep = sleep
-        self.now = now or SystemClock().now
+        self._sleep = clock.sleep
+        self.now = clock.now
         self.tokens = tokens
         self.oauth2 = tokens is not None or (bool(credentials.bearer_token)
                                              and not credentials.access_token)

@@ -14,9 +14,13 @@ from dmguard.audit.label import Labeller
 from dmguard.audit.model import DEFAULT_HOLD_SCORE, AuditInput
 from dmguard.audit.rules import by_id, rule_ids, select, single
 from dmguard.audit.rules.base import Subject, rule
+from dmguard.clock import SimulatedClock
 from dmguard.config import AuditConfig, Config, RuleSetting
 from dmguard.policy import built_in_policies
-from tests.conftest import ROOT
+from tests.conftest import ROOT, START
+
+#: The audit's "now" in these tests (nothing here depends on the hour).
+FIXED = SimulatedClock(START)
 
 RULE_ID = re.compile(r"DG\d{3}")
 CATALOGUE = ROOT / "dmguard" / "audit" / "rules"
@@ -68,7 +72,7 @@ def test_the_rules_dg084_and_dg102_are_documented_with_examples() -> None:
 def _auditor(rules: dict[str, RuleSetting] | None = None, **kwargs: object) -> Auditor:
     """The judge (DG095) is off: it would hold the form letter before the score could."""
     settings = {"DG095": RuleSetting(enabled=False), **(rules or {})}
-    return Auditor(policies=built_in_policies(), default_platform="x",
+    return Auditor(clock=FIXED, policies=built_in_policies(), default_platform="x",
                    record=False, rules=settings, **kwargs)  # type: ignore[arg-type]
 
 
@@ -144,7 +148,7 @@ def test_hold_score_has_one_default() -> None:
     assert hold_score == DEFAULT_HOLD_SCORE
     assert AuditConfig().hold_score == DEFAULT_HOLD_SCORE
     config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
-    assert Auditor.from_config(config).hold_score == DEFAULT_HOLD_SCORE
+    assert Auditor.from_config(config, clock=FIXED).hold_score == DEFAULT_HOLD_SCORE
     assert _auditor().hold_score == DEFAULT_HOLD_SCORE
     assert f"({DEFAULT_HOLD_SCORE} unless set)" in catalogue_markdown()
     assert f"(default {DEFAULT_HOLD_SCORE})" in by_id()["DG090"].doc

@@ -71,8 +71,8 @@ def test_audit_runs_without_nltk_corpora(tmp_path: Path) -> None:
     empty.mkdir()
     env = {**os.environ, "NLTK_DATA": str(empty)}
     code = ("from dmguard.tasks import priority_for; from dmguard.audit.engine import Auditor;"
-            "from dmguard.audit.model import AuditInput;"
-            "print(Auditor().audit(AuditInput('Thanks for following!')).verdict,"
+            "from dmguard.audit.model import AuditInput; from dmguard.clock import SystemClock;"
+            "print(Auditor(clock=SystemClock()).audit(AuditInput('Thanks for following!')).verdict,"
             " priority_for('reply', 'This is awful, I am angry!')[0])")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True, cwd=tmp_path)

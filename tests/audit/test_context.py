@@ -13,6 +13,10 @@ from dmguard.audit.model import AuditInput, Context, Recipient
 from dmguard.audit.similarity import signature
 from dmguard.clock import SimulatedClock
 from dmguard.policy import built_in_policies
+from tests.conftest import START
+
+#: The audit's "now" in these tests (nothing here depends on the hour).
+FIXED = SimulatedClock(START)
 
 AMY = {"id": "42", "name": "Amy Lee"}
 CAMPAIGN = {"kind": "campaign", "user_dmed_first": True}
@@ -21,7 +25,7 @@ HISTORY_RULES = {"DG021", "DG070", "DG071"}
 
 def batch(*lines: dict[str, object]) -> list[set[str]]:
     """The rules that fired on each line of one `dmguard audit` batch."""
-    auditor = standalone_auditor(None)
+    auditor = standalone_auditor(None, SimulatedClock(START))
     outcomes = list(audit_lines(auditor, [json.dumps(line) for line in lines]))
     return [{f.rule for f in outcome.result.findings} for outcome in outcomes
             if outcome.result is not None]

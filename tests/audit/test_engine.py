@@ -6,11 +6,16 @@ from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
 from dmguard.audit.label import LabelError, Labeller
 from dmguard.audit.model import AuditInput, Context, Recipient
+from dmguard.clock import SimulatedClock
 from dmguard.policy import built_in_policies
+from tests.conftest import START
+
+#: The audit's "now" in these tests (nothing here depends on the hour).
+FIXED = SimulatedClock(START)
 
 
 def auditor(**kwargs: object) -> Auditor:
-    return Auditor(policies=built_in_policies(), default_platform="x",
+    return Auditor(clock=FIXED, policies=built_in_policies(), default_platform="x",
                    labeller=Labeller("[Automated message from @{account}]",
                                      "Reply STOP to opt out."),
                    account_username="acme", **kwargs)  # type: ignore[arg-type]

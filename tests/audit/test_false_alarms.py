@@ -6,12 +6,17 @@ import pytest
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.model import AuditInput
+from dmguard.clock import SimulatedClock
 from dmguard.config import Config
+from tests.conftest import START
+
+#: The audit's "now" in these tests (nothing here depends on the hour).
+FIXED = SimulatedClock(START)
 
 
 def audit(text: str) -> tuple[str, list[str]]:
     config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
-    result = Auditor.from_config(config, platform="x", record=False).audit(AuditInput(text))
+    result = Auditor.from_config(config, clock=FIXED, platform="x", record=False).audit(AuditInput(text))
     return result.verdict, [f"{f.rule} {f.message}" for f in result.findings]
 
 

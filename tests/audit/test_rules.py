@@ -12,9 +12,13 @@ from dmguard.audit.history import BatchHistory
 from dmguard.audit.rules import Rule, catalogue
 from dmguard.audit.rules.base import Example, PriorHistory
 from dmguard.audit.similarity import signature
+from dmguard.clock import SimulatedClock
 from dmguard.config import RuleSetting
 from dmguard.policy import built_in_policies
 from tests.conftest import ROOT, START
+
+#: The audit's "now" in these tests (nothing here depends on the hour).
+FIXED = SimulatedClock(START)
 
 FAMILIES = {"template", "address", "form-letter", "pretending", "pushiness", "relevance",
             "sensitive", "frequency", "consent", "sent-history"}
@@ -36,7 +40,7 @@ def findings_of(rule: Rule, example: Example) -> list[str]:
     # The judge (DG095) holds many examples written for other rules; DG090 only speaks when
     # nothing else held, so each rule's examples are judged without it (its own with it).
     judge_off = {} if rule.id == "DG095" else {"DG095": RuleSetting(enabled=False)}
-    auditor = Auditor(history=history, policies=built_in_policies(), default_platform="x",
+    auditor = Auditor(clock=FIXED, history=history, policies=built_in_policies(), default_platform="x",
                       record=False, rules=judge_off)
     item = example.as_input()
     if rule.phase == "final":

@@ -35,9 +35,7 @@ def strict_emulator(clock: SimulatedClock, options: EmulatorOptions | None = Non
 
 def adapter(server: SandboxServer, **kwargs: Any) -> XPlatform:
     """XPlatform on the emulator; retries and 'now' in the emulator's simulated time."""
-    clock = server.state.clock
-    kwargs.setdefault("sleep", clock.sleep)
-    kwargs.setdefault("now", clock.now)
+    kwargs.setdefault("clock", server.state.clock)
     credentials = kwargs.pop("credentials", CREDS)
     return XPlatform(credentials, base_url=server.url, timeout=5, **kwargs)
 

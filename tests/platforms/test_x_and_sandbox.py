@@ -25,7 +25,7 @@ def platform(server: SandboxServer, calls: list | None = None) -> XPlatform:
     """Retries wait in the emulator's simulated time, never in real time."""
     recorder = (lambda *call: calls.append(call)) if calls is not None else None
     return XPlatform(CREDS, base_url=server.url, recorder=recorder, timeout=5,
-                     sleep=server.state.clock.sleep)
+                     clock=server.state.clock)
 
 
 def test_followers_paginate_newest_first_and_stop_at_known(

@@ -165,8 +165,8 @@ class Outcome:
             f"states: {self.unexplained}; automated DMs after an opt-out: "
             f"{self.automated_after_opt_out}",
             f"second daemons on the same database refused: {self.second_daemons_refused}; "
-            f"double-submitted replies: {self.double_replies} ({self.replies_refused} "
-            "second submits refused)",
+            f"double-submitted replies: {self.double_replies} ({self.replies_refused} of the "
+            "submits exited 2: refused, or told the storm lost the answer)",
             f"drained {self.drain_seconds:.1f} s after the last start",
         ]
 

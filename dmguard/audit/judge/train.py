@@ -164,13 +164,15 @@ def rule_findings(text: str) -> list[str]:
         from dmguard.audit.engine import Auditor
         from dmguard.audit.rules import catalogue
         from dmguard.audit.rules.judge import looks_automated
+        from dmguard.clock import SystemClock
         from dmguard.config import RuleSetting
         from dmguard.policy import built_in_policies
 
         order = [r.id for r in catalogue()]
         _BEFORE = frozenset(order[:order.index(looks_automated.id)])
         _ENGINE = Auditor(policies=built_in_policies(), default_platform="x", record=False,
-                          rules={looks_automated.id: RuleSetting(enabled=False)})
+                          rules={looks_automated.id: RuleSetting(enabled=False)},
+                          clock=SystemClock())
     return [f.name for f in _ENGINE.audit(AuditInput(text)).findings if f.rule in _BEFORE]
 
 

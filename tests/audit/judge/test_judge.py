@@ -12,7 +12,12 @@ from dmguard.audit.judge import Judge, active, overridden
 from dmguard.audit.judge.model import MODEL_PATH
 from dmguard.audit.judge.train import DEFAULT_EVAL, dump, fit, main, seed_rows
 from dmguard.audit.model import AuditInput
+from dmguard.clock import SimulatedClock
 from dmguard.policy import built_in_policies
+from tests.conftest import START
+
+#: The audit's "now" in these tests (nothing here depends on the hour).
+FIXED = SimulatedClock(START)
 
 # Written here, not imported from train.py, so that widening the list there is a visible choice:
 # the sources whose licence allows shipping a model derived from them.
@@ -36,7 +41,7 @@ PERSONAL = "Are we still on for lunch on Thursday? I can book the table at 1"
 
 
 def dg095(text: str) -> list[str]:
-    auditor = Auditor(policies=built_in_policies(), default_platform="x", record=False)
+    auditor = Auditor(clock=FIXED, policies=built_in_policies(), default_platform="x", record=False)
     return [f.message for f in auditor.audit(AuditInput(text)).findings if f.rule == "DG095"]
 
 
@@ -69,10 +74,10 @@ def test_a_personal_message_gets_no_finding() -> None:
 def test_the_threshold_and_switch_come_from_config() -> None:
     from dmguard.config import RuleSetting
 
-    strict = Auditor(policies=built_in_policies(), default_platform="x", record=False,
+    strict = Auditor(clock=FIXED, policies=built_in_policies(), default_platform="x", record=False,
                      rules={"DG095": RuleSetting(threshold=0.0)})  # type: ignore[call-arg]
     assert any(f.rule == "DG095" for f in strict.audit(AuditInput(PERSONAL)).findings)
-    off = Auditor(policies=built_in_policies(), default_platform="x", record=False,
+    off = Auditor(clock=FIXED, policies=built_in_policies(), default_platform="x", record=False,
                   rules={"DG095": RuleSetting(enabled=False)})
     assert not any(f.rule == "DG095" for f in off.audit(AuditInput(FORM_LETTER)).findings)
 
@@ -129,7 +134,7 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     from dmguard.audit.model import Recipient
     from dmguard.config import RuleSetting
 
-    strict = Auditor(policies=built_in_policies(), default_platform="x", record=False,
+    strict = Auditor(clock=FIXED, policies=built_in_policies(), default_platform="x", record=False,
                      rules={"DG095": RuleSetting(threshold=0.0)})  # type: ignore[call-arg]
     text = "Hi Amy! Greetings to Lisbon. What brought you here? Just reply if we can help."
     bare = strict.audit(AuditInput(text))
