@@ -30,7 +30,9 @@ from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
 from dmguard.audit.model import AuditInput, Context, Recipient
 from dmguard.audit.rules.form_letter import near_duplicate
+from dmguard.audit.rules.judge import looks_automated
 from dmguard.clock import SystemClock
+from dmguard.config import RuleSetting
 from dmguard.policy import built_in_policies
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
@@ -48,9 +50,14 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+#: Rules switched off for a run (``--without-judge``: the rules alone, to compare the
+#: engine with figures from before the statistical judge).
+DISABLED: dict[str, RuleSetting] = {}
+
+
 def auditor(history: BatchHistory | None = None) -> Auditor:
     return Auditor(policies=built_in_policies(), default_platform="x", history=history,
-                   clock=SystemClock())
+                   clock=SystemClock(), rules=DISABLED)
 
 
 def corpus(path: Path) -> list[str]:
@@ -179,9 +186,15 @@ def main() -> int:
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--history", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--without-judge", action="store_true",
+                        help="switch the statistical judge off (the rules alone)")
     args = parser.parse_args()
+    if args.without_judge:
+        DISABLED[looks_automated.id] = RuleSetting(enabled=False)
+        print("the statistical judge is off: the rules alone")
     bench_corpus(args.path, max(args.rounds, 5))
-    bench_cli(args.path)
+    if not args.without_judge:
+        bench_cli(args.path)
     bench_history(args.history, args.rounds)
     return 0
 

@@ -54,6 +54,8 @@ def opened_store(config: Config) -> Iterator[Store]:
         raise UsageProblem(str(error)) from None
     try:
         yield store
+    except StoreError as error:
+        raise UsageProblem(str(error)) from None
     finally:
         store.close()
 

@@ -141,3 +141,41 @@ def test_users_and_the_team_commands_of_tasks(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["tasks", "unassign", str(task_id), *base]).exit_code == 0
     removed = runner.invoke(cli, ["users", "remove", "amy", *base])
     assert removed.exit_code == 0
+
+
+@pytest.mark.parametrize("pragma", ["max_page_count = {pages}", "query_only = ON"],
+                         ids=["full disk", "read-only"])
+def test_a_full_disk_or_a_read_only_database_is_one_line_and_loses_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pragma: str) -> None:
+    """SQLite's own limits stand in for a full disk and a read-only file (root ignores
+    file modes): today's 41-line traceback becomes one line, exit 2."""
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store
+    from dmguard.store.connection import Connection
+
+    conf = config_file(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    for number in range(50):
+        store.people.upsert_contact("demo", str(number), username=f"p{number}")
+    store.close()
+    opened = Connection.open
+
+    def cramped(path: Path | str, clock: object) -> Connection:
+        connection = opened(path, clock)  # type: ignore[arg-type]
+        pages = connection.scalar("PRAGMA page_count")
+        connection.execute("PRAGMA " + pragma.format(pages=pages))
+        return connection
+
+    monkeypatch.setattr(Connection, "open", staticmethod(cramped))
+    lines = "\n".join(json.dumps({"text": f"Hello number {n}", "recipient": {"id": str(n)}})
+                      for n in range(50))
+    result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)], input=lines)
+    assert result.exit_code == 2, result.output
+    *accepted, error = result.output.strip().splitlines()
+    assert "cannot be written" in error and "Traceback" not in result.output
+    assert all(json.loads(line)["state"] == "queued" for line in accepted), "those are stored"
+    monkeypatch.undo()
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    assert store.people.find_contact("demo", user_id="49") is not None, "nothing was lost"
+    store.close()

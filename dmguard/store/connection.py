@@ -104,14 +104,16 @@ class Connection:
             with self._db.atomic():
                 yield
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        with self._unwritable():
+            self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
             self._db.conn.rollback()
             raise
         try:
-            self._db.execute("COMMIT")
+            with self._unwritable():
+                self._db.execute("COMMIT")
         except BaseException:
             self._db.conn.rollback()
             raise
@@ -119,11 +121,28 @@ class Connection:
     # --- statements (the store's modules; tests may inspect through these) ------
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> sqlite3.Cursor:
-        return self._db.execute(sql, list(params) if params is not None else [])
+        with self._unwritable():
+            return self._db.execute(sql, list(params) if params is not None else [])
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Many rows of one statement; call inside :meth:`atomic`."""
-        self._db.conn.executemany(sql, rows)
+        with self._unwritable():
+            self._db.conn.executemany(sql, rows)
+
+    @contextmanager
+    def _unwritable(self) -> Iterator[None]:
+        """A full disk or a read-only file is the owner's to fix: one line saying so.
+
+        The transaction it happened in is rolled back, so nothing stored is lost."""
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            text = str(error)
+            if any(mark in text for mark in ("full", "readonly", "read-only", "disk I/O")):
+                raise StoreError(f"{self.path}: the database cannot be written ({text}); "
+                                 "free disk space or fix the file's permissions, then run "
+                                 "again: nothing stored was lost") from None
+            raise
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
         yield from self._db.query(sql, list(params) if params is not None else [])
