@@ -147,6 +147,8 @@ class Outcome:
     second_daemons_refused: int = 0
     double_replies: int = 0
     replies_refused: int = 0
+    web_double_replies: int = 0
+    web_replies_refused: int = 0
     problems: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -166,7 +168,9 @@ class Outcome:
             f"{self.automated_after_opt_out}",
             f"second daemons on the same database refused: {self.second_daemons_refused}; "
             f"double-submitted replies: {self.double_replies} ({self.replies_refused} of the "
-            "submits exited 2: refused, or told the storm lost the answer)",
+            "submits exited 2: refused, or told the storm lost the answer); from the web "
+            f"page: {self.web_double_replies} ({self.web_replies_refused} of the posts refused "
+            "or told the answer was lost)",
             f"drained {self.drain_seconds:.1f} s after the last start",
         ]
 
@@ -325,6 +329,7 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
             outcome.drain_seconds = time.monotonic() - started
             if daemon.alive():
                 _reply_twice_at_once(config, workdir, db, outcome)
+                _post_reply_twice_at_once(config, db, outcome)
                 # A reply whose answer the storm lost is settled by the daemon's next turn.
                 settle_by = time.monotonic() + drain_timeout
                 while pending(db) and daemon.alive() and time.monotonic() < settle_by:
@@ -374,6 +379,68 @@ def _reply_twice_at_once(config: Path, workdir: Path, db: Path, outcome: Outcome
     codes = [process.wait(timeout=120) for process in both]
     outcome.double_replies += 1
     outcome.replies_refused += sum(1 for code in codes if code == 2)
+
+
+def _post_reply_twice_at_once(config_path: Path, db: Path, outcome: Outcome) -> None:
+    """The web page's reply form posted twice at the same moment (a double click), over
+    real HTTP to the inbox served by waitress, both posts in one logged-in session."""
+    import re
+
+    import requests
+    from waitress.server import create_server
+
+    from dmguard.users import add_user
+    from dmguard.web.app import create_app
+
+    open_tasks = _read(db, "SELECT contact_id FROM tasks WHERE state IN ('open', 'claimed') "
+                           "ORDER BY id LIMIT 1")
+    if not open_tasks:
+        return
+    contact_id = int(open_tasks[0][0])  # type: ignore[call-overload]
+    config = load_config(config_path)
+    store = Store.open(config.store.path, SystemClock())
+    try:
+        add_user(store, "soak", "admin", "soak password 1234")
+    finally:
+        store.close()
+    server = create_server(create_app(config, SystemClock()), host="127.0.0.1", port=0,
+                           threads=4, channel_timeout=30)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}"
+    try:
+        session = requests.Session()
+
+        def csrf(page: str) -> str:
+            found = re.search(r'name="csrf" value="([^"]+)"', page)
+            assert found, "a form with a CSRF token"
+            return found.group(1)
+
+        login = session.get(f"{url}/login", timeout=30).text
+        session.post(f"{url}/login", timeout=30, data={
+            "csrf": csrf(login), "name": "soak", "password": "soak password 1234"})
+        token = csrf(session.get(f"{url}/people/{contact_id}", timeout=30).text)
+        start = threading.Barrier(2)
+        codes: list[int] = []
+
+        def post() -> None:
+            start.wait()
+            answer = session.post(f"{url}/people/{contact_id}/reply", timeout=60,
+                                  allow_redirects=False, data={
+                                      "csrf": token,
+                                      "text": "Hello from the team: we read your message."})
+            codes.append(answer.status_code)
+
+        posts = [threading.Thread(target=post) for _ in range(2)]
+        for one in posts:
+            one.start()
+        for one in posts:
+            one.join(timeout=90)
+        outcome.web_double_replies += 1
+        outcome.web_replies_refused += sum(1 for code in codes if code >= 400)
+    finally:
+        server.close()
+        thread.join(timeout=5)
 
 
 def _someone_writes(population: Population, stoppers: list[SandboxUser],

@@ -22,6 +22,7 @@ def test_killed_five_times_every_message_goes_out_exactly_once(tmp_path: Path) -
     assert outcome.inbound == 8, "3 STOPs and 5 messages (4 of them hostile), each stored once"
     assert outcome.second_daemons_refused == 2, "cycles 1 and 4 start a second daemon"
     assert outcome.double_replies == 1 and outcome.replies_refused >= 1, report
+    assert outcome.web_double_replies == 1 and outcome.web_replies_refused >= 1, report
 
 
 @pytest.mark.slow
