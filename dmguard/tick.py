@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from dmguard import inbox, outbox, sequences
 from dmguard.audit import sent
@@ -98,12 +98,33 @@ def sync_account(runtime: AccountRuntime) -> None:
         runtime._auditor.account_username = me.username
 
 
+FULL_FOLLOWER_PASS = "followers_full"
+
+
+def full_follower_pass_due(store: Store, account_id: str) -> bool:
+    """Whether today's (UTC) full follower pass is still to be done: once a day every
+    follower is read, so a new follower hidden below a burst of re-follows is found
+    within a day (owned reads are billed once per UTC day anyway, pricing.mdx)."""
+    last = store.runs.last_of(FULL_FOLLOWER_PASS, account_id, status="ok")
+    if last is None:
+        return True
+    return parse_iso(last.started_at).astimezone(UTC).date() != store.clock.now().astimezone(
+        UTC).date()
+
+
 def sync_followers(runtime: AccountRuntime, summary: TickSummary,
                    seq_report: sequences.SequenceReport) -> None:
     store = runtime.store
     known = store.people.known_follower_ids(runtime.id)
     first_sync = not known and not store.runs.last("tick")
-    profiles = runtime.platform.new_followers(known)
+    full = full_follower_pass_due(store, runtime.id)
+    run_id = store.runs.start(FULL_FOLLOWER_PASS, runtime.id) if full else None
+    try:
+        profiles = runtime.platform.new_followers(known, full=full)
+    except Exception as error:
+        if run_id is not None:
+            store.runs.finish(run_id, "error", error=str(error))
+        raise
     for profile in reversed(profiles):
         contact_id, _ = store.people.upsert_contact(
             runtime.id, profile.user_id, username=profile.username, name=profile.name,
@@ -113,6 +134,8 @@ def sync_followers(runtime: AccountRuntime, summary: TickSummary,
         summary.new_followers += 1
         if not first_sync:
             sequences.on_new_follower(store, runtime.config, runtime.id, contact_id, seq_report)
+    if run_id is not None:
+        store.runs.finish(run_id, "ok", json.dumps({"new": len(profiles)}))
 
 
 def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:

@@ -60,6 +60,12 @@ NEEDED_SCOPES = {
     "dm_conversation_events": {"dm.read", "tweet.read", "users.read"},
     "send_dm": {"dm.write", "tweet.read", "users.read"},
 }
+#: Followers per page of an incremental follower sync, and of the daily full pass
+#: (the endpoint allows 1-1000, openapi.json max_results).
+FOLLOWER_PAGE = 20
+FULL_FOLLOWER_PAGE = 1000
+#: An incremental follower sync stops after this many pages with no new follower.
+KNOWN_PAGES_TO_STOP = 1
 DM_CALLS = frozenset({"dm_events", "dm_conversation_events", "send_dm"})
 #: A usage cap without a reset header (a plan's monthly cap): look again after this.
 USAGE_CAP_WAIT = timedelta(hours=24)
@@ -191,22 +197,35 @@ class XPlatform:
         ``read-write-directmessages``; None when X did not say."""
         return self.adapter.last_headers.get("x-access-level")
 
-    def new_followers(self, known: set[str]) -> list[Profile]:
+    def new_followers(self, known: set[str], *, full: bool = False) -> list[Profile]:
+        """Followers not in ``known``, newest first.
+
+        GET /2/users/:id/followers lists newest first, and someone who unfollows and
+        follows again moves back to the top (x-api/users/follows, "Followers lookup"), so
+        a known follower at the top says nothing about who is below. An incremental sync
+        reads small pages and keeps going past known followers until a whole page is
+        known (``KNOWN_PAGES_TO_STOP``); ``full`` reads every page (the daily pass that
+        reconciles what a burst of re-follows hid). Your own followers are billed as
+        Owned Reads, each once per UTC day (x-api/getting-started/pricing.mdx), so the
+        small pages keep a tick to a few cents a day.
+        """
         me = self.whoami()
         found: list[Profile] = []
         token = None
+        size = FULL_FOLLOWER_PAGE if full else FOLLOWER_PAGE
+        known_pages = 0
         while True:
-            kwargs: dict[str, Any] = {"max_results": 1000, "user_fields": USER_FIELDS}
+            kwargs: dict[str, Any] = {"max_results": size, "user_fields": USER_FIELDS}
             if token:
                 kwargs["pagination_token"] = token
             response = self._call("followers", "GET", self.client.get_users_followers,
                                   me.user_id, **kwargs)
-            for user in response.data or []:
-                if str(user.id) in known:
-                    return found
-                found.append(_profile(user))
+            page = response.data or []
+            fresh = [_profile(user) for user in page if str(user.id) not in known]
+            found.extend(fresh)
+            known_pages = 0 if fresh else known_pages + 1
             token = (response.meta or {}).get("next_token")
-            if not token:
+            if not token or (not full and known_pages >= KNOWN_PAGES_TO_STOP):
                 return found
 
     def dm_events(self, after_id: str | None) -> list[DmEventData]:
