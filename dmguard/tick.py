@@ -68,6 +68,8 @@ class TickSummary:
     reviewed: int = 0
     inbox: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    #: Set when the daily budget stopped the optional reads this tick (why).
+    budget: str | None = None
     #: Seconds after which a tick cut short by passing platform trouble is worth retrying.
     retry_in: float | None = None
 
@@ -99,6 +101,20 @@ def sync_account(runtime: AccountRuntime) -> None:
 
 
 FULL_FOLLOWER_PASS = "followers_full"
+
+
+def budget_reached(store: Store, config: Config, account_id: str) -> str | None:
+    """Why optional reads stop today, or None: the UTC day's bill (what X bills, once
+    per resource per UTC day: pricing.mdx) has reached ``[costs] daily_budget``."""
+    budget = config.costs.daily_budget
+    if budget is None:
+        return None
+    spent = store.billing.on_day(account_id, store.clock.now().astimezone(UTC).date().isoformat())
+    if spent < budget:
+        return None
+    return (f"daily budget ${budget:.2f} reached (${spent:.2f} billed today, UTC): follower "
+            "syncs and reviews of other tools' DMs wait for the next UTC day; the inbox is "
+            "still read")
 
 
 def full_follower_pass_due(store: Store, account_id: str) -> bool:
@@ -152,12 +168,18 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
         sync_account(runtime)
         summary.reconciled, summary.requeued = outbox.reconcile(store, runtime.id,
                                                                 runtime.platform)
-        sync_followers(runtime, summary, seq_report)
+        summary.budget = budget_reached(store, runtime.config, runtime.id)
+        if summary.budget:
+            log.warning("%s: %s", runtime.id, summary.budget,
+                        extra={"account": runtime.id, "budget": summary.budget})
+        else:
+            sync_followers(runtime, summary, seq_report)
+        # The inbox is never optional: it is where a STOP is heard.
         inbox_report = inbox.sync_inbox(store, runtime.config, runtime.id, runtime.platform)
         for contact_id in inbox_report.new_contact_ids:
             sequences.on_first_dm(store, runtime.config, runtime.id, contact_id, seq_report)
         summary.inbox = {k: v for k, v in asdict(inbox_report).items() if isinstance(v, int)}
-        if inbox_report.other_tools:
+        if inbox_report.other_tools and not summary.budget:
             since = store.clock.now() - timedelta(days=2)
             summary.reviewed = sum(1 for _ in sent.review(
                 store, runtime.config, runtime.id, since, only_unreviewed=True))

@@ -45,7 +45,7 @@ from dmguard.platforms.base import (
 from dmguard.platforms.http import X_HOST, ApiAdapter, mount
 from dmguard.platforms.x_oauth2 import OAuth2Tokens
 
-__all__ = ["X_HOST", "ApiAdapter", "XPlatform", "classify"]
+__all__ = ["X_HOST", "ApiAdapter", "Biller", "XPlatform", "billed_resources", "classify"]
 
 USER_FIELDS = ["description", "location", "public_metrics", "verified", "created_at"]
 #: dm_event.fields as openapi.json lists them for GET /2/dm_events; sender_id and
@@ -81,6 +81,31 @@ CallRecorder = Callable[[str, str, int | None, int], None]
 """(endpoint, method, HTTP status or None, billable units: events or users read, DMs sent)"""
 
 
+Biller = Callable[[str, list[tuple[str, list[str]]]], None]
+"""(endpoint, [(price kind, resource ids)]) of one successful answer: what X bills for it."""
+
+
+def billed_resources(endpoint: str, response: Any) -> list[tuple[str, list[str]]]:
+    """What X bills for a successful answer, by the price kinds of pricing.mdx
+    ("Credit consumption details", "Owned Reads"): the user read by /2/users/me, every
+    follower listed (your own followers: Owned Reads), every DM event and, with the
+    sender_id expansion, each sender as a User read; a DM sent per request (its event
+    id). Deduplication per UTC day is the store's job (store/billing.py)."""
+    data = getattr(response, "data", None)
+    if endpoint == "users/me":
+        return [("user_read", [str(data.id)])] if data is not None else []
+    if endpoint == "followers":
+        return [("owned_read", [str(user.id) for user in data or []])]
+    if endpoint in ("dm_events", "dm_conversation_events"):
+        items = data or []
+        senders = [str(item.sender_id) for item in items if getattr(item, "sender_id", None)]
+        return [("dm_event_read", [str(item.id) for item in items]),
+                ("user_read", list(dict.fromkeys(senders)))]
+    if endpoint == "send_dm" and data:
+        return [("dm_create", [str(data["dm_event_id"])])]
+    return []
+
+
 class _Transient(Exception):
     pass
 
@@ -104,7 +129,8 @@ class XPlatform:
     def __init__(self, credentials: XCredentials | None = None, *, base_url: str | None = None,
                  recorder: CallRecorder | None = None, timeout: float = 15.0,
                  listing_lag: timedelta = timedelta(minutes=1),
-                 clock: Clock, tokens: OAuth2Tokens | None = None) -> None:
+                 clock: Clock, tokens: OAuth2Tokens | None = None,
+                 biller: Biller | None = None) -> None:
         """``clock`` is the caller's: retries of a read wait through it (tests do not wait
         in real time) and it says when a token expires.
 
@@ -127,6 +153,7 @@ class XPlatform:
         )
         self.adapter = mount(self.client.session, base_url, timeout)
         self.recorder = recorder
+        self.biller = biller
         self._me: Profile | None = None
 
     @property
@@ -169,6 +196,8 @@ class XPlatform:
                 raise _Transient(f"{endpoint}: {type(error).__name__}") from None
             data = getattr(response, "data", None)
             units = len(data) if isinstance(data, list) else 1
+            if self.biller is not None:
+                self.biller(endpoint, billed_resources(endpoint, response))
             self._record(endpoint, method, 200, units)
             return response
 
