@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench eval lint docs clean browser soak model
+.PHONY: demo test test-fast bench eval lint docs clean browser soak soak-x model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -48,6 +48,10 @@ bench: $(STAMP)
 # The long form of tests/reliability: 25 SIGKILLs of the daemon under a 30 % fault storm.
 soak: $(STAMP)
 	$(BIN)/python -m tests.reliability.crashloop --kills 25 --fault-rate 0.3
+
+# A simulated month on the strict X emulator: faults, a credit run-out, a permission loss.
+soak-x: $(STAMP)
+	$(BIN)/python -m tests.reliability.soak_x --days 30
 
 eval: $(STAMP)
 	$(BIN)/python bench/eval.py

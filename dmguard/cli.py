@@ -695,7 +695,7 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
         raise UsageProblem(f"--date {day!r}: use YYYY-MM-DD") from None
     with opened_store(config) as store:
         data = build_report(store, [a.name for a in config.accounts], chosen,
-                            config.daemon.timezone)
+                            config.daemon.timezone, budget=config.costs.daily_budget)
         if deliver:
             _deliver(store, config, data)
             return

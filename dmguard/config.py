@@ -354,11 +354,25 @@ class WebConfig(Strict):
 
 
 class CostsConfig(Strict):
-    """US dollars per API call, from X's pay-per-use prices."""
+    """US dollars per billed resource, from X's pay-per-use prices (xdevplatform/docs
+    x-api/getting-started/pricing.mdx): each resource once per UTC day, a DM sent per
+    request. ``daily_budget``: dollars a UTC day; once the day's bill reaches it, the
+    optional reads (follower syncs, reviews of other tools' DMs) stop until the next
+    UTC day. The inbox is always read, so a STOP is always heard."""
 
     dm_sent: float = Field(0.015, ge=0)
     dm_event_read: float = Field(0.010, ge=0)
-    follower_read: float = Field(0.001, ge=0)
+    user_read: float = Field(0.010, ge=0)
+    owned_read: float = Field(0.001, ge=0)
+    #: Followers of another account (not read by dmguard; kept for old configs).
+    follower_read: float = Field(0.010, ge=0)
+    daily_budget: float | None = Field(None, gt=0)
+
+    def price(self, kind: str) -> float:
+        """Dollars per unit of an X price kind (billed_resources' names)."""
+        return {"dm_create": self.dm_sent, "dm_event_read": self.dm_event_read,
+                "user_read": self.user_read, "owned_read": self.owned_read,
+                "follower_read": self.follower_read}.get(kind, 0.0)
 
 
 class Config(Strict):

@@ -8,7 +8,7 @@ holds the database, and when the next daily report is due.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,9 @@ class AccountStatus:
     account: str
     platform: str
     paused: str | None = None
+    #: What X bills today (UTC) and the daily budget, if one is set.
+    billed_today: float = 0.0
+    daily_budget: float | None = None
     paused_at: str | None = None
     sends_blocked_until: str | None = None
     sends_blocked_reason: str | None = None
@@ -75,6 +78,9 @@ def status(store: Store, config: Config) -> Status:
             if account.sends_blocked_until and account.sends_blocked_until > now:
                 line.sends_blocked_until = account.sends_blocked_until
                 line.sends_blocked_reason = account.sends_blocked_reason
+        today = store.clock.now().astimezone(UTC).date().isoformat()
+        line.billed_today = round(store.billing.on_day(account_config.name, today), 3)
+        line.daily_budget = config.costs.daily_budget
         tick = store.runs.latest("tick", account_config.name)
         if tick is not None:
             line.last_tick_at = tick.finished_at or tick.started_at
@@ -95,6 +101,13 @@ def render_text(report: Status) -> str:
              f"next daily report: {report.next_report}"]
     for account in report.accounts:
         lines.append(f"\naccount {account.account} ({account.platform})")
+        if account.daily_budget is not None and account.billed_today >= account.daily_budget:
+            lines.append(f"  BUDGET reached: ${account.billed_today:.2f} billed today (UTC) of "
+                         f"${account.daily_budget:.2f}; follower syncs and reviews of other "
+                         "tools' DMs wait for the next UTC day, the inbox is still read")
+        else:
+            budget = f" of ${account.daily_budget:.2f}" if account.daily_budget else ""
+            lines.append(f"  billed today (UTC): ${account.billed_today:.3f}{budget}")
         if account.paused:
             lines.append(f"  PAUSED since {(account.paused_at or '')[:16]}: {account.paused}")
         if account.sends_blocked_until:

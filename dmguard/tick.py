@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from dmguard import inbox, outbox, sequences
 from dmguard.audit import sent
@@ -68,6 +68,8 @@ class TickSummary:
     reviewed: int = 0
     inbox: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    #: Set when the daily budget stopped the optional reads this tick (why).
+    budget: str | None = None
     #: Seconds after which a tick cut short by passing platform trouble is worth retrying.
     retry_in: float | None = None
 
@@ -98,12 +100,47 @@ def sync_account(runtime: AccountRuntime) -> None:
         runtime._auditor.account_username = me.username
 
 
+FULL_FOLLOWER_PASS = "followers_full"
+
+
+def budget_reached(store: Store, config: Config, account_id: str) -> str | None:
+    """Why optional reads stop today, or None: the UTC day's bill (what X bills, once
+    per resource per UTC day: pricing.mdx) has reached ``[costs] daily_budget``."""
+    budget = config.costs.daily_budget
+    if budget is None:
+        return None
+    spent = store.billing.on_day(account_id, store.clock.now().astimezone(UTC).date().isoformat())
+    if spent < budget:
+        return None
+    return (f"daily budget ${budget:.2f} reached (${spent:.2f} billed today, UTC): follower "
+            "syncs and reviews of other tools' DMs wait for the next UTC day; the inbox is "
+            "still read")
+
+
+def full_follower_pass_due(store: Store, account_id: str) -> bool:
+    """Whether today's (UTC) full follower pass is still to be done: once a day every
+    follower is read, so a new follower hidden below a burst of re-follows is found
+    within a day (owned reads are billed once per UTC day anyway, pricing.mdx)."""
+    last = store.runs.last_of(FULL_FOLLOWER_PASS, account_id, status="ok")
+    if last is None:
+        return True
+    return parse_iso(last.started_at).astimezone(UTC).date() != store.clock.now().astimezone(
+        UTC).date()
+
+
 def sync_followers(runtime: AccountRuntime, summary: TickSummary,
                    seq_report: sequences.SequenceReport) -> None:
     store = runtime.store
     known = store.people.known_follower_ids(runtime.id)
     first_sync = not known and not store.runs.last("tick")
-    profiles = runtime.platform.new_followers(known)
+    full = full_follower_pass_due(store, runtime.id)
+    run_id = store.runs.start(FULL_FOLLOWER_PASS, runtime.id) if full else None
+    try:
+        profiles = runtime.platform.new_followers(known, full=full)
+    except Exception as error:
+        if run_id is not None:
+            store.runs.finish(run_id, "error", error=str(error))
+        raise
     for profile in reversed(profiles):
         contact_id, _ = store.people.upsert_contact(
             runtime.id, profile.user_id, username=profile.username, name=profile.name,
@@ -113,6 +150,8 @@ def sync_followers(runtime: AccountRuntime, summary: TickSummary,
         summary.new_followers += 1
         if not first_sync:
             sequences.on_new_follower(store, runtime.config, runtime.id, contact_id, seq_report)
+    if run_id is not None:
+        store.runs.finish(run_id, "ok", json.dumps({"new": len(profiles)}))
 
 
 def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
@@ -129,12 +168,18 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
         sync_account(runtime)
         summary.reconciled, summary.requeued = outbox.reconcile(store, runtime.id,
                                                                 runtime.platform)
-        sync_followers(runtime, summary, seq_report)
+        summary.budget = budget_reached(store, runtime.config, runtime.id)
+        if summary.budget:
+            log.warning("%s: %s", runtime.id, summary.budget,
+                        extra={"account": runtime.id, "budget": summary.budget})
+        else:
+            sync_followers(runtime, summary, seq_report)
+        # The inbox is never optional: it is where a STOP is heard.
         inbox_report = inbox.sync_inbox(store, runtime.config, runtime.id, runtime.platform)
         for contact_id in inbox_report.new_contact_ids:
             sequences.on_first_dm(store, runtime.config, runtime.id, contact_id, seq_report)
         summary.inbox = {k: v for k, v in asdict(inbox_report).items() if isinstance(v, int)}
-        if inbox_report.other_tools:
+        if inbox_report.other_tools and not summary.budget:
             since = store.clock.now() - timedelta(days=2)
             summary.reviewed = sum(1 for _ in sent.review(
                 store, runtime.config, runtime.id, since, only_unreviewed=True))

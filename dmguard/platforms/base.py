@@ -147,8 +147,9 @@ class Platform(Protocol):
 
     def whoami(self) -> Profile: ...
 
-    def new_followers(self, known: set[str]) -> list[Profile]:
-        """Followers not in ``known``, newest first, stopping at the first known one."""
+    def new_followers(self, known: set[str], *, full: bool = False) -> list[Profile]:
+        """Followers not in ``known``, newest first: past known ones (a re-follow moves
+        a person to the top) up to a page of only known ones, or every page if ``full``."""
         ...
 
     def dm_events(self, after_id: str | None) -> list[DmEventData]:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from dmguard.clock import Clock
 from dmguard.config import AccountConfig, Config, XCredentials, load_x_credentials
 from dmguard.platforms.base import AppForbidden, AuthBroken, Platform, Profile
-from dmguard.platforms.x import CallRecorder, XPlatform
+from dmguard.platforms.x import Biller, CallRecorder, XPlatform
 from dmguard.platforms.x_oauth2 import SCOPES, OAuth2Tokens, TokenFile, app_for, token_path
 from dmguard.store import Store
 
@@ -28,7 +28,8 @@ class NoSandboxUrl(ValueError):
 
 
 def x_platform(account: AccountConfig, *, clock: Clock, recorder: CallRecorder | None = None,
-               environ: dict[str, str] | None = None) -> XPlatform:
+               environ: dict[str, str] | None = None, biller: Biller | None = None
+               ) -> XPlatform:
     """XPlatform for a platform-x account: OAuth 2.0 tokens from the token file when
     ``auth = "oauth2"``, otherwise the credentials in the environment (OAuth 1.0a)."""
     credentials = load_x_credentials(account, environ)
@@ -38,22 +39,29 @@ def x_platform(account: AccountConfig, *, clock: Clock, recorder: CallRecorder |
                               now=clock.now, base_url=account.api_url)
         credentials = XCredentials()
     return XPlatform(credentials, base_url=account.api_url, recorder=recorder, clock=clock,
-                     tokens=tokens)
+                     tokens=tokens, biller=biller)
 
 
 def build_platform(config: Config, account: AccountConfig, store: Store,
                    sandbox_url: str | None = None) -> Platform:
     """tweepy's Client for the account, pointed at X or at the sandbox emulator."""
     costs = config.costs
-    price = {"send_dm": costs.dm_sent, "dm_events": costs.dm_event_read,
-             "dm_conversation_events": costs.dm_event_read, "followers": costs.follower_read}
+    #: What the last successful answer added to the bill; the call's row carries it.
+    added = [0.0]
+
+    def bill(endpoint: str, resources: list[tuple[str, list[str]]]) -> None:
+        # X bills a resource once per UTC day (pricing.mdx, "Deduplication"): the store
+        # keeps the ids, so a call re-reading what was read today adds nothing.
+        added[0] = sum(store.billing.record(account.name, kind, ids, costs.price(kind))
+                       for kind, ids in resources)
 
     def record(endpoint: str, method: str, status: int | None, units: int) -> None:
-        billed = price.get(endpoint, 0.0) * units if status is not None and status < 300 else 0.0
+        billed = added[0] if status is not None and status < 300 else 0.0
+        added[0] = 0.0
         store.runs.record_api_call(account.name, endpoint, method, status, billed)
 
     if account.platform == "x":
-        return x_platform(account, recorder=record, clock=store.clock)
+        return x_platform(account, recorder=record, clock=store.clock, biller=bill)
     url = sandbox_url or account.sandbox_url
     if not url:
         raise NoSandboxUrl(f"account {account.name!r}: no sandbox URL (start one, or set "
@@ -61,7 +69,7 @@ def build_platform(config: Config, account: AccountConfig, store: Store,
     # The emulator lists a DM in a conversation the moment it is stored; only GET
     # /2/dm_events lags (see sandbox/state.py EmulatorOptions).
     return XPlatform(SANDBOX_CREDENTIALS, base_url=url, recorder=record, timeout=5,
-                     listing_lag=timedelta(0), clock=store.clock)
+                     listing_lag=timedelta(0), clock=store.clock, biller=bill)
 
 
 def prove_dm_permission(platform: XPlatform) -> str:

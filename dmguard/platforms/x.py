@@ -45,7 +45,7 @@ from dmguard.platforms.base import (
 from dmguard.platforms.http import X_HOST, ApiAdapter, mount
 from dmguard.platforms.x_oauth2 import OAuth2Tokens
 
-__all__ = ["X_HOST", "ApiAdapter", "XPlatform", "classify"]
+__all__ = ["X_HOST", "ApiAdapter", "Biller", "XPlatform", "billed_resources", "classify"]
 
 USER_FIELDS = ["description", "location", "public_metrics", "verified", "created_at"]
 #: dm_event.fields as openapi.json lists them for GET /2/dm_events; sender_id and
@@ -60,6 +60,12 @@ NEEDED_SCOPES = {
     "dm_conversation_events": {"dm.read", "tweet.read", "users.read"},
     "send_dm": {"dm.write", "tweet.read", "users.read"},
 }
+#: Followers per page of an incremental follower sync, and of the daily full pass
+#: (the endpoint allows 1-1000, openapi.json max_results).
+FOLLOWER_PAGE = 20
+FULL_FOLLOWER_PAGE = 1000
+#: An incremental follower sync stops after this many pages with no new follower.
+KNOWN_PAGES_TO_STOP = 1
 DM_CALLS = frozenset({"dm_events", "dm_conversation_events", "send_dm"})
 #: A usage cap without a reset header (a plan's monthly cap): look again after this.
 USAGE_CAP_WAIT = timedelta(hours=24)
@@ -73,6 +79,31 @@ LOCKED = re.compile(r"\b(locked|suspended)\b", re.IGNORECASE)
 
 CallRecorder = Callable[[str, str, int | None, int], None]
 """(endpoint, method, HTTP status or None, billable units: events or users read, DMs sent)"""
+
+
+Biller = Callable[[str, list[tuple[str, list[str]]]], None]
+"""(endpoint, [(price kind, resource ids)]) of one successful answer: what X bills for it."""
+
+
+def billed_resources(endpoint: str, response: Any) -> list[tuple[str, list[str]]]:
+    """What X bills for a successful answer, by the price kinds of pricing.mdx
+    ("Credit consumption details", "Owned Reads"): the user read by /2/users/me, every
+    follower listed (your own followers: Owned Reads), every DM event and, with the
+    sender_id expansion, each sender as a User read; a DM sent per request (its event
+    id). Deduplication per UTC day is the store's job (store/billing.py)."""
+    data = getattr(response, "data", None)
+    if endpoint == "users/me":
+        return [("user_read", [str(data.id)])] if data is not None else []
+    if endpoint == "followers":
+        return [("owned_read", [str(user.id) for user in data or []])]
+    if endpoint in ("dm_events", "dm_conversation_events"):
+        items = data or []
+        senders = [str(item.sender_id) for item in items if getattr(item, "sender_id", None)]
+        return [("dm_event_read", [str(item.id) for item in items]),
+                ("user_read", list(dict.fromkeys(senders)))]
+    if endpoint == "send_dm" and data:
+        return [("dm_create", [str(data["dm_event_id"])])]
+    return []
 
 
 class _Transient(Exception):
@@ -98,7 +129,8 @@ class XPlatform:
     def __init__(self, credentials: XCredentials | None = None, *, base_url: str | None = None,
                  recorder: CallRecorder | None = None, timeout: float = 15.0,
                  listing_lag: timedelta = timedelta(minutes=1),
-                 clock: Clock, tokens: OAuth2Tokens | None = None) -> None:
+                 clock: Clock, tokens: OAuth2Tokens | None = None,
+                 biller: Biller | None = None) -> None:
         """``clock`` is the caller's: retries of a read wait through it (tests do not wait
         in real time) and it says when a token expires.
 
@@ -121,6 +153,7 @@ class XPlatform:
         )
         self.adapter = mount(self.client.session, base_url, timeout)
         self.recorder = recorder
+        self.biller = biller
         self._me: Profile | None = None
 
     @property
@@ -163,6 +196,8 @@ class XPlatform:
                 raise _Transient(f"{endpoint}: {type(error).__name__}") from None
             data = getattr(response, "data", None)
             units = len(data) if isinstance(data, list) else 1
+            if self.biller is not None:
+                self.biller(endpoint, billed_resources(endpoint, response))
             self._record(endpoint, method, 200, units)
             return response
 
@@ -191,22 +226,35 @@ class XPlatform:
         ``read-write-directmessages``; None when X did not say."""
         return self.adapter.last_headers.get("x-access-level")
 
-    def new_followers(self, known: set[str]) -> list[Profile]:
+    def new_followers(self, known: set[str], *, full: bool = False) -> list[Profile]:
+        """Followers not in ``known``, newest first.
+
+        GET /2/users/:id/followers lists newest first, and someone who unfollows and
+        follows again moves back to the top (x-api/users/follows, "Followers lookup"), so
+        a known follower at the top says nothing about who is below. An incremental sync
+        reads small pages and keeps going past known followers until a whole page is
+        known (``KNOWN_PAGES_TO_STOP``); ``full`` reads every page (the daily pass that
+        reconciles what a burst of re-follows hid). Your own followers are billed as
+        Owned Reads, each once per UTC day (x-api/getting-started/pricing.mdx), so the
+        small pages keep a tick to a few cents a day.
+        """
         me = self.whoami()
         found: list[Profile] = []
         token = None
+        size = FULL_FOLLOWER_PAGE if full else FOLLOWER_PAGE
+        known_pages = 0
         while True:
-            kwargs: dict[str, Any] = {"max_results": 1000, "user_fields": USER_FIELDS}
+            kwargs: dict[str, Any] = {"max_results": size, "user_fields": USER_FIELDS}
             if token:
                 kwargs["pagination_token"] = token
             response = self._call("followers", "GET", self.client.get_users_followers,
                                   me.user_id, **kwargs)
-            for user in response.data or []:
-                if str(user.id) in known:
-                    return found
-                found.append(_profile(user))
+            page = response.data or []
+            fresh = [_profile(user) for user in page if str(user.id) not in known]
+            found.extend(fresh)
+            known_pages = 0 if fresh else known_pages + 1
             token = (response.meta or {}).get("next_token")
-            if not token:
+            if not token or (not full and known_pages >= KNOWN_PAGES_TO_STOP):
                 return found
 
     def dm_events(self, after_id: str | None) -> list[DmEventData]:

@@ -51,7 +51,9 @@ class AccountDay:
     median_reply_minutes: float | None = None
     opt_outs: int = 0
     api_calls: int = 0
+    #: What X bills for the day: each resource once per UTC day, DMs sent per request.
     api_cost: float = 0.0
+    bill: dict[str, float] = field(default_factory=dict)
     other_tools_sent: int = 0
     other_tools_automated: int = 0
     other_tools_undisclosed: int = 0
@@ -90,7 +92,8 @@ def day_bounds(day: date, zone: str) -> tuple[str, str]:
     return iso(start), iso(start + timedelta(days=1))
 
 
-def account_day(store: Store, account_id: str, start: str, end: str) -> AccountDay:
+def account_day(store: Store, account_id: str, start: str, end: str,
+                budget: float | None = None) -> AccountDay:
     reports = store.reports
     account = store.accounts.get(account_id)
     result = AccountDay(account_id, account.username if account else None)
@@ -128,7 +131,12 @@ def account_day(store: Store, account_id: str, start: str, end: str) -> AccountD
     result.median_reply_minutes = round(statistics.median(durations), 1) if durations else None
     result.opt_outs = reports.opt_outs(account_id, start, end)
     usage = reports.api_usage(account_id, start, end)
-    result.api_calls, result.api_cost = usage.calls, round(usage.cost, 3)
+    result.api_calls = usage.calls
+    result.api_cost = round(store.billing.total(account_id, start, end), 3)
+    result.bill = {line.kind: line.amount for line in store.billing.by_kind(account_id, start, end)}
+    if budget is not None and store.billing.total(account_id, start, end) >= budget:
+        result.attention.append(f"daily budget ${budget:.2f} reached: follower syncs and "
+                                "reviews of other tools' DMs stopped for the rest of the day")
     if account and account.paused_reason:
         result.attention.append(f"account paused since {account.paused_at}: "
                                 f"{account.paused_reason}")
@@ -171,13 +179,14 @@ def delivery_failures(store: Store, start: str, end: str) -> list[str]:
             for row in store.reports.delivery_failures(start, end)]
 
 
-def build_report(store: Store, accounts: list[str], day: date, zone: str = "UTC") -> DailyReport:
+def build_report(store: Store, accounts: list[str], day: date, zone: str = "UTC",
+                 budget: float | None = None) -> DailyReport:
     start, end = day_bounds(day, zone)
     days = []
     previous_start = day_bounds(day - timedelta(days=1), zone)[0]
     failures = delivery_failures(store, previous_start, end)
     for account in accounts:
-        summary = account_day(store, account, start, end)
+        summary = account_day(store, account, start, end, budget)
         summary.last_7_days = week_counts(store, account, day, zone)
         summary.attention.extend(failures)
         days.append(summary)

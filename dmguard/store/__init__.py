@@ -43,6 +43,7 @@ from pathlib import Path
 from dmguard.clock import Clock
 from dmguard.store.accounts import Account, Accounts
 from dmguard.store.alerts import AlertCandidate, Alerts
+from dmguard.store.billing import Billing, BillLine
 from dmguard.store.bulk import Bulk
 from dmguard.store.connection import Connection, StoreError
 from dmguard.store.enrolments import Enrolment, Enrolments
@@ -92,6 +93,8 @@ __all__ = [
     "Account",
     "AlertCandidate",
     "ApiCall",
+    "BillLine",
+    "Billing",
     "Contact",
     "Conversation",
     "ConversationRow",
@@ -135,6 +138,7 @@ class Store:
         self.tasks = Tasks(connection)
         self.enrolments = Enrolments(connection)
         self.runs = Runs(connection)
+        self.billing = Billing(connection)
         self.leases = Leases(connection)
         self.reports = Reports(connection)
         self.bulk = Bulk(connection)

@@ -292,6 +292,21 @@ CREATE TABLE leases (
 );
 """
 
+# What X bills: one row per resource, kind and UTC day (pricing.mdx, "Deduplication");
+# a DM sent is its own resource (billed per request).
+BILLING = """
+CREATE TABLE billed_resources (
+    account_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    amount REAL NOT NULL,
+    PRIMARY KEY (account_id, day, kind, resource_id)
+);
+CREATE INDEX billed_resources_at ON billed_resources (account_id, at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", SCHEMA_V1),
     Migration("0002_transition_owner", TRANSITION_OWNER),
@@ -301,6 +316,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # 0006-0009 were never used (two branches numbered apart); the next one is 0012.
     Migration("0010_users", USERS),
     Migration("0011_task_assignment", TASK_ASSIGNMENT),
+    Migration("0012_billing", BILLING),
 )
 
 

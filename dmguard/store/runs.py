@@ -54,6 +54,12 @@ class Runs:
             "SELECT * FROM runs WHERE job = ? AND status = ? ORDER BY started_at DESC LIMIT 1",
             [job, status]))
 
+    def last_of(self, job: str, account_id: str | None, *, status: str) -> Run | None:
+        """The most recent run of a job for an account that ended with ``status``."""
+        return maybe(Run, self._sql.one(
+            "SELECT * FROM runs WHERE job = ? AND account_id IS ? AND status = ? "
+            "ORDER BY id DESC LIMIT 1", [job, account_id, status]))
+
     def latest(self, job: str, account_id: str | None) -> Run | None:
         """The most recent run of a job for an account, whatever its outcome."""
         return maybe(Run, self._sql.one(
