@@ -103,6 +103,13 @@ class TokenFile:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
+    def version(self) -> int | None:
+        """Changes whenever the file is replaced (a refresh elsewhere, `dmguard auth x`)."""
+        try:
+            return self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
     def load(self) -> TokenSet | None:
         try:
             return TokenSet.from_json(json.loads(self.path.read_text(encoding="utf-8")))
@@ -164,13 +171,20 @@ class OAuth2Tokens:
         mount(self.session, base_url, timeout)
         self._lock = threading.Lock()
         self._tokens: TokenSet | None = None
+        self._version: int | None = None
 
     @property
     def scopes(self) -> frozenset[str]:
         return self.current().scopes
 
     def current(self) -> TokenSet:
+        """The tokens in use; read again when the file changed (the owner signed in again
+        with `dmguard auth x`, or another process refreshed), so a long-lived process
+        never keeps using tokens that were replaced."""
         with self._lock:
+            version = self.file.version()
+            if version != self._version:
+                self._tokens, self._version = None, version
             tokens = self._tokens or self.file.load()
             if tokens is None:
                 raise AuthBroken(f"no OAuth 2.0 tokens in {self.file.path}: run `dmguard auth x`",
@@ -194,7 +208,7 @@ class OAuth2Tokens:
             on_disk = self.file.load()
             if on_disk is not None and seen is not None and on_disk.access_token != \
                     seen.access_token and on_disk.expires_at - self.now() > REFRESH_MARGIN:
-                self._tokens = on_disk
+                self._tokens, self._version = on_disk, self.file.version()
                 return on_disk
             tokens = on_disk or self._tokens
             if tokens is None or not tokens.refresh_token:
@@ -205,7 +219,7 @@ class OAuth2Tokens:
                                  "refresh_token": tokens.refresh_token})
             fresh = TokenSet.from_answer(answer, self.now())
             self.file.save(fresh)
-            self._tokens = fresh
+            self._tokens, self._version = fresh, self.file.version()
             return fresh
 
     def _post(self, form: dict[str, str]) -> dict[str, Any]:

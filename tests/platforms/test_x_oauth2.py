@@ -215,3 +215,19 @@ def test_check_config_refuses_oauth2_tokens_without_dm_scopes(
         result = CliRunner().invoke(cli, ["check-config", "--config", str(conf)])
     assert result.exit_code == 2, result.output
     assert "lacks the scopes dm.read dm.write follows.read" in result.output
+
+
+def test_a_long_lived_process_picks_up_tokens_from_a_new_sign_in(
+        clock: SimulatedClock, tmp_path: Path) -> None:
+    """After `dmguard auth x` (run as another process) replaces the file, the daemon's
+    next call uses the new tokens, not the ones it had read before."""
+    with strict_emulator(clock) as (state, server):
+        app, file = authorized(clock, state, server, tmp_path)
+        tokens = OAuth2Tokens(app, file, now=clock.now, base_url=server.url)
+        before = tokens.current()
+        clock.advance(timedelta(seconds=1))
+        authorize(app, file, show=open_in_a_browser, now=clock.now, base_url=server.url,
+                  timeout=10)
+        after = tokens.current()
+        assert after.access_token != before.access_token
+        assert after.access_token == (file.load() or before).access_token

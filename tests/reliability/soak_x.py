@@ -4,13 +4,17 @@ In-process: a SimulatedClock drives ticks every 15 simulated minutes (no real
 waiting); the account starts with 30 days of history (STOPs among it); 5 % of calls
 fail (429, 500, 503, dropped before or after handling); mid-way the credits run out
 (402, pricing.mdx "Credit balance") and later the app loses its DM permission (403
-oauth1-permissions). Counted and printed: duplicate DMs, messages failed for
-account-level reasons, pauses and resumes, STOPs honoured, and the report's bill
+oauth1-permissions; on OAuth 2.0 the owner then signs in again); on other days a
+usage cap (429 usage-capped), a project not enrolled and a locked account (403),
+tokens refused (401) and a message to a user X does not know (400/404). Counted and
+printed: duplicate DMs, messages failed for account-level reasons, pauses and
+resumes, STOPs honoured, and the report's bill
 against the emulator's ledger (pricing.mdx, "Deduplication": once per resource per
 UTC day).
 
-Authentication is OAuth 1.0a: the OAuth 2.0 refresh path (x_oauth2.py) is tested on
-its own in tests/platforms/test_x_oauth2.py, but is not wired into this run yet.
+Authentication is OAuth 2.0 by default (``--oauth1`` for the four keys): the account
+is a platform-x account whose user tokens, from the emulator's token endpoint, expire
+every two hours of simulated time and are refreshed (and rotated) by dmguard itself.
 
     python -m tests.reliability.soak_x --days 30
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
 import sys
 import tempfile
@@ -28,10 +33,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dmguard.clock import SimulatedClock
+from dmguard.config import Config
 from dmguard.platforms.sandbox.server import running
 from dmguard.platforms.sandbox.state import Faults, SandboxState
+from dmguard.platforms.x_oauth2 import SCOPES, TokenFile, TokenSet
 from dmguard.report.data import build_report
-from dmguard.store import Store
+from dmguard.store import NewMessage, Origin, Store
 from dmguard.tick import build_runtime, run_send, run_tick
 from tests.conftest import make_config
 
@@ -57,6 +64,8 @@ class Counts:
     stops: int = 0
     stops_broken: int = 0
     faults: Counter[str] = field(default_factory=Counter)
+    oauth2: bool = False
+    access_tokens: int = 0
     report_bill: float = 0.0
     ledger_bill: float = 0.0
     worst_day_gap: float = 0.0
@@ -79,11 +88,43 @@ class Counts:
                 f"{self.still_paused}",
                 f"STOPs {self.stops}, broken {self.stops_broken}",
                 f"faults served {dict(self.faults)}",
+                (f"OAuth 2.0: {self.access_tokens} access tokens issued (each lives 2 h)"
+                 if self.oauth2 else "OAuth 1.0a"),
                 f"bill: report ${self.report_bill:.3f}, ledger ${self.ledger_bill:.3f}, "
                 f"gap {self.bill_gap:.4%} (worst day {self.worst_day_gap:.4%})"]
 
 
-def soak(days: int, folder: Path, *, fault_rate: float = 0.05, seed: int = 7) -> Counts:
+def _queue_to_nobody(store: Store, account_id: str) -> None:
+    """A message to a user X does not know: 400/404 fails that message alone, for good."""
+    contact_id, _ = store.people.upsert_contact(account_id, "999999999999", username="gone")
+    store.messages.add(NewMessage(account_id=account_id, contact_id=contact_id,
+                                  direction="out", origin=Origin.SUBMIT, kind="campaign",
+                                  text="Your order has shipped.", state="queued",
+                                  labelled_text="[Automated] Your order has shipped. STOP",
+                                  verdict="send"), actor="soak")
+
+
+def sign_in_again(state: SandboxState, folder: Path) -> None:
+    """What the owner does after restoring the app's DM permission on OAuth 2.0: tokens
+    refreshed meanwhile lost the dm.* scopes, so they run `dmguard auth x` again."""
+    answer = state.issue_tokens(frozenset(SCOPES))
+    TokenFile(folder / "x-oauth2.json").save(TokenSet.from_answer(answer, state.clock.now()))
+
+
+def oauth2_account(config: Config, state: SandboxState, url: str, folder: Path) -> Config:
+    """The account as a real X account on OAuth 2.0, its tokens granted by the emulator
+    (the consent step of `dmguard auth x` is tested in tests/platforms/test_x_oauth2.py)."""
+    account = config.accounts[0].model_copy(update={
+        "platform": "x", "policy": "sandbox", "api_url": url, "auth": "oauth2",
+        "token_file": folder / "x-oauth2.json"})
+    os.environ[f"{account.credentials_prefix}CLIENT_ID"] = "soak-client"
+    state.register_oauth2_client("soak-client", account.redirect_uri)
+    sign_in_again(state, folder)
+    return config.model_copy(update={"accounts": [account]})
+
+
+def soak(days: int, folder: Path, *, fault_rate: float = 0.05, seed: int = 7,
+         oauth2: bool = True) -> Counts:
     rng = random.Random(seed)
     clock = SimulatedClock(START)
     state = SandboxState(clock, account_username="acme")
@@ -106,7 +147,10 @@ def soak(days: int, folder: Path, *, fault_rate: float = 0.05, seed: int = 7) ->
     config = make_config(folder)
     store = Store.open(config.store.path, clock)
     credit_day, permission_day = days // 3, (2 * days) // 3
+    counts.oauth2 = oauth2
     with running(state, lifetime=24 * 3600) as server:
+        if oauth2:
+            config = oauth2_account(config, state, server.url, folder)
         runtime = build_runtime(config, config.accounts[0], store, sandbox_url=server.url)
         state.faults = Faults(rate=fault_rate, kinds=("429", "500", "503", "drop", "drop_after"),
                               seed=seed)
@@ -116,7 +160,20 @@ def soak(days: int, folder: Path, *, fault_rate: float = 0.05, seed: int = 7) ->
             now = clock.now()
             day, minute = (now - START).days, int((now - START).total_seconds() // 60) % 1440
             state.problems.credits_depleted = day == credit_day and 600 <= minute < 900
-            state.problems.permission_lost = day == permission_day and 300 <= minute < 600
+            # The other answers of response-codes-and-errors.mdx, one window each: a usage
+            # cap (sends wait for the reset), a project not enrolled and a locked account
+            # (the account pauses, then resumes by its live check), refused tokens (401).
+            problems = state.problems
+            problems.usage_capped = day == days // 5 and 120 <= minute < 240
+            problems.client_not_enrolled = day == days // 2 and 60 <= minute < 180
+            problems.account_locked = day == (3 * days) // 4 and 400 <= minute < 500
+            problems.token_expired = day == days // 6 and 800 <= minute < 900
+            if minute == 1005 and day == days // 2:
+                _queue_to_nobody(store, "demo")
+            lost = day == permission_day and 300 <= minute < 600
+            if oauth2 and state.problems.permission_lost and not lost:
+                sign_in_again(state, folder)
+            state.problems.permission_lost = lost
             if minute % 240 == 0:
                 newcomer = state.add_user(username=f"new{day}_{minute}", name=f"New {minute}")
                 state.follow(newcomer.id)
@@ -150,6 +207,7 @@ def soak(days: int, folder: Path, *, fault_rate: float = 0.05, seed: int = 7) ->
                 paused = False
             clock.advance(STEP)
     counts.still_paused = paused
+    counts.access_tokens = len(state.access_tokens)
     sent = [e for e in state.sent_by_account() if e.created_at >= START]
     counts.sent = len(sent)
     counts.duplicates = sum(n - 1 for n in Counter((e.recipient_id, e.text) for e in sent).values()
@@ -182,10 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--fault-rate", type=float, default=0.05)
+    parser.add_argument("--oauth1", action="store_true", help="OAuth 1.0a keys, not OAuth 2.0")
     args = parser.parse_args(argv)
     logging.disable(logging.CRITICAL)  # the ticks' own lines; the counts are the point
     with tempfile.TemporaryDirectory() as folder:
-        counts = soak(args.days, Path(folder), fault_rate=args.fault_rate)
+        counts = soak(args.days, Path(folder), fault_rate=args.fault_rate,
+                      oauth2=not args.oauth1)
     print("\n".join(counts.lines()))
     print("OK" if counts.ok() else "FAILED")
     return 0 if counts.ok() else 1
