@@ -95,6 +95,21 @@ def _take(store: Store, config: Config, channel: str, now: str) -> list[tuple[Al
     return taken
 
 
+def _settled(store: Store, channel: str, keys: list[tuple[int, str]], report: AlertReport,
+             what: str, send: Callable[[], object]) -> bool:
+    """Send once on a channel and record the outcome of every alert in it; True if sent."""
+    try:
+        send()
+    except (OSError, smtplib.SMTPException, urllib.error.URLError, ValueError) as error:
+        problem = f"{what} failed: {error}"
+        log.warning(problem)
+        store.alerts.settle(keys, channel, problem)
+        report.errors.append(problem)
+        return False
+    store.alerts.settle(keys, channel, None)
+    return True
+
+
 def send_due_alerts(store: Store, config: Config, clock: Clock, *,
                     smtp_password: str | None = None, mailer: Mailer | None = None,
                     poster: Poster | None = None) -> AlertReport:
@@ -118,29 +133,16 @@ def send_due_alerts(store: Store, config: Config, clock: Clock, *,
             message["To"] = ", ".join(smtp.recipients)
             message.set_content(payload["text"])
             keys = [(item.task_id, reason) for item, reason in taken]
-            try:
-                (mailer or _smtp_send)(message, smtp, smtp_password)
-            except (OSError, smtplib.SMTPException) as error:
-                problem = f"alert e-mail via {smtp.host}:{smtp.port} failed: {error}"
-                log.warning(problem)
-                store.alerts.settle(keys, "email", problem)
-                report.errors.append(problem)
-            else:
-                store.alerts.settle(keys, "email", None)
+            if _settled(store, "email", keys, report, f"alert e-mail via {smtp.host}:{smtp.port}",
+                        lambda: (mailer or _smtp_send)(message, smtp, smtp_password)):
                 report.emailed = keys
     if alerts.webhook_url:
         taken = _take(store, config, "webhook", now)
         if taken:
             body = json.dumps(_payload(taken, now, link)).encode()
             keys = [(item.task_id, reason) for item, reason in taken]
-            try:
-                (poster or _post_json)(alerts.webhook_url, body)
-            except (OSError, urllib.error.URLError, ValueError) as error:
-                problem = f"alert webhook failed: {error}"
-                log.warning(problem)
-                store.alerts.settle(keys, "webhook", problem)
-                report.errors.append(problem)
-            else:
-                store.alerts.settle(keys, "webhook", None)
+            url = alerts.webhook_url
+            if _settled(store, "webhook", keys, report, "alert webhook",
+                        lambda: (poster or _post_json)(url, body)):
                 report.posted = keys
     return report
