@@ -271,13 +271,15 @@ class Migration:
 
 # Account-level outcomes of the platform's answers: a 24-hour or usage cap stops sends
 # (not reads) until a moment; the first sync of an existing account reads its history
-# page by page and must resume where a rate limit stopped it.
+# page by page and must resume where a rate limit stopped it. An account that already
+# polls (it has a cursor) counts as synced: its history is not read again.
 ACCOUNT_STATE = """
 ALTER TABLE accounts ADD COLUMN sends_blocked_until TEXT;
 ALTER TABLE accounts ADD COLUMN sends_blocked_reason TEXT;
 ALTER TABLE accounts ADD COLUMN history_cursor TEXT;
 ALTER TABLE accounts ADD COLUMN history_synced_at TEXT;
 ALTER TABLE accounts ADD COLUMN last_check_at TEXT;
+UPDATE accounts SET history_synced_at = created_at WHERE last_dm_event_id IS NOT NULL;
 """
 
 # One writer: the daemon holds a lease (holder, heartbeat, expiry) so a second

@@ -124,3 +124,28 @@ def test_processes_starting_on_one_fresh_file_all_succeed(tmp_path: Path) -> Non
         names = [name for (name,) in check.execute("SELECT name FROM migrations ORDER BY name")]
         assert names == [migration.name for migration in MIGRATIONS]
         check.close()
+
+
+def test_an_account_that_already_polls_is_not_imported_again(
+        tmp_path: Path, clock: SimulatedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Upgrading a database from before 0004: an account with a DM cursor keeps polling
+    from it; only an account that never synced reads its history page by page."""
+    from dmguard.store import migrations
+
+    path = tmp_path / "old.db"
+    old = Connection.open(path, clock)
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        tuple(m for m in MIGRATIONS if m.name < "0004"))
+    migrations.migrate(old)
+    monkeypatch.undo()
+    old.execute("INSERT INTO accounts (id, platform, last_dm_event_id, created_at) "
+                "VALUES ('polls', 'x', '42', '2026-01-01T00:00:00.000000Z')")
+    old.execute("INSERT INTO accounts (id, platform, created_at) "
+                "VALUES ('fresh', 'x', '2026-01-01T00:00:00.000000Z')")
+    old.close()
+    store = Store.open(path, clock)
+    try:
+        assert store.accounts.get("polls").history_synced_at  # type: ignore[union-attr]
+        assert store.accounts.get("fresh").history_synced_at is None  # type: ignore[union-attr]
+    finally:
+        store.close()
