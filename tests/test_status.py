@@ -37,7 +37,7 @@ def test_status_shows_pauses_ticks_states_deferrals_and_the_daemon(
     assert {line.state: line.count for line in account.messages}["queued"] == 1
     assert account.deferred == 1 and account.deferred_until == later
     assert report.daemon == "host-a:42"
-    assert report.next_report.startswith(("2026-11-23T08:00", "2026-11-24T08:00"))
+    assert report.next_report.startswith("2026-11-24T08:00"), "09:00 now: tomorrow's 08:00"
     store.close()
     conf = config_file(tmp_path, db=config.store.path)
     result = CliRunner().invoke(cli, ["status", "--config", str(conf), "--format", "json"])

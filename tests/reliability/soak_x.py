@@ -31,6 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 from dmguard.clock import SimulatedClock
 from dmguard.config import Config
@@ -117,7 +118,6 @@ def oauth2_account(config: Config, state: SandboxState, url: str, folder: Path) 
     account = config.accounts[0].model_copy(update={
         "platform": "x", "policy": "sandbox", "api_url": url, "auth": "oauth2",
         "token_file": folder / "x-oauth2.json"})
-    os.environ[f"{account.credentials_prefix}CLIENT_ID"] = "soak-client"
     state.register_oauth2_client("soak-client", account.redirect_uri)
     sign_in_again(state, folder)
     return config.model_copy(update={"accounts": [account]})
@@ -148,7 +148,11 @@ def soak(days: int, folder: Path, *, fault_rate: float = 0.05, seed: int = 7,
     store = Store.open(config.store.path, clock)
     credit_day, permission_day = days // 3, (2 * days) // 3
     counts.oauth2 = oauth2
-    with running(state, lifetime=24 * 3600) as server:
+    # The OAuth 2.0 client id comes from the environment; patch.dict puts it back after
+    # (the short form runs inside pytest).
+    client = {f"{config.accounts[0].credentials_prefix}CLIENT_ID": "soak-client"}
+    with patch.dict(os.environ, client if oauth2 else {}), \
+            running(state, lifetime=24 * 3600) as server:
         if oauth2:
             config = oauth2_account(config, state, server.url, folder)
         runtime = build_runtime(config, config.accounts[0], store, sandbox_url=server.url)
