@@ -54,6 +54,12 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     location, their last message) is specific to them by definition: the judge
     leaves it to the named rules (the wording of a template around a person's
     details is not held for the details it carries).
+    The judge also learns from the account's own people, the way sa-learn does:
+    a held draft they release unchanged is acceptable (this rule lets it and the
+    same text pass from then on), one they rewrite or dismiss is generic, their
+    personal replies are personal; drafts like a taught one move with it.
+    ``dmguard rules learned`` shows and resets what was learned; no other rule
+    reads it, so labels, opt-outs and the template rules still apply.
     Options: ``threshold`` (0-1, default {threshold}) is the probability from which a
     message is held; ``reasons`` is how many words or shapes the finding names.
     """
@@ -64,9 +70,16 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     threshold = float(subject.options.get("threshold", DEFAULT_THRESHOLD))
     # The reasons are only gathered for a message that is held.
     judgement = judge.judge(subject.text, found, explain_from=threshold)
-    if judgement.probability < threshold:
+    probability, learned = judgement.probability, ""
+    if subject.learned is not None:
+        weighed = subject.learned.weigh(subject.raw, probability)
+        probability, learned = weighed.probability, weighed.note()
+        if probability >= threshold and not judgement.reasons:
+            judgement = judge.judge(subject.text, found)
+    if probability < threshold:
         return
     reasons = judgement.explain(int(subject.options.get("reasons", 4)))
-    yield Hit(None, f"reads as automated (p={judgement.probability:.2f}): {reasons}")
+    measured = f"p={judgement.probability:.2f}" + (f"; {learned}" if learned else "")
+    yield Hit(None, f"reads as automated ({measured}): {reasons}")
 
 RULES = (looks_automated,)
