@@ -27,8 +27,10 @@ still labelled, and still stopped by the consent, disclosure and template rules.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from dmguard.audit.similarity import normalise, signature
 
@@ -71,10 +73,13 @@ class LearnedLayer:
     def __init__(self, lessons: Iterable[tuple[str, str]]) -> None:
         """``lessons``: (text, label) pairs, newest first."""
         self.exact: dict[str, str] = {}
+        #: Per distinct text signature: its lessons' votes added up, how many, its size.
         self.votes: list[float] = []
+        self.lessons: list[int] = []
         self.sizes: list[int] = []
         self.postings: dict[int, list[int]] = {}
         self.count = 0
+        distinct: dict[frozenset[int], int] = {}
         for text, label in lessons:
             self.count += 1
             key = normalise(text)
@@ -83,8 +88,14 @@ class LearnedLayer:
             sig = signature(text)
             if sig is None or not sig.shingles:
                 continue
-            index = len(self.votes)
+            index = distinct.get(sig.shingles)
+            if index is not None:  # the same shingles again: one entry, votes added up
+                self.votes[index] += VOTES[label]
+                self.lessons[index] += 1
+                continue
+            index = distinct[sig.shingles] = len(self.votes)
             self.votes.append(VOTES[label])
+            self.lessons.append(1)
             self.sizes.append(len(sig.shingles))
             for shingle in sig.shingles:
                 self.postings.setdefault(shingle, []).append(index)
@@ -97,16 +108,15 @@ class LearnedLayer:
         sig = signature(text)
         if sig is None or not self.votes:
             return Weighed(probability)
-        shared: dict[int, int] = {}
-        for shingle in sig.shingles:
-            for index in self.postings.get(shingle, ()):
-                shared[index] = shared.get(index, 0) + 1
+        postings = self.postings
+        shared = Counter(chain.from_iterable(
+            postings[shingle] for shingle in sig.shingles if shingle in postings))
         size = len(sig.shingles)
         shift, near = 0.0, 0
         for index, common in shared.items():
             similarity = common / (size + self.sizes[index] - common)
             if similarity >= NEAR:
-                near += 1
+                near += self.lessons[index]
                 shift += self.votes[index] * STEP * similarity
         if not near:
             return Weighed(probability)

@@ -43,23 +43,24 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     SpamAssassin's Bayes test (BAYES_99 and friends) sits beside its hand-written
     tests: one more finding with its own id, weight and switch. The finding names
     the words and shapes that weighed most, so a hold can be understood.
-    Source: SpamAssassin's Bayesian classifier (Mail::SpamAssassin::Plugin::Bayes,
-    after Paul Graham's "A Plan for Spam" and Gary Robinson's combining); the
-    model is dmguard's own logistic regression, fitted by ``make model`` on the
-    sources listed in ``dmguard/audit/judge/README.md`` (permissively licensed
-    data only, plus a project-written seed corpus).
-    Use instead: write to the person about something of theirs; drop the stock
-    greeting, the self-introduction and the pitch.
-    A message that mentions something from the recipient's own profile (bio,
-    location, their last message) is specific to them by definition: the judge
-    leaves it to the named rules (the wording of a template around a person's
-    details is not held for the details it carries).
     The judge also learns from the account's own people, the way sa-learn does:
     a held draft they release unchanged is acceptable (this rule lets it and the
     same text pass from then on), one they rewrite or dismiss is generic, their
     personal replies are personal; drafts like a taught one move with it.
     ``dmguard rules learned`` shows and resets what was learned; no other rule
     reads it, so labels, opt-outs and the template rules still apply.
+    Source: SpamAssassin's Bayesian classifier (Mail::SpamAssassin::Plugin::Bayes,
+    after Paul Graham's "A Plan for Spam" and Gary Robinson's combining); the
+    model is dmguard's own logistic regression, fitted by ``make model`` on the
+    sources listed in ``dmguard/audit/judge/README.md`` (permissively licensed
+    data only, plus a project-written seed corpus); learning from an account's
+    people after SpamAssassin's ``sa-learn``.
+    Use instead: write to the person about something of theirs; drop the stock
+    greeting, the self-introduction and the pitch.
+    A message that mentions something from the recipient's own profile (bio,
+    location, their last message) is specific to them by definition: the judge
+    leaves it to the named rules (the wording of a template around a person's
+    details is not held for the details it carries).
     Options: ``threshold`` (0-1, default {threshold}) is the probability from which a
     message is held; ``reasons`` is how many words or shapes the finding names.
     """
