@@ -8,7 +8,8 @@ account in the store:
   release's own re-audit, and on every later audit of the same text;
 * a held draft **rewritten** (released with other text) or **dismissed** teaches
   *generic*, from the draft as it was;
-* a **personal reply** a person sends teaches *personal*.
+* a **personal reply** a person sends teaches *personal* (recorded as it is queued:
+  the words are the person's whether or not the platform takes them at once).
 
 The audit of an account reads its latest :data:`LIMIT` lessons into a
 :class:`~dmguard.audit.judge.learned.LearnedLayer` (how they weigh is explained
@@ -34,8 +35,9 @@ class LearningError(ValueError):
 
 
 def unchanged(message: Message, text: str | None) -> bool:
-    """Whether a release keeps the draft's text (no text, or the same but for spacing)."""
-    return text is None or text.strip() == message.text.strip()
+    """Whether a release keeps the draft's text: no text, or the same but for spacing and
+    line breaks (a browser sends a form's text back with CR LF line breaks)."""
+    return text is None or text.split() == message.text.split()
 
 
 def learn_release(store: Store, message: Message, text: str | None, actor: str) -> str:

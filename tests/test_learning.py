@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from dmguard import actions, learning, outbox
+from dmguard.audit.model import Finding
 from dmguard.cli import cli
 from dmguard.clock import SimulatedClock
 from dmguard.config import Config
@@ -46,7 +47,13 @@ def draft(store: Store, config: Config, name: str, text: str, account: str = "de
 
 
 def reaudit(store: Store, config: Config, message_id: int) -> list[str]:
-    """The rules the next audit of the message finds (without changing it)."""
+    """The rules that would hold or block the message at its next audit."""
+    return [f"{f.rule}:{f.severity}" for f in findings(store, config, message_id)
+            if f.severity != "warn"]
+
+
+def findings(store: Store, config: Config, message_id: int) -> list[Finding]:
+    """What the next audit of the message finds (without changing it)."""
     message = store.messages.get(message_id)
     assert message is not None and message.contact_id is not None
     settings = config.account(message.account_id)
@@ -54,8 +61,7 @@ def reaudit(store: Store, config: Config, message_id: int) -> list[str]:
     assert contact is not None
     item = outbox.audit_input(store, settings.name, contact, message.text, message.kind,
                               settings.policy_name)
-    result = outbox.auditor_for(store, config, settings).audit(item)
-    return [f"{f.rule}:{f.severity}" for f in result.findings if f.severity != "warn"]
+    return outbox.auditor_for(store, config, settings).audit(item).findings
 
 
 def hold_task(store: Store, message_id: int) -> int:
@@ -74,6 +80,8 @@ def test_a_verdict_changes_after_a_few_decisions(store: Store, config: Config) -
     assert "Automated" in (store.messages.get(amy).labelled_text or "")  # type: ignore[union-attr]
     # One decision on a draft like Bob's moves his, not yet past the threshold...
     assert reaudit(store, config, bob) == ["DG095:hold"]
+    (finding,) = [f for f in findings(store, config, bob) if f.rule == "DG095"]
+    assert "learned -2.0 from 1 decision on drafts like it, p=0.8" in finding.message
     # ...a second one does: the next audit of Bob's draft passes.
     assert actions.release(store, config, hold_task(store, cara), "sam").queued
     assert reaudit(store, config, bob) == []
@@ -102,7 +110,9 @@ def test_learning_lifts_no_other_rule(store: Store, config: Config) -> None:
 def test_each_decision_teaches_its_label(store: Store, config: Config) -> None:
     unchanged, edited, dismissed, closed, done = (
         draft(store, config, name, STUDIO) for name in ("Amy", "Bob", "Cara", "Dan", "Eve"))
-    actions.release(store, config, hold_task(store, unchanged), "sam")
+    # The page sends the draft back as it showed it, with CR LF line breaks: unchanged.
+    actions.release(store, config, hold_task(store, unchanged), "sam",
+                    STUDIO.format("Amy").replace(". ", ".\r\n") + "\r\n")
     actions.release(store, config, hold_task(store, edited), "kim",
                     "Hi Bob, loved your shop window on Rua Augusta: could we feature it?")
     actions.resolve(store, hold_task(store, dismissed), "sam", "dismissed")

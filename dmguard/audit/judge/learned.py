@@ -61,7 +61,7 @@ class Weighed:
         """What learning did, for the finding ('' when it did nothing)."""
         if self.exact == "generic":
             return "a person here rewrote or dismissed this very draft before"
-        if self.shift > 0:
+        if self.shift:
             return (f"learned {self.shift:+.1f} from {self.near} decision"
                     f"{'s' if self.near != 1 else ''} on drafts like it, p={self.probability:.2f}")
         return ""
