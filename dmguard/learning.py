@@ -4,8 +4,8 @@ Every decision a person makes on the queue is a lesson about one text, kept per
 account in the store:
 
 * a held draft **released unchanged** teaches *acceptable*: a person read it and
-  let it go, so the judge (rule looks-automated) lets this text pass from then on: at once, in the
-  release's own re-audit, and on every later audit of the same text;
+  let it go, so the judge (rule looks-automated) lets this text pass from then on:
+  at once, in the release's own re-audit, and on every later audit of the same text;
 * a held draft **rewritten** (released with other text) or **dismissed** teaches
   *generic*, from the draft as it was;
 * a **personal reply** a person sends teaches *personal* (recorded as it is queued:
@@ -13,8 +13,8 @@ account in the store:
 
 The audit of an account reads its latest :data:`LIMIT` lessons into a
 :class:`~dmguard.audit.judge.learned.LearnedLayer` (how they weigh is explained
-there). Only the judge reads it: learning never lifts a hold or block by any other rule,
-nor the label. ``dmguard rules`` and the daily report say how much was learned;
+there). Only the judge reads it: learning never lifts a hold or block by any other
+rule, nor the label. ``dmguard rules`` and the daily report say how much was learned;
 ``dmguard rules learned --reset --account NAME`` forgets an account's lessons.
 """
 
@@ -100,9 +100,8 @@ def learned(store: Store, accounts: list[str], start: str | None = None,
             end: str | None = None) -> list[Learned]:
     """Per account (in the order given), the lessons learned (from ``start`` to ``end``)."""
     counts: dict[str, dict[str, int]] = {account: {} for account in accounts}
-    for row in store.lessons.counts(start, end):
-        if row.account_id in counts:
-            counts[row.account_id][row.label] = row.count
+    for row in store.lessons.counts(accounts, start, end):
+        counts[row.account_id][row.label] = row.count
     return [Learned(account, **by_label) for account, by_label in counts.items()]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dmguard.store.connection import Connection
+from dmguard.store.connection import Connection, marks
 from dmguard.store.rows import record
 
 LABELS = ("acceptable", "generic", "personal")
@@ -53,13 +53,17 @@ class Lessons:
             "SELECT * FROM lessons WHERE account_id = ? ORDER BY id DESC LIMIT ?",
             [account_id, limit])]
 
-    def counts(self, start: str | None = None, end: str | None = None) -> list[LessonCount]:
-        """Lessons per account and label (learned from ``start`` to ``end`` when given)."""
+    def counts(self, account_ids: list[str], start: str | None = None,
+               end: str | None = None) -> list[LessonCount]:
+        """The accounts' lessons per label (learned from ``start`` to ``end`` when given)."""
+        if not account_ids:
+            return []
         return [record(LessonCount, row) for row in self._sql.rows(
             "SELECT account_id, label, COUNT(*) AS count FROM lessons "
-            "WHERE (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) "
+            f"WHERE account_id IN ({marks(account_ids)}) "
+            "AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) "
             "GROUP BY account_id, label ORDER BY account_id, label",
-            [start, start, end, end])]
+            [*account_ids, start, start, end, end])]
 
     def reset(self, account_id: str) -> int:
         """Forget every lesson of the account; how many there were."""

@@ -11,7 +11,8 @@ of word counts says nothing about a word: one account's replies all use "you" an
 learns *texts*, the way a person remembers a decision:
 
 * **This very draft.** The latest acceptable/generic decision about the same text
-  (case, spacing, punctuation, links and numbers aside) decides the judge's verdict on it.
+  (case, spacing, punctuation, links and numbers aside) decides the judge's verdict
+  on it.
   A personal reply never whitelists an automated text this way: it was written to
   someone, not a judgement that a draft is fine to automate.
 * **Drafts like it.** Each lesson whose text is at least :data:`NEAR` similar to
@@ -20,8 +21,9 @@ learns *texts*, the way a person remembers a decision:
   generic +1, acceptable -1, personal -0.5, times :data:`STEP` logits times the
   similarity. The sum, bounded to +/- :data:`BOUND`, is added to the model's logit.
 
-Only the judge (rule looks-automated) reads this layer; no other rule, so a learned draft is
-still labelled, and still stopped by the consent, disclosure and template rules.
+Only the judge (rule looks-automated) reads this layer; no other rule, so a learned
+draft is still labelled, and still stopped by the consent, disclosure and template
+rules.
 """
 
 from __future__ import annotations
