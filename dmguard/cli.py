@@ -789,10 +789,11 @@ def rules_learned(config_path: str, account: str | None, reset: bool, fmt: str) 
 
     Example:
 
+    \b
         dmguard rules learned
         dmguard rules learned --reset --account shop
     """
-    from dmguard.learning import LearningError
+    from dmguard.learning import LearningError, accounts
     from dmguard.learning import reset as forget
 
     config = load(config_path)
@@ -802,11 +803,12 @@ def rules_learned(config_path: str, account: str | None, reset: bool, fmt: str) 
     if account is None:
         raise UsageProblem("--reset needs --account NAME: lessons are forgotten one account "
                            "at a time")
-    with opened_store(config) as store:
-        try:
+    try:
+        accounts(config, account)  # before the database is opened (or made)
+        with opened_store(config) as store:
             forgotten = forget(store, config, account)
-        except LearningError as error:
-            raise UsageProblem(str(error)) from None
+    except LearningError as error:
+        raise UsageProblem(str(error)) from None
     click.echo(f"{account}: forgot {forgotten} lesson{'s' if forgotten != 1 else ''}; "
                "the judge goes by its fitted model alone again")
 

@@ -217,3 +217,4 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], s
                                       str(config_file(tmp_path))])
     assert result.exit_code == 2 and says in result.output
     assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "d.db").exists(), "nothing was opened or made"
