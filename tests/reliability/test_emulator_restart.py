@@ -102,7 +102,7 @@ def test_a_history_import_resumes_when_its_saved_page_token_is_refused(
         state.user_writes(old_friend.id, f"old message {number}",
                           at=clock.now() - timedelta(days=20, minutes=number))
     with running(state, lifetime=60) as server:
-        config, store, runtime = world(tmp_path, clock, state, server)
+        _config, store, runtime = world(tmp_path, clock, state, server)
         account = store.accounts.get("demo")
         assert account is not None and account.history_cursor, "paused with a saved place"
         assert account.history_synced_at is None
