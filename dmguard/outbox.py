@@ -505,7 +505,7 @@ def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, i
             found += 1
         elif ours:
             # The platform lists this text from us, but under an event another row holds
-            # (an emulator that lost its state reuses ids; a send recorded twice): it may
+            # (a send recorded twice; ids are never reused, fundamentals/x-ids.mdx): it may
             # have arrived, so a person decides, and it is never sent again by itself.
             needs_attention(store, message.id, "reconcile",
                             f"the platform lists this DM as event {ours[0].id}, which another "
