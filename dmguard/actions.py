@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 
 from dmguard import outbox, tasks
 from dmguard.audit.engine import Auditor
-from dmguard.audit.model import AuditInput, Finding
-from dmguard.audit.rules import catalogue
+from dmguard.audit.leftovers import leftovers
+from dmguard.audit.model import Finding
 from dmguard.clock import Clock, iso, parse_duration
-from dmguard.config import Config, ConfigError, RuleSetting
+from dmguard.config import Config, ConfigError
 from dmguard.platforms.base import Platform
 from dmguard.platforms.factory import build_platform
 from dmguard.store import NewMessage, Origin, Store, Task
@@ -53,11 +53,10 @@ def check_reply_text(text: str, max_length: int, clock: Clock) -> None:
                         "text")
     # A person's words are not judged as a form letter, but template leftovers must
     # never reach anyone.
-    only_template = {rule.id: RuleSetting(enabled=rule.template_leftover) for rule in catalogue()}
-    result = Auditor(rules=only_template, record=False, clock=clock).audit(AuditInput(text))
-    if result.findings:
+    found = leftovers(text, clock)
+    if found:
         raise TaskError("the reply still has template leftovers: "
-                        + "; ".join(f.message for f in result.findings), "text")
+                        + "; ".join(f.message for f in found), "text")
 
 
 def _platform_for(store: Store, config: Config, account_name: str) -> Platform:
