@@ -27,6 +27,7 @@ from dmguard.clock import Clock, iso, parse_duration
 from dmguard.config import Config, ConfigError
 from dmguard.platforms.base import Platform
 from dmguard.platforms.factory import build_platform
+from dmguard.reply_check import check_personal
 from dmguard.store import NewMessage, Origin, Store, Task
 from dmguard.tasks import TaskError, claim, close
 
@@ -75,11 +76,15 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
 
     The task is claimed first (compare-and-set), so of two people replying at once
     only one sends. Returns the sent message's id; raises TaskError saying what
-    happened when it was not (yet) sent.
+    happened when it was not (yet) sent, or (code ``not_personal``) why the text is
+    not a personal reply (see :mod:`dmguard.reply_check`).
     """
     task = _task(store, task_id)
     account = config.account(task.account_id)
     check_reply_text(text, config.policy_for(account).max_length, store.clock)
+    # Not the held draft, nor a copy of what went to others (the queue is no back
+    # door). Read-only, so it runs before the write lock is taken.
+    check_personal(store, config, task, text)
     platform = platform or _platform_for(store, config, account.name)
     # Checking and queueing are one transaction (it takes the write lock first): of two
     # submits at the same moment (a double click, two people, the CLI and the page),
