@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/daemon.py
 	$(BIN)/python bench/review.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/reply_check.py
 
 # The long form of tests/reliability: 25 SIGKILLs of the daemon under a 30 % fault storm,
 # and 6 restarts of the emulator with its state lost (3 of them mid-send).
