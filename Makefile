@@ -44,10 +44,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/daemon.py
 	$(BIN)/python bench/review.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/reply_check.py
 
-# The long form of tests/reliability: 25 SIGKILLs of the daemon under a 30 % fault storm.
+# The long form of tests/reliability: 25 SIGKILLs of the daemon under a 30 % fault storm,
+# and 6 restarts of the emulator with its state lost (3 of them mid-send).
 soak: $(STAMP)
-	$(BIN)/python -m tests.reliability.crashloop --kills 25 --fault-rate 0.3
+	$(BIN)/python -m tests.reliability.crashloop --kills 25 --fault-rate 0.3 --emulator-restarts 6
 
 # A simulated month on the strict X emulator: faults, a credit run-out, a permission loss.
 soak-x: $(STAMP)

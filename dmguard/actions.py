@@ -21,12 +21,13 @@ from datetime import datetime, timedelta
 
 from dmguard import learning, outbox, tasks
 from dmguard.audit.engine import Auditor
-from dmguard.audit.model import AuditInput, Finding
-from dmguard.audit.rules import catalogue
+from dmguard.audit.leftovers import leftovers
+from dmguard.audit.model import Finding
 from dmguard.clock import Clock, iso, parse_duration
-from dmguard.config import Config, ConfigError, RuleSetting
+from dmguard.config import Config, ConfigError
 from dmguard.platforms.base import Platform
 from dmguard.platforms.factory import build_platform
+from dmguard.reply_check import check_personal
 from dmguard.store import NewMessage, Origin, Store, Task
 from dmguard.tasks import TaskError, claim
 
@@ -53,11 +54,10 @@ def check_reply_text(text: str, max_length: int, clock: Clock) -> None:
                         "text")
     # A person's words are not judged as a form letter, but template leftovers must
     # never reach anyone.
-    only_template = {rule.id: RuleSetting(enabled=rule.template_leftover) for rule in catalogue()}
-    result = Auditor(rules=only_template, record=False, clock=clock).audit(AuditInput(text))
-    if result.findings:
+    found = leftovers(text, clock)
+    if found:
         raise TaskError("the reply still has template leftovers: "
-                        + "; ".join(f.message for f in result.findings), "text")
+                        + "; ".join(f.message for f in found), "text")
 
 
 def _platform_for(store: Store, config: Config, account_name: str) -> Platform:
@@ -76,11 +76,15 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
 
     The task is claimed first (compare-and-set), so of two people replying at once
     only one sends. Returns the sent message's id; raises TaskError saying what
-    happened when it was not (yet) sent.
+    happened when it was not (yet) sent, or (code ``not_personal``) why the text is
+    not a personal reply (see :mod:`dmguard.reply_check`).
     """
     task = _task(store, task_id)
     account = config.account(task.account_id)
     check_reply_text(text, config.policy_for(account).max_length, store.clock)
+    # Not the held draft, nor a copy of what went to others (the queue is no back
+    # door). Read-only, so it runs before the write lock is taken.
+    check_personal(store, config, task, text)
     platform = platform or _platform_for(store, config, account.name)
     # Checking and queueing are one transaction (it takes the write lock first): of two
     # submits at the same moment (a double click, two people, the CLI and the page),

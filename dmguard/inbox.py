@@ -6,6 +6,7 @@ an automated DM, a request for a human, or any other message becomes a task.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -13,14 +14,15 @@ from dmguard import outbox, tasks
 from dmguard.clock import iso, parse_duration
 from dmguard.config import Config
 from dmguard.opt_out import is_opt_in, is_opt_out
-from dmguard.platforms.base import DmEventData, Platform
-from dmguard.store import Contact, NewMessage, Origin, Store
+from dmguard.platforms.base import DmEventData, Platform, RequestRejected
+from dmguard.store import Account, Contact, NewMessage, Origin, Store
 
 HUMAN = re.compile(r"(?i)\b(?:human|agent|real person|someone real|representative|operator"
                    r"|talk to (?:a )?person|mensch|humano)\b")
 OPT_OUT_CONFIRMATION = ("You won't get automated messages from us any more. "
                         "Reply START if you change your mind.")
 OPT_IN_CONFIRMATION = "Automated messages are back on. Reply STOP at any time to end them."
+log = logging.getLogger("dmguard.inbox")
 
 
 @dataclass
@@ -84,6 +86,24 @@ def import_history(store: Store, config: Config, account_id: str, platform: Plat
     me = platform.whoami().user_id
     account = store.accounts.get(account_id)
     cursor = account.history_cursor if account else None
+    try:
+        _import_pages(store, config, account_id, platform, report, me, account, cursor)
+    except RequestRejected as error:
+        if cursor is None:
+            raise
+        # The saved place is a token the platform no longer knows (tokens may expire;
+        # a platform that lost its state knows none): read again from the newest page.
+        # Events already stored are skipped, so nothing is acted on twice.
+        log.warning("history import: the saved page token was refused (%s); reading "
+                    "from the newest page again", error.reason, extra={"account": account_id})
+        store.accounts.set_history_cursor(account_id, None)
+        _import_pages(store, config, account_id, platform, report, me, account, None)
+    store.accounts.history_done(account_id)
+
+
+def _import_pages(store: Store, config: Config, account_id: str, platform: Platform,
+                  report: InboxReport, me: str, account: Account | None,
+                  cursor: str | None) -> None:
     recent = store.clock.now() - parse_duration(config.inbox.history_window)
     for events, next_token in platform.dm_event_pages(cursor):
         with store.atomic():
@@ -96,7 +116,6 @@ def import_history(store: Store, config: Config, account_id: str, platform: Plat
                 _take(store, config, account_id, me, event, report, history=old)
             store.accounts.set_history_cursor(account_id, next_token)
         cursor = next_token
-    store.accounts.history_done(account_id)
 
 
 def hear_from(store: Store, config: Config, account_id: str, platform: Platform,

@@ -26,6 +26,7 @@ from dmguard.clock import iso, parse_duration, parse_iso
 from dmguard.config import AccountConfig, Config
 from dmguard.platforms.base import (
     AccountProblem,
+    DmEventData,
     Platform,
     PlatformUnavailable,
     RateLimited,
@@ -43,6 +44,13 @@ SEND_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 #: Rate limits that stop every send of the account until they reset, not just this one.
 ACCOUNT_WIDE_LIMITS = ("user-24h", "app-24h", "usage-capped")
+#: How far apart dmguard's clock and the platform's may be. An event the platform lists as
+#: made at least this long before a send was claimed is proof that the platform's history
+#: reaches back past that send (see :func:`history_reaches_back`).
+CLOCK_SLACK = timedelta(seconds=5)
+#: Page size when reading the account's DMs down to one older than a lost send: the
+#: events since the send are few, and X bills every event read.
+RECONCILE_PAGE = 20
 #: Whoever wrote within this window is heard again (from the platform) before an
 #: automated message goes to them: people who write are the ones who write STOP.
 LISTEN_WINDOW = timedelta(days=1)
@@ -471,8 +479,11 @@ def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, i
     """Settle messages left in ``sending`` (a crash, or a send whose answer was lost).
 
     Found among the platform's DM events → sent; not found → queued again, once the
-    platform's listings have had time to show it. A send still in flight elsewhere is
-    left to its sender (see :func:`send_abandoned`).
+    platform's listings have had time to show it and only if they reach back past the
+    send (:func:`history_reaches_back`); a platform whose history starts after the send
+    (it lost its memory) cannot prove the DM did not arrive, so a person looks
+    (``needs_attention``) and it is never sent again by itself. A send still in flight
+    elsewhere is left to its sender (see :func:`send_abandoned`).
 
     Returns (found, requeued).
     """
@@ -486,8 +497,8 @@ def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, i
         assert contact is not None
         text = message.labelled_text or message.text
         me = me or platform.whoami().user_id
-        ours = [e for e in platform.conversation_events(contact.user_id)
-                if e.sender_id == me and same_dm_text(text, e.text)]
+        conversation = platform.conversation_events(contact.user_id)
+        ours = [e for e in conversation if e.sender_id == me and same_dm_text(text, e.text)]
         fresh = next((e for e in ours if not store.messages.has_event(account_id, e.id)), None)
         if fresh:
             mark_sent(store, message, "reconcile", f"found on the platform as event {fresh.id}",
@@ -496,12 +507,20 @@ def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, i
             found += 1
         elif ours:
             # The platform lists this text from us, but under an event another row holds
-            # (an emulator that lost its state reuses ids; a send recorded twice): it may
+            # (a send recorded twice; ids are never reused, fundamentals/x-ids.mdx): it may
             # have arrived, so a person decides, and it is never sent again by itself.
             needs_attention(store, message.id, "reconcile",
                             f"the platform lists this DM as event {ours[0].id}, which another "
                             "message already holds")
         elif now - parse_iso(message.updated_at) >= platform.listing_lag:
+            claimed_at = parse_iso(message.updated_at)
+            if not history_reaches_back(platform, conversation, claimed_at):
+                needs_attention(store, message.id, "reconcile",
+                                f"not listed, but the platform lists nothing from before "
+                                f"this send ({message.updated_at[:19]}): its history starts "
+                                "later, so it cannot show the DM did not arrive; not sent "
+                                "again")
+                continue
             if message.attempts >= MAX_ATTEMPTS:
                 needs_attention(store, message.id, "reconcile",
                                 f"sent {message.attempts} times without the platform listing "
@@ -511,3 +530,25 @@ def reconcile(store: Store, account_id: str, platform: Platform) -> tuple[int, i
                                       "not on the platform; will send again", failure=None)
             requeued += 1
     return found, requeued
+
+
+def history_reaches_back(platform: Platform, conversation: list[DmEventData],
+                         claimed_at: datetime) -> bool:
+    """Whether the platform's DM listing goes back past a send claimed at ``claimed_at``.
+
+    Only then does "not listed" mean "not sent". A platform that lost its memory (an
+    emulator restarted without its state; history older than X keeps) lists no event
+    from before the send, and a DM delivered in that very moment is not listed either.
+    Proof is one event made ``CLOCK_SLACK`` before the claim: in this conversation
+    (already read), else anywhere in the account, read newest first only as far down
+    as the first such event. An account with no DM before the send has no proof: its
+    lost send waits for a person rather than risk a second copy.
+    """
+    before = claimed_at - CLOCK_SLACK
+
+    def older(events: list[DmEventData]) -> bool:
+        return any(e.created_at is not None and e.created_at <= before for e in events)
+
+    if older(conversation):
+        return True
+    return any(older(events) for events, _ in platform.dm_event_pages(page_size=RECONCILE_PAGE))

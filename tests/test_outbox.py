@@ -28,6 +28,10 @@ def queue(store: Store, contact_id: int, text: str, origin: Origin = Origin.SUBM
 def setup(store: Store, config: Config, clock: SimulatedClock, state: SandboxState,
           server: SandboxServer, people: int) -> tuple[outbox.Sender, list[Contact]]:
     runtime = build_runtime(config, config.accounts[0], store, sandbox_url=server.url)
+    # The account's DM history goes back past every send here, so a send the platform
+    # does not list was not delivered (see outbox.history_reaches_back).
+    earlier = state.add_user(username="earlier", name="Someone Earlier")
+    state.user_writes(earlier.id, "an older conversation", at=clock.now() - timedelta(days=40))
     contacts = []
     for index in range(people):
         user = state.add_user(username=f"p{index}", name=f"Person {index}")

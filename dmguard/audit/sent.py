@@ -5,6 +5,13 @@ without dmguard. Each sync records their DMs; this module judges them with the
 same rules plus what only history shows (timing after a follow, bursts, machine-
 like intervals, automation without a disclosure) and stores the verdict and
 findings on the message, so the daily report can say what those tools did.
+
+Two kinds of sent DM are not judged as automated messages, since they are not
+form letters: a personal reply a person wrote in the human queue (``human``) and
+the fixed confirmation dmguard sends when someone writes STOP or START
+(``system``). Those only get the template-leftover check that gated them (see
+:mod:`dmguard.audit.leftovers`), and they do not count as earlier copies when
+later DMs are compared. Inbound DMs are never part of the review.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from typing import Any
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
+from dmguard.audit.leftovers import leftover_auditor
 from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient, SentFacts
 from dmguard.clock import parse_iso
 from dmguard.config import Config
@@ -24,6 +32,8 @@ from dmguard.store import Judgement, Origin, SentMessage, Store
 BURST_WINDOW = timedelta(seconds=30)
 SAVE_BATCH = 1000
 REGULAR_SPREAD = 0.3
+#: Sent DMs that answer a person rather than campaign: judged for template leftovers only.
+ANSWERS: frozenset[Origin] = frozenset({Origin.HUMAN, Origin.SYSTEM})
 
 
 def timing_facts(times: list[datetime]) -> list[tuple[int, int]]:
@@ -82,16 +92,15 @@ class Reviewed:
 
 def _own(auditor: Auditor, row: SentMessage, recipient: Recipient,
          sent_at: datetime) -> AuditResult:
-    """A DM dmguard sent: its draft as audited, and what went out checked as final text."""
-    kind = "reply" if row.origin == Origin.HUMAN else row.kind
+    """A campaign DM dmguard sent: its draft as audited, and what went out checked as
+    final text."""
     result = auditor.audit(AuditInput(row.text, str(row.id), None, recipient,
-                                      Context(kind=kind)), now=sent_at)
-    if row.origin != Origin.HUMAN:
-        final = auditor.check_final(AuditInput(row.labelled_text or row.text,
-                                               str(row.id), None, recipient), now=sent_at)
-        result.findings.extend(final)
-        if final:
-            result.verdict = "block"
+                                      Context(kind=row.kind)), now=sent_at)
+    final = auditor.check_final(AuditInput(row.labelled_text or row.text,
+                                           str(row.id), None, recipient), now=sent_at)
+    result.findings.extend(final)
+    if final:
+        result.verdict = "block"
     return result
 
 
@@ -102,7 +111,8 @@ def review(store: Store, config: Config, account_id: str, since: datetime, *,
 
     DMs from other tools get the timing signals of their own send series; DMs dmguard
     sent are judged as drafts plus the final-text checks on what went out (their
-    timing follows the configured policy and limits). Verdicts and findings of DMs
+    timing follows the configured policy and limits); personal replies and dmguard's
+    STOP/START confirmations only for template leftovers. Verdicts and findings of DMs
     sent by other tools are stored on them when ``persist`` is true.
     """
     rows = store.messages.sent_since(account_id, since)
@@ -111,6 +121,7 @@ def review(store: Store, config: Config, account_id: str, since: datetime, *,
                      timing_facts([parse_iso(row.sent_at) for row in others]), strict=True))
     auditor = Auditor.from_config(config, platform=config.account(account_id).policy_name,
                                   history=BatchHistory(), clock=store.clock, label=False)
+    answers = leftover_auditor(store.clock)
     pending: list[Judgement] = []
     for row in rows:
         if only_unreviewed and (row.origin != Origin.OTHER or row.verdict is not None):
@@ -127,6 +138,9 @@ def review(store: Store, config: Config, account_id: str, since: datetime, *,
                 seconds_after_follow=(sent_at - followed).total_seconds() if followed else None,
                 burst=burst, regular_run=run))
             result = auditor.audit(item, now=sent_at)
+        elif row.origin in ANSWERS:
+            result = answers.audit(AuditInput(row.text, str(row.id), None, recipient),
+                                   now=sent_at)
         else:
             result = _own(auditor, row, recipient, sent_at)
         if persist and row.origin == Origin.OTHER:

@@ -330,6 +330,14 @@ class Messages:
             f"AND origin IN {_CAMPAIGN} AND state IN ({marks(PENDING_MESSAGE_STATES)})",
             [contact_id, *PENDING_MESSAGE_STATES])]
 
+    def automated_unsent(self, contact_id: int) -> list[Message]:
+        """Campaign messages meant for this person that have not gone out, oldest first:
+        held, blocked, cancelled, failed or still on their way to the sender."""
+        return [_message(row) for row in self._sql.rows(
+            "SELECT * FROM messages WHERE contact_id = ? AND direction = 'out' "
+            f"AND origin IN {_CAMPAIGN} AND state NOT IN ('sending', 'sent') ORDER BY id",
+            [contact_id])]
+
     def sending_to(self, contact_id: int) -> list[Message]:
         """Messages to this person awaiting the platform's answer, oldest first."""
         return [_message(row) for row in self._sql.rows(
@@ -370,14 +378,21 @@ class Messages:
             "SELECT MAX(COALESCE(sent_at, updated_at)) FROM messages WHERE account_id = ? "
             "AND direction = 'out' AND state IN ('sending', 'sent')", [account_id])
 
-    def recent_outbound_texts(self, account_id: str, since: datetime) -> Iterator[OutboundText]:
-        """Texts queued or sent since a moment, with the recipient's name (for near-duplicates)."""
+    def recent_outbound_texts(self, account_id: str, since: datetime,
+                              containing: Sequence[str] = ()) -> Iterator[OutboundText]:
+        """Texts queued or sent since a moment, with the recipient's name (for near-duplicates).
+
+        With ``containing`` (plain words), only texts holding at least one of them
+        (ASCII case ignored, anywhere in the text) are read.
+        """
+        words = [f"%{word}%" for word in containing if word.isalnum()]
+        either = f" AND ({' OR '.join(['m.text LIKE ?'] * len(words))})" if words else ""
         for row in self._sql.rows(
             "SELECT m.text, m.contact_id, c.name FROM messages m "
             "LEFT JOIN contacts c ON c.id = m.contact_id "
             "WHERE m.account_id = ? AND m.direction = 'out' AND m.state IN ('queued', 'sending', "
-            "'sent') AND m.created_at > ?",
-            [account_id, iso(since)],
+            f"'sent') AND m.created_at > ?{either}",
+            [account_id, iso(since), *words],
         ):
             yield OutboundText(row["text"], row["contact_id"], row["name"])
 

@@ -271,7 +271,10 @@ def create_app(config: Config, clock: Clock) -> Flask:
         return contact
 
     def person_page(contact: Contact, *, error: str | None = None, typed: str = "",
-                    typed_note: str = "", status: int = 200) -> tuple[str, int]:
+                    typed_note: str = "", edited: tuple[int, str] | None = None,
+                    status: int = 200) -> tuple[str, int]:
+        """The page; after a failed action, what was typed goes back into its own box
+        (``typed``: the reply, ``typed_note``, ``edited``: a held draft's task and edit)."""
         now = clock.now()
         all_tasks = store().tasks.for_contact(contact.id)
         open_tasks = [t for t in all_tasks if t.is_open]
@@ -301,7 +304,7 @@ def create_app(config: Config, clock: Clock) -> Flask:
             notes=store().notes.about(contact.id), history=history[-100:],
             opted_out=store().people.is_opted_out(contact.id), canned=canned,
             teammates=[u.name for u in store().users.active()], snoozes=SNOOZES,
-            error=error, typed=typed, typed_note=typed_note,
+            error=error, typed=typed, typed_note=typed_note, edited=edited,
             notice=None if error else store().sessions.take_notice(g.session.id),
             ago=lambda at: ago_label(at, now))
         return page, status
@@ -374,11 +377,18 @@ def create_app(config: Config, clock: Clock) -> Flask:
         try:
             told, go_next = act(contact, action)
         except TaskError as problem:
-            status = {"missing": 404, "text": 400, "time": 400, "no_user": 400,
-                      "failed": 502, "platform": 503}.get(problem.code, 409)
+            status = {"missing": 404, "text": 400, "not_personal": 400, "time": 400,
+                      "no_user": 400, "failed": 502, "platform": 503}.get(problem.code, 409)
+            form = request.form
+            # Each form's text goes back into its own box: an edited held draft never
+            # lands in the personal reply (it would go out unlabelled from there).
+            task = form.get("task", "")
+            edited = ((int(task), form.get("text", ""))
+                      if action == "release" and task.isdigit() else None)
             return person_page(contact, error=page_words(problem),
-                               typed=request.form.get("text", ""),
-                               typed_note=request.form.get("note", ""), status=status)
+                               typed=form.get("text", "") if action == "reply" else "",
+                               typed_note=form.get("note", "") if action == "note" else "",
+                               edited=edited, status=status)
         notice(told)
         return next_page(contact.id) if go_next else redirect(f"/people/{contact.id}")
 

@@ -122,3 +122,74 @@ def test_malformed_events_are_skipped_and_counted(store: Store, config) -> None:
     assert report.skipped == 2 and report.received == 1
     account = store.accounts.get("demo")
     assert account is not None and account.last_dm_event_id == "12"
+
+
+# --- what dmguard sent on a person's behalf is not an automated form letter ------------
+
+
+def _sent(store: Store, contact_id: int, origin: Origin, text: str, minutes: int) -> int:
+    from dmguard.clock import iso
+    from dmguard.store import NewMessage
+
+    automated = origin != Origin.HUMAN
+    return store.messages.add(NewMessage(
+        account_id="demo", contact_id=contact_id, direction="out", origin=origin,
+        kind="confirmation" if automated else "manual", text=text,
+        labelled_text=text if automated else None, state="sent",
+        sent_at=iso(START + timedelta(minutes=minutes))), actor="test")
+
+
+def _people(store: Store, count: int) -> list[int]:
+    store.accounts.ensure("demo", "sandbox")
+    return [store.people.upsert_contact("demo", str(500 + index), name=f"Person{index} Roe",
+                                        username=f"person{index}")[0]
+            for index in range(count)]
+
+
+def _reviewed(store: Store, config) -> dict[int, tuple[str, set[str]]]:  # type: ignore[no-untyped-def]
+    from dmguard.audit.sent import review
+
+    return {item.message.id: (item.result.verdict, {f.rule for f in item.result.findings})
+            for item in review(store, config, "demo", START - timedelta(days=1),
+                               persist=False)}
+
+
+def test_stop_and_start_confirmations_are_not_flagged(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    from dmguard.inbox import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
+
+    people = _people(store, 6)
+    ids = [_sent(store, person, Origin.SYSTEM, OPT_OUT_CONFIRMATION, index)
+           for index, person in enumerate(people)]
+    ids += [_sent(store, people[0], Origin.SYSTEM, OPT_IN_CONFIRMATION, 30)]
+    reviewed = _reviewed(store, config)
+    assert all(reviewed[i] == ("send", set()) for i in ids), reviewed
+
+
+def test_a_persons_own_replies_are_not_flagged(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    people = _people(store, 5)
+    text = "Hi there, thanks for your message! Yes, we ship there within three days."
+    ids = [_sent(store, person, Origin.HUMAN, text, index * 7)
+           for index, person in enumerate(people)]
+    reviewed = _reviewed(store, config)
+    assert all(reviewed[i] == ("send", set()) for i in ids), reviewed
+    assert len(reviewed) == len(ids), "inbound messages are not reviewed as sent"
+
+
+def test_a_persons_reply_is_still_checked_for_template_leftovers(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    [person] = _people(store, 1)
+    leftover = _sent(store, person, Origin.HUMAN, "Hi {first_name}, yes we do!", 1)
+    verdict, rules = _reviewed(store, config)[leftover]
+    assert verdict != "send" and rules, "what check_reply_text refuses is still found"
+
+
+def test_inbound_messages_are_never_reviewed_or_judged(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    from dmguard.clock import iso
+    from dmguard.store import NewMessage
+
+    people = _people(store, 4)
+    inbound = [store.messages.add(NewMessage(
+        account_id="demo", contact_id=person, direction="in", origin=Origin.PERSON,
+        kind="inbound", text="Thanks for the follow! Check out my shop, link in bio",
+        state="received", sent_at=iso(START)), actor="test") for person in people]
+    assert _reviewed(store, config) == {}
+    assert all(store.messages.get(i).verdict is None for i in inbound)  # type: ignore[union-attr]

@@ -6,6 +6,16 @@ people who write STOP or ask questions), is SIGKILLed at random moments and at
 the worst one (a DM delivered, its answer not yet read), restarted, and at the end
 left to drain. Then what the emulator received is compared with the database.
 
+With ``--emulator-restarts N`` the emulator itself restarts N times with its state
+lost (SandboxServer.restart): its DM events, followers, rate windows and ledger are
+gone, the people stay the same people with the same ids (real accounts exist apart
+from the platform's memory), and new ids never repeat old ones (snowflakes). Half the
+restarts are graceful (between requests), half happen mid-request: inside a send,
+after the DM reached the person and before the daemon hears back. The counts are then
+taken from the people's phones (state.Phones), an append-only record of every DM each
+person received and wrote that survives every restart: a DM on a phone twice is a
+duplicate, whatever the platform still remembers.
+
 ``tests/reliability/test_crashloop.py`` runs the short form in ``make test``;
 ``make soak`` runs ``python -m tests.reliability.crashloop`` with 25 kills under a
 30 % fault storm and prints the counts.
@@ -29,13 +39,14 @@ from pathlib import Path
 
 from dmguard.clock import SystemClock, parse_iso
 from dmguard.config import load_config
-from dmguard.inbox import OPT_OUT_CONFIRMATION
+from dmguard.inbox import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
 from dmguard.platforms.sandbox.scenario import INTERESTS, Population
-from dmguard.platforms.sandbox.server import running
+from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import (
     DmEvent,
     Faults,
     Limit,
+    Phones,
     SandboxState,
     SandboxUser,
     instant_listing,
@@ -144,6 +155,16 @@ class Outcome:
     lost: int = 0
     unexplained: int = 0
     automated_after_opt_out: int = 0
+    emulator_restarts: int = 0
+    emulator_restarts_mid_send: int = 0
+    #: Messages parked for a person (needs_attention), and how many of them the person
+    #: did get (a send whose answer was lost with the emulator's memory).
+    parked: int = 0
+    parked_delivered: int = 0
+    #: What people wrote that the emulator forgot before the daemon read it.
+    inbound_forgotten: int = 0
+    #: Automated DMs that reached a phone after a STOP the platform listed before the send.
+    automated_after_listed_stop: int = 0
     second_daemons_refused: int = 0
     double_replies: int = 0
     replies_refused: int = 0
@@ -162,10 +183,15 @@ class Outcome:
                                                      sorted(self.states.items())),
             "settled after a lost answer or a kill: " + (", ".join(
                 f"{k} {v}" for k, v in sorted(self.settled_by.items())) or "none"),
-            f"inbound stored: {self.inbound}; opt-outs: {self.opt_outs}",
+            f"emulator restarts with state lost: {self.emulator_restarts} "
+            f"({self.emulator_restarts_mid_send} mid-send); parked for a person: "
+            f"{self.parked} ({self.parked_delivered} of them on the phone)",
+            f"inbound stored: {self.inbound}; opt-outs: {self.opt_outs}; written but "
+            f"forgotten by the emulator before it was read: {self.inbound_forgotten}",
             f"duplicate DMs: {self.duplicates}; lost messages: {self.lost}; unexplained "
             f"states: {self.unexplained}; automated DMs after an opt-out: "
-            f"{self.automated_after_opt_out}",
+            f"{self.automated_after_opt_out}; after a STOP the platform listed before the "
+            f"send: {self.automated_after_listed_stop}",
             f"second daemons on the same database refused: {self.second_daemons_refused}; "
             f"double-submitted replies: {self.double_replies} ({self.replies_refused} of the "
             "submits exited 2: refused, or told the storm lost the answer); from the web "
@@ -263,6 +289,7 @@ def unstored_inbound(db: Path, state: SandboxState) -> int:
 
 def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 16,
         fault_rate: float = 0.0, seed: int = 1, drain_timeout: float = 150.0,
+        emulator_restarts: int = 0,
         progress: Callable[[str], None] = lambda _: None) -> Outcome:
     rng = random.Random(seed)
     # Lenient on purpose (named): no limits, and DMs listed at once, since the inbox does
@@ -290,12 +317,37 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
                 os.kill(daemon.process.pid, signal.SIGKILL)
                 outcome.kills_mid_send += 1
 
-        state.on_account_send = kill_mid_send
+        restart_armed = threading.Event()
+
+        def on_send(event: DmEvent) -> None:
+            if restart_armed.is_set():
+                # The emulator dies inside this send: the DM is on the person's phone,
+                # the daemon never hears back, and the new emulator does not list it.
+                restart_armed.clear()
+                server.restart(mid_request=True)
+                population.state = server.state
+                outcome.emulator_restarts += 1
+                outcome.emulator_restarts_mid_send += 1
+            kill_mid_send(event)
+
+        state.on_account_send = on_send
+        restart_cycles = _spread(emulator_restarts, kills)
         db = workdir / "dmguard.db"
         try:
             for cycle in range(kills):
                 _someone_writes(population, stoppers, askers, cycle, rng)
                 daemon.start()
+                restart = restart_cycles.get(cycle)
+                if restart == "mid-send":
+                    _restart_mid_send(restart_armed, daemon)
+                elif restart == "graceful":
+                    time.sleep(rng.uniform(0.5, 3.0))
+                    _restart_gracefully(server, population, outcome)
+                if restart:
+                    # Life goes on on the new emulator: people follow and write to it.
+                    for _ in range(2):
+                        population.follower_arrives()
+                    _new_people_write(population, rng)
                 if cycle % 3 == 1:
                     _second_daemon_is_refused(config, workdir, daemon, outcome)
                 if cycle % 2 == 0:
@@ -311,15 +363,16 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
                 left = int(_read(db, "SELECT COUNT(*) FROM messages WHERE state = 'sending'")[0][0])
                 outcome.kills_leaving_sending += bool(left)
                 progress(f"kill {outcome.kills}/{kills}: {pending(db)} pending, "
-                         f"{len(state.sent_by_account())} received, {left} in 'sending'")
+                         f"{len(state.phones.received())} received, {left} in 'sending'"
+                         + (f", emulator restarted ({restart})" if restart else ""))
             _someone_writes(population, stoppers, askers, kills, rng)
             started = time.monotonic()
             daemon.start()
-            while pending(db) or unstored_inbound(db, state):
+            while pending(db) or unstored_inbound(db, server.state):
                 if time.monotonic() - started > drain_timeout:
                     outcome.problems.append(
                         f"not drained after {drain_timeout:.0f} s: {pending(db)} pending, "
-                        f"{unstored_inbound(db, state)} inbound not stored")
+                        f"{unstored_inbound(db, server.state)} inbound not stored")
                     break
                 if not daemon.alive():
                     outcome.problems.append(f"the daemon died (exit {daemon.process.returncode})"
@@ -334,8 +387,8 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
                 settle_by = time.monotonic() + drain_timeout
                 while pending(db) and daemon.alive() and time.monotonic() < settle_by:
                     time.sleep(0.25)
-            outcome.faults_served = state.faults.served.copy()
-            state.faults = Faults()
+            outcome.faults_served = server.state.faults.served.copy()
+            server.state.faults = Faults()
             if daemon.alive():
                 code = daemon.stop()
                 if code != 0:
@@ -343,8 +396,35 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
         finally:
             daemon.kill()
         outcome.restarts = daemon.starts - 1
-        compare(db, state, outcome)
+        compare(db, server.state, outcome)
     return outcome
+
+
+def _spread(restarts: int, kills: int) -> dict[int, str]:
+    """Which kill cycles restart the emulator, and how: evenly spread, the first one
+    mid-send, then graceful and mid-send in turn (not in cycle 0, which has no past)."""
+    if restarts <= 0 or kills <= 1:
+        return {}
+    step = (kills - 1) / restarts
+    cycles = sorted({1 + int(step * number) for number in range(restarts)})
+    return {cycle: ("mid-send" if number % 2 == 0 else "graceful")
+            for number, cycle in enumerate(cycles)}
+
+
+def _restart_mid_send(armed: threading.Event, daemon: Daemon) -> None:
+    """Arm the send hook, and wait (a while) for the daemon's next send to trip it."""
+    armed.set()
+    deadline = time.monotonic() + 10
+    while armed.is_set() and daemon.alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    armed.clear()
+
+
+def _restart_gracefully(server: SandboxServer, population: Population,
+                        outcome: Outcome) -> None:
+    server.restart()
+    population.state = server.state
+    outcome.emulator_restarts += 1
 
 
 def _second_daemon_is_refused(config: Path, workdir: Path, first: Daemon,
@@ -443,6 +523,13 @@ def _post_reply_twice_at_once(config_path: Path, db: Path, outcome: Outcome) -> 
         thread.join(timeout=5)
 
 
+def _new_people_write(population: Population, rng: random.Random) -> None:
+    """After an emulator restart: a new follower says STOP, another asks a question."""
+    population.follower_arrives()
+    population.state.user_writes(population.follower_arrives().id, rng.choice(STOPS))
+    population.state.user_writes(population.follower_arrives().id, HOSTILE_WRITES[0])
+
+
 def _someone_writes(population: Population, stoppers: list[SandboxUser],
                     askers: list[SandboxUser], cycle: int, rng: random.Random) -> None:
     """Before a start: a STOP (in any of its forms), and a question or a hostile message."""
@@ -453,34 +540,44 @@ def _someone_writes(population: Population, stoppers: list[SandboxUser],
 
 
 def compare(db: Path, state: SandboxState, outcome: Outcome) -> None:
-    """The emulator's record against the database's, promise by promise."""
-    with state.lock:
-        received = [e for e in state.events if e.sender_id == state.me.id]
-        inbound = [e for e in state.events if e.sender_id != state.me.id]
+    """What reached the people's phones against the database's record, promise by promise.
+
+    The phones (state.phones) outlive every emulator restart, so a DM delivered by an
+    emulator that then forgot it still counts.
+    """
+    phones = state.phones
+    received = phones.received()
     outcome.emulator_received = len(received)
-    rows = _read(db, "SELECT id, state, origin, platform_event_id, failure, "
-                     "COALESCE(labelled_text, text), contact_id FROM messages "
-                     "WHERE direction = 'out'")
+    rows = _read(db, "SELECT m.id, m.state, m.origin, m.platform_event_id, m.failure, "
+                     "COALESCE(m.labelled_text, m.text), c.user_id FROM messages m "
+                     "JOIN contacts c ON c.id = m.contact_id WHERE m.direction = 'out'")
     by_event = Counter(row[3] for row in rows if row[3])
+    parked = Counter((str(row[6]), str(row[5])) for row in rows if row[1] == "needs_attention")
+    origin_of = {(str(row[6]), str(row[5])): str(row[2]) for row in rows}
+    on_phone = Counter((e.person_id, e.text) for e in received)
     for event in received:
-        if by_event[event.id] == 0:
+        if by_event[event.event_id] == 1:
+            continue
+        if by_event[event.event_id] > 1:
+            outcome.problems.append(f"DM {event.event_id} is claimed by {by_event[event.event_id]} messages")
+        elif parked[(event.person_id, event.text)]:
+            outcome.parked_delivered += 1  # its answer was lost; a person decides, never a resend
+        else:
             outcome.duplicates += 1
-            outcome.problems.append(f"DM {event.id} to {event.recipient_id} is in no message "
+            outcome.problems.append(f"DM {event.event_id} to {event.person_id} is in no message "
                                     f"row: sent twice or by mistake: {event.text[:60]!r}")
-        elif by_event[event.id] > 1:
-            outcome.problems.append(f"DM {event.id} is claimed by {by_event[event.id]} messages")
-    pairs = Counter((e.recipient_id, e.text) for e in received)
-    for (recipient, text), count in pairs.items():
+    for (person, text), count in on_phone.items():
         if count > 1:
             outcome.duplicates += count - 1
-            outcome.problems.append(f"{recipient} got {count} copies of {text[:60]!r}")
-    texts = {e.id: e.text for e in received}
-    for message_id, message_state, origin, event_id, failure, text, _contact in rows:
+            outcome.problems.append(f"{person} got {count} copies of {text[:60]!r}")
+    texts = {e.event_id: e.text for e in received}
+    for message_id, message_state, origin, event_id, failure, text, _person in rows:
         if origin == "other":
             outcome.problems.append(f"message {message_id}: our own DM recorded as another "
                                     "tool's")
             continue
         outcome.states[str(message_state)] += 1
+        outcome.parked += message_state == "needs_attention"
         if message_state in PENDING_STATES:
             outcome.lost += 1
             outcome.problems.append(f"message {message_id} ended in {message_state!r}")
@@ -490,7 +587,7 @@ def compare(db: Path, state: SandboxState, outcome: Outcome) -> None:
                                     f"{message_state!r}")
         elif message_state == "sent" and texts.get(str(event_id)) != text:
             outcome.lost += 1
-            outcome.problems.append(f"message {message_id} is 'sent' but the emulator has no "
+            outcome.problems.append(f"message {message_id} is 'sent' but no phone has "
                                     f"such DM ({event_id})")
         elif message_state == "failed" and not failure:
             outcome.unexplained += 1
@@ -502,10 +599,35 @@ def compare(db: Path, state: SandboxState, outcome: Outcome) -> None:
     stored_in = Counter(row[0] for row in _read(
         db, "SELECT platform_event_id FROM messages WHERE direction = 'in'"))
     outcome.inbound = sum(stored_in.values())
-    for event in inbound:
-        if stored_in[event.id] != 1:
-            outcome.problems.append(f"inbound {event.id} stored {stored_in[event.id]} times")
+    for wrote in phones.written():
+        stored = stored_in[wrote.event_id]
+        if stored > 1 or (stored == 0 and wrote.incarnation == state.incarnation):
+            outcome.problems.append(f"inbound {wrote.event_id} stored {stored} times")
+        elif stored == 0:
+            outcome.inbound_forgotten += 1
+    _check_listed_stops(phones, origin_of, outcome)
     _check_opt_outs(db, outcome)
+
+
+def _check_listed_stops(phones: Phones, origin_of: dict[tuple[str, str], str],
+                        outcome: Outcome) -> None:
+    """On the phones: no automated DM may arrive after a STOP that the platform sending
+    it listed before the send (a STOP the emulator forgot before anyone read it was
+    never listed by the one that sent)."""
+    stops = [w for w in phones.written() if w.text in STOPS]
+    for delivery in phones.received():
+        automated = origin_of.get((delivery.person_id, delivery.text)) in ("sequence", "submit")
+        if not automated or delivery.text in (OPT_OUT_CONFIRMATION, OPT_IN_CONFIRMATION):
+            continue
+        for stop in stops:
+            if stop.person_id == delivery.person_id and \
+                    stop.incarnation == delivery.incarnation and \
+                    stop.listed_at is not None and stop.listed_at < delivery.at:
+                outcome.automated_after_listed_stop += 1
+                outcome.problems.append(f"{delivery.person_id} got {delivery.text[:40]!r} at "
+                                        f"{delivery.at:%H:%M:%S.%f}, after their STOP listed "
+                                        f"at {stop.listed_at:%H:%M:%S.%f}")
+                break
 
 
 def _check_opt_outs(db: Path, outcome: Outcome) -> None:
@@ -532,6 +654,8 @@ def main() -> int:
     parser.add_argument("--campaigns", type=int, default=60)
     parser.add_argument("--new-followers", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--emulator-restarts", type=int, default=0,
+                        help="restart the emulator this many times with its state lost")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     import tempfile
@@ -542,8 +666,10 @@ def main() -> int:
         began = time.monotonic()
         outcome = run(workdir, kills=args.kills, new_followers=args.new_followers,
                       campaigns=args.campaigns, fault_rate=args.fault_rate, seed=args.seed,
+                      emulator_restarts=args.emulator_restarts,
                       drain_timeout=600, progress=lambda line: print(line, flush=True))
-        print(f"\nsoak: {args.kills} kills, fault rate {args.fault_rate:.0%}, seed {args.seed}, "
+        print(f"\nsoak: {args.kills} kills, {args.emulator_restarts} emulator restarts, "
+              f"fault rate {args.fault_rate:.0%}, seed {args.seed}, "
               f"{time.monotonic() - began:.0f} s")
         for line in outcome.lines():
             print("  " + line)

@@ -33,3 +33,18 @@ def test_a_thirty_percent_fault_storm_still_drains_the_backlog(tmp_path: Path) -
     assert sum(outcome.faults_served.values()) >= 5, report
     assert outcome.states["sent"] >= 10 and outcome.emulator_received == outcome.states["sent"]
     assert outcome.duplicates == 0 and outcome.lost == 0
+
+
+@pytest.mark.slow
+def test_the_emulator_restarting_with_its_state_lost_sends_nothing_twice(tmp_path: Path) -> None:
+    """Issue 15: the emulator restarts twice with its memory lost, once mid-send (the DM
+    is on the phone, its answer never comes, the new emulator does not list it). Counted
+    on the people's phones: nothing twice, nothing lost, nothing after a listed STOP."""
+    outcome = run(tmp_path, kills=4, new_followers=6, campaigns=10, seed=3, emulator_restarts=2)
+    report = "\n".join(outcome.lines() + outcome.problems)
+    assert outcome.problems == [], report
+    assert outcome.emulator_restarts == 2 and outcome.emulator_restarts_mid_send == 1, report
+    assert outcome.parked_delivered >= 1, "the DM delivered mid-restart waits for a person"
+    assert outcome.duplicates == 0 and outcome.lost == 0, report
+    assert outcome.automated_after_listed_stop == 0 and outcome.automated_after_opt_out == 0
+    assert outcome.states["sent"] >= 10, report

@@ -293,3 +293,45 @@ def test_bodies_are_bounded(served: str) -> None:
 def test_security_headers(served: str) -> None:
     answer = _raw(served, b"GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert b"script-src 'self'" in answer and b"X-Frame-Options: DENY" in answer
+
+
+# --- no back door through the queue ------------------------------------------------------
+
+
+def _composer(page: str) -> str:
+    match = re.search(r'<textarea id="reply"[^>]*>(.*?)</textarea>', page, re.S)
+    assert match, "the page has the reply composer"
+    return match.group(1)
+
+
+def test_the_held_draft_is_refused_as_a_reply_in_one_line_and_the_text_is_kept(
+        inbox: Inbox, alice: Client, sandbox_state: SandboxState) -> None:
+    client, csrf = alice
+    tom = inbox.people["tom"]
+    pasted = "dear valued customer,   our winter sale is on!"
+    refused = client.post(f"/people/{tom}/reply", data={"csrf": csrf, "text": pasted})
+    assert refused.status_code == 400
+    error = re.search(r'<p class="error" id="error" role="alert">(.*?)</p>', refused.text, re.S)
+    assert error and "\n" not in error.group(1)
+    assert "automated draft held for this person" in error.group(1)
+    assert "release it labelled as automated, or write to the person yourself" in error.group(1)
+    assert _composer(refused.text) == pasted, "what was typed is kept"
+    assert sandbox_state.sent_by_account() == [], "nothing went out"
+
+
+def test_the_draft_is_shown_read_only_and_never_fills_the_composer(
+        inbox: Inbox, alice: Client) -> None:
+    client, csrf = alice
+    tom = inbox.people["tom"]
+    page = client.get(f"/people/{tom}").text
+    reference = re.search(r'<section class="draft".*?</section>', page, re.S)
+    assert reference and "for reference" in reference.group(0)
+    assert "Dear valued customer" in reference.group(0) and _composer(page) == ""
+    # A release the audit still holds keeps the edit in the release box, not the reply box.
+    held = client.post(f"/people/{tom}/release",
+                       data={"csrf": csrf, "task": str(inbox.tasks["tom-hold"]),
+                             "text": "Dear valued customer, our winter sale is on now!"})
+    assert held.status_code == 400 and "still held" in held.text
+    assert _composer(held.text) == "", "the edited draft is not put into the personal reply"
+    release = re.search(r'<textarea id="release-\d+"[^>]*>(.*?)</textarea>', held.text, re.S)
+    assert release and release.group(1) == "Dear valued customer, our winter sale is on now!"

@@ -59,6 +59,17 @@ def test_two_people_work_the_inbox(inbox: Inbox, served: str,
             assert "The reply was not sent" in alice.inner_text("#error")
             assert alice.input_value("#reply") == "Sure Cleo, what number should we call?"
 
+            # Tom's held draft is shown for reference; pasted as a personal reply it is refused.
+            alice.goto(f"{served}/people/{inbox.people['tom']}")
+            draft = alice.inner_text(".draft .held")
+            assert "winter sale" in draft and alice.input_value("#reply") == ""
+            alice.fill("#reply", draft)
+            alice.click("#send")
+            alice.wait_for_selector("#error")
+            assert "not a personal reply" in alice.inner_text("#error")
+            assert alice.input_value("#reply") == draft, "the typed text is kept"
+            assert len(sandbox_state.sent_by_account()) == 1
+
             # A forged form (a token this page did not make) is refused.
             alice.goto(f"{served}/people/{inbox.people['evil']}")
             alice.eval_on_selector("#dismiss", "b => b.form.querySelector('[name=csrf]')"

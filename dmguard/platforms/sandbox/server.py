@@ -113,29 +113,40 @@ def invalid_request(parameter: str, value: str, message: str) -> Answer:
                         "type": PROBLEMS + "invalid-request"})
 
 
-def _token(offset: int) -> str:
-    return base64.b32encode(f"o{offset:012d}".encode()).decode().rstrip("=")
+def _token(salt: str, offset: int) -> str:
+    """A pagination token: base32hex, at least 16 characters (openapi.json, the
+    pagination_token parameter), valid only for the emulator that issued it."""
+    return base64.b32hexencode(f"{salt}{offset:08d}".encode()).decode().rstrip("=")
 
 
-def _offset(token: str | None) -> int:
+def _offset(salt: str, token: str | None) -> int:
+    """Where a token points; a token this emulator did not issue (garbled, or from
+    before a restart that lost the state) is a 400 invalid-request naming it, as X
+    answers for a token it does not know: errors[].parameters.pagination_token and
+    "The `pagination_token` query parameter value [...] is not valid" (pagination
+    tokens are opaque and "may expire": x-api/fundamentals/pagination.mdx, "Notes")."""
     if not token:
         return 0
     try:
         padded = token + "=" * (-len(token) % 8)
-        return int(base64.b32decode(padded).decode()[1:])
+        decoded = base64.b32hexdecode(padded).decode()
+        if not decoded.startswith(salt):
+            raise ValueError(token)
+        return int(decoded[len(salt):])
     except (ValueError, UnicodeDecodeError):
-        raise invalid_request("pagination_token", token,
-                              "The `pagination_token` query parameter value is not valid") from None
+        raise invalid_request("pagination_token", token, "The `pagination_token` query "
+                              f"parameter value [{token}] is not valid") from None
 
 
-def _page(newest_first: list[Any], start: int, size: int) -> tuple[list[Any], dict[str, Any]]:
+def _page(newest_first: list[Any], start: int, size: int,
+          salt: str) -> tuple[list[Any], dict[str, Any]]:
     """One page of a list, with X's result_count / next_token / previous_token meta."""
     page = newest_first[start:start + size]
     meta: dict[str, Any] = {"result_count": len(page)}
     if start + size < len(newest_first):
-        meta["next_token"] = _token(start + size)
+        meta["next_token"] = _token(salt, start + size)
     if start:
-        meta["previous_token"] = _token(max(0, start - size))
+        meta["previous_token"] = _token(salt, max(0, start - size))
     return page, meta
 
 
@@ -163,6 +174,8 @@ class Caller:
 
 class Handler(BaseHTTPRequestHandler):
     server: SandboxServer
+    #: The emulator incarnation this request is served by (see SandboxServer.restart).
+    state: SandboxState
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
 
@@ -189,7 +202,7 @@ class Handler(BaseHTTPRequestHandler):
         """Who is calling, or None (401). OAuth 2.0 user tokens are the ones the token
         endpoint issued and that have not expired; with ``app_only_bearer`` any other
         Bearer token is an app-only token."""
-        state = self.server.state
+        state = self.state
         header = self.headers.get("authorization", "")
         expected = state.credentials
         if header.startswith("Bearer "):
@@ -225,7 +238,11 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch("POST")
 
     def _dispatch(self, method: str) -> None:
-        state = self.server.state
+        with self.server.serving():
+            self.state = self.server.state
+            self._dispatch_to(method, self.state)
+
+    def _dispatch_to(self, method: str, state: SandboxState) -> None:
         length = int(self.headers.get("content-length") or 0)
         # Read the whole body before any answer, or it would be parsed as the next request.
         self._raw_body = self.rfile.read(length) if length else b""
@@ -254,7 +271,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(answer.status, answer.body, answer.headers)
 
     def _api(self, endpoint: str, match: re.Match[str], query: dict[str, str]) -> None:
-        state = self.server.state
+        state = self.state
         _, rate_headers = state.take(endpoint, count=False)
         caller = self._caller()
         if caller is None:
@@ -287,7 +304,10 @@ class Handler(BaseHTTPRequestHandler):
             # rate-limits.mdx, "Handling rate limits": 429 until the window resets.
             raise Answer(429, problem(429, "Too Many Requests", "Too Many Requests"), headers)
         status, body, bill = getattr(self, f"_{endpoint}")(match, query, headers)
-        if fault == "drop_after":
+        if fault == "drop_after" or self.server.state is not state:
+            # Handled, then the connection closes unanswered; or the emulator restarted
+            # with its state lost while this request was inside it (the process that
+            # handled it died): the caller never hears.
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
@@ -298,7 +318,7 @@ class Handler(BaseHTTPRequestHandler):
     def _account_problems(self, endpoint: str, caller: Caller, headers: dict[str, str]) -> None:
         """The account-level answers, in the order X checks them; each switch in
         state.problems turns one on (see state.Problems)."""
-        state = self.server.state
+        state = self.state
         problems = state.problems
         if problems.client_not_enrolled:
             # openapi (docs.x.com snapshot): ClientForbiddenProblem, reason
@@ -377,23 +397,24 @@ class Handler(BaseHTTPRequestHandler):
 
     def _users_me(self, match: re.Match[str], query: dict[str, str],
                   headers: dict[str, str]) -> Result:
-        state = self.server.state
+        state = self.state
         return 200, {"data": state.me.as_json(self._fields(query, "user.fields"))}, [
             ("user_read", [state.me.id])]
 
     def _followers(self, match: re.Match[str], query: dict[str, str],
                    headers: dict[str, str]) -> Result:
-        state = self.server.state
+        state = self.state
         if not match["id"].isdigit():
             raise Answer(400, invalid_request("id", match["id"], "The `id` path parameter "
                                               "must be a user id (digits)").body, headers)
         if match["id"] != state.me.id:
             return 200, {"meta": {"result_count": 0}}, []
-        start = _offset(query.get("pagination_token"))
+        start = _offset(state.cursor_salt, query.get("pagination_token"))
         fields = self._fields(query, "user.fields")
         with state.lock:
             newest_first = [state.users[uid] for uid, _ in reversed(state.followers)]
-        page, meta = _page(newest_first, start, self._size("followers", query))
+        page, meta = _page(newest_first, start, self._size("followers", query),
+                           state.cursor_salt)
         body: dict[str, Any] = {"meta": meta}
         if page:
             body["data"] = [user.as_json(fields) for user in page]
@@ -402,8 +423,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _events_page(self, events: list[Any], query: dict[str, str],
                      endpoint: str) -> Result:
-        state = self.server.state
-        start = _offset(query.get("pagination_token"))
+        state = self.state
+        start = _offset(state.cursor_salt, query.get("pagination_token"))
         fields = self._fields(query, "dm_event.fields")
         expansions = self._fields(query, "expansions")
         kinds = self._fields(query, "event_types")
@@ -411,7 +432,8 @@ class Handler(BaseHTTPRequestHandler):
         # listed late lands below newer ones a reader may already have passed.
         newest_first = sorted((e for e in events if not kinds or e.event_type in kinds),
                               key=lambda e: int(e.id), reverse=True)
-        page, meta = _page(newest_first, start, self._size(endpoint, query))
+        page, meta = _page(newest_first, start, self._size(endpoint, query),
+                           state.cursor_salt)
         body: dict[str, Any] = {"meta": meta}
         bill: list[tuple[str, list[str]]] = [("dm_event_read", [e.id for e in page])]
         if page:
@@ -427,7 +449,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dm_events(self, match: re.Match[str], query: dict[str, str],
                    headers: dict[str, str]) -> Result:
-        state = self.server.state
+        state = self.state
         now = state.clock.now()
         with state.lock:
             events = [e for e in state.events if e.listed(now)]
@@ -435,7 +457,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dm_conversation_events(self, match: re.Match[str], query: dict[str, str],
                                 headers: dict[str, str]) -> Result:
-        state = self.server.state
+        state = self.state
         other = match["id"]
         if not other.isdigit():
             raise Answer(400, invalid_request("participant_id", other, "The `participant_id` "
@@ -447,7 +469,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_dm(self, match: re.Match[str], query: dict[str, str],
                  headers: dict[str, str]) -> Result:
-        state = self.server.state
+        state = self.state
         other = match["id"]
         try:
             body = self._body()
@@ -495,7 +517,7 @@ class Handler(BaseHTTPRequestHandler):
         """The consent page, consenting at once: 302 back to the app's exact callback with
         ``code`` and ``state`` (authentication/oauth-2-0/authorization-code.mdx,
         "Parameters"; user-access-token.mdx, Steps 1-2)."""
-        state = self.server.state
+        state = self.state
         client = state.oauth2_clients.get(query.get("client_id", ""))
         if client is None or query.get("redirect_uri") != client.redirect_uri:
             self._send(400, {"error": "invalid_request",
@@ -530,7 +552,7 @@ class Handler(BaseHTTPRequestHandler):
         (user-access-token.mdx, Steps 3 and 5). A refresh token works once: the answer
         carries a new one and the old one is refused from then on. Errors in RFC 6749
         section 5.2's shape."""
-        state = self.server.state
+        state = self.state
         form = {k: v[-1] for k, v in parse_qs(self._raw_body.decode()).items()}
         client_id = form.get("client_id")
         header = self.headers.get("authorization", "")
@@ -581,7 +603,7 @@ class Handler(BaseHTTPRequestHandler):
     # --- control ------------------------------------------------------------------
 
     def _control(self, method: str, path: str, query: dict[str, str]) -> None:
-        state = self.server.state
+        state = self.state
         if method == "GET" and path == "/_sandbox/received":
             with state.lock:
                 sent = [{"id": e.id, "to": e.recipient_id,
@@ -632,6 +654,9 @@ class SandboxServer(ThreadingHTTPServer):
 
     def __init__(self, state: SandboxState, port: int = 0) -> None:
         self.state = state
+        self._gate = threading.Condition()
+        self._in_flight = 0
+        self._restarting = False
         try:
             super().__init__(("127.0.0.1", port), Handler)
         except OSError as error:
@@ -645,6 +670,44 @@ class SandboxServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             return
         super().handle_error(request, client_address)
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Count a request in flight; while a graceful restart runs, wait for it."""
+        with self._gate:
+            while self._restarting:
+                self._gate.wait()
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._gate:
+                self._in_flight -= 1
+                self._gate.notify_all()
+
+    def restart(self, *, mid_request: bool = False, timeout: float = 30.0) -> SandboxState:
+        """Restart the emulator with its state lost (see SandboxState.restarted).
+
+        Graceful (the default): between requests, once those in flight have been
+        answered; new ones wait. ``mid_request``: at once, as a crash would, from any
+        thread (a send hook included): every request still inside the old emulator is
+        dropped unanswered, even one whose DM was already delivered.
+        """
+        if mid_request:
+            old = self.state
+            with old.lock:
+                self.state = old.restarted()
+            return self.state
+        with self._gate:
+            self._restarting = True
+            try:
+                self._gate.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+                with self.state.lock:
+                    self.state = self.state.restarted()
+            finally:
+                self._restarting = False
+                self._gate.notify_all()
+        return self.state
 
     @property
     def url(self) -> str:

@@ -9,7 +9,6 @@ can be made kinder is a named option, and the tests that use one say why.
 
 from __future__ import annotations
 
-import itertools
 import random
 import secrets
 import threading
@@ -43,6 +42,87 @@ DM_ENDPOINTS = frozenset({"dm_events", "dm_conversation_events", "send_dm"})
 ACCESS_TOKEN_LIFETIME = timedelta(hours=2)
 #: "The auth_code has a time limit of 30 seconds" (same page, Glossary).
 AUTH_CODE_LIFETIME = timedelta(seconds=30)
+#: Snowflake ids (docs: fundamentals/x-ids.mdx, "ID format": every object, DM events
+#: included, has a 64-bit id encoding a timestamp, a worker number and a sequence number;
+#: "IDs are globally unique across all of X"; higher ids are newer). The layout is
+#: Twitter's snowflake (twitter-archive/snowflake): milliseconds since the Twitter epoch
+#: << 22 | worker (10 bits) << 12 | sequence (12 bits).
+TWITTER_EPOCH_MS = 1288834974657
+WORKER_BITS = 10
+SEQUENCE_BITS = 12
+
+
+class Snowflakes:
+    """Ids as X makes them: from the clock, time-ordered, never reused.
+
+    Each emulator incarnation is another worker, so an emulator that restarts with its
+    state lost never hands out an id it gave before, even at the same millisecond (a
+    simulated clock may stand still). Within a millisecond the sequence counts up; past
+    4,095 the id borrows the next millisecond, as snowflake waits for it.
+    """
+
+    def __init__(self, worker: int) -> None:
+        self.worker = worker % (1 << WORKER_BITS)
+        self._next_sequence: dict[int, int] = {}
+
+    def make(self, at: datetime) -> str:
+        millis = int(at.timestamp() * 1000) - TWITTER_EPOCH_MS
+        while True:
+            sequence = self._next_sequence.get(millis, 0)
+            if sequence < 1 << SEQUENCE_BITS:
+                self._next_sequence[millis] = sequence + 1
+                return str(millis << (WORKER_BITS + SEQUENCE_BITS)
+                           | self.worker << SEQUENCE_BITS | sequence)
+            millis += 1
+
+
+def snowflake_time(snowflake: str) -> datetime:
+    """When a snowflake id was made (to the millisecond)."""
+    millis = (int(snowflake) >> (WORKER_BITS + SEQUENCE_BITS)) + TWITTER_EPOCH_MS
+    return datetime.fromtimestamp(millis / 1000, UTC)
+
+
+@dataclass(frozen=True)
+class PhoneEntry:
+    """One DM on a person's phone: what they wrote, or what the account sent them."""
+
+    person_id: str
+    kind: str  # "received" (the account sent it to the person) or "wrote" (they sent it)
+    event_id: str
+    text: str
+    at: datetime
+    #: Which emulator incarnation held the DM (0 before any restart).
+    incarnation: int
+    #: When the platform (that incarnation) started to list it.
+    listed_at: datetime | None = None
+
+
+class Phones:
+    """Every person's phone: an append-only record of the DMs they wrote and received.
+
+    It outlives the emulator's memory (see :meth:`SandboxState.restarted`): a DM the
+    account sent is on the phone even when the platform that delivered it forgot it,
+    so duplicates, losses and DMs after a STOP are counted here, not on the platform.
+    """
+
+    def __init__(self) -> None:
+        self.entries: list[PhoneEntry] = []
+        self._lock = threading.Lock()
+
+    def add(self, entry: PhoneEntry) -> None:
+        with self._lock:
+            self.entries.append(entry)
+
+    def received(self, person_id: str | None = None) -> list[PhoneEntry]:
+        """What the account delivered (to one person, or to everyone), in order."""
+        with self._lock:
+            return [e for e in self.entries if e.kind == "received"
+                    and (person_id is None or e.person_id == person_id)]
+
+    def written(self, person_id: str | None = None) -> list[PhoneEntry]:
+        with self._lock:
+            return [e for e in self.entries if e.kind == "wrote"
+                    and (person_id is None or e.person_id == person_id)]
 
 
 @dataclass
@@ -340,13 +420,20 @@ class SandboxState:
     def __init__(self, clock: Clock, *, account_username: str = "dmguard_demo",
                  account_name: str = "dmguard demo", limits: dict[str, Limit] | None = None,
                  credentials: tuple[str, str] | None = None,
-                 options: EmulatorOptions | None = None) -> None:
+                 options: EmulatorOptions | None = None, incarnation: int = 0,
+                 phones: Phones | None = None, me: SandboxUser | None = None) -> None:
         self.clock = clock
         self.lock = threading.RLock()
         self.options = options or STRICT
-        self._ids = itertools.count(1_600_000_000_000_000_000)
-        self.me = SandboxUser(self.next_id(), account_username, account_name,
-                              description="A sandbox account for dmguard", followers_count=0)
+        #: How many times this emulator restarted with its state lost (see restarted()).
+        self.incarnation = incarnation
+        self._ids = Snowflakes(worker=incarnation)
+        self.phones = phones or Phones()
+        #: Pagination tokens carry this; a restarted emulator knows none it gave before.
+        self.cursor_salt = secrets.token_hex(4)
+        self.me = me or SandboxUser(self.next_id(), account_username, account_name,
+                                    description="A sandbox account for dmguard",
+                                    followers_count=0)
         self.users: dict[str, SandboxUser] = {self.me.id: self.me}
         self.followers: list[tuple[str, datetime]] = []
         self.events: list[DmEvent] = []
@@ -369,8 +456,34 @@ class SandboxState:
         # hears back: the crash harness kills the daemon here, mid-send.
         self.on_account_send: Callable[[DmEvent], None] | None = None
 
-    def next_id(self) -> str:
-        return str(next(self._ids))
+    def next_id(self, at: datetime | None = None) -> str:
+        """A snowflake id for something made ``at`` (default: now)."""
+        with self.lock:
+            return self._ids.make(at or self.clock.now())
+
+    def restarted(self) -> SandboxState:
+        """This emulator after a restart that lost its state.
+
+        Lost: every DM event, the followers list, rate windows, the ledger and credits,
+        account problems. Kept: the account and the people with their ids (real
+        accounts exist apart from the platform's memory; the caller re-seeds them as
+        the same people), registered apps and issued tokens (credentials), the fault
+        storm, the phones, and the send hook. New ids come from another worker, so
+        none is ever reused (fundamentals/x-ids.mdx: ids are globally unique).
+        """
+        with self.lock:
+            fresh = SandboxState(self.clock, limits=self.limits, credentials=self.credentials,
+                                 options=self.options, incarnation=self.incarnation + 1,
+                                 phones=self.phones, me=replace(self.me, followers_count=0))
+            fresh.users.update({uid: replace(user) for uid, user in self.users.items()
+                                if uid != self.me.id})
+            fresh.faults = self.faults
+            fresh.oauth2_clients = dict(self.oauth2_clients)
+            fresh.access_tokens = dict(self.access_tokens)
+            fresh.refresh_tokens = dict(self.refresh_tokens)
+            fresh.used_refresh_tokens = set(self.used_refresh_tokens)
+            fresh.on_account_send = self.on_account_send
+            return fresh
 
     # --- the world ------------------------------------------------------------------
 
@@ -410,18 +523,22 @@ class SandboxState:
         """
         with self.lock:
             when = at or self.clock.now()
-            event = DmEvent(self.next_id(), text, user_id, self.me.id, when)
+            event = DmEvent(self.next_id(when), text, user_id, self.me.id, when)
             event.listed_at = self._listed_at(when, listing_lag)
             self._insert(event)
+            self.phones.add(PhoneEntry(user_id, "wrote", event.id, text, when, self.incarnation,
+                                       event.listed_at))
             return event
 
     def account_sends(self, recipient_id: str, text: str, *,
                       at: datetime | None = None) -> DmEvent:
         with self.lock:
             when = at or self.clock.now()
-            event = DmEvent(self.next_id(), text, self.me.id, recipient_id, when)
+            event = DmEvent(self.next_id(when), text, self.me.id, recipient_id, when)
             event.listed_at = self._listed_at(when, None)
             self._insert(event)
+            self.phones.add(PhoneEntry(recipient_id, "received", event.id, text, when,
+                                       self.incarnation, event.listed_at))
         if self.on_account_send is not None and at is None:
             self.on_account_send(event)
         return event
@@ -554,6 +671,7 @@ class SandboxState:
                 "bill": self.ledger.total(), "listing_lag": self.options.listing_lag.total_seconds()}
 
 
-__all__ = ["DAY", "LIMITS", "PRICES", "STRICT", "WINDOW", "DmEvent",
-           "EmulatorOptions", "Faults", "Ledger", "Limit", "Problems", "SandboxState",
-           "SandboxUser", "instant_listing", "roomy_limits"]
+__all__ = ["DAY", "LIMITS", "PRICES", "STRICT", "TWITTER_EPOCH_MS", "WINDOW", "DmEvent",
+           "EmulatorOptions", "Faults", "Ledger", "Limit", "PhoneEntry", "Phones", "Problems",
+           "SandboxState", "SandboxUser", "Snowflakes", "instant_listing", "roomy_limits",
+           "snowflake_time"]

@@ -1,0 +1,216 @@
+"""No back door through the queue: a personal reply is not the held draft, nor a form letter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dmguard import actions, tasks
+from dmguard.cli import cli
+from dmguard.clock import SimulatedClock
+from dmguard.config import Config
+from dmguard.platforms.sandbox.server import SandboxServer
+from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.reply_check import MIN_WORDS, check_personal, same_as_draft
+from dmguard.store import NewMessage, Origin, Store
+from dmguard.tick import run_tick
+from tests.conftest import config_file, world
+
+DRAFT = "Hi Pat, thanks for following! Check out our spring collection at acme.example/shop"
+NEWS = "We are opening a second shop in Lisbon next Friday with live music and free coffee"
+
+
+@dataclass
+class Queue:
+    pat: int
+    reply_task: int
+    hold_task: int
+    draft: int
+
+
+def _queue(store: Store, config: Config) -> Queue:
+    """Pat wrote to the account (a reply task) and has a held automated welcome (a hold task)."""
+    store.accounts.ensure("demo", "sandbox")
+    pat, _ = store.people.upsert_contact("demo", "42", name="Pat Doe", username="pat")
+    store.messages.add(NewMessage(account_id="demo", contact_id=pat, direction="in",
+                                  origin=Origin.PERSON, kind="inbound", text="Hello?",
+                                  state="received", sent_at=store.now()), actor="test")
+    draft = store.messages.add(NewMessage(
+        account_id="demo", contact_id=pat, direction="out", origin=Origin.SEQUENCE,
+        kind="welcome", text=DRAFT, state="held", verdict="hold"), actor="test")
+    hold = tasks.open_task(store, config, "demo", pat, "hold", "held", message_id=draft)
+    reply = tasks.open_task(store, config, "demo", pat, "reply", "wrote to the account",
+                            text="Hello?")
+    assert hold and reply
+    return Queue(pat, reply, hold, draft)
+
+
+def _sent_to_others(store: Store, text: str, count: int, origin: Origin = Origin.HUMAN) -> None:
+    for index in range(count):
+        first = f"Name{index}"
+        contact, _ = store.people.upsert_contact("demo", str(900 + index),
+                                                 name=f"{first} Roe", username=f"n{index}")
+        store.messages.add(NewMessage(
+            account_id="demo", contact_id=contact, direction="out", origin=origin,
+            kind="manual", text=text.replace("Pat", first), state="sent",
+            sent_at=store.now()), actor="test")
+
+
+def _refusal(store: Store, config: Config, task_id: int, text: str) -> str:
+    before = store.messages.by_state("demo")
+    with pytest.raises(actions.TaskError) as caught:
+        actions.reply(store, config, task_id, "sam", text)
+    assert caught.value.code == "not_personal"
+    assert store.messages.by_state("demo") == before, "nothing was queued"
+    task = store.tasks.get(task_id)
+    assert task is not None and task.state == "open", "the task stays open and unclaimed"
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("text", [
+    DRAFT,
+    "  hi pat,\n\nTHANKS for following!  check out our spring collection at acme.example/shop ",
+    "Hi Pat! Thanks for following. Check out our spring collection at acme.example/shop!!",
+    "Hi Pat, thanks for following! Check out our summer collection at acme.example/shop",
+], ids=["exact", "whitespace-and-case", "punctuation", "one-word-changed"])
+def test_the_held_draft_is_refused_as_a_personal_reply(store: Store, config: Config,
+                                                       text: str) -> None:
+    queue = _queue(store, config)
+    for task_id in (queue.hold_task, queue.reply_task):  # the draft's own task, or another
+        message = _refusal(store, config, task_id, text)
+        assert f"the automated draft held for this person (message {queue.draft})" in message
+        assert message.endswith("release it labelled as automated, or write to the person "
+                                "yourself")
+        assert "\n" not in message
+
+
+def test_a_cancelled_automated_message_is_not_sent_as_personal_either(
+        store: Store, config: Config) -> None:
+    queue = _queue(store, config)
+    assert store.messages.transition(queue.draft, ("held",), "cancelled", "test", "stop")
+    message = _refusal(store, config, queue.reply_task, DRAFT)
+    assert "was cancelled" in message and "release" not in message
+
+
+def test_a_reply_that_only_borrows_from_the_draft_is_personal(store: Store,
+                                                              config: Config) -> None:
+    queue = _queue(store, config)
+    task = store.tasks.get(queue.reply_task)
+    assert task is not None
+    check_personal(store, config, task, "Hi Pat, Sam here. The spring collection is at "
+                   "acme.example/shop; the blue linen shirt you asked about is back in "
+                   "your size, want me to hold one for you?")
+
+
+def test_a_near_copy_of_what_went_to_three_other_people_is_refused(
+        store: Store, config: Config) -> None:
+    queue = _queue(store, config)
+    _sent_to_others(store, f"Hi Pat, {NEWS}", 3)
+    message = _refusal(store, config, queue.reply_task, f"Hi Pat! {NEWS}, see you there")
+    assert "nearly the same text already went to 3 other people in the last 30 days" in message
+    assert message.endswith("send it labelled as an automated message, or write to the "
+                            "person yourself")
+
+
+def test_copies_below_the_form_letter_count_or_too_old_or_to_the_same_person_are_allowed(
+        store: Store, config: Config, clock: SimulatedClock) -> None:
+    queue = _queue(store, config)
+    task = store.tasks.get(queue.reply_task)
+    assert task is not None
+    _sent_to_others(store, f"Hi Pat, {NEWS}", 2)
+    store.messages.add(NewMessage(account_id="demo", contact_id=queue.pat, direction="out",
+                                  origin=Origin.HUMAN, kind="manual", text=f"Hi Pat, {NEWS}",
+                                  state="sent", sent_at=store.now()), actor="test")
+    check_personal(store, config, task, f"Hi Pat, {NEWS}")  # two others, and Pat himself
+    clock.advance(timedelta(days=config.audit.history_days + 1))
+    _sent_to_others(store, f"Hi Pat, {NEWS}", 1)
+    check_personal(store, config, task, f"Hi Pat, {NEWS}")  # the first two are too old
+
+
+@pytest.mark.parametrize("text", ["Thanks!", "You're welcome", "You're welcome, glad I could help!",
+                                  "Thanks so much, have a great weekend!"])
+def test_a_short_common_reply_to_many_people_is_allowed(store: Store, config: Config,
+                                                        text: str) -> None:
+    queue = _queue(store, config)
+    _sent_to_others(store, text, 12)
+    task = store.tasks.get(queue.reply_task)
+    assert task is not None
+    check_personal(store, config, task, text)
+
+
+def test_the_short_reply_allowance_stops_at_min_words(store: Store, config: Config) -> None:
+    queue = _queue(store, config)
+    text = "Thanks so much for your help today, have a great weekend with the family!"
+    assert len(text.split()) >= MIN_WORDS
+    _sent_to_others(store, text, 3)
+    _refusal(store, config, queue.reply_task, text)
+
+
+def test_same_as_draft_ignores_names_but_not_emoji_only_difference() -> None:
+    assert same_as_draft("Hi Pat, welcome aboard", "Hi Amy, welcome aboard", ["Pat Doe", "Amy"])
+    assert not same_as_draft("👍", "😊", [])
+    assert same_as_draft("😊 ", "😊", [])
+
+
+def test_a_short_reply_to_many_still_goes_out(tmp_path: Path, clock: SimulatedClock,
+                                              sandbox_state: SandboxState,
+                                              sandbox: SandboxServer) -> None:
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    sent = []
+    for index in range(4):
+        user = sandbox_state.add_user(username=f"fan{index}", name=f"Fan{index} Doe")
+        sandbox_state.user_writes(user.id, f"Thanks for the tip about item {index}")
+        run_tick(runtime)
+        task = store.tasks.listing()[0]
+        sent.append(actions.reply(store, config, task.id, "sam", "You're welcome!",
+                                  platform=runtime.platform))
+        clock.advance(timedelta(minutes=2))
+    assert len(sent) == 4 and [e.text for e in sandbox_state.sent_by_account()] == [
+        "You're welcome!"] * 4
+
+
+def test_cli_refuses_the_draft_in_one_line_with_exit_code_2(tmp_path: Path, store: Store,
+                                                            config: Config) -> None:
+    queue = _queue(store, config)
+    conf = config_file(tmp_path, db=config.store.path)
+    result = CliRunner().invoke(cli, ["tasks", "reply", str(queue.reply_task), DRAFT.upper(),
+                                      "--who", "sam", "--config", str(conf)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dmguard: not sent: this is the automated "
+                                                   "draft held for this person")
+    assert "release it labelled as automated, or write to the person yourself" in lines[0]
+
+
+def test_the_word_filter_never_drops_a_near_copy() -> None:
+    """Texts the SQL filter skips (none of the needles) never hold 70% of the reply."""
+    import random
+
+    from dmguard.reply_check import needles, others_with_copies
+    from dmguard.store import OutboundText
+
+    rng = random.Random(7)
+    filler = ["ok", "so", "and", "big", "red", "cat", "sun", "day", "fun", "top"]
+    reply = f"Hi Pat! {NEWS}, and bring your friends along if they like jazz"
+    words = reply.split()
+    found = needles(reply, ["Pat Doe"])
+    assert found, "a long reply has needles"
+    # Edits hit the needles first, so many variants lose them all.
+    rare = [i for i, word in enumerate(words) if word.strip("!,").lower() in found]
+    copied = skipped = 0
+    for _ in range(400):
+        variant = list(words)
+        edits = rng.sample(rare, rng.randint(0, len(rare)))
+        edits += rng.sample(range(len(words)), rng.randint(0, 4))
+        for position in edits:
+            variant[position] = rng.choice(filler)
+        other = OutboundText(" ".join(variant), 7, "Sam Roe")
+        kept = any(word in other.text.lower() for word in found)
+        copied += others_with_copies(reply, ["Pat Doe"], 1, [other])
+        skipped += not kept
+        assert kept or not others_with_copies(reply, ["Pat Doe"], 1, [other]), other.text
+    assert copied and skipped, (copied, skipped)
