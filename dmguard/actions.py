@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dmguard import outbox, tasks
+from dmguard import learning, outbox, tasks
 from dmguard.audit.engine import Auditor
 from dmguard.audit.leftovers import leftovers
 from dmguard.audit.model import Finding
@@ -29,7 +29,7 @@ from dmguard.platforms.base import Platform
 from dmguard.platforms.factory import build_platform
 from dmguard.reply_check import check_personal
 from dmguard.store import NewMessage, Origin, Store, Task
-from dmguard.tasks import TaskError, claim, close
+from dmguard.tasks import TaskError, claim
 
 __all__ = ["Released", "TaskError", "add_note", "assign", "check_reply_text", "claim", "close",
            "release", "reply", "resolve", "snooze", "unassign"]
@@ -106,6 +106,7 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
             actor=who, reason=f"personal reply to task {task_id}",
         )
         store.tasks.set_reply(task_id, message_id)
+        learning.learn_reply(store, account.name, text, message_id, who)
         # Automated messages hold back from the moment a person answers.
         conversation = store.people.conversation(account.name, task.contact_id)
         cooldown = parse_duration(config.tasks.takeover_cooldown)
@@ -154,13 +155,22 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
     message = store.messages.get(task.message_id) if task.message_id else None
     if task.kind != "hold" or message is None or message.state != "held":
         raise TaskError(f"task {task_id} has no held draft to release", "closed")
-    if text is not None:
-        if not text.strip():
-            raise TaskError("the edited draft is empty", "text")
-        store.messages.edit_text(message.id, text)
-    store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "re-audit", who,
-                      note="edited and re-audited" if text is not None else "re-audited")
-    auditor = auditor or outbox.auditor_for(store, config, account)
+    if text is not None and not text.strip():
+        raise TaskError("the edited draft is empty", "text")
+    # The decision is a lesson (learning.py): unchanged teaches "acceptable", so the
+    # judge lets this text pass from this very re-audit on; a rewrite teaches "generic".
+    edited = not learning.unchanged(message, text)
+    with store.atomic():
+        learning.learn_release(store, message, text, who)
+        if edited:
+            assert text is not None
+            store.messages.edit_text(message.id, text)
+        store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "re-audit", who,
+                          note="edited and re-audited" if edited else "re-audited")
+    if auditor is None:
+        auditor = outbox.auditor_for(store, config, account)
+    else:  # a long-lived auditor hears the lesson just recorded
+        auditor.learned = learning.layer_for(store, account.name)
     outcome = outbox.audit_message(store, auditor, config, account.name, account.policy_name,
                                    message.id, actor=who, reopen=False)
     if outcome.state == "queued":
@@ -231,15 +241,28 @@ def snooze(store: Store, task_id: int, actor: str, until: datetime) -> int:
     return changed
 
 
+def close(store: Store, task_id: int, who: str, state: str, note: str | None = None) -> None:
+    """Close one task (``done`` or ``dismissed``); a dismissed hold teaches "generic"."""
+    with store.atomic():
+        tasks.close(store, task_id, who, state, note)
+        if state == "dismissed":
+            learning.learn_dismissal(store, _task(store, task_id), who)
+
+
 def resolve(store: Store, task_id: int, who: str, state: str, note: str | None = None) -> int:
-    """Close every open task about the person (``done`` or ``dismissed``); how many."""
+    """Close every open task about the person (``done`` or ``dismissed``); how many.
+
+    A dismissed hold teaches the judge that its draft is generic (:mod:`dmguard.learning`)."""
     if state not in ("done", "dismissed"):
         raise ValueError(state)
     closed = 0
     with store.atomic():
         for task in _conversation(store, task_id):
-            closed += store.tasks.change(task.id, tasks.OPEN_TASK_STATES, state, who, note=note,
+            changed = store.tasks.change(task.id, tasks.OPEN_TASK_STATES, state, who, note=note,
                                          state=state, closed_by=who, closed_at=store.now())
+            if changed and state == "dismissed":
+                learning.learn_dismissal(store, task, who)
+            closed += changed
     return closed
 
 

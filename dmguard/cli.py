@@ -498,7 +498,7 @@ def tasks_dismiss(task_id: int, who: str | None, note: str | None, config_path: 
 
 def _close_task(task_id: int, who: str | None, note: str | None, config_path: str,
                 state: str) -> None:
-    from dmguard.tasks import close
+    from dmguard.actions import close
 
     def act(store: Store) -> str:
         close(store, task_id, _who(who), state, note)
@@ -719,10 +719,17 @@ def _deliver(store: Store, config: Config, data: Any) -> None:
         click.echo(f"delivery problem (recorded for the next report): {problem}", err=True)
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text")
-def rules(fmt: str) -> None:
-    """The rule catalogue: id, name, severity, one-line why.
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+              help="With a configuration (default: config/dmguard.toml when present), the "
+                   "text also says how much each account's judge has learned.")
+@click.pass_context
+def rules(ctx: click.Context, fmt: str, config_path: str | None) -> None:
+    """The rule catalogue: id, name, severity, one-line why; and what the judge learned.
+
+    The judge (looks-automated) learns from each account's people: `dmguard rules learned`
+    shows it and resets it.
 
     Example:
 
@@ -731,11 +738,79 @@ def rules(fmt: str) -> None:
     from dmguard.audit.docs import catalogue_markdown
     from dmguard.audit.rules import catalogue
 
+    if ctx.invoked_subcommand is not None:
+        return
     if fmt == "markdown":
         click.echo(catalogue_markdown(), nl=False)
         return
     for rule in catalogue():
         click.echo(f"{rule.id}  {rule.name:<24} {rule.severity:<6} {rule.summary}")
+    if config_path is None and Path(DEFAULT_CONFIG).exists():
+        config_path = DEFAULT_CONFIG
+    if config_path is not None:
+        from dmguard.audit.rules.judge import looks_automated
+
+        click.echo(f"\nLearned by {looks_automated.id} {looks_automated.name} from each "
+                   "account's people (dmguard rules learned):")
+        _print_learned(load(config_path), None)
+
+
+def _print_learned(config: Config, account: str | None, fmt: str = "text") -> None:
+    from dmguard.learning import Learned, LearningError, accounts, learned
+
+    try:
+        names = accounts(config, account)
+    except LearningError as error:
+        raise UsageProblem(str(error)) from None
+    if Path(config.store.path).exists():
+        with opened_store(config) as store:
+            counts = learned(store, names)
+    else:  # no database yet: nothing learned, and none is made just to say so
+        counts = [Learned(name) for name in names]
+    for item in counts:
+        if fmt == "json":
+            click.echo(json.dumps({"account": item.account, "acceptable": item.acceptable,
+                                   "generic": item.generic, "personal": item.personal}))
+        else:
+            click.echo(f"  {item.account}: {item.describe()}")
+
+
+@rules.command("learned")
+@config_option
+@click.option("--account", default=None, help="Only this account (required with --reset).")
+@click.option("--reset", is_flag=True, help="Forget everything the account's judge learned.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rules_learned(config_path: str, account: str | None, reset: bool, fmt: str) -> None:
+    """How much the judge (looks-automated) learned from each account's people; or forget it.
+
+    Released held drafts teach "acceptable", rewritten or dismissed ones "generic",
+    personal replies "personal"; the next audit of the account applies them.
+
+    Example:
+
+    \b
+        dmguard rules learned
+        dmguard rules learned --reset --account shop
+    """
+    from dmguard.learning import LearningError, accounts
+    from dmguard.learning import reset as forget
+
+    config = load(config_path)
+    if not reset:
+        _print_learned(config, account, fmt)
+        return
+    if account is None:
+        raise UsageProblem("--reset needs --account NAME: lessons are forgotten one account "
+                           "at a time")
+    try:
+        accounts(config, account)  # before the database is opened (or made)
+        with opened_store(config) as store:
+            forgotten = forget(store, config, account)
+    except LearningError as error:
+        raise UsageProblem(str(error)) from None
+    click.echo(f"{account}: forgot {forgotten} lesson{'s' if forgotten != 1 else ''}; "
+               "the judge goes by its fitted model alone again")
 
 
 @cli.group()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dmguard import tasks
+from dmguard import learning, tasks
 from dmguard.audit.engine import Auditor
 from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient
 from dmguard.audit.similarity import Signature, signature
@@ -93,11 +93,13 @@ class StoreHistory:
 
 
 def auditor_for(store: Store, config: Config, account: AccountConfig) -> Auditor:
-    """The audit as configured for an account, comparing with that account's sent history."""
+    """The audit as configured for an account, comparing with that account's sent history
+    and judging with what the account's people taught the judge (:mod:`dmguard.learning`)."""
     row = store.accounts.get(account.name)
     return Auditor.from_config(
         config, platform=account.policy_name, account_username=row.username if row else None,
-        history=StoreHistory(store, account.name, config.audit.history_days), clock=store.clock)
+        history=StoreHistory(store, account.name, config.audit.history_days), clock=store.clock,
+        learned=learning.layer_for(store, account.name))
 
 
 def audit_input(store: Store, account_id: str, contact: Contact, text: str, kind: str,

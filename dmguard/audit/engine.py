@@ -30,6 +30,7 @@ from dmguard.audit.text import Prepared, content_words
 from dmguard.clock import Clock
 
 if TYPE_CHECKING:
+    from dmguard.audit.judge.learned import LearnedLayer
     from dmguard.config import Config, RuleSetting
     from dmguard.policy import PolicyPack
 
@@ -90,9 +91,11 @@ class Auditor:
         history: History | None = None,
         clock: Clock,
         record: bool = True,
+        learned: LearnedLayer | None = None,
     ) -> None:
         """``clock`` says what "now" is for the rules that look at time (history, caps):
-        the caller's clock, never the system's behind its back."""
+        the caller's clock, never the system's behind its back. ``learned``: what the
+        account's people taught the judge (see :mod:`dmguard.audit.judge.learned`)."""
         active = _activate(rules)
         self.draft_rules = [a for a in active if a.rule.phase == "draft"]
         self.score_rules = [a for a in active if a.rule.phase == "score"]
@@ -107,13 +110,14 @@ class Auditor:
         self.history: History = history if history is not None else BatchHistory()
         self.clock = clock
         self.record = record
+        self.learned = learned
         self._by_data: dict[frozenset[str], list[ActiveRule]] = {}
 
     @classmethod
     def from_config(cls, config: Config, *, platform: str | None = None,
                     account_username: str | None = None, history: History | None = None,
                     clock: Clock, record: bool = True,
-                    label: bool = True) -> Auditor:
+                    label: bool = True, learned: LearnedLayer | None = None) -> Auditor:
         """``label=False`` judges texts as they are (for DMs already sent)."""
         from dmguard.policy import built_in_policies
 
@@ -131,6 +135,7 @@ class Auditor:
             history=history,
             clock=clock,
             record=record,
+            learned=learned,
         )
 
     def policy_for(self, item: AuditInput) -> PolicyPack | None:
@@ -145,7 +150,7 @@ class Auditor:
         sig = (signature(item.text, names)
                if self.needs_signature and recipient is not None and recipient.id else None)
         subject = Subject(item, text, {}, self.history, self.policy_for(item), now, sig,
-                          personal_details(item, text))
+                          personal_details(item, text), learned=self.learned)
         findings, contributions = self._run(self._applicable(item), subject)
         if subject.personal_details:
             credit = min(PERSONAL_CREDIT * len(subject.personal_details), PERSONAL_CREDIT_MAX)

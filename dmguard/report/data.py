@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dmguard import learning
 from dmguard.audit.rules import rule_ids, single
 from dmguard.clock import iso, parse_iso
 from dmguard.store import AUTOMATED_ORIGINS, CAMPAIGN_ORIGINS, SENT_BY_DMGUARD, Origin, Store
@@ -60,6 +61,10 @@ class AccountDay:
     other_tools_generic: int = 0
     other_tools_worst: list[RuleCount] = field(default_factory=list)
     skipped_events: int = 0
+    #: What the judge has learned from the account's people so far, by label, and how
+    #: many of those decisions were made on the day (see dmguard/learning.py).
+    learned: dict[str, int] = field(default_factory=dict)
+    learned_on_day: int = 0
     attention: list[str] = field(default_factory=list)
     last_7_days: list[DayCounts] = field(default_factory=list)
 
@@ -121,6 +126,11 @@ def account_day(store: Store, account_id: str, start: str, end: str,
     other_tools(store, result, account_id, start, end)
     for rule in reports.top_rules(account_id, start, end):
         result.top_rules.append(RuleCount(rule.rule, rule.name, rule.count, rule.example))
+    [so_far] = learning.learned(store, [account_id])
+    [on_day] = learning.learned(store, [account_id], start, end)
+    result.learned = {"acceptable": so_far.acceptable, "generic": so_far.generic,
+                      "personal": so_far.personal}
+    result.learned_on_day = on_day.total
     tally = reports.task_tally(account_id, start, end, store.now())
     result.tasks_opened, result.tasks_closed = tally.opened, tally.closed
     result.tasks_open, result.tasks_overdue = tally.open, tally.overdue

@@ -15,7 +15,8 @@ conversations, opt-outs), ``messages`` (with transitions and findings), ``tasks`
 (with their actions, and the inbox's one-row-per-person listing), ``users`` (the
 team, roles, the accounts an agent works on), ``sessions`` (web sessions and login
 attempts), ``notes`` (internal notes about a person), ``alerts`` (urgent or overdue
-tasks announced once per channel), ``enrolments``, ``runs`` (with platform calls), ``reports``
+tasks announced once per channel), ``lessons`` (what the account's people taught
+the judge by their decisions), ``enrolments``, ``runs`` (with platform calls), ``reports``
 (the daily report's queries) and ``bulk`` (seeding large databases for benchmarks,
 and the counts they read back).
 :mod:`~dmguard.store.origins` holds the one ``Origin`` type and its named sets.
@@ -48,6 +49,7 @@ from dmguard.store.bulk import Bulk
 from dmguard.store.connection import Connection, StoreError
 from dmguard.store.enrolments import Enrolment, Enrolments
 from dmguard.store.leases import Lease, Leases
+from dmguard.store.lessons import Lesson, LessonCount, Lessons
 from dmguard.store.messages import (
     PENDING_MESSAGE_STATES,
     FindingRow,
@@ -102,6 +104,8 @@ __all__ = [
     "FindingRow",
     "Judgement",
     "Lease",
+    "Lesson",
+    "LessonCount",
     "Message",
     "Migration",
     "NewMessage",
@@ -146,6 +150,7 @@ class Store:
         self.sessions = Sessions(connection)
         self.notes = Notes(connection)
         self.alerts = Alerts(connection)
+        self.lessons = Lessons(connection)
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock) -> Store:

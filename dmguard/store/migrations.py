@@ -309,6 +309,22 @@ CREATE TABLE billed_resources (
 CREATE INDEX billed_resources_at ON billed_resources (account_id, at);
 """
 
+# What the account's own people taught the judge (looks-automated) by their decisions: one row per
+# decision about one text (see dmguard/learning.py); the audit reads an account's latest.
+LESSONS = """
+CREATE TABLE lessons (
+    id INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    text TEXT NOT NULL,
+    label TEXT NOT NULL CHECK (label IN ('acceptable', 'generic', 'personal')),
+    decision TEXT NOT NULL CHECK (decision IN ('released', 'rewritten', 'dismissed', 'replied')),
+    message_id INTEGER REFERENCES messages(id),
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX idx_lessons_account ON lessons (account_id, id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", SCHEMA_V1),
     Migration("0002_transition_owner", TRANSITION_OWNER),
@@ -319,6 +335,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0010_users", USERS),
     Migration("0011_task_assignment", TASK_ASSIGNMENT),
     Migration("0012_billing", BILLING),
+    Migration("0013_lessons", LESSONS),
 )
 
 

@@ -28,6 +28,7 @@ from dmguard.audit.text import Phrases, Prepared, quote
 
 if TYPE_CHECKING:
     from dmguard.audit.history import History
+    from dmguard.audit.judge.learned import LearnedLayer
     from dmguard.policy import PolicyPack
 
 Family = Literal[
@@ -104,6 +105,8 @@ class Subject:
     """The genericity score; known only to score rules."""
     hold_score: int = DEFAULT_HOLD_SCORE
     """The score that holds a message (``audit.hold_score``)."""
+    learned: LearnedLayer | None = None
+    """What the account's own people taught the judge (DG095 only; None: nothing)."""
 
     @property
     def raw(self) -> str:

@@ -43,11 +43,18 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     SpamAssassin's Bayes test (BAYES_99 and friends) sits beside its hand-written
     tests: one more finding with its own id, weight and switch. The finding names
     the words and shapes that weighed most, so a hold can be understood.
+    The judge also learns from the account's own people, the way sa-learn does:
+    a held draft they release unchanged is acceptable (this rule lets it and the
+    same text pass from then on), one they rewrite or dismiss is generic, their
+    personal replies are personal; drafts like a taught one move with it.
+    ``dmguard rules learned`` shows and resets what was learned; no other rule
+    reads it, so labels, opt-outs and the template rules still apply.
     Source: SpamAssassin's Bayesian classifier (Mail::SpamAssassin::Plugin::Bayes,
     after Paul Graham's "A Plan for Spam" and Gary Robinson's combining); the
     model is dmguard's own logistic regression, fitted by ``make model`` on the
     sources listed in ``dmguard/audit/judge/README.md`` (permissively licensed
-    data only, plus a project-written seed corpus).
+    data only, plus a project-written seed corpus); learning from an account's
+    people after SpamAssassin's ``sa-learn``.
     Use instead: write to the person about something of theirs; drop the stock
     greeting, the self-introduction and the pitch.
     A message that mentions something from the recipient's own profile (bio,
@@ -64,9 +71,16 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     threshold = float(subject.options.get("threshold", DEFAULT_THRESHOLD))
     # The reasons are only gathered for a message that is held.
     judgement = judge.judge(subject.text, found, explain_from=threshold)
-    if judgement.probability < threshold:
+    probability, learned = judgement.probability, ""
+    if subject.learned is not None:
+        weighed = subject.learned.weigh(subject.raw, probability)
+        probability, learned = weighed.probability, weighed.note()
+        if probability >= threshold and not judgement.reasons:
+            judgement = judge.judge(subject.text, found)
+    if probability < threshold:
         return
     reasons = judgement.explain(int(subject.options.get("reasons", 4)))
-    yield Hit(None, f"reads as automated (p={judgement.probability:.2f}): {reasons}")
+    measured = f"p={judgement.probability:.2f}" + (f"; {learned}" if learned else "")
+    yield Hit(None, f"reads as automated ({measured}): {reasons}")
 
 RULES = (looks_automated,)

@@ -1,0 +1,124 @@
+"""The judge learns from the account's own people, like SpamAssassin's ``sa-learn``.
+
+Every decision a person makes on the queue is a lesson about one text, kept per
+account in the store:
+
+* a held draft **released unchanged** teaches *acceptable*: a person read it and
+  let it go, so the judge (rule looks-automated) lets this text pass from then on:
+  at once, in the release's own re-audit, and on every later audit of the same text;
+* a held draft **rewritten** (released with other text) or **dismissed** teaches
+  *generic*, from the draft as it was;
+* a **personal reply** a person sends teaches *personal* (recorded as it is queued:
+  the words are the person's whether or not the platform takes them at once).
+
+The audit of an account reads its latest :data:`LIMIT` lessons into a
+:class:`~dmguard.audit.judge.learned.LearnedLayer` (how they weigh is explained
+there). Only the judge reads it: learning never lifts a hold or block by any other
+rule, nor the label. ``dmguard rules`` and the daily report say how much was learned;
+``dmguard rules learned --reset --account NAME`` forgets an account's lessons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dmguard.audit.judge.learned import LearnedLayer
+from dmguard.config import Config, ConfigError
+from dmguard.store import Message, Store, Task
+
+LIMIT = 1000
+"""The most recent lessons per account an audit reads (older ones are kept, unread)."""
+
+
+class LearningError(ValueError):
+    """A request about learning that cannot be done; the message says what and where."""
+
+
+def unchanged(message: Message, text: str | None) -> bool:
+    """Whether a release keeps the draft's text: no text, or the same but for spacing and
+    line breaks (a browser sends a form's text back with CR LF line breaks)."""
+    return text is None or text.split() == message.text.split()
+
+
+def learn_release(store: Store, message: Message, text: str | None, actor: str) -> str:
+    """Record what releasing ``message`` (with ``text``, None: unchanged) taught; the label."""
+    if unchanged(message, text):
+        label, decision = "acceptable", "released"
+    else:
+        label, decision = "generic", "rewritten"
+    store.lessons.add(message.account_id, message.text, label, decision, actor, message.id)
+    return label
+
+
+def learn_dismissal(store: Store, task: Task, actor: str) -> bool:
+    """A dismissed hold teaches that its held draft is generic; whether it taught."""
+    if task.kind != "hold" or task.message_id is None:
+        return False
+    message = store.messages.get(task.message_id)
+    if message is None or message.state != "held":
+        return False
+    store.lessons.add(message.account_id, message.text, "generic", "dismissed", actor,
+                      message.id)
+    return True
+
+
+def learn_reply(store: Store, account_id: str, text: str, message_id: int, actor: str) -> None:
+    """A personal reply a person wrote teaches what personal looks like."""
+    store.lessons.add(account_id, text, "personal", "replied", actor, message_id)
+
+
+def layer_for(store: Store, account_id: str) -> LearnedLayer | None:
+    """The account's learned layer for the audit; None when it has learned nothing."""
+    lessons = store.lessons.latest(account_id, LIMIT)
+    if not lessons:
+        return None
+    return LearnedLayer((lesson.text, lesson.label) for lesson in lessons)
+
+
+@dataclass(frozen=True)
+class Learned:
+    """How much one account has learned: lessons by label."""
+
+    account: str
+    acceptable: int = 0
+    generic: int = 0
+    personal: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.acceptable + self.generic + self.personal
+
+    def describe(self) -> str:
+        if not self.total:
+            return "nothing learned yet"
+        return (f"{self.total} decision{'s' if self.total != 1 else ''}: "
+                f"{self.acceptable} acceptable, {self.generic} generic, "
+                f"{self.personal} personal")
+
+
+def learned(store: Store, accounts: list[str], start: str | None = None,
+            end: str | None = None) -> list[Learned]:
+    """Per account (in the order given), the lessons learned (from ``start`` to ``end``)."""
+    counts: dict[str, dict[str, int]] = {account: {} for account in accounts}
+    for row in store.lessons.counts(accounts, start, end):
+        counts[row.account_id][row.label] = row.count
+    return [Learned(account, **by_label) for account, by_label in counts.items()]
+
+
+def accounts(config: Config, account: str | None = None) -> list[str]:
+    """The configured account named ``account`` (None: every account), by name."""
+    if account is None:
+        return [a.name for a in config.accounts]
+    try:
+        return [config.account(account).name]
+    except ConfigError:
+        names = ", ".join(a.name for a in config.accounts)
+        raise LearningError(f"no account named {account!r} in the configuration "
+                            f"(accounts: {names})") from None
+
+
+def reset(store: Store, config: Config, account: str) -> int:
+    """Forget everything ``account`` learned; how many lessons there were."""
+    [name] = accounts(config, account)
+    with store.atomic():
+        return store.lessons.reset(name)
