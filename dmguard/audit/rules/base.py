@@ -226,10 +226,10 @@ def rule(
 
 
 def _slots(scans: tuple[Phrases, ...]) -> frozenset[int] | None:
-    slots = [phrases.slot for phrases in scans]
+    slots = [phrases.slots for phrases in scans]
     if not slots or any(slot is None for slot in slots):
         return None
-    return frozenset(slot for slot in slots if slot is not None)
+    return frozenset().union(*(slot for slot in slots if slot is not None))
 
 
 def _dedent(doc: str) -> str:
@@ -244,6 +244,6 @@ def phrase_hits(pattern: Phrases, subject: Subject, message: str,
     if not pattern.possible(subject.text):
         return
     raw = subject.raw
-    for match in pattern.regex.finditer(raw):
+    for match in pattern.matches(subject.text):
         span = match.span()
         yield Hit(span, message.format(found=quote(raw, span)), tentative)
