@@ -39,6 +39,7 @@ class AnchorIndex:
     def __init__(self) -> None:
         self._anchors: list[frozenset[str]] = []
         self._automaton: Any = None
+        self._owners: list[frozenset[int]] = []
 
     def add(self, anchors: frozenset[str]) -> int:
         self._anchors.append(anchors)
@@ -53,17 +54,20 @@ class AnchorIndex:
             for anchor in anchors:
                 slots.setdefault(anchor, set()).add(slot)
         automaton = ahocorasick.Automaton()
+        self._owners = []
         for anchor, owners in slots.items():
-            automaton.add_word(anchor, frozenset(owners))
+            automaton.add_word(anchor, len(self._owners))
+            self._owners.append(frozenset(owners))
         automaton.make_automaton()
         return automaton
 
     def hits(self, lower: str) -> set[int]:
         if self._automaton is None:
             self._automaton = self._build()
+        owners = self._owners
         found: set[int] = set()
-        for _, owners in self._automaton.iter(lower):
-            found |= owners
+        for anchor in {anchor for _, anchor in self._automaton.iter(lower)}:
+            found |= owners[anchor]
         return found
 
 
@@ -96,14 +100,20 @@ class Phrases:
         self.anchors = anchors
         self.slot = None if anchors is None else ANCHORS.add(anchors)
         self.slots: frozenset[int] | None = None if anchors is None else frozenset({self.slot})
-        #: (slot, index) of each branch, for the phrase lists scanned branch by branch
-        self._branch_slots: tuple[tuple[int, int], ...] = ()
+        #: the slot of the first branch (the branches' slots follow it), for the phrase
+        #: lists scanned branch by branch
+        self._branch_slots: tuple[int, ...] = ()
+        self._first_branch_slot = -1
         self._branches = tuple(body for body, _ in branches)
         self._single: list[re.Pattern[str] | None] = [None] * len(branches)
         if anchors is not None and len(branches) > 1:
-            self._branch_slots = tuple((ANCHORS.add(needed), index)
-                                       for index, (_, needed) in enumerate(branches))
-            self.slots = frozenset({self.slot, *(slot for slot, _ in self._branch_slots)})
+            self._branch_slots = tuple(ANCHORS.add(needed) for _, needed in branches)
+            self._first_branch_slot = self._branch_slots[0]
+            if self._branch_slots != tuple(range(self._branch_slots[0],
+                                                 self._branch_slots[0] + len(branches))):
+                raise RuntimeError("the anchor slots of a phrase list's branches must follow "
+                                   "each other")
+            self.slots = frozenset({self.slot, *self._branch_slots})
 
     def possible(self, text: str | Prepared) -> bool:
         if self.slot is None:
@@ -118,8 +128,9 @@ class Phrases:
         (call it when :meth:`possible`)."""
         if not self._branch_slots or not text.text.isascii():
             return self.regex.finditer(text.text)
-        hits = text.anchor_hits
-        wanted = [index for slot, index in self._branch_slots if slot in hits]
+        first = self._first_branch_slot
+        last = first + len(self._branches)
+        wanted = sorted(slot - first for slot in text.anchor_hits if first <= slot < last)
         if len(wanted) == len(self._branches):
             return self.regex.finditer(text.text)
         return self._merged(text.text, wanted)
@@ -290,23 +301,32 @@ _UNSET: Any = object()
 class Prepared:
     """A message as rules see it, built once per audit and read by every rule.
 
-    ``lower`` and ``anchor_hits`` are computed at once (every audit needs them);
-    the rest on first use. Plain slots rather than ``functools.cached_property``,
-    which takes a lock on each first access in Python 3.11.
+    ``lower`` is computed at once (every audit needs it); the rest on first use
+    (``anchor_hits`` by the first rule that scans for phrases: the final rules judging
+    a labelled text scan for none). Plain slots rather than
+    ``functools.cached_property``, which takes a lock on each first access in Python 3.11.
     """
 
-    __slots__ = ("_emoji", "_greeted", "_greeting", "_links", "_word_set", "anchor_hits",
+    __slots__ = ("_anchor_hits", "_emoji", "_greeted", "_greeting", "_links", "_word_set",
                  "lower", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lower = text.lower()
-        self.anchor_hits: set[int] = ANCHORS.hits(self.lower)
+        self._anchor_hits: set[int] | None = None
         self._links: Any = _UNSET
         self._word_set: Any = _UNSET
         self._greeting: Any = _UNSET
         self._greeted: Any = _UNSET
         self._emoji: Any = _UNSET
+
+    @property
+    def anchor_hits(self) -> set[int]:
+        """The anchor-index slots whose literals the lower-case text holds."""
+        hits = self._anchor_hits
+        if hits is None:
+            hits = self._anchor_hits = ANCHORS.hits(self.lower)
+        return hits
 
     @property
     def links(self) -> list[tuple[int, int]]:
