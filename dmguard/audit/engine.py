@@ -216,10 +216,14 @@ class Auditor:
         findings: list[Finding] = []
         contributions: list[Contribution] = []
         text = subject.text
+        hits = None  # the text's anchor hits, found when the first rule that scans asks
         for active in rules:
             rule = active.rule
-            if rule.scan_slots is not None and rule.scan_slots.isdisjoint(text.anchor_hits):
-                continue
+            if rule.scan_slots is not None:
+                if hits is None:
+                    hits = text.anchor_hits
+                if rule.scan_slots.isdisjoint(hits):
+                    continue
             subject.options = active.options
             points = 0
             first_message = None

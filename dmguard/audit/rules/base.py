@@ -241,9 +241,10 @@ def _dedent(doc: str) -> str:
 def phrase_hits(pattern: Phrases, subject: Subject, message: str,
                 tentative: bool = False) -> Iterator[Hit]:
     """One hit per match; ``message`` may use ``{found}`` for the matched text."""
-    if not pattern.possible(subject.text):
-        return
-    raw = subject.raw
-    for match in pattern.matches(subject.text):
+    text = subject.text
+    if pattern.slot is not None and pattern.slot not in text.anchor_hits:
+        return  # what pattern.possible(text) says, without the call
+    raw = text.text
+    for match in pattern.matches(text):
         span = match.span()
         yield Hit(span, message.format(found=quote(raw, span)), tentative)
