@@ -170,6 +170,16 @@ def _audit_chunk(task: tuple[int, list[str], dict[int, int]]) -> tuple[str, int,
     return "\n".join(out), failed, sum(map(len, lines))
 
 
+def _load_before_fork() -> None:
+    """Load what every audit reads once, here, so the workers share it instead of each
+    loading its own: the judge's model and the phrase lists' anchor index."""
+    from dmguard.audit.judge import model
+    from dmguard.audit.text import ANCHORS
+
+    model.active()
+    ANCHORS.hits("")  # builds the automaton
+
+
 def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, workers: int,
                       progress: Callable[[int], None] | None = None
                       ) -> Iterator[tuple[str, int]]:
@@ -188,6 +198,7 @@ def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, wo
     counted = CountedHistory()
     _worker = (auditor, counted, render)
     auditor.history = counted
+    _load_before_fork()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             source = iter(lines)
