@@ -143,6 +143,8 @@ class Phrases:
         return compiled
 
     def _merged(self, raw: str, wanted: list[int]) -> Iterator[re.Match[str]]:
+        """The matches of the ``wanted`` branches, as their alternation finds them. No
+        branch matches empty text (each holds a literal), so every step moves on."""
         pending: dict[int, re.Match[str]] = {}
         for index in wanted:
             found = self._branch(index).search(raw)
@@ -153,7 +155,7 @@ class Phrases:
             yield match
             end = match.end()
             for other, later in list(pending.items()):
-                if later.start() < end or other == index:
+                if later.start() < end:  # overlapped by the match (or is it)
                     again = self._branch(other).search(raw, end)
                     if again is None:
                         del pending[other]
