@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -186,8 +187,7 @@ def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str
         echo '{"id": "m1", "text": "Dear valued customer"}' | dmguard audit - --format jsonl
         dmguard audit --sent --since 7d --format jsonl
     """
-    from dmguard.audit.batch import audit_lines, standalone_auditor
-    from dmguard.audit.jsonl import dumps
+    from dmguard.audit.batch import standalone_auditor
     from dmguard.clock import SystemClock
 
     if config_path is None and Path(DEFAULT_CONFIG).exists():
@@ -196,17 +196,66 @@ def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str
         review_sent(load(config_path or DEFAULT_CONFIG), since, fmt)
         return
     auditor = standalone_auditor(load(config_path) if config_path else None, SystemClock())
-    failed = 0
     with _progress(source) as bar:
-        for outcome in audit_lines(auditor, _open_input(source), bar):
-            if outcome.error is not None:
-                failed += 1
-                click.echo(dumps(outcome.error.as_json()) if fmt == "jsonl"
-                           else f"error: {outcome.error}")
-            elif outcome.result is not None:
-                click.echo(dumps(outcome.result.as_json()) if fmt == "jsonl"
-                           else _format_result(outcome.result, outcome.number))
+        failed = _audit_batch(auditor, _open_input(source), _renderer(fmt), bar)
     sys.exit(1 if failed else 0)
+
+
+def _regular_file(handle: TextIO) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _renderer(fmt: str) -> Callable[[Any], str]:
+    """How ``dmguard audit`` shows one line's outcome (an error or a result)."""
+    from dmguard.audit.jsonl import dumps
+
+    def render(outcome: Any) -> str:
+        if outcome.error is not None:
+            return (dumps(outcome.error.as_json()) if fmt == "jsonl"
+                    else f"error: {outcome.error}")
+        return (dumps(outcome.result.as_json()) if fmt == "jsonl"
+                else _format_result(outcome.result, outcome.number))
+
+    return render
+
+
+def _audit_batch(auditor: Any, handle: TextIO, render: Callable[[Any], str],
+                 bar: Callable[[int], None]) -> int:
+    """Print every line's outcome in input order; how many lines could not be read.
+
+    A large file is audited by as many processes as there are cores; a pipe is
+    audited line by line as it arrives, each outcome printed at once."""
+    import itertools
+
+    from dmguard.audit.batch import (
+        PARALLEL_FROM,
+        audit_in_parallel,
+        audit_lines,
+        parallel_workers,
+    )
+
+    lines: Iterator[str] = iter(handle)
+    workers = parallel_workers()
+    if workers > 1 and _regular_file(handle):
+        head = list(itertools.islice(lines, PARALLEL_FROM))
+        lines = itertools.chain(head, lines)
+        if len(head) == PARALLEL_FROM:
+            failed = 0
+            for text, errors in audit_in_parallel(auditor, lines, render, workers, bar):
+                failed += errors
+                if text:
+                    click.echo(text)
+            return failed
+    failed = 0
+    for outcome in audit_lines(auditor, lines, bar):
+        failed += outcome.error is not None
+        click.echo(render(outcome))
+    return failed
 
 
 def review_sent(config: Config, since: str, fmt: str) -> None:

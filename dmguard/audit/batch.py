@@ -2,23 +2,44 @@
 
 A line that cannot be read is that line's error; the lines around it are still
 audited. Nothing here prints: the caller decides how to show each outcome.
+
+The lines of one batch are not each other's history (none of them was sent); the
+one thing they tell each other is how many recipients got a similar text, which
+the near-duplicate rule reads. So a large batch can be cut into chunks audited by
+several processes (:func:`audit_in_parallel`): the near-duplicate counts are
+counted first, in input order, by the calling process, and every chunk is
+audited with them; the outcomes come back in input order, exactly as one process
+would have produced them.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
 from dmguard.audit.jsonl import LineError, MessageIn, parse_line, to_input
 from dmguard.audit.model import AuditResult
+from dmguard.audit.similarity import Signature
 from dmguard.clock import Clock
 from dmguard.config import Config
 
 #: A message that does not name its platform is judged by X's rules: the audit
 #: exists for X, and the lenient sandbox pack is for the demo's own sends.
 DEFAULT_PLATFORM = "x"
+
+PARALLEL_FROM = 2000
+"""Lines from which a batch is worth the start of a second process (see bench/audit.py)."""
+CHUNK = 500
+"""Lines per task handed to a worker process: small enough to balance, large enough
+that handing it over costs little next to auditing it."""
+WINDOW = 100 * CHUNK
+"""Lines read ahead at most, so a huge file is not held in memory at once."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +61,10 @@ def standalone_auditor(config: Config | None, clock: Clock) -> Auditor:
                                history=BatchHistory(sent=False))
 
 
-def parsed_lines(lines: Iterable[str], progress: Callable[[int], None] | None = None
-                 ) -> Iterator[tuple[int, MessageIn | LineError]]:
+def parsed_lines(lines: Iterable[str], progress: Callable[[int], None] | None = None,
+                 start: int = 1) -> Iterator[tuple[int, MessageIn | LineError]]:
     """(line number, the parsed message or the error naming its line) per non-blank line."""
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=start):
         if progress is not None:
             progress(len(raw))
         if not raw.strip():
@@ -62,3 +83,142 @@ def audit_lines(auditor: Auditor, lines: Iterable[str],
             yield LineOutcome(number, error=item)
         else:
             yield LineOutcome(number, result=auditor.audit(to_input(item)))
+
+
+def parallel_workers() -> int:
+    """How many processes a large batch can use here (1: audit it in this one)."""
+    if not hasattr(os, "fork"):
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without affinity
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+class CountedHistory:
+    """A batch's history as a worker process sees it: the near-duplicate count of the
+    line being audited, counted beforehand; nothing else (no line of a batch was sent)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+        self.line = 0
+
+    def near_duplicates(self, sig: Signature | None) -> int:
+        return self.counts.get(self.line, 0)
+
+    def sent_to(self, recipient_key: str) -> list[tuple[datetime, str, Signature | None]]:
+        return []
+
+    def opted_out(self, recipient_key: str) -> bool:
+        return False
+
+    def record(self, recipient_key: str | None, at: datetime, text: str,
+               sig: Signature | None) -> None:
+        return None
+
+
+def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[str],
+                          first: int) -> dict[int, int]:
+    """The near-duplicate count each line of ``lines`` (numbered from ``first``) gets when
+    the batch is audited in order, recording into ``history`` as :meth:`Auditor.audit` does.
+
+    Only a line with a recipient id is compared or recorded; a line that holds neither
+    ``recipient`` nor a ``\\u`` escape cannot name one, and is not even parsed."""
+    counts: dict[int, int] = {}
+    if not auditor.needs_signature:
+        return counts
+    for number, raw in enumerate(lines, start=first):
+        if "recipient" not in raw and "\\u" not in raw:
+            continue
+        if not raw.strip():
+            continue
+        try:
+            item = to_input(parse_line(raw, number))
+        except LineError:
+            continue
+        sig = auditor.signature_of(item)
+        if sig is None:
+            continue
+        assert item.recipient is not None
+        count = history.near_duplicates(sig)
+        if count:
+            counts[number] = count
+        history.record(item.recipient.id, auditor.clock.now(), item.text, sig)
+    return counts
+
+
+Render = Callable[[LineOutcome], str]
+_worker: tuple[Auditor, CountedHistory, Render] | None = None
+
+
+def _audit_chunk(task: tuple[int, list[str], dict[int, int]]) -> tuple[str, int, int]:
+    """In a worker: audit one chunk; its outcomes rendered, one line each, and its failures."""
+    assert _worker is not None
+    auditor, history, render = _worker
+    first, lines, counts = task
+    history.counts = counts
+    out: list[str] = []
+    failed = 0
+    for number, item in parsed_lines(lines, start=first):
+        if isinstance(item, LineError):
+            failed += 1
+            out.append(render(LineOutcome(number, error=item)))
+        else:
+            history.line = number
+            out.append(render(LineOutcome(number, result=auditor.audit(to_input(item)))))
+    return "\n".join(out), failed, sum(map(len, lines))
+
+
+def _load_before_fork() -> None:
+    """Load what every audit reads once, here, so the workers share it instead of each
+    loading its own: the judge's model and the phrase lists' anchor index."""
+    from dmguard.audit.judge import model
+    from dmguard.audit.text import ANCHORS
+
+    model.active()
+    ANCHORS.hits("")  # builds the automaton
+
+
+def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, workers: int,
+                      progress: Callable[[int], None] | None = None
+                      ) -> Iterator[tuple[str, int]]:
+    """Audit a batch in ``workers`` forked processes, chunk by chunk.
+
+    Yields, in input order, each chunk's rendered outcomes (one or more lines joined by
+    newlines; empty when the chunk held only blank lines) and how many of its lines
+    could not be read. ``auditor`` must be a :func:`standalone_auditor` (its history a
+    batch's own, still empty)."""
+    global _worker
+    history = auditor.history
+    if not isinstance(history, BatchHistory) or history.sent or history.index.size:
+        raise ValueError("a parallel audit needs a fresh batch auditor")
+    import multiprocessing
+
+    counted = CountedHistory()
+    _worker = (auditor, counted, render)
+    auditor.history = counted
+    _load_before_fork()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            source = iter(lines)
+            first = 1
+            while True:
+                window = list(islice(source, WINDOW))
+                if not window:
+                    break
+                counts = near_duplicate_counts(auditor, history, window, first)
+                tasks: list[Any] = []
+                for start in range(0, len(window), CHUNK):
+                    number = first + start
+                    tasks.append((number, window[start:start + CHUNK],
+                                  {n: c for n, c in counts.items()
+                                   if number <= n < number + CHUNK}))
+                first += len(window)
+                for text, failed, chars in pool.imap(_audit_chunk, tasks):
+                    if progress is not None:
+                        progress(chars)
+                    yield text, failed
+    finally:
+        auditor.history = history
+        _worker = None

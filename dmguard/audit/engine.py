@@ -25,7 +25,7 @@ from dmguard.audit.model import (
     Verdict,
 )
 from dmguard.audit.rules import Rule, Subject, catalogue, single
-from dmguard.audit.similarity import signature
+from dmguard.audit.similarity import Signature, signature
 from dmguard.audit.text import Prepared, content_words
 from dmguard.clock import Clock
 
@@ -145,10 +145,7 @@ class Auditor:
         now = now or self.clock.now()
         text = Prepared(item.text)
         recipient = item.recipient
-        names = [n for n in (recipient.name, recipient.username) if n] if recipient else []
-        # Only messages to a known recipient are compared with what went to others.
-        sig = (signature(item.text, names)
-               if self.needs_signature and recipient is not None and recipient.id else None)
+        sig = self.signature_of(item)
         subject = Subject(item, text, {}, self.history, self.policy_for(item), now, sig,
                           personal_details(item, text), learned=self.learned)
         findings, contributions = self._run(self._applicable(item), subject)
@@ -169,6 +166,14 @@ class Auditor:
             self.history.record(recipient.id if recipient else None, now, item.text, sig)
         return AuditResult(item.id, verdict, score, findings, contributions,
                            labelled if verdict == "send" else None)
+
+    def signature_of(self, item: AuditInput) -> Signature | None:
+        """What :meth:`audit` compares with the history and records: only messages to a
+        known recipient are compared with what went to others."""
+        recipient = item.recipient
+        if not self.needs_signature or recipient is None or not recipient.id:
+            return None
+        return signature(item.text, [n for n in (recipient.name, recipient.username) if n])
 
     def _applicable(self, item: AuditInput) -> list[ActiveRule]:
         """The draft rules that can say anything about this message, given what it carries."""
@@ -216,10 +221,14 @@ class Auditor:
         findings: list[Finding] = []
         contributions: list[Contribution] = []
         text = subject.text
+        hits = None  # the text's anchor hits, found when the first rule that scans asks
         for active in rules:
             rule = active.rule
-            if rule.scan_slots is not None and rule.scan_slots.isdisjoint(text.anchor_hits):
-                continue
+            if rule.scan_slots is not None:
+                if hits is None:
+                    hits = text.anchor_hits
+                if rule.scan_slots.isdisjoint(hits):
+                    continue
             subject.options = active.options
             points = 0
             first_message = None

@@ -92,13 +92,18 @@ def parse_line(raw: str, line: int) -> MessageIn:
                               f"{error.colno})") from None
     except RecursionError:
         raise LineError(line, f"line {line}: JSON nested too deeply to read") from None
-    if _depth_exceeds(data, MAX_NESTING):
+    # A value is nested at most one level deeper than the line has opening brackets
+    # (brackets inside strings only make that count larger): most lines need no walk.
+    if raw.count("{") + raw.count("[") >= MAX_NESTING and _depth_exceeds(data, MAX_NESTING):
         raise LineError(line, f"line {line}: JSON nested deeper than {MAX_NESTING} levels")
     if not isinstance(data, dict):
         raise LineError(line, f"line {line}: expected a JSON object, got {type(data).__name__}")
     message_id = data.get("id")
+    # A decoded string holds a surrogate only if the line did, or spelled one as \u.
+    if "\\u" in raw or _SURROGATE.search(raw):
+        data = _scrub(data)
     try:
-        return MessageIn.model_validate(_scrub(data))
+        return MessageIn.model_validate(data)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "(object)"

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 
 from dmguard.audit.text import LINK, fold
 
@@ -28,14 +30,18 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 def normalise(text: str, names: Iterable[str] = ()) -> str:
     """Lower-case words with links, numbers and the recipient's name replaced by tokens."""
+    return " ".join(_normal_words(text, names))
+
+
+def _normal_words(text: str, names: Iterable[str]) -> list[str]:
     lower = text.lower()
     if "http" in lower or "www" in lower or "." in lower:
         lower = LINK.sub(" url ", lower)
     parts = {fold(part) for name in names for part in name.split() if len(part) >= 2}
-    return " ".join(
+    return [
         "nm" if word in parts else ("0" if word.isdigit() else word)
         for word in _TOKEN.findall(fold(lower))
-    )
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,34 +55,42 @@ class Signature:
 
 
 def signature(text: str, names: Iterable[str] = ()) -> Signature | None:
-    """The shingles of a text, or None when it is too short to judge."""
-    norm = normalise(text, names)
-    words = norm.split()
-    if len(words) < MIN_WORDS or len(norm) < MIN_CHARS:
+    """The shingles of a text, or None when it is too short to judge.
+
+    A shingle is the CRC-32 of three neighbouring words joined by spaces: a slice of
+    the UTF-8 of the normalised text, which is encoded once."""
+    words = _normal_words(text, names)
+    count = len(words)
+    if count < MIN_WORDS:
         return None
+    norm = " ".join(words)
+    if len(norm) < MIN_CHARS:
+        return None
+    data = norm.encode()
+    sizes = map(len, words) if len(data) == len(norm) else (len(w.encode()) for w in words)
+    # where each word starts in ``data``, and where the text ends (one past a last space)
+    starts = [0, *accumulate(size + 1 for size in sizes)]
     crc = zlib.crc32
     return Signature(frozenset(
-        crc(f"{words[i]} {words[i + 1]} {words[i + 2]}".encode()) for i in range(len(words) - 2)
+        crc(data[starts[i]:starts[i + 3] - 1]) for i in range(count - 2)
     ))
 
 
 class NearDuplicateIndex:
     def __init__(self) -> None:
-        self._counts: dict[int, int] = {}
+        self._counts: Counter[int] = Counter()
         self.size = 0
 
     def add(self, sig: Signature | None) -> None:
         if sig is None:
             return
-        counts = self._counts
-        for shingle in sig.shingles:
-            counts[shingle] = counts.get(shingle, 0) + 1
+        self._counts.update(sig.shingles)
         self.size += 1
 
     def count(self, sig: Signature | None) -> int:
         """About how many indexed messages this one nearly duplicates."""
         if sig is None or not sig.shingles:
             return 0
-        get = self._counts.get
-        seen = sorted((get(shingle, 0) for shingle in sig.shingles), reverse=True)
-        return seen[min(len(seen) - 1, int(len(seen) * COVERAGE))]
+        seen = sorted(map(self._counts.get, sig.shingles, repeat(0)))
+        # the count that COVERAGE of the shingles reach, counting from the most seen
+        return seen[len(seen) - 1 - min(len(seen) - 1, int(len(seen) * COVERAGE))]

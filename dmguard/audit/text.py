@@ -39,6 +39,7 @@ class AnchorIndex:
     def __init__(self) -> None:
         self._anchors: list[frozenset[str]] = []
         self._automaton: Any = None
+        self._owners: list[frozenset[int]] = []
 
     def add(self, anchors: frozenset[str]) -> int:
         self._anchors.append(anchors)
@@ -53,17 +54,20 @@ class AnchorIndex:
             for anchor in anchors:
                 slots.setdefault(anchor, set()).add(slot)
         automaton = ahocorasick.Automaton()
+        self._owners = []
         for anchor, owners in slots.items():
-            automaton.add_word(anchor, frozenset(owners))
+            automaton.add_word(anchor, len(self._owners))
+            self._owners.append(frozenset(owners))
         automaton.make_automaton()
         return automaton
 
     def hits(self, lower: str) -> set[int]:
         if self._automaton is None:
             self._automaton = self._build()
+        owners = self._owners
         found: set[int] = set()
-        for _, owners in self._automaton.iter(lower):
-            found |= owners
+        for anchor in {anchor for _, anchor in self._automaton.iter(lower)}:
+            found |= owners[anchor]
         return found
 
 
@@ -75,16 +79,41 @@ class Phrases:
 
     Every branch of a phrase regex needs some literal text to match ("thank",
     "welcome", "free"…). Those literals are found from the parsed regex when it
-    is compiled and put in :data:`ANCHORS`; a message that contains none of them
-    is not scanned at all. Most messages contain none, which is what makes the
-    audit fast enough for 10,000 messages a second.
+    is compiled and put in :data:`ANCHORS`, one slot per branch; a message that
+    contains none of them is not scanned at all. Most messages contain none, which
+    is what keeps dozens of phrase lists cheap per message.
+
+    A message that holds the literals of only some branches is scanned with those
+    branches alone, each a small regex of its own, and their matches are merged as
+    the alternation would have chosen them: the leftmost match wins, the earlier
+    branch on a tie, and the scan goes on after it. A branch whose literal is absent
+    cannot match anywhere, so leaving it out changes no match. That is exact only
+    where lower-casing the text is exactly what the regex's case-insensitive
+    matching does, so it is done for ASCII text; other text is scanned with the
+    whole regex, as soon as any branch is possible.
     """
 
-    def __init__(self, regex: re.Pattern[str], anchors: frozenset[str] | None) -> None:
+    def __init__(self, regex: re.Pattern[str], anchors: frozenset[str] | None,
+                 branches: tuple[tuple[str, frozenset[str]], ...] = ()) -> None:
         self.regex = regex
         self.pattern = regex.pattern
         self.anchors = anchors
         self.slot = None if anchors is None else ANCHORS.add(anchors)
+        self.slots: frozenset[int] | None = None if anchors is None else frozenset({self.slot})
+        #: the slot of the first branch (the branches' slots follow it), for the phrase
+        #: lists scanned branch by branch
+        self._branch_slots: tuple[int, ...] = ()
+        self._first_branch_slot = -1
+        self._branches = tuple(body for body, _ in branches)
+        self._single: list[re.Pattern[str] | None] = [None] * len(branches)
+        if anchors is not None and len(branches) > 1:
+            self._branch_slots = tuple(ANCHORS.add(needed) for _, needed in branches)
+            self._first_branch_slot = self._branch_slots[0]
+            if self._branch_slots != tuple(range(self._branch_slots[0],
+                                                 self._branch_slots[0] + len(branches))):
+                raise RuntimeError("the anchor slots of a phrase list's branches must follow "
+                                   "each other")
+            self.slots = frozenset({self.slot, *self._branch_slots})
 
     def possible(self, text: str | Prepared) -> bool:
         if self.slot is None:
@@ -94,14 +123,62 @@ class Phrases:
         lower = text.lower()
         return any(anchor in lower for anchor in self.anchors or ())
 
+    def matches(self, text: Prepared) -> Iterator[re.Match[str]]:
+        """What ``regex.finditer(text.text)`` finds, without scanning for impossible branches
+        (call it when :meth:`possible`)."""
+        if not self._branch_slots or not text.text.isascii():
+            return self.regex.finditer(text.text)
+        first = self._first_branch_slot
+        last = first + len(self._branches)
+        wanted = sorted(slot - first for slot in text.anchor_hits if first <= slot < last)
+        if len(wanted) == len(self._branches):
+            return self.regex.finditer(text.text)
+        return self._merged(text.text, wanted)
+
+    def _branch(self, index: int) -> re.Pattern[str]:
+        compiled = self._single[index]
+        if compiled is None:
+            compiled = self._single[index] = _compile_branches([self._branches[index]],
+                                                               self.regex.flags)
+        return compiled
+
+    def _merged(self, raw: str, wanted: list[int]) -> Iterator[re.Match[str]]:
+        """The matches of the ``wanted`` branches, as their alternation finds them. No
+        branch matches empty text (each holds a literal), so every step moves on."""
+        pending: dict[int, re.Match[str]] = {}
+        for index in wanted:
+            found = self._branch(index).search(raw)
+            if found is not None:
+                pending[index] = found
+        while pending:
+            index, match = min(pending.items(), key=_leftmost)
+            yield match
+            end = match.end()
+            for other, later in list(pending.items()):
+                if later.start() < end:  # overlapped by the match (or is it)
+                    again = self._branch(other).search(raw, end)
+                    if again is None:
+                        del pending[other]
+                    else:
+                        pending[other] = again
+
     def finditer(self, text: str | Prepared) -> Iterator[re.Match[str]]:
         if self.possible(text):
-            yield from self.regex.finditer(text.text if isinstance(text, Prepared) else text)
+            if isinstance(text, Prepared):
+                yield from self.matches(text)
+            else:
+                yield from self.regex.finditer(text)
 
     def search(self, text: str | Prepared) -> re.Match[str] | None:
         if not self.possible(text):
             return None
-        return self.regex.search(text.text if isinstance(text, Prepared) else text)
+        if isinstance(text, Prepared):
+            return next(iter(self.matches(text)), None)
+        return self.regex.search(text)
+
+
+def _leftmost(item: tuple[int, re.Match[str]]) -> tuple[int, int]:
+    return item[1].start(), item[0]
 
 
 def prefiltered(regex: re.Pattern[str], *anchors: str) -> Phrases:
@@ -109,17 +186,23 @@ def prefiltered(regex: re.Pattern[str], *anchors: str) -> Phrases:
     return Phrases(regex, frozenset(anchors))
 
 
+def _compile_branches(branches: list[str], flags: int) -> re.Pattern[str]:
+    body = "|".join(f"(?:{item})" for item in branches)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
+
+
 def phrases(*items: str, flags: int = re.IGNORECASE) -> Phrases:
     """Compile phrases (which may hold regex syntax) into one word-bounded, prefiltered pattern."""
-    body = "|".join(f"(?:{item})" for item in sorted(items, key=len, reverse=True))
-    regex = re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags | re.UNICODE)
-    anchors: set[str] = set()
-    for item in items:
+    ordered = sorted(items, key=len, reverse=True)
+    regex = _compile_branches(ordered, flags | re.UNICODE)
+    branches: list[tuple[str, frozenset[str]]] = []
+    for item in ordered:
         needed = _required_literals(item, flags)
         if needed is None:
             return Phrases(regex, None)
-        anchors |= needed
-    return Phrases(regex, frozenset(anchors))
+        branches.append((item, frozenset(needed)))
+    return Phrases(regex, frozenset().union(*(needed for _, needed in branches)),
+                   tuple(branches))
 
 
 def _required_literals(branch: str, flags: int) -> set[str] | None:
@@ -220,23 +303,32 @@ _UNSET: Any = object()
 class Prepared:
     """A message as rules see it, built once per audit and read by every rule.
 
-    ``lower`` and ``anchor_hits`` are computed at once (every audit needs them);
-    the rest on first use. Plain slots rather than ``functools.cached_property``,
-    which takes a lock on each first access in Python 3.11.
+    ``lower`` is computed at once (every audit needs it); the rest on first use
+    (``anchor_hits`` by the first rule that scans for phrases: the final rules judging
+    a labelled text scan for none). Plain slots rather than
+    ``functools.cached_property``, which takes a lock on each first access in Python 3.11.
     """
 
-    __slots__ = ("_emoji", "_greeted", "_greeting", "_links", "_word_set", "anchor_hits",
+    __slots__ = ("_anchor_hits", "_emoji", "_greeted", "_greeting", "_links", "_word_set",
                  "lower", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lower = text.lower()
-        self.anchor_hits: set[int] = ANCHORS.hits(self.lower)
+        self._anchor_hits: set[int] | None = None
         self._links: Any = _UNSET
         self._word_set: Any = _UNSET
         self._greeting: Any = _UNSET
         self._greeted: Any = _UNSET
         self._emoji: Any = _UNSET
+
+    @property
+    def anchor_hits(self) -> set[int]:
+        """The anchor-index slots whose literals the lower-case text holds."""
+        hits = self._anchor_hits
+        if hits is None:
+            hits = self._anchor_hits = ANCHORS.hits(self.lower)
+        return hits
 
     @property
     def links(self) -> list[tuple[int, int]]:

@@ -39,3 +39,27 @@ def test_phrases_are_whole_words() -> None:
     pattern = phrases(r"election", r"free (?:gift|entry)")
     assert spans(pattern, "a selection of things") == []
     assert spans(pattern, "the election, and a FREE gift!") == [(4, 12), (20, 29)]
+
+
+def test_branch_by_branch_scanning_is_exact_on_ascii_text() -> None:
+    """On ASCII text a branch is skipped when none of its literals is in the lower-cased
+    text; that is exact only if no ASCII character matches a literal's character
+    case-insensitively without lower-casing to it."""
+    chars = {ch for phrase in ALL_PHRASES for anchor in (phrase.anchors or ()) for ch in anchor}
+    for ch in chars:
+        for code in range(128):
+            other = chr(code)
+            if re.fullmatch(re.escape(ch), other, re.IGNORECASE | re.UNICODE):
+                assert other.lower() == ch.lower(), (ch, other)
+
+
+def test_branches_merge_as_the_alternation_chooses() -> None:
+    # "free gift" (longer, listed first) wins over "free" at the same place; the scan
+    # goes on after a match, and a later branch can match before an earlier one.
+    pattern = phrases(r"free gift", r"free", r"gift cards?", r"win", r"prize")  # no prize
+    text = "win a free gift card, or a gift card for free"
+    assert spans(pattern, Prepared(text)) == spans(pattern.regex, text) == [
+        (0, 3), (6, 15), (27, 36), (41, 45)]
+    assert [m.group() for m in pattern.matches(Prepared(text))] == [
+        "win", "free gift", "gift card", "free"]
+    assert not isinstance(pattern.matches(Prepared(text)), type(pattern.regex.finditer("")))

@@ -229,10 +229,10 @@ def rule(
 
 
 def _slots(scans: tuple[Phrases, ...]) -> frozenset[int] | None:
-    slots = [phrases.slot for phrases in scans]
+    slots = [phrases.slots for phrases in scans]
     if not slots or any(slot is None for slot in slots):
         return None
-    return frozenset(slot for slot in slots if slot is not None)
+    return frozenset().union(*(slot for slot in slots if slot is not None))
 
 
 def _dedent(doc: str) -> str:
@@ -244,9 +244,10 @@ def _dedent(doc: str) -> str:
 def phrase_hits(pattern: Phrases, subject: Subject, message: str,
                 tentative: bool = False) -> Iterator[Hit]:
     """One hit per match; ``message`` may use ``{found}`` for the matched text."""
-    if not pattern.possible(subject.text):
-        return
-    raw = subject.raw
-    for match in pattern.regex.finditer(raw):
+    text = subject.text
+    if pattern.slot is not None and pattern.slot not in text.anchor_hits:
+        return  # what pattern.possible(text) says, without the call
+    raw = text.text
+    for match in pattern.matches(text):
         span = match.span()
         yield Hit(span, message.format(found=quote(raw, span)), tentative)

@@ -232,6 +232,8 @@ def link_in_first_contact(subject: Subject) -> Iterator[Hit]:
 
 
 CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
+THREE_CAPS = re.compile(r"[A-Z]{3}")
+"""Every word in capitals holds three capitals in a row: a quick test before the scan."""
 EXCLAIM = re.compile(r"!{3,}|(?:!\s*){4,}")
 REPEATED_EMOJI = re.compile(
     "([\U0001f000-\U0001faff\u2600-\u27bf])\\ufe0f?\\1", re.UNICODE
@@ -257,8 +259,11 @@ def shouting(subject: Subject) -> Iterator[Hit]:
     Use instead: sentence case.
     Options: ``min_words`` (default 3): capitalised words that count as shouting.
     """
+    wanted = subject.options["min_words"]
+    if wanted > 0 and not THREE_CAPS.search(subject.raw):
+        return
     words = list(CAPS_WORD.finditer(subject.raw))
-    if len(words) >= subject.options["min_words"]:
+    if len(words) >= wanted:
         yield Hit((words[0].start(), words[-1].end()), f"{len(words)} words in capitals")
 
 

@@ -1,0 +1,114 @@
+"""A batch audited by several processes says exactly what one process says, in order."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dmguard.audit import batch
+from dmguard.audit.batch import (
+    LineOutcome,
+    audit_in_parallel,
+    audit_lines,
+    parallel_workers,
+    standalone_auditor,
+)
+from dmguard.audit.jsonl import dumps
+from dmguard.cli import cli
+from dmguard.clock import SimulatedClock
+
+START = datetime(2026, 3, 2, 9, tzinfo=UTC)
+TEMPLATES = [
+    "Hi {name}, we are launching our spring collection next week with new colours!",
+    "Hey {name}, thanks for the follow! Check out our shop at https://shop.example.com",
+    "{name}, our webinar on Thursday covers pricing for small teams, want a seat?",
+]
+NAMES = ["Amy Lee", "Bob Stone", "Carla Diaz", "Dev Patel", "Eve Moss"]
+
+
+def batch_lines(count: int) -> list[str]:
+    """Near-duplicates to distinct and repeated recipients, plain texts, and bad lines."""
+    lines = []
+    for index in range(count):
+        name = NAMES[index % len(NAMES)]
+        if index % 17 == 3:
+            lines.append("{not json")
+        elif index % 23 == 5:
+            lines.append("")
+        elif index % 29 == 7:
+            lines.append(json.dumps({"id": index, "text": "hi", "context": {"step": -2}}))
+        elif index % 3:
+            text = TEMPLATES[index % len(TEMPLATES)].format(name=name.split()[0])
+            # \u-escaped keys still name a recipient
+            line = json.dumps({"id": str(index), "text": text,
+                               "recipient": {"id": str(index % 40), "name": name}},
+                              ensure_ascii=index % 2 == 0)
+            lines.append(line.replace('"recipient"', '"\\u0072ecipient"') if index % 11 == 1
+                         else line)
+        else:
+            lines.append(json.dumps({"id": str(index), "text": f"Are we still on for lunch "
+                                     f"at {index % 12} on Thursday, {name}?"}))
+    return lines
+
+
+def render(outcome: LineOutcome) -> str:
+    return dumps(outcome.error.as_json() if outcome.error else outcome.result.as_json())
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_parallel_outcomes_are_the_sequential_ones_in_order(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "CHUNK", 7)
+    monkeypatch.setattr(batch, "WINDOW", 50)  # several windows, the history carried across
+    lines = batch_lines(300)
+    one = [render(o) for o in audit_lines(standalone_auditor(None, SimulatedClock(START)),
+                                          lines)]
+    assert any('"DG021"' in line for line in one), "the sample must hold near-duplicates"
+    assert any('"error"' in line for line in one)
+    read: list[int] = []
+    chunks = list(audit_in_parallel(standalone_auditor(None, SimulatedClock(START)), lines,
+                                    render, 2, read.append))
+    assert [line for text, _ in chunks for line in text.split("\n") if text] == one
+    assert sum(failed for _, failed in chunks) == sum('"error"' in line for line in one)
+    assert sum(read) == sum(map(len, lines))
+
+
+def test_a_used_auditor_is_refused() -> None:
+    auditor = standalone_auditor(None, SimulatedClock(START))
+    list(audit_lines(auditor, batch_lines(30)))
+    with pytest.raises(ValueError, match="fresh batch auditor"):
+        list(audit_in_parallel(auditor, batch_lines(30), render, 2))
+
+
+def test_parallel_workers_is_at_least_one() -> None:
+    assert parallel_workers() >= 1
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+@pytest.mark.parametrize("fmt", ["jsonl", "text"])
+def test_a_large_file_prints_what_a_pipe_prints(tmp_path: Path, fmt: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 40)
+    monkeypatch.setattr(batch, "CHUNK", 9)
+    monkeypatch.setattr(batch, "parallel_workers", lambda: 2)
+    calls: list[int] = []
+    real = batch.audit_in_parallel
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "audit_in_parallel", counted)
+    source = tmp_path / "batch.jsonl"
+    source.write_text("\n".join(batch_lines(200)) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    piped = runner.invoke(cli, ["audit", "-", "--format", fmt], input=source.read_text())
+    from_file = runner.invoke(cli, ["audit", str(source), "--format", fmt])
+    assert from_file.exit_code == piped.exit_code == 1
+    assert from_file.output == piped.output
+    assert from_file.output.count("\n") >= 150
+    assert calls == [1], "the file goes through the parallel path, the pipe does not"

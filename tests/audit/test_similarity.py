@@ -1,0 +1,35 @@
+"""Signatures are the CRC-32s of word trigrams of the normalised text, in every process."""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+from dmguard.audit.similarity import NearDuplicateIndex, normalise, signature
+
+
+@pytest.mark.parametrize("text", [
+    "Hi Amy, we are launching our spring collection next week with 20% off!",
+    "Zoë, the café in Straße 5 serves déjà-vu crêpes until 11, see https://x.example.com",
+    "Привет Amy, сегодня мы открываем новый магазин на улице Ленина, заходите",
+])
+def test_shingles_are_crc32_of_three_words(text: str) -> None:
+    words = normalise(text, ["Amy Lee"]).split()
+    expected = {zlib.crc32(" ".join(words[i:i + 3]).encode()) for i in range(len(words) - 2)}
+    sig = signature(text, ["Amy Lee"])
+    assert sig is not None and set(sig.shingles) == expected
+
+
+def test_short_texts_have_no_signature() -> None:
+    assert signature("Hi Amy, see you soon") is None
+
+
+def test_the_count_is_what_most_shingles_reach() -> None:
+    index = NearDuplicateIndex()
+    base = "we are launching our spring collection next week with new colours"
+    for name in ("Bob", "Carla", "Dev"):
+        index.add(signature(f"Hi {name}, {base}", [name]))
+    index.add(signature("something else entirely, about sourdough and rust and jazz"))
+    assert index.count(signature(f"Hi Amy, {base}", ["Amy"])) == 3
+    assert index.count(signature("a new text about kubernetes clusters and ceramics")) == 0
