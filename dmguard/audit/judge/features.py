@@ -86,7 +86,8 @@ TIME_WORDS = frozenset({"today", "tonight", "tomorrow", "yesterday", "monday", "
                         "pm", "morning", "afternoon", "evening", "weekend", "later", "soon",
                         "earlier", "week", "month", "year", "ago", "last"})
 MONEY_WORDS = frozenset({"free", "prize", "cash", "win", "winner", "reward", "discount", "offer",
-                         "deal", "bonus"})
+                         "deal", "bonus", "paypal", "bitcoin", "bitcoins", "btc", "giftcard",
+                         "giftcards", "itunes"})
 FIRST_SINGULAR = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "im"})
 WE = frozenset({"we", "we're", "we've", "we'll", "our", "us"})
 YOU = frozenset({"you", "your", "you're", "yours", "u", "ur"})
@@ -140,6 +141,88 @@ NOT_A_NAME = frozenset({
     "haha", "hey", "hi", "hello", "welcome", "thanks", "thank", "please", "sorry", "yeah", "wow",
     "great", "good", "nice", "just", "not", "maybe", "sure", "really", "very", "too", "she's",
     "he's", "it's", "that's", "there's", "what's", "who's", "let's"})
+# Someone arriving in a group, told to the room ("… just joined", "… slid into the chat",
+# "… is here", "we were expecting you"): the idea of a join announcement, whoever arrives.
+ARRIVAL = re.compile(
+    r"\b(?:just|has|have|had|finally) (?:joined|arrived|landed|entered|appeared|shown up|showed up"
+    r"|slid|hopped|jumped|fell|dropped|walked|wandered|teleported|warped|spawned|popped|rolled"
+    r"|stepped|stumbled|burst|crashed|made it|come|came)\b"
+    r"|\b(?:slid|slides|hopped|hops|jumped|jumps|fell|falls|dropped|drops|walked|walks|wandered"
+    r"|teleported|warped|spawned|popped|rolled|stepped|stumbled|burst|crashed|came|comes|joined"
+    r"|joins) (?:in|into|onto)\b"
+    r"|\b(?:is|are) (?:here|in the house|among us|with us now|in the chat|in the server)\b"
+    r"|\b(?:you|they) made it\b|\bexpecting you\b|\bin the presence of\b|\bshowed up\b"
+    r"|\bappears?\b|\bapproaches\b|\bhas been summoned\b"
+)
+ARRIVAL_WORDS = frozenset({
+    "just", "has", "have", "had", "finally", "slid", "slides", "hopped", "hops", "jumped", "jumps",
+    "fell", "falls", "dropped", "drops", "walked", "walks", "wandered", "teleported", "warped",
+    "spawned", "popped", "rolled", "stepped", "stumbled", "burst", "crashed", "came", "comes",
+    "joined", "joins", "is", "are", "made", "expecting", "presence", "showed", "appear", "appears",
+    "approaches", "summoned"})
+# The group as a place ("the chat", "our server", "this guild"): where a bot announces arrivals.
+GROUP_PLACES = frozenset({"chat", "server", "group", "guild", "lobby", "clan", "community", "crew",
+                         "squad", "channel", "realm", "village", "tribe", "gang", "fam", "family",
+                         "club", "discord", "telegram"})
+GROUP_DETERMINERS = frozenset({"the", "our", "this"})
+# What a newcomer is told to do: read the rules, introduce yourself, say hi, grab roles.
+NEWCOMER = re.compile(
+    r"\b(?:read|check|follow|respect) (?:the|our) (?:rules|pinned|faq|guidelines|pins)\b"
+    r"|\bintroduce yourself\b|\bsay (?:hi|hello|hey)\b|\bmake yourself (?:at home|comfortable)\b"
+    r"|\benjoy (?:your|the) stay\b|\bgrab (?:a|your|some) (?:seat|roles?|slice|drink|snack)\b"
+    r"|\bdon'?t (?:lurk|be shy|be a stranger)\b|\bpinned (?:message|post)\b|\bstay (?:awhile|a while)\b"
+    r"|\blook busy\b|\bhave fun\b|\bfeel at home\b|\bget comfy\b|\bpull up a chair\b"
+)
+NEWCOMER_WORDS = frozenset({"read", "check", "follow", "respect", "introduce", "say", "make",
+                            "enjoy", "grab", "don't", "dont", "pinned", "stay", "look", "have",
+                            "feel", "get", "pull"})
+# A greeting, then a capitalised word that names someone ("Hey Sam", "Welcome, Sam").
+GREETING_NAME = re.compile(
+    r"^\W*(?i:(?:(?:oh|well|ah) )?(?:hey|hi|hello|hiya|heya|welcome|greetings|yo|hola|howdy|ahoy"
+    r"|salutations|cheers|bonjour|ciao|aloha|good (?:morning|afternoon|evening|day))"
+    r"(?: there)?)[\s,!.]+([A-Z][\w'’-]*)"
+)
+OPENS_WITH_NAME = re.compile(r"^\W*([A-Z][a-z]+)\s*[,!]")
+# "it's (just) Sam", "is it Sam": the joke reveal of who arrived.
+REVEALS_NAME = re.compile(
+    r"\b(?i:it['’]?s|it is|is it|its) (?i:just |only |me,? |actually )?([A-Z][a-z]+)\b")
+# Asking for subscribers, views or votes for oneself ("sub to me", "check me out",
+# "if I reach 500 subscribers", "vote for me").
+AUDIENCE_ASK = re.compile(
+    r"\b(?:sub|subscribe|subs|follow|add)(?: to)? (?:me|my|us|our)\b"
+    r"|\bcheck (?:me|us|them|him|her|it|this|my \w+|our \w+) out\b"
+    r"|\b(?:watch|see|view|listen to|look at|like|share|visit|support|vote for) (?:me|my|our|us)\b"
+    r"|\b(?:reach|get|hit|gain|to|at) \d[\d,.]* ?k? ?(?:subs|subscribers|followers|likes|views|fans)\b"
+    r"|\bsubscribers?\b|\b\d+ (?:yr|year|years) old (?:\w+ )?(?:producer|rapper|singer|artist|youtuber"
+    r"|gamer|musician|dancer|vlogger|streamer)\b"
+)
+AUDIENCE_WORDS = frozenset({"sub", "subscribe", "subs", "follow", "add", "check", "watch", "see",
+                            "view", "listen", "look", "like", "share", "visit", "support", "vote",
+                            "reach", "get", "hit", "gain", "to", "at", "subscriber", "subscribers",
+                            "yr", "year", "years"})
+# Making something and wanting it seen: "I make beats", "I rap", "I'm a singer".
+CREATOR = re.compile(
+    r"\b(?:i|we) (?:make|made|produce|rap|sing|upload|post|stream|draw|record|write|film|edit)\b"
+    r"|\b(?:i'?m|i am|we'?re|we are) an? (?:(?:\w+ )?(?:producer|rapper|singer|artist|youtuber"
+    r"|gamer|musician|dancer|vlogger|streamer|band|songwriter|designer|photographer|blogger))\b"
+)
+# Words that open a sentence with a comma without naming anyone ("Honestly, …").
+NOT_A_NAME_START = frozenset({
+    "honestly", "actually", "seriously", "anyway", "anyways", "btw", "basically", "unfortunately",
+    "luckily", "hopefully", "sadly", "personally", "plus", "first", "second", "finally",
+    "however", "lastly", "true", "right", "exactly", "absolutely", "definitely", "totally",
+    "agreed", "cool", "awesome", "perfect", "fine", "alright", "hmm", "hm", "ah", "aw", "aww",
+    "omg", "damn", "man", "dude", "bro", "girl", "babe", "honey", "dear", "guys", "ladies",
+    "sir", "madam", "congrats", "congratulations", "cheers", "wait", "look", "listen", "see",
+    "interesting", "whoa", "ugh", "yep", "yup", "nope", "nah", "oops", "hiya", "heya", "yo",
+    "hola", "howdy", "ahoy", "greetings", "salutations", "bonjour", "ciao", "aloha", "there",
+    "afterwards", "later", "otherwise", "meanwhile", "besides", "indeed", "thankfully",
+    "obviously", "apparently", "clearly", "surely", "anyhow", "again", "wow", "yay",
+    "oh", "ok", "okay", "hey", "hi", "hello", "please", "sorry", "thanks", "welcome", "morning",
+    "evening", "afternoon", "night", "everyone", "everybody", "folks", "friends", "team", "is",
+    "are", "do", "does", "did", "can", "could", "would", "will", "should", "have", "has", "had",
+    "was", "were", "am", "im", "glad", "hope", "happy", "merry", "long", "mate", "buddy", "pal",
+    "friend", "fam", "sis", "bruh", "mr", "mrs", "ms", "dr", "miss", "ya", "yes", "no", "yeah"})
 _NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 _TRAILING_CHARS = " .!?\u2026)(:;*~-"
@@ -325,6 +408,8 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:prize-bait")
     if first == "<at>":
         add("s:opens-with-handle")
+    elif "<at>" in tokset:
+        add("s:mentions-handle")
     if "#" in text and re.search(r"(?<![\w&])#[^\W\d_]\w+", text):
         add("s:hashtag")
     grievance = len(tokset & GRIEVANCE)
@@ -335,11 +420,64 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:about-someone-by-name")
         if you_count == 0:
             add("s:about-someone-not-to-you")
-    if _vocative_end(text):
+    vocative_end = _vocative_end(text)
+    if vocative_end:
         add("s:ends-naming-reader")
         if not question:
             add("s:ends-naming-reader-no-question")
+    # a group arrival: someone joins the room, told to the room
+    arrival = not tokset.isdisjoint(ARRIVAL_WORDS) and ARRIVAL.search(lower) is not None
+    if arrival:
+        add("s:arrival")
+    group = False
+    if not tokset.isdisjoint(GROUP_PLACES):
+        previous = ""
+        for token in toks:
+            if token in GROUP_PLACES and previous in GROUP_DETERMINERS:
+                group = True
+                break
+            previous = token
+    if group:
+        add("s:group-place")
+        if welcome or arrival:
+            add("s:group-arrival")
+    if not tokset.isdisjoint(NEWCOMER_WORDS) and NEWCOMER.search(lower) is not None:
+        add("s:newcomer-instructions")
+    # naming someone: greeting + name, opening with a name, "it's (just) Sam"
+    greets_name = greet and _name_match(GREETING_NAME.match(text))
+    opens_name = not greets_name and _name_match(OPENS_WITH_NAME.match(text), NOT_A_NAME_START)
+    reveals = ("it" in tokset or "its" in tokset or "it's" in tokset or "it’s" in lower) and any(
+        _name_like(m.group(1)) for m in REVEALS_NAME.finditer(text))
+    if greets_name:
+        add("s:greets-by-name")
+    if opens_name:
+        add("s:opens-with-name")
+    if reveals:
+        add("s:reveals-name")
+    if greets_name or opens_name or reveals or vocative_end or named:
+        add("s:names-someone")
+        if not time_ref and "your" not in tokset and words <= 24:
+            add("s:names-someone-nothing-of-theirs")
+        if arrival or welcome or group:
+            add("s:names-someone-arriving")
+    if not tokset.isdisjoint(AUDIENCE_WORDS) and AUDIENCE_ASK.search(lower) is not None:
+        add("s:audience-ask")
+    if not tokset.isdisjoint(FIRST_SINGULAR | WE) and CREATOR.search(lower) is not None:
+        add("s:creator")
+    if links and 3 < words <= 8:
+        add("s:link-few-words")
     return found
+
+
+def _name_like(word: str, also_not: frozenset[str] = frozenset()) -> bool:
+    """Could ``word`` be someone's name (capitalised, not a word that starts sentences)?"""
+    lowered = word.lower().rstrip("'’s") if word.endswith(("'s", "’s")) else word.lower()
+    return (word[:1].isupper() and lowered not in NOT_A_NAME and lowered not in also_not
+            and lowered not in GREETINGS and lowered not in NOT_A_NAME_START)
+
+
+def _name_match(match: re.Match[str] | None, also_not: frozenset[str] = frozenset()) -> bool:
+    return match is not None and _name_like(match.group(1), also_not)
 
 
 def features(text: str | Prepared, found: Iterable[str] = ()) -> list[str]:
