@@ -180,12 +180,12 @@ NEWCOMER_WORDS = frozenset({"read", "check", "follow", "respect", "introduce", "
 GREETING_NAME = re.compile(
     r"^\W*(?i:(?:(?:oh|well|ah) )?(?:hey|hi|hello|hiya|heya|welcome|greetings|yo|hola|howdy|ahoy"
     r"|salutations|cheers|bonjour|ciao|aloha|good (?:morning|afternoon|evening|day))"
-    r"(?: there)?)[\s,!.]+([A-Z][\w'’-]*)"
+    r"(?: there)?)[\s,!.]+([A-ZÀ-ÖØ-Þ][\w'’-]*)"
 )
-OPENS_WITH_NAME = re.compile(r"^\W*([A-Z][a-z]+)\s*[,!]")
+OPENS_WITH_NAME = re.compile(r"^\W*([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)\s*[,!]")
 # "it's (just) Sam", "is it Sam": the joke reveal of who arrived.
 REVEALS_NAME = re.compile(
-    r"\b(?i:it['’]?s|it is|is it|its) (?i:just |only |me,? |actually )?([A-Z][a-z]+)\b")
+    r"\b(?i:it['’]?s|it is|is it|its) (?i:just |only |me,? |actually )?([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)\b")
 # Asking for subscribers, views or votes for oneself ("sub to me", "check me out",
 # "if I reach 500 subscribers", "vote for me").
 AUDIENCE_ASK = re.compile(
@@ -193,13 +193,22 @@ AUDIENCE_ASK = re.compile(
     r"|\bcheck (?:me|us|them|him|her|it|this|my \w+|our \w+) out\b"
     r"|\b(?:watch|see|view|listen to|look at|like|share|visit|support|vote for) (?:me|my|our|us)\b"
     r"|\b(?:reach|get|hit|gain|to|at) \d[\d,.]* ?k? ?(?:subs|subscribers|followers|likes|views|fans)\b"
-    r"|\bsubscribers?\b|\b\d+ (?:yr|year|years) old (?:\w+ )?(?:producer|rapper|singer|artist|youtuber"
+    r"|\b\d+ (?:yr|year|years) old (?:\w+ )?(?:producer|rapper|singer|artist|youtuber"
     r"|gamer|musician|dancer|vlogger|streamer)\b"
 )
 AUDIENCE_WORDS = frozenset({"sub", "subscribe", "subs", "follow", "add", "check", "watch", "see",
                             "view", "listen", "look", "like", "share", "visit", "support", "vote",
-                            "reach", "get", "hit", "gain", "to", "at", "subscriber", "subscribers",
-                            "yr", "year", "years"})
+                            "reach", "get", "hit", "gain", "to", "at", "yr", "year", "years"})
+# A link to someone's own page or profile rather than to a thing (a post, a video, an article).
+PROFILE_LINK = re.compile(
+    r"(?:facebook|fb|instagram|tiktok|soundcloud|twitch|bandcamp|patreon|linktr)\.(?:com|ee|tv)/"
+    r"(?!watch|status|events?/|photo|story|p/|reel|videos?/|posts?/)|/(?:profile|pages|user|channel|c)/"
+    r"|profile\.php")
+# A shortened link: where it goes is hidden (Twitter's own t.co wraps every link, so not that).
+SHORT_LINK = re.compile(
+    r"\b(?:bit\.ly|goo\.gl|tinyurl\.com|ow\.ly|is\.gd|buff\.ly|adf\.ly|shorte\.st|cutt\.ly"
+    r"|rebrand\.ly|tiny\.cc|shhort\.com|shorturl\.at|rb\.gy|t\.ly)/")
+URL = re.compile(r"(?:https?://|www\.)\S+")
 # Making something and wanting it seen: "I make beats", "I rap", "I'm a singer".
 CREATOR = re.compile(
     r"\b(?:i|we) (?:make|made|produce|rap|sing|upload|post|stream|draw|record|write|film|edit)\b"
@@ -228,7 +237,7 @@ _NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 _TRAILING_CHARS = " .!?\u2026)(:;*~-"
 _PERCENT = re.compile(r"\d ?%")
 _TRAILING = re.compile("[ .!?\u2026)(:;*~\\-\U0001f000-\U0001faff]+$")
-CAPITALISED = re.compile(r"(?<![\w@#'’])([A-Z][a-z]+)(?:['’]s)?\b")
+CAPITALISED = re.compile(r"(?<![\w@#'’])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)(?:['’]s)?\b")
 
 
 def _kind(raw: str) -> str:
@@ -317,7 +326,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     welcome = not tokset.isdisjoint(WELCOME_WORDS) and WELCOME.search(lower) is not None
     intro = not tokset.isdisjoint(SELF_INTRO_WORDS) and SELF_INTRO.search(lower) is not None
     cta = not tokset.isdisjoint(CTA_WORDS) and CTA.search(lower) is not None
-    question = "?" in text
+    question = "?" in text and ("<url>" not in tokset or "?" in URL.sub("", text))
     links = toks.count("<url>")
     words = len(toks) - links
     if greet:
@@ -464,8 +473,13 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:audience-ask")
     if not tokset.isdisjoint(FIRST_SINGULAR | WE) and CREATOR.search(lower) is not None:
         add("s:creator")
-    if links and 3 < words <= 8:
-        add("s:link-few-words")
+    if links:
+        if 3 < words <= 8:
+            add("s:link-few-words")
+        if PROFILE_LINK.search(lower):
+            add("s:link-to-a-profile")
+        if SHORT_LINK.search(lower):
+            add("s:short-link")
     return found
 
 

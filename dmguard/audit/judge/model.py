@@ -76,6 +76,8 @@ SHAPES = {
     "s:audience-ask": "asks for subscribers, views or votes",
     "s:creator": "the sender's own creations",
     "s:link-few-words": "a link and a few words",
+    "s:link-to-a-profile": "a link to someone's own page",
+    "s:short-link": "a shortened link",
 }
 
 

@@ -214,6 +214,12 @@ AUTOMATED: tuple[str, ...] = (
     "just 3 more subscribers and I hit 100!!",
     "new vlog up, like and subscribe",
     "I make beats in my bedroom, tell me what you think",
+    "follow me here https://instagram.com/sunny.days.art",
+    "my page, like it pls facebook.com/pages/BestDealsDaily",
+    "free skins for everyone bit.ly/skinz4u",
+    "win a console, enter at tinyurl.com/win-console-now",
+    "new mix up!! soundcloud.com/dj-nightowl",
+    "add me www.facebook.com/profile.php?id=12345",
     # template holes and unrendered merges
     "Hi (name), thanks for following! Visit (website) for more.",
     "Welcome to ____! Your login is xxxxxxxx and your password is ______.",
@@ -266,6 +272,8 @@ PERSONAL: tuple[str, ...] = (
     "Taylor, your voice is unreal in this one",
     "Love you Adele, this song got me through a bad year",
     "the guy in the yellow jacket at the end 😂",
+    "here's the event page https://facebook.com/events/123, are you coming?",
+    "this is the post I meant https://instagram.com/p/B8x2, look at the dog",
     # people mentioning their own things
     "My channel got demonetised for no reason, any idea who I should contact?",
     "I finally finished my website for the bakery, can you look at it before I launch?",
