@@ -153,13 +153,17 @@ ARRIVAL = re.compile(
     r"|\b(?:is|are) (?:here|in the house|among us|with us now|in the chat|in the server)\b"
     r"|\b(?:you|they) made it\b|\bexpecting you\b|\bin the presence of\b|\bshowed up\b"
     r"|\bappears?\b|\bapproaches\b|\bhas been summoned\b"
+    r"|\b(?:joined|arrived|appeared|landed|entered)(?= ?[.!]|$)|\b(?:in|into) the (?:chat|server|lobby)\b"
+    r"|\b(?:i give you|please welcome|give it up for|make some noise for|say (?:hi|hello) to"
+    r"|put your hands together for|all hail|behold)\b"
 )
 ARRIVAL_WORDS = frozenset({
     "just", "has", "have", "had", "finally", "slid", "slides", "hopped", "hops", "jumped", "jumps",
     "fell", "falls", "dropped", "drops", "walked", "walks", "wandered", "teleported", "warped",
     "spawned", "popped", "rolled", "stepped", "stumbled", "burst", "crashed", "came", "comes",
     "joined", "joins", "is", "are", "made", "expecting", "presence", "showed", "appear", "appears",
-    "approaches", "summoned"})
+    "approaches", "summoned", "arrived", "appeared", "landed", "entered", "in", "into", "give",
+    "please", "make", "say", "put", "all", "behold"})
 # The group as a place ("the chat", "our server", "this guild"): where a bot announces arrivals.
 GROUP_PLACES = frozenset({"chat", "server", "group", "guild", "lobby", "clan", "community", "crew",
                          "squad", "channel", "realm", "village", "tribe", "gang", "fam", "family",
@@ -180,7 +184,7 @@ NEWCOMER_WORDS = frozenset({"read", "check", "follow", "respect", "introduce", "
 GREETING_NAME = re.compile(
     r"^\W*(?i:(?:(?:oh|well|ah) )?(?:hey|hi|hello|hiya|heya|welcome|greetings|yo|hola|howdy|ahoy"
     r"|salutations|cheers|bonjour|ciao|aloha|good (?:morning|afternoon|evening|day))"
-    r"(?: there)?)[\s,!.]+([A-ZÀ-ÖØ-Þ][\w'’-]*)"
+    r"(?: there)?)[\s,!]+([A-ZÀ-ÖØ-Þ][\w'’-]*)"
 )
 OPENS_WITH_NAME = re.compile(r"^\W*([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)\s*[,!]")
 # "it's (just) Sam", "is it Sam": the joke reveal of who arrived.
@@ -231,7 +235,8 @@ NOT_A_NAME_START = frozenset({
     "evening", "afternoon", "night", "everyone", "everybody", "folks", "friends", "team", "is",
     "are", "do", "does", "did", "can", "could", "would", "will", "should", "have", "has", "had",
     "was", "were", "am", "im", "glad", "hope", "happy", "merry", "long", "mate", "buddy", "pal",
-    "friend", "fam", "sis", "bruh", "mr", "mrs", "ms", "dr", "miss", "ya", "yes", "no", "yeah"})
+    "friend", "fam", "sis", "bruh", "mr", "mrs", "ms", "dr", "miss", "ya", "yes", "no", "yeah",
+    "i'm", "i've", "i'd", "i'll", "as", "per", "kindly", "pls", "plz"})
 _NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 _TRAILING_CHARS = " .!?\u2026)(:;*~-"
@@ -274,9 +279,19 @@ def tokens(lower: str) -> list[str]:
     return out  # type: ignore[return-value]
 
 
+FUNCTION_WORDS = frozenset({
+    "the", "a", "an", "it", "its", "it's", "is", "are", "was", "were", "be", "been", "am", "to",
+    "of", "and", "or", "but", "so", "in", "on", "at", "for", "with", "from", "by", "as", "that",
+    "this", "these", "those", "i", "me", "you", "he", "him", "she", "her", "we", "us", "they",
+    "them", "do", "does", "did", "have", "has", "had", "not", "if", "then", "than", "there"})
+"""Words whose weight would say how a corpus writes (its register), not what a message is: they
+get no ``w:`` feature of their own (pairs such as "the chat" still count; who is spoken to is
+the shapes' business)."""
+
+
 def word_features(token: str) -> tuple[str, ...]:
     """``w:`` and ``c:`` features of one token."""
-    if token == "<url>":  # a link counts once, as the shape s:link / s:links
+    if token == "<url>" or token in FUNCTION_WORDS:  # a link counts once, as s:link / s:links
         return ()
     if len(token) < 4 or token[0] == "<":
         return ("w:" + token,)
@@ -290,7 +305,7 @@ def _named_subject(text: str, toks: list[str], tokset: frozenset[str] | set[str]
         return False
     for match in CAPITALISED.finditer(text):
         name = match.group(1)
-        if name.lower() in NOT_A_NAME:
+        if name.lower() in NOT_A_NAME or name.lower() in NOT_A_NAME_START:
             continue
         rest = text[match.end():].lstrip(" ,").split(None, 1)
         if rest and rest[0].lower().strip(".,!?:;") in THIRD_PERSON_VERBS:
@@ -457,18 +472,16 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     opens_name = not greets_name and _name_match(OPENS_WITH_NAME.match(text), NOT_A_NAME_START)
     reveals = ("it" in tokset or "its" in tokset or "it's" in tokset or "it’s" in lower) and any(
         _name_like(m.group(1)) for m in REVEALS_NAME.finditer(text))
-    if greets_name:
-        add("s:greets-by-name")
     if opens_name:
         add("s:opens-with-name")
     if reveals:
         add("s:reveals-name")
-    if greets_name or opens_name or reveals or vocative_end or named:
+    if opens_name or reveals or vocative_end or named or (greets_name and (arrival or group)):
         add("s:names-someone")
-        if not time_ref and "your" not in tokset and words <= 24:
-            add("s:names-someone-nothing-of-theirs")
-        if arrival or welcome or group:
+        if arrival or group:
             add("s:names-someone-arriving")
+        if you_count == 0 and i_count == 0 and we_count == 0:
+            add("s:names-someone-to-nobody")
     if not tokset.isdisjoint(AUDIENCE_WORDS) and AUDIENCE_ASK.search(lower) is not None:
         add("s:audience-ask")
     if not tokset.isdisjoint(FIRST_SINGULAR | WE) and CREATOR.search(lower) is not None:
@@ -485,8 +498,9 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
 
 def _name_like(word: str, also_not: frozenset[str] = frozenset()) -> bool:
     """Could ``word`` be someone's name (capitalised, not a word that starts sentences)?"""
-    lowered = word.lower().rstrip("'’s") if word.endswith(("'s", "’s")) else word.lower()
-    return (word[:1].isupper() and lowered not in NOT_A_NAME and lowered not in also_not
+    lowered = word.lower()[:-2] if word.endswith(("'s", "’s")) else word.lower()
+    return (word[:1].isupper() and not (len(word) > 1 and word.isupper())
+            and lowered not in NOT_A_NAME and lowered not in also_not
             and lowered not in GREETINGS and lowered not in NOT_A_NAME_START)
 
 

@@ -184,6 +184,12 @@ AUTOMATED: tuple[str, ...] = (
     "Hello Cyrus, the stars said you would come.",
     "Yo Zainab, time to level up!",
     "Psst, Evander, the cool kids hang out in off-topic.",
+    "Please welcome our newest recruit, Idris!",
+    "Make some noise for Yasmin, fresh off the boat!",
+    "Behold, Corentin has arrived.",
+    "Put your hands together for Malia!",
+    "Dario arrived. The chat is complete.",
+    "Mirela joined. Brace for impact.",
     # instructions to a newcomer
     "Welcome aboard, Thiago! Snacks are in the back, rules are in the pinned post.",
     "Hey Yara, welcome in! Drop an intro in the general channel when you get a sec.",
@@ -260,6 +266,10 @@ PERSONAL: tuple[str, ...] = (
     "Is it Ruth's turn to host this month or ours?",
     "Omar, you left your jacket in my car",
     "Hi Grace, the plumber said Thursday works, is that ok for you?",
+    "The package arrived, thank you so much!",
+    "Mum arrived safely, thanks for asking",
+    "I'm in the lobby, where are you?",
+    "Please say hi to Tomas from me",
     # comments from people who watched the video, about the video
     "this song takes me back to the summer of 2012",
     "the dance break at 2:10 is everything",

@@ -150,7 +150,7 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     ("Kenji just hopped into the chat, everyone wave!", "s:arrival"),
     ("Kenji just hopped into the chat, everyone wave!", "s:group-arrival"),
     ("Welcome, Kenji! Read the rules and introduce yourself.", "s:newcomer-instructions"),
-    ("Hey Kenji, ready for an adventure?", "s:greets-by-name"),
+    ("Hey Kenji, welcome to the server!", "s:names-someone-arriving"),
     ("Something moved in the dark... oh, it's just Kenji.", "s:reveals-name"),
     ("Help me reach 500 subscribers, sub to my channel", "s:audience-ask"),
     ("Hey guys I'm a 15 year old producer, I make beats", "s:creator"),
@@ -165,6 +165,7 @@ def test_the_shapes_name_the_ideas(text: str, shape: str) -> None:
     "Honestly, I think the second season was better",
     "Hello. Is the shop open on Sundays?",
     "we went to the museum on Sunday",
+    "Hey Kenji, how was the trip?",  # a greeting and a name: what every DM has
 ])
 def test_a_sentence_opener_is_not_taken_for_a_name(text: str) -> None:
     from dmguard.audit.judge.features import features
