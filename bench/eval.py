@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -197,6 +198,25 @@ class Bench:
         return 0.95
 
 
+def judge_speed(sets: dict[str, list[Row]], repeats: int = 3) -> None:
+    """Time the shipped judge's fast path (``Judge.judge``, no reasons) over every text."""
+    from dmguard.audit.judge import active
+    from dmguard.audit.text import Prepared
+
+    judge = active()
+    texts = [Prepared(row.text) for rows in sets.values() for row in rows]
+    for text in texts[:200]:  # the per-word cache fills as in a running daemon
+        judge.judge(text, explain_from=2.0)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for text in texts:
+            judge.judge(text, explain_from=2.0)
+        best = min(best, time.perf_counter() - start)
+    print(f"\njudge speed: {len(texts)} messages, {best / len(texts) * 1e6:.1f} µs a message "
+          f"(Judge.judge on prepared text, shipped model, best of {repeats})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT)
@@ -216,6 +236,7 @@ def main() -> int:
     for name in ("eval", "wider"):
         bench.table(name)
     bench.sms()
+    judge_speed(bench.sets)
     return 0
 
 

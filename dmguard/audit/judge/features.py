@@ -12,7 +12,9 @@ what it was fitted on. Every feature is a short string with a prefix:
   (a greeting, a self-introduction, a call to action, a generic second-person
   opening, a template hole, links, shouting, no question and no concrete referent,
   an announcement about someone by name, self-promotion, follow-for-follow,
-  verification or prize bait),
+  verification or prize bait, someone arriving in a group, instructions to a
+  newcomer, a name in an arrival or a joke reveal, asking for subscribers, a link
+  to someone's own page, a shortened link),
 - ``r:`` the name of another rule that found something in the message (the named
   rules run first; the judge weighs what they found).
 
@@ -150,7 +152,7 @@ ARRIVAL = re.compile(
     r"|\b(?:slid|slides|hopped|hops|jumped|jumps|fell|falls|dropped|drops|walked|walks|wandered"
     r"|teleported|warped|spawned|popped|rolled|stepped|stumbled|burst|crashed|came|comes|joined"
     r"|joins) (?:in|into|onto)\b"
-    r"|\b(?:is|are) (?:here|in the house|among us|with us now|in the chat|in the server)\b"
+    r"|\b(?:is|are) (?:here|in the house|among us|in the chat|in the server)\b"
     r"|\b(?:you|they) made it\b|\bexpecting you\b|\bin the presence of\b|\bshowed up\b"
     r"|\bappears?\b|\bapproaches\b|\bhas been summoned\b"
     r"|\b(?:joined|arrived|appeared|landed|entered)(?= ?[.!]|$)|\b(?:in|into) the (?:chat|server|lobby)\b"
@@ -158,12 +160,13 @@ ARRIVAL = re.compile(
     r"|put your hands together for|all hail|behold)\b"
 )
 ARRIVAL_WORDS = frozenset({
-    "just", "has", "have", "had", "finally", "slid", "slides", "hopped", "hops", "jumped", "jumps",
-    "fell", "falls", "dropped", "drops", "walked", "walks", "wandered", "teleported", "warped",
-    "spawned", "popped", "rolled", "stepped", "stumbled", "burst", "crashed", "came", "comes",
-    "joined", "joins", "is", "are", "made", "expecting", "presence", "showed", "appear", "appears",
-    "approaches", "summoned", "arrived", "appeared", "landed", "entered", "in", "into", "give",
-    "please", "make", "say", "put", "all", "behold"})
+    "joined", "joins", "arrived", "arrives", "landed", "entered", "appeared", "appear", "appears",
+    "shown", "showed", "slid", "slides", "hopped", "hops", "jumped", "jumps", "fell", "falls",
+    "dropped", "drops", "walked", "walks", "wandered", "teleported", "warped", "spawned", "popped",
+    "rolled", "stepped", "stumbled", "burst", "crashed", "made", "come", "came", "comes", "here",
+    "house", "among", "chat", "server", "lobby", "expecting", "presence", "approaches",
+    "summoned", "give", "welcome", "noise", "hi", "hello", "hands", "hail", "behold"})
+"""One of these is in every phrase :data:`ARRIVAL` finds (the regex only runs when one is)."""
 # The group as a place ("the chat", "our server", "this guild"): where a bot announces arrivals.
 GROUP_PLACES = frozenset({"chat", "server", "group", "guild", "lobby", "clan", "community", "crew",
                          "squad", "channel", "realm", "village", "tribe", "gang", "fam", "family",
@@ -177,9 +180,10 @@ NEWCOMER = re.compile(
     r"|\bdon'?t (?:lurk|be shy|be a stranger)\b|\bpinned (?:message|post)\b|\bstay (?:awhile|a while)\b"
     r"|\blook busy\b|\bhave fun\b|\bfeel at home\b|\bget comfy\b|\bpull up a chair\b"
 )
-NEWCOMER_WORDS = frozenset({"read", "check", "follow", "respect", "introduce", "say", "make",
-                            "enjoy", "grab", "don't", "dont", "pinned", "stay", "look", "have",
-                            "feel", "get", "pull"})
+NEWCOMER_WORDS = frozenset({
+    "rules", "pinned", "faq", "guidelines", "pins", "introduce", "hi", "hello", "hey", "home",
+    "comfortable", "stay", "lurk", "shy", "stranger", "seat", "role", "roles", "slice", "drink",
+    "snack", "awhile", "while", "busy", "fun", "comfy", "chair"})
 # A greeting, then a capitalised word that names someone ("Hey Sam", "Welcome, Sam").
 GREETING_NAME = re.compile(
     r"^\W*(?i:(?:(?:oh|well|ah) )?(?:hey|hi|hello|hiya|heya|welcome|greetings|yo|hola|howdy|ahoy"
@@ -200,9 +204,11 @@ AUDIENCE_ASK = re.compile(
     r"|\b\d+ (?:yr|year|years) old (?:\w+ )?(?:producer|rapper|singer|artist|youtuber"
     r"|gamer|musician|dancer|vlogger|streamer)\b"
 )
-AUDIENCE_WORDS = frozenset({"sub", "subscribe", "subs", "follow", "add", "check", "watch", "see",
-                            "view", "listen", "look", "like", "share", "visit", "support", "vote",
-                            "reach", "get", "hit", "gain", "to", "at", "yr", "year", "years"})
+AUDIENCE_VERBS = frozenset({"sub", "subscribe", "subs", "follow", "add", "check", "watch", "see",
+                            "view", "listen", "look", "like", "share", "visit", "support", "vote"})
+AUDIENCE_OBJECTS = frozenset({"me", "my", "us", "our", "out"})
+AUDIENCE_COUNTS = frozenset({"subs", "subscribers", "followers", "likes", "views", "fans", "yr",
+                             "year", "years"})
 # A link to someone's own page or profile rather than to a thing (a post, a video, an article).
 PROFILE_LINK = re.compile(
     r"(?:facebook|fb|instagram|tiktok|soundcloud|twitch|bandcamp|patreon|linktr)\.(?:com|ee|tv)/"
@@ -470,7 +476,8 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     # naming someone: greeting + name, opening with a name, "it's (just) Sam"
     greets_name = greet and _name_match(GREETING_NAME.match(text))
     opens_name = not greets_name and _name_match(OPENS_WITH_NAME.match(text), NOT_A_NAME_START)
-    reveals = ("it" in tokset or "its" in tokset or "it's" in tokset or "it’s" in lower) and any(
+    reveals = ("its" in tokset or "it's" in tokset or "it’s" in lower
+               or ("it" in tokset and "is" in tokset)) and any(
         _name_like(m.group(1)) for m in REVEALS_NAME.finditer(text))
     if opens_name:
         add("s:opens-with-name")
@@ -482,7 +489,8 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
             add("s:names-someone-arriving")
         if you_count == 0 and i_count == 0 and we_count == 0:
             add("s:names-someone-to-nobody")
-    if not tokset.isdisjoint(AUDIENCE_WORDS) and AUDIENCE_ASK.search(lower) is not None:
+    if ((not tokset.isdisjoint(AUDIENCE_VERBS) and not tokset.isdisjoint(AUDIENCE_OBJECTS))
+            or not tokset.isdisjoint(AUDIENCE_COUNTS)) and AUDIENCE_ASK.search(lower) is not None:
         add("s:audience-ask")
     if not tokset.isdisjoint(FIRST_SINGULAR | WE) and CREATOR.search(lower) is not None:
         add("s:creator")

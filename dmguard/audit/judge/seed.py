@@ -1,11 +1,15 @@
 """A small seed corpus written by the dmguard project (not copied or paraphrased from anywhere).
 
 Each message expresses an idea, not a particular bot's wording: the kinds of form
-letter that go out to everyone (welcome auto-DMs and join announcements, cold
-outreach, follow-for-follow, "validate your account" spam, giveaways and prizes,
-crypto and marketing pushes, template holes), and the kinds of personal message
-that must pass (replies about something concrete, congratulations between
-friends, "you won't believe", complaints to a company, small talk). It is part
+letter that go out to everyone (welcome auto-DMs and join announcements, jokey
+group-arrival announcements with a name in a slot, instructions to a newcomer,
+cold outreach, follow-for-follow, comment spam for one's own channel, music or
+profile link, "validate your account" spam, giveaways and prizes, crypto and
+marketing pushes, template holes), and the kinds of personal message that must
+pass (replies about something concrete, names and arrivals between people,
+comments about a video, congratulations between friends, "you won't believe",
+complaints to a company, small talk). The names in it are deliberately varied,
+never the one name the eval folders render their templates with. It is part
 of the judge's fitting data and is released with dmguard under its MIT licence.
 """
 
