@@ -12,7 +12,9 @@ what it was fitted on. Every feature is a short string with a prefix:
   (a greeting, a self-introduction, a call to action, a generic second-person
   opening, a template hole, links, shouting, no question and no concrete referent,
   an announcement about someone by name, self-promotion, follow-for-follow,
-  verification or prize bait),
+  verification or prize bait, someone arriving in a group, instructions to a
+  newcomer, a name in an arrival or a joke reveal, asking for subscribers, a link
+  to someone's own page, a shortened link),
 - ``r:`` the name of another rule that found something in the message (the named
   rules run first; the judge weighs what they found).
 
@@ -86,7 +88,8 @@ TIME_WORDS = frozenset({"today", "tonight", "tomorrow", "yesterday", "monday", "
                         "pm", "morning", "afternoon", "evening", "weekend", "later", "soon",
                         "earlier", "week", "month", "year", "ago", "last"})
 MONEY_WORDS = frozenset({"free", "prize", "cash", "win", "winner", "reward", "discount", "offer",
-                         "deal", "bonus"})
+                         "deal", "bonus", "paypal", "bitcoin", "bitcoins", "btc", "giftcard",
+                         "giftcards", "itunes"})
 FIRST_SINGULAR = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "im"})
 WE = frozenset({"we", "we're", "we've", "we'll", "our", "us"})
 YOU = frozenset({"you", "your", "you're", "yours", "u", "ur"})
@@ -140,12 +143,112 @@ NOT_A_NAME = frozenset({
     "haha", "hey", "hi", "hello", "welcome", "thanks", "thank", "please", "sorry", "yeah", "wow",
     "great", "good", "nice", "just", "not", "maybe", "sure", "really", "very", "too", "she's",
     "he's", "it's", "that's", "there's", "what's", "who's", "let's"})
+# Someone arriving in a group, told to the room ("… just joined", "… slid into the chat",
+# "… is here", "we were expecting you"): the idea of a join announcement, whoever arrives.
+ARRIVAL = re.compile(
+    r"\b(?:just|has|have|had|finally) (?:joined|arrived|landed|entered|appeared|shown up|showed up"
+    r"|slid|hopped|jumped|fell|dropped|walked|wandered|teleported|warped|spawned|popped|rolled"
+    r"|stepped|stumbled|burst|crashed|made it|come|came)\b"
+    r"|\b(?:slid|slides|hopped|hops|jumped|jumps|fell|falls|dropped|drops|walked|walks|wandered"
+    r"|teleported|warped|spawned|popped|rolled|stepped|stumbled|burst|crashed|came|comes|joined"
+    r"|joins) (?:in|into|onto)\b"
+    r"|\b(?:is|are) (?:here|in the house|among us|in the chat|in the server)\b"
+    r"|\b(?:you|they) made it\b|\bexpecting you\b|\bin the presence of\b|\bshowed up\b"
+    r"|\bappears?\b|\bapproaches\b|\bhas been summoned\b"
+    r"|\b(?:joined|arrived|appeared|landed|entered)(?= ?[.!]|$)|\b(?:in|into) the (?:chat|server|lobby)\b"
+    r"|\b(?:i give you|please welcome|give it up for|make some noise for|say (?:hi|hello) to"
+    r"|put your hands together for|all hail|behold)\b"
+)
+ARRIVAL_WORDS = frozenset({
+    "joined", "joins", "arrived", "arrives", "landed", "entered", "appeared", "appear", "appears",
+    "shown", "showed", "slid", "slides", "hopped", "hops", "jumped", "jumps", "fell", "falls",
+    "dropped", "drops", "walked", "walks", "wandered", "teleported", "warped", "spawned", "popped",
+    "rolled", "stepped", "stumbled", "burst", "crashed", "made", "come", "came", "comes", "here",
+    "house", "among", "chat", "server", "lobby", "expecting", "presence", "approaches",
+    "summoned", "give", "welcome", "noise", "hi", "hello", "hands", "hail", "behold"})
+"""One of these is in every phrase :data:`ARRIVAL` finds (the regex only runs when one is)."""
+# The group as a place ("the chat", "our server", "this guild"): where a bot announces arrivals.
+GROUP_PLACES = frozenset({"chat", "server", "group", "guild", "lobby", "clan", "community", "crew",
+                         "squad", "channel", "realm", "village", "tribe", "gang", "fam", "family",
+                         "club", "discord", "telegram"})
+GROUP_DETERMINERS = frozenset({"the", "our", "this"})
+# What a newcomer is told to do: read the rules, introduce yourself, say hi, grab roles.
+NEWCOMER = re.compile(
+    r"\b(?:read|check|follow|respect) (?:the|our) (?:rules|pinned|faq|guidelines|pins)\b"
+    r"|\bintroduce yourself\b|\bsay (?:hi|hello|hey)\b|\bmake yourself (?:at home|comfortable)\b"
+    r"|\benjoy (?:your|the) stay\b|\bgrab (?:a|your|some) (?:seat|roles?|slice|drink|snack)\b"
+    r"|\bdon'?t (?:lurk|be shy|be a stranger)\b|\bpinned (?:message|post)\b|\bstay (?:awhile|a while)\b"
+    r"|\blook busy\b|\bhave fun\b|\bfeel at home\b|\bget comfy\b|\bpull up a chair\b"
+)
+NEWCOMER_WORDS = frozenset({
+    "rules", "pinned", "faq", "guidelines", "pins", "introduce", "hi", "hello", "hey", "home",
+    "comfortable", "stay", "lurk", "shy", "stranger", "seat", "role", "roles", "slice", "drink",
+    "snack", "awhile", "while", "busy", "fun", "comfy", "chair"})
+# A greeting, then a capitalised word that names someone ("Hey Sam", "Welcome, Sam").
+GREETING_NAME = re.compile(
+    r"^\W*(?i:(?:(?:oh|well|ah) )?(?:hey|hi|hello|hiya|heya|welcome|greetings|yo|hola|howdy|ahoy"
+    r"|salutations|cheers|bonjour|ciao|aloha|good (?:morning|afternoon|evening|day))"
+    r"(?: there)?)[\s,!]+([A-ZÀ-ÖØ-Þ][\w'’-]*)"
+)
+OPENS_WITH_NAME = re.compile(r"^\W*([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)\s*[,!]")
+# "it's (just) Sam", "is it Sam": the joke reveal of who arrived.
+REVEALS_NAME = re.compile(
+    r"\b(?i:it['’]?s|it is|is it|its) (?i:just |only |me,? |actually )?([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)\b")
+# Asking for subscribers, views or votes for oneself ("sub to me", "check me out",
+# "if I reach 500 subscribers", "vote for me").
+AUDIENCE_ASK = re.compile(
+    r"\b(?:sub|subscribe|subs|follow|add)(?: to)? (?:me|my|us|our)\b"
+    r"|\bcheck (?:me|us|them|him|her|it|this|my \w+|our \w+) out\b"
+    r"|\b(?:watch|see|view|listen to|look at|like|share|visit|support|vote for) (?:me|my|our|us)\b"
+    r"|\b(?:reach|get|hit|gain|to|at) \d[\d,.]* ?k? ?(?:subs|subscribers|followers|likes|views|fans)\b"
+    r"|\b\d+ (?:yr|year|years) old (?:\w+ )?(?:producer|rapper|singer|artist|youtuber"
+    r"|gamer|musician|dancer|vlogger|streamer)\b"
+)
+AUDIENCE_VERBS = frozenset({"sub", "subscribe", "subs", "follow", "add", "check", "watch", "see",
+                            "view", "listen", "look", "like", "share", "visit", "support", "vote"})
+AUDIENCE_OBJECTS = frozenset({"me", "my", "us", "our", "out"})
+AUDIENCE_COUNTS = frozenset({"subs", "subscribers", "followers", "likes", "views", "fans", "yr",
+                             "year", "years"})
+# A link to someone's own page or profile rather than to a thing (a post, a video, an article).
+PROFILE_LINK = re.compile(
+    r"(?:facebook|fb|instagram|tiktok|soundcloud|twitch|bandcamp|patreon|linktr)\.(?:com|ee|tv)/"
+    r"(?!watch|status|events?/|photo|story|p/|reel|videos?/|posts?/)|/(?:profile|pages|user|channel|c)/"
+    r"|profile\.php")
+# A shortened link: where it goes is hidden (Twitter's own t.co wraps every link, so not that).
+SHORT_LINK = re.compile(
+    r"\b(?:bit\.ly|goo\.gl|tinyurl\.com|ow\.ly|is\.gd|buff\.ly|adf\.ly|shorte\.st|cutt\.ly"
+    r"|rebrand\.ly|tiny\.cc|shhort\.com|shorturl\.at|rb\.gy|t\.ly)/")
+URL = re.compile(r"(?:https?://|www\.)\S+")
+# Making something and wanting it seen: "I make beats", "I rap", "I'm a singer".
+CREATOR = re.compile(
+    r"\b(?:i|we) (?:make|made|produce|rap|sing|upload|post|stream|draw|record|write|film|edit)\b"
+    r"|\b(?:i'?m|i am|we'?re|we are) an? (?:(?:\w+ )?(?:producer|rapper|singer|artist|youtuber"
+    r"|gamer|musician|dancer|vlogger|streamer|band|songwriter|designer|photographer|blogger))\b"
+)
+# Words that open a sentence with a comma without naming anyone ("Honestly, …").
+NOT_A_NAME_START = frozenset({
+    "honestly", "actually", "seriously", "anyway", "anyways", "btw", "basically", "unfortunately",
+    "luckily", "hopefully", "sadly", "personally", "plus", "first", "second", "finally",
+    "however", "lastly", "true", "right", "exactly", "absolutely", "definitely", "totally",
+    "agreed", "cool", "awesome", "perfect", "fine", "alright", "hmm", "hm", "ah", "aw", "aww",
+    "omg", "damn", "man", "dude", "bro", "girl", "babe", "honey", "dear", "guys", "ladies",
+    "sir", "madam", "congrats", "congratulations", "cheers", "wait", "look", "listen", "see",
+    "interesting", "whoa", "ugh", "yep", "yup", "nope", "nah", "oops", "hiya", "heya", "yo",
+    "hola", "howdy", "ahoy", "greetings", "salutations", "bonjour", "ciao", "aloha", "there",
+    "afterwards", "later", "otherwise", "meanwhile", "besides", "indeed", "thankfully",
+    "obviously", "apparently", "clearly", "surely", "anyhow", "again", "wow", "yay",
+    "oh", "ok", "okay", "hey", "hi", "hello", "please", "sorry", "thanks", "welcome", "morning",
+    "evening", "afternoon", "night", "everyone", "everybody", "folks", "friends", "team", "is",
+    "are", "do", "does", "did", "can", "could", "would", "will", "should", "have", "has", "had",
+    "was", "were", "am", "im", "glad", "hope", "happy", "merry", "long", "mate", "buddy", "pal",
+    "friend", "fam", "sis", "bruh", "mr", "mrs", "ms", "dr", "miss", "ya", "yes", "no", "yeah",
+    "i'm", "i've", "i'd", "i'll", "as", "per", "kindly", "pls", "plz"})
 _NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 _TRAILING_CHARS = " .!?\u2026)(:;*~-"
 _PERCENT = re.compile(r"\d ?%")
 _TRAILING = re.compile("[ .!?\u2026)(:;*~\\-\U0001f000-\U0001faff]+$")
-CAPITALISED = re.compile(r"(?<![\w@#'’])([A-Z][a-z]+)(?:['’]s)?\b")
+CAPITALISED = re.compile(r"(?<![\w@#'’])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)(?:['’]s)?\b")
 
 
 def _kind(raw: str) -> str:
@@ -182,9 +285,19 @@ def tokens(lower: str) -> list[str]:
     return out  # type: ignore[return-value]
 
 
+FUNCTION_WORDS = frozenset({
+    "the", "a", "an", "it", "its", "it's", "is", "are", "was", "were", "be", "been", "am", "to",
+    "of", "and", "or", "but", "so", "in", "on", "at", "for", "with", "from", "by", "as", "that",
+    "this", "these", "those", "i", "me", "you", "he", "him", "she", "her", "we", "us", "they",
+    "them", "do", "does", "did", "have", "has", "had", "not", "if", "then", "than", "there"})
+"""Words whose weight would say how a corpus writes (its register), not what a message is: they
+get no ``w:`` feature of their own (pairs such as "the chat" still count; who is spoken to is
+the shapes' business)."""
+
+
 def word_features(token: str) -> tuple[str, ...]:
     """``w:`` and ``c:`` features of one token."""
-    if token == "<url>":  # a link counts once, as the shape s:link / s:links
+    if token == "<url>" or token in FUNCTION_WORDS:  # a link counts once, as s:link / s:links
         return ()
     if len(token) < 4 or token[0] == "<":
         return ("w:" + token,)
@@ -198,7 +311,7 @@ def _named_subject(text: str, toks: list[str], tokset: frozenset[str] | set[str]
         return False
     for match in CAPITALISED.finditer(text):
         name = match.group(1)
-        if name.lower() in NOT_A_NAME:
+        if name.lower() in NOT_A_NAME or name.lower() in NOT_A_NAME_START:
             continue
         rest = text[match.end():].lstrip(" ,").split(None, 1)
         if rest and rest[0].lower().strip(".,!?:;") in THIRD_PERSON_VERBS:
@@ -234,7 +347,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     welcome = not tokset.isdisjoint(WELCOME_WORDS) and WELCOME.search(lower) is not None
     intro = not tokset.isdisjoint(SELF_INTRO_WORDS) and SELF_INTRO.search(lower) is not None
     cta = not tokset.isdisjoint(CTA_WORDS) and CTA.search(lower) is not None
-    question = "?" in text
+    question = "?" in text and ("<url>" not in tokset or "?" in URL.sub("", text))
     links = toks.count("<url>")
     words = len(toks) - links
     if greet:
@@ -325,6 +438,8 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:prize-bait")
     if first == "<at>":
         add("s:opens-with-handle")
+    elif "<at>" in tokset:
+        add("s:mentions-handle")
     if "#" in text and re.search(r"(?<![\w&])#[^\W\d_]\w+", text):
         add("s:hashtag")
     grievance = len(tokset & GRIEVANCE)
@@ -335,11 +450,70 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:about-someone-by-name")
         if you_count == 0:
             add("s:about-someone-not-to-you")
-    if _vocative_end(text):
+    vocative_end = _vocative_end(text)
+    if vocative_end:
         add("s:ends-naming-reader")
         if not question:
             add("s:ends-naming-reader-no-question")
+    # a group arrival: someone joins the room, told to the room
+    arrival = not tokset.isdisjoint(ARRIVAL_WORDS) and ARRIVAL.search(lower) is not None
+    if arrival:
+        add("s:arrival")
+    group = False
+    if not tokset.isdisjoint(GROUP_PLACES):
+        previous = ""
+        for token in toks:
+            if token in GROUP_PLACES and previous in GROUP_DETERMINERS:
+                group = True
+                break
+            previous = token
+    if group:
+        add("s:group-place")
+        if welcome or arrival:
+            add("s:group-arrival")
+    if not tokset.isdisjoint(NEWCOMER_WORDS) and NEWCOMER.search(lower) is not None:
+        add("s:newcomer-instructions")
+    # naming someone: greeting + name, opening with a name, "it's (just) Sam"
+    greets_name = greet and _name_match(GREETING_NAME.match(text))
+    opens_name = not greets_name and _name_match(OPENS_WITH_NAME.match(text), NOT_A_NAME_START)
+    reveals = ("its" in tokset or "it's" in tokset or "it’s" in lower
+               or ("it" in tokset and "is" in tokset)) and any(
+        _name_like(m.group(1)) for m in REVEALS_NAME.finditer(text))
+    if opens_name:
+        add("s:opens-with-name")
+    if reveals:
+        add("s:reveals-name")
+    if opens_name or reveals or vocative_end or named or (greets_name and (arrival or group)):
+        add("s:names-someone")
+        if arrival or group:
+            add("s:names-someone-arriving")
+        if you_count == 0 and i_count == 0 and we_count == 0:
+            add("s:names-someone-to-nobody")
+    if ((not tokset.isdisjoint(AUDIENCE_VERBS) and not tokset.isdisjoint(AUDIENCE_OBJECTS))
+            or not tokset.isdisjoint(AUDIENCE_COUNTS)) and AUDIENCE_ASK.search(lower) is not None:
+        add("s:audience-ask")
+    if not tokset.isdisjoint(FIRST_SINGULAR | WE) and CREATOR.search(lower) is not None:
+        add("s:creator")
+    if links:
+        if 3 < words <= 8:
+            add("s:link-few-words")
+        if PROFILE_LINK.search(lower):
+            add("s:link-to-a-profile")
+        if SHORT_LINK.search(lower):
+            add("s:short-link")
     return found
+
+
+def _name_like(word: str, also_not: frozenset[str] = frozenset()) -> bool:
+    """Could ``word`` be someone's name (capitalised, not a word that starts sentences)?"""
+    lowered = word.lower()[:-2] if word.endswith(("'s", "’s")) else word.lower()
+    return (word[:1].isupper() and not (len(word) > 1 and word.isupper())
+            and lowered not in NOT_A_NAME and lowered not in also_not
+            and lowered not in GREETINGS and lowered not in NOT_A_NAME_START)
+
+
+def _name_match(match: re.Match[str] | None, also_not: frozenset[str] = frozenset()) -> bool:
+    return match is not None and _name_like(match.group(1), also_not)
 
 
 def features(text: str | Prepared, found: Iterable[str] = ()) -> list[str]:

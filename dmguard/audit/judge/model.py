@@ -62,6 +62,22 @@ SHAPES = {
     "s:about-someone-not-to-you": "about someone rather than to them",
     "s:ends-naming-reader": "ends by naming the reader",
     "s:ends-naming-reader-no-question": "names the reader and asks nothing",
+    "s:arrival": "announces an arrival",
+    "s:group-place": "speaks of the group as a place",
+    "s:group-arrival": "someone arriving in the group",
+    "s:newcomer-instructions": "tells a newcomer what to do",
+    "s:opens-with-name": "opens with a name",
+    "s:reveals-name": "'it's just …' reveal of a name",
+    "s:names-someone": "names someone",
+    "s:mentions-handle": "mentions a handle",
+    "s:names-someone-nothing-of-theirs": "a name and nothing of theirs",
+    "s:names-someone-arriving": "names someone arriving",
+    "s:names-someone-to-nobody": "names someone, speaks to nobody",
+    "s:audience-ask": "asks for subscribers, views or votes",
+    "s:creator": "the sender's own creations",
+    "s:link-few-words": "a link and a few words",
+    "s:link-to-a-profile": "a link to someone's own page",
+    "s:short-link": "a shortened link",
 }
 
 

@@ -72,6 +72,25 @@ class Row:
     text: str
     automated: bool
     unit: str
+    template: str = ""
+    """The raw template of a rendered bot message (the eval rendered every name as "Alex")."""
+
+
+RENDERED_NAME = "Alex"
+"""The one name the eval folders rendered every template with: an artefact, not an idea."""
+FIT_NAMES = ("Priya", "Tomasz", "Aiko", "Kwame", "Lucía", "Oskar", "Fatima", "Jonah", "Mei",
+             "Rafael", "Ingrid", "Dev", "Chiara", "Youssef", "Hannah", "Bongani")
+"""Names a fitting row's template is rendered with instead (one per row, by its text), so that
+the model learns that a name stands there, never which name."""
+
+
+def rendered(row: Row, names: Sequence[str]) -> Row:
+    """``row`` with the rendered name replaced by one of ``names`` (chosen by its text), when
+    the name came from its template's placeholder."""
+    if not row.template or RENDERED_NAME not in row.text or RENDERED_NAME in row.template:
+        return row
+    name = names[zlib.crc32(row.text.encode("utf-8")) % len(names)]
+    return Row(row.text.replace(RENDERED_NAME, name), row.automated, row.unit, row.template)
 
 
 def unit_of(item: dict[str, object]) -> str:
@@ -92,7 +111,9 @@ def read_jsonl(path: Path) -> list[Row]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             item = json.loads(line)
-            rows.append(Row(item["text"], item["kind"] == "automated", unit_of(item)))
+            template = item.get("template")
+            rows.append(Row(item["text"], item["kind"] == "automated", unit_of(item),
+                            template if isinstance(template, str) else ""))
     return rows
 
 
@@ -134,7 +155,8 @@ def seed_rows() -> list[Row]:
 
 def fitting_rows(sets: dict[str, list[Row]]) -> list[Row]:
     """Every row a shipped model may be fitted on: allowed licences only, plus the seed."""
-    rows = [row for rows in sets.values() for row in rows if licence(row.unit)[1]]
+    rows = [rendered(row, FIT_NAMES) for rows in sets.values() for row in rows
+            if licence(row.unit)[1]]
     return rows + seed_rows()
 
 

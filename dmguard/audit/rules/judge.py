@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dmguard.audit.judge import model
 from dmguard.audit.rules.base import Hit, Subject, rule
 
-DEFAULT_THRESHOLD = 0.78
+DEFAULT_THRESHOLD = 0.74
 """Chosen by the rule stated in ``dmguard/audit/judge/README.md``."""
 
 

@@ -109,7 +109,10 @@ def test_make_model_rebuilds_the_shipped_file_byte_for_byte(tmp_path: Path) -> N
 AWKWARD = [FORM_LETTER, PERSONAL, "", " ", "Sam has joined the party!", "https://x.example.com/a",
            "@shop 12345 🎉🎉🎉 lol lol lol LOL", "sub4sub? I'll sub back, check my channel",
            "Welcome, Sam.", "the the the the", "Ünïcode wörds, naïve café ☕ x2", "a\nb\n\nc",
-           "Verify your account here: www.example.com or your prize expires"]
+           "Verify your account here: www.example.com or your prize expires",
+           "Hey Priya, welcome to the server! Read the rules.", "I..it's just Marco.",
+           "Sub to my channel, I'm a 14 year old rapper, 100 subscribers soon",
+           "Glad you made it, Sam!", "Hi, Ömer! is it you?", "thanks @shop, see https://a.example"]
 
 
 @pytest.mark.parametrize("text", AWKWARD)
@@ -141,3 +144,41 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     assert any(f.rule == "DG095" for f in bare.findings)
     specific = strict.audit(AuditInput(text, recipient=Recipient(name="Amy Lee", location="Lisbon")))
     assert not any(f.rule == "DG095" for f in specific.findings)
+
+
+@pytest.mark.parametrize(("text", "shape"), [
+    ("Kenji just hopped into the chat, everyone wave!", "s:arrival"),
+    ("Kenji just hopped into the chat, everyone wave!", "s:group-arrival"),
+    ("Welcome, Kenji! Read the rules and introduce yourself.", "s:newcomer-instructions"),
+    ("Hey Kenji, welcome to the server!", "s:names-someone-arriving"),
+    ("Something moved in the dark... oh, it's just Kenji.", "s:reveals-name"),
+    ("Help me reach 500 subscribers, sub to my channel", "s:audience-ask"),
+    ("Hey guys I'm a 15 year old producer, I make beats", "s:creator"),
+])
+def test_the_shapes_name_the_ideas(text: str, shape: str) -> None:
+    from dmguard.audit.judge.features import features
+
+    assert shape in features(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Honestly, I think the second season was better",
+    "Hello. Is the shop open on Sundays?",
+    "we went to the museum on Sunday",
+    "Hey Kenji, how was the trip?",  # a greeting and a name: what every DM has
+])
+def test_a_sentence_opener_is_not_taken_for_a_name(text: str) -> None:
+    from dmguard.audit.judge.features import features
+
+    assert "s:names-someone" not in features(text)
+
+
+def test_fitting_never_sees_the_one_name_the_eval_rendered() -> None:
+    from dmguard.audit.judge.train import FIT_NAMES, RENDERED_NAME, Row, rendered
+
+    row = Row(f"Welcome {RENDERED_NAME}!", True, "u", "Welcome {name}!")
+    assert rendered(row, FIT_NAMES).text.split()[1].rstrip("!") in FIT_NAMES
+    untouched = Row(f"{RENDERED_NAME} wrote this", False, "u", "")
+    assert rendered(untouched, FIT_NAMES) == untouched
+    literal = Row(f"Welcome {RENDERED_NAME}!", True, "u", f"Welcome {RENDERED_NAME}!")
+    assert rendered(literal, FIT_NAMES) == literal
