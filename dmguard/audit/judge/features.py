@@ -275,11 +275,12 @@ _KINDS: dict[str, str] = {}
 def tokens(lower: str) -> list[str]:
     """The tokens of a lower-case text (classes for links, handles, numbers and emoji)."""
     kinds = _KINDS
-    out = list(map(kinds.get, TOKEN.findall(lower)))
+    raws = TOKEN.findall(lower)
+    out = list(map(kinds.get, raws))
     if None in out:
         if len(kinds) > 200_000:
             kinds.clear()
-        for index, raw in enumerate(TOKEN.findall(lower)):
+        for index, raw in enumerate(raws):
             if out[index] is None:
                 out[index] = kinds[raw] = _kind(raw)
     return out  # type: ignore[return-value]

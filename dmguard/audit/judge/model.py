@@ -144,27 +144,31 @@ class Judge:
         self.weights = weights
         self.bias = bias
         self.meta = dict(meta or {})
-        self._words: dict[str, tuple[float, tuple[tuple[str, float], ...]]] = {}
-        self._pairs: dict[str, dict[str, float]] = {}
+        self._word_weight: dict[str, float] = {}
+        self._word_pushes: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._pairs: dict[tuple[str, str], float] = {}
         for feature, weight in weights.items():
             if feature.startswith("b:"):
                 first, _, second = feature[2:].partition(" ")
-                self._pairs.setdefault(first, {})[second] = weight
+                self._pairs[first, second] = weight
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Judge:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(data["weights"], float(data["bias"]), data.get("meta", {}))
 
-    def _word(self, token: str) -> tuple[float, tuple[tuple[str, float], ...]]:
-        """A word's summed weight and its features that push towards "automated" (cached)."""
-        words = self._words
-        if len(words) > 200_000:
-            words.clear()
+    def _learn_words(self, new: Iterable[str]) -> None:
+        """Cache each new word's summed weight and its features that push towards
+        "automated"."""
+        weight, pushes = self._word_weight, self._word_pushes
+        if len(weight) > 200_000:
+            weight.clear()
+            pushes.clear()
         weights = self.weights
-        scored = [(f, weights[f]) for f in word_features(token) if f in weights]
-        entry = words[token] = (sum(w for _, w in scored), tuple(i for i in scored if i[1] > 0))
-        return entry
+        for token in new:
+            scored = [(f, weights[f]) for f in word_features(token) if f in weights]
+            weight[token] = sum(w for _, w in scored)
+            pushes[token] = tuple(i for i in scored if i[1] > 0)
 
     def judge(self, text: str | Prepared, found: Iterable[str] = (), *,
               explain_from: float = 0.0) -> Judgement:
@@ -172,42 +176,31 @@ class Judge:
         towards it, strongest first, when the probability reaches ``explain_from``.
 
         One pass: a cached weight per distinct word (its ``w:`` and ``c:`` features added
-        up once), a nested look-up per distinct word pair, the shapes, the other rules'
+        up once), a look-up per distinct word pair, the shapes, the other rules'
         findings. Feature strings are only built for the reasons of a message explained.
         """
         prepared = text if isinstance(text, Prepared) else Prepared(text)
         toks = tokens(prepared.lower)
-        total = self.bias
-        words = self._words
-        positive: list[tuple[tuple[str, float], ...]] = []
         tokset = set(toks)
-        for token in tokset:
-            entry = words.get(token)
-            if entry is None:
-                entry = self._word(token)
-            total += entry[0]
-            if entry[1]:
-                positive.append(entry[1])
-        pairs = self._pairs
-        pushing: list[tuple[str, str, float]] = []
-        for first, second in set(zip(["<start>", *toks], toks, strict=False)):
-            following = pairs.get(first)
-            if following is not None:
-                weight = following.get(second)
-                if weight is not None:
-                    total += weight
-                    if weight > 0:
-                        pushing.append((first, second, weight))
+        word_weight = self._word_weight
+        if not all(map(word_weight.__contains__, tokset)):
+            self._learn_words([token for token in tokset if token not in word_weight])
+        # The sums run in C (map over dict look-ups): this is every audit's hottest loop.
+        total = self.bias + sum(map(word_weight.__getitem__, tokset))
+        pairset = set(zip(["<start>", *toks], toks, strict=False))
+        total += sum(filter(None, map(self._pairs.get, pairset)))
         get = self.weights.get
         others = [*shape(prepared.text, prepared.lower, toks, tokset),
                   *("r:" + name for name in set(found))]
-        for feature in others:
-            total += get(feature, 0.0)
+        total += sum(get(feature, 0.0) for feature in others)
         probability = _logistic(total)
         if probability < explain_from:
             return Judgement(probability, [], prepared.text)
-        reasons = [item for items in positive for item in items]
-        reasons += [("b:" + first + " " + second, weight) for first, second, weight in pushing]
+        pushes = self._word_pushes
+        reasons = [item for token in tokset for item in pushes[token]]
+        pair_weight = self._pairs.get
+        reasons += [("b:" + pair[0] + " " + pair[1], weight) for pair in pairset
+                    if (weight := pair_weight(pair, 0.0)) > 0]
         reasons += [(f, get(f, 0.0)) for f in others if get(f, 0.0) > 0]
         reasons.sort(key=_by_weight, reverse=True)
         return Judgement(probability, reasons, prepared.text)
