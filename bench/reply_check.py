@@ -15,26 +15,21 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
+
+from review import NAMES, START, SYLLABLES, scratch_store  # bench/review.py, beside this file
 
 from dmguard import tasks
 from dmguard.clock import SimulatedClock, iso
-from dmguard.config import parse_config
 from dmguard.reply_check import check_personal
-from dmguard.store import Store
 from dmguard.store.bulk import SeedContact, SeedMessage
 from dmguard.tasks import TaskError
 
-ROOT = Path(__file__).resolve().parents[1]
-START = datetime(2026, 11, 1, tzinfo=UTC)
-NAMES = ["Amy", "Bob", "Carla", "Dev", "Eve", "Farid", "Gita", "Hugo", "Ines", "Jon", "Kai"]
+#: Longer than review.py's: a near-copy must reach reply_check.MIN_WORDS to be compared.
 TEMPLATES = ["Hi {n}! Thanks for following 😊 Check out my channel: https://yt.example/c",
              "Hey {n}, welcome to the family! Use code WELCOME10 for 10% off your first order",
              "{n}, our spring sale starts today: 30% off everything at shop.example this week"]
-SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "be", "da", "fo", "gu", "ha"]
 
 
 def main() -> None:
@@ -43,12 +38,7 @@ def main() -> None:
     count = parser.parse_args().messages
     rng = random.Random(5)
     clock = SimulatedClock(START + timedelta(days=30))
-    folder = Path(tempfile.mkdtemp(prefix="dmguard-reply-check-"))
-    text = (ROOT / "config" / "dmguard.toml").read_text().replace(
-        'path = "var/dmguard.db"', f'path = "{folder / "r.db"}"')
-    config = parse_config(text, Path("config/dmguard.toml"))
-    store = Store.open(config.store.path, clock)
-    store.accounts.ensure("demo", "x")
+    store, config = scratch_store(clock)
     with store.atomic():
         for number in range(count):
             name = f"{rng.choice(NAMES)} {rng.choice(NAMES)}son"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from dmguard.audit.sent import review
 from dmguard.clock import SimulatedClock, iso
-from dmguard.config import parse_config
+from dmguard.config import Config, parse_config
 from dmguard.store import Store
 from dmguard.store.bulk import SeedContact, SeedMessage
 
@@ -39,7 +39,7 @@ TEMPLATES = ["Hi {n}! Thanks for following 😊 Check out my channel: https://yt
 SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "be", "da", "fo", "gu", "ha"]
 
 
-def scratch_store(clock: SimulatedClock) -> tuple[Store, object]:
+def scratch_store(clock: SimulatedClock) -> tuple[Store, Config]:
     folder = Path(tempfile.mkdtemp(prefix="dmguard-review-"))
     text = (ROOT / "config" / "dmguard.toml").read_text().replace(
         'path = "var/dmguard.db"', f'path = "{folder / "review.db"}"')
