@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -201,15 +200,6 @@ def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str
     sys.exit(1 if failed else 0)
 
 
-def _regular_file(handle: TextIO) -> bool:
-    import stat
-
-    try:
-        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
-    except (OSError, ValueError):
-        return False
-
-
 def _renderer(fmt: str) -> Callable[[Any], str]:
     """How ``dmguard audit`` shows one line's outcome (an error or a result)."""
     from dmguard.audit.jsonl import dumps
@@ -226,35 +216,14 @@ def _renderer(fmt: str) -> Callable[[Any], str]:
 
 def _audit_batch(auditor: Any, handle: TextIO, render: Callable[[Any], str],
                  bar: Callable[[int], None]) -> int:
-    """Print every line's outcome in input order; how many lines could not be read.
+    """Print every line's outcome in input order; how many lines could not be read."""
+    from dmguard.audit.batch import audit_source
 
-    A large file is audited by as many processes as there are cores; a pipe is
-    audited line by line as it arrives, each outcome printed at once."""
-    import itertools
-
-    from dmguard.audit.batch import (
-        PARALLEL_FROM,
-        audit_in_parallel,
-        audit_lines,
-        parallel_workers,
-    )
-
-    lines: Iterator[str] = iter(handle)
-    workers = parallel_workers()
-    if workers > 1 and _regular_file(handle):
-        head = list(itertools.islice(lines, PARALLEL_FROM))
-        lines = itertools.chain(head, lines)
-        if len(head) == PARALLEL_FROM:
-            failed = 0
-            for text, errors in audit_in_parallel(auditor, lines, render, workers, bar):
-                failed += errors
-                if text:
-                    click.echo(text)
-            return failed
     failed = 0
-    for outcome in audit_lines(auditor, lines, bar):
-        failed += outcome.error is not None
-        click.echo(render(outcome))
+    for text, errors in audit_source(auditor, handle, render, bar):
+        failed += errors
+        if text:
+            click.echo(text)
     return failed
 
 

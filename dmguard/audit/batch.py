@@ -15,11 +15,12 @@ would have produced them.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
-from typing import Any
+from itertools import chain, islice
+from typing import Any, TextIO
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
@@ -85,6 +86,38 @@ def audit_lines(auditor: Auditor, lines: Iterable[str],
             yield LineOutcome(number, result=auditor.audit(to_input(item)))
 
 
+Render = Callable[[LineOutcome], str]
+"""How a line's outcome is shown (the command line's text or JSON)."""
+
+
+def audit_source(auditor: Auditor, handle: TextIO, render: Render,
+                 progress: Callable[[int], None] | None = None) -> Iterator[tuple[str, int]]:
+    """Audit what ``handle`` holds; yields, in input order, rendered outcomes (one or more
+    lines joined by newlines; empty for a chunk of blank lines) and how many of their
+    lines could not be read.
+
+    A regular file of :data:`PARALLEL_FROM` lines or more is audited by as many
+    processes as there are cores (:func:`audit_in_parallel`); anything else, a pipe
+    above all, line by line as it arrives, each outcome yielded at once."""
+    lines: Iterator[str] = iter(handle)
+    workers = parallel_workers()
+    if workers > 1 and _regular_file(handle):
+        head = list(islice(lines, PARALLEL_FROM))
+        lines = chain(head, lines)
+        if len(head) == PARALLEL_FROM:
+            yield from audit_in_parallel(auditor, lines, render, workers, progress)
+            return
+    for outcome in audit_lines(auditor, lines, progress):
+        yield render(outcome), int(outcome.error is not None)
+
+
+def _regular_file(handle: TextIO) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def parallel_workers() -> int:
     """How many processes a large batch can use here (1: audit it in this one)."""
     if not hasattr(os, "fork"):
@@ -147,8 +180,6 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
         history.record(item.recipient.id, auditor.clock.now(), item.text, sig)
     return counts
 
-
-Render = Callable[[LineOutcome], str]
 _worker: tuple[Auditor, CountedHistory, Render] | None = None
 
 
