@@ -167,6 +167,10 @@ ARRIVAL_WORDS = frozenset({
     "house", "among", "chat", "server", "lobby", "expecting", "presence", "approaches",
     "summoned", "give", "welcome", "noise", "hi", "hello", "hands", "hail", "behold"})
 """One of these is in every phrase :data:`ARRIVAL` finds (the regex only runs when one is)."""
+HI_HELLO = frozenset({"hi", "hello"})
+ARRIVAL_WORDS_BUT_HI = ARRIVAL_WORDS - HI_HELLO
+""""hi" and "hello" are only in "say hi/hello to": with neither "say h" in the text, they
+do not call for the regex (most messages open with "hi")."""
 # The group as a place ("the chat", "our server", "this guild"): where a bot announces arrivals.
 GROUP_PLACES = frozenset({"chat", "server", "group", "guild", "lobby", "clan", "community", "crew",
                          "squad", "channel", "realm", "village", "tribe", "gang", "fam", "family",
@@ -184,6 +188,9 @@ NEWCOMER_WORDS = frozenset({
     "rules", "pinned", "faq", "guidelines", "pins", "introduce", "hi", "hello", "hey", "home",
     "comfortable", "stay", "lurk", "shy", "stranger", "seat", "role", "roles", "slice", "drink",
     "snack", "awhile", "while", "busy", "fun", "comfy", "chair"})
+HI_HELLO_HEY = frozenset({"hi", "hello", "hey"})
+NEWCOMER_WORDS_BUT_HI = NEWCOMER_WORDS - HI_HELLO_HEY
+"""As for :data:`ARRIVAL_WORDS_BUT_HI`: a greeting only counts after "say"."""
 # A greeting, then a capitalised word that names someone ("Hey Sam", "Welcome, Sam").
 GREETING_NAME = re.compile(
     r"^\W*(?i:(?:(?:oh|well|ah) )?(?:hey|hi|hello|hiya|heya|welcome|greetings|yo|hola|howdy|ahoy"
@@ -377,7 +384,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     if len(opening) == 2 and (opening[0], opening[1]) in GENERIC_OPENINGS:
         add("s:generic-you-opening")
     if ("_" in text or "xxxx" in lower or "(" in text or "*" in text or "[" in text
-            or "#" in text) and HOLE.search(lower):
+            or "##" in lower) and HOLE.search(lower):
         add("s:template-hole")
     time_ref = not tokset.isdisjoint(TIME_WORDS)
     if time_ref:
@@ -457,7 +464,9 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         if not question:
             add("s:ends-naming-reader-no-question")
     # a group arrival: someone joins the room, told to the room
-    arrival = not tokset.isdisjoint(ARRIVAL_WORDS) and ARRIVAL.search(lower) is not None
+    arrival = (not tokset.isdisjoint(ARRIVAL_WORDS_BUT_HI)
+               or (not tokset.isdisjoint(HI_HELLO) and "say h" in lower)) \
+        and ARRIVAL.search(lower) is not None
     if arrival:
         add("s:arrival")
     group = False
@@ -472,7 +481,9 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:group-place")
         if welcome or arrival:
             add("s:group-arrival")
-    if not tokset.isdisjoint(NEWCOMER_WORDS) and NEWCOMER.search(lower) is not None:
+    if (not tokset.isdisjoint(NEWCOMER_WORDS_BUT_HI)
+            or (not tokset.isdisjoint(HI_HELLO_HEY) and "say h" in lower)) \
+            and NEWCOMER.search(lower) is not None:
         add("s:newcomer-instructions")
     # naming someone: greeting + name, opening with a name, "it's (just) Sam"
     greets_name = greet and _name_match(GREETING_NAME.match(text))
