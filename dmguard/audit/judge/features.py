@@ -93,6 +93,8 @@ MONEY_WORDS = frozenset({"free", "prize", "cash", "win", "winner", "reward", "di
 FIRST_SINGULAR = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "im"})
 WE = frozenset({"we", "we're", "we've", "we'll", "our", "us"})
 YOU = frozenset({"you", "your", "you're", "yours", "u", "ur"})
+PRONOUNS = FIRST_SINGULAR | WE | YOU
+HASHTAG = re.compile(r"(?<![\w&])#[^\W\d_]\w+")
 CROWD = frozenset({"guys", "everyone", "everybody", "y'all", "yall", "folks", "people", "anyone",
                    "somebody", "someone"})
 # Self-promotion: "my/our" + something one publishes.
@@ -408,13 +410,10 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     if emoji:
         add("s:emoji" if emoji < 3 else "s:emoji3")
     i_count = we_count = you_count = 0
-    for token in toks:
-        if token in FIRST_SINGULAR:
-            i_count += 1
-        elif token in WE:
-            we_count += 1
-        elif token in YOU:
-            you_count += 1
+    if not tokset.isdisjoint(PRONOUNS):  # the three sets share no word: counted apart, in C
+        i_count = sum(map(FIRST_SINGULAR.__contains__, toks))
+        we_count = sum(map(WE.__contains__, toks))
+        you_count = sum(map(YOU.__contains__, toks))
     if we_count > i_count:
         add("s:corporate-we")
     if you_count >= 2 and not question:
@@ -427,12 +426,13 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:crowd")
     # self-promotion: "my channel", "our page", "sub to my…", "check my…"
     promo = False
-    previous = ""
-    for token in toks:
-        if previous in ("my", "our") and token in OWN_MEDIA:
-            promo = True
-            break
-        previous = token
+    if ("my" in tokset or "our" in tokset) and not tokset.isdisjoint(OWN_MEDIA):
+        previous = ""
+        for token in toks:
+            if previous in ("my", "our") and token in OWN_MEDIA:
+                promo = True
+                break
+            previous = token
     if promo:
         add("s:self-promotion")
         if not tokset.isdisjoint(PROMOTE_VERBS):
@@ -448,7 +448,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:opens-with-handle")
     elif "<at>" in tokset:
         add("s:mentions-handle")
-    if "#" in text and re.search(r"(?<![\w&])#[^\W\d_]\w+", text):
+    if "#" in text and HASHTAG.search(text):
         add("s:hashtag")
     grievance = len(tokset & GRIEVANCE)
     if grievance:

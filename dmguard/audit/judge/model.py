@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -116,12 +117,14 @@ class Judgement:
         reasons = self.reasons
         shape_reasons = [item for item in reasons
                          if item[0][0] == "s" and not item[0].startswith("s:len")]
-        shapes = _strongest(shape_reasons, count, lambda feature: describe(feature))
+        shapes = _strongest(shape_reasons, count, _named)
         text_words: list[str] | None = None
 
         def word_name(feature: str) -> str:
             nonlocal text_words
-            if feature[0] == "c" and text_words is None:
+            if feature[0] != "c":
+                return _named(feature)
+            if text_words is None:
                 text_words = WORDS.findall(self.text.lower())
             return describe(feature, self.text, text_words)
 
@@ -131,6 +134,19 @@ class Judgement:
         chosen = words[:taken] + shapes[: count - taken]
         chosen += words[taken: taken + count - len(chosen)]
         return ", ".join(name for _, name in sorted(chosen, key=lambda item: -item[0]))
+
+
+_NAMES: dict[str, str] = {}
+
+
+def _named(feature: str) -> str:
+    """:func:`describe` of a feature that names itself (not a piece of a word), cached."""
+    name = _NAMES.get(feature)
+    if name is None:
+        if len(_NAMES) > 100_000:
+            _NAMES.clear()
+        name = _NAMES[feature] = describe(feature)
+    return name
 
 
 def _strongest(reasons: Iterable[tuple[str, float]], count: int,
@@ -208,7 +224,7 @@ class Judge:
         get = self.weights.get
         others = [*shape(prepared.text, prepared.lower, toks, tokset),
                   *("r:" + name for name in set(found))]
-        total += sum(get(feature, 0.0) for feature in others)
+        total += sum(map(get, others, repeat(0.0)))
         probability = _logistic(total)
         if probability < explain_from:
             return Judgement(probability, [], prepared.text)
@@ -217,7 +233,7 @@ class Judge:
         pair_weight = self._pairs.get
         reasons += [("b:" + pair[0] + " " + pair[1], weight) for pair in pairset
                     if (weight := pair_weight(pair, 0.0)) > 0]
-        reasons += [(f, get(f, 0.0)) for f in others if get(f, 0.0) > 0]
+        reasons += [(f, weight) for f in others if (weight := get(f, 0.0)) > 0]
         reasons.sort(key=_by_weight, reverse=True)
         return Judgement(probability, reasons, prepared.text)
 
