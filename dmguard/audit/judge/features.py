@@ -93,7 +93,8 @@ MONEY_WORDS = frozenset({"free", "prize", "cash", "win", "winner", "reward", "di
 FIRST_SINGULAR = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "im"})
 WE = frozenset({"we", "we're", "we've", "we'll", "our", "us"})
 YOU = frozenset({"you", "your", "you're", "yours", "u", "ur"})
-PRONOUNS = FIRST_SINGULAR | WE | YOU
+I_OR_WE = FIRST_SINGULAR | WE
+PRONOUNS = I_OR_WE | YOU
 HASHTAG = re.compile(r"(?<![\w&])#[^\W\d_]\w+")
 CROWD = frozenset({"guys", "everyone", "everybody", "y'all", "yall", "folks", "people", "anyone",
                    "somebody", "someone"})
@@ -504,7 +505,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     if ((not tokset.isdisjoint(AUDIENCE_VERBS) and not tokset.isdisjoint(AUDIENCE_OBJECTS))
             or not tokset.isdisjoint(AUDIENCE_COUNTS)) and AUDIENCE_ASK.search(lower) is not None:
         add("s:audience-ask")
-    if not tokset.isdisjoint(FIRST_SINGULAR | WE) and CREATOR.search(lower) is not None:
+    if not tokset.isdisjoint(I_OR_WE) and CREATOR.search(lower) is not None:
         add("s:creator")
     if links:
         if 3 < words <= 8:
