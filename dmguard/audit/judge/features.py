@@ -255,9 +255,12 @@ NOT_A_NAME_START = frozenset({
     "i'm", "i've", "i'd", "i'll", "as", "per", "kindly", "pls", "plz"})
 _NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
+_UPPER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER_BYTES = b"abcdefghijklmnopqrstuvwxyz"
 _TRAILING_CHARS = " .!?\u2026)(:;*~-"
 _PERCENT = re.compile(r"\d ?%")
 _TRAILING = re.compile("[ .!?\u2026)(:;*~\\-\U0001f000-\U0001faff]+$")
+_NEXT_WORD = re.compile(r"[ ,]*+\s*+(\S+)")
 CAPITALISED = re.compile(r"(?<![\w@#'’])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)(?:['’]s)?\b")
 
 
@@ -324,8 +327,9 @@ def _named_subject(text: str, toks: list[str], tokset: frozenset[str] | set[str]
         name = match.group(1)
         if name.lower() in NOT_A_NAME or name.lower() in NOT_A_NAME_START:
             continue
-        rest = text[match.end():].lstrip(" ,").split(None, 1)
-        if rest and rest[0].lower().strip(".,!?:;") in THIRD_PERSON_VERBS:
+        # the first word after it: what text[end:].lstrip(" ,").split(None, 1)[0] would be
+        following = _NEXT_WORD.match(text, match.end())
+        if following and following.group(1).lower().strip(".,!?:;") in THIRD_PERSON_VERBS:
             return True
     return False
 
@@ -403,10 +407,8 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:money")
     if text.count("!") >= 2:
         add("s:exclaims")
-    if length >= 12 and text != lower:
-        upper = length - len(text.translate(_NO_UPPER))
-        if upper >= 12 and upper > length - len(text.translate(_NO_LOWER)):
-            add("s:shouting")
+    if length >= 12 and text != lower and _shouting(text):
+        add("s:shouting")
     emoji = toks.count("<emoji>")
     if emoji:
         add("s:emoji" if emoji < 3 else "s:emoji3")
@@ -515,6 +517,17 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         if SHORT_LINK.search(lower):
             add("s:short-link")
     return found
+
+
+def _shouting(text: str) -> bool:
+    """At least 12 capitals (A-Z), more than small letters (a-z)."""
+    length = len(text)
+    if text.isascii():  # the same counts from the bytes: deleting from bytes is far cheaper
+        data = text.encode("ascii")
+        upper = length - len(data.translate(None, _UPPER_BYTES))
+        return upper >= 12 and upper > length - len(data.translate(None, _LOWER_BYTES))
+    upper = length - len(text.translate(_NO_UPPER))
+    return upper >= 12 and upper > length - len(text.translate(_NO_LOWER))
 
 
 def _name_like(word: str, also_not: frozenset[str] = frozenset()) -> bool:
