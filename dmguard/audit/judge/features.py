@@ -33,13 +33,16 @@ from collections.abc import Iterable
 from dmguard.audit.text import Prepared
 
 TOKEN = re.compile(
+    # The lookahead holds every character a token can start with (a superset): the scan
+    # skips spaces and punctuation without trying each alternative there.
+    r"(?=[\w@\-\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff])(?:"
     r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|co|io|net|org|ml|tv|me|ly|app|shop|store"
     r"|info|biz)(?:/\S*)?\b"
     r"|@\w+"
     r"|\d{5,}"
     r"|\d+(?:[.,:]\d+)*"
     r"|[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]"
-    r"|[^\W\d_]+(?:['’][^\W\d_]+)*",
+    r"|[^\W\d_]+(?:['’][^\W\d_]+)*)",
     re.UNICODE,
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
