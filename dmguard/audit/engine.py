@@ -224,10 +224,11 @@ class Auditor:
         hits = None  # the text's anchor hits, found when the first rule that scans asks
         for active in rules:
             rule = active.rule
-            if rule.scan_slots is not None:
+            slots = rule.scan_slots
+            if slots is not None:
                 if hits is None:
                     hits = text.anchor_hits
-                if rule.scan_slots.isdisjoint(hits):
+                if slots.isdisjoint(hits):
                     continue
             subject.options = active.options
             points = 0

@@ -26,6 +26,10 @@ MIN_WORDS = 6
 MIN_CHARS = 30
 COVERAGE = 0.7
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_LINKISH = re.compile(r"http|www\.|\.(?:co|io|net|org|ml|tv|me|ly|app|shop|store|info|biz|gl)")
+"""Text every match of :data:`~dmguard.audit.text.LINK` holds, when the lower-case text is
+ASCII (case-insensitive matching is then exact matching): most texts hold a full stop but no
+link, and are not scanned for one."""
 
 
 def normalise(text: str, names: Iterable[str] = ()) -> str:
@@ -35,7 +39,8 @@ def normalise(text: str, names: Iterable[str] = ()) -> str:
 
 def _normal_words(text: str, names: Iterable[str]) -> list[str]:
     lower = text.lower()
-    if "http" in lower or "www" in lower or "." in lower:
+    if ("http" in lower or "www" in lower or "." in lower) and (
+            not lower.isascii() or _LINKISH.search(lower) is not None):
         lower = LINK.sub(" url ", lower)
     parts = {fold(part) for name in names for part in name.split() if len(part) >= 2}
     return [

@@ -33,28 +33,41 @@ from collections.abc import Iterable
 from dmguard.audit.text import Prepared
 
 TOKEN = re.compile(
+    # The lookahead holds every character a token can start with (a superset): the scan
+    # skips spaces and punctuation without trying each alternative there.
+    r"(?=[\w@\-\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff])(?:"
     r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|co|io|net|org|ml|tv|me|ly|app|shop|store"
     r"|info|biz)(?:/\S*)?\b"
     r"|@\w+"
     r"|\d{5,}"
     r"|\d+(?:[.,:]\d+)*"
     r"|[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]"
-    r"|[^\W\d_]+(?:['’][^\W\d_]+)*",
+    r"|[^\W\d_]+(?:['’][^\W\d_]+)*)",
     re.UNICODE,
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 
-WELCOME = re.compile(
+
+def _starting_with(first: str, pattern: str) -> re.Pattern[str]:
+    """``pattern`` behind a lookahead of the letters its matches start with (every one of
+    them): the scan passes over other positions without trying each alternative."""
+    return re.compile(f"(?=[{first}])(?:{pattern})")
+
+
+WELCOME = _starting_with(
+    "wthj",
     r"\bwelcome\b|\bthanks? (?:you )?(?:so much |a lot )?for (?:the )?(?:follow|connect|join|subscrib)"
     r"|\b(?:has|have|just) (?:joined|arrived|landed|entered|appeared|shown up)\b|\bjoined (?:the|our|us)\b"
 )
-SELF_INTRO = re.compile(
+SELF_INTRO = _starting_with(
+    "miwtao",
     r"\b(?:my name is|i am an?|i'm an?|we are an?|we're an?|i'm the|i am the|this is \w+ from"
     r"|at \w+(?: \w+)?,? we|our (?:company|team|agency|channel|page|store|shop|brand|app|service"
     r"|community|platform|product|website|site))\b"
 )
-CTA = re.compile(
+CTA = _starting_with(
+    "cvtsfjrdbomghalu",
     r"\b(?:check (?:out|it out|us out|me out|my)|visit|click|tap|subscribe|sub to|follow (?:me|us|back)"
     r"|join (?:us|our|my|now|today)|sign up|signup|register|download|buy|order now|shop now|call now"
     r"|text \w+ to|reply (?:with|yes|stop|now)|dm (?:me|us)|message (?:me|us)|grab|claim|get your"
@@ -93,6 +106,9 @@ MONEY_WORDS = frozenset({"free", "prize", "cash", "win", "winner", "reward", "di
 FIRST_SINGULAR = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "im"})
 WE = frozenset({"we", "we're", "we've", "we'll", "our", "us"})
 YOU = frozenset({"you", "your", "you're", "yours", "u", "ur"})
+I_OR_WE = FIRST_SINGULAR | WE
+PRONOUNS = I_OR_WE | YOU
+HASHTAG = re.compile(r"(?<![\w&])#[^\W\d_]\w+")
 CROWD = frozenset({"guys", "everyone", "everybody", "y'all", "yall", "folks", "people", "anyone",
                    "somebody", "someone"})
 # Self-promotion: "my/our" + something one publishes.
@@ -167,6 +183,10 @@ ARRIVAL_WORDS = frozenset({
     "house", "among", "chat", "server", "lobby", "expecting", "presence", "approaches",
     "summoned", "give", "welcome", "noise", "hi", "hello", "hands", "hail", "behold"})
 """One of these is in every phrase :data:`ARRIVAL` finds (the regex only runs when one is)."""
+HI_HELLO = frozenset({"hi", "hello"})
+ARRIVAL_WORDS_BUT_HI = ARRIVAL_WORDS - HI_HELLO
+""""hi" and "hello" are only in "say hi/hello to": with neither "say h" in the text, they
+do not call for the regex (most messages open with "hi")."""
 # The group as a place ("the chat", "our server", "this guild"): where a bot announces arrivals.
 GROUP_PLACES = frozenset({"chat", "server", "group", "guild", "lobby", "clan", "community", "crew",
                          "squad", "channel", "realm", "village", "tribe", "gang", "fam", "family",
@@ -184,6 +204,9 @@ NEWCOMER_WORDS = frozenset({
     "rules", "pinned", "faq", "guidelines", "pins", "introduce", "hi", "hello", "hey", "home",
     "comfortable", "stay", "lurk", "shy", "stranger", "seat", "role", "roles", "slice", "drink",
     "snack", "awhile", "while", "busy", "fun", "comfy", "chair"})
+HI_HELLO_HEY = frozenset({"hi", "hello", "hey"})
+NEWCOMER_WORDS_BUT_HI = NEWCOMER_WORDS - HI_HELLO_HEY
+"""As for :data:`ARRIVAL_WORDS_BUT_HI`: a greeting only counts after "say"."""
 # A greeting, then a capitalised word that names someone ("Hey Sam", "Welcome, Sam").
 GREETING_NAME = re.compile(
     r"^\W*(?i:(?:(?:oh|well|ah) )?(?:hey|hi|hello|hiya|heya|welcome|greetings|yo|hola|howdy|ahoy"
@@ -220,7 +243,8 @@ SHORT_LINK = re.compile(
     r"|rebrand\.ly|tiny\.cc|shhort\.com|shorturl\.at|rb\.gy|t\.ly)/")
 URL = re.compile(r"(?:https?://|www\.)\S+")
 # Making something and wanting it seen: "I make beats", "I rap", "I'm a singer".
-CREATOR = re.compile(
+CREATOR = _starting_with(
+    "iw",
     r"\b(?:i|we) (?:make|made|produce|rap|sing|upload|post|stream|draw|record|write|film|edit)\b"
     r"|\b(?:i'?m|i am|we'?re|we are) an? (?:(?:\w+ )?(?:producer|rapper|singer|artist|youtuber"
     r"|gamer|musician|dancer|vlogger|streamer|band|songwriter|designer|photographer|blogger))\b"
@@ -245,9 +269,12 @@ NOT_A_NAME_START = frozenset({
     "i'm", "i've", "i'd", "i'll", "as", "per", "kindly", "pls", "plz"})
 _NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
+_UPPER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER_BYTES = b"abcdefghijklmnopqrstuvwxyz"
 _TRAILING_CHARS = " .!?\u2026)(:;*~-"
 _PERCENT = re.compile(r"\d ?%")
 _TRAILING = re.compile("[ .!?\u2026)(:;*~\\-\U0001f000-\U0001faff]+$")
+_NEXT_WORD = re.compile(r"[ ,]*+\s*+(\S+)")
 CAPITALISED = re.compile(r"(?<![\w@#'’])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)(?:['’]s)?\b")
 
 
@@ -314,8 +341,9 @@ def _named_subject(text: str, toks: list[str], tokset: frozenset[str] | set[str]
         name = match.group(1)
         if name.lower() in NOT_A_NAME or name.lower() in NOT_A_NAME_START:
             continue
-        rest = text[match.end():].lstrip(" ,").split(None, 1)
-        if rest and rest[0].lower().strip(".,!?:;") in THIRD_PERSON_VERBS:
+        # the first word after it: what text[end:].lstrip(" ,").split(None, 1)[0] would be
+        following = _NEXT_WORD.match(text, match.end())
+        if following and following.group(1).lower().strip(".,!?:;") in THIRD_PERSON_VERBS:
             return True
     return False
 
@@ -377,7 +405,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     if len(opening) == 2 and (opening[0], opening[1]) in GENERIC_OPENINGS:
         add("s:generic-you-opening")
     if ("_" in text or "xxxx" in lower or "(" in text or "*" in text or "[" in text
-            or "#" in text) and HOLE.search(lower):
+            or "##" in lower) and HOLE.search(lower):
         add("s:template-hole")
     time_ref = not tokset.isdisjoint(TIME_WORDS)
     if time_ref:
@@ -393,21 +421,16 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:money")
     if text.count("!") >= 2:
         add("s:exclaims")
-    if length >= 12 and text != lower:
-        upper = length - len(text.translate(_NO_UPPER))
-        if upper >= 12 and upper > length - len(text.translate(_NO_LOWER)):
-            add("s:shouting")
+    if length >= 12 and text != lower and _shouting(text):
+        add("s:shouting")
     emoji = toks.count("<emoji>")
     if emoji:
         add("s:emoji" if emoji < 3 else "s:emoji3")
     i_count = we_count = you_count = 0
-    for token in toks:
-        if token in FIRST_SINGULAR:
-            i_count += 1
-        elif token in WE:
-            we_count += 1
-        elif token in YOU:
-            you_count += 1
+    if not tokset.isdisjoint(PRONOUNS):  # the three sets share no word: counted apart, in C
+        i_count = sum(map(FIRST_SINGULAR.__contains__, toks))
+        we_count = sum(map(WE.__contains__, toks))
+        you_count = sum(map(YOU.__contains__, toks))
     if we_count > i_count:
         add("s:corporate-we")
     if you_count >= 2 and not question:
@@ -420,12 +443,13 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:crowd")
     # self-promotion: "my channel", "our page", "sub to my…", "check my…"
     promo = False
-    previous = ""
-    for token in toks:
-        if previous in ("my", "our") and token in OWN_MEDIA:
-            promo = True
-            break
-        previous = token
+    if ("my" in tokset or "our" in tokset) and not tokset.isdisjoint(OWN_MEDIA):
+        previous = ""
+        for token in toks:
+            if previous in ("my", "our") and token in OWN_MEDIA:
+                promo = True
+                break
+            previous = token
     if promo:
         add("s:self-promotion")
         if not tokset.isdisjoint(PROMOTE_VERBS):
@@ -441,7 +465,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:opens-with-handle")
     elif "<at>" in tokset:
         add("s:mentions-handle")
-    if "#" in text and re.search(r"(?<![\w&])#[^\W\d_]\w+", text):
+    if "#" in text and HASHTAG.search(text):
         add("s:hashtag")
     grievance = len(tokset & GRIEVANCE)
     if grievance:
@@ -457,7 +481,9 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         if not question:
             add("s:ends-naming-reader-no-question")
     # a group arrival: someone joins the room, told to the room
-    arrival = not tokset.isdisjoint(ARRIVAL_WORDS) and ARRIVAL.search(lower) is not None
+    arrival = (not tokset.isdisjoint(ARRIVAL_WORDS_BUT_HI)
+               or (not tokset.isdisjoint(HI_HELLO) and "say h" in lower)) \
+        and ARRIVAL.search(lower) is not None
     if arrival:
         add("s:arrival")
     group = False
@@ -472,7 +498,9 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:group-place")
         if welcome or arrival:
             add("s:group-arrival")
-    if not tokset.isdisjoint(NEWCOMER_WORDS) and NEWCOMER.search(lower) is not None:
+    if (not tokset.isdisjoint(NEWCOMER_WORDS_BUT_HI)
+            or (not tokset.isdisjoint(HI_HELLO_HEY) and "say h" in lower)) \
+            and NEWCOMER.search(lower) is not None:
         add("s:newcomer-instructions")
     # naming someone: greeting + name, opening with a name, "it's (just) Sam"
     greets_name = greet and _name_match(GREETING_NAME.match(text))
@@ -493,7 +521,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     if ((not tokset.isdisjoint(AUDIENCE_VERBS) and not tokset.isdisjoint(AUDIENCE_OBJECTS))
             or not tokset.isdisjoint(AUDIENCE_COUNTS)) and AUDIENCE_ASK.search(lower) is not None:
         add("s:audience-ask")
-    if not tokset.isdisjoint(FIRST_SINGULAR | WE) and CREATOR.search(lower) is not None:
+    if not tokset.isdisjoint(I_OR_WE) and CREATOR.search(lower) is not None:
         add("s:creator")
     if links:
         if 3 < words <= 8:
@@ -503,6 +531,17 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         if SHORT_LINK.search(lower):
             add("s:short-link")
     return found
+
+
+def _shouting(text: str) -> bool:
+    """At least 12 capitals (A-Z), more than small letters (a-z)."""
+    length = len(text)
+    if text.isascii():  # the same counts from the bytes: deleting from bytes is far cheaper
+        data = text.encode("ascii")
+        upper = length - len(data.translate(None, _UPPER_BYTES))
+        return upper >= 12 and upper > length - len(data.translate(None, _LOWER_BYTES))
+    upper = length - len(text.translate(_NO_UPPER))
+    return upper >= 12 and upper > length - len(text.translate(_NO_LOWER))
 
 
 def _name_like(word: str, also_not: frozenset[str] = frozenset()) -> bool:

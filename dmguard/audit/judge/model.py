@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -110,26 +112,56 @@ class Judgement:
     def explain(self, count: int = 4) -> str:
         """The strongest reasons by name: words (at least half, when there are any) and shapes.
         Other rules' findings are left out: they are findings of their own."""
-        words: list[tuple[float, str]] = []
-        shapes: list[tuple[float, str]] = []
-        names: set[str] = set()
-        text_words = WORDS.findall(self.text.lower())
-        for feature, weight in self.reasons:
-            if feature.startswith(("s:len", "r:")):
-                continue
-            group = shapes if feature.startswith("s:") else words
-            if len(group) >= count:
-                if len(words) >= count and len(shapes) >= count:
-                    break
-                continue
-            name = describe(feature, self.text, text_words)
-            if name not in names:
-                names.add(name)
-                group.append((weight, name))
+        # Words and shapes are named apart (a word's name is quoted, a shape's never is, so
+        # no name is in both): each group takes its strongest ``count`` distinct names.
+        reasons = self.reasons
+        shape_reasons = [item for item in reasons
+                         if item[0][0] == "s" and not item[0].startswith("s:len")]
+        shapes = _strongest(shape_reasons, count, _named)
+        text_words: list[str] | None = None
+
+        def word_name(feature: str) -> str:
+            nonlocal text_words
+            if feature[0] != "c":
+                return _named(feature)
+            if text_words is None:
+                text_words = WORDS.findall(self.text.lower())
+            return describe(feature, self.text, text_words)
+
+        words = _strongest((item for item in reasons if item[0][0] not in "sr"), count,
+                           word_name)
         taken = min(len(words), (count + 1) // 2)
         chosen = words[:taken] + shapes[: count - taken]
         chosen += words[taken: taken + count - len(chosen)]
         return ", ".join(name for _, name in sorted(chosen, key=lambda item: -item[0]))
+
+
+_NAMES: dict[str, str] = {}
+
+
+def _named(feature: str) -> str:
+    """:func:`describe` of a feature that names itself (not a piece of a word), cached."""
+    name = _NAMES.get(feature)
+    if name is None:
+        if len(_NAMES) > 100_000:
+            _NAMES.clear()
+        name = _NAMES[feature] = describe(feature)
+    return name
+
+
+def _strongest(reasons: Iterable[tuple[str, float]], count: int,
+               name: Callable[[str], str]) -> list[tuple[float, str]]:
+    """The first ``count`` distinct names of ``reasons`` (strongest first), with weights."""
+    chosen: list[tuple[float, str]] = []
+    names: set[str] = set()
+    for feature, weight in reasons:
+        if len(chosen) >= count:
+            break
+        described = name(feature)
+        if described not in names:
+            names.add(described)
+            chosen.append((weight, described))
+    return chosen
 
 
 class Judge:
@@ -192,7 +224,7 @@ class Judge:
         get = self.weights.get
         others = [*shape(prepared.text, prepared.lower, toks, tokset),
                   *("r:" + name for name in set(found))]
-        total += sum(get(feature, 0.0) for feature in others)
+        total += sum(map(get, others, repeat(0.0)))
         probability = _logistic(total)
         if probability < explain_from:
             return Judgement(probability, [], prepared.text)
@@ -201,7 +233,7 @@ class Judge:
         pair_weight = self._pairs.get
         reasons += [("b:" + pair[0] + " " + pair[1], weight) for pair in pairset
                     if (weight := pair_weight(pair, 0.0)) > 0]
-        reasons += [(f, get(f, 0.0)) for f in others if get(f, 0.0) > 0]
+        reasons += [(f, weight) for f in others if (weight := get(f, 0.0)) > 0]
         reasons.sort(key=_by_weight, reverse=True)
         return Judgement(probability, reasons, prepared.text)
 
@@ -215,8 +247,8 @@ class Judge:
         return self.bias + sum(get(f, 0.0) for f in features(text, found))
 
 
-def _by_weight(item: tuple[str, float]) -> float:
-    return item[1]
+_by_weight = operator.itemgetter(1)
+"""The weight of a (feature, weight) reason: the sort key, in C."""
 
 
 def _logistic(total: float) -> float:
