@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -234,7 +233,7 @@ class Judge:
         reasons += [("b:" + pair[0] + " " + pair[1], weight) for pair in pairset
                     if (weight := pair_weight(pair, 0.0)) > 0]
         reasons += [(f, weight) for f in others if (weight := get(f, 0.0)) > 0]
-        reasons.sort(key=_by_weight, reverse=True)
+        reasons.sort(key=_strength)
         return Judgement(probability, reasons, prepared.text)
 
     def probability(self, text: str | Prepared, found: Iterable[str] = ()) -> float:
@@ -247,8 +246,10 @@ class Judge:
         return self.bias + sum(get(f, 0.0) for f in features(text, found))
 
 
-_by_weight = operator.itemgetter(1)
-"""The weight of a (feature, weight) reason: the sort key, in C."""
+def _strength(reason: tuple[str, float]) -> tuple[float, str]:
+    """Strongest first; equal weights in the feature's order, so the reasons (and the
+    words a finding names) do not depend on the order a set happened to give them in."""
+    return -reason[1], reason[0]
 
 
 def _logistic(total: float) -> float:
