@@ -217,9 +217,10 @@ class Judge:
         if not all(map(word_weight.__contains__, tokset)):
             self._learn_words([token for token in tokset if token not in word_weight])
         # The sums run in C (map over dict look-ups): this is every audit's hottest loop.
-        total = self.bias + sum(map(word_weight.__getitem__, tokset))
+        # fsum is exact, so the order a set gives does not move the last bits of p.
+        total = self.bias + math.fsum(map(word_weight.__getitem__, tokset))
         pairset = set(zip(["<start>", *toks], toks, strict=False))
-        total += sum(filter(None, map(self._pairs.get, pairset)))
+        total += math.fsum(filter(None, map(self._pairs.get, pairset)))
         get = self.weights.get
         others = [*shape(prepared.text, prepared.lower, toks, tokset),
                   *("r:" + name for name in set(found))]

@@ -198,3 +198,17 @@ def test_the_words_a_finding_names_do_not_depend_on_the_hash_seed() -> None:
                               check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}
                               ).stdout for seed in range(1, 9)}
     assert outputs == {"'apple', 'grape'\n"}
+
+
+def test_the_probability_does_not_depend_on_the_hash_seed() -> None:
+    """Floating-point sums depend on their order, and the words come from a set: with
+    these weights a left-to-right sum gives 0 or 1 depending on the order, the exact
+    sum always 1."""
+    script = ("from dmguard.audit.judge import Judge\n"
+              "weights = {'w:apple': 1e16, 'w:pearl': 1.0, 'w:mango': -1e16}\n"
+              "judge = Judge(weights, 0.0)\n"
+              "print(round(judge.probability('apple pearl mango'), 4))\n")
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}
+                              ).stdout for seed in range(1, 13)}
+    assert outputs == {"0.7311\n"}
