@@ -187,6 +187,13 @@ def test_fitting_never_sees_the_one_name_the_eval_rendered() -> None:
     assert rendered(literal, FIT_NAMES) == literal
 
 
+def outputs_across_hash_seeds(script: str, seeds: range) -> set[str]:
+    """What ``script`` prints, once per process, each with its own PYTHONHASHSEED."""
+    return {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}
+                           ).stdout for seed in seeds}
+
+
 def test_the_words_a_finding_names_do_not_depend_on_the_hash_seed() -> None:
     """Reasons of equal weight come from sets (words, pairs); Python orders a set of
     strings by a hash that changes from one process to the next. The finding must not."""
@@ -194,10 +201,7 @@ def test_the_words_a_finding_names_do_not_depend_on_the_hash_seed() -> None:
               "words = ('apple', 'pearl', 'mango', 'lemon', 'grape', 'melon')\n"
               "judge = Judge({'w:' + word: 1.0 for word in words}, 0.0)\n"
               "print(judge.judge(' '.join(words)).explain(2))\n")
-    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                              check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}
-                              ).stdout for seed in range(1, 9)}
-    assert outputs == {"'apple', 'grape'\n"}
+    assert outputs_across_hash_seeds(script, range(1, 9)) == {"'apple', 'grape'\n"}
 
 
 def test_the_probability_does_not_depend_on_the_hash_seed() -> None:
@@ -208,7 +212,4 @@ def test_the_probability_does_not_depend_on_the_hash_seed() -> None:
               "weights = {'w:apple': 1e16, 'w:pearl': 1.0, 'w:mango': -1e16}\n"
               "judge = Judge(weights, 0.0)\n"
               "print(round(judge.probability('apple pearl mango'), 4))\n")
-    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                              check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}
-                              ).stdout for seed in range(1, 13)}
-    assert outputs == {"0.7311\n"}
+    assert outputs_across_hash_seeds(script, range(1, 13)) == {"0.7311\n"}
