@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import chain
 
 from dmguard.audit.text import Prepared
 
@@ -267,15 +268,17 @@ NOT_A_NAME_START = frozenset({
     "was", "were", "am", "im", "glad", "hope", "happy", "merry", "long", "mate", "buddy", "pal",
     "friend", "fam", "sis", "bruh", "mr", "mrs", "ms", "dr", "miss", "ya", "yes", "no", "yeah",
     "i'm", "i've", "i'd", "i'll", "as", "per", "kindly", "pls", "plz"})
-_NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 _UPPER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER_BYTES = b"abcdefghijklmnopqrstuvwxyz"
 _TRAILING_CHARS = " .!?\u2026)(:;*~-"
 _PERCENT = re.compile(r"\d ?%")
 _TRAILING = re.compile("[ .!?\u2026)(:;*~\\-\U0001f000-\U0001faff]+$")
 _NEXT_WORD = re.compile(r"[ ,]*+\s*+(\S+)")
-CAPITALISED = re.compile(r"(?<![\w@#'’])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)(?:['’]s)?\b")
+CAPITALISED = re.compile(r"([A-ZÀ-ÖØ-Þ](?<![\w@#'’].)[a-zß-öø-ÿ]+)(?:['’]s)?\b")
+"""A capitalised word not glued to a word, handle, hashtag or apostrophe before it: that is
+``(?<![\\w@#'’])[A-ZÀ-ÖØ-Þ]…``, written with the capital first and the look behind it over
+two characters, so that the scan jumps from capital to capital (a pattern that opens with a
+character class is searched for that class first)."""
 
 
 def _kind(raw: str) -> str:
@@ -296,21 +299,33 @@ def _kind(raw: str) -> str:
     return "<url>"
 
 
-_KINDS: dict[str, str] = {}
+def tokens_by_regex(lower: str) -> list[str]:
+    """The tokens of a lower-case text, scanned whole: the definition :func:`tokens` keeps."""
+    return [_kind(raw) for raw in TOKEN.findall(lower)]
+
+
+_CHUNKS: dict[str, tuple[str, ...]] = {}
 
 
 def tokens(lower: str) -> list[str]:
-    """The tokens of a lower-case text (classes for links, handles, numbers and emoji)."""
-    kinds = _KINDS
-    raws = TOKEN.findall(lower)
-    out = list(map(kinds.get, raws))
-    if None in out:
-        if len(kinds) > 200_000:
-            kinds.clear()
-        for index, raw in enumerate(raws):
-            if out[index] is None:
-                out[index] = kinds[raw] = _kind(raw)
-    return out  # type: ignore[return-value]
+    """The tokens of a lower-case text (classes for links, handles, numbers and emoji).
+
+    The same list as :func:`tokens_by_regex`, put together from the text's
+    whitespace-separated chunks, each tokenised once and cached: no token holds or crosses
+    whitespace (``\\S`` and ``str.split`` agree on what it is) and ``\\b`` sees the same
+    non-word at a chunk's edge as at the text's, so a chunk's tokens do not depend on its
+    neighbours. Most chunks ("hi", "you?") recur, so most texts are a split and look-ups."""
+    chunks = lower.split()
+    cache = _CHUNKS
+    try:
+        return list(chain.from_iterable(map(cache.__getitem__, chunks)))
+    except KeyError:  # a chunk not seen before
+        if len(cache) > 200_000:
+            cache.clear()
+        for chunk in chunks:
+            if chunk not in cache:
+                cache[chunk] = tuple(map(_kind, TOKEN.findall(chunk)))
+        return list(chain.from_iterable(map(cache.__getitem__, chunks)))
 
 
 FUNCTION_WORDS = frozenset({
@@ -361,9 +376,42 @@ def _vocative_end(text: str) -> bool:
         and tail.lower() not in NOT_A_NAME
 
 
+# Which of the word sets above each word is in, as bits: one set intersection and a few ORs
+# per message tell :func:`shape` every "does the message hold one of these words?" at once.
+_FLAG_SETS: tuple[frozenset[str], ...] = (
+    WELCOME_WORDS, SELF_INTRO_WORDS, CTA_WORDS, TIME_WORDS, MONEY_WORDS, PRONOUNS, CROWD,
+    OWN_MEDIA, frozenset({"my", "our"}), PROMOTE_VERBS, RECIPROCAL_WORDS, frozenset({"back"}),
+    frozenset({"follow", "sub", "subscribe", "like"}), VERIFY_WORDS, frozenset({"account"}),
+    PRIZE_WORDS, frozenset({"<at>"}), GRIEVANCE, THIRD_PERSON_VERBS, ARRIVAL_WORDS_BUT_HI,
+    HI_HELLO, GROUP_PLACES, NEWCOMER_WORDS_BUT_HI, HI_HELLO_HEY, frozenset({"its", "it's"}),
+    frozenset({"it"}), frozenset({"is"}), AUDIENCE_VERBS, AUDIENCE_OBJECTS, AUDIENCE_COUNTS,
+    I_OR_WE, frozenset({"<url>"}), frozenset({"<emoji>"}))
+(_F_WELCOME, _F_INTRO, _F_CTA, _F_TIME, _F_MONEY, _F_PRONOUN, _F_CROWD, _F_OWN_MEDIA, _F_MY_OUR,
+ _F_PROMOTE, _F_RECIPROCAL, _F_BACK, _F_FOLLOWISH, _F_VERIFY, _F_ACCOUNT, _F_PRIZE, _F_AT,
+ _F_GRIEVANCE, _F_THIRD_PERSON, _F_ARRIVAL, _F_HI_HELLO, _F_GROUP_PLACE, _F_NEWCOMER,
+ _F_HI_HELLO_HEY, _F_ITS, _F_IT, _F_IS, _F_AUDIENCE_VERB, _F_AUDIENCE_OBJECT, _F_AUDIENCE_COUNT,
+ _F_I_OR_WE, _F_URL, _F_EMOJI) = (1 << bit for bit in range(len(_FLAG_SETS)))
+_FLAGS: dict[str, int] = {}
+for _bit, _words in enumerate(_FLAG_SETS):
+    for _word in _words:
+        _FLAGS[_word] = _FLAGS.get(_word, 0) | 1 << _bit
+_FLAG_WORDS = frozenset(_FLAGS)
+
+
+def word_flags(tokset: set[str] | frozenset[str]) -> int:
+    """The bits of every word set of :data:`_FLAG_SETS` that one of ``tokset`` is in."""
+    flags = 0
+    for word in tokset & _FLAG_WORDS:
+        flags |= _FLAGS[word]
+    return flags
+
+
 def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None) -> list[str]:
-    """The ``s:`` features: what kind of message this is, whatever its words (``tokset``:
-    the set of ``toks``, when the caller has it)."""
+    """The ``s:`` features: what kind of message this is, whatever its words (``lower``:
+    ``text.lower()``; ``tokset``: the set of ``toks``, when the caller has it).
+
+    Which word sets the message touches is read once, as bits (:func:`word_flags`); the
+    regexes run only where those words (or, for names, capitals) are present."""
     found: list[str] = []
     add = found.append
     length = len(text)
@@ -371,13 +419,16 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         else "s:len<400" if length < 400 else "s:len>=400")
     if tokset is None:
         tokset = set(toks)
+    flags = word_flags(tokset)
+    # Every name pattern needs a capital A-Z or À-Þ, and lower() changes each of those.
+    capitals = text != lower
     first = toks[0] if toks else ""
     greet = first in GREETINGS or (first == "good" and len(toks) > 1 and toks[1] in DAY_PARTS)
-    welcome = not tokset.isdisjoint(WELCOME_WORDS) and WELCOME.search(lower) is not None
-    intro = not tokset.isdisjoint(SELF_INTRO_WORDS) and SELF_INTRO.search(lower) is not None
-    cta = not tokset.isdisjoint(CTA_WORDS) and CTA.search(lower) is not None
-    question = "?" in text and ("<url>" not in tokset or "?" in URL.sub("", text))
-    links = toks.count("<url>")
+    welcome = flags & _F_WELCOME and WELCOME.search(lower) is not None
+    intro = flags & _F_INTRO and SELF_INTRO.search(lower) is not None
+    cta = flags & _F_CTA and CTA.search(lower) is not None
+    question = "?" in text and (not flags & _F_URL or "?" in URL.sub("", text))
+    links = toks.count("<url>") if flags & _F_URL else 0
     words = len(toks) - links
     if greet:
         add("s:greeting")
@@ -407,7 +458,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     if ("_" in text or "xxxx" in lower or "(" in text or "*" in text or "[" in text
             or "##" in lower) and HOLE.search(lower):
         add("s:template-hole")
-    time_ref = not tokset.isdisjoint(TIME_WORDS)
+    time_ref = flags & _F_TIME
     if time_ref:
         add("s:time-referent")
     if not question and not time_ref:
@@ -416,21 +467,21 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
             add("s:no-referent+cta")
         if greet and words <= 12:
             add("s:greeting-nothing-more")
-    if (not tokset.isdisjoint(MONEY_WORDS) or "$" in text or "£" in text or "€" in text
+    if (flags & _F_MONEY or "$" in text or "£" in text or "€" in text
             or ("%" in text and _PERCENT.search(text))):
         add("s:money")
     if text.count("!") >= 2:
         add("s:exclaims")
-    if length >= 12 and text != lower and _shouting(text):
+    if length >= 12 and capitals and _shouting(text):
         add("s:shouting")
-    emoji = toks.count("<emoji>")
+    emoji = toks.count("<emoji>") if flags & _F_EMOJI else 0
     if emoji:
         add("s:emoji" if emoji < 3 else "s:emoji3")
     i_count = we_count = you_count = 0
-    if not tokset.isdisjoint(PRONOUNS):  # the three sets share no word: counted apart, in C
-        i_count = sum(map(FIRST_SINGULAR.__contains__, toks))
-        we_count = sum(map(WE.__contains__, toks))
-        you_count = sum(map(YOU.__contains__, toks))
+    if flags & _F_PRONOUN:  # each pronoun the message holds, counted in C
+        i_count = sum(map(toks.count, tokset & FIRST_SINGULAR))
+        we_count = sum(map(toks.count, tokset & WE))
+        you_count = sum(map(toks.count, tokset & YOU))
     if we_count > i_count:
         add("s:corporate-we")
     if you_count >= 2 and not question:
@@ -439,11 +490,11 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:no-person")
     if "\n" in text.strip():
         add("s:multiline")
-    if not tokset.isdisjoint(CROWD):
+    if flags & _F_CROWD:
         add("s:crowd")
     # self-promotion: "my channel", "our page", "sub to my…", "check my…"
     promo = False
-    if ("my" in tokset or "our" in tokset) and not tokset.isdisjoint(OWN_MEDIA):
+    if flags & _F_MY_OUR and flags & _F_OWN_MEDIA:
         previous = ""
         for token in toks:
             if previous in ("my", "our") and token in OWN_MEDIA:
@@ -452,25 +503,24 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
             previous = token
     if promo:
         add("s:self-promotion")
-        if not tokset.isdisjoint(PROMOTE_VERBS):
+        if flags & _F_PROMOTE:
             add("s:self-promotion+ask")
-    if not tokset.isdisjoint(RECIPROCAL_WORDS) or (
-            "back" in tokset and not tokset.isdisjoint({"follow", "sub", "subscribe", "like"})):
+    if flags & _F_RECIPROCAL or (flags & _F_BACK and flags & _F_FOLLOWISH):
         add("s:reciprocal")
-    if not tokset.isdisjoint(VERIFY_WORDS) and (links or cta or "account" in tokset):
+    if flags & _F_VERIFY and (links or cta or flags & _F_ACCOUNT):
         add("s:verification-bait")
-    if not tokset.isdisjoint(PRIZE_WORDS) and (you_count or links or cta):
+    if flags & _F_PRIZE and (you_count or links or cta):
         add("s:prize-bait")
     if first == "<at>":
         add("s:opens-with-handle")
-    elif "<at>" in tokset:
+    elif flags & _F_AT:
         add("s:mentions-handle")
     if "#" in text and HASHTAG.search(text):
         add("s:hashtag")
-    grievance = len(tokset & GRIEVANCE)
+    grievance = len(tokset & GRIEVANCE) if flags & _F_GRIEVANCE else 0
     if grievance:
         add("s:grievance" if grievance == 1 else "s:grievances")
-    named = _named_subject(text, toks, tokset)
+    named = flags & _F_THIRD_PERSON and capitals and _named_subject(text, toks, tokset)
     if named:
         add("s:about-someone-by-name")
         if you_count == 0:
@@ -481,13 +531,12 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         if not question:
             add("s:ends-naming-reader-no-question")
     # a group arrival: someone joins the room, told to the room
-    arrival = (not tokset.isdisjoint(ARRIVAL_WORDS_BUT_HI)
-               or (not tokset.isdisjoint(HI_HELLO) and "say h" in lower)) \
+    arrival = (flags & _F_ARRIVAL or (flags & _F_HI_HELLO and "say h" in lower)) \
         and ARRIVAL.search(lower) is not None
     if arrival:
         add("s:arrival")
     group = False
-    if not tokset.isdisjoint(GROUP_PLACES):
+    if flags & _F_GROUP_PLACE:
         previous = ""
         for token in toks:
             if token in GROUP_PLACES and previous in GROUP_DETERMINERS:
@@ -498,16 +547,15 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:group-place")
         if welcome or arrival:
             add("s:group-arrival")
-    if (not tokset.isdisjoint(NEWCOMER_WORDS_BUT_HI)
-            or (not tokset.isdisjoint(HI_HELLO_HEY) and "say h" in lower)) \
+    if (flags & _F_NEWCOMER or (flags & _F_HI_HELLO_HEY and "say h" in lower)) \
             and NEWCOMER.search(lower) is not None:
         add("s:newcomer-instructions")
     # naming someone: greeting + name, opening with a name, "it's (just) Sam"
-    greets_name = greet and _name_match(GREETING_NAME.match(text))
-    opens_name = not greets_name and _name_match(OPENS_WITH_NAME.match(text), NOT_A_NAME_START)
-    reveals = ("its" in tokset or "it's" in tokset or "it’s" in lower
-               or ("it" in tokset and "is" in tokset)) and any(
-        _name_like(m.group(1)) for m in REVEALS_NAME.finditer(text))
+    greets_name = greet and capitals and _name_match(GREETING_NAME.match(text))
+    opens_name = not greets_name and capitals and _name_match(OPENS_WITH_NAME.match(text),
+                                                              NOT_A_NAME_START)
+    reveals = capitals and (flags & _F_ITS or "it’s" in lower or (flags & _F_IT and flags & _F_IS)) \
+        and any(_name_like(m.group(1)) for m in REVEALS_NAME.finditer(text))
     if opens_name:
         add("s:opens-with-name")
     if reveals:
@@ -518,10 +566,10 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
             add("s:names-someone-arriving")
         if you_count == 0 and i_count == 0 and we_count == 0:
             add("s:names-someone-to-nobody")
-    if ((not tokset.isdisjoint(AUDIENCE_VERBS) and not tokset.isdisjoint(AUDIENCE_OBJECTS))
-            or not tokset.isdisjoint(AUDIENCE_COUNTS)) and AUDIENCE_ASK.search(lower) is not None:
+    if ((flags & _F_AUDIENCE_VERB and flags & _F_AUDIENCE_OBJECT) or flags & _F_AUDIENCE_COUNT) \
+            and AUDIENCE_ASK.search(lower) is not None:
         add("s:audience-ask")
-    if not tokset.isdisjoint(I_OR_WE) and CREATOR.search(lower) is not None:
+    if flags & _F_I_OR_WE and CREATOR.search(lower) is not None:
         add("s:creator")
     if links:
         if 3 < words <= 8:
@@ -534,14 +582,14 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
 
 
 def _shouting(text: str) -> bool:
-    """At least 12 capitals (A-Z), more than small letters (a-z)."""
-    length = len(text)
-    if text.isascii():  # the same counts from the bytes: deleting from bytes is far cheaper
-        data = text.encode("ascii")
-        upper = length - len(data.translate(None, _UPPER_BYTES))
-        return upper >= 12 and upper > length - len(data.translate(None, _LOWER_BYTES))
-    upper = length - len(text.translate(_NO_UPPER))
-    return upper >= 12 and upper > length - len(text.translate(_NO_LOWER))
+    """At least 12 capitals (A-Z), more than small letters (a-z).
+
+    Counted in the UTF-8 bytes, where deleting is far cheaper than in a str: a byte below
+    0x80 is only ever an ASCII character there, so A-Z and a-z count the same."""
+    data = text.encode("utf-8", "surrogatepass")
+    size = len(data)
+    upper = size - len(data.translate(None, _UPPER_BYTES))
+    return upper >= 12 and upper > size - len(data.translate(None, _LOWER_BYTES))
 
 
 def _name_like(word: str, also_not: frozenset[str] = frozenset()) -> bool:

@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -214,13 +215,19 @@ class Judge:
         toks = tokens(prepared.lower)
         tokset = set(toks)
         word_weight = self._word_weight
-        if not all(map(word_weight.__contains__, tokset)):
-            self._learn_words([token for token in tokset if token not in word_weight])
         # The sums run in C (map over dict look-ups): this is every audit's hottest loop.
         # fsum is exact, so the order a set gives does not move the last bits of p.
-        total = self.bias + math.fsum(map(word_weight.__getitem__, tokset))
-        pairset = set(zip(["<start>", *toks], toks, strict=False))
-        total += math.fsum(filter(None, map(self._pairs.get, pairset)))
+        try:
+            words = math.fsum(map(word_weight.__getitem__, tokset))
+        except KeyError:  # a word not seen before
+            self._learn_words([token for token in tokset if token not in word_weight])
+            words = math.fsum(map(word_weight.__getitem__, tokset))
+        total = self.bias + words
+        # Only the pairs that have a weight are kept (most have none); an exact sum is not
+        # moved by the pairs whose weight is 0.
+        pairs = self._pairs
+        pairset = set(filter(pairs.__contains__, zip(["<start>", *toks], toks, strict=False)))
+        total += math.fsum(map(pairs.__getitem__, pairset))
         get = self.weights.get
         others = [*shape(prepared.text, prepared.lower, toks, tokset),
                   *("r:" + name for name in set(found))]
@@ -228,13 +235,14 @@ class Judge:
         probability = _logistic(total)
         if probability < explain_from:
             return Judgement(probability, [], prepared.text)
-        pushes = self._word_pushes
-        reasons = [item for token in tokset for item in pushes[token]]
-        pair_weight = self._pairs.get
+        reasons = list(chain.from_iterable(map(self._word_pushes.__getitem__, tokset)))
         reasons += [("b:" + pair[0] + " " + pair[1], weight) for pair in pairset
-                    if (weight := pair_weight(pair, 0.0)) > 0]
+                    if (weight := pairs[pair]) > 0]
         reasons += [(f, weight) for f in others if (weight := get(f, 0.0)) > 0]
-        reasons.sort(key=_strength)
+        # The order of :func:`_strength`, in two stable sorts keyed in C: by feature, then
+        # by weight, strongest first (a reversed sort keeps equal weights in feature order).
+        reasons.sort(key=_FEATURE)
+        reasons.sort(key=_WEIGHT, reverse=True)
         return Judgement(probability, reasons, prepared.text)
 
     def probability(self, text: str | Prepared, found: Iterable[str] = ()) -> float:
@@ -251,6 +259,10 @@ def _strength(reason: tuple[str, float]) -> tuple[float, str]:
     """Strongest first; equal weights in the feature's order, so the reasons (and the
     words a finding names) do not depend on the order a set happened to give them in."""
     return -reason[1], reason[0]
+
+
+_FEATURE = itemgetter(0)
+_WEIGHT = itemgetter(1)
 
 
 def _logistic(total: float) -> float:

@@ -136,6 +136,17 @@ def test_the_fast_path_agrees_with_the_explained_one(text: str) -> None:
         assert judge.judge(text, found, explain_from=1.01).reasons == []
 
 
+@pytest.mark.parametrize("text", AWKWARD)
+def test_the_reasons_are_in_the_order_of_their_strength(text: str) -> None:
+    """The two sorts keyed in C give the order :func:`_strength` defines: strongest first,
+    equal weights by feature."""
+    from dmguard.audit.judge.model import _strength
+
+    reasons = active().judge(text, ("welcome-boilerplate",)).reasons
+    assert reasons == sorted(reasons, key=_strength)
+    assert reasons == sorted(reversed(reasons), key=_strength)
+
+
 def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules() -> None:
     from dmguard.audit.model import Recipient
     from dmguard.config import RuleSetting

@@ -1,0 +1,76 @@
+"""The judge's features: the fast paths read exactly what their plain definitions read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dmguard.audit.judge import features as F
+
+# Pieces that exercise every kind of token and the places where chunks meet: links and domains
+# (with and without a path), handles, long and short numbers, emoji, apostrophes, and every sort
+# of whitespace str.split and the regex's \S agree on.
+PIECES = ["hi", "Hey", "it's", "it’s", "i'm", "rock'n'roll", "x", "@sam", "@", "12", "12345",
+          "3.50", "1,000", "10:30", "https://a.example/x?y=1", "www.shop.com", "shop.com/deal",
+          "my-site.io", "a.com.", "🎉", "☕", "⭐", "-", "_", "__", "(name)", "#tag", "!", "?",
+          "...", ",", "Ünïcode", "naïve", "Ωμέγα", "２３", "½", "’", "'", "a'"]
+SPACES = [" ", "  ", "\n", "\t", "\u00a0", "\u2003", "\x1c", ""]
+TEXTS = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SPACES)), max_size=14).map(
+    lambda parts: "".join(piece + space for piece, space in parts))
+
+
+@given(TEXTS)
+def test_tokens_by_chunk_are_the_tokens_of_the_whole_text(text: str) -> None:
+    for case in (text.lower(), text):
+        assert F.tokens(case) == F.tokens_by_regex(case)
+
+
+@given(st.text())
+def test_tokens_by_chunk_agree_on_any_text(text: str) -> None:
+    assert F.tokens(text.lower()) == F.tokens_by_regex(text.lower())
+
+
+@given(st.text(alphabet=st.sampled_from("AbCdÉéXyz Ωω\ud800🎉!")))
+def test_shouting_counts_capitals_and_small_letters_as_defined(text: str) -> None:
+    upper = sum(1 for ch in text if "A" <= ch <= "Z")
+    lower = sum(1 for ch in text if "a" <= ch <= "z")
+    assert F._shouting(text) == (upper >= 12 and upper > lower)
+
+
+LOOK_BEHIND_FIRST = re.compile(r"(?<![\w@#'’])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)(?:['’]s)?\b")
+
+
+@given(st.text(alphabet=st.sampled_from("SamÉlodie×Ø's’ @#_1.\n,")))
+def test_capitalised_words_are_found_as_by_a_look_behind(text: str) -> None:
+    def found(pattern: re.Pattern[str]) -> list[tuple[tuple[int, int], str]]:
+        return [(match.span(1), match.group(1)) for match in pattern.finditer(text)]
+
+    assert found(F.CAPITALISED) == found(LOOK_BEHIND_FIRST)
+
+
+def test_capitalised_words_skip_handles_hashtags_and_glued_words() -> None:
+    text = "Sam met @Kim and #Lee, o'Neil, xYves, then Zoë's friend Ann."
+    assert [m.group(1) for m in F.CAPITALISED.finditer(text)] == ["Sam", "Zoë", "Ann"]
+
+
+@given(st.sets(st.sampled_from(sorted(F._FLAG_WORDS | {"hello", "unknown", "<num>"})),
+               max_size=8))
+def test_word_flags_say_which_word_sets_a_message_touches(words: set[str]) -> None:
+    flags = F.word_flags(words)
+    for bit, word_set in enumerate(F._FLAG_SETS):
+        assert bool(flags & 1 << bit) == (not words.isdisjoint(word_set))
+
+
+@pytest.mark.parametrize("text", ["Sam has joined the chat", "Hey Sam, welcome to the server!",
+                                  "Oh, it's just Sam.", "Sam, the rules are pinned"])
+def test_a_text_without_capitals_names_nobody(text: str) -> None:
+    """The name patterns need a capital, and lower() changes each one they take: a text that
+    lower() leaves as it is skips them, and names nobody."""
+    def shapes(case: str) -> list[str]:
+        return F.shape(case, case.lower(), F.tokens(case.lower()))
+
+    assert "s:names-someone" in shapes(text)
+    assert "s:names-someone" not in shapes(text.lower())
