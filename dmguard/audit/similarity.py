@@ -18,7 +18,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate, repeat
+from itertools import repeat
 
 from dmguard.audit.text import LINK, fold
 
@@ -26,6 +26,8 @@ MIN_WORDS = 6
 MIN_CHARS = 30
 COVERAGE = 0.7
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_NOT_ALNUM = {code: " " for code in range(128) if not chr(code).isalnum()}
+"""The ASCII characters :data:`_TOKEN` leaves out (all but letters and digits), as spaces."""
 _LINKISH = re.compile(r"http|www\.|\.(?:co|io|net|org|ml|tv|me|ly|app|shop|store|info|biz|gl)")
 """Text every match of :data:`~dmguard.audit.text.LINK` holds, when the lower-case text is
 ASCII (case-insensitive matching is then exact matching): most texts hold a full stop but no
@@ -43,10 +45,11 @@ def _normal_words(text: str, names: Iterable[str]) -> list[str]:
             not lower.isascii() or _LINKISH.search(lower) is not None):
         lower = LINK.sub(" url ", lower)
     parts = {fold(part) for name in names for part in name.split() if len(part) >= 2}
-    return [
-        "nm" if word in parts else ("0" if word.isdigit() else word)
-        for word in _TOKEN.findall(fold(lower))
-    ]
+    folded = fold(lower)
+    # ASCII text: the words are the runs of letters and digits, and splitting after
+    # turning every other character into a space finds them faster than the scan.
+    words = folded.translate(_NOT_ALNUM).split() if folded.isascii() else _TOKEN.findall(folded)
+    return ["nm" if word in parts else ("0" if word.isdigit() else word) for word in words]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,23 +65,15 @@ class Signature:
 def signature(text: str, names: Iterable[str] = ()) -> Signature | None:
     """The shingles of a text, or None when it is too short to judge.
 
-    A shingle is the CRC-32 of three neighbouring words joined by spaces: a slice of
-    the UTF-8 of the normalised text, which is encoded once."""
+    A shingle is the CRC-32 of the UTF-8 of three neighbouring words joined by spaces."""
     words = _normal_words(text, names)
     count = len(words)
     if count < MIN_WORDS:
         return None
-    norm = " ".join(words)
-    if len(norm) < MIN_CHARS:
+    if sum(map(len, words)) + count - 1 < MIN_CHARS:  # the length of the normalised text
         return None
-    data = norm.encode()
-    sizes = map(len, words) if len(data) == len(norm) else (len(w.encode()) for w in words)
-    # where each word starts in ``data``, and where the text ends (one past a last space)
-    starts = [0, *accumulate(size + 1 for size in sizes)]
-    crc = zlib.crc32
-    return Signature(frozenset(
-        crc(data[starts[i]:starts[i + 3] - 1]) for i in range(count - 2)
-    ))
+    return Signature(frozenset(map(zlib.crc32, map(str.encode, map(
+        " ".join, zip(words, words[1:], words[2:], strict=False))))))
 
 
 class NearDuplicateIndex:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import zlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dmguard.audit.similarity import NearDuplicateIndex, normalise, signature
 
@@ -33,3 +35,16 @@ def test_the_count_is_what_most_shingles_reach() -> None:
     index.add(signature("something else entirely, about sourdough and rust and jazz"))
     assert index.count(signature(f"Hi Amy, {base}", ["Amy"])) == 3
     assert index.count(signature("a new text about kubernetes clusters and ceramics")) == 0
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_words_are_split_as_the_scan_finds_them(text: str) -> None:
+    """ASCII text is split on everything but letters and digits: the words ``_TOKEN`` finds."""
+    from dmguard.audit.similarity import _NOT_ALNUM, _TOKEN
+
+    assert text.translate(_NOT_ALNUM).split() == _TOKEN.findall(text)
+
+
+def test_a_text_of_exactly_the_shortest_length_has_a_signature() -> None:
+    assert signature("aaaa bbbb cccc dddd eeee fffff") is not None  # 30 characters
+    assert signature("aaaa bbbb cccc dddd eeee ffff") is None  # 29 characters
