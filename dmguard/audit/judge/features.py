@@ -273,12 +273,16 @@ _LOWER_BYTES = b"abcdefghijklmnopqrstuvwxyz"
 _TRAILING_CHARS = " .!?\u2026)(:;*~-"
 _PERCENT = re.compile(r"\d ?%")
 _TRAILING = re.compile("[ .!?\u2026)(:;*~\\-\U0001f000-\U0001faff]+$")
-_NEXT_WORD = re.compile(r"[ ,]*+\s*+(\S+)")
 CAPITALISED = re.compile(r"([A-ZÀ-ÖØ-Þ](?<![\w@#'’].)[a-zß-öø-ÿ]+)(?:['’]s)?\b")
 """A capitalised word not glued to a word, handle, hashtag or apostrophe before it: that is
 ``(?<![\\w@#'’])[A-ZÀ-ÖØ-Þ]…``, written with the capital first and the look behind it over
 two characters, so that the scan jumps from capital to capital (a pattern that opens with a
 character class is searched for that class first)."""
+_CAPITALISED_THEN = re.compile(CAPITALISED.pattern + r"(?=[ ,]*+\s*+(\S+))?")
+""":data:`CAPITALISED`, and in a look-ahead the first word after it: what
+``text[end:].lstrip(" ,").split(None, 1)[0]`` would be (the look-ahead takes no text, so the
+words found are those of :data:`CAPITALISED`)."""
+_NOT_NAMES = NOT_A_NAME | NOT_A_NAME_START
 
 
 def _kind(raw: str) -> str:
@@ -352,13 +356,10 @@ def _named_subject(text: str, toks: list[str], tokset: frozenset[str] | set[str]
     """Is the message about someone by name, in the third person ("Sam has joined")?"""
     if tokset.isdisjoint(THIRD_PERSON_VERBS):
         return False
-    for match in CAPITALISED.finditer(text):
-        name = match.group(1)
-        if name.lower() in NOT_A_NAME or name.lower() in NOT_A_NAME_START:
-            continue
-        # the first word after it: what text[end:].lstrip(" ,").split(None, 1)[0] would be
-        following = _NEXT_WORD.match(text, match.end())
-        if following and following.group(1).lower().strip(".,!?:;") in THIRD_PERSON_VERBS:
+    # each capitalised word with the first word after it ("" when none)
+    for name, following in _CAPITALISED_THEN.findall(text):
+        if following.lower().strip(".,!?:;") in THIRD_PERSON_VERBS \
+                and name.lower() not in _NOT_NAMES:
             return True
     return False
 
@@ -379,18 +380,19 @@ def _vocative_end(text: str) -> bool:
 # Which of the word sets above each word is in, as bits: one set intersection and a few ORs
 # per message tell :func:`shape` every "does the message hold one of these words?" at once.
 _FLAG_SETS: tuple[frozenset[str], ...] = (
-    WELCOME_WORDS, SELF_INTRO_WORDS, CTA_WORDS, TIME_WORDS, MONEY_WORDS, PRONOUNS, CROWD,
-    OWN_MEDIA, frozenset({"my", "our"}), PROMOTE_VERBS, RECIPROCAL_WORDS, frozenset({"back"}),
-    frozenset({"follow", "sub", "subscribe", "like"}), VERIFY_WORDS, frozenset({"account"}),
-    PRIZE_WORDS, frozenset({"<at>"}), GRIEVANCE, THIRD_PERSON_VERBS, ARRIVAL_WORDS_BUT_HI,
-    HI_HELLO, GROUP_PLACES, NEWCOMER_WORDS_BUT_HI, HI_HELLO_HEY, frozenset({"its", "it's"}),
-    frozenset({"it"}), frozenset({"is"}), AUDIENCE_VERBS, AUDIENCE_OBJECTS, AUDIENCE_COUNTS,
-    I_OR_WE, frozenset({"<url>"}), frozenset({"<emoji>"}))
-(_F_WELCOME, _F_INTRO, _F_CTA, _F_TIME, _F_MONEY, _F_PRONOUN, _F_CROWD, _F_OWN_MEDIA, _F_MY_OUR,
- _F_PROMOTE, _F_RECIPROCAL, _F_BACK, _F_FOLLOWISH, _F_VERIFY, _F_ACCOUNT, _F_PRIZE, _F_AT,
- _F_GRIEVANCE, _F_THIRD_PERSON, _F_ARRIVAL, _F_HI_HELLO, _F_GROUP_PLACE, _F_NEWCOMER,
+    WELCOME_WORDS, SELF_INTRO_WORDS, CTA_WORDS, TIME_WORDS, MONEY_WORDS, FIRST_SINGULAR, WE, YOU,
+    CROWD, OWN_MEDIA, frozenset({"my", "our"}), PROMOTE_VERBS, RECIPROCAL_WORDS,
+    frozenset({"back"}), frozenset({"follow", "sub", "subscribe", "like"}), VERIFY_WORDS,
+    frozenset({"account"}), PRIZE_WORDS, frozenset({"<at>"}), GRIEVANCE, THIRD_PERSON_VERBS,
+    ARRIVAL_WORDS_BUT_HI, HI_HELLO, GROUP_PLACES, NEWCOMER_WORDS_BUT_HI, HI_HELLO_HEY,
+    frozenset({"its", "it's"}), frozenset({"it"}), frozenset({"is"}), AUDIENCE_VERBS,
+    AUDIENCE_OBJECTS, AUDIENCE_COUNTS, frozenset({"<url>"}), frozenset({"<emoji>"}))
+(_F_WELCOME, _F_INTRO, _F_CTA, _F_TIME, _F_MONEY, _F_I, _F_WE, _F_YOU, _F_CROWD, _F_OWN_MEDIA,
+ _F_MY_OUR, _F_PROMOTE, _F_RECIPROCAL, _F_BACK, _F_FOLLOWISH, _F_VERIFY, _F_ACCOUNT, _F_PRIZE,
+ _F_AT, _F_GRIEVANCE, _F_THIRD_PERSON, _F_ARRIVAL, _F_HI_HELLO, _F_GROUP_PLACE, _F_NEWCOMER,
  _F_HI_HELLO_HEY, _F_ITS, _F_IT, _F_IS, _F_AUDIENCE_VERB, _F_AUDIENCE_OBJECT, _F_AUDIENCE_COUNT,
- _F_I_OR_WE, _F_URL, _F_EMOJI) = (1 << bit for bit in range(len(_FLAG_SETS)))
+ _F_URL, _F_EMOJI) = (1 << bit for bit in range(len(_FLAG_SETS)))
+_F_I_OR_WE = _F_I | _F_WE
 _FLAGS: dict[str, int] = {}
 for _bit, _words in enumerate(_FLAG_SETS):
     for _word in _words:
@@ -477,11 +479,10 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     emoji = toks.count("<emoji>") if flags & _F_EMOJI else 0
     if emoji:
         add("s:emoji" if emoji < 3 else "s:emoji3")
-    i_count = we_count = you_count = 0
-    if flags & _F_PRONOUN:  # each pronoun the message holds, counted in C
-        i_count = sum(map(toks.count, tokset & FIRST_SINGULAR))
-        we_count = sum(map(toks.count, tokset & WE))
-        you_count = sum(map(toks.count, tokset & YOU))
+    # each pronoun the message holds, counted in C
+    i_count = sum(map(toks.count, tokset & FIRST_SINGULAR)) if flags & _F_I else 0
+    we_count = sum(map(toks.count, tokset & WE)) if flags & _F_WE else 0
+    you_count = sum(map(toks.count, tokset & YOU)) if flags & _F_YOU else 0
     if we_count > i_count:
         add("s:corporate-we")
     if you_count >= 2 and not question:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, repeat
@@ -113,27 +113,44 @@ class Judgement:
         """The strongest reasons by name: words (at least half, when there are any) and shapes.
         Other rules' findings are left out: they are findings of their own."""
         # Words and shapes are named apart (a word's name is quoted, a shape's never is, so
-        # no name is in both): each group takes its strongest ``count`` distinct names.
-        reasons = self.reasons
-        shape_reasons = [item for item in reasons
-                         if item[0][0] == "s" and not item[0].startswith("s:len")]
-        shapes = _strongest(shape_reasons, count, _named)
+        # no name is in both): each group takes its strongest ``count`` distinct names, in one
+        # pass over the reasons that stops when both groups are full.
+        words: list[tuple[float, str]] = []
+        shapes: list[tuple[float, str]] = []
+        word_names: set[str] = set()
+        shape_names: set[str] = set()
         text_words: list[str] | None = None
-
-        def word_name(feature: str) -> str:
-            nonlocal text_words
-            if feature[0] != "c":
-                return _named(feature)
-            if text_words is None:
-                text_words = WORDS.findall(self.text.lower())
-            return describe(feature, self.text, text_words)
-
-        words = _strongest((item for item in reasons if item[0][0] not in "sr"), count,
-                           word_name)
+        cached = _NAMES.get
+        for feature, weight in self.reasons:
+            kind = feature[0]
+            if kind == "s":
+                if len(shapes) >= count or feature.startswith("s:len"):
+                    continue
+                group, names = shapes, shape_names
+            elif kind == "r":
+                continue
+            elif len(words) >= count:
+                if len(shapes) >= count:
+                    break
+                continue
+            else:
+                group, names = words, word_names
+            if kind == "c":
+                if text_words is None:
+                    text_words = WORDS.findall(self.text.lower())
+                name = describe(feature, self.text, text_words)
+            else:
+                name = cached(feature)
+                if name is None:
+                    name = _named(feature)
+            if name not in names:
+                names.add(name)
+                group.append((weight, name))
         taken = min(len(words), (count + 1) // 2)
         chosen = words[:taken] + shapes[: count - taken]
         chosen += words[taken: taken + count - len(chosen)]
-        return ", ".join(name for _, name in sorted(chosen, key=lambda item: -item[0]))
+        # strongest first; a reversed sort keeps equal weights in the order chosen
+        return ", ".join(name for _, name in sorted(chosen, key=_NAMED_WEIGHT, reverse=True))
 
 
 _NAMES: dict[str, str] = {}
@@ -147,21 +164,6 @@ def _named(feature: str) -> str:
             _NAMES.clear()
         name = _NAMES[feature] = describe(feature)
     return name
-
-
-def _strongest(reasons: Iterable[tuple[str, float]], count: int,
-               name: Callable[[str], str]) -> list[tuple[float, str]]:
-    """The first ``count`` distinct names of ``reasons`` (strongest first), with weights."""
-    chosen: list[tuple[float, str]] = []
-    names: set[str] = set()
-    for feature, weight in reasons:
-        if len(chosen) >= count:
-            break
-        described = name(feature)
-        if described not in names:
-            names.add(described)
-            chosen.append((weight, described))
-    return chosen
 
 
 class Judge:
@@ -229,8 +231,9 @@ class Judge:
         pairset = set(filter(pairs.__contains__, zip(["<start>", *toks], toks, strict=False)))
         total += math.fsum(map(pairs.__getitem__, pairset))
         get = self.weights.get
-        others = [*shape(prepared.text, prepared.lower, toks, tokset),
-                  *("r:" + name for name in set(found))]
+        others = shape(prepared.text, prepared.lower, toks, tokset)
+        if found:
+            others += ["r:" + name for name in set(found)]
         total += sum(map(get, others, repeat(0.0)))
         probability = _logistic(total)
         if probability < explain_from:
@@ -263,6 +266,8 @@ def _strength(reason: tuple[str, float]) -> tuple[float, str]:
 
 _FEATURE = itemgetter(0)
 _WEIGHT = itemgetter(1)
+_NAMED_WEIGHT = itemgetter(0)
+"""The weight of a (weight, name) pair of :meth:`Judgement.explain`."""
 
 
 def _logistic(total: float) -> float:

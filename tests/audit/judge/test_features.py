@@ -74,3 +74,28 @@ def test_a_text_without_capitals_names_nobody(text: str) -> None:
 
     assert "s:names-someone" in shapes(text)
     assert "s:names-someone" not in shapes(text.lower())
+
+
+NEXT_WORD = re.compile(r"[ ,]*+\s*+(\S+)")
+
+
+def named_subject_by_steps(text: str) -> bool:
+    """The plain definition: each capitalised word that names no one is skipped; the first
+    word after it is looked for on its own."""
+    for match in F.CAPITALISED.finditer(text):
+        name = match.group(1)
+        if name.lower() in F.NOT_A_NAME or name.lower() in F.NOT_A_NAME_START:
+            continue
+        following = NEXT_WORD.match(text, match.end())
+        if following and following.group(1).lower().strip(".,!?:;") in F.THIRD_PERSON_VERBS:
+            return True
+    return False
+
+
+@given(st.lists(st.sampled_from(["Sam", "Sam's", "Honestly", "It", "has", "is", "just", "Has",
+                                 ",", " ", "  ", "\n", "joined.", "here!", "x", "@Kim", "Zoë"]),
+                max_size=10).map("".join))
+def test_a_named_subject_is_found_as_by_the_plain_definition(text: str) -> None:
+    tokset = set(F.tokens(text.lower()))
+    assert F._named_subject(text, F.tokens(text.lower()), tokset) == (
+        not tokset.isdisjoint(F.THIRD_PERSON_VERBS) and named_subject_by_steps(text))

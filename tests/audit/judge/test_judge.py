@@ -147,6 +147,34 @@ def test_the_reasons_are_in_the_order_of_their_strength(text: str) -> None:
     assert reasons == sorted(reversed(reasons), key=_strength)
 
 
+def explain_by_groups(reasons: list[tuple[str, float]], text: str, count: int) -> str:
+    """The plain definition of :meth:`Judgement.explain`: the first ``count`` distinct names of
+    the word reasons and of the shape reasons, each group on its own; at least half words."""
+    from dmguard.audit.judge.model import describe
+
+    def strongest(group: list[tuple[str, float]]) -> list[tuple[float, str]]:
+        chosen: list[tuple[float, str]] = []
+        for feature, weight in group:
+            name = describe(feature, text)
+            if len(chosen) < count and name not in [n for _, n in chosen]:
+                chosen.append((weight, name))
+        return chosen
+
+    shapes = strongest([r for r in reasons if r[0][0] == "s" and not r[0].startswith("s:len")])
+    words = strongest([r for r in reasons if r[0][0] not in "sr"])
+    taken = min(len(words), (count + 1) // 2)
+    chosen = words[:taken] + shapes[: count - taken]
+    chosen += words[taken: taken + count - len(chosen)]
+    return ", ".join(name for _, name in sorted(chosen, key=lambda item: -item[0]))
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_the_explanation_in_one_pass_names_what_each_group_names(text: str) -> None:
+    judgement = active().judge(text, ("welcome-boilerplate",))
+    for count in (1, 2, 4, 7):
+        assert judgement.explain(count) == explain_by_groups(judgement.reasons, text, count)
+
+
 def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules() -> None:
     from dmguard.audit.model import Recipient
     from dmguard.config import RuleSetting
