@@ -99,3 +99,46 @@ def test_a_named_subject_is_found_as_by_the_plain_definition(text: str) -> None:
     tokset = set(F.tokens(text.lower()))
     assert F._named_subject(text, F.tokens(text.lower()), tokset) == (
         not tokset.isdisjoint(F.THIRD_PERSON_VERBS) and named_subject_by_steps(text))
+
+
+# The patterns as first written, each branch behind \b: what the faster forms must find.
+AS_WRITTEN = {
+    "WELCOME": re.compile(
+        r"\bwelcome\b|\bthanks? (?:you )?(?:so much |a lot )?for (?:the )?(?:follow|connect|join"
+        r"|subscrib)|\b(?:has|have|just) (?:joined|arrived|landed|entered|appeared|shown up)\b"
+        r"|\bjoined (?:the|our|us)\b"),
+    "SELF_INTRO": re.compile(
+        r"\b(?:my name is|i am an?|i'm an?|we are an?|we're an?|i'm the|i am the|this is \w+ from"
+        r"|at \w+(?: \w+)?,? we|our (?:company|team|agency|channel|page|store|shop|brand|app"
+        r"|service|community|platform|product|website|site))\b"),
+    "CREATOR": re.compile(
+        r"\b(?:i|we) (?:make|made|produce|rap|sing|upload|post|stream|draw|record|write|film"
+        r"|edit)\b|\b(?:i'?m|i am|we'?re|we are) an? (?:(?:\w+ )?(?:producer|rapper|singer"
+        r"|artist|youtuber|gamer|musician|dancer|vlogger|streamer|band|songwriter|designer"
+        r"|photographer|blogger))\b"),
+    "HASHTAG": re.compile(r"(?<![\w&])#[^\W\d_]\w+"),
+}
+PATTERN_WORDS = ["welcome", "thanks", "thank", "you", "so", "much", "for", "the", "follow",
+                 "subscribe", "has", "have", "just", "joined", "shown", "up", "our", "us", "my",
+                 "name", "is", "i", "am", "a", "an", "another", "i'm", "im", "we", "we're",
+                 "were", "are", "this", "sam", "from", "at", "acme", "company", "team", "make",
+                 "made", "rapper", "gamer", "teen", "#", "#tag", "&#x", "a#b", "#1", "x"]
+GLUE = [" ", " ", " ", ", ", "", "'", "’", "-", "_", "\n", "."]
+PATTERN_TEXTS = st.lists(st.tuples(st.sampled_from(PATTERN_WORDS), st.sampled_from(GLUE)),
+                         max_size=10).map(lambda parts: "".join(w + g for w, g in parts))
+
+
+@pytest.mark.parametrize("name", sorted(AS_WRITTEN))
+@given(text=PATTERN_TEXTS)
+def test_the_patterns_written_for_speed_find_what_the_plain_ones_find(name: str,
+                                                                      text: str) -> None:
+    faster: re.Pattern[str] = getattr(F, name)
+    assert (faster.search(text) is None) == (AS_WRITTEN[name].search(text) is None)
+
+
+def test_the_plain_patterns_are_exercised() -> None:
+    """The texts above can make each pattern match and not match."""
+    for name, text in [("WELCOME", "thanks for the follow"), ("SELF_INTRO", "we are a team"),
+                       ("CREATOR", "i'm a teen rapper"), ("HASHTAG", "see #tag")]:
+        assert getattr(F, name).search(text) and AS_WRITTEN[name].search(text)
+        assert not getattr(F, name).search("x" + text.replace(" ", "_"))
