@@ -181,10 +181,18 @@ class Judge:
         self._word_weight: dict[str, float] = {}
         self._word_pushes: dict[str, tuple[tuple[str, float], ...]] = {}
         self._pairs: dict[tuple[str, str], float] = {}
+        # A reason, ready made, for each pair and each other feature that pushes towards
+        # "automated": an explained message looks them up instead of building strings.
+        self._pair_pushes: dict[tuple[str, str], tuple[str, float]] = {}
+        self._pushes: dict[str, tuple[str, float]] = {}
         for feature, weight in weights.items():
+            if weight > 0:
+                self._pushes[feature] = (feature, weight)
             if feature.startswith("b:"):
                 first, _, second = feature[2:].partition(" ")
                 self._pairs[first, second] = weight
+                if weight > 0:
+                    self._pair_pushes[first, second] = ("b:" + first + " " + second, weight)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Judge:
@@ -239,9 +247,8 @@ class Judge:
         if probability < explain_from:
             return Judgement(probability, [], prepared.text)
         reasons = list(chain.from_iterable(map(self._word_pushes.__getitem__, tokset)))
-        reasons += [("b:" + pair[0] + " " + pair[1], weight) for pair in pairset
-                    if (weight := pairs[pair]) > 0]
-        reasons += [(f, weight) for f in others if (weight := get(f, 0.0)) > 0]
+        reasons += filter(None, map(self._pair_pushes.get, pairset))
+        reasons += filter(None, map(self._pushes.get, others))
         # The order of :func:`_strength`, in two stable sorts keyed in C: by feature, then
         # by weight, strongest first (a reversed sort keeps equal weights in feature order).
         reasons.sort(key=_FEATURE)
