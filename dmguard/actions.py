@@ -157,8 +157,8 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
         raise TaskError(f"task {task_id} has no held draft to release", "closed")
     if text is not None and not text.strip():
         raise TaskError("the edited draft is empty", "text")
-    # The decision is a lesson (learning.py): unchanged teaches "acceptable", so the
-    # judge lets this text pass from this very re-audit on; a rewrite teaches "generic".
+    # The decision is a lesson (learning.py): what is released teaches "acceptable", so
+    # the judge lets that text pass from this very re-audit on; a rewritten draft "generic".
     edited = not learning.unchanged(message, text)
     with store.atomic():
         learning.learn_release(store, message, text, who)
