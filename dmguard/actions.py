@@ -82,15 +82,18 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     task = _task(store, task_id)
     account = config.account(task.account_id)
     check_reply_text(text, config.policy_for(account).max_length, store.clock)
-    # Not the held draft, nor a copy of what went to others (the queue is no back
-    # door). Read-only, so it runs before the write lock is taken.
+    # Not the held draft, nor a copy of what went to others (the queue is no back door):
+    # checked first, so a text that is refused is said to be, whatever the platform's
+    # state; and again below, under the write lock, where the answer counts.
     check_personal(store, config, task, text)
     platform = platform or _platform_for(store, config, account.name)
     # Checking and queueing are one transaction (it takes the write lock first): of two
     # submits at the same moment (a double click, two people, the CLI and the page),
-    # the second sees the first's reply on its way, or the task closed.
+    # the second sees the first's reply on its way, or the task closed; and of two
+    # people sending one text to two people at once, the second counts the first's copy.
     with store.atomic():
         task = tasks.require_open(store, task_id)
+        check_personal(store, config, task, text)
         if task.state == "claimed" and task.claimed_by != who:
             raise TaskError(f"task {task_id} is claimed by {task.claimed_by}", "taken")
         if store.messages.unsettled_replies(task.contact_id):
@@ -157,8 +160,8 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
         raise TaskError(f"task {task_id} has no held draft to release", "closed")
     if text is not None and not text.strip():
         raise TaskError("the edited draft is empty", "text")
-    # The decision is a lesson (learning.py): unchanged teaches "acceptable", so the
-    # judge lets this text pass from this very re-audit on; a rewrite teaches "generic".
+    # The decision is a lesson (learning.py): what is released teaches "acceptable", so
+    # the judge lets that text pass from this very re-audit on; a rewritten draft "generic".
     edited = not learning.unchanged(message, text)
     with store.atomic():
         learning.learn_release(store, message, text, who)

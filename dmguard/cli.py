@@ -802,8 +802,9 @@ def _print_learned(config: Config, account: str | None, fmt: str = "text") -> No
 def rules_learned(config_path: str, account: str | None, reset: bool, fmt: str) -> None:
     """How much the judge (looks-automated) learned from each account's people; or forget it.
 
-    Released held drafts teach "acceptable", rewritten or dismissed ones "generic",
-    personal replies "personal"; the next audit of the account applies them.
+    Released held drafts (and the rewrites released) teach "acceptable", rewritten or
+    dismissed drafts "generic", personal replies "personal"; the next audit of the
+    account applies them.
 
     Example:
 

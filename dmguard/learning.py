@@ -7,11 +7,13 @@ account in the store:
   let it go, so the judge (rule looks-automated) lets this text pass from then on:
   at once, in the release's own re-audit, and on every later audit of the same text;
 * a held draft **rewritten** (released with other text) or **dismissed** teaches
-  *generic*, from the draft as it was;
+  *generic*, from the draft as it was; the rewrite itself is a text a person
+  released, so it teaches *acceptable* as an unchanged release does;
 * a **personal reply** a person sends teaches *personal* (recorded as it is queued:
   the words are the person's whether or not the platform takes them at once).
 
-The audit of an account reads its latest :data:`LIMIT` lessons into a
+The audit of an account (the daemon's, and the review of what it sent,
+``dmguard audit --sent``) reads its latest :data:`LIMIT` lessons into a
 :class:`~dmguard.audit.judge.learned.LearnedLayer` (how they weigh is explained
 there). Only the judge reads it: learning never lifts a hold or block by any other
 rule, nor the label. ``dmguard rules`` and the daily report say how much was learned;
@@ -41,13 +43,17 @@ def unchanged(message: Message, text: str | None) -> bool:
 
 
 def learn_release(store: Store, message: Message, text: str | None, actor: str) -> str:
-    """Record what releasing ``message`` (with ``text``, None: unchanged) taught; the label."""
+    """Record what releasing ``message`` (with ``text``, None: unchanged) taught; the label
+    of the draft as it was."""
     if unchanged(message, text):
-        label, decision = "acceptable", "released"
-    else:
-        label, decision = "generic", "rewritten"
-    store.lessons.add(message.account_id, message.text, label, decision, actor, message.id)
-    return label
+        store.lessons.add(message.account_id, message.text, "acceptable", "released", actor,
+                          message.id)
+        return "acceptable"
+    assert text is not None
+    store.lessons.add(message.account_id, message.text, "generic", "rewritten", actor,
+                      message.id)
+    store.lessons.add(message.account_id, text, "acceptable", "released", actor, message.id)
+    return "generic"
 
 
 def learn_dismissal(store: Store, task: Task, actor: str) -> bool:

@@ -24,6 +24,7 @@ from tests.conftest import START, config_file, make_config
 STUDIO = "Hi {}, we are a small studio helping local brands grow online. Book a free call with us today."
 #: The model alone passes this (p≈0.59, threshold 0.74).
 BAKERY = "Hi {}, we run a small bakery in town and our new bakes come out every Friday morning."
+REWRITE = "Hi Bob, loved your shop window on Rua Augusta: could we feature it?"
 SECOND = '\n[[accounts]]\nname = "other"\nplatform = "sandbox"\n'
 
 
@@ -52,15 +53,23 @@ def reaudit(store: Store, config: Config, message_id: int) -> list[str]:
             if f.severity != "warn"]
 
 
-def findings(store: Store, config: Config, message_id: int) -> list[Finding]:
-    """What the next audit of the message finds (without changing it)."""
+def reaudit_text(store: Store, config: Config, message_id: int, text: str) -> list[str]:
+    """The rules that would hold or block ``text`` sent to the message's person."""
+    return [f"{f.rule}:{f.severity}" for f in findings(store, config, message_id, text)
+            if f.severity != "warn"]
+
+
+def findings(store: Store, config: Config, message_id: int, text: str | None = None
+             ) -> list[Finding]:
+    """What the next audit of the message (or of ``text`` to its person) finds, without
+    changing it."""
     message = store.messages.get(message_id)
     assert message is not None and message.contact_id is not None
     settings = config.account(message.account_id)
     contact = store.people.contact(message.contact_id)
     assert contact is not None
-    item = outbox.audit_input(store, settings.name, contact, message.text, message.kind,
-                              settings.policy_name)
+    item = outbox.audit_input(store, settings.name, contact, text or message.text,
+                              message.kind, settings.policy_name)
     return outbox.auditor_for(store, config, settings).audit(item).findings
 
 
@@ -113,8 +122,7 @@ def test_each_decision_teaches_its_label(store: Store, config: Config) -> None:
     # The page sends the draft back as it showed it, with CR LF line breaks: unchanged.
     actions.release(store, config, hold_task(store, unchanged), "sam",
                     STUDIO.format("Amy").replace(". ", ".\r\n") + "\r\n")
-    actions.release(store, config, hold_task(store, edited), "kim",
-                    "Hi Bob, loved your shop window on Rua Augusta: could we feature it?")
+    actions.release(store, config, hold_task(store, edited), "kim", REWRITE)
     actions.resolve(store, hold_task(store, dismissed), "sam", "dismissed")
     actions.close(store, hold_task(store, closed), "sam", "dismissed")
     actions.close(store, hold_task(store, done), "sam", "done")
@@ -123,9 +131,22 @@ def test_each_decision_teaches_its_label(store: Store, config: Config) -> None:
     assert taught == {
         (unchanged, "acceptable", "released", "sam", STUDIO.format("Amy")),
         (edited, "generic", "rewritten", "kim", STUDIO.format("Bob")),  # the draft as it was
+        (edited, "acceptable", "released", "kim", REWRITE),  # and what was released instead
         (dismissed, "generic", "dismissed", "sam", STUDIO.format("Cara")),
         (closed, "generic", "dismissed", "sam", STUDIO.format("Dan")),
     }, "closing as done teaches nothing"
+
+
+def test_a_rewrite_its_people_released_passes_the_judge(store: Store, config: Config) -> None:
+    """The judge holds the rewrite too; released by a person, it goes, and the judge lets
+    that text pass from then on, while the draft it replaced is still held."""
+    held, rewritten = (draft(store, config, name, STUDIO) for name in ("Amy", "Bob"))
+    rewrite = STUDIO.format("Bob").replace("Book a free call", "Grab a free call")
+    assert "DG095:hold" in reaudit_text(store, config, rewritten, rewrite)
+    released = actions.release(store, config, hold_task(store, rewritten), "kim", rewrite)
+    assert released.queued, released.findings
+    assert reaudit_text(store, config, rewritten, rewrite) == []
+    assert "DG095:hold" in reaudit(store, config, held)
 
 
 def test_a_personal_reply_teaches_personal(tmp_path: Path, clock: SimulatedClock,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.reply_check import MIN_WORDS, check_personal, same_as_draft
 from dmguard.store import NewMessage, Origin, Store
-from dmguard.tick import run_tick
+from dmguard.tick import build_runtime, run_tick
 from tests.conftest import config_file, world
 
 DRAFT = "Hi Pat, thanks for following! Check out our spring collection at acme.example/shop"
@@ -214,3 +215,48 @@ def test_the_word_filter_never_drops_a_near_copy() -> None:
         skipped += not kept
         assert kept or not others_with_copies(reply, ["Pat Doe"], 1, [other]), other.text
     assert copied and skipped, (copied, skipped)
+
+
+def test_two_replies_at_once_cannot_both_slip_under_the_form_letter_count(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two people send one text to two people at the same instant, each copy the third:
+    one goes out, the other is refused as a form letter (the check that counts runs
+    under the write lock, with the queueing)."""
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    for name in ("Pat", "Quinn"):
+        user = sandbox_state.add_user(username=name.lower(), name=f"{name} Doe")
+        sandbox_state.user_writes(user.id, "Anything new at the shop?")
+        run_tick(runtime)
+    first, second = sorted(task.id for task in store.tasks.listing())
+    _sent_to_others(store, NEWS, 2)
+    text = f"Hi there! {NEWS}, see you there"
+    real_check = actions.check_personal
+    outcomes: list[object] = []
+    racers: list[threading.Thread] = []
+
+    def reply(task_id: int, who: str) -> None:
+        own = Store.open(config.store.path, clock)  # a Store belongs to its thread
+        try:
+            platform = build_runtime(config, config.accounts[0], own,
+                                     sandbox_url=sandbox.url).platform
+            outcomes.append(actions.reply(own, config, task_id, who, text, platform=platform))
+        except actions.TaskError as error:
+            outcomes.append(error)
+        finally:
+            own.close()
+
+    def check_then_race(*args: object) -> None:
+        real_check(*args)  # type: ignore[arg-type]
+        if not racers:  # the first reply passed a check: the second one starts now
+            racers.append(threading.Thread(target=reply, args=(second, "kim")))
+            racers[0].start()
+            racers[0].join(timeout=1.0)
+
+    monkeypatch.setattr(actions, "check_personal", check_then_race)
+    reply(first, "sam")
+    racers[0].join(timeout=30)
+    refused = [o for o in outcomes if isinstance(o, actions.TaskError)]
+    assert len(outcomes) == 2 and len(refused) == 1, outcomes
+    assert refused[0].code == "not_personal"
+    assert [e.text for e in sandbox_state.sent_by_account()] == [text]

@@ -27,6 +27,7 @@ from dmguard.audit.leftovers import leftover_auditor
 from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient, SentFacts
 from dmguard.clock import parse_iso
 from dmguard.config import Config
+from dmguard.learning import layer_for
 from dmguard.store import Judgement, Origin, SentMessage, Store
 
 BURST_WINDOW = timedelta(seconds=30)
@@ -112,15 +113,19 @@ def review(store: Store, config: Config, account_id: str, since: datetime, *,
     DMs from other tools get the timing signals of their own send series; DMs dmguard
     sent are judged as drafts plus the final-text checks on what went out (their
     timing follows the configured policy and limits); personal replies and dmguard's
-    STOP/START confirmations only for template leftovers. Verdicts and findings of DMs
-    sent by other tools are stored on them when ``persist`` is true.
+    STOP/START confirmations only for template leftovers. The judge reads what the
+    account's people taught it (:mod:`dmguard.learning`), as the daemon's audit does: a
+    text they released as acceptable is not reported as generic when another tool sends
+    it. Verdicts and findings of DMs sent by other tools are stored on them when
+    ``persist`` is true.
     """
     rows = store.messages.sent_since(account_id, since)
     others = [row for row in rows if row.origin == Origin.OTHER]
     facts = dict(zip((row.id for row in others),
                      timing_facts([parse_iso(row.sent_at) for row in others]), strict=True))
     auditor = Auditor.from_config(config, platform=config.account(account_id).policy_name,
-                                  history=BatchHistory(), clock=store.clock, label=False)
+                                  history=BatchHistory(), clock=store.clock, label=False,
+                                  learned=layer_for(store, account_id))
     answers = leftover_auditor(store.clock)
     pending: list[Judgement] = []
     for row in rows:

@@ -1,8 +1,9 @@
 """Lessons: what the account's own people taught the judge by their decisions.
 
 Each row is one decision about one text: a held draft released unchanged
-(``acceptable``), rewritten or dismissed (``generic``, the draft as it was), or a
-personal reply a person sent (``personal``). The audit reads an account's latest
+(``acceptable``), rewritten or dismissed (``generic``, the draft as it was; the
+rewrite a person released is ``acceptable``), or a personal reply a person sent
+(``personal``). The audit reads an account's latest
 lessons (:mod:`dmguard.learning` builds the judge's learned layer from them); the
 owner can count and reset them.
 """

@@ -193,3 +193,14 @@ def test_inbound_messages_are_never_reviewed_or_judged(store: Store, config) -> 
         state="received", sent_at=iso(START)), actor="test") for person in people]
     assert _reviewed(store, config) == {}
     assert all(store.messages.get(i).verdict is None for i in inbound)  # type: ignore[union-attr]
+
+
+def test_the_review_reads_what_the_accounts_people_taught_the_judge(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    """A text the account's people released as acceptable is not reported as generic when
+    another tool sends it; the same review without the lesson reports it."""
+    [person] = _people(store, 1)
+    text = "We are a digital agency helping brands grow. Book a free strategy call today."
+    sent = _sent(store, person, Origin.OTHER, text, 1)
+    assert "DG095" in _reviewed(store, config)[sent][1]
+    store.lessons.add("demo", text, "acceptable", "released", "owner")
+    assert "DG095" not in _reviewed(store, config)[sent][1]

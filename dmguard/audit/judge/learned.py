@@ -2,7 +2,8 @@
 
 Like SpamAssassin's ``sa-learn``, the people who work an account's queue teach by
 their decisions: a held draft released unchanged is *acceptable*, one rewritten or
-dismissed is *generic* (as it was), a personal reply is *personal* (recorded by
+dismissed is *generic* (as it was; the rewrite released is *acceptable*), a personal
+reply is *personal* (recorded by
 :mod:`dmguard.learning`). Unlike sa-learn, which counts single words and leaves its
 Bayes test off until it has 200 messages of each kind (``bayes_min_spam_num`` /
 ``bayes_min_ham_num``), this layer must act on a handful of decisions, and a handful
