@@ -45,8 +45,9 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     the words and shapes that weighed most, so a hold can be understood.
     The judge also learns from the account's own people, the way sa-learn does:
     a held draft they release unchanged is acceptable (this rule lets it and the
-    same text pass from then on), one they rewrite or dismiss is generic, their
-    personal replies are personal; drafts like a taught one move with it.
+    same text pass from then on), one they rewrite or dismiss is generic (the
+    rewrite they release is acceptable), their personal replies are personal;
+    drafts like a taught one move with it.
     ``dmguard rules learned`` shows and resets what was learned; no other rule
     reads it, so labels, opt-outs and the template rules still apply.
     Source: SpamAssassin's Bayesian classifier (Mail::SpamAssassin::Plugin::Bayes,
