@@ -7,7 +7,7 @@ whole batch or a daemon's lifetime.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ from dmguard.clock import Clock
 if TYPE_CHECKING:
     from dmguard.audit.judge.learned import LearnedLayer
     from dmguard.config import Config, RuleSetting
-    from dmguard.policy import PolicyPack
+    from dmguard.policy_values import Policy
 
 PERSONAL_CREDIT = 15
 PERSONAL_CREDIT_MAX = 30
@@ -84,7 +84,7 @@ class Auditor:
         *,
         hold_score: int = DEFAULT_HOLD_SCORE,
         rules: dict[str, RuleSetting] | None = None,
-        policies: dict[str, PolicyPack] | None = None,
+        policies: Mapping[str, Policy] | None = None,
         default_platform: str | None = None,
         labeller: Labeller | None = None,
         account_username: str | None = None,
@@ -138,7 +138,7 @@ class Auditor:
             learned=learned,
         )
 
-    def policy_for(self, item: AuditInput) -> PolicyPack | None:
+    def policy_for(self, item: AuditInput) -> Policy | None:
         return self.policies.get(item.platform or self.default_platform or "")
 
     def audit(self, item: AuditInput, *, now: datetime | None = None) -> AuditResult:
