@@ -89,8 +89,9 @@ class Phrases:
     branch on a tie, and the scan goes on after it. A branch whose literal is absent
     cannot match anywhere, so leaving it out changes no match. That is exact only
     where lower-casing the text is exactly what the regex's case-insensitive
-    matching does, so it is done for ASCII text; other text is scanned with the
-    whole regex, as soon as any branch is possible.
+    matching does, so it is done for text whose every character is ASCII or has no
+    case at all (emoji, punctuation like ’ or £, CJK: see :attr:`Prepared.case_plain`);
+    other text is scanned with the whole regex, as soon as any branch is possible.
     """
 
     def __init__(self, regex: re.Pattern[str], anchors: frozenset[str] | None,
@@ -126,7 +127,7 @@ class Phrases:
     def matches(self, text: Prepared) -> Iterator[re.Match[str]]:
         """What ``regex.finditer(text.text)`` finds, without scanning for impossible branches
         (call it when :meth:`possible`)."""
-        if not self._branch_slots or not text.text.isascii():
+        if not self._branch_slots or not text.case_plain:
             return self.regex.finditer(text.text)
         first = self._first_branch_slot
         last = first + len(self._branches)
@@ -298,6 +299,7 @@ STOPWORDS = frozenset(
 
 
 _UNSET: Any = object()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 class Prepared:
@@ -309,8 +311,8 @@ class Prepared:
     ``functools.cached_property``, which takes a lock on each first access in Python 3.11.
     """
 
-    __slots__ = ("_anchor_hits", "_emoji", "_greeted", "_greeting", "_links", "_word_set",
-                 "lower", "text")
+    __slots__ = ("_anchor_hits", "_case_plain", "_emoji", "_greeted", "_greeting", "_links",
+                 "_word_set", "lower", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -321,6 +323,25 @@ class Prepared:
         self._greeting: Any = _UNSET
         self._greeted: Any = _UNSET
         self._emoji: Any = _UNSET
+        self._case_plain: bool | None = None
+
+    @property
+    def case_plain(self) -> bool:
+        """True when every character is ASCII or has no case (its lower and upper case are
+        itself: emoji, most punctuation and symbols, CJK). Then ``lower`` has the text's
+        length, index for index, and a character matches a case-insensitive regex literal
+        exactly when its lower case is the literal's (no such character is among the
+        ``re`` module's extra case equivalences, like ſ for s)."""
+        plain = self._case_plain
+        if plain is None:
+            text = self.text
+            if text.isascii():
+                plain = True
+            else:
+                rest = "".join(_NON_ASCII.findall(text))
+                plain = rest.lower() == rest == rest.upper()
+            self._case_plain = plain
+        return plain
 
     @property
     def anchor_hits(self) -> set[int]:

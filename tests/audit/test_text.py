@@ -63,3 +63,37 @@ def test_branches_merge_as_the_alternation_chooses() -> None:
     assert [m.group() for m in pattern.matches(Prepared(text))] == [
         "win", "free gift", "gift card", "free"]
     assert not isinstance(pattern.matches(Prepared(text)), type(pattern.regex.finditer("")))
+
+
+UNCASED = ["😊", "🎉", "’", "“", "£", "€", "…", "い", "。", "클릭해", "\ufe0f", "→"]
+CASED = ["ü", "Ü", "ſ", "\u212a", "İ", "ß", "Σ", "ς", "ǅ", "Ａ"]
+
+
+@given(st.lists(st.sampled_from(WORDS + UNCASED + CASED), min_size=1, max_size=12)
+       .map(" ".join))
+def test_prefilter_agrees_on_text_beyond_ascii(text: str) -> None:
+    """Branch by branch also on text whose other characters have no case; text with
+    cased non-ASCII characters (ſ matches s, the Kelvin sign k) is scanned whole."""
+    for pattern in ALL_PHRASES:
+        assert spans(pattern, Prepared(text)) == spans(pattern.regex, text), text
+
+
+def test_case_plain_text_is_ascii_or_has_no_case() -> None:
+    assert Prepared("Hi Amy 😊😊 it’s £5 for two, いいね").case_plain
+    for ch in CASED:
+        assert not Prepared(f"sign up {ch}").case_plain, ch
+
+
+def test_no_character_without_case_matches_a_literal_other_than_itself() -> None:
+    """What makes branch-by-branch scanning exact beyond ASCII: a character whose lower
+    and upper case are itself matches an anchor's character case-insensitively only
+    when it is that character (so the lower-cased text holds every literal a match
+    needs)."""
+    chars = {ch for phrase in ALL_PHRASES for anchor in (phrase.anchors or ()) for ch in anchor}
+    any_anchor_char = re.compile("[" + "".join(re.escape(ch) for ch in chars) + "]",
+                                 re.IGNORECASE | re.UNICODE)
+    lowered = {ch.lower() for ch in chars}
+    for code in range(128, 0x110000):
+        other = chr(code)
+        if other.lower() == other == other.upper() and any_anchor_char.fullmatch(other):
+            assert other in lowered, hex(code)
