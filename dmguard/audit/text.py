@@ -178,6 +178,39 @@ class Phrases:
         return self.regex.search(text)
 
 
+class Leading:
+    """A case-insensitive regex every match of which begins with one of a few literals:
+    whether it matches, found by trying it only where one of them starts.
+
+    Where the text is :attr:`Prepared.case_plain`, a match can start only where the
+    lower-cased text holds one of ``starts``, so trying the regex at each such place
+    (``match`` at a position still sees the text before it, for ``\\b`` and lookbehinds)
+    answers what ``regex.search`` would. Other text is searched the ordinary way. Worth
+    it for a regex that begins with ``\\b`` or a lookbehind: those give ``re`` no literal
+    to skip ahead to, so a search tries every position of the text.
+    """
+
+    def __init__(self, regex: re.Pattern[str], starts: tuple[str, ...]) -> None:
+        self.regex = regex
+        self.starts = starts
+
+    def found(self, text: Prepared) -> bool:
+        """``regex.search(text.text) is not None``; stops at the first place that matches
+        (the literals are tried in the order given)."""
+        if not text.case_plain:
+            return self.regex.search(text.text) is not None
+        lower = text.lower
+        match = self.regex.match
+        raw = text.text
+        for start in self.starts:
+            at = lower.find(start)
+            while at >= 0:
+                if match(raw, at) is not None:
+                    return True
+                at = lower.find(start, at + 1)
+        return False
+
+
 def _leftmost(item: tuple[int, re.Match[str]]) -> tuple[int, int]:
     return item[1].start(), item[0]
 

@@ -97,3 +97,26 @@ def test_no_character_without_case_matches_a_literal_other_than_itself() -> None
         other = chr(code)
         if other.lower() == other == other.upper() and any_anchor_char.fullmatch(other):
             assert other in lowered, hex(code)
+
+
+LEADING_WORDS = ["stop", "STOP", "Stop.", "unsubscribe", "opt-out", "opt out", "optout", "end",
+                 "send", "weekend", "endless", "stopped", "nonstop", "ſtop", "🎉stop", "’end",
+                 "Reply", "to", "automated", "x", "\n", "_stop", "st", "op"]
+
+
+@given(st.lists(st.sampled_from(LEADING_WORDS), min_size=1, max_size=10)
+       .map(lambda words: " ".join(words).replace(" \n ", "\n")))
+def test_leading_search_finds_what_the_regex_search_finds(text: str) -> None:
+    from dmguard.audit.rules.consent import OPT_OUT_SEARCH, OPT_OUT_WORDS
+
+    assert OPT_OUT_SEARCH.found(Prepared(text)) == (OPT_OUT_WORDS.search(text) is not None), text
+
+
+def test_leading_search_tries_only_where_a_literal_starts() -> None:
+    from dmguard.audit.rules.consent import OPT_OUT_SEARCH
+
+    assert not OPT_OUT_SEARCH.found(Prepared("we send it this weekend, nonstop"))
+    assert OPT_OUT_SEARCH.found(Prepared("Hi!\n\nReply STOP to stop automated messages."))
+    assert OPT_OUT_SEARCH.found(Prepared("an end"))
+    # ſ matches s case-insensitively but does not lower-case to it: searched whole
+    assert OPT_OUT_SEARCH.found(Prepared("reply ſtop"))
