@@ -89,15 +89,23 @@ class Phrases:
     branch on a tie, and the scan goes on after it. A branch whose literal is absent
     cannot match anywhere, so leaving it out changes no match. That is exact only
     where lower-casing the text is exactly what the regex's case-insensitive
-    matching does, so it is done for text whose every character is ASCII or has no
-    case at all (emoji, punctuation like ’ or £, CJK: see :attr:`Prepared.case_plain`);
-    other text is scanned with the whole regex, as soon as any branch is possible.
+    matching does, so it is done for text without the few characters where the two
+    differ (ſ, dotless ı, İ, µ, some Greek and Cyrillic letters: see
+    :attr:`Prepared.case_exact`); such text is scanned with the whole regex, as soon as
+    any branch is possible.
     """
 
-    def __init__(self, regex: re.Pattern[str], anchors: frozenset[str] | None,
-                 branches: tuple[tuple[str, frozenset[str]], ...] = ()) -> None:
-        self.regex = regex
-        self.pattern = regex.pattern
+    def __init__(self, regex: re.Pattern[str] | str, anchors: frozenset[str] | None,
+                 branches: tuple[tuple[str, frozenset[str]], ...] = (), flags: int = 0) -> None:
+        """``regex`` compiled, or its source, compiled with ``flags`` when first needed: a
+        list scanned branch by branch needs its whole regex only for text with cased
+        non-ASCII letters, or holding every branch's literals, so most runs of
+        ``dmguard audit`` compile few of them (or none, in its start-up)."""
+        if isinstance(regex, str):
+            self.pattern, self.flags = regex, flags
+            self._regex: re.Pattern[str] | None = None
+        else:
+            self.pattern, self.flags, self._regex = regex.pattern, regex.flags, regex
         self.anchors = anchors
         self.slot = None if anchors is None else ANCHORS.add(anchors)
         self.slots: frozenset[int] | None = None if anchors is None else frozenset({self.slot})
@@ -116,6 +124,13 @@ class Phrases:
                                    "each other")
             self.slots = frozenset({self.slot, *self._branch_slots})
 
+    @property
+    def regex(self) -> re.Pattern[str]:
+        compiled = self._regex
+        if compiled is None:
+            compiled = self._regex = re.compile(self.pattern, self.flags)
+        return compiled
+
     def possible(self, text: str | Prepared) -> bool:
         if self.slot is None:
             return True
@@ -127,7 +142,7 @@ class Phrases:
     def matches(self, text: Prepared) -> Iterator[re.Match[str]]:
         """What ``regex.finditer(text.text)`` finds, without scanning for impossible branches
         (call it when :meth:`possible`)."""
-        if not self._branch_slots or not text.case_plain:
+        if not self._branch_slots or not text.case_exact:
             return self.regex.finditer(text.text)
         first = self._first_branch_slot
         last = first + len(self._branches)
@@ -139,8 +154,8 @@ class Phrases:
     def _branch(self, index: int) -> re.Pattern[str]:
         compiled = self._single[index]
         if compiled is None:
-            compiled = self._single[index] = _compile_branches([self._branches[index]],
-                                                               self.regex.flags)
+            compiled = self._single[index] = re.compile(
+                _alternation([self._branches[index]]), self.flags)
         return compiled
 
     def _merged(self, raw: str, wanted: list[int]) -> Iterator[re.Match[str]]:
@@ -220,23 +235,24 @@ def prefiltered(regex: re.Pattern[str], *anchors: str) -> Phrases:
     return Phrases(regex, frozenset(anchors))
 
 
-def _compile_branches(branches: list[str], flags: int) -> re.Pattern[str]:
+def _alternation(branches: list[str]) -> str:
     body = "|".join(f"(?:{item})" for item in branches)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
+    return rf"(?<!\w)(?:{body})(?!\w)"
 
 
 def phrases(*items: str, flags: int = re.IGNORECASE) -> Phrases:
-    """Compile phrases (which may hold regex syntax) into one word-bounded, prefiltered pattern."""
+    """Phrases (which may hold regex syntax) as one word-bounded, prefiltered pattern (compiled
+    when first needed)."""
     ordered = sorted(items, key=len, reverse=True)
-    regex = _compile_branches(ordered, flags | re.UNICODE)
+    source, compile_flags = _alternation(ordered), flags | re.UNICODE
     branches: list[tuple[str, frozenset[str]]] = []
     for item in ordered:
         needed = _required_literals(item, flags)
         if needed is None:
-            return Phrases(regex, None)
+            return Phrases(source, None, flags=compile_flags)
         branches.append((item, frozenset(needed)))
-    return Phrases(regex, frozenset().union(*(needed for _, needed in branches)),
-                   tuple(branches))
+    return Phrases(source, frozenset().union(*(needed for _, needed in branches)),
+                   tuple(branches), compile_flags)
 
 
 def _required_literals(branch: str, flags: int) -> set[str] | None:
@@ -333,6 +349,16 @@ STOPWORDS = frozenset(
 
 _UNSET: Any = object()
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+CASE_TRAPS = frozenset(
+    "\u00b5\u0130\u0131\u017f\u0345\u0390\u03b0\u03b2\u03b5\u03b8\u03b9\u03ba\u03bc\u03c0"
+    "\u03c1\u03c2\u03c3\u03c6\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5\u0432\u0434\u043e"
+    "\u0441\u0442\u044a\u0463\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86\u1c87\u1c88\u1e61"
+    "\u1e9b\u1fbe\u1fd3\u1fe3\ua64b\ufb05\ufb06")
+"""The characters whose ``str.lower()`` is not what ``re``'s case-insensitive matching
+compares: a lower case of more than one character (İ), or one of ``re``'s extra case
+equivalences (ſ matches s, ı matches i, µ matches μ…). tests/audit/test_text.py
+recomputes the set from all of Unicode."""
+_CASE_TRAP = re.compile("[" + "".join(sorted(CASE_TRAPS)) + "]")
 
 
 class Prepared:
@@ -344,7 +370,7 @@ class Prepared:
     ``functools.cached_property``, which takes a lock on each first access in Python 3.11.
     """
 
-    __slots__ = ("_anchor_hits", "_case_plain", "_emoji", "_greeted", "_greeting", "_links",
+    __slots__ = ("_anchor_hits", "_case_exact", "_case_plain", "_emoji", "_greeted", "_greeting", "_links",
                  "_word_set", "lower", "text")
 
     def __init__(self, text: str) -> None:
@@ -357,6 +383,18 @@ class Prepared:
         self._greeted: Any = _UNSET
         self._emoji: Any = _UNSET
         self._case_plain: bool | None = None
+        self._case_exact: bool | None = None
+
+    @property
+    def case_exact(self) -> bool:
+        """True when no character is in :data:`CASE_TRAPS`: then each character lower-cases
+        to one, and a case-insensitive regex literal matches a character exactly when the
+        character's lower case is the literal's, so the lower-cased text holds every literal
+        a match needs (a phrase list's anchors)."""
+        exact = self._case_exact
+        if exact is None:
+            exact = self._case_exact = self.text.isascii() or not _CASE_TRAP.search(self.text)
+        return exact
 
     @property
     def case_plain(self) -> bool:
