@@ -96,7 +96,8 @@ class Phrases:
     """
 
     def __init__(self, regex: re.Pattern[str] | str, anchors: frozenset[str] | None,
-                 branches: tuple[tuple[str, frozenset[str]], ...] = (), flags: int = 0) -> None:
+                 branches: tuple[tuple[str, frozenset[str], tuple[str, ...] | None], ...] = (),
+                 flags: int = 0) -> None:
         """``regex`` compiled, or its source, compiled with ``flags`` when first needed: a
         list scanned branch by branch needs its whole regex only for text with cased
         non-ASCII letters, or holding every branch's literals, so most runs of
@@ -113,10 +114,13 @@ class Phrases:
         #: lists scanned branch by branch
         self._branch_slots: tuple[int, ...] = ()
         self._first_branch_slot = -1
-        self._branches = tuple(body for body, _ in branches)
+        self._branches = tuple(body for body, _, _ in branches)
+        #: per branch, the literals one of which each of its matches starts with (None:
+        #: not known), lower-case: where to try it (see :meth:`_next`)
+        self._leading = tuple(leading for _, _, leading in branches)
         self._single: list[re.Pattern[str] | None] = [None] * len(branches)
         if anchors is not None and len(branches) > 1:
-            self._branch_slots = tuple(ANCHORS.add(needed) for _, needed in branches)
+            self._branch_slots = tuple(ANCHORS.add(needed) for _, needed, _ in branches)
             self._first_branch_slot = self._branch_slots[0]
             if self._branch_slots != tuple(range(self._branch_slots[0],
                                                  self._branch_slots[0] + len(branches))):
@@ -149,7 +153,7 @@ class Phrases:
         wanted = sorted(slot - first for slot in text.anchor_hits if first <= slot < last)
         if len(wanted) == len(self._branches):
             return self.regex.finditer(text.text)
-        return self._merged(text.text, wanted)
+        return self._merged(text.text, text.lower, wanted)
 
     def _branch(self, index: int) -> re.Pattern[str]:
         compiled = self._single[index]
@@ -158,12 +162,12 @@ class Phrases:
                 _alternation([self._branches[index]]), self.flags)
         return compiled
 
-    def _merged(self, raw: str, wanted: list[int]) -> Iterator[re.Match[str]]:
+    def _merged(self, raw: str, lower: str, wanted: list[int]) -> Iterator[re.Match[str]]:
         """The matches of the ``wanted`` branches, as their alternation finds them. No
         branch matches empty text (each holds a literal), so every step moves on."""
         pending: dict[int, re.Match[str]] = {}
         for index in wanted:
-            found = self._branch(index).search(raw)
+            found = self._next(index, raw, lower, 0)
             if found is not None:
                 pending[index] = found
         while pending:
@@ -172,11 +176,38 @@ class Phrases:
             end = match.end()
             for other, later in list(pending.items()):
                 if later.start() < end:  # overlapped by the match (or is it)
-                    again = self._branch(other).search(raw, end)
+                    again = self._next(other, raw, lower, end)
                     if again is None:
                         del pending[other]
                     else:
                         pending[other] = again
+
+    def _next(self, index: int, raw: str, lower: str, start: int) -> re.Match[str] | None:
+        """``search(raw, start)`` of branch ``index``'s own regex. A branch whose matches all
+        start with known literals is tried only where the lower-cased text holds one of
+        them, leftmost first: the same first match, without trying every position (its
+        regex begins with a lookbehind, which gives ``re`` nothing to skip ahead to). The
+        caller holds a :attr:`Prepared.case_exact` text, so ``lower`` lines up with ``raw``
+        character for character, and ``match`` at a place still sees what precedes it."""
+        regex = self._branch(index)
+        starts = self._leading[index]
+        if starts is None:
+            return regex.search(raw, start)
+        find = lower.find
+        places: list[int] = []
+        for literal in starts:
+            at = find(literal, start)
+            while at >= 0:
+                places.append(at)
+                at = find(literal, at + 1)
+        if len(places) > 1:
+            places.sort()
+        match = regex.match
+        for at in places:
+            found = match(raw, at)
+            if found is not None:
+                return found
+        return None
 
     def finditer(self, text: str | Prepared) -> Iterator[re.Match[str]]:
         if self.possible(text):
@@ -245,35 +276,38 @@ def phrases(*items: str, flags: int = re.IGNORECASE) -> Phrases:
     when first needed)."""
     ordered = sorted(items, key=len, reverse=True)
     source, compile_flags = _alternation(ordered), flags | re.UNICODE
-    branches: list[tuple[str, frozenset[str]]] = []
+    branches: list[tuple[str, frozenset[str], tuple[str, ...] | None]] = []
     for item in ordered:
-        needed = _required_literals(item, flags)
+        needed, leading = _required_literals(item, flags)
         if needed is None:
             return Phrases(source, None, flags=compile_flags)
-        branches.append((item, frozenset(needed)))
-    return Phrases(source, frozenset().union(*(needed for _, needed in branches)),
+        branches.append((item, frozenset(needed),
+                         None if leading is None else tuple(sorted(leading))))
+    return Phrases(source, frozenset().union(*(needed for _, needed, _ in branches)),
                    tuple(branches), compile_flags)
 
 
-def _required_literals(branch: str, flags: int) -> set[str] | None:
-    """Literals, one of which every match of ``branch`` contains; None if none can be found."""
+def _required_literals(branch: str, flags: int
+                       ) -> tuple[set[str] | None, set[str] | None]:
+    """Literals (lower-case), one of which every match of ``branch`` contains, and those one
+    of which every match starts with; None for either that cannot be found."""
     try:
         from re import _constants as op  # type: ignore[attr-defined]
         from re import _parser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - another Python's internals
-        return None
+        return None, None
 
     def strength(anchor: str) -> float:
         return float(len(anchor.strip()))
 
-    def chars(value: list[tuple[Any, Any]]) -> set[str] | None:
+    def chars(value: list[tuple[Any, Any]], digits: bool = True) -> set[str] | None:
         found: set[str] = set()
         for kind, arg in value:
             if kind is op.LITERAL:
                 found.add(chr(arg).lower())
             elif kind is op.RANGE and arg[1] - arg[0] < 40:
                 found |= {chr(code).lower() for code in range(arg[0], arg[1] + 1)}
-            elif kind is op.CATEGORY and arg is op.CATEGORY_DIGIT:
+            elif kind is op.CATEGORY and arg is op.CATEGORY_DIGIT and digits:
                 found |= set("0123456789")
             else:
                 return None
@@ -317,10 +351,49 @@ def _required_literals(branch: str, flags: int) -> set[str] | None:
             return None
         return max(options, key=lambda o: (min(strength(a) for a in o), -len(o)))
 
+    zero_width = (op.AT, op.ASSERT, op.ASSERT_NOT)
+
+    def leading(items: list[tuple[Any, Any]]) -> set[str] | None:
+        """What every match of a sequence starts with: its literal prefix, or the starts of
+        its first part (a group, a repeat of at least one, alternatives, a character set)."""
+        prefix = ""
+        for code, value in items:
+            if code is op.LITERAL:
+                prefix += chr(value).lower()
+                continue
+            if prefix:
+                break
+            if code in zero_width:
+                continue  # takes no text: the match starts where what follows does
+            starts: set[str] | None = None
+            if code is op.SUBPATTERN:
+                starts = leading(list(value[-1]))
+            elif code in (op.MAX_REPEAT, op.MIN_REPEAT) and value[0] > 0:
+                starts = leading(list(value[2]))
+            elif code is op.IN:
+                starts = chars(value, digits=False)  # \d is also every other script's digits
+            elif code is op.BRANCH:
+                starts = set()
+                for alternative in value[1]:
+                    more = leading(list(alternative))
+                    if more is None:
+                        return None
+                    starts |= more
+            # a lone letter starts too many places to be worth looking for; a trap (ſ)
+            # matches a letter (s) it does not lower-case to
+            if not starts or any((len(start) == 1 and start.isalpha())
+                                 or not CASE_TRAPS.isdisjoint(start) for start in starts):
+                return None
+            return starts
+        if not prefix or not CASE_TRAPS.isdisjoint(prefix):
+            return None
+        return {prefix}
+
     try:
-        return best(list(_parser.parse(branch, flags)))
+        parsed = list(_parser.parse(branch, flags))
     except re.error:
-        return None
+        return None, None
+    return best(parsed), leading(parsed)
 
 
 LINK_ANCHORS = Phrases(LINK, frozenset({
