@@ -191,12 +191,13 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
     the batch is audited in order, recording into ``history`` as :meth:`Auditor.audit` does.
 
     Only a line with a recipient id is compared or recorded; a line that holds neither
-    ``recipient`` nor a ``\\u`` escape cannot name one, and is not even parsed."""
+    ``recipient`` nor a ``\\u00`` escape cannot name one, and is not even parsed (JSON
+    spells a letter of the key with ``\\u00..``; an emoji's ``\\ud83d`` cannot be one)."""
     counts: dict[int, int] = {}
     if not auditor.needs_signature:
         return counts
     for number, raw in enumerate(lines, start=first):
-        if "recipient" not in raw and "\\u" not in raw:
+        if "recipient" not in raw and "\\u00" not in raw:
             continue
         if not raw.strip():
             continue
