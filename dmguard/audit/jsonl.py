@@ -166,5 +166,10 @@ def to_input(message: MessageIn) -> AuditInput:
     return AuditInput(message.text, message_id, message.platform, recipient, context)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+"""What ``json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))`` builds on every
+call, built once: ``dmguard audit`` writes a line per message."""
+
+
 def dumps(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+    return _ENCODER.encode(obj)

@@ -11,6 +11,7 @@ from dmguard.audit.jsonl import (
     MAX_NESTING,
     LineError,
     _plain_input,
+    dumps,
     parse_line,
     read_input,
     to_input,
@@ -87,3 +88,9 @@ def test_a_plainly_valid_line_is_read_without_the_models() -> None:
                       Context("welcome", True, 0))
     assert _plain_input({"text": "hi", "id": True}) is None
     assert _plain_input({"text": "hi", "context": {"step": -1}}) is None
+
+
+@pytest.mark.parametrize("obj", [{"id": None, "text": "Zoë 😊 \"quoted\"\n", "span": [1, 2]},
+                                 {"a": 1.5, "b": [True, None], "c": {"d": "\ud800"}}, {}])
+def test_dumps_writes_what_json_dumps_writes(obj: dict[str, object]) -> None:
+    assert dumps(obj) == json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
