@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, islice
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
@@ -246,6 +246,18 @@ def _load_before_fork() -> None:
     ANCHORS.hits("")  # builds the automaton
 
 
+def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], first: int
+                    ) -> Iterator[tuple[int, list[str], dict[int, int]]]:
+    """The tasks of a window (its lines numbered from ``first``): chunks of :data:`CHUNK`
+    lines with their near-duplicate counts, counted a chunk at a time, in order, as the
+    pool takes the tasks (in its task thread). So the workers start on the first chunk
+    while this process still counts the later ones, instead of waiting for the whole
+    window: a batch with recipients is compared line by line, which takes a while."""
+    for start in range(0, len(window), CHUNK):
+        lines = window[start:start + CHUNK]
+        yield first + start, lines, near_duplicate_counts(auditor, history, lines, first + start)
+
+
 def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, workers: int,
                       progress: Callable[[int], None] | None = None
                       ) -> Iterator[tuple[str, int]]:
@@ -273,13 +285,7 @@ def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, wo
                 window = list(islice(source, WINDOW))
                 if not window:
                     break
-                counts = near_duplicate_counts(auditor, history, window, first)
-                tasks: list[Any] = []
-                for start in range(0, len(window), CHUNK):
-                    number = first + start
-                    tasks.append((number, window[start:start + CHUNK],
-                                  {n: c for n, c in counts.items()
-                                   if number <= n < number + CHUNK}))
+                tasks = _counted_chunks(auditor, history, window, first)
                 first += len(window)
                 for text, failed, chars in pool.imap(_audit_chunk, tasks):
                     if progress is not None:
