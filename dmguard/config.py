@@ -508,10 +508,15 @@ def mask(value: str | None) -> str:
 
 
 def load_dotenv_once() -> None:
-    """Read ``.env`` from the working directory without overriding the real environment."""
+    """Read ``.env`` from the working directory without overriding the real environment.
+    Without one there is nothing to read (python-dotenv reads a file only), and its
+    import is spared: every command that loads the config calls this."""
+    path = Path.cwd() / ".env"
+    if not path.is_file():
+        return
     from dotenv import load_dotenv
 
-    load_dotenv(Path.cwd() / ".env", override=False)
+    load_dotenv(path, override=False)
 
 
 def load_x_credentials(
