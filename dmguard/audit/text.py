@@ -99,8 +99,8 @@ class Phrases:
                  branches: tuple[tuple[str, frozenset[str], tuple[str, ...] | None], ...] = (),
                  flags: int = 0) -> None:
         """``regex`` compiled, or its source, compiled with ``flags`` when first needed: a
-        list scanned branch by branch needs its whole regex only for text with cased
-        non-ASCII letters, or holding every branch's literals, so most runs of
+        list scanned branch by branch needs its whole regex only for text with a case trap
+        (:data:`CASE_TRAPS`), or holding every branch's literals, so most runs of
         ``dmguard audit`` compile few of them (or none, in its start-up)."""
         if isinstance(regex, str):
             self.pattern, self.flags = regex, flags
@@ -426,11 +426,12 @@ CASE_TRAPS = frozenset(
     "\u00b5\u0130\u0131\u017f\u0345\u0390\u03b0\u03b2\u03b5\u03b8\u03b9\u03ba\u03bc\u03c0"
     "\u03c1\u03c2\u03c3\u03c6\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5\u0432\u0434\u043e"
     "\u0441\u0442\u044a\u0463\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86\u1c87\u1c88\u1e61"
-    "\u1e9b\u1fbe\u1fd3\u1fe3\ua64b\ufb05\ufb06")
+    "\u1e9b\u1fbe\u1fd3\u1fe3\ua64b\ufb05\ufb06\u03a3")
 """The characters whose ``str.lower()`` is not what ``re``'s case-insensitive matching
-compares: a lower case of more than one character (İ), or one of ``re``'s extra case
-equivalences (ſ matches s, ı matches i, µ matches μ…). tests/audit/test_text.py
-recomputes the set from all of Unicode."""
+compares: a lower case of more than one character (İ), one that depends on the next
+character (Σ, final sigma), or one of ``re``'s extra case equivalences (ſ matches s,
+ı matches i, µ matches μ…). tests/audit/test_text.py recomputes the set from all of
+Unicode."""
 _CASE_TRAP = re.compile("[" + "".join(sorted(CASE_TRAPS)) + "]")
 
 
