@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from dmguard.audit.label import DEFAULT_DISCLOSURE, DEFAULT_OPT_OUT
 from dmguard.audit.model import DEFAULT_HOLD_SCORE, Severity
 from dmguard.clock import parse_duration
 from dmguard.config_schema import ClockTime, Duration, Strict, check_clock_time, check_duration
@@ -150,11 +151,11 @@ class AuditConfig(Strict):
 
 class LabelConfig(Strict):
     disclosure: str = Field(
-        "[Automated message from @{account}]",
+        DEFAULT_DISCLOSURE,
         min_length=1,
         description="put on every automated DM; {account} is the sending account's username",
     )
-    opt_out: str = Field("Reply STOP to stop automated messages.", min_length=1)
+    opt_out: str = Field(DEFAULT_OPT_OUT, min_length=1)
 
     @field_validator("disclosure", "opt_out")
     @classmethod
@@ -507,10 +508,15 @@ def mask(value: str | None) -> str:
 
 
 def load_dotenv_once() -> None:
-    """Read ``.env`` from the working directory without overriding the real environment."""
+    """Read ``.env`` from the working directory without overriding the real environment.
+    Without one there is nothing to read (python-dotenv reads a file only), and its
+    import is spared: every command that loads the config calls this."""
+    path = Path.cwd() / ".env"
+    if not path.is_file():
+        return
     from dotenv import load_dotenv
 
-    load_dotenv(Path.cwd() / ".env", override=False)
+    load_dotenv(path, override=False)
 
 
 def load_x_credentials(

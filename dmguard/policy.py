@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import Field, field_validator, model_validator
@@ -19,6 +19,7 @@ from pydantic import Field, field_validator, model_validator
 from dmguard.audit.text import fold
 from dmguard.clock import iso
 from dmguard.config_schema import ClockTime, Strict, check_clock_time
+from dmguard.policy_values import BUILT_IN_POLICIES, PolicyValues, WelcomeDM
 
 if TYPE_CHECKING:
     # Only for a type: importing the store would load sqlite-utils into every
@@ -55,21 +56,28 @@ class QuietHoursConfig(Strict):
         return self
 
 
-class PolicyPack(Strict):
-    """What a platform allows automated DMs to do. Policy is data, not scattered ifs."""
+_DEFAULT = PolicyValues()
 
-    automated_requires_user_first: bool = True
-    welcome_dm: Literal["task", "wait", "send"] = "task"
-    require_disclosure: bool = True
-    require_opt_out: bool = True
-    max_length: int = Field(10_000, ge=20)
+
+class PolicyPack(Strict):
+    """What a platform allows automated DMs to do. Policy is data, not scattered ifs.
+    The defaults are :class:`dmguard.policy_values.PolicyValues`'."""
+
+    automated_requires_user_first: bool = _DEFAULT.automated_requires_user_first
+    welcome_dm: WelcomeDM = _DEFAULT.welcome_dm
+    require_disclosure: bool = _DEFAULT.require_disclosure
+    require_opt_out: bool = _DEFAULT.require_opt_out
+    max_length: int = Field(_DEFAULT.max_length, ge=20)
 
 
 def built_in_policies() -> dict[str, PolicyPack]:
-    """The packs every config has: ``x`` (X's rules) and ``sandbox`` (the demo's emulator)."""
+    """The packs every config has: ``x`` (X's rules) and ``sandbox`` (the demo's emulator),
+    as :data:`dmguard.policy_values.BUILT_IN_POLICIES` states them (only the values that
+    differ from the defaults are given, as a config file would give them)."""
     return {
-        "x": PolicyPack(),
-        "sandbox": PolicyPack(automated_requires_user_first=False, welcome_dm="send"),
+        name: PolicyPack(**{key: value for key, value in vars(values).items()
+                            if value != getattr(_DEFAULT, key)})
+        for name, values in BUILT_IN_POLICIES.items()
     }
 
 

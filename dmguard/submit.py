@@ -18,7 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from dmguard import outbox
-from dmguard.audit.jsonl import LineError, MessageIn
+from dmguard.audit.jsonl import LineError
+from dmguard.audit.jsonl_models import MessageIn
 from dmguard.clock import Clock, SystemClock
 from dmguard.config import Config, load_config
 from dmguard.store import Contact, Origin, Store

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,20 @@ def test_reply_for_an_x_account_without_credentials_is_a_clear_error(
     result = CliRunner().invoke(cli, ["tasks", "reply", "1", "Hi Amy", "--config", str(conf)])
     assert result.exit_code == 2
     assert "DMGUARD_X_CONSUMER_KEY" in result.output
+
+
+def test_dotenv_is_read_from_the_working_directory_without_overriding(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dmguard.config import load_dotenv_once
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DMGUARD_TEST_FROM_DOTENV", raising=False)
+    monkeypatch.setenv("DMGUARD_TEST_ALREADY_SET", "real")
+    load_dotenv_once()  # no .env: nothing happens
+    assert "DMGUARD_TEST_FROM_DOTENV" not in os.environ
+    (tmp_path / ".env").write_text("DMGUARD_TEST_FROM_DOTENV=yes\n"
+                                   "DMGUARD_TEST_ALREADY_SET=from-file\n", encoding="utf-8")
+    load_dotenv_once()
+    assert os.environ["DMGUARD_TEST_FROM_DOTENV"] == "yes"
+    assert os.environ["DMGUARD_TEST_ALREADY_SET"] == "real"
+    monkeypatch.delenv("DMGUARD_TEST_FROM_DOTENV")

@@ -115,3 +115,19 @@ def test_under_the_x_policy_nobody_who_has_not_written_gets_an_automated_dm(
             if not wrote:
                 assert automated == [], events
         store.close()
+
+
+def test_the_built_in_packs_are_the_plain_values() -> None:
+    """`dmguard audit` without a config judges by policy_values' packs; the config's
+    PolicyPack defaults and built-in packs are the same values."""
+    from dataclasses import asdict
+
+    from dmguard.policy import PolicyPack, built_in_policies
+    from dmguard.policy_values import BUILT_IN_POLICIES, PolicyValues
+
+    packs = built_in_policies()
+    assert set(packs) == set(BUILT_IN_POLICIES) == {"x", "sandbox"}
+    for name, pack in packs.items():
+        assert pack.model_dump() == asdict(BUILT_IN_POLICIES[name])
+    assert PolicyPack().model_dump() == asdict(PolicyValues())
+    assert packs["sandbox"].welcome_dm == "send" and packs["x"].welcome_dm == "task"

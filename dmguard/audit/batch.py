@@ -20,15 +20,20 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, islice
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
-from dmguard.audit.jsonl import LineError, MessageIn, parse_line, to_input
-from dmguard.audit.model import AuditResult
+from dmguard.audit.jsonl import LineError, parse_line, read_input
+from dmguard.audit.label import DEFAULT_DISCLOSURE, DEFAULT_OPT_OUT, Labeller
+from dmguard.audit.model import AuditInput, AuditResult
 from dmguard.audit.similarity import Signature
 from dmguard.clock import Clock
-from dmguard.config import Config
+from dmguard.policy_values import BUILT_IN_POLICIES
+
+if TYPE_CHECKING:
+    from dmguard.audit.jsonl_models import MessageIn
+    from dmguard.config import Config
 
 #: A message that does not name its platform is judged by X's rules: the audit
 #: exists for X, and the lenient sandbox pack is for the demo's own sends.
@@ -55,11 +60,25 @@ def standalone_auditor(config: Config | None, clock: Clock) -> Auditor:
 
     Its history is the batch's own: the lines count as going out together (the same
     text to many people is held), but none of them was sent, so no line caps or
-    repeats a later line to the same person."""
-    if config is None:
-        config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
-    return Auditor.from_config(config, platform=DEFAULT_PLATFORM, clock=clock,
-                               history=BatchHistory(sent=False))
+    repeats a later line to the same person.
+
+    Without a config it is built from the defaults themselves (the built-in policy
+    packs' values, the default label lines), not from a default :class:`Config`: the
+    same auditor (a test pins it), without importing and running pydantic and every
+    config section's checks on each start of ``dmguard audit``."""
+    history = BatchHistory(sent=False)
+    if config is not None:
+        return Auditor.from_config(config, platform=DEFAULT_PLATFORM, clock=clock,
+                                   history=history)
+    policies = dict(BUILT_IN_POLICIES)
+    return Auditor(
+        policies=policies,
+        default_platform=DEFAULT_PLATFORM,
+        labeller=Labeller(DEFAULT_DISCLOSURE, DEFAULT_OPT_OUT,
+                          policies[DEFAULT_PLATFORM].max_length),
+        history=history,
+        clock=clock,
+    )
 
 
 def parsed_lines(lines: Iterable[str], progress: Callable[[int], None] | None = None,
@@ -76,14 +95,29 @@ def parsed_lines(lines: Iterable[str], progress: Callable[[int], None] | None = 
             yield number, error
 
 
+def parsed_inputs(lines: Iterable[str], progress: Callable[[int], None] | None = None,
+                  start: int = 1) -> Iterator[tuple[int, AuditInput | LineError]]:
+    """(line number, the message to audit or the error naming its line) per non-blank line:
+    :func:`parsed_lines` made into audit inputs (see :func:`dmguard.audit.jsonl.read_input`)."""
+    for number, raw in enumerate(lines, start=start):
+        if progress is not None:
+            progress(len(raw))
+        if not raw.strip():
+            continue
+        try:
+            yield number, read_input(raw, number)
+        except LineError as error:
+            yield number, error
+
+
 def audit_lines(auditor: Auditor, lines: Iterable[str],
                 progress: Callable[[int], None] | None = None) -> Iterator[LineOutcome]:
     """Audit every line; ``progress`` is told how many characters were read."""
-    for number, item in parsed_lines(lines, progress):
+    for number, item in parsed_inputs(lines, progress):
         if isinstance(item, LineError):
             yield LineOutcome(number, error=item)
         else:
-            yield LineOutcome(number, result=auditor.audit(to_input(item)))
+            yield LineOutcome(number, result=auditor.audit(item))
 
 
 Render = Callable[[LineOutcome], str]
@@ -157,17 +191,18 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
     the batch is audited in order, recording into ``history`` as :meth:`Auditor.audit` does.
 
     Only a line with a recipient id is compared or recorded; a line that holds neither
-    ``recipient`` nor a ``\\u`` escape cannot name one, and is not even parsed."""
+    ``recipient`` nor a ``\\u00`` escape cannot name one, and is not even parsed (JSON
+    spells a letter of the key with ``\\u00..``; an emoji's ``\\ud83d`` cannot be one)."""
     counts: dict[int, int] = {}
     if not auditor.needs_signature:
         return counts
     for number, raw in enumerate(lines, start=first):
-        if "recipient" not in raw and "\\u" not in raw:
+        if "recipient" not in raw and "\\u00" not in raw:
             continue
         if not raw.strip():
             continue
         try:
-            item = to_input(parse_line(raw, number))
+            item = read_input(raw, number)
         except LineError:
             continue
         sig = auditor.signature_of(item)
@@ -191,13 +226,13 @@ def _audit_chunk(task: tuple[int, list[str], dict[int, int]]) -> tuple[str, int,
     history.counts = counts
     out: list[str] = []
     failed = 0
-    for number, item in parsed_lines(lines, start=first):
+    for number, item in parsed_inputs(lines, start=first):
         if isinstance(item, LineError):
             failed += 1
             out.append(render(LineOutcome(number, error=item)))
         else:
             history.line = number
-            out.append(render(LineOutcome(number, result=auditor.audit(to_input(item)))))
+            out.append(render(LineOutcome(number, result=auditor.audit(item))))
     return "\n".join(out), failed, sum(map(len, lines))
 
 
@@ -209,6 +244,18 @@ def _load_before_fork() -> None:
 
     model.active()
     ANCHORS.hits("")  # builds the automaton
+
+
+def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], first: int
+                    ) -> Iterator[tuple[int, list[str], dict[int, int]]]:
+    """The tasks of a window (its lines numbered from ``first``): chunks of :data:`CHUNK`
+    lines with their near-duplicate counts, counted a chunk at a time, in order, as the
+    pool takes the tasks (in its task thread). So the workers start on the first chunk
+    while this process still counts the later ones, instead of waiting for the whole
+    window: a batch with recipients is compared line by line, which takes a while."""
+    for start in range(0, len(window), CHUNK):
+        lines = window[start:start + CHUNK]
+        yield first + start, lines, near_duplicate_counts(auditor, history, lines, first + start)
 
 
 def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, workers: int,
@@ -238,13 +285,7 @@ def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, wo
                 window = list(islice(source, WINDOW))
                 if not window:
                     break
-                counts = near_duplicate_counts(auditor, history, window, first)
-                tasks: list[Any] = []
-                for start in range(0, len(window), CHUNK):
-                    number = first + start
-                    tasks.append((number, window[start:start + CHUNK],
-                                  {n: c for n, c in counts.items()
-                                   if number <= n < number + CHUNK}))
+                tasks = _counted_chunks(auditor, history, window, first)
                 first += len(window)
                 for text, failed, chars in pool.imap(_audit_chunk, tasks):
                     if progress is not None:

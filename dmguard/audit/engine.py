@@ -7,8 +7,9 @@ whole batch or a daemon's lifetime.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from dmguard.audit.model import (
     Verdict,
 )
 from dmguard.audit.rules import Rule, Subject, catalogue, single
+from dmguard.audit.rules.base import Check
 from dmguard.audit.similarity import Signature, signature
 from dmguard.audit.text import Prepared, content_words
 from dmguard.clock import Clock
@@ -32,7 +34,7 @@ from dmguard.clock import Clock
 if TYPE_CHECKING:
     from dmguard.audit.judge.learned import LearnedLayer
     from dmguard.config import Config, RuleSetting
-    from dmguard.policy import PolicyPack
+    from dmguard.policy_values import Policy
 
 PERSONAL_CREDIT = 15
 PERSONAL_CREDIT_MAX = 30
@@ -44,6 +46,13 @@ class ActiveRule:
     severity: Severity
     severity_overridden: bool
     options: dict[str, Any]
+    check: Check = dataclass_field(init=False)
+    """``rule.check``, and ``slots`` its ``scan_slots``: read once per rule and message."""
+    slots: frozenset[int] | None = dataclass_field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "check", self.rule.check)
+        object.__setattr__(self, "slots", self.rule.scan_slots)
 
 
 def _activate(settings: dict[str, RuleSetting] | None) -> list[ActiveRule]:
@@ -84,7 +93,7 @@ class Auditor:
         *,
         hold_score: int = DEFAULT_HOLD_SCORE,
         rules: dict[str, RuleSetting] | None = None,
-        policies: dict[str, PolicyPack] | None = None,
+        policies: Mapping[str, Policy] | None = None,
         default_platform: str | None = None,
         labeller: Labeller | None = None,
         account_username: str | None = None,
@@ -138,7 +147,7 @@ class Auditor:
             learned=learned,
         )
 
-    def policy_for(self, item: AuditInput) -> PolicyPack | None:
+    def policy_for(self, item: AuditInput) -> Policy | None:
         return self.policies.get(item.platform or self.default_platform or "")
 
     def audit(self, item: AuditInput, *, now: datetime | None = None) -> AuditResult:
@@ -223,8 +232,7 @@ class Auditor:
         text = subject.text
         hits = None  # the text's anchor hits, found when the first rule that scans asks
         for active in rules:
-            rule = active.rule
-            slots = rule.scan_slots
+            slots = active.slots
             if slots is not None:
                 if hits is None:
                     hits = text.anchor_hits
@@ -233,7 +241,8 @@ class Auditor:
             subject.options = active.options
             points = 0
             first_message = None
-            for hit in rule.check(subject):
+            rule = active.rule
+            for hit in active.check(subject):
                 severity: Severity = (
                     "warn" if hit.tentative and not active.severity_overridden
                     else active.severity
@@ -251,6 +260,10 @@ class Auditor:
         return findings, contributions
 
 
+_VERDICTS: tuple[Verdict, ...] = ("send", "hold", "block")
+
+
 def _worst(findings: list[Finding]) -> Verdict:
-    rank = max((SEVERITY_RANK[f.severity] for f in findings), default=0)
-    return {0: "send", 1: "hold", 2: "block"}[rank]  # type: ignore[return-value]
+    if not findings:
+        return "send"
+    return _VERDICTS[max(SEVERITY_RANK[f.severity] for f in findings)]

@@ -8,42 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from dmguard.audit.model import MAX_TEXT, AuditInput, Context, Recipient
 
-from dmguard.audit.model import AuditInput, Context, Recipient
+if TYPE_CHECKING:
+    from dmguard.audit.jsonl_models import MessageIn
 
-MAX_TEXT = 100_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True)
-
-
-class RecipientIn(_Loose):
-    id: str | None = None
-    username: str | None = None
-    name: str | None = None
-    bio: str | None = None
-    location: str | None = None
-    lang: str | None = None
-    last_message: str | None = None
-
-
-class ContextIn(_Loose):
-    kind: str | None = None
-    user_dmed_first: StrictBool | None = None
-    step: StrictInt | None = Field(None, ge=0)
-
-
-class MessageIn(_Loose):
-    id: str | int | None = None
-    text: str = Field(max_length=MAX_TEXT)
-    platform: str | None = None
-    recipient: RecipientIn | None = None
-    context: ContextIn | None = None
 
 
 class LineError(Exception):
@@ -84,7 +56,9 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
-def parse_line(raw: str, line: int) -> MessageIn:
+def _decoded(raw: str, line: int) -> tuple[dict[str, Any], Any]:
+    """The line's JSON object (lone surrogates replaced) and its ``id`` as written, or the
+    error naming the line."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
@@ -102,6 +76,14 @@ def parse_line(raw: str, line: int) -> MessageIn:
     # A decoded string holds a surrogate only if the line did, or spelled one as \u.
     if "\\u" in raw or _SURROGATE.search(raw):
         data = _scrub(data)
+    return data, message_id
+
+
+def _validated(data: dict[str, Any], message_id: Any, line: int) -> MessageIn:
+    from pydantic import ValidationError
+
+    from dmguard.audit.jsonl_models import MessageIn
+
     try:
         return MessageIn.model_validate(data)
     except ValidationError as error:
@@ -116,6 +98,67 @@ def parse_line(raw: str, line: int) -> MessageIn:
                         message_id if isinstance(message_id, str | int) else None) from None
 
 
+def parse_line(raw: str, line: int) -> MessageIn:
+    return _validated(*_decoded(raw, line), line=line)
+
+
+def read_input(raw: str, line: int) -> AuditInput:
+    """What ``to_input(parse_line(raw, line))`` returns, or the same error.
+
+    A line whose fields all plainly fit the contract (:func:`_plain_input`) becomes an
+    :class:`AuditInput` at once; any other line goes through the pydantic models, which
+    accept it the same way or name what is wrong. Most lines never need pydantic, so
+    ``dmguard audit`` neither imports it nor validates each line twice over."""
+    data, message_id = _decoded(raw, line)
+    item = _plain_input(data)
+    return item if item is not None else to_input(_validated(data, message_id, line))
+
+
+_RECIPIENT_FIELDS = ("id", "username", "name", "bio", "location", "lang", "last_message")
+_INT_LIMIT = 2**63
+"""Integer ids beyond a 64-bit range are left to pydantic (its integers are 64-bit in
+places); smaller ones are read here."""
+
+
+def _plain_input(data: dict[str, Any]) -> AuditInput | None:
+    """The message, when every field the contract reads has exactly a type the strict
+    models accept (``type(x) is str``: no bool passes for an int); None when any field
+    needs the models to decide (they then accept it the same way, or name the error)."""
+    text = data.get("text")
+    if type(text) is not str or len(text) > MAX_TEXT:
+        return None
+    message_id = data.get("id")
+    if message_id is not None:
+        if type(message_id) is int and -_INT_LIMIT < message_id < _INT_LIMIT:
+            message_id = str(message_id)
+        elif type(message_id) is not str:
+            return None
+    platform = data.get("platform")
+    if platform is not None and type(platform) is not str:
+        return None
+    recipient = data.get("recipient")
+    if recipient is not None:
+        if type(recipient) is not dict:
+            return None
+        values = [recipient.get(name) for name in _RECIPIENT_FIELDS]
+        if not all(value is None or type(value) is str for value in values):
+            return None
+        recipient = Recipient(*values)
+    context = data.get("context")
+    if context is not None:
+        if type(context) is not dict:
+            return None
+        kind = context.get("kind")
+        first = context.get("user_dmed_first")
+        step = context.get("step")
+        if ((kind is not None and type(kind) is not str)
+                or (first is not None and type(first) is not bool)
+                or (step is not None and (type(step) is not int or not 0 <= step < _INT_LIMIT))):
+            return None
+        context = Context(kind, first, step)
+    return AuditInput(text, message_id, platform, recipient, context)
+
+
 def to_input(message: MessageIn) -> AuditInput:
     recipient = Recipient(**message.recipient.model_dump()) if message.recipient else None
     context = Context(**message.context.model_dump()) if message.context else None
@@ -123,5 +166,10 @@ def to_input(message: MessageIn) -> AuditInput:
     return AuditInput(message.text, message_id, message.platform, recipient, context)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+"""What ``json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))`` builds on every
+call, built once: ``dmguard audit`` writes a line per message."""
+
+
 def dumps(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+    return _ENCODER.encode(obj)

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+DEFAULT_DISCLOSURE = "[Automated message from @{account}]"
+"""The disclosure line when ``label.disclosure`` is not set."""
+DEFAULT_OPT_OUT = "Reply STOP to stop automated messages."
+"""The opt-out line when ``label.opt_out`` is not set."""
+
 
 class LabelError(Exception):
     """The labelled message would not fit the platform's limit."""

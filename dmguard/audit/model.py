@@ -10,6 +10,8 @@ Verdict = Literal["send", "hold", "block"]
 SEVERITY_RANK = {"warn": 0, "hold": 1, "block": 2}
 DEFAULT_HOLD_SCORE = 50
 """The genericity score that holds a message when ``audit.hold_score`` is not set."""
+MAX_TEXT = 100_000
+"""The longest message text a JSONL line may carry, in characters."""
 AUTOMATED_KINDS = frozenset({"welcome", "campaign", "reply"})
 
 

@@ -89,14 +89,24 @@ class Phrases:
     branch on a tie, and the scan goes on after it. A branch whose literal is absent
     cannot match anywhere, so leaving it out changes no match. That is exact only
     where lower-casing the text is exactly what the regex's case-insensitive
-    matching does, so it is done for ASCII text; other text is scanned with the
-    whole regex, as soon as any branch is possible.
+    matching does, so it is done for text without the few characters where the two
+    differ (ſ, dotless ı, İ, µ, some Greek and Cyrillic letters: see
+    :attr:`Prepared.case_exact`); such text is scanned with the whole regex, as soon as
+    any branch is possible.
     """
 
-    def __init__(self, regex: re.Pattern[str], anchors: frozenset[str] | None,
-                 branches: tuple[tuple[str, frozenset[str]], ...] = ()) -> None:
-        self.regex = regex
-        self.pattern = regex.pattern
+    def __init__(self, regex: re.Pattern[str] | str, anchors: frozenset[str] | None,
+                 branches: tuple[tuple[str, frozenset[str], tuple[str, ...] | None], ...] = (),
+                 flags: int = 0) -> None:
+        """``regex`` compiled, or its source, compiled with ``flags`` when first needed: a
+        list scanned branch by branch needs its whole regex only for text with a case trap
+        (:data:`CASE_TRAPS`), or holding every branch's literals, so most runs of
+        ``dmguard audit`` compile few of them (or none, in its start-up)."""
+        if isinstance(regex, str):
+            self.pattern, self.flags = regex, flags
+            self._regex: re.Pattern[str] | None = None
+        else:
+            self.pattern, self.flags, self._regex = regex.pattern, regex.flags, regex
         self.anchors = anchors
         self.slot = None if anchors is None else ANCHORS.add(anchors)
         self.slots: frozenset[int] | None = None if anchors is None else frozenset({self.slot})
@@ -104,16 +114,26 @@ class Phrases:
         #: lists scanned branch by branch
         self._branch_slots: tuple[int, ...] = ()
         self._first_branch_slot = -1
-        self._branches = tuple(body for body, _ in branches)
+        self._branches = tuple(body for body, _, _ in branches)
+        #: per branch, the literals one of which each of its matches starts with (None:
+        #: not known), lower-case: where to try it (see :meth:`_next`)
+        self._leading = tuple(leading for _, _, leading in branches)
         self._single: list[re.Pattern[str] | None] = [None] * len(branches)
         if anchors is not None and len(branches) > 1:
-            self._branch_slots = tuple(ANCHORS.add(needed) for _, needed in branches)
+            self._branch_slots = tuple(ANCHORS.add(needed) for _, needed, _ in branches)
             self._first_branch_slot = self._branch_slots[0]
             if self._branch_slots != tuple(range(self._branch_slots[0],
                                                  self._branch_slots[0] + len(branches))):
                 raise RuntimeError("the anchor slots of a phrase list's branches must follow "
                                    "each other")
             self.slots = frozenset({self.slot, *self._branch_slots})
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        compiled = self._regex
+        if compiled is None:
+            compiled = self._regex = re.compile(self.pattern, self.flags)
+        return compiled
 
     def possible(self, text: str | Prepared) -> bool:
         if self.slot is None:
@@ -126,28 +146,28 @@ class Phrases:
     def matches(self, text: Prepared) -> Iterator[re.Match[str]]:
         """What ``regex.finditer(text.text)`` finds, without scanning for impossible branches
         (call it when :meth:`possible`)."""
-        if not self._branch_slots or not text.text.isascii():
+        if not self._branch_slots or not text.case_exact:
             return self.regex.finditer(text.text)
         first = self._first_branch_slot
         last = first + len(self._branches)
         wanted = sorted(slot - first for slot in text.anchor_hits if first <= slot < last)
         if len(wanted) == len(self._branches):
             return self.regex.finditer(text.text)
-        return self._merged(text.text, wanted)
+        return self._merged(text.text, text.lower, wanted)
 
     def _branch(self, index: int) -> re.Pattern[str]:
         compiled = self._single[index]
         if compiled is None:
-            compiled = self._single[index] = _compile_branches([self._branches[index]],
-                                                               self.regex.flags)
+            compiled = self._single[index] = re.compile(
+                _alternation([self._branches[index]]), self.flags)
         return compiled
 
-    def _merged(self, raw: str, wanted: list[int]) -> Iterator[re.Match[str]]:
+    def _merged(self, raw: str, lower: str, wanted: list[int]) -> Iterator[re.Match[str]]:
         """The matches of the ``wanted`` branches, as their alternation finds them. No
         branch matches empty text (each holds a literal), so every step moves on."""
         pending: dict[int, re.Match[str]] = {}
         for index in wanted:
-            found = self._branch(index).search(raw)
+            found = self._next(index, raw, lower, 0)
             if found is not None:
                 pending[index] = found
         while pending:
@@ -156,11 +176,38 @@ class Phrases:
             end = match.end()
             for other, later in list(pending.items()):
                 if later.start() < end:  # overlapped by the match (or is it)
-                    again = self._branch(other).search(raw, end)
+                    again = self._next(other, raw, lower, end)
                     if again is None:
                         del pending[other]
                     else:
                         pending[other] = again
+
+    def _next(self, index: int, raw: str, lower: str, start: int) -> re.Match[str] | None:
+        """``search(raw, start)`` of branch ``index``'s own regex. A branch whose matches all
+        start with known literals is tried only where the lower-cased text holds one of
+        them, leftmost first: the same first match, without trying every position (its
+        regex begins with a lookbehind, which gives ``re`` nothing to skip ahead to). The
+        caller holds a :attr:`Prepared.case_exact` text, so ``lower`` lines up with ``raw``
+        character for character, and ``match`` at a place still sees what precedes it."""
+        regex = self._branch(index)
+        starts = self._leading[index]
+        if starts is None:
+            return regex.search(raw, start)
+        find = lower.find
+        places: list[int] = []
+        for literal in starts:
+            at = find(literal, start)
+            while at >= 0:
+                places.append(at)
+                at = find(literal, at + 1)
+        if len(places) > 1:
+            places.sort()
+        match = regex.match
+        for at in places:
+            found = match(raw, at)
+            if found is not None:
+                return found
+        return None
 
     def finditer(self, text: str | Prepared) -> Iterator[re.Match[str]]:
         if self.possible(text):
@@ -177,6 +224,39 @@ class Phrases:
         return self.regex.search(text)
 
 
+class Leading:
+    """A case-insensitive regex every match of which begins with one of a few literals:
+    whether it matches, found by trying it only where one of them starts.
+
+    Where the text is :attr:`Prepared.case_plain`, a match can start only where the
+    lower-cased text holds one of ``starts``, so trying the regex at each such place
+    (``match`` at a position still sees the text before it, for ``\\b`` and lookbehinds)
+    answers what ``regex.search`` would. Other text is searched the ordinary way. Worth
+    it for a regex that begins with ``\\b`` or a lookbehind: those give ``re`` no literal
+    to skip ahead to, so a search tries every position of the text.
+    """
+
+    def __init__(self, regex: re.Pattern[str], starts: tuple[str, ...]) -> None:
+        self.regex = regex
+        self.starts = starts
+
+    def found(self, text: Prepared) -> bool:
+        """``regex.search(text.text) is not None``; stops at the first place that matches
+        (the literals are tried in the order given)."""
+        if not text.case_plain:
+            return self.regex.search(text.text) is not None
+        lower = text.lower
+        match = self.regex.match
+        raw = text.text
+        for start in self.starts:
+            at = lower.find(start)
+            while at >= 0:
+                if match(raw, at) is not None:
+                    return True
+                at = lower.find(start, at + 1)
+        return False
+
+
 def _leftmost(item: tuple[int, re.Match[str]]) -> tuple[int, int]:
     return item[1].start(), item[0]
 
@@ -186,44 +266,48 @@ def prefiltered(regex: re.Pattern[str], *anchors: str) -> Phrases:
     return Phrases(regex, frozenset(anchors))
 
 
-def _compile_branches(branches: list[str], flags: int) -> re.Pattern[str]:
+def _alternation(branches: list[str]) -> str:
     body = "|".join(f"(?:{item})" for item in branches)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
+    return rf"(?<!\w)(?:{body})(?!\w)"
 
 
 def phrases(*items: str, flags: int = re.IGNORECASE) -> Phrases:
-    """Compile phrases (which may hold regex syntax) into one word-bounded, prefiltered pattern."""
+    """Phrases (which may hold regex syntax) as one word-bounded, prefiltered pattern (compiled
+    when first needed)."""
     ordered = sorted(items, key=len, reverse=True)
-    regex = _compile_branches(ordered, flags | re.UNICODE)
-    branches: list[tuple[str, frozenset[str]]] = []
+    source, compile_flags = _alternation(ordered), flags | re.UNICODE
+    branches: list[tuple[str, frozenset[str], tuple[str, ...] | None]] = []
     for item in ordered:
-        needed = _required_literals(item, flags)
+        needed, leading = _required_literals(item, flags)
         if needed is None:
-            return Phrases(regex, None)
-        branches.append((item, frozenset(needed)))
-    return Phrases(regex, frozenset().union(*(needed for _, needed in branches)),
-                   tuple(branches))
+            return Phrases(source, None, flags=compile_flags)
+        branches.append((item, frozenset(needed),
+                         None if leading is None else tuple(sorted(leading))))
+    return Phrases(source, frozenset().union(*(needed for _, needed, _ in branches)),
+                   tuple(branches), compile_flags)
 
 
-def _required_literals(branch: str, flags: int) -> set[str] | None:
-    """Literals, one of which every match of ``branch`` contains; None if none can be found."""
+def _required_literals(branch: str, flags: int
+                       ) -> tuple[set[str] | None, set[str] | None]:
+    """Literals (lower-case), one of which every match of ``branch`` contains, and those one
+    of which every match starts with; None for either that cannot be found."""
     try:
         from re import _constants as op  # type: ignore[attr-defined]
         from re import _parser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - another Python's internals
-        return None
+        return None, None
 
     def strength(anchor: str) -> float:
         return float(len(anchor.strip()))
 
-    def chars(value: list[tuple[Any, Any]]) -> set[str] | None:
+    def chars(value: list[tuple[Any, Any]], digits: bool = True) -> set[str] | None:
         found: set[str] = set()
         for kind, arg in value:
             if kind is op.LITERAL:
                 found.add(chr(arg).lower())
             elif kind is op.RANGE and arg[1] - arg[0] < 40:
                 found |= {chr(code).lower() for code in range(arg[0], arg[1] + 1)}
-            elif kind is op.CATEGORY and arg is op.CATEGORY_DIGIT:
+            elif kind is op.CATEGORY and arg is op.CATEGORY_DIGIT and digits:
                 found |= set("0123456789")
             else:
                 return None
@@ -267,10 +351,49 @@ def _required_literals(branch: str, flags: int) -> set[str] | None:
             return None
         return max(options, key=lambda o: (min(strength(a) for a in o), -len(o)))
 
+    zero_width = (op.AT, op.ASSERT, op.ASSERT_NOT)
+
+    def leading(items: list[tuple[Any, Any]]) -> set[str] | None:
+        """What every match of a sequence starts with: its literal prefix, or the starts of
+        its first part (a group, a repeat of at least one, alternatives, a character set)."""
+        prefix = ""
+        for code, value in items:
+            if code is op.LITERAL:
+                prefix += chr(value).lower()
+                continue
+            if prefix:
+                break
+            if code in zero_width:
+                continue  # takes no text: the match starts where what follows does
+            starts: set[str] | None = None
+            if code is op.SUBPATTERN:
+                starts = leading(list(value[-1]))
+            elif code in (op.MAX_REPEAT, op.MIN_REPEAT) and value[0] > 0:
+                starts = leading(list(value[2]))
+            elif code is op.IN:
+                starts = chars(value, digits=False)  # \d is also every other script's digits
+            elif code is op.BRANCH:
+                starts = set()
+                for alternative in value[1]:
+                    more = leading(list(alternative))
+                    if more is None:
+                        return None
+                    starts |= more
+            # a lone letter starts too many places to be worth looking for; a trap (ſ)
+            # matches a letter (s) it does not lower-case to
+            if not starts or any((len(start) == 1 and start.isalpha())
+                                 or not CASE_TRAPS.isdisjoint(start) for start in starts):
+                return None
+            return starts
+        if not prefix or not CASE_TRAPS.isdisjoint(prefix):
+            return None
+        return {prefix}
+
     try:
-        return best(list(_parser.parse(branch, flags)))
+        parsed = list(_parser.parse(branch, flags))
     except re.error:
-        return None
+        return None, None
+    return best(parsed), leading(parsed)
 
 
 LINK_ANCHORS = Phrases(LINK, frozenset({
@@ -298,6 +421,18 @@ STOPWORDS = frozenset(
 
 
 _UNSET: Any = object()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+CASE_TRAPS = frozenset(
+    "\u00b5\u0130\u0131\u017f\u0345\u0390\u03b0\u03b2\u03b5\u03b8\u03b9\u03ba\u03bc\u03c0"
+    "\u03c1\u03c2\u03c3\u03c6\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5\u0432\u0434\u043e"
+    "\u0441\u0442\u044a\u0463\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86\u1c87\u1c88\u1e61"
+    "\u1e9b\u1fbe\u1fd3\u1fe3\ua64b\ufb05\ufb06\u03a3")
+"""The characters whose ``str.lower()`` is not what ``re``'s case-insensitive matching
+compares: a lower case of more than one character (İ), one that depends on the next
+character (Σ, final sigma), or one of ``re``'s extra case equivalences (ſ matches s,
+ı matches i, µ matches μ…). tests/audit/test_text.py recomputes the set from all of
+Unicode."""
+_CASE_TRAP = re.compile("[" + "".join(sorted(CASE_TRAPS)) + "]")
 
 
 class Prepared:
@@ -309,8 +444,8 @@ class Prepared:
     ``functools.cached_property``, which takes a lock on each first access in Python 3.11.
     """
 
-    __slots__ = ("_anchor_hits", "_emoji", "_greeted", "_greeting", "_links", "_word_set",
-                 "lower", "text")
+    __slots__ = ("_anchor_hits", "_case_exact", "_case_plain", "_emoji", "_greeted", "_greeting", "_links",
+                 "_word_set", "lower", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -321,6 +456,37 @@ class Prepared:
         self._greeting: Any = _UNSET
         self._greeted: Any = _UNSET
         self._emoji: Any = _UNSET
+        self._case_plain: bool | None = None
+        self._case_exact: bool | None = None
+
+    @property
+    def case_exact(self) -> bool:
+        """True when no character is in :data:`CASE_TRAPS`: then each character lower-cases
+        to one, and a case-insensitive regex literal matches a character exactly when the
+        character's lower case is the literal's, so the lower-cased text holds every literal
+        a match needs (a phrase list's anchors)."""
+        exact = self._case_exact
+        if exact is None:
+            exact = self._case_exact = self.text.isascii() or not _CASE_TRAP.search(self.text)
+        return exact
+
+    @property
+    def case_plain(self) -> bool:
+        """True when every character is ASCII or has no case (its lower and upper case are
+        itself: emoji, most punctuation and symbols, CJK). Then ``lower`` has the text's
+        length, index for index, and a character matches a case-insensitive regex literal
+        exactly when its lower case is the literal's (no such character is among the
+        ``re`` module's extra case equivalences, like ſ for s)."""
+        plain = self._case_plain
+        if plain is None:
+            text = self.text
+            if text.isascii():
+                plain = True
+            else:
+                rest = "".join(_NON_ASCII.findall(text))
+                plain = rest.lower() == rest == rest.upper()
+            self._case_plain = plain
+        return plain
 
     @property
     def anchor_hits(self) -> set[int]:

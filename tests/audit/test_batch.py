@@ -112,3 +112,53 @@ def test_a_large_file_prints_what_a_pipe_prints(tmp_path: Path, fmt: str,
     assert from_file.output == piped.output
     assert from_file.output.count("\n") >= 150
     assert calls == [1], "the file goes through the parallel path, the pipe does not"
+
+
+def test_the_auditor_without_a_config_is_the_default_configs() -> None:
+    """standalone_auditor(None) is built from the defaults directly (no pydantic); it must
+    be the auditor a default Config gives, setting by setting."""
+    from dmguard.audit.engine import Auditor
+    from dmguard.config import Config
+
+    clock = SimulatedClock(START)
+    plain = standalone_auditor(None, clock)
+    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
+    full = Auditor.from_config(config, platform=batch.DEFAULT_PLATFORM, clock=clock)
+
+    def settings(auditor: Auditor) -> dict[str, object]:
+        return {
+            "rules": [(a.rule.id, a.severity, a.severity_overridden, a.options)
+                      for a in (*auditor.draft_rules, *auditor.score_rules,
+                                *auditor.final_rules)],
+            "hold": auditor.hold_score, "platform": auditor.default_platform,
+            "labeller": auditor.labeller, "account": auditor.account_username,
+            "record": auditor.record, "learned": auditor.learned,
+            "policies": {name: {field: getattr(policy, field) for field in (
+                "automated_requires_user_first", "welcome_dm", "require_disclosure",
+                "require_opt_out", "max_length")} for name, policy in auditor.policies.items()},
+        }
+
+    assert settings(plain) == settings(full)
+    assert settings(plain)["labeller"] is not None
+
+
+def test_auditing_plain_lines_without_a_config_does_not_import_pydantic() -> None:
+    """The start-up `dmguard audit` saves: no config and plainly valid lines need neither
+    pydantic nor the config schema (a line that is wrong still gets its error)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from dmguard.audit.batch import audit_lines, standalone_auditor\n"
+        "from dmguard.clock import SystemClock\n"
+        "lines = ['{\"id\": 1, \"text\": \"Hi Amy, thanks for the follow!\", '\n"
+        "         '\"recipient\": {\"id\": \"4\", \"name\": \"Amy\"}, \"context\": {\"step\": 1}}']\n"
+        "outcomes = list(audit_lines(standalone_auditor(None, SystemClock()), lines))\n"
+        "assert outcomes[0].result is not None\n"
+        "assert not [m for m in sys.modules if m.startswith(('pydantic', 'dmguard.config'))]\n"
+        "outcomes = list(audit_lines(standalone_auditor(None, SystemClock()), ['{\"id\": 2}']))\n"
+        "assert 'required field is missing' in str(outcomes[0].error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -1,10 +1,22 @@
-"""Reading one line of the JSONL contract: nesting limit and lone surrogates, exactly."""
+"""Reading one line of the JSONL contract: nesting limit, lone surrogates and the plain
+path without pydantic, exactly."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from dmguard.audit.jsonl import MAX_NESTING, LineError, parse_line
+from dmguard.audit.jsonl import (
+    MAX_NESTING,
+    LineError,
+    _plain_input,
+    dumps,
+    parse_line,
+    read_input,
+    to_input,
+)
+from dmguard.audit.model import AuditInput, Context, Recipient
 
 
 def nested(levels: int) -> str:
@@ -28,3 +40,57 @@ def test_lone_surrogates_become_replacement_characters(raw: str) -> None:
     message = parse_line(raw, 1)
     assert "\ud800" not in message.text and "\udc00" not in str(message.recipient)
     assert "\ufffd" in message.text + str(message.recipient)
+
+
+# read_input is parse_line + to_input without pydantic for plainly valid lines: it must
+# give the same message or the same error for every line, whichever path a line takes.
+def _variants() -> list[object]:
+    values: list[object] = [None, "", "a", "Hi Amy", 0, 1, -3, 2**63, -(2**63), 2**70, 1.0,
+                            True, False, [], {}, ["x"], {"a": 1}, "x" * 100_000,
+                            "😊" * 100_000, "x" * 100_001, "\ud800"]
+    lines: list[object] = []
+    for value in values:
+        lines.append({"text": value})
+        lines.append({"text": "hello", "id": value})
+        lines.append({"text": "hello", "platform": value})
+        lines.append({"text": "hello", "recipient": value})
+        lines.append({"text": "hello", "context": value})
+        for field in ("id", "username", "name", "bio", "location", "lang", "last_message"):
+            lines.append({"text": "hello", "recipient": {"id": "7", field: value}})
+        for field in ("kind", "user_dmed_first", "step"):
+            lines.append({"text": "hello", "context": {"kind": "welcome", field: value}})
+    lines += [{}, {"id": "m1"}, {"text": "hi", "extra": [1, 2], "recipient": {"other": 1}},
+              {"text": "hi", "context": {"step": -1}}, {"text": "hi", "id": True},
+              {"text": "hi", "recipient": {"name": "Zoë"}, "context": {"user_dmed_first": 1}},
+              [1], "text", 3]
+    return lines
+
+
+@pytest.mark.parametrize("data", _variants())
+def test_read_input_gives_what_the_models_give(data: object) -> None:
+    raw = json.dumps(data, ensure_ascii=False)
+    try:
+        expected: object = to_input(parse_line(raw, 4))
+    except LineError as error:
+        expected = (str(error), error.line, error.message_id)
+    try:
+        got: object = read_input(raw, 4)
+    except LineError as error:
+        got = (str(error), error.line, error.message_id)
+    assert got == expected
+
+
+def test_a_plainly_valid_line_is_read_without_the_models() -> None:
+    # a line the models would reject goes to them; a plain one never does
+    assert _plain_input({"text": "hi", "id": 3, "recipient": {"id": "9", "name": "Amy"},
+                         "context": {"kind": "welcome", "step": 0, "user_dmed_first": True}}) \
+        == AuditInput("hi", "3", None, Recipient(id="9", name="Amy"),
+                      Context("welcome", True, 0))
+    assert _plain_input({"text": "hi", "id": True}) is None
+    assert _plain_input({"text": "hi", "context": {"step": -1}}) is None
+
+
+@pytest.mark.parametrize("obj", [{"id": None, "text": "Zoë 😊 \"quoted\"\n", "span": [1, 2]},
+                                 {"a": 1.5, "b": [True, None], "c": {"d": "\ud800"}}, {}])
+def test_dumps_writes_what_json_dumps_writes(obj: dict[str, object]) -> None:
+    assert dumps(obj) == json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dmguard.audit.rules import address, catalogue, form_letter, pretending, pushiness, relevance
-from dmguard.audit.text import Phrases, Prepared, phrases
+from dmguard.audit.text import CASE_TRAPS, Phrases, Prepared, phrases
 
 ALL_PHRASES = [value for module in (address, form_letter, pretending, pushiness, relevance)
                for value in vars(module).values() if isinstance(value, Phrases)]
@@ -63,3 +63,99 @@ def test_branches_merge_as_the_alternation_chooses() -> None:
     assert [m.group() for m in pattern.matches(Prepared(text))] == [
         "win", "free gift", "gift card", "free"]
     assert not isinstance(pattern.matches(Prepared(text)), type(pattern.regex.finditer("")))
+
+
+UNCASED = ["😊", "🎉", "’", "“", "£", "€", "…", "い", "。", "클릭해", "\ufe0f", "→"]
+CASED = ["ü", "Ü", "ſ", "\u212a", "İ", "ı", "ß", "Σ", "ς", "ǅ", "Ａ", "µ", "о", "ſign", "İn",
+         "FREE", "Frée", "٣%", "20%", "٣٠ %", "5%", "£5", "Добро", "пожаловать", "ΟΔΟΣ"]
+
+
+@given(st.lists(st.sampled_from(WORDS + UNCASED + CASED), min_size=1, max_size=12)
+       .map(" ".join))
+def test_prefilter_agrees_on_text_beyond_ascii(text: str) -> None:
+    """Branch by branch also on text beyond ASCII; text with a character that matches
+    case-insensitively other than by its lower case (ſ matches s) is scanned whole."""
+    for pattern in ALL_PHRASES:
+        assert spans(pattern, Prepared(text)) == spans(pattern.regex, text), text
+
+
+def test_case_plain_text_is_ascii_or_has_no_case() -> None:
+    assert Prepared("Hi Amy 😊😊 it’s £5 for two, いいね").case_plain
+    for ch in ("ü", "Ü", "ſ", "\u212a", "İ", "ß", "Σ", "ǅ", "Ａ", "Д"):
+        assert not Prepared(f"sign up {ch}").case_plain, ch
+
+
+def test_case_exact_text_has_no_trap() -> None:
+    assert Prepared("Grüße aus München, ÀÉÎ, Ωmega 😊").case_exact
+    for ch in ("ſ", "ı", "İ", "µ", "ς", "о", "ΟΔΟΣ"):
+        assert not Prepared(f"sign up {ch}").case_exact, ch
+
+
+def test_case_traps_are_every_character_lowercasing_does_not_match_as_re_does() -> None:
+    import _sre
+    from re import _casefix  # type: ignore[attr-defined]
+
+    related = set(_casefix._EXTRA_CASES) | {
+        code for others in _casefix._EXTRA_CASES.values() for code in others}
+    traps = set()
+    for code in range(128, 0x110000):
+        lower = chr(code).lower()
+        if len(lower) != 1 or ord(lower) != _sre.unicode_tolower(code) or code in related:
+            traps.add(chr(code))
+    # str.lower() has one context rule: Σ is ς at the end of a word, σ elsewhere
+    assert "ΟΔΟΣ".lower()[-1] != "Σ".lower()
+    traps.add("Σ")
+    assert traps == CASE_TRAPS
+
+
+def test_outside_the_traps_a_character_matches_an_anchor_only_by_its_lower_case() -> None:
+    """What makes branch-by-branch scanning exact beyond ASCII: a character that is not a
+    trap matches an anchor's (or a branch's leading literal's) character
+    case-insensitively only when the two lower-case alike (so the lower-cased text holds
+    every literal a match needs, where the match holds it)."""
+    chars = {ch for phrase in ALL_PHRASES for anchor in (phrase.anchors or ()) for ch in anchor}
+    chars |= {ch for phrase in ALL_PHRASES for starts in phrase._leading if starts
+              for start in starts for ch in start}
+    any_anchor_char = re.compile("[" + "".join(re.escape(ch) for ch in chars) + "]",
+                                 re.IGNORECASE | re.UNICODE)
+    candidates = [chr(code) for code in range(0x110000)
+                  if chr(code) not in CASE_TRAPS and any_anchor_char.fullmatch(chr(code))]
+    assert len(candidates) > len(chars)  # the class matched upper and lower case
+    for other in candidates:
+        for ch in chars:
+            if re.fullmatch(re.escape(ch), other, re.IGNORECASE | re.UNICODE):
+                assert other.lower() == ch.lower(), (hex(ord(other)), ch)
+
+
+LEADING_WORDS = ["stop", "STOP", "Stop.", "unsubscribe", "opt-out", "opt out", "optout", "end",
+                 "send", "weekend", "endless", "stopped", "nonstop", "ſtop", "🎉stop", "’end",
+                 "Reply", "to", "automated", "x", "\n", "_stop", "st", "op"]
+
+
+@given(st.lists(st.sampled_from(LEADING_WORDS), min_size=1, max_size=10)
+       .map(lambda words: " ".join(words).replace(" \n ", "\n")))
+def test_leading_search_finds_what_the_regex_search_finds(text: str) -> None:
+    from dmguard.audit.rules.consent import OPT_OUT_SEARCH, OPT_OUT_WORDS
+
+    assert OPT_OUT_SEARCH.found(Prepared(text)) == (OPT_OUT_WORDS.search(text) is not None), text
+
+
+def test_leading_search_tries_only_where_a_literal_starts() -> None:
+    from dmguard.audit.rules.consent import OPT_OUT_SEARCH
+
+    assert not OPT_OUT_SEARCH.found(Prepared("we send it this weekend, nonstop"))
+    assert OPT_OUT_SEARCH.found(Prepared("Hi!\n\nReply STOP to stop automated messages."))
+    assert OPT_OUT_SEARCH.found(Prepared("an end"))
+    # ſ matches s case-insensitively but does not lower-case to it: searched whole
+    assert OPT_OUT_SEARCH.found(Prepared("reply ſtop"))
+
+
+def test_a_branch_is_tried_only_where_its_leading_literal_is() -> None:
+    pattern = phrases(r"(?:buy|order) now", r"\d{1,2} ?% off", r"free gift", r"win")
+    starts = dict(zip(pattern._branches, pattern._leading, strict=True))
+    assert starts["(?:buy|order) now"] == ("buy", "order")
+    assert starts["free gift"] == ("free gift",)
+    assert starts[r"\d{1,2} ?% off"] is None  # \d also matches ٣: searched as before
+    for text in ("Order now, buy now: a free gift, 20% off, ٣% off, or win",
+                 "reorder now; a free gifts; FREE GIFT", "Frée gift, BUY NOW"):
+        assert spans(pattern, Prepared(text)) == spans(pattern.regex, text), text

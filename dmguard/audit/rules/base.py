@@ -29,7 +29,7 @@ from dmguard.audit.text import Phrases, Prepared, quote
 if TYPE_CHECKING:
     from dmguard.audit.history import History
     from dmguard.audit.judge.learned import LearnedLayer
-    from dmguard.policy import PolicyPack
+    from dmguard.policy_values import Policy
 
 Family = Literal[
     "template", "address", "form-letter", "pretending", "pushiness", "relevance",
@@ -94,7 +94,7 @@ class Subject:
     text: Prepared
     options: dict[str, Any]
     history: History
-    policy: PolicyPack | None
+    policy: Policy | None
     now: datetime
     signature: Any = None
     personal_details: list[str] = field(default_factory=list)

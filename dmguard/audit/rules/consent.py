@@ -7,8 +7,12 @@ from collections.abc import Iterator
 
 from dmguard.audit.model import DEFAULT_HOLD_SCORE, Context, Recipient
 from dmguard.audit.rules.base import Example, Hit, PriorHistory, Subject, rule
+from dmguard.audit.text import Leading
 
 OPT_OUT_WORDS = re.compile(r"(?i)\b(?:stop|unsubscribe|opt[- ]?out|end)\b")
+OPT_OUT_SEARCH = Leading(OPT_OUT_WORDS, ("stop", "unsubscribe", "opt", "end"))
+"""Run on every labelled text, whose opt-out line comes last: tried only where one of
+the words starts instead of at every position."""
 DISCLOSURE_WORDS = re.compile(r"(?i)\b(?:automated|automatic|auto-?dm|bot|sent by a program)\b")
 
 
@@ -91,7 +95,7 @@ def missing_opt_out(subject: Subject) -> Iterator[Hit]:
     """
     if subject.policy is not None and not subject.policy.require_opt_out:
         return
-    if not OPT_OUT_WORDS.search(subject.raw):
+    if not OPT_OUT_SEARCH.found(subject.text):
         yield Hit(None, "no opt-out instruction (e.g. 'Reply STOP to opt out')")
 
 
