@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 if TYPE_CHECKING:
+    from dmguard.audit.judge.learned import LearnedLayer
     from dmguard.config import AccountConfig, Config
     from dmguard.store import Store
 
@@ -173,7 +174,11 @@ def _open_input(source: str) -> TextIO:
               help="Review the DMs the account already sent (by dmguard or other tools).")
 @click.option("--since", default="7d", show_default=True,
               help="With --sent: how far back, e.g. 24h, 7d.")
-def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str) -> None:
+@click.option("--account", default=None,
+              help="Audit as this configured account does: its policy, and what its people "
+                   "taught the judge (with --sent: review only this account).")
+def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str,
+          account: str | None) -> None:
     """Audit messages (JSON Lines) without sending anything.
 
     Each input line is {"text": ..., "recipient": {...}, "context": {...}}; every
@@ -184,17 +189,23 @@ def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str
     Example:
 
         echo '{"id": "m1", "text": "Dear valued customer"}' | dmguard audit - --format jsonl
+        dmguard audit drafts.jsonl --account shop
         dmguard audit --sent --since 7d --format jsonl
     """
     from dmguard.audit.batch import standalone_auditor
     from dmguard.clock import SystemClock
 
-    if config_path is None and Path(DEFAULT_CONFIG).exists():
+    if config_path is None and (account or Path(DEFAULT_CONFIG).exists()):
         config_path = DEFAULT_CONFIG
+    config = load(config_path) if config_path else None
+    if account is not None:
+        assert config is not None
+        account = _configured_account(config, account)
     if sent:
-        review_sent(load(config_path or DEFAULT_CONFIG), since, fmt)
+        review_sent(config or load(DEFAULT_CONFIG), since, fmt, account)
         return
-    auditor = standalone_auditor(load(config_path) if config_path else None, SystemClock())
+    auditor = standalone_auditor(config, SystemClock(), account=account,
+                                 learned=_learned_layer(config, account))
     with _progress(source) as bar:
         failed = _audit_batch(auditor, _open_input(source), _renderer(fmt), bar)
     sys.exit(1 if failed else 0)
@@ -227,7 +238,27 @@ def _audit_batch(auditor: Any, handle: TextIO, render: Callable[[Any], str],
     return failed
 
 
-def review_sent(config: Config, since: str, fmt: str) -> None:
+def _configured_account(config: Config, account: str) -> str:
+    from dmguard.learning import LearningError, accounts
+
+    try:
+        [name] = accounts(config, account)
+    except LearningError as error:
+        raise UsageProblem(f"--account: {error}") from None
+    return name
+
+
+def _learned_layer(config: Config | None, account: str | None) -> LearnedLayer | None:
+    """What ``account``'s people taught the judge; None without an account or database."""
+    if config is None or account is None or not Path(config.store.path).exists():
+        return None  # no database yet: nothing learned, and none is made to say so
+    from dmguard.learning import layer_for
+
+    with opened_store(config) as store:
+        return layer_for(store, account)
+
+
+def review_sent(config: Config, since: str, fmt: str, only: str | None = None) -> None:
     from dmguard.audit.jsonl import dumps
     from dmguard.audit.sent import refresh_sent_history, review
     from dmguard.clock import parse_duration
@@ -240,6 +271,8 @@ def review_sent(config: Config, since: str, fmt: str) -> None:
     with opened_store(config) as store:
         start = store.clock.now() - window
         for account in config.accounts:
+            if only is not None and account.name != only:
+                continue
             problem = refresh_sent_history(store, config, account.name)
             if problem:
                 click.echo(f"note: {account.name}: reviewing stored history only, could not "

@@ -33,6 +33,7 @@ from dmguard.policy_values import BUILT_IN_POLICIES
 
 if TYPE_CHECKING:
     from dmguard.audit.jsonl_models import MessageIn
+    from dmguard.audit.judge.learned import LearnedLayer
     from dmguard.config import Config
 
 #: A message that does not name its platform is judged by X's rules: the audit
@@ -55,8 +56,11 @@ class LineOutcome:
     error: LineError | None = None
 
 
-def standalone_auditor(config: Config | None, clock: Clock) -> Auditor:
-    """The auditor for text with no account behind it (no config: X's rules, defaults).
+def standalone_auditor(config: Config | None, clock: Clock, *, account: str | None = None,
+                       learned: LearnedLayer | None = None) -> Auditor:
+    """The auditor for text with no account behind it (no config: X's rules, defaults);
+    with ``account``, that configured account's policy and what its people taught the
+    judge (``learned``), as the daemon audits its drafts.
 
     Its history is the batch's own: the lines count as going out together (the same
     text to many people is held), but none of them was sent, so no line caps or
@@ -68,8 +72,9 @@ def standalone_auditor(config: Config | None, clock: Clock) -> Auditor:
     config section's checks on each start of ``dmguard audit``."""
     history = BatchHistory(sent=False)
     if config is not None:
-        return Auditor.from_config(config, platform=DEFAULT_PLATFORM, clock=clock,
-                                   history=history)
+        platform = config.account(account).policy_name if account else DEFAULT_PLATFORM
+        return Auditor.from_config(config, platform=platform, clock=clock, history=history,
+                                   learned=learned)
     policies = dict(BUILT_IN_POLICIES)
     return Auditor(
         policies=policies,

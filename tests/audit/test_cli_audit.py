@@ -100,3 +100,56 @@ def test_json_nested_too_deeply_is_that_lines_error_and_the_rest_are_audited() -
     first, error, last = out
     assert first["id"] == "m1" and last["id"] == "m2"
     assert error["line"] == 2 and "line 2" in error["error"]
+
+
+# --- --account: audit as the daemon audits one account's drafts -------------------------
+
+#: The judge alone holds this (tests/test_learning.py uses the same kind of text).
+PITCH = "Hi Amy, we are a small studio helping local brands grow online. Book a free call with us today."
+
+
+def _with_lesson(tmp_path: Path, label: str | None) -> Path:
+    """A configuration whose database holds one lesson about :data:`PITCH` (or none)."""
+    from dmguard.clock import SimulatedClock
+    from dmguard.store import Store
+    from tests.conftest import START, config_file
+
+    conf = config_file(tmp_path, db=tmp_path / "t.db")
+    store = Store.open(tmp_path / "t.db", SimulatedClock(START))
+    store.accounts.ensure("demo", "sandbox")
+    if label is not None:
+        store.lessons.add("demo", PITCH, label, "released", "sam")
+    store.close()
+    return conf
+
+
+def _judged(conf: Path, *args: str) -> set[str]:
+    code, out = run(["-", "--format", "jsonl", "--config", str(conf), *args],
+                    json.dumps({"id": "p", "text": PITCH}))
+    assert code == 0
+    return {f["rule"] for f in out[0]["findings"]}
+
+
+def test_account_applies_what_its_people_taught_the_judge(tmp_path: Path) -> None:
+    conf = _with_lesson(tmp_path, "acceptable")
+    assert "DG095" in _judged(conf), "without --account no account's lessons apply"
+    assert "DG095" not in _judged(conf, "--account", "demo")
+
+
+def test_account_without_lessons_or_database_judges_as_before(tmp_path: Path) -> None:
+    from tests.conftest import config_file
+
+    assert "DG095" in _judged(_with_lesson(tmp_path, None), "--account", "demo")
+    (tmp_path / "fresh").mkdir()
+    missing = config_file(tmp_path / "fresh", db=tmp_path / "fresh" / "none.db")
+    assert "DG095" in _judged(missing, "--account", "demo")
+    assert not (tmp_path / "fresh" / "none.db").exists(), "no database is made to say so"
+
+
+def test_an_unknown_account_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    conf = _with_lesson(tmp_path, None)
+    result = CliRunner().invoke(cli, ["audit", "-", "--config", str(conf), "--account", "shop"],
+                                input=json.dumps({"text": PITCH}))
+    assert result.exit_code == 2
+    assert result.output.strip() == ("dmguard: --account: no account named 'shop' in the "
+                                     "configuration (accounts: demo)")

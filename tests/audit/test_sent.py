@@ -95,6 +95,12 @@ def test_audit_sent_over_the_emulator_history(tmp_path: Path, clock: SimulatedCl
     assert lines[-1]["recipient"]["id"] == late.id, "missing events were fetched first"
     first = lines[0]
     assert set(first) >= {"id", "verdict", "score", "findings", "sent_at", "recipient"}
+    just_demo = CliRunner().invoke(cli, ["audit", "--sent", "--since", "30d", "--format",
+                                         "jsonl", "--config", str(conf), "--account", "demo"])
+    assert just_demo.exit_code == 0 and just_demo.output == result.output
+    unknown = CliRunner().invoke(cli, ["audit", "--sent", "--config", str(conf),
+                                       "--account", "shop"])
+    assert unknown.exit_code == 2 and "--account: no account named 'shop'" in unknown.output
 
 
 class BrokenEvents:
