@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, islice
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from dmguard.audit.jsonl_models import MessageIn
     from dmguard.audit.judge.learned import LearnedLayer
     from dmguard.config import Config
+
+T = TypeVar("T")
 
 #: A message that does not name its platform is judged by X's rules: the audit
 #: exists for X, and the lenient sandbox pack is for the demo's own sends.
@@ -89,28 +91,26 @@ def standalone_auditor(config: Config | None, clock: Clock, *, account: str | No
 def parsed_lines(lines: Iterable[str], progress: Callable[[int], None] | None = None,
                  start: int = 1) -> Iterator[tuple[int, MessageIn | LineError]]:
     """(line number, the parsed message or the error naming its line) per non-blank line."""
-    for number, raw in enumerate(lines, start=start):
-        if progress is not None:
-            progress(len(raw))
-        if not raw.strip():
-            continue
-        try:
-            yield number, parse_line(raw, number)
-        except LineError as error:
-            yield number, error
+    return _each_line(parse_line, lines, progress, start)
 
 
 def parsed_inputs(lines: Iterable[str], progress: Callable[[int], None] | None = None,
                   start: int = 1) -> Iterator[tuple[int, AuditInput | LineError]]:
     """(line number, the message to audit or the error naming its line) per non-blank line:
     :func:`parsed_lines` made into audit inputs (see :func:`dmguard.audit.jsonl.read_input`)."""
+    return _each_line(read_input, lines, progress, start)
+
+
+def _each_line(read: Callable[[str, int], T], lines: Iterable[str],
+               progress: Callable[[int], None] | None, start: int
+               ) -> Iterator[tuple[int, T | LineError]]:
     for number, raw in enumerate(lines, start=start):
         if progress is not None:
             progress(len(raw))
         if not raw.strip():
             continue
         try:
-            yield number, read_input(raw, number)
+            yield number, read(raw, number)
         except LineError as error:
             yield number, error
 
