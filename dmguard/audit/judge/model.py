@@ -84,6 +84,34 @@ SHAPES = {
 }
 
 
+_NOT_ASCII_WORD = {code: " " for code in range(128)
+                   if not (chr(code).isascii() and chr(code).isalpha()) and chr(code) != "'"}
+"""The ASCII characters no :data:`WORDS` match holds (all but letters and the apostrophe)."""
+
+
+def words_of(lower: str) -> list[str]:
+    """``WORDS.findall(lower)``, a few times faster for ASCII text (most messages), where a
+    word is a run of letters A-Z and a-z joined by single apostrophes: the runs of letters
+    and apostrophes, split where an apostrophe does not join two letters."""
+    if not lower.isascii():
+        return WORDS.findall(lower)
+    found: list[str] = []
+    for chunk in lower.translate(_NOT_ASCII_WORD).split():
+        if "'" not in chunk:
+            found.append(chunk)
+            continue
+        run: list[str] = []
+        for part in chunk.split("'"):
+            if part:
+                run.append(part)
+            elif run:
+                found.append("'".join(run))
+                run = []
+        if run:
+            found.append("'".join(run))
+    return found
+
+
 def describe(feature: str, text: str = "", words: list[str] | None = None) -> str:
     """A feature as a reader would name it: a word in quotes, or a shape in words.
 
@@ -145,7 +173,7 @@ class Judgement:
                 # what describe(feature, self.text, text_words) names, inline: a piece of
                 # a word is named by the first word of the text that holds it
                 if text_words is None:
-                    text_words = WORDS.findall(self.text.lower())
+                    text_words = words_of(self.text.lower())
                 piece = _PIECES.get(feature)
                 if piece is None:
                     piece = _PIECES[feature] = feature[2:].strip("^$")
