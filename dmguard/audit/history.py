@@ -10,9 +10,8 @@ builds one from the store for the daemon.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from dmguard.audit.similarity import NearDuplicateIndex, Signature
 
@@ -28,6 +27,9 @@ class History(Protocol):
                sig: Signature | None) -> None: ...
 
 
+Shingles: TypeAlias = tuple[int, ...]
+Entry: TypeAlias = tuple[datetime, str, "Shingles | None"]
+
 SAME_TEXT = 0.6
 """Similarity from which two lines to one person are the same text (the batch indexes it once)."""
 
@@ -41,15 +43,21 @@ class BatchHistory:
     def __init__(self, opted_out: set[str] | None = None, *, sent: bool = True) -> None:
         self.index = NearDuplicateIndex()
         self.sent = sent
-        self._sent: dict[str, list[tuple[datetime, str, Signature | None]]] = defaultdict(list)
-        self._indexed: dict[str, list[Signature]] = defaultdict(list)
+        # A history of 100,000 messages would keep 400,000 objects the garbage collector
+        # scans again at every full collection (a list per person, a tuple, a Signature
+        # and its frozenset per message). Kept as tuples of datetimes, strings and ints
+        # instead, they are untracked by the collector after its first look: a tuple per
+        # person (replaced when it grows: one person gets few messages) of tuples.
+        self._sent: dict[str, tuple[Entry, ...]] = {}
+        self._indexed: dict[str, tuple[Shingles, ...]] = {}
         self._opted_out = set(opted_out or ())
 
     def near_duplicates(self, sig: Signature | None) -> int:
         return self.index.count(sig)
 
     def sent_to(self, recipient_key: str) -> list[tuple[datetime, str, Signature | None]]:
-        return self._sent.get(recipient_key, [])
+        return [(at, text, None if shingles is None else Signature(frozenset(shingles)))
+                for at, text, shingles in self._sent.get(recipient_key, ())]
 
     def opted_out(self, recipient_key: str) -> bool:
         return recipient_key in self._opted_out
@@ -63,13 +71,14 @@ class BatchHistory:
             return
         if self.sent:
             self.index.add(sig)
-            self._sent[recipient_key].append((at, text, sig))
+            entry = (at, text, None if sig is None else tuple(sig.shingles))
+            self._sent[recipient_key] = (*self._sent.get(recipient_key, ()), entry)
             return
         # A batch line: the same text to the same person again is not one more recipient.
         if sig is None:
             return
-        mine = self._indexed[recipient_key]
-        if any(sig.similarity(other) >= SAME_TEXT for other in mine):
+        mine = self._indexed.get(recipient_key, ())
+        if any(sig.similarity_to(other) >= SAME_TEXT for other in mine):
             return
-        mine.append(sig)
+        self._indexed[recipient_key] = (*mine, tuple(sig.shingles))
         self.index.add(sig)

@@ -61,6 +61,10 @@ class Signature:
         union = len(self.shingles | other.shingles)
         return len(self.shingles & other.shingles) / union if union else 0.0
 
+    def similarity_to(self, shingles: Iterable[int]) -> float:
+        """:meth:`similarity` to another signature given by its shingles (distinct ints)."""
+        return self.similarity(Signature(frozenset(shingles)))
+
 
 def signature(text: str, names: Iterable[str] = ()) -> Signature | None:
     """The shingles of a text, or None when it is too short to judge.

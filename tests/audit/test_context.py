@@ -90,3 +90,20 @@ def test_a_reply_in_a_conversation_the_person_started_is_not_frequency_capped() 
 def test_a_campaign_or_an_unasked_reply_is_still_capped() -> None:
     assert "DG070" in _after_a_dm_an_hour_ago(Context(kind="campaign", user_dmed_first=True))
     assert "DG070" in _after_a_dm_an_hour_ago(Context(kind="reply", user_dmed_first=False))
+
+
+def test_a_limit_of_zero_caps_a_person_nothing_was_sent_to() -> None:
+    """The cap's shortcut for a person with no history must not hide a limit of 0."""
+    from dmguard.config import RuleSetting
+
+    clock = SimulatedClock(datetime(2026, 3, 2, 12, tzinfo=UTC))
+    item = AuditInput("Yes, the doors open at 7 and parking is free after 6.",
+                      recipient=Recipient(id="42", name="Amy Lee"),
+                      context=Context(kind="campaign"))
+    found = []
+    for options in ({}, {"per_day": 0}, {"per_week": 0}):
+        auditor = Auditor(policies=built_in_policies(), default_platform="x",
+                          history=BatchHistory(), clock=clock, record=False,
+                          rules={"DG070": RuleSetting(**options)})
+        found.append("DG070" in {f.rule for f in auditor.audit(item).findings})
+    assert found == [False, True, True]

@@ -8,6 +8,7 @@ numpy at run time.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -83,6 +84,34 @@ SHAPES = {
 }
 
 
+_NOT_ASCII_WORD = {code: " " for code in range(128)
+                   if not (chr(code).isascii() and chr(code).isalpha()) and chr(code) != "'"}
+"""The ASCII characters no :data:`WORDS` match holds (all but letters and the apostrophe)."""
+
+
+def words_of(lower: str) -> list[str]:
+    """``WORDS.findall(lower)``, a few times faster for ASCII text (most messages), where a
+    word is a run of letters A-Z and a-z joined by single apostrophes: the runs of letters
+    and apostrophes, split where an apostrophe does not join two letters."""
+    if not lower.isascii():
+        return WORDS.findall(lower)
+    found: list[str] = []
+    for chunk in lower.translate(_NOT_ASCII_WORD).split():
+        if "'" not in chunk:
+            found.append(chunk)
+            continue
+        run: list[str] = []
+        for part in chunk.split("'"):
+            if part:
+                run.append(part)
+            elif run:
+                found.append("'".join(run))
+                run = []
+        if run:
+            found.append("'".join(run))
+    return found
+
+
 def describe(feature: str, text: str = "", words: list[str] | None = None) -> str:
     """A feature as a reader would name it: a word in quotes, or a shape in words.
 
@@ -104,48 +133,77 @@ def describe(feature: str, text: str = "", words: list[str] | None = None) -> st
 
 @dataclass(frozen=True)
 class Judgement:
+    """The probability, and when explained the features that pushed towards "automated",
+    in two groups (each strongest first, equal weights in feature order): ``words`` (words,
+    pieces of words, word pairs) and ``others`` (shapes, other rules' findings).
+
+    Kept apart because :meth:`explain` names the strongest few of each group on its own:
+    it stops reading a group once it has enough names, where one list sorted together
+    had to be read to its end whenever a message pushed with fewer than ``count`` shapes.
+    """
+
     probability: float
-    reasons: list[tuple[str, float]] = field(default_factory=list)
-    """The features that pushed most towards "automated", strongest first."""
+    words: list[tuple[str, float]] = field(default_factory=list)
+    others: list[tuple[str, float]] = field(default_factory=list)
     text: str = ""
+
+    @property
+    def reasons(self) -> list[tuple[str, float]]:
+        """All the features that pushed towards "automated", strongest first (equal
+        weights in feature order)."""
+        return list(heapq.merge(self.words, self.others, key=_strength))
+
+    @property
+    def explained(self) -> bool:
+        """Whether the reasons were gathered (and anything pushed towards "automated")."""
+        return bool(self.words or self.others)
 
     def explain(self, count: int = 4) -> str:
         """The strongest reasons by name: words (at least half, when there are any) and shapes.
         Other rules' findings are left out: they are findings of their own."""
         # Words and shapes are named apart (a word's name is quoted, a shape's never is, so
-        # no name is in both): each group takes its strongest ``count`` distinct names, in one
-        # pass over the reasons that stops when both groups are full.
+        # no name is in both): each group takes its strongest ``count`` distinct names.
         words: list[tuple[float, str]] = []
         shapes: list[tuple[float, str]] = []
-        word_names: set[str] = set()
-        shape_names: set[str] = set()
+        names: set[str] = set()
         text_words: list[str] | None = None
         cached = _NAMES.get
-        for feature, weight in self.reasons:
-            kind = feature[0]
-            if kind == "s":
-                if len(shapes) >= count or feature.startswith("s:len"):
-                    continue
-                group, names = shapes, shape_names
-            elif kind == "r":
-                continue
-            elif len(words) >= count:
-                if len(shapes) >= count:
-                    break
-                continue
-            else:
-                group, names = words, word_names
-            if kind == "c":
+        for feature, weight in self.words:
+            if feature[0] == "c":
+                # what describe(feature, self.text, text_words) names, inline: a piece of
+                # a word is named by the first word of the text that holds it
                 if text_words is None:
-                    text_words = WORDS.findall(self.text.lower())
-                name = describe(feature, self.text, text_words)
+                    text_words = words_of(self.text.lower())
+                piece = _PIECES.get(feature)
+                if piece is None:
+                    piece = _PIECES[feature] = feature[2:].strip("^$")
+                for word in text_words:
+                    if piece in word:
+                        name = repr(word)
+                        break
+                else:
+                    name = f"'…{piece}…'"
             else:
                 name = cached(feature)
                 if name is None:
                     name = _named(feature)
             if name not in names:
                 names.add(name)
-                group.append((weight, name))
+                words.append((weight, name))
+                if len(words) >= count:
+                    break
+        names.clear()
+        for feature, weight in self.others:
+            if feature[0] != "s" or feature.startswith("s:len"):
+                continue
+            name = cached(feature)
+            if name is None:
+                name = _named(feature)
+            if name not in names:
+                names.add(name)
+                shapes.append((weight, name))
+                if len(shapes) >= count:
+                    break
         taken = min(len(words), (count + 1) // 2)
         chosen = words[:taken] + shapes[: count - taken]
         chosen += words[taken: taken + count - len(chosen)]
@@ -154,6 +212,8 @@ class Judgement:
 
 
 _NAMES: dict[str, str] = {}
+_PIECES: dict[str, str] = {}
+"""The piece of a word each ``c:`` feature stands for (a few thousand features at most)."""
 
 
 def _named(feature: str) -> str:
@@ -245,15 +305,16 @@ class Judge:
         total += sum(map(get, others, repeat(0.0)))
         probability = _logistic(total)
         if probability < explain_from:
-            return Judgement(probability, [], prepared.text)
-        reasons = list(chain.from_iterable(map(self._word_pushes.__getitem__, tokset)))
-        reasons += filter(None, map(self._pair_pushes.get, pairset))
-        reasons += filter(None, map(self._pushes.get, others))
+            return Judgement(probability, text=prepared.text)
+        words = list(chain.from_iterable(map(self._word_pushes.__getitem__, tokset)))
+        words += filter(None, map(self._pair_pushes.get, pairset))
+        pushes = list(filter(None, map(self._pushes.get, others)))
         # The order of :func:`_strength`, in two stable sorts keyed in C: by feature, then
         # by weight, strongest first (a reversed sort keeps equal weights in feature order).
-        reasons.sort(key=_FEATURE)
-        reasons.sort(key=_WEIGHT, reverse=True)
-        return Judgement(probability, reasons, prepared.text)
+        for group in (words, pushes):
+            group.sort(key=_FEATURE)
+            group.sort(key=_WEIGHT, reverse=True)
+        return Judgement(probability, words, pushes, prepared.text)
 
     def probability(self, text: str | Prepared, found: Iterable[str] = ()) -> float:
         return self.judge(text, found, explain_from=2.0).probability

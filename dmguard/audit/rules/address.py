@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from dmguard.audit.model import Context, Recipient
 from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
@@ -94,9 +95,15 @@ def no_name(subject: Subject) -> Iterator[Hit]:
         return
     folded = fold(subject.text.lower)
     for part in [*name_parts(recipient.name), fold(recipient.username or "")]:
-        if part and part in folded and re.search(rf"(?<!\w){re.escape(part)}(?!\w)", folded):
+        if part and part in folded and _whole_word(part).search(folded):
             return
     yield Hit(None, f"does not use the recipient's name ({recipient.name!r})")
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(part: str) -> re.Pattern[str]:
+    """``part`` as a whole word, compiled once (names recur: one regex per name part)."""
+    return re.compile(rf"(?<!\w){re.escape(part)}(?!\w)")
 
 
 RULES = (generic_salutation, vague_greeting, no_name)

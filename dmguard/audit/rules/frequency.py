@@ -46,6 +46,8 @@ def too_frequent(subject: Subject) -> Iterator[Hit]:
     if context is not None and context.kind == "reply" and context.user_dmed_first:
         return
     sent = subject.history.sent_to(recipient.id)
+    if not sent and subject.options["per_day"] > 0 and subject.options["per_week"] > 0:
+        return  # nothing sent to this person (most audits): no count reaches a limit
     day = sum(1 for at, _, _ in sent if at > subject.now - timedelta(days=1))
     week = sum(1 for at, _, _ in sent if at > subject.now - timedelta(days=7))
     if day >= subject.options["per_day"]:
@@ -88,8 +90,11 @@ def repeated_offer(subject: Subject) -> Iterator[Hit]:
     recipient = subject.input.recipient
     if recipient is None or not recipient.id or subject.signature is None:
         return
+    sent = subject.history.sent_to(recipient.id)
+    if not sent:
+        return
     since = subject.now - timedelta(days=subject.options["days"])
-    for at, text, sig in subject.history.sent_to(recipient.id):
+    for at, text, sig in sent:
         if at > since and sig is not None and subject.signature.similarity(sig) >= 0.6:
             when = subject.now - at
             yield Hit(None, f"this person got nearly the same text {when.days} day(s) "

@@ -76,7 +76,7 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     if subject.learned is not None:
         weighed = subject.learned.weigh(subject.raw, probability)
         probability, learned = weighed.probability, weighed.note()
-        if probability >= threshold and not judgement.reasons:
+        if probability >= threshold and not judgement.explained:
             judgement = judge.judge(subject.text, found)
     if probability < threshold:
         return

@@ -252,3 +252,35 @@ def test_the_probability_does_not_depend_on_the_hash_seed() -> None:
               "judge = Judge(weights, 0.0)\n"
               "print(round(judge.probability('apple pearl mango'), 4))\n")
     assert outputs_across_hash_seeds(script, range(1, 13)) == {"0.7311\n"}
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_the_reasons_come_in_two_groups_that_explain_reads_apart(text: str) -> None:
+    """Words, pieces and pairs in one group, shapes and findings in the other, each in the
+    order of :func:`_strength`; below ``explain_from`` neither is gathered."""
+    from dmguard.audit.judge.model import _strength
+
+    judgement = active().judge(text, ("welcome-boilerplate",))
+    assert all(feature[0] not in "sr" for feature, _ in judgement.words)
+    assert all(feature[0] in "sr" for feature, _ in judgement.others)
+    for group in (judgement.words, judgement.others):
+        assert group == sorted(group, key=_strength)
+    assert judgement.reasons == sorted(judgement.words + judgement.others, key=_strength)
+    assert judgement.explained == bool(judgement.words or judgement.others)
+    assert not active().judge(text, ("welcome-boilerplate",), explain_from=1.01).explained
+
+
+def test_the_ascii_word_split_finds_what_the_word_regex_finds() -> None:
+    import random
+
+    from dmguard.audit.judge.model import WORDS, words_of
+
+    rng = random.Random(5)
+    alphabet = "abcXYZ'' _-09.,!?\n\t’é"
+    texts = ["", "'", "''", "don't", "'tis", "a''b", "rock'n'roll", "it's 5 o'clock!", "x'",
+             "Hey Dev, we are launching our spring sale next week with 20% off everything."]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+              for _ in range(3000)]
+    for text in texts:
+        lower = text.lower()
+        assert words_of(lower) == WORDS.findall(lower), text
