@@ -12,8 +12,9 @@ account in the store:
 * a **personal reply** a person sends teaches *personal* (recorded as it is queued:
   the words are the person's whether or not the platform takes them at once).
 
-The audit of an account (the daemon's, and the review of what it sent,
-``dmguard audit --sent``) reads its latest :data:`LIMIT` lessons into a
+The audit of an account (the daemon's, the review of what it sent, ``dmguard audit
+--sent``, and ``dmguard audit FILE --account NAME``) reads its latest :data:`LIMIT`
+lessons into a
 :class:`~dmguard.audit.judge.learned.LearnedLayer` (how they weigh is explained
 there). Only the judge reads it: learning never lifts a hold or block by any other
 rule, nor the label. ``dmguard rules`` and the daily report say how much was learned;
