@@ -228,7 +228,7 @@ class Leading:
     """A case-insensitive regex every match of which begins with one of a few literals:
     whether it matches, found by trying it only where one of them starts.
 
-    Where the text is :attr:`Prepared.case_plain`, a match can start only where the
+    Where the text is :attr:`Prepared.case_exact`, a match can start only where the
     lower-cased text holds one of ``starts``, so trying the regex at each such place
     (``match`` at a position still sees the text before it, for ``\\b`` and lookbehinds)
     answers what ``regex.search`` would. Other text is searched the ordinary way. Worth
@@ -243,7 +243,7 @@ class Leading:
     def found(self, text: Prepared) -> bool:
         """``regex.search(text.text) is not None``; stops at the first place that matches
         (the literals are tried in the order given)."""
-        if not text.case_plain:
+        if not text.case_exact:
             return self.regex.search(text.text) is not None
         lower = text.lower
         match = self.regex.match
@@ -421,7 +421,6 @@ STOPWORDS = frozenset(
 
 
 _UNSET: Any = object()
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 CASE_TRAPS = frozenset(
     "\u00b5\u0130\u0131\u017f\u0345\u0390\u03b0\u03b2\u03b5\u03b8\u03b9\u03ba\u03bc\u03c0"
     "\u03c1\u03c2\u03c3\u03c6\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5\u0432\u0434\u043e"
@@ -444,7 +443,7 @@ class Prepared:
     ``functools.cached_property``, which takes a lock on each first access in Python 3.11.
     """
 
-    __slots__ = ("_anchor_hits", "_case_exact", "_case_plain", "_emoji", "_greeted", "_greeting", "_links",
+    __slots__ = ("_anchor_hits", "_case_exact", "_emoji", "_greeted", "_greeting", "_links",
                  "_word_set", "lower", "text")
 
     def __init__(self, text: str) -> None:
@@ -456,7 +455,6 @@ class Prepared:
         self._greeting: Any = _UNSET
         self._greeted: Any = _UNSET
         self._emoji: Any = _UNSET
-        self._case_plain: bool | None = None
         self._case_exact: bool | None = None
 
     @property
@@ -469,24 +467,6 @@ class Prepared:
         if exact is None:
             exact = self._case_exact = self.text.isascii() or not _CASE_TRAP.search(self.text)
         return exact
-
-    @property
-    def case_plain(self) -> bool:
-        """True when every character is ASCII or has no case (its lower and upper case are
-        itself: emoji, most punctuation and symbols, CJK). Then ``lower`` has the text's
-        length, index for index, and a character matches a case-insensitive regex literal
-        exactly when its lower case is the literal's (no such character is among the
-        ``re`` module's extra case equivalences, like ſ for s)."""
-        plain = self._case_plain
-        if plain is None:
-            text = self.text
-            if text.isascii():
-                plain = True
-            else:
-                rest = "".join(_NON_ASCII.findall(text))
-                plain = rest.lower() == rest == rest.upper()
-            self._case_plain = plain
-        return plain
 
     @property
     def anchor_hits(self) -> set[int]:
