@@ -124,7 +124,7 @@ def describe(feature: str, text: str = "", words: list[str] | None = None) -> st
         return SHAPES.get(feature, body.replace("-", " "))
     if kind == "c":
         piece = body.strip("^$")
-        for word in words if words is not None else WORDS.findall(text.lower()):
+        for word in words if words is not None else words_of(text.lower()):
             if piece in word:
                 return repr(word)
         return f"'…{piece}…'"
@@ -169,20 +169,10 @@ class Judgement:
         text_words: list[str] | None = None
         cached = _NAMES.get
         for feature, weight in self.words:
-            if feature[0] == "c":
-                # what describe(feature, self.text, text_words) names, inline: a piece of
-                # a word is named by the first word of the text that holds it
+            if feature[0] == "c":  # a piece of a word: named by a word of the text
                 if text_words is None:
                     text_words = words_of(self.text.lower())
-                piece = _PIECES.get(feature)
-                if piece is None:
-                    piece = _PIECES[feature] = feature[2:].strip("^$")
-                for word in text_words:
-                    if piece in word:
-                        name = repr(word)
-                        break
-                else:
-                    name = f"'…{piece}…'"
+                name = describe(feature, self.text, text_words)
             else:
                 name = cached(feature)
                 if name is None:
@@ -212,8 +202,6 @@ class Judgement:
 
 
 _NAMES: dict[str, str] = {}
-_PIECES: dict[str, str] = {}
-"""The piece of a word each ``c:`` feature stands for (a few thousand features at most)."""
 
 
 def _named(feature: str) -> str:
