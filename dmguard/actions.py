@@ -23,6 +23,7 @@ from dmguard import learning, outbox, tasks
 from dmguard.audit.engine import Auditor
 from dmguard.audit.leftovers import leftovers
 from dmguard.audit.model import Finding
+from dmguard.audit.text import blank
 from dmguard.clock import Clock, iso, parse_duration
 from dmguard.config import Config, ConfigError
 from dmguard.platforms.base import Platform
@@ -47,8 +48,9 @@ def _task(store: Store, task_id: int) -> Task:
 
 def check_reply_text(text: str, max_length: int, clock: Clock) -> None:
     """A personal reply still may not carry template leftovers, be empty or too long."""
-    if not text.strip():
-        raise TaskError("the reply is empty", "text")
+    if blank(text):
+        raise TaskError("the reply is empty (nothing but whitespace or invisible characters)",
+                        "text")
     if len(text) > max_length:
         raise TaskError(f"the reply is {len(text)} characters; the platform accepts {max_length}",
                         "text")
@@ -158,8 +160,9 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
     message = store.messages.get(task.message_id) if task.message_id else None
     if task.kind != "hold" or message is None or message.state != "held":
         raise TaskError(f"task {task_id} has no held draft to release", "closed")
-    if text is not None and not text.strip():
-        raise TaskError("the edited draft is empty", "text")
+    if text is not None and blank(text):
+        raise TaskError("the edited draft is empty (nothing but whitespace or invisible "
+                        "characters)", "text")
     # The decision is a lesson (learning.py): what is released teaches "acceptable", so
     # the judge lets that text pass from this very re-audit on; a rewritten draft "generic".
     edited = not learning.unchanged(message, text)
@@ -271,7 +274,7 @@ def resolve(store: Store, task_id: int, who: str, state: str, note: str | None =
 
 def add_note(store: Store, contact_id: int, author: str, text: str) -> int:
     """An internal note about a person, for the team (never sent)."""
-    if not text.strip():
+    if blank(text):
         raise TaskError("the note is empty", "text")
     if len(text) > 5000:
         raise TaskError("a note can be at most 5000 characters", "text")

@@ -29,6 +29,29 @@ GREETING = re.compile(
 )
 
 
+BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Characters that are letters or symbols to Unicode but show nothing (the Hangul fillers,
+the blank Braille pattern): the usual way to send a message that looks empty."""
+
+
+def blank(text: str) -> bool:
+    """Whether ``text`` shows a reader nothing: only whitespace, format characters (zero-width
+    spaces and joiners, the byte-order mark, soft hyphens: category Cf), variation selectors
+    and :data:`BLANK_LOOKING` characters. ``str.strip`` keeps a zero-width space, so a message
+    of nothing but those would pass as text."""
+    if not text.strip():
+        return True
+    if text.isascii():
+        return False
+    return all(char.isspace() or char in BLANK_LOOKING or _invisible(char) for char in text)
+
+
+def _invisible(char: str) -> bool:
+    code = ord(char)
+    return unicodedata.category(char) == "Cf" or 0xFE00 <= code <= 0xFE0F \
+        or 0xE0100 <= code <= 0xE01EF
+
+
 class AnchorIndex:
     """One Aho-Corasick automaton over the anchors of every phrase list.
 

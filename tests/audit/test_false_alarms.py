@@ -20,8 +20,9 @@ def audit(text: str) -> tuple[str, list[str]]:
     return result.verdict, [f"{f.rule} {f.message}" for f in result.findings]
 
 
-@pytest.mark.parametrize("text", ["", " ", "\n\t  \n"])
-def test_empty_or_whitespace_text_is_not_sent(text: str) -> None:
+@pytest.mark.parametrize("text", ["", " ", "\n\t  \n", "\u200b\u200b", "\ufeff", " \u2060\u200d ",
+                                  "\u3164", "\u2800\u2800", "\ufe0f"])
+def test_empty_whitespace_or_invisible_text_is_not_sent(text: str) -> None:
     verdict, findings = audit(text)
     assert verdict != "send"
     assert any(f.startswith("DG004") and "empty" in f for f in findings)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dmguard.audit.rules import address, catalogue, form_letter, pretending, pushiness, relevance
 from dmguard.audit.rules.consent import OPT_OUT_SEARCH, OPT_OUT_WORDS
-from dmguard.audit.text import CASE_TRAPS, Phrases, Prepared, phrases
+from dmguard.audit.text import CASE_TRAPS, Phrases, Prepared, blank, phrases
 
 ALL_PHRASES = [value for module in (address, form_letter, pretending, pushiness, relevance)
                for value in vars(module).values() if isinstance(value, Phrases)]
@@ -151,3 +151,14 @@ def test_a_branch_is_tried_only_where_its_leading_literal_is() -> None:
     for text in ("Order now, buy now: a free gift, 20% off, ٣% off, or win",
                  "reorder now; a free gifts; FREE GIFT", "Frée gift, BUY NOW"):
         assert spans(pattern, Prepared(text)) == spans(pattern.regex, text), text
+
+
+@pytest.mark.parametrize("text", ["", "  \n", "\u00a0", "\u200b", "\u200b\u200c\u200d\u2060",
+                                  "\ufeff", "\u00ad", "\u3164", "\u2800", "\ufe0f", "\U000e0100"])
+def test_blank_is_text_that_shows_nothing(text: str) -> None:
+    assert blank(text)
+
+
+@pytest.mark.parametrize("text", ["hi", "\u200bhi", "é", "e\u0301", "🙂", ".", "\u200b0"])
+def test_blank_is_false_for_anything_visible(text: str) -> None:
+    assert not blank(text)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from dmguard.audit.judge import model
 from dmguard.audit.rules.base import Hit, Subject, rule
+from dmguard.audit.text import blank
 
 DEFAULT_THRESHOLD = 0.74
 """Chosen by the rule stated in ``dmguard/audit/judge/README.md``."""
@@ -65,7 +66,7 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     Options: ``threshold`` (0-1, default {threshold}) is the probability from which a
     message is held; ``reasons`` is how many words or shapes the finding names.
     """
-    if not subject.raw.strip() or subject.personal_details:
+    if blank(subject.raw) or subject.personal_details:
         return
     judge = model.active()
     found = [finding.name for finding in subject.found]

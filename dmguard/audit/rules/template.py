@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from dmguard.audit.model import Recipient
 from dmguard.audit.rules.base import Example, Hit, Subject, rule
-from dmguard.audit.text import fold, name_parts, prefiltered
+from dmguard.audit.text import blank, fold, name_parts, prefiltered
 
 PLACEHOLDER = prefiltered(re.compile(
     r"\{\{\s*[\w.\s|'\"-]*\}\}"                   # {{first_name}}, {{ user.name }}
@@ -92,8 +92,8 @@ def broken_value(subject: Subject) -> Iterator[Hit]:
     Use instead: check the field before rendering and fall back to a message
     without the greeting.
     """
-    if not subject.raw.strip():
-        yield Hit(None, "the message is empty (nothing but whitespace)")
+    if blank(subject.raw):
+        yield Hit(None, "the message is empty (nothing but whitespace or invisible characters)")
         return
     empty = EMPTY_GREETING.match(subject.raw)
     if empty:
