@@ -13,7 +13,10 @@ instead) when it is:
   similarity of word trigrams of at least :data:`SAME_DRAFT` (0.6, the value from
   which the audit's own history counts two texts to one person as one text). One
   changed word in a twenty-word draft keeps about 0.7; a reply that only borrows a
-  sentence of it falls well below.
+  sentence of it falls well below. A reply that holds a draft of at least
+  :data:`MIN_WORDS` words whole (:data:`CONTAINED`, 90% of its word trigrams) is that
+  draft too, whatever is written around it (the automated label, a line of one's own).
+- **labelled as automated**: it carries the account's automated disclosure line.
 - **nearly what went to other people**: at least ``min_recipients`` other people
   (the ``near-duplicate`` rule's option, default 3) got, in the last
   ``audit.history_days``, a message holding
@@ -36,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
+from dmguard.audit.label import Labeller
 from dmguard.audit.rules import single
 from dmguard.audit.similarity import COVERAGE, Signature, normalise, signature
 from dmguard.config import Config
@@ -46,6 +50,9 @@ from dmguard.tasks import TaskError
 SAME_DRAFT = 0.6
 #: Replies shorter than this (in normalised words) are not compared with what others got.
 MIN_WORDS = 10
+#: Share of a draft's word trigrams a reply holds from which it holds the draft whole
+#: (a draft of at least :data:`MIN_WORDS` words).
+CONTAINED = 0.9
 #: What the page and the CLI say to do instead.
 INSTEAD_HELD = "release it labelled as automated, or write to the person yourself"
 INSTEAD = "send it labelled as an automated message, or write to the person yourself"
@@ -67,7 +74,14 @@ def same_as_draft(text: str, draft: str, names: Sequence[str]) -> bool:
     if words and words == normalise(draft, names):  # emoji alone normalise to nothing
         return True
     mine, theirs = signature(text, names), signature(draft, names)
-    return mine is not None and theirs is not None and mine.similarity(theirs) >= SAME_DRAFT
+    if mine is None or theirs is None:
+        return False
+    if mine.similarity(theirs) >= SAME_DRAFT:
+        return True
+    # The whole draft with words put around it (the automated label, a line of one's own)
+    # is still the draft; a short draft's words are only what many people would write.
+    return (len(normalise(draft, names).split()) >= MIN_WORDS
+            and len(mine.shingles & theirs.shingles) >= CONTAINED * len(theirs.shingles))
 
 
 def _informative(text: str, names: Sequence[str]) -> Signature | None:
@@ -130,6 +144,19 @@ def _draft_problem(text: str, names: Sequence[str], drafts: Iterable[Message]) -
     return None
 
 
+def _label_problem(store: Store, config: Config, account_id: str, text: str) -> str | None:
+    """Why ``text`` cannot go out as a person's own words when it carries the account's
+    automated disclosure. (Not the opt-out line: a person may well tell someone how to stop
+    the automated messages.)"""
+    row = store.accounts.get(account_id)
+    disclosure = Labeller(config.label.disclosure, config.label.opt_out).disclosure_for(
+        row.username if row else None)
+    if " ".join(disclosure.split()).casefold() in " ".join(text.split()).casefold():
+        return (f"not sent: this reply carries the disclosure of automated messages "
+                f"({disclosure!r}), so it is not a personal reply; {INSTEAD_HELD}")
+    return None
+
+
 def check_personal(store: Store, config: Config, task: Task, text: str) -> None:
     """Refuse ``text`` as a personal reply for ``task`` when it is automated text.
 
@@ -138,7 +165,8 @@ def check_personal(store: Store, config: Config, task: Task, text: str) -> None:
     """
     contact = store.people.contact(task.contact_id)
     names = [n for n in (contact.name, contact.username) if n] if contact else []
-    problem = _draft_problem(text, names, store.messages.automated_unsent(task.contact_id))
+    problem = _label_problem(store, config, task.account_id, text) \
+        or _draft_problem(text, names, store.messages.automated_unsent(task.contact_id))
     if problem:
         raise TaskError(problem, "not_personal")
     days = config.audit.history_days

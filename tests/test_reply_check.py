@@ -260,3 +260,37 @@ def test_two_replies_at_once_cannot_both_slip_under_the_form_letter_count(
     assert len(outcomes) == 2 and len(refused) == 1, outcomes
     assert refused[0].code == "not_personal"
     assert [e.text for e in sandbox_state.sent_by_account()] == [text]
+
+
+def test_the_held_draft_inside_the_automated_label_or_other_words_is_refused(
+        store: Store, config: Config) -> None:
+    queue = _queue(store, config)
+    wrapped = f"[Automated message from @demo]\n{DRAFT}\n\nReply STOP to stop automated messages."
+    message = _refusal(store, config, queue.reply_task, wrapped)
+    assert "automated disclosure" in message or f"message {queue.draft}" in message
+    padded = f"Quick note before the weekend. {DRAFT} Talk soon, and have a lovely Sunday!"
+    assert f"message {queue.draft}" in _refusal(store, config, queue.reply_task, padded)
+
+
+def test_a_reply_carrying_the_disclosure_line_is_refused(store: Store, config: Config) -> None:
+    queue = _queue(store, config)
+    store.accounts.set_identity("demo", "7001", "demo_shop", "Demo Shop")
+    message = _refusal(store, config, queue.reply_task,
+                       "[Automated message from @demo_shop] Hi Pat, your parcel left today.")
+    assert "disclosure of automated messages" in message
+
+
+def test_telling_someone_how_to_opt_out_is_still_personal(store: Store, config: Config) -> None:
+    queue = _queue(store, config)
+    task = store.tasks.get(queue.reply_task)
+    assert task is not None
+    check_personal(store, config, task, "Sorry Pat, that was our bot. Reply STOP to stop "
+                   "automated messages, or tell me and I will switch them off for you.")
+
+
+@pytest.mark.parametrize("text", ["\u200b", " \u200b\u2060 ", "\u3164"])
+def test_a_reply_of_invisible_characters_is_empty(store: Store, config: Config, text: str) -> None:
+    queue = _queue(store, config)
+    with pytest.raises(actions.TaskError) as caught:
+        actions.reply(store, config, queue.reply_task, "sam", text)
+    assert caught.value.code == "text" and "empty" in str(caught.value)
