@@ -12,6 +12,10 @@ account in the store:
 * a **personal reply** a person sends teaches *personal* (recorded as it is queued:
   the words are the person's whether or not the platform takes them at once).
 
+The same decision about the same text again (a refused release clicked once more, a
+failed reply sent again) is not a new lesson: only a different one is
+(:meth:`~dmguard.store.lessons.Lessons.add`), so repeated clicks do not outvote.
+
 The audit of an account (the daemon's, the review of what it sent, ``dmguard audit
 --sent``, and ``dmguard audit FILE --account NAME``) reads its latest :data:`LIMIT`
 lessons into a

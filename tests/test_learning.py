@@ -116,6 +116,29 @@ def test_learning_lifts_no_other_rule(store: Store, config: Config) -> None:
     assert released.state == "held" and [f.rule for f in released.findings] == ["DG010"]
 
 
+def test_a_refused_release_clicked_again_is_one_lesson(store: Store, config: Config) -> None:
+    """Each refused release is the same decision about the same text: one lesson, not one
+    per click (which would outvote every other decision)."""
+    text = "Dear valued customer, " + STUDIO.split(", ", 1)[1]
+    task_id = hold_task(store, draft(store, config, "Amy", text))
+    for _ in range(3):
+        assert actions.release(store, config, task_id, "sam").state == "held"
+    assert [(lesson.label, lesson.decision) for lesson in store.lessons.latest("demo", 10)] \
+        == [("acceptable", "released")]
+
+
+def test_a_changed_decision_about_a_text_is_a_new_lesson(store: Store) -> None:
+    store.accounts.ensure("demo", "sandbox")
+    store.accounts.ensure("other", "sandbox")
+    first = store.lessons.add("demo", "Hello there", "acceptable", "released", "sam")
+    assert store.lessons.add("demo", "Hello there", "acceptable", "released", "kim") == first
+    store.lessons.add("demo", "Hello there", "generic", "dismissed", "kim")
+    store.lessons.add("demo", "Hello there", "acceptable", "released", "sam")
+    store.lessons.add("other", "Hello there", "acceptable", "released", "sam")
+    assert [lesson.label for lesson in store.lessons.latest("demo", 10)] == [
+        "acceptable", "generic", "acceptable"]
+
+
 def test_each_decision_teaches_its_label(store: Store, config: Config) -> None:
     unchanged, edited, dismissed, closed, done = (
         draft(store, config, name, STUDIO) for name in ("Amy", "Bob", "Cara", "Dan", "Eve"))

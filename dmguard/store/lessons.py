@@ -44,6 +44,14 @@ class Lessons:
 
     def add(self, account_id: str, text: str, label: str, decision: str, actor: str,
             message_id: int | None = None) -> int:
+        """Record a lesson; its id. A decision the account's latest lesson about the same
+        text already made (a refused release clicked again, a failed reply sent again) is
+        not a new lesson: the existing one's id is returned, so repeats do not outvote."""
+        latest = self._sql.one(
+            "SELECT id, label FROM lessons WHERE account_id = ? AND text = ? "
+            "ORDER BY id DESC LIMIT 1", [account_id, text])
+        if latest is not None and latest["label"] == label:
+            return int(latest["id"])
         return self._sql.insert("lessons", {
             "account_id": account_id, "text": text, "label": label, "decision": decision,
             "message_id": message_id, "actor": actor, "at": self._sql.now()})
