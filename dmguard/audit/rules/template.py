@@ -20,7 +20,11 @@ PLACEHOLDER = prefiltered(re.compile(
     r"|handle|product|link|url|date|your name|recipient|fname|lname)\s*\]"  # [NAME]
     r"|<\s*(?:first[ _]?name|last[ _]?name|name|company|username|fname|link|url)\s*>"
     r"|\bINSERT\s+[A-Z ]{2,30}\s+HERE\b"           # INSERT URL HERE
-    r"|\b(?:FIRST|LAST)_?NAME\b|\bFNAME\b",
+    r"|\b(?:FIRST|LAST)_?NAME\b|\bFNAME\b"
+    r"|(?<![\w%])%(?:\d\$)?[sd](?!\w)|%\(\w+\)s"      # printf: Hi %s, Hi %(name)s
+    r"|#(?:first_?name|last_?name|full_?name|name|fname|lname|user_?name)#"  # #name#
+    r"|(?<![\w:$]):(?:first_?name|name|fname|user_?name)(?![\w:])"  # Hi :name
+    r"|(?<![\w$])\$(?:first_?name|last_?name|name|fname|user_?name)\b",  # Hi $name
     re.IGNORECASE,
 ), "{", "[", "<", "%", "*|", "insert", "name")
 
@@ -40,8 +44,14 @@ PLACEHOLDER = prefiltered(re.compile(
         "Hello %FNAME%!",
         "Hi [NAME], see INSERT URL HERE",
         "Hi <first name>, welcome",
+        "Hi %s, thanks for the follow!",
+        "Hi #name#, your order shipped",
+        "Hello :first_name, welcome aboard",
+        "Hey $name, we miss you",
     ],
-    passes=["Hi Amy, thanks for stopping by!", "A set in Python looks like {1, 2}"],
+    passes=["Hi Amy, thanks for stopping by!", "A set in Python looks like {1, 2}",
+            "Prices rose 5%, so 10%s are rare", "Loved it :heart_eyes: see you at 5:30",
+            "It costs $5, name your day"],
 )
 def unfilled_placeholder(subject: Subject) -> Iterator[Hit]:
     """Finds template placeholders that were never filled in.
@@ -51,7 +61,7 @@ def unfilled_placeholder(subject: Subject) -> Iterator[Hit]:
     form-letter failure there is.
     Source: a common complaint about form e-mails and auto-DMs; every mail-merge
     syntax seen in the wild ({name}, {{first_name}}, ${name}, %FNAME%, *|FNAME|*,
-    [NAME], <name>, INSERT URL HERE) is recognised.
+    [NAME], <name>, INSERT URL HERE, printf's %s, #name#, :name, $name) is recognised.
     Use instead: fill every field, or drop the greeting when the field is empty.
     """
     for match in PLACEHOLDER.finditer(subject.text):
@@ -188,18 +198,25 @@ HOLE = prefiltered(re.compile(
     r" ?(?:website|site|company|business|link|handle)|website|link|url|company|handle"
     r"|insert [^)]{1,30})\)"                            # (username), (Herwebsite)
     r"|\*(?:link|url|name|user ?name|first ?name|website|company)\*"  # *link*
+    r"|\((?:website |web |profile |your |site )?(?:link|url)(?: here)?\)"  # (website link)
     r"|\[(?:link|url|client|client name|company name|your company|brand|website|business"
     r"|insert [^\]]{1,30})\]"                          # [link], [Client]
+    r"|\[(?:insert |add |your |put )?(?:[\w ]{0,20} )?(?:name|link|url|website|company|email"
+    r"|handle|number)(?: here)\]"                      # [LINK HERE], [your name here]
     r"|##\w+##"                                        # ##FIRSTNAME##
-    r"|(?<![#\w])##(?![#\w])",                        # number ## (a Markdown heading is skipped)
+    r"|(?<![#\w])#{2,}(?![#\w])"                      # number ##, order #### (not a heading)
+    r"|(?<![\w@])@(?:user_?name|your_?handle|handle)\b",  # Hi @username
     re.IGNORECASE,
-), "___", "xxxxx", "(", "*", "[", "##")
+), "___", "xxxxx", "(", "*", "[", "##", "@")
 
 
 def _heading(text: str, start: int) -> bool:
     """``## Title`` at the start of a line is a Markdown heading, not a hole."""
     line_start = text.rfind("\n", 0, start) + 1
-    return text[line_start:start].strip() == "" and text[start + 2:start + 3] == " "
+    end = start
+    while text[end:end + 1] == "#":
+        end += 1
+    return text[line_start:start].strip() == "" and text[end:end + 1] == " "
 
 
 @rule(
@@ -218,12 +235,18 @@ def _heading(text: str, start: int) -> bool:
         "We helped [Client] triple their leads",
         "You are follower number ## today!",
         "Dear ##FIRSTNAME##, your offer is waiting",
+        "Grab it here: [LINK HERE]",
+        "Check out (website link) for more",
+        "Your order #### has shipped",
+        "Hi @username, welcome to the club",
     ],
     passes=[
         "As I said (see above), the keys are under the mat",
         "He wrote 'teh' [sic] in the contract",
         "The x-ray came back clean, love you xxx",
         "## Release notes\nFixed the login bug",
+        "### Changes\nThe login works again",
+        "Ask @usernamesarehard about it, or see (the link I sent)",
         "Fill in the form by Friday, the rest is done",
         "my_var__name is a bad name",
         "Use C# or F#, not C##",
@@ -245,7 +268,7 @@ def template_hole(subject: Subject) -> Iterator[Hit]:
     raw = subject.raw
     for match in HOLE.finditer(subject.text):
         found = match.group()
-        if found == "##" and _heading(raw, match.start()):
+        if found.strip("#") == "" and _heading(raw, match.start()):
             continue
         yield Hit(match.span(), f"template hole {found!r} was never filled in")
 
