@@ -16,6 +16,7 @@ GENERIC = phrases(
     r"dear sir(?: or |/)madam", r"dear sir", r"dear madam", r"to whom it may concern",
     r"hello (?:user|customer|member)", r"dear (?:account|voucher|card|policy) holder",
 )
+WORD_CHAR = re.compile(r"\w")
 VAGUE = phrases(r"hi there", r"hey there", r"hello there", r"hey you", r"hi friend",
                 r"hello friend", r"hey friend", r"greetings", r"hi all")
 
@@ -52,8 +53,11 @@ def generic_salutation(subject: Subject) -> Iterator[Hit]:
     scans=[VAGUE],
     severity="warn",
     points=20,
-    fails=["Hi there! Check this out", "Hey you, we have something"],
-    passes=["Hi Amy! Check this out", "There you are"],
+    fails=["Hi there! Check this out", "Hey you, we have something",
+           "Greetings! We have news", "Thanks for the follow.\nHi there, check this out"],
+    passes=["Hi Amy! Check this out", "There you are",
+            "Hi Aiko! Greetings to Berlin. What brought you here?",
+            "Hi Amy, I said hi there to your brother"],
 )
 def vague_greeting(subject: Subject) -> Iterator[Hit]:
     """Finds greetings such as "Hi there" that stand in for a name.
@@ -61,9 +65,16 @@ def vague_greeting(subject: Subject) -> Iterator[Hit]:
     Why: Between friends "hi there" is warm; at the top of an automated DM it is
     the tell-tale of a message written for everyone. It only adds to the score.
     Source: a common complaint about auto-DMs ("Hi there", "Hey you").
+    Only a greeting that opens the message (or one of its lines) stands in for a name:
+    "Hi Aiko! Greetings to Berlin" greeted Aiko by name first.
     Use instead: the recipient's name.
     """
-    yield from phrase_hits(VAGUE, subject, "greeting without a name: {found!r}")
+    raw = subject.raw
+    for hit in phrase_hits(VAGUE, subject, "greeting without a name: {found!r}"):
+        assert hit.span is not None
+        start = hit.span[0]
+        if not WORD_CHAR.search(raw, raw.rfind("\n", 0, start) + 1, start):
+            yield hit
 
 
 @rule(
