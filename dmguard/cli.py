@@ -795,7 +795,7 @@ def rules(ctx: click.Context, fmt: str, config_path: str | None) -> None:
         click.echo(catalogue_markdown(), nl=False)
         return
     for rule in catalogue():
-        click.echo(f"{rule.id}  {rule.name:<24} {rule.severity:<6} {rule.summary}")
+        click.echo(f"{rule.id}  {rule.name:<24} {rule.severity:<6} {rule.plain_summary}")
     if config_path is None and Path(DEFAULT_CONFIG).exists():
         config_path = DEFAULT_CONFIG
     if config_path is not None:

@@ -12,7 +12,7 @@ from dmguard.audit.docs import catalogue_markdown
 from dmguard.audit.engine import Auditor
 from dmguard.audit.label import Labeller
 from dmguard.audit.model import DEFAULT_HOLD_SCORE, AuditInput
-from dmguard.audit.rules import by_id, rule_ids, select, single
+from dmguard.audit.rules import by_id, catalogue, rule_ids, select, single
 from dmguard.audit.rules.base import Subject, rule
 from dmguard.clock import SimulatedClock
 from dmguard.config import AuditConfig, Config, RuleSetting
@@ -152,3 +152,16 @@ def test_hold_score_has_one_default() -> None:
     assert _auditor().hold_score == DEFAULT_HOLD_SCORE
     assert f"({DEFAULT_HOLD_SCORE} unless set)" in catalogue_markdown()
     assert f"(default {DEFAULT_HOLD_SCORE})" in by_id()["DG090"].doc
+
+
+def test_a_summary_that_names_a_severity_names_the_rules_own() -> None:
+    """'Holds …' for a rule that only warns (DG043 said so) misleads whoever reads the list."""
+    verbs = {"Holds": "hold", "Blocks": "block"}
+    wrong = [rule.id for rule in catalogue()
+             if rule.summary.split()[0] in verbs and verbs[rule.summary.split()[0]] != rule.severity]
+    assert wrong == []
+
+
+def test_the_plain_summary_has_no_markup() -> None:
+    assert all("``" not in rule.plain_summary for rule in catalogue())
+    assert "more than max_links links" in single(lambda r: r.id == "DG043").plain_summary

@@ -35,6 +35,7 @@ Family = Literal[
     "template", "address", "form-letter", "pretending", "pushiness", "relevance",
     "sensitive", "frequency", "consent", "score", "sent-history",
 ]
+LITERAL = re.compile(r"``([^`]+)``")
 Phase = Literal["draft", "final", "score"]
 """When a rule judges: ``draft`` the text as written; ``score`` the genericity score
 the draft rules added up (after them, adding no points); ``final`` the labelled text."""
@@ -154,6 +155,11 @@ class Rule:
     @property
     def summary(self) -> str:
         return self.doc.strip().splitlines()[0].strip()
+
+    @property
+    def plain_summary(self) -> str:
+        """The summary for a terminal: ``name`` markup (reStructuredText's code) as plain name."""
+        return LITERAL.sub(r"\1", self.summary)
 
     def section(self, title: str) -> str:
         """The text under ``Title:`` in the docstring, up to the next section."""

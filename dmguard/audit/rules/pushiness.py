@@ -186,7 +186,7 @@ def premium_rate_contact(subject: Subject) -> Iterator[Hit]:
     passes=["Here is the doc you asked for: https://docs.example.com/setup"],
 )
 def links(subject: Subject) -> Iterator[Hit]:
-    """Holds a message with more than ``max_links`` links.
+    """Finds a message with more than ``max_links`` links.
 
     Why: Each link in an unsolicited DM is a request to leave the conversation;
     several links make it a link dump, a classic spam pattern.
