@@ -142,6 +142,8 @@ class Released:
 
     state: str
     findings: list[Finding]
+    edited: bool = False
+    """Whether it went back to the audit with other text than the held draft's."""
 
     @property
     def queued(self) -> bool:
@@ -184,7 +186,7 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
                           note="passed the audit; queued to send", state="done",
                           closed_by=who, closed_at=store.now())
     blocking = [f for f in outcome.result.findings if f.severity != "warn"]
-    return Released(outcome.state, blocking)
+    return Released(outcome.state, blocking, edited)
 
 
 # --- a conversation: every open task about the task's person ---------------------------

@@ -54,7 +54,8 @@ MIN_WORDS = 10
 #: (a draft of at least :data:`MIN_WORDS` words).
 CONTAINED = 0.9
 #: What the page and the CLI say to do instead.
-INSTEAD_HELD = "release it labelled as automated, or write to the person yourself"
+INSTEAD_HELD = ("release it labelled as automated (edit it first if the audit still holds it as "
+                "it is), or write to the person yourself")
 INSTEAD = "send it labelled as an automated message, or write to the person yourself"
 
 

@@ -84,8 +84,8 @@ def test_the_held_draft_is_refused_as_a_personal_reply(store: Store, config: Con
     for task_id in (queue.hold_task, queue.reply_task):  # the draft's own task, or another
         message = _refusal(store, config, task_id, text)
         assert f"the automated draft held for this person (message {queue.draft})" in message
-        assert message.endswith("release it labelled as automated, or write to the person "
-                                "yourself")
+        assert message.endswith("release it labelled as automated (edit it first if the audit "
+                                "still holds it as it is), or write to the person yourself")
         assert "\n" not in message
 
 
@@ -184,7 +184,8 @@ def test_cli_refuses_the_draft_in_one_line_with_exit_code_2(tmp_path: Path, stor
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("dmguard: not sent: this is the automated "
                                                    "draft held for this person")
-    assert "release it labelled as automated, or write to the person yourself" in lines[0]
+    assert lines[0].endswith("release it labelled as automated (edit it first if the audit still "
+                             "holds it as it is), or write to the person yourself")
 
 
 def test_the_word_filter_never_drops_a_near_copy() -> None:

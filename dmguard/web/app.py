@@ -343,10 +343,11 @@ def create_app(config: Config, clock: Clock) -> Flask:
             if task_id not in {t.id for t in open_tasks}:
                 raise TaskError("no such held draft", "missing")
             released = actions.release(store(), config, task_id, who, form.get("text"))
+            draft = "the edited draft" if released.edited else "the draft"
             if not released.queued:
-                raise TaskError(f"the edited draft is still {released.state}: "
+                raise TaskError(f"{draft} is still {released.state}: "
                                 + "; ".join(f.message for f in released.findings), "text")
-            return "The edited draft passed the audit and is queued to send, labelled.", True
+            return f"{draft.capitalize()} passed the audit and is queued to send, labelled.", True
         if name == "claim":
             actions.assign(store(), lead, who, who)
             return "It is yours; the bot stays quiet with this person.", False
