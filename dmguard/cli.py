@@ -156,10 +156,10 @@ def check_credentials(config: Config) -> None:
 
 
 def _open_input(source: str) -> TextIO:
-    if source == "-":
-        return sys.stdin
+    from dmguard.audit.jsonl import open_lines
+
     try:
-        return open(source, encoding="utf-8", errors="replace")
+        return open_lines(source)
     except OSError as error:
         raise UsageProblem(f"{source}: cannot read ({error.strerror})") from None
 

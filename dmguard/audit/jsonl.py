@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dmguard.audit.model import MAX_TEXT, AuditInput, Context, Recipient
 
@@ -16,6 +17,19 @@ if TYPE_CHECKING:
     from dmguard.audit.jsonl_models import MessageIn
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def open_lines(source: str) -> TextIO:
+    """The lines of ``source`` (a path, or ``-`` for standard input) as text: UTF-8, with
+    the byte order mark Windows editors write at the start dropped.
+
+    Raises :class:`OSError` when the file cannot be opened."""
+    if source != "-":
+        return open(source, encoding="utf-8-sig", errors="replace")
+    stream = sys.stdin
+    if hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8-sig", errors="replace")
+    return stream
 
 
 class LineError(Exception):

@@ -153,3 +153,20 @@ def test_an_unknown_account_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.strip() == ("dmguard: --account: no account named 'shop' in the "
                                      "configuration (accounts: demo)")
+
+
+# --- what editors and other tools write -------------------------------------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+def test_a_byte_order_mark_at_the_start_of_stdin_or_a_file_is_read(tmp_path: Path) -> None:
+    line = BOM + b'{"id": "bom", "text": "See you at 8?"}\n'
+    result = CliRunner().invoke(cli, ["audit", "-", "--format", "jsonl"], input=line)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["id"] == "bom"
+    source = tmp_path / "windows.jsonl"
+    source.write_bytes(line)
+    result = CliRunner().invoke(cli, ["audit", str(source), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["id"] == "bom"
