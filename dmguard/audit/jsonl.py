@@ -21,15 +21,51 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def open_lines(source: str) -> TextIO:
     """The lines of ``source`` (a path, or ``-`` for standard input) as text: UTF-8, with
-    the byte order mark Windows editors write at the start dropped.
+    the byte order mark Windows editors write at the start dropped. A byte that is not
+    UTF-8 is kept as U+DC80..U+DCFF, for its line's error to name (:func:`not_utf8`).
 
     Raises :class:`OSError` when the file cannot be opened."""
     if source != "-":
-        return open(source, encoding="utf-8-sig", errors="replace")
+        return open(source, encoding="utf-8-sig", errors="surrogateescape")
     stream = sys.stdin
     if hasattr(stream, "reconfigure"):
-        stream.reconfigure(encoding="utf-8-sig", errors="replace")
+        stream.reconfigure(encoding="utf-8-sig", errors="surrogateescape")
     return stream
+
+
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+_SHOWN_RUNS = 3
+
+
+def not_utf8(raw: str, line: int) -> str | None:
+    """The error naming the bytes of ``raw`` that were not UTF-8 (see :func:`open_lines`)
+    and their columns, or None when it has none."""
+    if raw.isascii():
+        return None
+    runs = list(_ESCAPED_BYTES.finditer(raw))
+    if not runs:
+        return None
+    shown = []
+    for run in runs[:_SHOWN_RUNS]:
+        codes = " ".join(f"0x{ord(char) - 0xDC00:02X}" for char in run.group())
+        noun = "byte" if len(run.group()) == 1 else "bytes"
+        shown.append(f"{noun} {codes} at column {run.start() + 1}")
+    more = f" and {len(runs) - _SHOWN_RUNS} more" if len(runs) > _SHOWN_RUNS else ""
+    return f"line {line}: not UTF-8: {', '.join(shown)}{more}"
+
+
+def _written_id(raw: str) -> str | None:
+    """The ``id`` a line that cannot be audited names, if it can be read at all."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    message_id = data.get("id") if isinstance(data, dict) else None
+    if type(message_id) is int:
+        return str(message_id)
+    if type(message_id) is str and not _SURROGATE.search(message_id):
+        return message_id
+    return None
 
 
 class LineError(Exception):
@@ -73,6 +109,9 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
 def _decoded(raw: str, line: int) -> tuple[dict[str, Any], Any]:
     """The line's JSON object (lone surrogates replaced) and its ``id`` as written, or the
     error naming the line."""
+    problem = not_utf8(raw, line)
+    if problem is not None:
+        raise LineError(line, problem, _written_id(raw))
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:

@@ -104,12 +104,15 @@ def test_a_large_file_prints_what_a_pipe_prints(tmp_path: Path, fmt: str,
 
     monkeypatch.setattr(batch, "audit_in_parallel", counted)
     source = tmp_path / "batch.jsonl"
-    source.write_text("\n".join(batch_lines(200)) + "\n", encoding="utf-8")
+    lines = [line.encode() for line in batch_lines(200)]
+    lines[120] = b'{"id": "latin-1", "text": "caf\xe9"}'
+    source.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n")
     runner = CliRunner()
-    piped = runner.invoke(cli, ["audit", "-", "--format", fmt], input=source.read_text())
+    piped = runner.invoke(cli, ["audit", "-", "--format", fmt], input=source.read_bytes())
     from_file = runner.invoke(cli, ["audit", str(source), "--format", fmt])
     assert from_file.exit_code == piped.exit_code == 1
     assert from_file.output == piped.output
+    assert "line 121: not UTF-8: byte 0xE9 at column 31" in from_file.output
     assert from_file.output.count("\n") >= 150
     assert calls == [1], "the file goes through the parallel path, the pipe does not"
 

@@ -170,3 +170,32 @@ def test_a_byte_order_mark_at_the_start_of_stdin_or_a_file_is_read(tmp_path: Pat
     result = CliRunner().invoke(cli, ["audit", str(source), "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["id"] == "bom"
+
+
+def test_a_line_that_is_not_utf8_is_that_lines_error_naming_byte_and_column(
+        tmp_path: Path) -> None:
+    lines = (b'{"id": "a", "text": "See you at 8?"}\n'
+             b'{"id": "b", "text": "caf\xe9 at \xff\xfe 8"}\n'
+             b'{"id": 7, "text": "\xc3\x28"}\n'
+             b'{"id": "c", "text": "Caf\xc3\xa9 at 8?"}\n')
+    source = tmp_path / "mixed.jsonl"
+    source.write_bytes(lines)
+    for args, stdin in ((["-"], lines), ([str(source)], None)):
+        code, out = run([*args, "--format", "jsonl"], stdin)  # type: ignore[arg-type]
+        assert code == 1
+        assert [row["id"] for row in out] == ["a", "b", "7", "c"]
+        assert out[0]["verdict"] == out[3]["verdict"] == "send"
+        assert out[1] == {"id": "b", "line": 2, "error": "line 2: not UTF-8: byte 0xE9 at "
+                          "column 25, bytes 0xFF 0xFE at column 30"}
+        assert out[2]["error"] == "line 3: not UTF-8: byte 0xC3 at column 20"
+
+
+def test_submit_names_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+    from tests.conftest import config_file
+
+    conf = config_file(tmp_path, db=tmp_path / "t.db")
+    result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)],
+                                input=b'{"id": "b", "text": "caf\xe9", '
+                                      b'"recipient": {"id": "1"}}\n')
+    assert result.exit_code == 1
+    assert "line 1: not UTF-8: byte 0xE9 at column 25" in result.output
