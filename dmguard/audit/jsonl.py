@@ -115,8 +115,10 @@ def _decoded(raw: str, line: int) -> tuple[dict[str, Any], Any]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
+        # past the end of the line, the error is at its end, not on a next line after \n
+        column = min(error.pos, len(raw.rstrip("\r\n"))) + 1
         raise LineError(line, f"line {line}: not valid JSON ({error.msg} at column "
-                              f"{error.colno})") from None
+                              f"{column})") from None
     except RecursionError:
         raise LineError(line, f"line {line}: JSON nested too deeply to read") from None
     # A value is nested at most one level deeper than the line has opening brackets

@@ -94,3 +94,10 @@ def test_a_plainly_valid_line_is_read_without_the_models() -> None:
                                  {"a": 1.5, "b": [True, None], "c": {"d": "\ud800"}}, {}])
 def test_dumps_writes_what_json_dumps_writes(obj: dict[str, object]) -> None:
     assert dumps(obj) == json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+
+
+@pytest.mark.parametrize("end", ["", "\n", "\r\n"])
+def test_a_line_cut_short_is_an_error_at_its_end_whatever_ends_it(end: str) -> None:
+    with pytest.raises(LineError) as caught:
+        parse_line('{"id":"g", "text": "x"' + end, 2)
+    assert str(caught.value) == "line 2: not valid JSON (Expecting ',' delimiter at column 23)"
