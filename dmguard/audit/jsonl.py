@@ -117,7 +117,8 @@ def _decoded(raw: str, line: int) -> tuple[dict[str, Any], Any]:
     except json.JSONDecodeError as error:
         # past the end of the line, the error is at its end, not on a next line after \n
         column = min(error.pos, len(raw.rstrip("\r\n"))) + 1
-        raise LineError(line, f"line {line}: not valid JSON ({error.msg} at column "
+        problem = error.msg.removesuffix(" at")  # json's own messages may end in "at"
+        raise LineError(line, f"line {line}: not valid JSON ({problem} at column "
                               f"{column})") from None
     except RecursionError:
         raise LineError(line, f"line {line}: JSON nested too deeply to read") from None

@@ -101,3 +101,13 @@ def test_a_line_cut_short_is_an_error_at_its_end_whatever_ends_it(end: str) -> N
     with pytest.raises(LineError) as caught:
         parse_line('{"id":"g", "text": "x"' + end, 2)
     assert str(caught.value) == "line 2: not valid JSON (Expecting ',' delimiter at column 23)"
+
+
+@pytest.mark.parametrize(("raw", "problem"), [
+    ('{"text": "a\tb"}', "Invalid control character at column 12"),
+    ('{"text": "abc', "Unterminated string starting at column 10"),
+])
+def test_json_errors_say_at_once(raw: str, problem: str) -> None:
+    with pytest.raises(LineError) as caught:
+        parse_line(raw, 1)
+    assert str(caught.value) == f"line 1: not valid JSON ({problem})"
