@@ -33,6 +33,10 @@ def open_lines(source: str) -> TextIO:
     return stream
 
 
+_DECODER = json.JSONDecoder(strict=False)
+"""Reads raw control characters inside strings, a tab above all: a line cannot hold a
+raw newline, and the same characters escaped (``\\t``) are read anyway."""
+
 _ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
 _SHOWN_RUNS = 3
 
@@ -57,7 +61,7 @@ def not_utf8(raw: str, line: int) -> str | None:
 def _written_id(raw: str) -> str | None:
     """The ``id`` a line that cannot be audited names, if it can be read at all."""
     try:
-        data = json.loads(raw)
+        data = _DECODER.decode(raw)
     except (ValueError, RecursionError):
         return None
     message_id = data.get("id") if isinstance(data, dict) else None
@@ -113,8 +117,10 @@ def _decoded(raw: str, line: int) -> tuple[dict[str, Any], Any]:
     if problem is not None:
         raise LineError(line, problem, _written_id(raw))
     try:
-        data = json.loads(raw)
+        data = _DECODER.decode(raw)
     except json.JSONDecodeError as error:
+        if raw.startswith("\ufeff"):  # the start of a file, cat after another one
+            return _decoded(raw[1:], line)
         # past the end of the line, the error is at its end, not on a next line after \n
         column = min(error.pos, len(raw.rstrip("\r\n"))) + 1
         problem = error.msg.removesuffix(" at")  # json's own messages may end in "at"
