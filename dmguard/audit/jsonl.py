@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from dmguard.audit.model import MAX_TEXT, AuditInput, Context, Recipient
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from dmguard.audit.jsonl_models import MessageIn
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -58,22 +60,26 @@ def not_utf8(raw: str, line: int) -> str | None:
     return f"line {line}: not UTF-8: {', '.join(shown)}{more}"
 
 
+def id_text(value: Any) -> str | None:
+    """An ``id`` as results show it (an integer as its digits), or None for no usable id."""
+    if type(value) is int:
+        return str(value)
+    if type(value) is str:
+        return _SURROGATE.sub("\ufffd", value)
+    return None
+
+
 def _written_id(raw: str) -> str | None:
     """The ``id`` a line that cannot be audited names, if it can be read at all."""
     try:
         data = _DECODER.decode(raw)
     except (ValueError, RecursionError):
         return None
-    message_id = data.get("id") if isinstance(data, dict) else None
-    if type(message_id) is int:
-        return str(message_id)
-    if type(message_id) is str and not _SURROGATE.search(message_id):
-        return message_id
-    return None
+    return id_text(data.get("id")) if isinstance(data, dict) else None
 
 
 class LineError(Exception):
-    def __init__(self, line: int, message: str, message_id: Any = None) -> None:
+    def __init__(self, line: int, message: str, message_id: str | None = None) -> None:
         super().__init__(message)
         self.line = line
         self.message_id = message_id
@@ -149,15 +155,31 @@ def _validated(data: dict[str, Any], message_id: Any, line: int) -> MessageIn:
     try:
         return MessageIn.model_validate(data)
     except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(object)"
-        problem = first["msg"]
-        if first["type"] == "missing":
-            problem = "required field is missing"
-        elif first["type"] == "string_too_long":
-            problem = f"text is longer than {MAX_TEXT} characters"
-        raise LineError(line, f"line {line}: {where}: {problem}",
-                        message_id if isinstance(message_id, str | int) else None) from None
+        raise LineError(line, f"line {line}: {validation_problem(error)}",
+                        id_text(message_id)) from None
+
+
+def validation_problem(error: ValidationError) -> str:
+    """The first thing wrong with a message, as ``field: what is wrong``."""
+    first = error.errors(include_url=False)[0]
+    loc = first["loc"]
+    if loc[:1] == ("id",):
+        return "id: must be a string or an integer"
+    where = ".".join(str(part) for part in loc) or "(object)"
+    return f"{where}: {_PROBLEMS.get(first['type'], first['msg'])}"
+
+
+_PROBLEMS = {
+    "missing": "required field is missing",
+    "string_too_long": f"text is longer than {MAX_TEXT} characters",
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "bool_type": "must be true or false",
+    "model_type": "must be an object",
+    "greater_than_equal": "must be 0 or more",
+}
+"""Pydantic's error types in the words of the JSON a caller wrote (pydantic's own messages name
+Python types and its model classes)."""
 
 
 def parse_line(raw: str, line: int) -> MessageIn:

@@ -117,3 +117,20 @@ def test_raw_control_characters_in_strings_are_read_as_written(read: object) -> 
 
 def test_a_byte_order_mark_starting_any_line_is_read() -> None:
     assert read_input('\ufeff{"text": "hi"}', 3).text == "hi"
+
+
+@pytest.mark.parametrize("read", [parse_line, read_input])
+@pytest.mark.parametrize(("raw", "error", "message_id"), [
+    ('{"id": true, "text": "hi"}', "line 1: id: must be a string or an integer", None),
+    ('{"id": 1.5, "text": "hi"}', "line 1: id: must be a string or an integer", None),
+    ('{"id": 7, "text": 5}', "line 1: text: must be a string", "7"),
+    ('{"id": "m", "recipient": "amy", "text": "hi"}', "line 1: recipient: must be an object",
+     "m"),
+    ('{"text": "hi", "context": {"user_dmed_first": 1}}',
+     "line 1: context.user_dmed_first: must be true or false", None),
+])
+def test_field_errors_name_the_field_in_json_terms_and_the_id_as_results_do(
+        read: object, raw: str, error: str, message_id: str | None) -> None:
+    with pytest.raises(LineError) as caught:
+        read(raw, 1)  # type: ignore[operator]
+    assert (str(caught.value), caught.value.as_json()["id"]) == (error, message_id)
