@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -165,7 +166,7 @@ def _open_input(source: str) -> TextIO:
 
 
 @cli.command()
-@click.argument("source", default="-")
+@click.argument("source", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
               show_default=True, help="Human-readable text, or the JSONL contract.")
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
@@ -177,7 +178,7 @@ def _open_input(source: str) -> TextIO:
 @click.option("--account", default=None,
               help="Audit as this configured account does: its policy, and what its people "
                    "taught the judge (with --sent: review only this account).")
-def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str,
+def audit(source: str | None, fmt: str, config_path: str | None, sent: bool, since: str,
           account: str | None) -> None:
     """Audit messages (JSON Lines) without sending anything.
 
@@ -195,20 +196,36 @@ def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str
     from dmguard.audit.batch import standalone_auditor
     from dmguard.clock import SystemClock
 
+    if sent and source is not None:
+        raise UsageProblem(f"--sent reviews the DMs the account sent and reads no input: "
+                           f"leave out {source}, or --sent to audit it")
+    if not sent and _given("since"):
+        raise UsageProblem("--since is how far back --sent reviews sent DMs: add --sent "
+                           "(e.g. dmguard audit --sent --since 7d) or leave out --since")
+    window = _window(since) if sent else None
+    source = source or "-"
     if config_path is None and (account or Path(DEFAULT_CONFIG).exists()):
         config_path = DEFAULT_CONFIG
     config = load(config_path) if config_path else None
     if account is not None:
         assert config is not None
         account = _configured_account(config, account)
-    if sent:
-        review_sent(config or load(DEFAULT_CONFIG), since, fmt, account)
+    if window is not None:
+        review_sent(config or load(DEFAULT_CONFIG), window, fmt, account)
         return
     auditor = standalone_auditor(config, SystemClock(), account=account,
                                  learned=_learned_layer(config, account))
     with _progress(source) as bar:
         failed = _audit_batch(auditor, _open_input(source), _renderer(fmt), bar)
     sys.exit(1 if failed else 0)
+
+
+def _given(option: str) -> bool:
+    """Whether the command line set ``option`` (its value is not the default)."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source(option)
+    return source is not ParameterSource.DEFAULT
 
 
 def _renderer(fmt: str) -> Callable[[Any], str]:
@@ -258,16 +275,20 @@ def _learned_layer(config: Config | None, account: str | None) -> LearnedLayer |
         return layer_for(store, account)
 
 
-def review_sent(config: Config, since: str, fmt: str, only: str | None = None) -> None:
-    from dmguard.audit.jsonl import dumps
-    from dmguard.audit.sent import refresh_sent_history, review
-    from dmguard.clock import parse_duration
-    from dmguard.store import Origin
+def _window(since: str) -> timedelta:
+    from dmguard.audit.sent import parse_window
 
     try:
-        window = parse_duration(since)
+        return parse_window(since)
     except ValueError as error:
         raise UsageProblem(f"--since: {error}") from None
+
+
+def review_sent(config: Config, window: timedelta, fmt: str, only: str | None = None) -> None:
+    from dmguard.audit.jsonl import dumps
+    from dmguard.audit.sent import refresh_sent_history, review
+    from dmguard.store import Origin
+
     with opened_store(config) as store:
         start = store.clock.now() - window
         for account in config.accounts:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dmguard.cli import cli
@@ -199,3 +200,30 @@ def test_submit_names_a_line_that_is_not_utf8(tmp_path: Path) -> None:
                                       b'"recipient": {"id": "1"}}\n')
     assert result.exit_code == 1
     assert "line 1: not UTF-8: byte 0xE9 at column 25" in result.output
+
+
+# --- options that do not go together ----------------------------------------------------
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["drafts.jsonl", "--sent"], "dmguard: --sent reviews the DMs the account sent and reads "
+                                 "no input: leave out drafts.jsonl, or --sent to audit it"),
+    (["-", "--since", "2d"], "dmguard: --since is how far back --sent reviews sent DMs: add "
+                             "--sent (e.g. dmguard audit --sent --since 7d) or leave out --since"),
+    (["--sent", "--since", "banana"], "dmguard: --since: 'banana' is not a look-back window: "
+                                      "give a number with h, d or w, e.g. 24h, 7d, 2w"),
+    (["--sent", "--since", "3 days later"], "dmguard: --since: '3 days later' is not a "
+                                            "look-back window: give a number with h, d or w, "
+                                            "e.g. 24h, 7d, 2w"),
+])
+def test_options_that_would_be_ignored_are_one_line_errors(args: list[str], error: str) -> None:
+    result = CliRunner().invoke(cli, ["audit", *args], input="")
+    assert (result.exit_code, result.output.strip()) == (2, error)
+
+
+def test_parse_window_reads_look_back_windows() -> None:
+    from datetime import timedelta
+
+    from dmguard.audit.sent import parse_window
+
+    assert parse_window("24h") == timedelta(hours=24)
+    assert parse_window(" 2 weeks") == timedelta(weeks=2)
