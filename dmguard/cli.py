@@ -759,6 +759,10 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
     from dmguard.report.data import build_report
     from dmguard.report.render import RENDERERS
 
+    if deliver and (out or _given("fmt")):
+        raise UsageProblem(f"--deliver writes md, html and json to the configured reports "
+                           f"folder and e-mails them, so it takes no "
+                           f"{'--out' if out else '--format'}: leave it out, or --deliver")
     config = load(config_path)
     try:
         chosen = date.fromisoformat(day) if day else local_date(SystemClock(),
@@ -773,7 +777,10 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
             return
     text = RENDERERS[fmt](data)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageProblem(f"--out {out}: cannot write ({error.strerror})") from None
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text)

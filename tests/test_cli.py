@@ -179,3 +179,24 @@ def test_a_full_disk_or_a_read_only_database_is_one_line_and_loses_nothing(
     store = Store.open(tmp_path / "d.db", SystemClock())
     assert store.people.find_contact("demo", user_id="49") is not None, "nothing was lost"
     store.close()
+
+
+def test_report_out_into_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    conf = config_file(tmp_path)
+    out = tmp_path / "missing" / "x.md"
+    result = CliRunner().invoke(cli, ["report", "--config", str(conf), "--out", str(out)])
+    assert (result.exit_code, result.output.strip()) == (
+        2, f"dmguard: --out {out}: cannot write (No such file or directory)")
+
+
+@pytest.mark.parametrize(("args", "named"), [(["--out", "x.html"], "--out"),
+                                             (["--format", "html"], "--format")])
+def test_report_deliver_refuses_out_and_format_it_would_ignore(
+        tmp_path: Path, args: list[str], named: str) -> None:
+    conf = config_file(tmp_path)
+    result = CliRunner().invoke(cli, ["report", "--config", str(conf), "--deliver", *args])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"dmguard: --deliver writes md, html and json to the "
+                                     f"configured reports folder and e-mails them, so it takes "
+                                     f"no {named}: leave it out, or --deliver")
+    assert not (tmp_path / "reports").exists()
