@@ -72,6 +72,7 @@ def cli() -> None:
 
     Example:
 
+    \b
         dmguard demo
     """
 
@@ -87,6 +88,7 @@ def demo(config_path: str, seed: int) -> None:
 
     Example:
 
+    \b
         dmguard demo
     """
     from dmguard.clock import SystemClock
@@ -118,6 +120,7 @@ def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> N
 
     Example:
 
+    \b
         dmguard run --config config/dmguard.toml
     """
     from dmguard.clock import SystemClock, parse_duration
@@ -189,6 +192,7 @@ def audit(source: str | None, fmt: str, config_path: str | None, sent: bool, sin
 
     Example:
 
+    \b
         echo '{"id": "m1", "text": "Dear valued customer"}' | dmguard audit - --format jsonl
         dmguard audit drafts.jsonl --account shop
         dmguard audit --sent --since 7d --format jsonl
@@ -359,6 +363,7 @@ def submit(source: str, config_path: str, account: str | None) -> None:
 
     Example:
 
+    \b
         dmguard submit campaign.jsonl
     """
     from dmguard.audit.batch import parsed_lines
@@ -377,7 +382,13 @@ def submit(source: str, config_path: str, account: str | None) -> None:
 
 @cli.group()
 def auth() -> None:
-    """Sign an account in to a platform (X: OAuth 2.0 with PKCE)."""
+    """Sign an account in to a platform (X: OAuth 2.0 with PKCE).
+
+    Example:
+
+    \b
+        dmguard auth x --account shop
+    """
 
 
 @auth.command("x")
@@ -389,6 +400,11 @@ def auth_x(config_path: str, account: str | None, timeout: float) -> None:
     """Authorize dmguard on X: prints a URL to open, waits for the redirect, saves the tokens.
 
     The tokens go to the account's token_file (0600), never to the config or the log.
+
+    Example:
+
+    \b
+        dmguard auth x --account shop --timeout 600
     """
     from dmguard.clock import SystemClock
     from dmguard.config import ConfigError
@@ -417,6 +433,7 @@ def tasks() -> None:
 
     Example:
 
+    \b
         dmguard tasks list
     """
 
@@ -436,6 +453,7 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
 
     Example:
 
+    \b
         dmguard tasks list --format json
     """
     from dataclasses import asdict
@@ -467,6 +485,7 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
 
     Example:
 
+    \b
         dmguard tasks show 3
     """
     from dataclasses import asdict
@@ -527,6 +546,7 @@ def tasks_claim(task_id: int, who: str | None, config_path: str) -> None:
 
     Example:
 
+    \b
         dmguard tasks claim 3 --who sam
     """
     from dmguard.tasks import claim
@@ -548,6 +568,7 @@ def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str
 
     Example:
 
+    \b
         dmguard tasks done 3 --note "called her"
     """
     _close_task(task_id, who, note, config_path, "done")
@@ -563,6 +584,7 @@ def tasks_dismiss(task_id: int, who: str | None, note: str | None, config_path: 
 
     Example:
 
+    \b
         dmguard tasks dismiss 3 --note spam
     """
     _close_task(task_id, who, note, config_path, "dismissed")
@@ -589,6 +611,7 @@ def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> No
 
     Example:
 
+    \b
         dmguard tasks assign 3 --to amy
     """
     from dmguard.actions import assign
@@ -609,6 +632,7 @@ def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
 
     Example:
 
+    \b
         dmguard tasks unassign 3
     """
     from dmguard.actions import unassign
@@ -630,6 +654,7 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
 
     Example:
 
+    \b
         dmguard tasks snooze 3 --for 4h
     """
     from dmguard.actions import snooze
@@ -660,6 +685,7 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
 
     Example:
 
+    \b
         dmguard tasks notes 3 --add "called her; refund on its way"
     """
     from dataclasses import asdict
@@ -696,6 +722,7 @@ def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> N
 
     Example:
 
+    \b
         dmguard tasks reply 3 "Hi Amy, Sam here: yes, we ship to Lisbon."
     """
     from dmguard.actions import TaskError, reply
@@ -719,6 +746,7 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
 
     Example:
 
+    \b
         dmguard tasks release 7 --text "Hi Amy, the Lisbon pop-up opens Friday: want an invite?"
     """
     from dmguard.actions import TaskError, release
@@ -751,6 +779,7 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
 
     Example:
 
+    \b
         dmguard report --date 2026-11-23 --format html --out summary.html
     """
     from datetime import date
@@ -812,6 +841,7 @@ def rules(ctx: click.Context, fmt: str, config_path: str | None) -> None:
 
     Example:
 
+    \b
         dmguard rules --format markdown > docs/rules.md
     """
     from dmguard.audit.docs import catalogue_markdown
@@ -899,6 +929,7 @@ def sandbox() -> None:
 
     Example:
 
+    \b
         dmguard sandbox serve --port 8765
     """
 
@@ -917,6 +948,7 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
 
     Example:
 
+    \b
         dmguard sandbox serve --port 8765 --fault-rate 0.3
     """
     from dmguard.clock import SystemClock
@@ -948,6 +980,7 @@ def web(config_path: str, port: int, bind: str | None) -> None:
 
     Example:
 
+    \b
         dmguard users add sam --role admin
         dmguard web --port 8780
     """
@@ -972,6 +1005,7 @@ def users() -> None:
 
     Example:
 
+    \b
         dmguard users add sam --role admin
     """
 
@@ -990,6 +1024,7 @@ def users_add(name: str, role: str, accounts: tuple[str, ...], password_stdin: b
 
     Example:
 
+    \b
         dmguard users add amy --role agent --account demo
         printf '%s\\n' "$PASSWORD" | dmguard users add bot --password-stdin
     """
@@ -1021,6 +1056,7 @@ def users_list(config_path: str, fmt: str) -> None:
 
     Example:
 
+    \b
         dmguard users list
     """
     config = load(config_path)
@@ -1045,6 +1081,7 @@ def users_remove(name: str, config_path: str) -> None:
 
     Example:
 
+    \b
         dmguard users remove amy
     """
     from dmguard.users import UserError, remove_user
@@ -1066,6 +1103,7 @@ def status(config_path: str, fmt: str) -> None:
 
     Example:
 
+    \b
         dmguard status --format json
     """
     from dmguard.status import render_text
@@ -1083,6 +1121,7 @@ def accounts() -> None:
 
     Example:
 
+    \b
         dmguard accounts resume demo
     """
 
@@ -1095,6 +1134,7 @@ def accounts_resume(name: str, config_path: str) -> None:
 
     Example:
 
+    \b
         dmguard accounts resume demo
     """
     from dmguard.config import ConfigError
@@ -1124,6 +1164,7 @@ def check_config(config_path: str, offline: bool) -> None:
 
     Example:
 
+    \b
         dmguard check-config --config config/dmguard.toml
     """
     from dmguard.config import ConfigError, load_x_credentials

@@ -3,8 +3,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -16,13 +18,34 @@ COMMANDS = ["demo", "run", "audit", "submit", "tasks", "report", "rules", "sandb
             "check-config"]
 
 
-def test_help_lists_every_command_and_each_has_an_example() -> None:
+def test_help_lists_every_command() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     for name in COMMANDS:
         assert f"  {name}" in result.output
-        sub = CliRunner().invoke(cli, [name, "--help"])
-        assert sub.exit_code == 0 and "Example:" in sub.output, name
+
+
+def _commands(command: click.Command, path: list[str]) -> Iterator[tuple[list[str], str]]:
+    yield path, command.help or ""
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _commands(sub, [*path, name])
+
+
+@pytest.mark.parametrize(("path", "doc"), list(_commands(cli, [])),
+                         ids=lambda value: " ".join(value) if isinstance(value, list) else "")
+def test_every_commands_help_shows_its_example_lines_as_written(path: list[str],
+                                                                 doc: str) -> None:
+    """click rewraps a paragraph into one unless a \\b line comes before it."""
+    result = CliRunner().invoke(cli, [*path, "--help"], terminal_width=80)
+    assert result.exit_code == 0
+    _, found, example = doc.partition("Example:")
+    assert found, f"dmguard {' '.join(path)} --help has no example"
+    lines = [line.strip() for line in example.strip().splitlines()]
+    assert lines[0] == "\b" and len(lines) > 1
+    shown = [line.strip() for line in result.output.splitlines()]
+    for line in lines[1:]:
+        assert line in shown, f"{line!r} is rewrapped in dmguard {' '.join(path)} --help"
 
 
 def test_rules_lists_the_catalogue() -> None:
