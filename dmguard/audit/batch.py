@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
-from dmguard.audit.jsonl import LineError, parse_line, read_input
+from dmguard.audit.jsonl import JSON_LINES_HINT, LineError, parse_line, read_input, starts_plain
 from dmguard.audit.label import DEFAULT_DISCLOSURE, DEFAULT_OPT_OUT, Labeller
 from dmguard.audit.model import AuditInput, AuditResult
 from dmguard.audit.similarity import Signature
@@ -90,20 +90,25 @@ def standalone_auditor(config: Config | None, clock: Clock, *, account: str | No
 
 def parsed_lines(lines: Iterable[str], progress: Callable[[int], None] | None = None,
                  start: int = 1) -> Iterator[tuple[int, MessageIn | LineError]]:
-    """(line number, the parsed message or the error naming its line) per non-blank line."""
-    return _each_line(parse_line, lines, progress, start)
+    """(line number, the parsed message or the error naming its line) per non-blank line;
+    the first line that cannot be a JSON object says what the input should be."""
+    return _each_line(parse_line, lines, progress, start, JSON_LINES_HINT)
 
 
 def parsed_inputs(lines: Iterable[str], progress: Callable[[int], None] | None = None,
-                  start: int = 1) -> Iterator[tuple[int, AuditInput | LineError]]:
+                  start: int = 1, hint: bool = True
+                  ) -> Iterator[tuple[int, AuditInput | LineError]]:
     """(line number, the message to audit or the error naming its line) per non-blank line:
-    :func:`parsed_lines` made into audit inputs (see :func:`dmguard.audit.jsonl.read_input`)."""
-    return _each_line(read_input, lines, progress, start)
+    :func:`parsed_lines` made into audit inputs (see :func:`dmguard.audit.jsonl.read_input`);
+    without ``hint``, no line says what the input should be."""
+    return _each_line(read_input, lines, progress, start, JSON_LINES_HINT if hint else None)
 
 
 def _each_line(read: Callable[[str, int], T], lines: Iterable[str],
-               progress: Callable[[int], None] | None, start: int
+               progress: Callable[[int], None] | None, start: int, hint: str | None
                ) -> Iterator[tuple[int, T | LineError]]:
+    """Each non-blank line read; ``hint`` is added to the error of the first line that
+    cannot be a JSON object (:func:`starts_plain`): plain text gives it once, not per line."""
     for number, raw in enumerate(lines, start=start):
         if progress is not None:
             progress(len(raw))
@@ -112,6 +117,8 @@ def _each_line(read: Callable[[str, int], T], lines: Iterable[str],
         try:
             yield number, read(raw, number)
         except LineError as error:
+            if hint is not None and starts_plain(raw):
+                error, hint = error.with_hint(hint), None
             yield number, error
 
 
@@ -223,15 +230,20 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
 _worker: tuple[Auditor, CountedHistory, Render] | None = None
 
 
-def _audit_chunk(task: tuple[int, list[str], dict[int, int]]) -> tuple[str, int, int]:
+Task = tuple[int, list[str], dict[int, int], bool]
+"""A chunk for a worker: its first line's number, its lines, their near-duplicate counts,
+and whether the hint of :func:`parsed_inputs` is the chunk's to give."""
+
+
+def _audit_chunk(task: Task) -> tuple[str, int, int]:
     """In a worker: audit one chunk; its outcomes rendered, one line each, and its failures."""
     assert _worker is not None
     auditor, history, render = _worker
-    first, lines, counts = task
+    first, lines, counts, hint = task
     history.counts = counts
     out: list[str] = []
     failed = 0
-    for number, item in parsed_inputs(lines, start=first):
+    for number, item in parsed_inputs(lines, start=first, hint=hint):
         if isinstance(item, LineError):
             failed += 1
             out.append(render(LineOutcome(number, error=item)))
@@ -251,16 +263,23 @@ def _load_before_fork() -> None:
     ANCHORS.hits("")  # builds the automaton
 
 
-def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], first: int
-                    ) -> Iterator[tuple[int, list[str], dict[int, int]]]:
+def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], first: int,
+                    hint: list[bool]) -> Iterator[Task]:
     """The tasks of a window (its lines numbered from ``first``): chunks of :data:`CHUNK`
     lines with their near-duplicate counts, counted a chunk at a time, in order, as the
     pool takes the tasks (in its task thread). So the workers start on the first chunk
     while this process still counts the later ones, instead of waiting for the whole
-    window: a batch with recipients is compared line by line, which takes a while."""
+    window: a batch with recipients is compared line by line, which takes a while.
+
+    ``hint`` holds whether the hint is still to give: the chunk that holds the batch's
+    first line that cannot be a JSON object gives it, as one process would."""
     for start in range(0, len(window), CHUNK):
         lines = window[start:start + CHUNK]
-        yield first + start, lines, near_duplicate_counts(auditor, history, lines, first + start)
+        gives = hint[0] and any(raw.strip() and starts_plain(raw) for raw in lines)
+        if gives:
+            hint[0] = False
+        yield (first + start, lines,
+               near_duplicate_counts(auditor, history, lines, first + start), gives)
 
 
 def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, workers: int,
@@ -286,11 +305,12 @@ def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, wo
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             source = iter(lines)
             first = 1
+            hint = [True]
             while True:
                 window = list(islice(source, WINDOW))
                 if not window:
                     break
-                tasks = _counted_chunks(auditor, history, window, first)
+                tasks = _counted_chunks(auditor, history, window, first, hint)
                 first += len(window)
                 for text, failed, chars in pool.imap(_audit_chunk, tasks):
                     if progress is not None:

@@ -78,11 +78,23 @@ def _written_id(raw: str) -> str | None:
     return id_text(data.get("id")) if isinstance(data, dict) else None
 
 
+JSON_LINES_HINT = 'the input is JSON Lines: one {"text": "..."} object per line'
+"""Said once, on the first line that cannot be a JSON object (see :func:`starts_plain`)."""
+
+
+def starts_plain(raw: str) -> bool:
+    """Whether a non-blank line cannot be a JSON object: it does not start with ``{``."""
+    return raw[:1] != "{" and raw.lstrip(" \t\r\n\ufeff")[:1] != "{"
+
+
 class LineError(Exception):
     def __init__(self, line: int, message: str, message_id: str | None = None) -> None:
         super().__init__(message)
         self.line = line
         self.message_id = message_id
+
+    def with_hint(self, hint: str) -> LineError:
+        return LineError(self.line, f"{self}; {hint}", self.message_id)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.message_id, "line": self.line, "error": str(self)}
@@ -127,6 +139,9 @@ def _decoded(raw: str, line: int) -> tuple[dict[str, Any], Any]:
     except json.JSONDecodeError as error:
         if raw.startswith("\ufeff"):  # the start of a file, cat after another one
             return _decoded(raw[1:], line)
+        if starts_plain(raw):
+            raise LineError(line, f'line {line}: not JSON: the line does not start with '
+                                  f'"{{"') from None
         # past the end of the line, the error is at its end, not on a next line after \n
         column = min(error.pos, len(raw.rstrip("\r\n"))) + 1
         problem = error.msg.removesuffix(" at")  # json's own messages may end in "at"

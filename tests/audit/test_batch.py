@@ -37,6 +37,8 @@ def batch_lines(count: int) -> list[str]:
         name = NAMES[index % len(NAMES)]
         if index % 17 == 3:
             lines.append("{not json")
+        elif index % 31 == 9:
+            lines.append(f"Hi {name}, a line of plain text")
         elif index % 23 == 5:
             lines.append("")
         elif index % 29 == 7:
@@ -73,6 +75,8 @@ def test_parallel_outcomes_are_the_sequential_ones_in_order(
     chunks = list(audit_in_parallel(standalone_auditor(None, SimulatedClock(START)), lines,
                                     render, 2, read.append))
     assert [line for text, _ in chunks for line in text.split("\n") if text] == one
+    hinted = [line for line in one if "JSON Lines" in line]
+    assert len(hinted) == 1 and '"line": 10,' in hinted[0], "plain text is told once, first"
     assert sum(failed for _, failed in chunks) == sum('"error"' in line for line in one)
     assert sum(read) == sum(map(len, lines))
 

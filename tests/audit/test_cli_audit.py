@@ -52,7 +52,7 @@ def test_bad_lines_become_error_objects_and_the_rest_still_run() -> None:
     code, out = run(["-", "--format", "jsonl"], stdin)
     assert code == 1
     assert [o.get("line") for o in out[:4]] == [1, 2, 3, 4]
-    assert "not valid JSON" in out[0]["error"]
+    assert "not JSON: the line does not start with" in out[0]["error"]
     assert "text: required field is missing" in out[1]["error"]
     assert "longer than" in out[3]["error"]
     assert out[4]["verdict"] == "send"
@@ -227,3 +227,12 @@ def test_parse_window_reads_look_back_windows() -> None:
 
     assert parse_window("24h") == timedelta(hours=24)
     assert parse_window(" 2 weeks") == timedelta(weeks=2)
+
+
+def test_plain_text_is_told_once_that_the_input_is_json_lines() -> None:
+    code, out = run(["-", "--format", "jsonl"], "Hi Amy, see you at 8\n\nThanks!\n")
+    assert code == 1
+    assert [row["error"] for row in out] == [
+        'line 1: not JSON: the line does not start with "{"; the input is JSON Lines: '
+        'one {"text": "..."} object per line',
+        'line 3: not JSON: the line does not start with "{"']
