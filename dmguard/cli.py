@@ -220,7 +220,7 @@ def audit(source: str | None, fmt: str, config_path: str | None, sent: bool, sin
     auditor = standalone_auditor(config, SystemClock(), account=account,
                                  learned=_learned_layer(config, account))
     with _progress(source) as bar:
-        failed = _audit_batch(auditor, _open_input(source), _renderer(fmt), bar)
+        failed = _audit_batch(auditor, _open_input(source), fmt, bar)
     sys.exit(1 if failed else 0)
 
 
@@ -246,16 +246,19 @@ def _renderer(fmt: str) -> Callable[[Any], str]:
     return render
 
 
-def _audit_batch(auditor: Any, handle: TextIO, render: Callable[[Any], str],
-                 bar: Callable[[int], None]) -> int:
-    """Print every line's outcome in input order; how many lines could not be read."""
+def _audit_batch(auditor: Any, handle: TextIO, fmt: str, bar: Callable[[int], None]) -> int:
+    """Print every line's outcome in input order, as text the errors on standard error;
+    how many lines could not be read."""
     from dmguard.audit.batch import audit_source
 
     failed = 0
-    for text, errors in audit_source(auditor, handle, render, bar):
-        failed += errors
+    for text, errors, count in audit_source(auditor, handle, _renderer(fmt), bar,
+                                            errors_apart=fmt == "text"):
+        failed += count
         if text:
             click.echo(text)
+        if errors:
+            click.echo(errors, err=True)
     return failed
 
 

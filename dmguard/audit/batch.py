@@ -136,11 +136,17 @@ Render = Callable[[LineOutcome], str]
 """How a line's outcome is shown (the command line's text or JSON)."""
 
 
+Rendered = tuple[str, str, int]
+"""Outcomes rendered, one or more joined by newlines (empty for a chunk of blank lines);
+the errors among them, when they are shown apart; how many lines could not be read."""
+
+
 def audit_source(auditor: Auditor, handle: TextIO, render: Render,
-                 progress: Callable[[int], None] | None = None) -> Iterator[tuple[str, int]]:
-    """Audit what ``handle`` holds; yields, in input order, rendered outcomes (one or more
-    lines joined by newlines; empty for a chunk of blank lines) and how many of their
-    lines could not be read.
+                 progress: Callable[[int], None] | None = None, *,
+                 errors_apart: bool = False) -> Iterator[Rendered]:
+    """Audit what ``handle`` holds; yields its outcomes rendered, in input order (see
+    :data:`Rendered`): with ``errors_apart``, the errors in a text of their own (for
+    standard error, where the results are for people), otherwise in line among the results.
 
     A regular file of :data:`PARALLEL_FROM` lines or more is audited by as many
     processes as there are cores (:func:`audit_in_parallel`); anything else, a pipe
@@ -151,10 +157,14 @@ def audit_source(auditor: Auditor, handle: TextIO, render: Render,
         head = list(islice(lines, PARALLEL_FROM))
         lines = chain(head, lines)
         if len(head) == PARALLEL_FROM:
-            yield from audit_in_parallel(auditor, lines, render, workers, progress)
+            yield from audit_in_parallel(auditor, lines, render, workers, progress,
+                                         errors_apart=errors_apart)
             return
     for outcome in audit_lines(auditor, lines, progress):
-        yield render(outcome), int(outcome.error is not None)
+        if outcome.error is None:
+            yield render(outcome), "", 0
+        else:
+            yield ("", render(outcome), 1) if errors_apart else (render(outcome), "", 1)
 
 
 def _regular_file(handle: TextIO) -> bool:
@@ -227,7 +237,7 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
         history.record(item.recipient.id, auditor.clock.now(), item.text, sig)
     return counts
 
-_worker: tuple[Auditor, CountedHistory, Render] | None = None
+_worker: tuple[Auditor, CountedHistory, Render, bool] | None = None
 
 
 Task = tuple[int, list[str], dict[int, int], bool]
@@ -235,22 +245,24 @@ Task = tuple[int, list[str], dict[int, int], bool]
 and whether the hint of :func:`parsed_inputs` is the chunk's to give."""
 
 
-def _audit_chunk(task: Task) -> tuple[str, int, int]:
-    """In a worker: audit one chunk; its outcomes rendered, one line each, and its failures."""
+def _audit_chunk(task: Task) -> tuple[Rendered, int]:
+    """In a worker: audit one chunk; its outcomes rendered, and how many characters it held."""
     assert _worker is not None
-    auditor, history, render = _worker
+    auditor, history, render, errors_apart = _worker
     first, lines, counts, hint = task
     history.counts = counts
     out: list[str] = []
+    errors = [] if errors_apart else out
     failed = 0
     for number, item in parsed_inputs(lines, start=first, hint=hint):
         if isinstance(item, LineError):
             failed += 1
-            out.append(render(LineOutcome(number, error=item)))
+            errors.append(render(LineOutcome(number, error=item)))
         else:
             history.line = number
             out.append(render(LineOutcome(number, result=auditor.audit(item))))
-    return "\n".join(out), failed, sum(map(len, lines))
+    shown_apart = "\n".join(errors) if errors_apart else ""
+    return ("\n".join(out), shown_apart, failed), sum(map(len, lines))
 
 
 def _load_before_fork() -> None:
@@ -283,14 +295,13 @@ def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], 
 
 
 def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, workers: int,
-                      progress: Callable[[int], None] | None = None
-                      ) -> Iterator[tuple[str, int]]:
+                      progress: Callable[[int], None] | None = None, *,
+                      errors_apart: bool = False) -> Iterator[Rendered]:
     """Audit a batch in ``workers`` forked processes, chunk by chunk.
 
-    Yields, in input order, each chunk's rendered outcomes (one or more lines joined by
-    newlines; empty when the chunk held only blank lines) and how many of its lines
-    could not be read. ``auditor`` must be a :func:`standalone_auditor` (its history a
-    batch's own, still empty)."""
+    Yields, in input order, each chunk's outcomes rendered as :func:`audit_source` does.
+    ``auditor`` must be a :func:`standalone_auditor` (its history a batch's own, still
+    empty)."""
     global _worker
     history = auditor.history
     if not isinstance(history, BatchHistory) or history.sent or history.index.size:
@@ -298,7 +309,7 @@ def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, wo
     import multiprocessing
 
     counted = CountedHistory()
-    _worker = (auditor, counted, render)
+    _worker = (auditor, counted, render, errors_apart)
     auditor.history = counted
     _load_before_fork()
     try:
@@ -312,10 +323,10 @@ def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, wo
                     break
                 tasks = _counted_chunks(auditor, history, window, first, hint)
                 first += len(window)
-                for text, failed, chars in pool.imap(_audit_chunk, tasks):
+                for rendered, chars in pool.imap(_audit_chunk, tasks):
                     if progress is not None:
                         progress(chars)
-                    yield text, failed
+                    yield rendered
     finally:
         auditor.history = history
         _worker = None

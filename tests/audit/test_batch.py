@@ -74,10 +74,11 @@ def test_parallel_outcomes_are_the_sequential_ones_in_order(
     read: list[int] = []
     chunks = list(audit_in_parallel(standalone_auditor(None, SimulatedClock(START)), lines,
                                     render, 2, read.append))
-    assert [line for text, _ in chunks for line in text.split("\n") if text] == one
+    assert [line for text, _, _ in chunks for line in text.split("\n") if text] == one
+    assert all(not apart for _, apart, _ in chunks)
     hinted = [line for line in one if "JSON Lines" in line]
     assert len(hinted) == 1 and '"line": 10,' in hinted[0], "plain text is told once, first"
-    assert sum(failed for _, failed in chunks) == sum('"error"' in line for line in one)
+    assert sum(failed for _, _, failed in chunks) == sum('"error"' in line for line in one)
     assert sum(read) == sum(map(len, lines))
 
 
@@ -115,7 +116,10 @@ def test_a_large_file_prints_what_a_pipe_prints(tmp_path: Path, fmt: str,
     piped = runner.invoke(cli, ["audit", "-", "--format", fmt], input=source.read_bytes())
     from_file = runner.invoke(cli, ["audit", str(source), "--format", fmt])
     assert from_file.exit_code == piped.exit_code == 1
-    assert from_file.output == piped.output
+    assert from_file.stdout == piped.stdout and from_file.stderr == piped.stderr
+    if fmt == "text":
+        assert "error: " not in from_file.stdout
+        assert all(line.startswith("error: line ") for line in from_file.stderr.splitlines())
     assert "line 121: not UTF-8: byte 0xE9 at column 31" in from_file.output
     assert from_file.output.count("\n") >= 150
     assert calls == [1], "the file goes through the parallel path, the pipe does not"

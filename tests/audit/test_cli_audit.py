@@ -236,3 +236,11 @@ def test_plain_text_is_told_once_that_the_input_is_json_lines() -> None:
         'line 1: not JSON: the line does not start with "{"; the input is JSON Lines: '
         'one {"text": "..."} object per line',
         'line 3: not JSON: the line does not start with "{"']
+
+
+def test_text_format_prints_line_errors_on_stderr_apart_from_results() -> None:
+    result = CliRunner().invoke(cli, ["audit", "-"], input='{"id": "m1", "text": "Hi"}\n'
+                                                           '{"id": "m2"}\n')
+    assert result.exit_code == 1
+    assert result.stdout.startswith("m1: SEND") and "error" not in result.stdout
+    assert result.stderr == "error: line 2: text: required field is missing\n"
