@@ -172,6 +172,9 @@ def _open_input(source: str) -> TextIO:
 @click.argument("source", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
               show_default=True, help="Human-readable text, or the JSONL contract.")
+@click.option("--input", "input_format", type=click.Choice(["jsonl", "text"]), default="jsonl",
+              show_default=True,
+              help="JSON Lines, or plain text: each non-blank line is one message's text.")
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
               help="Configuration (rule settings, hold score, label); defaults apply without.")
 @click.option("--sent", is_flag=True,
@@ -181,25 +184,32 @@ def _open_input(source: str) -> TextIO:
 @click.option("--account", default=None,
               help="Audit as this configured account does: its policy, and what its people "
                    "taught the judge (with --sent: review only this account).")
-def audit(source: str | None, fmt: str, config_path: str | None, sent: bool, since: str,
-          account: str | None) -> None:
+def audit(source: str | None, fmt: str, input_format: str, config_path: str | None,
+          sent: bool, since: str, account: str | None) -> None:
     """Audit messages (JSON Lines) without sending anything.
 
     Each input line is {"text": ..., "recipient": {...}, "context": {...}}; every
-    field but text is optional. Exit code 1 if any line could not be read. With
-    --sent, the account's sent DMs are reviewed instead (fetching what is missing
-    first); JSONL lines then also carry sent_at, recipient and sent_by.
+    field but text is optional. With --input text, each non-blank line is one
+    message's text (results in input order; in text format named by line). Exit
+    code 1 if any line could not be read; in text format such lines are reported
+    on standard error. With --sent, the account's sent DMs are reviewed instead
+    (fetching what is missing first); JSONL lines then also carry sent_at,
+    recipient and sent_by.
 
     Example:
 
     \b
         echo '{"id": "m1", "text": "Dear valued customer"}' | dmguard audit - --format jsonl
         dmguard audit drafts.jsonl --account shop
+        dmguard audit drafts.txt --input text
         dmguard audit --sent --since 7d --format jsonl
     """
     from dmguard.audit.batch import standalone_auditor
     from dmguard.clock import SystemClock
 
+    if sent and _given("input_format"):
+        raise UsageProblem("--sent reviews the DMs the account sent and reads no input, so "
+                           "it takes no --input: leave it out, or --sent")
     if sent and source is not None:
         raise UsageProblem(f"--sent reviews the DMs the account sent and reads no input: "
                            f"leave out {source}, or --sent to audit it")
@@ -220,7 +230,7 @@ def audit(source: str | None, fmt: str, config_path: str | None, sent: bool, sin
     auditor = standalone_auditor(config, SystemClock(), account=account,
                                  learned=_learned_layer(config, account))
     with _progress(source) as bar:
-        failed = _audit_batch(auditor, _open_input(source), fmt, bar)
+        failed = _audit_batch(auditor, _open_input(source), fmt, input_format, bar)
     sys.exit(1 if failed else 0)
 
 
@@ -246,14 +256,17 @@ def _renderer(fmt: str) -> Callable[[Any], str]:
     return render
 
 
-def _audit_batch(auditor: Any, handle: TextIO, fmt: str, bar: Callable[[int], None]) -> int:
+def _audit_batch(auditor: Any, handle: TextIO, fmt: str, input_format: str,
+                 bar: Callable[[int], None]) -> int:
     """Print every line's outcome in input order, as text the errors on standard error;
     how many lines could not be read."""
     from dmguard.audit.batch import audit_source
+    from dmguard.audit.jsonl import read_input, read_text_line
 
+    read = read_text_line if input_format == "text" else read_input
     failed = 0
     for text, errors, count in audit_source(auditor, handle, _renderer(fmt), bar,
-                                            errors_apart=fmt == "text"):
+                                            errors_apart=fmt == "text", read=read):
         failed += count
         if text:
             click.echo(text)

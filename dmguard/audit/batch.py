@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
-from dmguard.audit.jsonl import JSON_LINES_HINT, LineError, parse_line, read_input, starts_plain
+from dmguard.audit.jsonl import (
+    AUDIT_HINT,
+    JSON_LINES_HINT,
+    LineError,
+    parse_line,
+    read_input,
+    starts_plain,
+)
 from dmguard.audit.label import DEFAULT_DISCLOSURE, DEFAULT_OPT_OUT, Labeller
 from dmguard.audit.model import AuditInput, AuditResult
 from dmguard.audit.similarity import Signature
@@ -95,13 +102,20 @@ def parsed_lines(lines: Iterable[str], progress: Callable[[int], None] | None = 
     return _each_line(parse_line, lines, progress, start, JSON_LINES_HINT)
 
 
+Reader = Callable[[str, int], AuditInput]
+"""How a line becomes the message to audit: :func:`dmguard.audit.jsonl.read_input` (JSON
+Lines) or :func:`dmguard.audit.jsonl.read_text_line` (a line of plain text)."""
+
+
 def parsed_inputs(lines: Iterable[str], progress: Callable[[int], None] | None = None,
-                  start: int = 1, hint: bool = True
+                  start: int = 1, hint: bool = True, read: Reader = read_input
                   ) -> Iterator[tuple[int, AuditInput | LineError]]:
     """(line number, the message to audit or the error naming its line) per non-blank line:
-    :func:`parsed_lines` made into audit inputs (see :func:`dmguard.audit.jsonl.read_input`);
-    without ``hint``, no line says what the input should be."""
-    return _each_line(read_input, lines, progress, start, JSON_LINES_HINT if hint else None)
+    :func:`parsed_lines` made into audit inputs (see :func:`dmguard.audit.jsonl.read_input`),
+    or each line's text with :func:`~dmguard.audit.jsonl.read_text_line`. Without ``hint``
+    (and for plain text), no line says what the input should be."""
+    said = AUDIT_HINT if hint and read is read_input else None
+    return _each_line(read, lines, progress, start, said)
 
 
 def _each_line(read: Callable[[str, int], T], lines: Iterable[str],
@@ -123,9 +137,10 @@ def _each_line(read: Callable[[str, int], T], lines: Iterable[str],
 
 
 def audit_lines(auditor: Auditor, lines: Iterable[str],
-                progress: Callable[[int], None] | None = None) -> Iterator[LineOutcome]:
+                progress: Callable[[int], None] | None = None,
+                read: Reader = read_input) -> Iterator[LineOutcome]:
     """Audit every line; ``progress`` is told how many characters were read."""
-    for number, item in parsed_inputs(lines, progress):
+    for number, item in parsed_inputs(lines, progress, read=read):
         if isinstance(item, LineError):
             yield LineOutcome(number, error=item)
         else:
@@ -143,10 +158,11 @@ the errors among them, when they are shown apart; how many lines could not be re
 
 def audit_source(auditor: Auditor, handle: TextIO, render: Render,
                  progress: Callable[[int], None] | None = None, *,
-                 errors_apart: bool = False) -> Iterator[Rendered]:
+                 errors_apart: bool = False, read: Reader = read_input) -> Iterator[Rendered]:
     """Audit what ``handle`` holds; yields its outcomes rendered, in input order (see
     :data:`Rendered`): with ``errors_apart``, the errors in a text of their own (for
     standard error, where the results are for people), otherwise in line among the results.
+    ``read`` makes each line a message (JSON Lines unless told otherwise).
 
     A regular file of :data:`PARALLEL_FROM` lines or more is audited by as many
     processes as there are cores (:func:`audit_in_parallel`); anything else, a pipe
@@ -158,9 +174,9 @@ def audit_source(auditor: Auditor, handle: TextIO, render: Render,
         lines = chain(head, lines)
         if len(head) == PARALLEL_FROM:
             yield from audit_in_parallel(auditor, lines, render, workers, progress,
-                                         errors_apart=errors_apart)
+                                         errors_apart=errors_apart, read=read)
             return
-    for outcome in audit_lines(auditor, lines, progress):
+    for outcome in audit_lines(auditor, lines, progress, read):
         if outcome.error is None:
             yield render(outcome), "", 0
         else:
@@ -208,7 +224,7 @@ class CountedHistory:
 
 
 def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[str],
-                          first: int) -> dict[int, int]:
+                          first: int, read: Reader = read_input) -> dict[int, int]:
     """The near-duplicate count each line of ``lines`` (numbered from ``first``) gets when
     the batch is audited in order, recording into ``history`` as :meth:`Auditor.audit` does.
 
@@ -216,8 +232,8 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
     ``recipient`` nor a ``\\u00`` escape cannot name one, and is not even parsed (JSON
     spells a letter of the key with ``\\u00..``; an emoji's ``\\ud83d`` cannot be one)."""
     counts: dict[int, int] = {}
-    if not auditor.needs_signature:
-        return counts
+    if not auditor.needs_signature or read is not read_input:
+        return counts  # a line of plain text names no recipient
     for number, raw in enumerate(lines, start=first):
         if "recipient" not in raw and "\\u00" not in raw:
             continue
@@ -237,7 +253,7 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
         history.record(item.recipient.id, auditor.clock.now(), item.text, sig)
     return counts
 
-_worker: tuple[Auditor, CountedHistory, Render, bool] | None = None
+_worker: tuple[Auditor, CountedHistory, Render, bool, Reader] | None = None
 
 
 Task = tuple[int, list[str], dict[int, int], bool]
@@ -248,13 +264,13 @@ and whether the hint of :func:`parsed_inputs` is the chunk's to give."""
 def _audit_chunk(task: Task) -> tuple[Rendered, int]:
     """In a worker: audit one chunk; its outcomes rendered, and how many characters it held."""
     assert _worker is not None
-    auditor, history, render, errors_apart = _worker
+    auditor, history, render, errors_apart, read = _worker
     first, lines, counts, hint = task
     history.counts = counts
     out: list[str] = []
     errors = [] if errors_apart else out
     failed = 0
-    for number, item in parsed_inputs(lines, start=first, hint=hint):
+    for number, item in parsed_inputs(lines, start=first, hint=hint, read=read):
         if isinstance(item, LineError):
             failed += 1
             errors.append(render(LineOutcome(number, error=item)))
@@ -276,7 +292,7 @@ def _load_before_fork() -> None:
 
 
 def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], first: int,
-                    hint: list[bool]) -> Iterator[Task]:
+                    hint: list[bool], read: Reader) -> Iterator[Task]:
     """The tasks of a window (its lines numbered from ``first``): chunks of :data:`CHUNK`
     lines with their near-duplicate counts, counted a chunk at a time, in order, as the
     pool takes the tasks (in its task thread). So the workers start on the first chunk
@@ -291,12 +307,13 @@ def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], 
         if gives:
             hint[0] = False
         yield (first + start, lines,
-               near_duplicate_counts(auditor, history, lines, first + start), gives)
+               near_duplicate_counts(auditor, history, lines, first + start, read), gives)
 
 
 def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, workers: int,
                       progress: Callable[[int], None] | None = None, *,
-                      errors_apart: bool = False) -> Iterator[Rendered]:
+                      errors_apart: bool = False, read: Reader = read_input
+                      ) -> Iterator[Rendered]:
     """Audit a batch in ``workers`` forked processes, chunk by chunk.
 
     Yields, in input order, each chunk's outcomes rendered as :func:`audit_source` does.
@@ -309,19 +326,19 @@ def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, wo
     import multiprocessing
 
     counted = CountedHistory()
-    _worker = (auditor, counted, render, errors_apart)
+    _worker = (auditor, counted, render, errors_apart, read)
     auditor.history = counted
     _load_before_fork()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             source = iter(lines)
             first = 1
-            hint = [True]
+            hint = [read is read_input]
             while True:
                 window = list(islice(source, WINDOW))
                 if not window:
                     break
-                tasks = _counted_chunks(auditor, history, window, first, hint)
+                tasks = _counted_chunks(auditor, history, window, first, hint, read)
                 first += len(window)
                 for rendered, chars in pool.imap(_audit_chunk, tasks):
                     if progress is not None:

@@ -79,6 +79,7 @@ def _written_id(raw: str) -> str | None:
 
 
 JSON_LINES_HINT = 'the input is JSON Lines: one {"text": "..."} object per line'
+AUDIT_HINT = JSON_LINES_HINT + " (plain text, a message per line, is read with --input text)"
 """Said once, on the first line that cannot be a JSON object (see :func:`starts_plain`)."""
 
 
@@ -211,6 +212,18 @@ def read_input(raw: str, line: int) -> AuditInput:
     data, message_id = _decoded(raw, line)
     item = _plain_input(data)
     return item if item is not None else to_input(_validated(data, message_id, line))
+
+
+def read_text_line(raw: str, line: int) -> AuditInput:
+    """A line of plain text (``dmguard audit --input text``) as the message it is, or the
+    error naming the line."""
+    problem = not_utf8(raw, line)
+    if problem is not None:
+        raise LineError(line, problem)
+    text = raw.rstrip("\r\n")
+    if len(text) > MAX_TEXT:
+        raise LineError(line, f"line {line}: text is longer than {MAX_TEXT} characters")
+    return AuditInput(text)
 
 
 _RECIPIENT_FIELDS = ("id", "username", "name", "bio", "location", "lang", "last_message")

@@ -125,6 +125,24 @@ def test_a_large_file_prints_what_a_pipe_prints(tmp_path: Path, fmt: str,
     assert calls == [1], "the file goes through the parallel path, the pipe does not"
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_large_text_file_prints_what_a_pipe_prints(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 40)
+    monkeypatch.setattr(batch, "CHUNK", 9)
+    monkeypatch.setattr(batch, "parallel_workers", lambda: 2)
+    source = tmp_path / "batch.txt"
+    source.write_text("\n".join(batch_lines(100)) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    args = ["audit", "--input", "text", "--format", "jsonl"]
+    piped = runner.invoke(cli, [*args, "-"], input=source.read_text())
+    from_file = runner.invoke(cli, [*args, str(source)])
+    assert from_file.exit_code == piped.exit_code == 0
+    assert from_file.output == piped.output
+    assert from_file.output.count("\n") == sum(1 for line in batch_lines(100) if line)
+    assert '"DG021"' not in from_file.output, "a line of text names no recipient"
+
+
 def test_the_auditor_without_a_config_is_the_default_configs() -> None:
     """standalone_auditor(None) is built from the defaults directly (no pydantic); it must
     be the auditor a default Config gives, setting by setting."""

@@ -234,7 +234,8 @@ def test_plain_text_is_told_once_that_the_input_is_json_lines() -> None:
     assert code == 1
     assert [row["error"] for row in out] == [
         'line 1: not JSON: the line does not start with "{"; the input is JSON Lines: '
-        'one {"text": "..."} object per line',
+        'one {"text": "..."} object per line (plain text, a message per line, is read with '
+        '--input text)',
         'line 3: not JSON: the line does not start with "{"']
 
 
@@ -244,3 +245,15 @@ def test_text_format_prints_line_errors_on_stderr_apart_from_results() -> None:
     assert result.exit_code == 1
     assert result.stdout.startswith("m1: SEND") and "error" not in result.stdout
     assert result.stderr == "error: line 2: text: required field is missing\n"
+
+
+def test_input_text_audits_each_non_blank_line_as_a_messages_text() -> None:
+    stdin = b'Dear valued customer, buy now!\n\n{"text": "see"}\ncaf\xe9\nSee you at 8?\r\n'
+    code, out = run(["-", "--input", "text", "--format", "jsonl"], stdin)  # type: ignore[arg-type]
+    assert code == 1
+    assert [row.get("verdict") or row["error"] for row in out] == [
+        "hold", "send", "line 4: not UTF-8: byte 0xE9 at column 4", "send"]
+    assert '{"text": "see"}' in out[1]["labelled_text"]
+    assert "See you at 8?\n" in out[3]["labelled_text"]
+    result = CliRunner().invoke(cli, ["audit", "-", "--input", "text"], input="Hi {name}\n")
+    assert result.output.startswith("line 1: BLOCK")
