@@ -207,6 +207,9 @@ def test_submit_names_a_line_that_is_not_utf8(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "error"), [
     (["drafts.jsonl", "--sent"], "dmguard: --sent reviews the DMs the account sent and reads "
                                  "no input: leave out drafts.jsonl, or --sent to audit it"),
+    (["--sent", "--input", "text"], "dmguard: --sent reviews the DMs the account sent and "
+                                    "reads no input, so it takes no --input: leave it out, "
+                                    "or --sent"),
     (["-", "--since", "2d"], "dmguard: --since is how far back --sent reviews sent DMs: add "
                              "--sent (e.g. dmguard audit --sent --since 7d) or leave out --since"),
     (["--sent", "--since", "banana"], "dmguard: --since: 'banana' is not a look-back window: "
