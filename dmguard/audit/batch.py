@@ -303,7 +303,7 @@ def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], 
     first line that cannot be a JSON object gives it, as one process would."""
     for start in range(0, len(window), CHUNK):
         lines = window[start:start + CHUNK]
-        gives = hint[0] and any(raw.strip() and starts_plain(raw) for raw in lines)
+        gives = hint[0] and any(starts_plain(raw) and raw.strip() for raw in lines)
         if gives:
             hint[0] = False
         yield (first + start, lines,
