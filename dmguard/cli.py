@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -71,6 +72,7 @@ def cli() -> None:
 
     Example:
 
+    \b
         dmguard demo
     """
 
@@ -86,6 +88,7 @@ def demo(config_path: str, seed: int) -> None:
 
     Example:
 
+    \b
         dmguard demo
     """
     from dmguard.clock import SystemClock
@@ -117,6 +120,7 @@ def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> N
 
     Example:
 
+    \b
         dmguard run --config config/dmguard.toml
     """
     from dmguard.clock import SystemClock, parse_duration
@@ -156,18 +160,21 @@ def check_credentials(config: Config) -> None:
 
 
 def _open_input(source: str) -> TextIO:
-    if source == "-":
-        return sys.stdin
+    from dmguard.audit.jsonl import open_lines
+
     try:
-        return open(source, encoding="utf-8", errors="replace")
+        return open_lines(source)
     except OSError as error:
         raise UsageProblem(f"{source}: cannot read ({error.strerror})") from None
 
 
 @cli.command()
-@click.argument("source", default="-")
+@click.argument("source", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
               show_default=True, help="Human-readable text, or the JSONL contract.")
+@click.option("--input", "input_format", type=click.Choice(["jsonl", "text"]), default="jsonl",
+              show_default=True,
+              help="JSON Lines, or plain text: each non-blank line is one message's text.")
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
               help="Configuration (rule settings, hold score, label); defaults apply without.")
 @click.option("--sent", is_flag=True,
@@ -177,38 +184,62 @@ def _open_input(source: str) -> TextIO:
 @click.option("--account", default=None,
               help="Audit as this configured account does: its policy, and what its people "
                    "taught the judge (with --sent: review only this account).")
-def audit(source: str, fmt: str, config_path: str | None, sent: bool, since: str,
-          account: str | None) -> None:
+def audit(source: str | None, fmt: str, input_format: str, config_path: str | None,
+          sent: bool, since: str, account: str | None) -> None:
     """Audit messages (JSON Lines) without sending anything.
 
     Each input line is {"text": ..., "recipient": {...}, "context": {...}}; every
-    field but text is optional. Exit code 1 if any line could not be read. With
-    --sent, the account's sent DMs are reviewed instead (fetching what is missing
-    first); JSONL lines then also carry sent_at, recipient and sent_by.
+    field but text is optional. With --input text, each non-blank line is one
+    message's text (results in input order; in text format named by line). Exit
+    code 1 if any line could not be read; in text format such lines are reported
+    on standard error. With --sent, the account's sent DMs are reviewed instead
+    (fetching what is missing first); JSONL lines then also carry sent_at,
+    recipient and sent_by.
 
     Example:
 
+    \b
         echo '{"id": "m1", "text": "Dear valued customer"}' | dmguard audit - --format jsonl
         dmguard audit drafts.jsonl --account shop
+        dmguard audit drafts.txt --input text
         dmguard audit --sent --since 7d --format jsonl
     """
     from dmguard.audit.batch import standalone_auditor
     from dmguard.clock import SystemClock
 
+    if sent and _given("input_format"):
+        raise UsageProblem("--sent reviews the DMs the account sent and reads no input, so "
+                           "it takes no --input: leave it out, or --sent")
+    if sent and source is not None:
+        raise UsageProblem(f"--sent reviews the DMs the account sent and reads no input: "
+                           f"leave out {source}, or --sent to audit it")
+    if not sent and _given("since"):
+        raise UsageProblem("--since is how far back --sent reviews sent DMs: add --sent "
+                           "(e.g. dmguard audit --sent --since 7d) or leave out --since")
+    window = _window(since) if sent else None
+    source = source or "-"
     if config_path is None and (account or Path(DEFAULT_CONFIG).exists()):
         config_path = DEFAULT_CONFIG
     config = load(config_path) if config_path else None
     if account is not None:
         assert config is not None
         account = _configured_account(config, account)
-    if sent:
-        review_sent(config or load(DEFAULT_CONFIG), since, fmt, account)
+    if window is not None:
+        review_sent(config or load(DEFAULT_CONFIG), window, fmt, account)
         return
     auditor = standalone_auditor(config, SystemClock(), account=account,
                                  learned=_learned_layer(config, account))
     with _progress(source) as bar:
-        failed = _audit_batch(auditor, _open_input(source), _renderer(fmt), bar)
+        failed = _audit_batch(auditor, _open_input(source), fmt, input_format, bar)
     sys.exit(1 if failed else 0)
+
+
+def _given(option: str) -> bool:
+    """Whether the command line set ``option`` (its value is not the default)."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source(option)
+    return source is not ParameterSource.DEFAULT
 
 
 def _renderer(fmt: str) -> Callable[[Any], str]:
@@ -225,16 +256,22 @@ def _renderer(fmt: str) -> Callable[[Any], str]:
     return render
 
 
-def _audit_batch(auditor: Any, handle: TextIO, render: Callable[[Any], str],
+def _audit_batch(auditor: Any, handle: TextIO, fmt: str, input_format: str,
                  bar: Callable[[int], None]) -> int:
-    """Print every line's outcome in input order; how many lines could not be read."""
+    """Print every line's outcome in input order, as text the errors on standard error;
+    how many lines could not be read."""
     from dmguard.audit.batch import audit_source
+    from dmguard.audit.jsonl import read_input, read_text_line
 
+    read = read_text_line if input_format == "text" else read_input
     failed = 0
-    for text, errors in audit_source(auditor, handle, render, bar):
-        failed += errors
+    for text, errors, count in audit_source(auditor, handle, _renderer(fmt), bar,
+                                            errors_apart=fmt == "text", read=read):
+        failed += count
         if text:
             click.echo(text)
+        if errors:
+            click.echo(errors, err=True)
     return failed
 
 
@@ -258,16 +295,20 @@ def _learned_layer(config: Config | None, account: str | None) -> LearnedLayer |
         return layer_for(store, account)
 
 
-def review_sent(config: Config, since: str, fmt: str, only: str | None = None) -> None:
-    from dmguard.audit.jsonl import dumps
-    from dmguard.audit.sent import refresh_sent_history, review
-    from dmguard.clock import parse_duration
-    from dmguard.store import Origin
+def _window(since: str) -> timedelta:
+    from dmguard.audit.sent import parse_window
 
     try:
-        window = parse_duration(since)
+        return parse_window(since)
     except ValueError as error:
         raise UsageProblem(f"--since: {error}") from None
+
+
+def review_sent(config: Config, window: timedelta, fmt: str, only: str | None = None) -> None:
+    from dmguard.audit.jsonl import dumps
+    from dmguard.audit.sent import refresh_sent_history, review
+    from dmguard.store import Origin
+
     with opened_store(config) as store:
         start = store.clock.now() - window
         for account in config.accounts:
@@ -338,6 +379,7 @@ def submit(source: str, config_path: str, account: str | None) -> None:
 
     Example:
 
+    \b
         dmguard submit campaign.jsonl
     """
     from dmguard.audit.batch import parsed_lines
@@ -356,7 +398,13 @@ def submit(source: str, config_path: str, account: str | None) -> None:
 
 @cli.group()
 def auth() -> None:
-    """Sign an account in to a platform (X: OAuth 2.0 with PKCE)."""
+    """Sign an account in to a platform (X: OAuth 2.0 with PKCE).
+
+    Example:
+
+    \b
+        dmguard auth x --account shop
+    """
 
 
 @auth.command("x")
@@ -368,6 +416,11 @@ def auth_x(config_path: str, account: str | None, timeout: float) -> None:
     """Authorize dmguard on X: prints a URL to open, waits for the redirect, saves the tokens.
 
     The tokens go to the account's token_file (0600), never to the config or the log.
+
+    Example:
+
+    \b
+        dmguard auth x --account shop --timeout 600
     """
     from dmguard.clock import SystemClock
     from dmguard.config import ConfigError
@@ -396,6 +449,7 @@ def tasks() -> None:
 
     Example:
 
+    \b
         dmguard tasks list
     """
 
@@ -415,6 +469,7 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
 
     Example:
 
+    \b
         dmguard tasks list --format json
     """
     from dataclasses import asdict
@@ -446,6 +501,7 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
 
     Example:
 
+    \b
         dmguard tasks show 3
     """
     from dataclasses import asdict
@@ -506,6 +562,7 @@ def tasks_claim(task_id: int, who: str | None, config_path: str) -> None:
 
     Example:
 
+    \b
         dmguard tasks claim 3 --who sam
     """
     from dmguard.tasks import claim
@@ -527,6 +584,7 @@ def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str
 
     Example:
 
+    \b
         dmguard tasks done 3 --note "called her"
     """
     _close_task(task_id, who, note, config_path, "done")
@@ -542,6 +600,7 @@ def tasks_dismiss(task_id: int, who: str | None, note: str | None, config_path: 
 
     Example:
 
+    \b
         dmguard tasks dismiss 3 --note spam
     """
     _close_task(task_id, who, note, config_path, "dismissed")
@@ -568,6 +627,7 @@ def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> No
 
     Example:
 
+    \b
         dmguard tasks assign 3 --to amy
     """
     from dmguard.actions import assign
@@ -588,6 +648,7 @@ def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
 
     Example:
 
+    \b
         dmguard tasks unassign 3
     """
     from dmguard.actions import unassign
@@ -609,6 +670,7 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
 
     Example:
 
+    \b
         dmguard tasks snooze 3 --for 4h
     """
     from dmguard.actions import snooze
@@ -639,6 +701,7 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
 
     Example:
 
+    \b
         dmguard tasks notes 3 --add "called her; refund on its way"
     """
     from dataclasses import asdict
@@ -675,6 +738,7 @@ def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> N
 
     Example:
 
+    \b
         dmguard tasks reply 3 "Hi Amy, Sam here: yes, we ship to Lisbon."
     """
     from dmguard.actions import TaskError, reply
@@ -698,6 +762,7 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
 
     Example:
 
+    \b
         dmguard tasks release 7 --text "Hi Amy, the Lisbon pop-up opens Friday: want an invite?"
     """
     from dmguard.actions import TaskError, release
@@ -730,6 +795,7 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
 
     Example:
 
+    \b
         dmguard report --date 2026-11-23 --format html --out summary.html
     """
     from datetime import date
@@ -738,6 +804,10 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
     from dmguard.report.data import build_report
     from dmguard.report.render import RENDERERS
 
+    if deliver and (out or _given("fmt")):
+        raise UsageProblem(f"--deliver writes md, html and json to the configured reports "
+                           f"folder and e-mails them, so it takes no "
+                           f"{'--out' if out else '--format'}: leave it out, or --deliver")
     config = load(config_path)
     try:
         chosen = date.fromisoformat(day) if day else local_date(SystemClock(),
@@ -752,7 +822,10 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
             return
     text = RENDERERS[fmt](data)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageProblem(f"--out {out}: cannot write ({error.strerror})") from None
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text)
@@ -784,6 +857,7 @@ def rules(ctx: click.Context, fmt: str, config_path: str | None) -> None:
 
     Example:
 
+    \b
         dmguard rules --format markdown > docs/rules.md
     """
     from dmguard.audit.docs import catalogue_markdown
@@ -871,6 +945,7 @@ def sandbox() -> None:
 
     Example:
 
+    \b
         dmguard sandbox serve --port 8765
     """
 
@@ -889,6 +964,7 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
 
     Example:
 
+    \b
         dmguard sandbox serve --port 8765 --fault-rate 0.3
     """
     from dmguard.clock import SystemClock
@@ -920,6 +996,7 @@ def web(config_path: str, port: int, bind: str | None) -> None:
 
     Example:
 
+    \b
         dmguard users add sam --role admin
         dmguard web --port 8780
     """
@@ -944,6 +1021,7 @@ def users() -> None:
 
     Example:
 
+    \b
         dmguard users add sam --role admin
     """
 
@@ -962,6 +1040,7 @@ def users_add(name: str, role: str, accounts: tuple[str, ...], password_stdin: b
 
     Example:
 
+    \b
         dmguard users add amy --role agent --account demo
         printf '%s\\n' "$PASSWORD" | dmguard users add bot --password-stdin
     """
@@ -993,6 +1072,7 @@ def users_list(config_path: str, fmt: str) -> None:
 
     Example:
 
+    \b
         dmguard users list
     """
     config = load(config_path)
@@ -1017,6 +1097,7 @@ def users_remove(name: str, config_path: str) -> None:
 
     Example:
 
+    \b
         dmguard users remove amy
     """
     from dmguard.users import UserError, remove_user
@@ -1038,6 +1119,7 @@ def status(config_path: str, fmt: str) -> None:
 
     Example:
 
+    \b
         dmguard status --format json
     """
     from dmguard.status import render_text
@@ -1055,6 +1137,7 @@ def accounts() -> None:
 
     Example:
 
+    \b
         dmguard accounts resume demo
     """
 
@@ -1067,6 +1150,7 @@ def accounts_resume(name: str, config_path: str) -> None:
 
     Example:
 
+    \b
         dmguard accounts resume demo
     """
     from dmguard.config import ConfigError
@@ -1096,6 +1180,7 @@ def check_config(config_path: str, offline: bool) -> None:
 
     Example:
 
+    \b
         dmguard check-config --config config/dmguard.toml
     """
     from dmguard.config import ConfigError, load_x_credentials

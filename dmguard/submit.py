@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dmguard import outbox
-from dmguard.audit.jsonl import LineError
+from dmguard.audit.jsonl import LineError, id_text, validation_problem
 from dmguard.audit.jsonl_models import MessageIn
 from dmguard.clock import Clock, SystemClock
 from dmguard.config import Config, load_config
@@ -61,7 +61,7 @@ def submit_into(store: Store, config: Config,
                                 account_config.policy_name, contact, message.text,
                                 origin=Origin.SUBMIT, kind=kind, actor="submit",
                                 external_id=None if message.id is None else str(message.id))
-        yield {**outcome.result.as_json(), "id": message.id, "message_id": outcome.message_id,
+        yield {**outcome.result.as_json(), "id": id_text(message.id), "message_id": outcome.message_id,
                "state": outcome.state}
 
 
@@ -69,10 +69,8 @@ def _validated(raw: dict[str, Any], number: int) -> MessageIn:
     try:
         return MessageIn.model_validate(raw)
     except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise LineError(number, f"message {number}: {where}: {first['msg']}",
-                        raw.get("id") if isinstance(raw, dict) else None) from None
+        raise LineError(number, f"message {number}: {validation_problem(error)}",
+                        id_text(raw.get("id")) if isinstance(raw, dict) else None) from None
 
 
 def _recipient(store: Store, account: str, message: MessageIn, number: int) -> Contact:
@@ -85,5 +83,5 @@ def _recipient(store: Store, account: str, message: MessageIn, number: int) -> C
     if contact is None:
         raise LineError(number, f"line {number}: unknown recipient (give recipient.id or "
                                 "recipient.username of a follower or contact of this account)",
-                        message.id)
+                        id_text(message.id))
     return contact

@@ -3,8 +3,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -16,13 +18,34 @@ COMMANDS = ["demo", "run", "audit", "submit", "tasks", "report", "rules", "sandb
             "check-config"]
 
 
-def test_help_lists_every_command_and_each_has_an_example() -> None:
+def test_help_lists_every_command() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     for name in COMMANDS:
         assert f"  {name}" in result.output
-        sub = CliRunner().invoke(cli, [name, "--help"])
-        assert sub.exit_code == 0 and "Example:" in sub.output, name
+
+
+def _commands(command: click.Command, path: list[str]) -> Iterator[tuple[list[str], str]]:
+    yield path, command.help or ""
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _commands(sub, [*path, name])
+
+
+@pytest.mark.parametrize(("path", "doc"), list(_commands(cli, [])),
+                         ids=lambda value: " ".join(value) if isinstance(value, list) else "")
+def test_every_commands_help_shows_its_example_lines_as_written(path: list[str],
+                                                                 doc: str) -> None:
+    """click rewraps a paragraph into one unless a \\b line comes before it."""
+    result = CliRunner().invoke(cli, [*path, "--help"], terminal_width=80)
+    assert result.exit_code == 0
+    _, found, example = doc.partition("Example:")
+    assert found, f"dmguard {' '.join(path)} --help has no example"
+    lines = [line.strip() for line in example.strip().splitlines()]
+    assert lines[0] == "\b" and len(lines) > 1
+    shown = [line.strip() for line in result.output.splitlines()]
+    for line in lines[1:]:
+        assert line in shown, f"{line!r} is rewrapped in dmguard {' '.join(path)} --help"
 
 
 def test_rules_lists_the_catalogue() -> None:
@@ -179,3 +202,24 @@ def test_a_full_disk_or_a_read_only_database_is_one_line_and_loses_nothing(
     store = Store.open(tmp_path / "d.db", SystemClock())
     assert store.people.find_contact("demo", user_id="49") is not None, "nothing was lost"
     store.close()
+
+
+def test_report_out_into_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    conf = config_file(tmp_path)
+    out = tmp_path / "missing" / "x.md"
+    result = CliRunner().invoke(cli, ["report", "--config", str(conf), "--out", str(out)])
+    assert (result.exit_code, result.output.strip()) == (
+        2, f"dmguard: --out {out}: cannot write (No such file or directory)")
+
+
+@pytest.mark.parametrize(("args", "named"), [(["--out", "x.html"], "--out"),
+                                             (["--format", "html"], "--format")])
+def test_report_deliver_refuses_out_and_format_it_would_ignore(
+        tmp_path: Path, args: list[str], named: str) -> None:
+    conf = config_file(tmp_path)
+    result = CliRunner().invoke(cli, ["report", "--config", str(conf), "--deliver", *args])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"dmguard: --deliver writes md, html and json to the "
+                                     f"configured reports folder and e-mails them, so it takes "
+                                     f"no {named}: leave it out, or --deliver")
+    assert not (tmp_path / "reports").exists()

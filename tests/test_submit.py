@@ -30,11 +30,13 @@ def test_submit_accepts_the_rest_when_a_recipient_is_unknown(
         {"id": "b", "text": "Hi Zed", "recipient": {"username": "nobody"}},
         "not an object",
         {"id": "c", "text": "Dear valued customer, 20% off!", "recipient": {"username": "amy"}},
+        {"id": 7, "text": "Hi Amy, see you Friday?", "recipient": {"username": "amy"}},
+        {"id": 8, "text": "Hi Zed", "recipient": {"username": "nobody"}},
     ])
     result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)], input=lines)
     out = [json.loads(line) for line in result.output.splitlines()]
     assert result.exit_code == 1
-    assert [o["id"] for o in out] == ["a", "b", None, "c"]
+    assert [o["id"] for o in out] == ["a", "b", None, "c", "7", "8"], "ids as strings"
     assert out[0]["state"] == "queued" and "Automated" in out[0]["labelled_text"]
     assert "unknown recipient" in out[1]["error"] and out[1]["line"] == 2
     assert "expected a JSON object" in out[2]["error"]

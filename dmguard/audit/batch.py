@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
-from dmguard.audit.jsonl import LineError, parse_line, read_input
+from dmguard.audit.jsonl import (
+    AUDIT_HINT,
+    JSON_LINES_HINT,
+    LineError,
+    parse_line,
+    read_input,
+    starts_plain,
+)
 from dmguard.audit.label import DEFAULT_DISCLOSURE, DEFAULT_OPT_OUT, Labeller
 from dmguard.audit.model import AuditInput, AuditResult
 from dmguard.audit.similarity import Signature
@@ -90,20 +97,32 @@ def standalone_auditor(config: Config | None, clock: Clock, *, account: str | No
 
 def parsed_lines(lines: Iterable[str], progress: Callable[[int], None] | None = None,
                  start: int = 1) -> Iterator[tuple[int, MessageIn | LineError]]:
-    """(line number, the parsed message or the error naming its line) per non-blank line."""
-    return _each_line(parse_line, lines, progress, start)
+    """(line number, the parsed message or the error naming its line) per non-blank line;
+    the first line that cannot be a JSON object says what the input should be."""
+    return _each_line(parse_line, lines, progress, start, JSON_LINES_HINT)
+
+
+Reader = Callable[[str, int], AuditInput]
+"""How a line becomes the message to audit: :func:`dmguard.audit.jsonl.read_input` (JSON
+Lines) or :func:`dmguard.audit.jsonl.read_text_line` (a line of plain text)."""
 
 
 def parsed_inputs(lines: Iterable[str], progress: Callable[[int], None] | None = None,
-                  start: int = 1) -> Iterator[tuple[int, AuditInput | LineError]]:
+                  start: int = 1, hint: bool = True, read: Reader = read_input
+                  ) -> Iterator[tuple[int, AuditInput | LineError]]:
     """(line number, the message to audit or the error naming its line) per non-blank line:
-    :func:`parsed_lines` made into audit inputs (see :func:`dmguard.audit.jsonl.read_input`)."""
-    return _each_line(read_input, lines, progress, start)
+    :func:`parsed_lines` made into audit inputs (see :func:`dmguard.audit.jsonl.read_input`),
+    or each line's text with :func:`~dmguard.audit.jsonl.read_text_line`. Without ``hint``
+    (and for plain text), no line says what the input should be."""
+    said = AUDIT_HINT if hint and read is read_input else None
+    return _each_line(read, lines, progress, start, said)
 
 
 def _each_line(read: Callable[[str, int], T], lines: Iterable[str],
-               progress: Callable[[int], None] | None, start: int
+               progress: Callable[[int], None] | None, start: int, hint: str | None
                ) -> Iterator[tuple[int, T | LineError]]:
+    """Each non-blank line read; ``hint`` is added to the error of the first line that
+    cannot be a JSON object (:func:`starts_plain`): plain text gives it once, not per line."""
     for number, raw in enumerate(lines, start=start):
         if progress is not None:
             progress(len(raw))
@@ -112,13 +131,16 @@ def _each_line(read: Callable[[str, int], T], lines: Iterable[str],
         try:
             yield number, read(raw, number)
         except LineError as error:
+            if hint is not None and starts_plain(raw):
+                error, hint = error.with_hint(hint), None
             yield number, error
 
 
 def audit_lines(auditor: Auditor, lines: Iterable[str],
-                progress: Callable[[int], None] | None = None) -> Iterator[LineOutcome]:
+                progress: Callable[[int], None] | None = None,
+                read: Reader = read_input) -> Iterator[LineOutcome]:
     """Audit every line; ``progress`` is told how many characters were read."""
-    for number, item in parsed_inputs(lines, progress):
+    for number, item in parsed_inputs(lines, progress, read=read):
         if isinstance(item, LineError):
             yield LineOutcome(number, error=item)
         else:
@@ -129,11 +151,18 @@ Render = Callable[[LineOutcome], str]
 """How a line's outcome is shown (the command line's text or JSON)."""
 
 
+Rendered = tuple[str, str, int]
+"""Outcomes rendered, one or more joined by newlines (empty for a chunk of blank lines);
+the errors among them, when they are shown apart; how many lines could not be read."""
+
+
 def audit_source(auditor: Auditor, handle: TextIO, render: Render,
-                 progress: Callable[[int], None] | None = None) -> Iterator[tuple[str, int]]:
-    """Audit what ``handle`` holds; yields, in input order, rendered outcomes (one or more
-    lines joined by newlines; empty for a chunk of blank lines) and how many of their
-    lines could not be read.
+                 progress: Callable[[int], None] | None = None, *,
+                 errors_apart: bool = False, read: Reader = read_input) -> Iterator[Rendered]:
+    """Audit what ``handle`` holds; yields its outcomes rendered, in input order (see
+    :data:`Rendered`): with ``errors_apart``, the errors in a text of their own (for
+    standard error, where the results are for people), otherwise in line among the results.
+    ``read`` makes each line a message (JSON Lines unless told otherwise).
 
     A regular file of :data:`PARALLEL_FROM` lines or more is audited by as many
     processes as there are cores (:func:`audit_in_parallel`); anything else, a pipe
@@ -144,10 +173,14 @@ def audit_source(auditor: Auditor, handle: TextIO, render: Render,
         head = list(islice(lines, PARALLEL_FROM))
         lines = chain(head, lines)
         if len(head) == PARALLEL_FROM:
-            yield from audit_in_parallel(auditor, lines, render, workers, progress)
+            yield from audit_in_parallel(auditor, lines, render, workers, progress,
+                                         errors_apart=errors_apart, read=read)
             return
-    for outcome in audit_lines(auditor, lines, progress):
-        yield render(outcome), int(outcome.error is not None)
+    for outcome in audit_lines(auditor, lines, progress, read):
+        if outcome.error is None:
+            yield render(outcome), "", 0
+        else:
+            yield ("", render(outcome), 1) if errors_apart else (render(outcome), "", 1)
 
 
 def _regular_file(handle: TextIO) -> bool:
@@ -191,7 +224,7 @@ class CountedHistory:
 
 
 def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[str],
-                          first: int) -> dict[int, int]:
+                          first: int, read: Reader = read_input) -> dict[int, int]:
     """The near-duplicate count each line of ``lines`` (numbered from ``first``) gets when
     the batch is audited in order, recording into ``history`` as :meth:`Auditor.audit` does.
 
@@ -199,8 +232,8 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
     ``recipient`` nor a ``\\u00`` escape cannot name one, and is not even parsed (JSON
     spells a letter of the key with ``\\u00..``; an emoji's ``\\ud83d`` cannot be one)."""
     counts: dict[int, int] = {}
-    if not auditor.needs_signature:
-        return counts
+    if not auditor.needs_signature or read is not read_input:
+        return counts  # a line of plain text names no recipient
     for number, raw in enumerate(lines, start=first):
         if "recipient" not in raw and "\\u00" not in raw:
             continue
@@ -220,25 +253,32 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
         history.record(item.recipient.id, auditor.clock.now(), item.text, sig)
     return counts
 
-_worker: tuple[Auditor, CountedHistory, Render] | None = None
+_worker: tuple[Auditor, CountedHistory, Render, bool, Reader] | None = None
 
 
-def _audit_chunk(task: tuple[int, list[str], dict[int, int]]) -> tuple[str, int, int]:
-    """In a worker: audit one chunk; its outcomes rendered, one line each, and its failures."""
+Task = tuple[int, list[str], dict[int, int], bool]
+"""A chunk for a worker: its first line's number, its lines, their near-duplicate counts,
+and whether the hint of :func:`parsed_inputs` is the chunk's to give."""
+
+
+def _audit_chunk(task: Task) -> tuple[Rendered, int]:
+    """In a worker: audit one chunk; its outcomes rendered, and how many characters it held."""
     assert _worker is not None
-    auditor, history, render = _worker
-    first, lines, counts = task
+    auditor, history, render, errors_apart, read = _worker
+    first, lines, counts, hint = task
     history.counts = counts
     out: list[str] = []
+    errors = [] if errors_apart else out
     failed = 0
-    for number, item in parsed_inputs(lines, start=first):
+    for number, item in parsed_inputs(lines, start=first, hint=hint, read=read):
         if isinstance(item, LineError):
             failed += 1
-            out.append(render(LineOutcome(number, error=item)))
+            errors.append(render(LineOutcome(number, error=item)))
         else:
             history.line = number
             out.append(render(LineOutcome(number, result=auditor.audit(item))))
-    return "\n".join(out), failed, sum(map(len, lines))
+    shown_apart = "\n".join(errors) if errors_apart else ""
+    return ("\n".join(out), shown_apart, failed), sum(map(len, lines))
 
 
 def _load_before_fork() -> None:
@@ -251,27 +291,34 @@ def _load_before_fork() -> None:
     ANCHORS.hits("")  # builds the automaton
 
 
-def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], first: int
-                    ) -> Iterator[tuple[int, list[str], dict[int, int]]]:
+def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], first: int,
+                    hint: list[bool], read: Reader) -> Iterator[Task]:
     """The tasks of a window (its lines numbered from ``first``): chunks of :data:`CHUNK`
     lines with their near-duplicate counts, counted a chunk at a time, in order, as the
     pool takes the tasks (in its task thread). So the workers start on the first chunk
     while this process still counts the later ones, instead of waiting for the whole
-    window: a batch with recipients is compared line by line, which takes a while."""
+    window: a batch with recipients is compared line by line, which takes a while.
+
+    ``hint`` holds whether the hint is still to give: the chunk that holds the batch's
+    first line that cannot be a JSON object gives it, as one process would."""
     for start in range(0, len(window), CHUNK):
         lines = window[start:start + CHUNK]
-        yield first + start, lines, near_duplicate_counts(auditor, history, lines, first + start)
+        gives = hint[0] and any(starts_plain(raw) and raw.strip() for raw in lines)
+        if gives:
+            hint[0] = False
+        yield (first + start, lines,
+               near_duplicate_counts(auditor, history, lines, first + start, read), gives)
 
 
 def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, workers: int,
-                      progress: Callable[[int], None] | None = None
-                      ) -> Iterator[tuple[str, int]]:
+                      progress: Callable[[int], None] | None = None, *,
+                      errors_apart: bool = False, read: Reader = read_input
+                      ) -> Iterator[Rendered]:
     """Audit a batch in ``workers`` forked processes, chunk by chunk.
 
-    Yields, in input order, each chunk's rendered outcomes (one or more lines joined by
-    newlines; empty when the chunk held only blank lines) and how many of its lines
-    could not be read. ``auditor`` must be a :func:`standalone_auditor` (its history a
-    batch's own, still empty)."""
+    Yields, in input order, each chunk's outcomes rendered as :func:`audit_source` does.
+    ``auditor`` must be a :func:`standalone_auditor` (its history a batch's own, still
+    empty)."""
     global _worker
     history = auditor.history
     if not isinstance(history, BatchHistory) or history.sent or history.index.size:
@@ -279,23 +326,24 @@ def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, wo
     import multiprocessing
 
     counted = CountedHistory()
-    _worker = (auditor, counted, render)
+    _worker = (auditor, counted, render, errors_apart, read)
     auditor.history = counted
     _load_before_fork()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             source = iter(lines)
             first = 1
+            hint = [read is read_input]
             while True:
                 window = list(islice(source, WINDOW))
                 if not window:
                     break
-                tasks = _counted_chunks(auditor, history, window, first)
+                tasks = _counted_chunks(auditor, history, window, first, hint, read)
                 first += len(window)
-                for text, failed, chars in pool.imap(_audit_chunk, tasks):
+                for rendered, chars in pool.imap(_audit_chunk, tasks):
                     if progress is not None:
                         progress(chars)
-                    yield text, failed
+                    yield rendered
     finally:
         auditor.history = history
         _worker = None

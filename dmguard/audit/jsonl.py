@@ -8,21 +8,94 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dmguard.audit.model import MAX_TEXT, AuditInput, Context, Recipient
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from dmguard.audit.jsonl_models import MessageIn
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def open_lines(source: str) -> TextIO:
+    """The lines of ``source`` (a path, or ``-`` for standard input) as text: UTF-8, with
+    the byte order mark Windows editors write at the start dropped. A byte that is not
+    UTF-8 is kept as U+DC80..U+DCFF, for its line's error to name (:func:`not_utf8`).
+
+    Raises :class:`OSError` when the file cannot be opened."""
+    if source != "-":
+        return open(source, encoding="utf-8-sig", errors="surrogateescape")
+    stream = sys.stdin
+    if hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8-sig", errors="surrogateescape")
+    return stream
+
+
+_DECODER = json.JSONDecoder(strict=False)
+"""Reads raw control characters inside strings, a tab above all: a line cannot hold a
+raw newline, and the same characters escaped (``\\t``) are read anyway."""
+
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+_SHOWN_RUNS = 3
+
+
+def not_utf8(raw: str, line: int) -> str | None:
+    """The error naming the bytes of ``raw`` that were not UTF-8 (see :func:`open_lines`)
+    and their columns, or None when it has none."""
+    if raw.isascii():
+        return None
+    runs = list(_ESCAPED_BYTES.finditer(raw))
+    if not runs:
+        return None
+    shown = []
+    for run in runs[:_SHOWN_RUNS]:
+        codes = " ".join(f"0x{ord(char) - 0xDC00:02X}" for char in run.group())
+        noun = "byte" if len(run.group()) == 1 else "bytes"
+        shown.append(f"{noun} {codes} at column {run.start() + 1}")
+    more = f" and {len(runs) - _SHOWN_RUNS} more" if len(runs) > _SHOWN_RUNS else ""
+    return f"line {line}: not UTF-8: {', '.join(shown)}{more}"
+
+
+def id_text(value: Any) -> str | None:
+    """An ``id`` as results show it (an integer as its digits), or None for no usable id."""
+    if type(value) is int:
+        return str(value)
+    if type(value) is str:
+        return _SURROGATE.sub("\ufffd", value)
+    return None
+
+
+def _written_id(raw: str) -> str | None:
+    """The ``id`` a line that cannot be audited names, if it can be read at all."""
+    try:
+        data = _DECODER.decode(raw)
+    except (ValueError, RecursionError):
+        return None
+    return id_text(data.get("id")) if isinstance(data, dict) else None
+
+
+JSON_LINES_HINT = 'the input is JSON Lines: one {"text": "..."} object per line'
+AUDIT_HINT = JSON_LINES_HINT + " (plain text, a message per line, is read with --input text)"
+"""Said once, on the first line that cannot be a JSON object (see :func:`starts_plain`)."""
+
+
+def starts_plain(raw: str) -> bool:
+    """Whether a non-blank line cannot be a JSON object: it does not start with ``{``."""
+    return raw[:1] != "{" and raw.lstrip(" \t\r\n\ufeff")[:1] != "{"
+
+
 class LineError(Exception):
-    def __init__(self, line: int, message: str, message_id: Any = None) -> None:
+    def __init__(self, line: int, message: str, message_id: str | None = None) -> None:
         super().__init__(message)
         self.line = line
         self.message_id = message_id
+
+    def with_hint(self, hint: str) -> LineError:
+        return LineError(self.line, f"{self}; {hint}", self.message_id)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.message_id, "line": self.line, "error": str(self)}
@@ -59,11 +132,22 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
 def _decoded(raw: str, line: int) -> tuple[dict[str, Any], Any]:
     """The line's JSON object (lone surrogates replaced) and its ``id`` as written, or the
     error naming the line."""
+    problem = not_utf8(raw, line)
+    if problem is not None:
+        raise LineError(line, problem, _written_id(raw))
     try:
-        data = json.loads(raw)
+        data = _DECODER.decode(raw)
     except json.JSONDecodeError as error:
-        raise LineError(line, f"line {line}: not valid JSON ({error.msg} at column "
-                              f"{error.colno})") from None
+        if raw.startswith("\ufeff"):  # the start of a file, cat after another one
+            return _decoded(raw[1:], line)
+        if starts_plain(raw):
+            raise LineError(line, f'line {line}: not JSON: the line does not start with '
+                                  f'"{{"') from None
+        # past the end of the line, the error is at its end, not on a next line after \n
+        column = min(error.pos, len(raw.rstrip("\r\n"))) + 1
+        problem = error.msg.removesuffix(" at")  # json's own messages may end in "at"
+        raise LineError(line, f"line {line}: not valid JSON ({problem} at column "
+                              f"{column})") from None
     except RecursionError:
         raise LineError(line, f"line {line}: JSON nested too deeply to read") from None
     # A value is nested at most one level deeper than the line has opening brackets
@@ -87,15 +171,31 @@ def _validated(data: dict[str, Any], message_id: Any, line: int) -> MessageIn:
     try:
         return MessageIn.model_validate(data)
     except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(object)"
-        problem = first["msg"]
-        if first["type"] == "missing":
-            problem = "required field is missing"
-        elif first["type"] == "string_too_long":
-            problem = f"text is longer than {MAX_TEXT} characters"
-        raise LineError(line, f"line {line}: {where}: {problem}",
-                        message_id if isinstance(message_id, str | int) else None) from None
+        raise LineError(line, f"line {line}: {validation_problem(error)}",
+                        id_text(message_id)) from None
+
+
+def validation_problem(error: ValidationError) -> str:
+    """The first thing wrong with a message, as ``field: what is wrong``."""
+    first = error.errors(include_url=False)[0]
+    loc = first["loc"]
+    if loc[:1] == ("id",):
+        return "id: must be a string or an integer"
+    where = ".".join(str(part) for part in loc) or "(object)"
+    return f"{where}: {_PROBLEMS.get(first['type'], first['msg'])}"
+
+
+_PROBLEMS = {
+    "missing": "required field is missing",
+    "string_too_long": f"text is longer than {MAX_TEXT} characters",
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "bool_type": "must be true or false",
+    "model_type": "must be an object",
+    "greater_than_equal": "must be 0 or more",
+}
+"""Pydantic's error types in the words of the JSON a caller wrote (pydantic's own messages name
+Python types and its model classes)."""
 
 
 def parse_line(raw: str, line: int) -> MessageIn:
@@ -112,6 +212,18 @@ def read_input(raw: str, line: int) -> AuditInput:
     data, message_id = _decoded(raw, line)
     item = _plain_input(data)
     return item if item is not None else to_input(_validated(data, message_id, line))
+
+
+def read_text_line(raw: str, line: int) -> AuditInput:
+    """A line of plain text (``dmguard audit --input text``) as the message it is, or the
+    error naming the line."""
+    problem = not_utf8(raw, line)
+    if problem is not None:
+        raise LineError(line, problem)
+    text = raw.rstrip("\r\n")
+    if len(text) > MAX_TEXT:
+        raise LineError(line, f"line {line}: text is longer than {MAX_TEXT} characters")
+    return AuditInput(text)
 
 
 _RECIPIENT_FIELDS = ("id", "username", "name", "bio", "location", "lang", "last_message")

@@ -25,7 +25,7 @@ from dmguard.audit.engine import Auditor
 from dmguard.audit.history import BatchHistory
 from dmguard.audit.leftovers import leftover_auditor
 from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient, SentFacts
-from dmguard.clock import parse_iso
+from dmguard.clock import parse_duration, parse_iso
 from dmguard.config import Config
 from dmguard.learning import layer_for
 from dmguard.store import Judgement, Origin, SentMessage, Store
@@ -35,6 +35,22 @@ SAVE_BATCH = 1000
 REGULAR_SPREAD = 0.3
 #: Sent DMs that answer a person rather than campaign: judged for template leftovers only.
 ANSWERS: frozenset[Origin] = frozenset({Origin.HUMAN, Origin.SYSTEM})
+
+
+def parse_window(text: str) -> timedelta:
+    """How far back a review looks (``--since``): a number with m, h, d or w, e.g. 24h."""
+    cleaned = text.strip().lower()
+    bad = ValueError(f"{text!r} is not a look-back window: give a number with h, d or w, "
+                     "e.g. 24h, 7d, 2w")
+    if not cleaned[:1].isdigit() or cleaned.endswith("later"):
+        raise bad
+    try:
+        window = parse_duration(cleaned)
+    except ValueError as error:
+        raise error if "longer than" in str(error) else bad from None
+    if not window:
+        raise bad
+    return window
 
 
 def timing_facts(times: list[datetime]) -> list[tuple[int, int]]:

@@ -37,6 +37,8 @@ def batch_lines(count: int) -> list[str]:
         name = NAMES[index % len(NAMES)]
         if index % 17 == 3:
             lines.append("{not json")
+        elif index % 31 == 9:
+            lines.append(f"Hi {name}, a line of plain text")
         elif index % 23 == 5:
             lines.append("")
         elif index % 29 == 7:
@@ -72,8 +74,11 @@ def test_parallel_outcomes_are_the_sequential_ones_in_order(
     read: list[int] = []
     chunks = list(audit_in_parallel(standalone_auditor(None, SimulatedClock(START)), lines,
                                     render, 2, read.append))
-    assert [line for text, _ in chunks for line in text.split("\n") if text] == one
-    assert sum(failed for _, failed in chunks) == sum('"error"' in line for line in one)
+    assert [line for text, _, _ in chunks for line in text.split("\n") if text] == one
+    assert all(not apart for _, apart, _ in chunks)
+    hinted = [line for line in one if "JSON Lines" in line]
+    assert len(hinted) == 1 and '"line": 10,' in hinted[0], "plain text is told once, first"
+    assert sum(failed for _, _, failed in chunks) == sum('"error"' in line for line in one)
     assert sum(read) == sum(map(len, lines))
 
 
@@ -104,14 +109,38 @@ def test_a_large_file_prints_what_a_pipe_prints(tmp_path: Path, fmt: str,
 
     monkeypatch.setattr(batch, "audit_in_parallel", counted)
     source = tmp_path / "batch.jsonl"
-    source.write_text("\n".join(batch_lines(200)) + "\n", encoding="utf-8")
+    lines = [line.encode() for line in batch_lines(200)]
+    lines[120] = b'{"id": "latin-1", "text": "caf\xe9"}'
+    source.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n")
     runner = CliRunner()
-    piped = runner.invoke(cli, ["audit", "-", "--format", fmt], input=source.read_text())
+    piped = runner.invoke(cli, ["audit", "-", "--format", fmt], input=source.read_bytes())
     from_file = runner.invoke(cli, ["audit", str(source), "--format", fmt])
     assert from_file.exit_code == piped.exit_code == 1
-    assert from_file.output == piped.output
+    assert from_file.stdout == piped.stdout and from_file.stderr == piped.stderr
+    if fmt == "text":
+        assert "error: " not in from_file.stdout
+        assert all(line.startswith("error: line ") for line in from_file.stderr.splitlines())
+    assert "line 121: not UTF-8: byte 0xE9 at column 31" in from_file.output
     assert from_file.output.count("\n") >= 150
     assert calls == [1], "the file goes through the parallel path, the pipe does not"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_large_text_file_prints_what_a_pipe_prints(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 40)
+    monkeypatch.setattr(batch, "CHUNK", 9)
+    monkeypatch.setattr(batch, "parallel_workers", lambda: 2)
+    source = tmp_path / "batch.txt"
+    source.write_text("\n".join(batch_lines(100)) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    args = ["audit", "--input", "text", "--format", "jsonl"]
+    piped = runner.invoke(cli, [*args, "-"], input=source.read_text())
+    from_file = runner.invoke(cli, [*args, str(source)])
+    assert from_file.exit_code == piped.exit_code == 0
+    assert from_file.output == piped.output
+    assert from_file.output.count("\n") == sum(1 for line in batch_lines(100) if line)
+    assert '"DG021"' not in from_file.output, "a line of text names no recipient"
 
 
 def test_the_auditor_without_a_config_is_the_default_configs() -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dmguard.cli import cli
@@ -51,7 +52,7 @@ def test_bad_lines_become_error_objects_and_the_rest_still_run() -> None:
     code, out = run(["-", "--format", "jsonl"], stdin)
     assert code == 1
     assert [o.get("line") for o in out[:4]] == [1, 2, 3, 4]
-    assert "not valid JSON" in out[0]["error"]
+    assert "not JSON: the line does not start with" in out[0]["error"]
     assert "text: required field is missing" in out[1]["error"]
     assert "longer than" in out[3]["error"]
     assert out[4]["verdict"] == "send"
@@ -153,3 +154,109 @@ def test_an_unknown_account_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.strip() == ("dmguard: --account: no account named 'shop' in the "
                                      "configuration (accounts: demo)")
+
+
+# --- what editors and other tools write -------------------------------------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+def test_a_byte_order_mark_at_the_start_of_stdin_or_a_file_is_read(tmp_path: Path) -> None:
+    line = BOM + b'{"id": "bom", "text": "See you at 8?"}\n'
+    result = CliRunner().invoke(cli, ["audit", "-", "--format", "jsonl"], input=line)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["id"] == "bom"
+    source = tmp_path / "windows.jsonl"
+    source.write_bytes(line)
+    result = CliRunner().invoke(cli, ["audit", str(source), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["id"] == "bom"
+
+
+def test_a_line_that_is_not_utf8_is_that_lines_error_naming_byte_and_column(
+        tmp_path: Path) -> None:
+    lines = (b'{"id": "a", "text": "See you at 8?"}\n'
+             b'{"id": "b", "text": "caf\xe9 at \xff\xfe 8"}\n'
+             b'{"id": 7, "text": "\xc3\x28"}\n'
+             b'{"id": "c", "text": "Caf\xc3\xa9 at 8?"}\n')
+    source = tmp_path / "mixed.jsonl"
+    source.write_bytes(lines)
+    for args, stdin in ((["-"], lines), ([str(source)], None)):
+        code, out = run([*args, "--format", "jsonl"], stdin)  # type: ignore[arg-type]
+        assert code == 1
+        assert [row["id"] for row in out] == ["a", "b", "7", "c"]
+        assert out[0]["verdict"] == out[3]["verdict"] == "send"
+        assert out[1] == {"id": "b", "line": 2, "error": "line 2: not UTF-8: byte 0xE9 at "
+                          "column 25, bytes 0xFF 0xFE at column 30"}
+        assert out[2]["error"] == "line 3: not UTF-8: byte 0xC3 at column 20"
+
+
+def test_submit_names_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+    from tests.conftest import config_file
+
+    conf = config_file(tmp_path, db=tmp_path / "t.db")
+    result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)],
+                                input=b'{"id": "b", "text": "caf\xe9", '
+                                      b'"recipient": {"id": "1"}}\n')
+    assert result.exit_code == 1
+    assert "line 1: not UTF-8: byte 0xE9 at column 25" in result.output
+
+
+# --- options that do not go together ----------------------------------------------------
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["drafts.jsonl", "--sent"], "dmguard: --sent reviews the DMs the account sent and reads "
+                                 "no input: leave out drafts.jsonl, or --sent to audit it"),
+    (["--sent", "--input", "text"], "dmguard: --sent reviews the DMs the account sent and "
+                                    "reads no input, so it takes no --input: leave it out, "
+                                    "or --sent"),
+    (["-", "--since", "2d"], "dmguard: --since is how far back --sent reviews sent DMs: add "
+                             "--sent (e.g. dmguard audit --sent --since 7d) or leave out --since"),
+    (["--sent", "--since", "banana"], "dmguard: --since: 'banana' is not a look-back window: "
+                                      "give a number with h, d or w, e.g. 24h, 7d, 2w"),
+    (["--sent", "--since", "3 days later"], "dmguard: --since: '3 days later' is not a "
+                                            "look-back window: give a number with h, d or w, "
+                                            "e.g. 24h, 7d, 2w"),
+])
+def test_options_that_would_be_ignored_are_one_line_errors(args: list[str], error: str) -> None:
+    result = CliRunner().invoke(cli, ["audit", *args], input="")
+    assert (result.exit_code, result.output.strip()) == (2, error)
+
+
+def test_parse_window_reads_look_back_windows() -> None:
+    from datetime import timedelta
+
+    from dmguard.audit.sent import parse_window
+
+    assert parse_window("24h") == timedelta(hours=24)
+    assert parse_window(" 2 weeks") == timedelta(weeks=2)
+
+
+def test_plain_text_is_told_once_that_the_input_is_json_lines() -> None:
+    code, out = run(["-", "--format", "jsonl"], "Hi Amy, see you at 8\n\nThanks!\n")
+    assert code == 1
+    assert [row["error"] for row in out] == [
+        'line 1: not JSON: the line does not start with "{"; the input is JSON Lines: '
+        'one {"text": "..."} object per line (plain text, a message per line, is read with '
+        '--input text)',
+        'line 3: not JSON: the line does not start with "{"']
+
+
+def test_text_format_prints_line_errors_on_stderr_apart_from_results() -> None:
+    result = CliRunner().invoke(cli, ["audit", "-"], input='{"id": "m1", "text": "Hi"}\n'
+                                                           '{"id": "m2"}\n')
+    assert result.exit_code == 1
+    assert result.stdout.startswith("m1: SEND") and "error" not in result.stdout
+    assert result.stderr == "error: line 2: text: required field is missing\n"
+
+
+def test_input_text_audits_each_non_blank_line_as_a_messages_text() -> None:
+    stdin = b'Dear valued customer, buy now!\n\n{"text": "see"}\ncaf\xe9\nSee you at 8?\r\n'
+    code, out = run(["-", "--input", "text", "--format", "jsonl"], stdin)  # type: ignore[arg-type]
+    assert code == 1
+    assert [row.get("verdict") or row["error"] for row in out] == [
+        "hold", "send", "line 4: not UTF-8: byte 0xE9 at column 4", "send"]
+    assert '{"text": "see"}' in out[1]["labelled_text"]
+    assert "See you at 8?\n" in out[3]["labelled_text"]
+    result = CliRunner().invoke(cli, ["audit", "-", "--input", "text"], input="Hi {name}\n")
+    assert result.output.startswith("line 1: BLOCK")

@@ -94,3 +94,43 @@ def test_a_plainly_valid_line_is_read_without_the_models() -> None:
                                  {"a": 1.5, "b": [True, None], "c": {"d": "\ud800"}}, {}])
 def test_dumps_writes_what_json_dumps_writes(obj: dict[str, object]) -> None:
     assert dumps(obj) == json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+
+
+@pytest.mark.parametrize("end", ["", "\n", "\r\n"])
+def test_a_line_cut_short_is_an_error_at_its_end_whatever_ends_it(end: str) -> None:
+    with pytest.raises(LineError) as caught:
+        parse_line('{"id":"g", "text": "x"' + end, 2)
+    assert str(caught.value) == "line 2: not valid JSON (Expecting ',' delimiter at column 23)"
+
+
+def test_json_errors_say_at_once() -> None:
+    with pytest.raises(LineError) as caught:
+        parse_line('{"text": "abc', 1)
+    assert str(caught.value) == ("line 1: not valid JSON (Unterminated string starting at "
+                                 "column 10)")
+
+
+@pytest.mark.parametrize("read", [parse_line, read_input])
+def test_raw_control_characters_in_strings_are_read_as_written(read: object) -> None:
+    assert read('{"text": "a\tb\x1bc", "id": "t\x07"}', 1).text == "a\tb\x1bc"  # type: ignore[operator]
+
+
+def test_a_byte_order_mark_starting_any_line_is_read() -> None:
+    assert read_input('\ufeff{"text": "hi"}', 3).text == "hi"
+
+
+@pytest.mark.parametrize("read", [parse_line, read_input])
+@pytest.mark.parametrize(("raw", "error", "message_id"), [
+    ('{"id": true, "text": "hi"}', "line 1: id: must be a string or an integer", None),
+    ('{"id": 1.5, "text": "hi"}', "line 1: id: must be a string or an integer", None),
+    ('{"id": 7, "text": 5}', "line 1: text: must be a string", "7"),
+    ('{"id": "m", "recipient": "amy", "text": "hi"}', "line 1: recipient: must be an object",
+     "m"),
+    ('{"text": "hi", "context": {"user_dmed_first": 1}}',
+     "line 1: context.user_dmed_first: must be true or false", None),
+])
+def test_field_errors_name_the_field_in_json_terms_and_the_id_as_results_do(
+        read: object, raw: str, error: str, message_id: str | None) -> None:
+    with pytest.raises(LineError) as caught:
+        read(raw, 1)  # type: ignore[operator]
+    assert (str(caught.value), caught.value.as_json()["id"]) == (error, message_id)
