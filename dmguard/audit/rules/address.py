@@ -16,7 +16,9 @@ GENERIC = phrases(
     r"dear sir(?: or |/)madam", r"dear sir", r"dear madam", r"to whom it may concern",
     r"hello (?:user|customer|member)", r"dear (?:account|voucher|card|policy) holder",
 )
-WORD_CHAR = re.compile(r"\w")
+BEFORE_OPENING = re.compile(r"(?:[^\w@]|@\w+)*")
+"""What may stand before a greeting that opens a line: punctuation, emoji, spaces and
+@handles ("@shop Hi there")."""
 VAGUE = phrases(r"hi there", r"hey there", r"hello there", r"hey you", r"hi friend",
                 r"hello friend", r"hey friend", r"greetings", r"hi all")
 
@@ -54,7 +56,8 @@ def generic_salutation(subject: Subject) -> Iterator[Hit]:
     severity="warn",
     points=20,
     fails=["Hi there! Check this out", "Hey you, we have something",
-           "Greetings! We have news", "Thanks for the follow.\nHi there, check this out"],
+           "Greetings! We have news", "Thanks for the follow.\nHi there, check this out",
+           "@shop Hi there, is the store open?"],
     passes=["Hi Amy! Check this out", "There you are",
             "Hi Aiko! Greetings to Berlin. What brought you here?",
             "Hi Amy, I said hi there to your brother"],
@@ -73,7 +76,7 @@ def vague_greeting(subject: Subject) -> Iterator[Hit]:
     for hit in phrase_hits(VAGUE, subject, "greeting without a name: {found!r}"):
         assert hit.span is not None
         start = hit.span[0]
-        if not WORD_CHAR.search(raw, raw.rfind("\n", 0, start) + 1, start):
+        if BEFORE_OPENING.fullmatch(raw, raw.rfind("\n", 0, start) + 1, start):
             yield hit
 
 
