@@ -11,6 +11,7 @@ builds one from the store for the daemon.
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import repeat
 from typing import Protocol, TypeAlias, TypeVar
 
 from dmguard.audit.similarity import NearDuplicateIndex, Signature
@@ -55,6 +56,9 @@ class BatchHistory:
         # stays linear however many messages one person gets).
         self._sent: dict[str, tuple[Entry, ...] | list[Entry]] = {}
         self._indexed: dict[str, tuple[Shingles, ...] | list[Shingles]] = {}
+        # A batch line is compared with the earlier lines to the same person; for a person
+        # past SHORT of them, only with those sharing a shingle: which lines hold each one.
+        self._lines: dict[str, dict[int, list[int]]] = {}
         self._opted_out = set(opted_out or ())
         # sent_to's answer for the person last asked about, kept up to date as messages to
         # them are recorded: the frequency rules ask twice an audit, and a person sent
@@ -97,10 +101,22 @@ class BatchHistory:
         if sig is None:
             return
         mine = self._indexed.get(recipient_key, ())
+        lines = self._lines.get(recipient_key)
+        if lines is not None:  # only lines sharing a shingle can be the same text (else 0.0)
+            mine = [mine[i] for i in set().union(*map(lines.get, sig.shingles, repeat(())))]
         if any(sig.similarity_to(other) >= SAME_TEXT for other in mine):
             return
         _append(self._indexed, recipient_key, tuple(sig.shingles))
         self.index.add(sig)
+        indexed = self._indexed[recipient_key]
+        if type(indexed) is list:  # past SHORT: all lines the first time, then the new one
+            first = len(indexed) - 1
+            if lines is None:
+                lines = self._lines[recipient_key] = {}
+                first = 0
+            for number in range(first, len(indexed)):
+                for shingle in indexed[number]:
+                    lines.setdefault(shingle, []).append(number)
 
 
 SHORT = 16

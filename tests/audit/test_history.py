@@ -89,16 +89,20 @@ def _messages(count: int) -> list[tuple[str, datetime, str, Signature | None]]:
     rng = random.Random(3)
     people = ["amy"] * 6 + ["bob", ""]
     rows = []
+    earlier: list[str] = []
     for index in range(count):
         kind = rng.random()
         if kind < 0.3:
             text = TEXT
         elif kind < 0.5:
             text = TEXT.replace("mugs", rng.choice(["cups", "bowls", "plates"]))
-        elif kind < 0.9:
+        elif kind < 0.75 or not earlier:
             text = " ".join(rng.choice(["kiln", "glaze", "clay", "wheel", "fire", "blue", "red",
                                         "tall", "vase", "bowl", "shelf", "oven"])
                             for _ in range(rng.randint(6, 14)))
+            earlier.append(text)
+        elif kind < 0.9:  # one of the last few new texts again, the same or one word longer
+            text = rng.choice(earlier[-5:]) + rng.choice(["", " soon"])
         else:
             text = "ok thanks"
         rows.append(("cy" if index % 40 == 0 else rng.choice(people), AT + timedelta(minutes=index), text,
@@ -164,3 +168,11 @@ def test_similarity_to_shingles_is_the_jaccard_similarity() -> None:
         expected = len(a & b) / union if union else 0.0
         assert Signature(a).similarity(Signature(b)) == expected
         assert Signature(a).similarity_to(tuple(b)) == expected
+
+
+def test_a_batch_line_again_after_many_to_the_same_person_is_indexed_once() -> None:
+    history = BatchHistory(sent=False)
+    texts = [" ".join(f"w{index}x{word}" for word in range(8)) for index in range(2 * SHORT)]
+    for text in texts + texts[::-1]:  # every one again, the last first
+        history.record("amy", AT, text, signature(text))
+    assert history.index.size == 2 * SHORT
