@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -57,13 +57,17 @@ class Signature:
     shingles: frozenset[int]
 
     def similarity(self, other: Signature) -> float:
-        """Jaccard similarity of the two shingle sets."""
-        union = len(self.shingles | other.shingles)
-        return len(self.shingles & other.shingles) / union if union else 0.0
+        """Jaccard similarity of the two shingle sets (the union's size counted from the
+        intersection's, so no union set is built)."""
+        common = len(self.shingles & other.shingles)
+        union = len(self.shingles) + len(other.shingles) - common
+        return common / union if union else 0.0
 
-    def similarity_to(self, shingles: Iterable[int]) -> float:
+    def similarity_to(self, shingles: Collection[int]) -> float:
         """:meth:`similarity` to another signature given by its shingles (distinct ints)."""
-        return self.similarity(Signature(frozenset(shingles)))
+        common = len(self.shingles.intersection(shingles))
+        union = len(self.shingles) + len(shingles) - common
+        return common / union if union else 0.0
 
 
 def signature(text: str, names: Iterable[str] = ()) -> Signature | None:

@@ -95,8 +95,11 @@ def words_of(lower: str) -> list[str]:
     and apostrophes, split where an apostrophe does not join two letters."""
     if not lower.isascii():
         return WORDS.findall(lower)
+    letters = lower.translate(_NOT_ASCII_WORD)
+    if "'" not in letters:  # most texts: every run of letters is a word
+        return letters.split()
     found: list[str] = []
-    for chunk in lower.translate(_NOT_ASCII_WORD).split():
+    for chunk in letters.split():
         if "'" not in chunk:
             found.append(chunk)
             continue

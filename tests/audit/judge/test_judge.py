@@ -281,6 +281,9 @@ def test_the_ascii_word_split_finds_what_the_word_regex_finds() -> None:
              "Hey Dev, we are launching our spring sale next week with 20% off everything."]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
               for _ in range(3000)]
+    # and texts without an apostrophe (most messages: split in one go)
+    texts += ["".join(rng.choice(alphabet.replace("'", "")) for _ in range(rng.randint(0, 30)))
+              for _ in range(1000)]
     for text in texts:
         lower = text.lower()
         assert words_of(lower) == WORDS.findall(lower), text
