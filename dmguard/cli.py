@@ -227,8 +227,9 @@ def audit(source: str | None, fmt: str, input_format: str, config_path: str | No
     if window is not None:
         review_sent(config or load(DEFAULT_CONFIG), window, fmt, account)
         return
-    auditor = standalone_auditor(config, SystemClock(), account=account,
-                                 learned=_learned_layer(config, account))
+    learned, username = _account_as_stored(config, account)
+    auditor = standalone_auditor(config, SystemClock(), account=account, learned=learned,
+                                 account_username=username)
     with _progress(source) as bar:
         failed = _audit_batch(auditor, _open_input(source), fmt, input_format, bar)
     sys.exit(1 if failed else 0)
@@ -285,14 +286,17 @@ def _configured_account(config: Config, account: str) -> str:
     return name
 
 
-def _learned_layer(config: Config | None, account: str | None) -> LearnedLayer | None:
-    """What ``account``'s people taught the judge; None without an account or database."""
+def _account_as_stored(config: Config | None, account: str | None
+                       ) -> tuple[LearnedLayer | None, str | None]:
+    """What ``account``'s people taught the judge, and its username on the platform (what
+    its automated label names); (None, None) without an account or database."""
     if config is None or account is None or not Path(config.store.path).exists():
-        return None  # no database yet: nothing learned, and none is made to say so
+        return None, None  # no database yet: nothing learned, and none is made to say so
     from dmguard.learning import layer_for
 
     with opened_store(config) as store:
-        return layer_for(store, account)
+        row = store.accounts.get(account)
+        return layer_for(store, account), row.username if row else None
 
 
 def _window(since: str) -> timedelta:

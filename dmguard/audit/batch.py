@@ -66,10 +66,12 @@ class LineOutcome:
 
 
 def standalone_auditor(config: Config | None, clock: Clock, *, account: str | None = None,
-                       learned: LearnedLayer | None = None) -> Auditor:
+                       learned: LearnedLayer | None = None,
+                       account_username: str | None = None) -> Auditor:
     """The auditor for text with no account behind it (no config: X's rules, defaults);
-    with ``account``, that configured account's policy and what its people taught the
-    judge (``learned``), as the daemon audits its drafts.
+    with ``account``, that configured account's policy, what its people taught the
+    judge (``learned``) and its username in the label (``account_username``, when known),
+    as the daemon audits its drafts.
 
     Its history is the batch's own: the lines count as going out together (the same
     text to many people is held), but none of them was sent, so no line caps or
@@ -83,7 +85,7 @@ def standalone_auditor(config: Config | None, clock: Clock, *, account: str | No
     if config is not None:
         platform = config.account(account).policy_name if account else DEFAULT_PLATFORM
         return Auditor.from_config(config, platform=platform, clock=clock, history=history,
-                                   learned=learned)
+                                   learned=learned, account_username=account_username)
     policies = dict(BUILT_IN_POLICIES)
     return Auditor(
         policies=policies,

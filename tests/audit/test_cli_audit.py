@@ -147,6 +147,22 @@ def test_account_without_lessons_or_database_judges_as_before(tmp_path: Path) ->
     assert not (tmp_path / "fresh" / "none.db").exists(), "no database is made to say so"
 
 
+def test_account_labels_with_its_username_on_the_platform(tmp_path: Path) -> None:
+    from dmguard.clock import SimulatedClock
+    from dmguard.store import Store
+    from tests.conftest import START
+
+    conf = _with_lesson(tmp_path, None)
+    store = Store.open(tmp_path / "t.db", SimulatedClock(START))
+    store.accounts.set_identity("demo", "7001", "demo_shop", "Demo Shop")
+    store.close()
+    line = json.dumps({"id": "t", "text": "Hi Amy, your parcel left the warehouse today."})
+    for args, named in (([], "@this account"), (["--account", "demo"], "@demo_shop")):
+        code, out = run(["-", "--format", "jsonl", "--config", str(conf), *args], line)
+        assert code == 0 and out[0]["labelled_text"].startswith(
+            f"[Automated message from {named}]"), out[0]
+
+
 def test_an_unknown_account_is_one_line_and_exit_2(tmp_path: Path) -> None:
     conf = _with_lesson(tmp_path, None)
     result = CliRunner().invoke(cli, ["audit", "-", "--config", str(conf), "--account", "shop"],
