@@ -33,7 +33,7 @@ from dmguard.audit.jsonl import (
     starts_plain,
 )
 from dmguard.audit.label import DEFAULT_DISCLOSURE, DEFAULT_OPT_OUT, Labeller
-from dmguard.audit.model import AuditInput, AuditResult
+from dmguard.audit.model import ANSWER_KINDS, AuditInput, AuditResult
 from dmguard.audit.similarity import Signature
 from dmguard.clock import Clock
 from dmguard.policy_values import BUILT_IN_POLICIES
@@ -138,6 +138,21 @@ def _each_line(read: Callable[[str, int], T], lines: Iterable[str],
             yield number, error
 
 
+def _answer(item: AuditInput) -> bool:
+    return item.context is not None and item.context.kind in ANSWER_KINDS
+
+
+def judged(auditor: Auditor, item: AuditInput) -> AuditResult:
+    """``auditor``'s result for ``item``; for a person's own reply or a STOP/START
+    confirmation (context kind in :data:`~dmguard.audit.model.ANSWER_KINDS`), only the
+    template-leftover check, as the daemon judges them (nor do they count as copies)."""
+    if not _answer(item):
+        return auditor.audit(item)
+    from dmguard.audit.leftovers import leftover_auditor
+
+    return leftover_auditor(auditor.clock).audit(item)
+
+
 def audit_lines(auditor: Auditor, lines: Iterable[str],
                 progress: Callable[[int], None] | None = None,
                 read: Reader = read_input) -> Iterator[LineOutcome]:
@@ -146,7 +161,7 @@ def audit_lines(auditor: Auditor, lines: Iterable[str],
         if isinstance(item, LineError):
             yield LineOutcome(number, error=item)
         else:
-            yield LineOutcome(number, result=auditor.audit(item))
+            yield LineOutcome(number, result=judged(auditor, item))
 
 
 Render = Callable[[LineOutcome], str]
@@ -245,6 +260,8 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
             item = read_input(raw, number)
         except LineError:
             continue
+        if _answer(item):
+            continue
         sig = auditor.signature_of(item)
         if sig is None:
             continue
@@ -278,7 +295,7 @@ def _audit_chunk(task: Task) -> tuple[Rendered, int]:
             errors.append(render(LineOutcome(number, error=item)))
         else:
             history.line = number
-            out.append(render(LineOutcome(number, result=auditor.audit(item))))
+            out.append(render(LineOutcome(number, result=judged(auditor, item))))
     shown_apart = "\n".join(errors) if errors_apart else ""
     return ("\n".join(out), shown_apart, failed), sum(map(len, lines))
 

@@ -13,6 +13,10 @@ DEFAULT_HOLD_SCORE = 50
 MAX_TEXT = 100_000
 """The longest message text a JSONL line may carry, in characters."""
 AUTOMATED_KINDS = frozenset({"welcome", "campaign", "reply"})
+ANSWER_KINDS = frozenset({"manual", "confirmation"})
+"""Kinds of message that are not automated text: a person's own reply, and dmguard's answer
+to a STOP or START. They are judged only for template leftovers (:mod:`dmguard.audit.leftovers`),
+by the daemon, the review of sent DMs and ``dmguard audit`` alike."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -276,3 +276,23 @@ def test_input_text_audits_each_non_blank_line_as_a_messages_text() -> None:
     assert "See you at 8?\n" in out[3]["labelled_text"]
     result = CliRunner().invoke(cli, ["audit", "-", "--input", "text"], input="Hi {name}\n")
     assert result.output.startswith("line 1: BLOCK")
+
+
+# --- answers: a person's own reply and dmguard's STOP/START confirmation ----------------
+
+
+def test_answers_are_judged_only_for_template_leftovers_as_the_daemon_judges_them() -> None:
+    from dmguard.inbox import OPT_OUT_CONFIRMATION
+
+    lines = [{"id": "stop", "text": OPT_OUT_CONFIRMATION},
+             {"id": "reply", "text": "Dear valued customer, thanks for your message!"},
+             {"id": "leftover", "text": "Hi {first_name}, sorry about the delay."}]
+    automated = run(["-", "--format", "jsonl"], "\n".join(json.dumps(x) for x in lines))[1]
+    assert [r["verdict"] for r in automated] == ["hold", "hold", "block"], \
+        "as automated messages, the first two are held"
+    answers = [{**line, "context": {"kind": kind}}
+               for line, kind in zip(lines, ("confirmation", "manual", "manual"), strict=True)]
+    code, out = run(["-", "--format", "jsonl"], "\n".join(json.dumps(x) for x in answers))
+    assert [(r["id"], r["verdict"]) for r in out] == [
+        ("stop", "send"), ("reply", "send"), ("leftover", "block")]
+    assert {f["rule"] for f in out[2]["findings"]} == {"DG001"}
