@@ -293,6 +293,7 @@ def test_answers_are_judged_only_for_template_leftovers_as_the_daemon_judges_the
     answers = [{**line, "context": {"kind": kind}}
                for line, kind in zip(lines, ("confirmation", "manual", "manual"), strict=True)]
     code, out = run(["-", "--format", "jsonl"], "\n".join(json.dumps(x) for x in answers))
+    assert code == 0
     assert [(r["id"], r["verdict"]) for r in out] == [
         ("stop", "send"), ("reply", "send"), ("leftover", "block")]
     assert {f["rule"] for f in out[2]["findings"]} == {"DG001"}
