@@ -72,7 +72,7 @@ def page_words(error: TaskError) -> str:
                 "twice: dmguard checks shortly and closes the conversation once it is found. "
                 "Nothing more to do.")
     if code == "failed":
-        reason = message.split("failed:", 1)[-1].strip()
+        reason = message.split("failed:", 1)[-1].strip().rstrip(".")
         return (f"The reply was not sent: {reason}. {KEPT} Check it and press Send again; if "
                 "it keeps failing, tell whoever runs dmguard.")
     if code == "platform":
