@@ -388,13 +388,13 @@ def submit(source: str, config_path: str, account: str | None) -> None:
     """
     from dmguard.audit.batch import parsed_lines
     from dmguard.audit.jsonl import dumps
-    from dmguard.submit import submit_into
+    from dmguard.submit import submit_lines
 
     config = load(config_path)
-    parsed = (item for _, item in parsed_lines(_open_input(source)))
     failed = 0
     with opened_store(config) as store:
-        for result in submit_into(store, config, parsed, account=account):
+        for result in submit_lines(store, config, parsed_lines(_open_input(source)),
+                                   account=account):
             failed += "error" in result
             click.echo(dumps(result))
     sys.exit(1 if failed else 0)

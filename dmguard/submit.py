@@ -39,15 +39,24 @@ def submit_messages(config: Config | Path | str, messages: Iterable[dict[str, An
 def submit_into(store: Store, config: Config,
                 messages: Iterable[dict[str, Any] | MessageIn | LineError],
                 *, account: str | None = None) -> Iterator[dict[str, Any]]:
-    """Submit into an open store; yields one result (or error) object per message, in order.
+    """Submit into an open store; yields one result (or error) object per message, in order
+    (an error names the message by its place among them, from 1).
 
     A ``LineError`` among the messages (a line the caller could not parse) is passed
     through as its error object, so output lines stay in input order.
     """
+    yield from submit_lines(store, config, enumerate(messages, start=1), account=account)
+
+
+def submit_lines(store: Store, config: Config,
+                 lines: Iterable[tuple[int, dict[str, Any] | MessageIn | LineError]],
+                 *, account: str | None = None) -> Iterator[dict[str, Any]]:
+    """:func:`submit_into` for messages numbered by the caller (a file's line numbers, blank
+    lines skipped), so that an error names the line it is about."""
     account_config = config.account(account)
     store.accounts.ensure(account_config.name, account_config.platform)
     auditor = outbox.auditor_for(store, config, account_config)
-    for number, raw in enumerate(messages, start=1):
+    for number, raw in lines:
         try:
             if isinstance(raw, LineError):
                 raise raw

@@ -24,21 +24,25 @@ def test_submit_accepts_the_rest_when_a_recipient_is_unknown(
     add_person(store, sandbox_state, "Amy", location="Lisbon")
     store.close()
     conf = config_file(tmp_path, db=config.store.path)
-    lines = "\n".join(json.dumps(item) for item in [
+    items = [
         {"id": "a", "text": "Hi Amy, our Lisbon pop-up opens Friday. Want an invite?",
          "recipient": {"username": "amy"}},
         {"id": "b", "text": "Hi Zed", "recipient": {"username": "nobody"}},
         "not an object",
         {"id": "c", "text": "Dear valued customer, 20% off!", "recipient": {"username": "amy"}},
         {"id": 7, "text": "Hi Amy, see you Friday?", "recipient": {"username": "amy"}},
+        None,  # a blank line
         {"id": 8, "text": "Hi Zed", "recipient": {"username": "nobody"}},
-    ])
+    ]
+    lines = "\n".join("" if item is None else json.dumps(item) for item in items)
     result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)], input=lines)
     out = [json.loads(line) for line in result.output.splitlines()]
     assert result.exit_code == 1
     assert [o["id"] for o in out] == ["a", "b", None, "c", "7", "8"], "ids as strings"
     assert out[0]["state"] == "queued" and "Automated" in out[0]["labelled_text"]
     assert "unknown recipient" in out[1]["error"] and out[1]["line"] == 2
+    assert out[5]["line"] == 7 and out[5]["error"].startswith("line 7: unknown recipient"), \
+        "the file's line, counting the blank one"
     assert "expected a JSON object" in out[2]["error"]
     assert out[3]["state"] == "held"
 
