@@ -207,7 +207,7 @@ HOLE = prefiltered(re.compile(
     r"|(?<![#\w])#{2,}(?![#\w])"                      # number ##, order #### (not a heading)
     r"|(?<![\w@])@(?:user_?name|your_?handle|handle)\b",  # Hi @username
     re.IGNORECASE,
-), "___", "xxxxx", "(", "*", "[", "##", "@")
+), "___", "xxxxx", "(", "*", "[", "##", "@user", "@your", "@handle")
 
 
 def _heading(text: str, start: int) -> bool:
