@@ -18,7 +18,14 @@ from dmguard.audit import sent
 from dmguard.audit.engine import Auditor
 from dmguard.clock import parse_iso
 from dmguard.config import AccountConfig, Config
-from dmguard.platforms.base import AccountProblem, Platform, PlatformError, Profile, RateLimited
+from dmguard.platforms.base import (
+    AccountChanged,
+    AccountProblem,
+    Platform,
+    PlatformError,
+    Profile,
+    RateLimited,
+)
 from dmguard.platforms.factory import build_platform, live_check
 from dmguard.store import Contact, Store
 
@@ -95,9 +102,22 @@ class TickSummary:
 def sync_account(runtime: AccountRuntime) -> None:
     """Learn who we are on the platform (username for the label, user id)."""
     me = runtime.platform.whoami()
+    same_user(runtime.store, runtime.id, me)
     runtime.store.accounts.set_identity(runtime.id, me.user_id, me.username, me.name)
     if runtime._auditor is not None:
         runtime._auditor.account_username = me.username
+
+
+def same_user(store: Store, account_id: str, me: Profile) -> None:
+    """Raise :class:`AccountChanged` when ``me`` is not the user the database knows the
+    account as (a user id, once learnt, never changes on X)."""
+    account = store.accounts.get(account_id)
+    if account is None or account.user_id is None or account.user_id == me.user_id:
+        return
+    raise AccountChanged(
+        f"the credentials sign in as user {me.user_id} (@{me.username}), but this database "
+        f"holds the people and messages of user {account.user_id} (@{account.username}) for "
+        f"account {account_id!r}; dmguard stops rather than mix the two")
 
 
 FULL_FOLLOWER_PASS = "followers_full"
@@ -263,7 +283,7 @@ def _still_paused(runtime: AccountRuntime, reason: str, last_check: str | None) 
         return True
     store.accounts.note_check(runtime.id)
     try:
-        live_check(runtime.platform)
+        same_user(store, runtime.id, live_check(runtime.platform))
     except PlatformError as error:
         log.warning("account still paused (%s): %s", reason, error,
                     extra={"account": runtime.id})
@@ -279,6 +299,7 @@ def resume(runtime: AccountRuntime) -> Profile:
 
     PlatformError (saying what is still wrong) leaves it paused."""
     me = live_check(runtime.platform)
+    same_user(runtime.store, runtime.id, me)
     with runtime.store.atomic():
         runtime.store.accounts.resume(runtime.id)
         runtime.store.accounts.note_check(runtime.id)

@@ -106,3 +106,27 @@ def test_a_bug_in_a_tick_closes_its_run_as_crashed_and_is_raised(
         run_tick(runtime)
     last = store.runs.of_job("tick")[-1]
     assert last.status == "crashed" and "a bug" in (last.error or "")
+
+
+def test_credentials_of_another_user_pause_the_account_instead_of_mixing_two(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """A database that knows the account as one user, opened with credentials (or an
+    emulator) that sign in as another, stops: its people and messages would be mixed."""
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    assert run_tick(runtime).error is None
+    account = store.accounts.get("demo")
+    assert account is not None and account.user_id
+    store.accounts.set_identity("demo", "1", "someone_else", "Someone Else")
+    followers = store.people.known_follower_ids("demo")
+    summary = run_tick(runtime)
+    assert summary.error and "sign in as user" in summary.error and "someone_else" in summary.error
+    paused = store.accounts.get("demo")
+    assert paused is not None and paused.paused_reason and "AccountChanged" in paused.paused_reason
+    assert paused.user_id == "1", "the database keeps the user it knew"
+    clock.advance(tick.RECHECK_PAUSED)
+    assert run_tick(runtime).error.startswith("paused"), "the live check does not lift it"
+    assert store.people.known_follower_ids("demo") == followers, "nobody else's followers"
+    store.accounts.set_identity("demo", account.user_id, account.username, account.name)
+    clock.advance(tick.RECHECK_PAUSED)
+    assert run_tick(runtime).error is None, "its own user again: it resumes"

@@ -79,6 +79,15 @@ class AccountProblem(PlatformError):
     fix = "fix the account, then `dmguard accounts resume`"
 
 
+class AccountChanged(AccountProblem):
+    """The credentials sign in as another user than the one whose people and messages this
+    database holds for the account (another account's keys, another emulator, a database
+    copied from elsewhere): working on would mix two accounts in one history."""
+
+    fix = ("give the account its own database (store.path) or its own credentials, then "
+           "`dmguard accounts resume`")
+
+
 class AuthBroken(AccountProblem):
     """Credentials refused or insufficient: 401, an expired OAuth 2.0 token that could not
     be refreshed, app-only authentication, a token without the scopes needed."""
