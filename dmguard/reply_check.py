@@ -15,7 +15,8 @@ instead) when it is:
   changed word in a twenty-word draft keeps about 0.7; a reply that only borrows a
   sentence of it falls well below. A reply that holds a draft of at least
   :data:`MIN_WORDS` words whole (:data:`CONTAINED`, 90% of its word trigrams) is that
-  draft too, whatever is written around it (the automated label, a line of one's own).
+  draft too, whatever is written around it (the automated label, a line of one's own),
+  and so is a draft retyped with Cyrillic or Greek letters that look Latin (:data:`LOOKALIKES`).
 - **labelled as automated**: it carries the account's automated disclosure line.
 - **nearly what went to other people**: at least ``min_recipients`` other people
   (the ``near-duplicate`` rule's option, default 3) got, in the last
@@ -67,8 +68,17 @@ def min_recipients(config: Config) -> int:
     return int(setting.options.get("min_recipients", default)) if setting else default
 
 
+LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁһԛԝАВЕКМНОРСТХІЈЅԜοαρτνκιΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdhqwABEKMHOPCTXIJSWoaptvkiABEZHIKMNOPTYX")
+"""Cyrillic and Greek letters that look like Latin ones: a draft retyped with a few of them
+is still the draft (a real Russian or Greek reply does not become an English draft by it)."""
+
+
 def same_as_draft(text: str, draft: str, names: Sequence[str]) -> bool:
     """Whether ``text`` is ``draft``, or nearly, after normalising (see the module doc)."""
+    if not text.isascii() or not draft.isascii():
+        text, draft = text.translate(LOOKALIKES), draft.translate(LOOKALIKES)
     if " ".join(text.split()).casefold() == " ".join(draft.split()).casefold():
         return True
     words = normalise(text, names)

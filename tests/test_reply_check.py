@@ -295,3 +295,11 @@ def test_a_reply_of_invisible_characters_is_empty(store: Store, config: Config, 
     with pytest.raises(actions.TaskError) as caught:
         actions.reply(store, config, queue.reply_task, "sam", text)
     assert caught.value.code == "text" and "empty" in str(caught.value)
+
+
+def test_the_draft_retyped_with_lookalike_letters_is_still_the_draft() -> None:
+    lookalike = DRAFT.replace("a", "\u0430").replace("o", "\u043e").replace("e", "\u0435")
+    assert lookalike != DRAFT and same_as_draft(lookalike, DRAFT, ["Pat"])
+    russian = "Привет, Пэт! Спасибо за подписку, загляните в нашу весеннюю коллекцию"
+    assert same_as_draft(russian, russian, ["Pat"]), "a draft in Cyrillic is still itself"
+    assert not same_as_draft(russian, DRAFT, ["Pat"])
