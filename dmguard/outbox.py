@@ -225,16 +225,24 @@ class Sender:
             return "24-hour limit"
         return None
 
-    def send_due(self, max_messages: int = 1) -> SendReport:
-        report = SendReport()
+    def stopped(self, report: SendReport) -> bool:
+        """Whether the account may not send now (paused, or sends blocked until a time); the
+        reason goes to ``report.stopped_by``."""
         store = self.store
         account = store.accounts.get(self.account_id)
         if account and account.paused_reason:
             report.stopped_by = f"account paused: {account.paused_reason}"
-            return report
+            return True
         if account and account.sends_blocked_until and account.sends_blocked_until > store.now():
             report.stopped_by = (f"sends blocked until {account.sends_blocked_until[:16]}: "
                                  f"{account.sends_blocked_reason}")
+            return True
+        return False
+
+    def send_due(self, max_messages: int = 1) -> SendReport:
+        report = SendReport()
+        store = self.store
+        if self.stopped(report):
             return report
         for message in store.messages.in_state(self.account_id, "queued", due_by=store.now(),
                                                limit=50):
@@ -299,7 +307,8 @@ class Sender:
         return True
 
     def send_one(self, message: Message, report: SendReport) -> None:
-        if self.claim(message):
+        """Send this message now, unless the account may not send (then it stays queued)."""
+        if not self.stopped(report) and self.claim(message):
             self.deliver(message, report)
 
     def claim(self, message: Message) -> bool:

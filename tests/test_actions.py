@@ -129,3 +129,19 @@ def test_two_replies_submitted_at_the_same_moment_send_one_dm(
     to_pat = [e for e in sandbox_state.sent_by_account() if e.recipient_id == pat.id]
     assert len(to_pat) == 1, outcomes
     assert sorted(outcome.split(":")[0] for outcome in outcomes) == ["refused", "sent"]
+
+
+def test_a_reply_for_a_paused_account_waits_in_the_queue_and_is_not_sent(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """A paused account sends nothing, a person's reply included: paused because its
+    credentials sign in as another user, a reply would reach someone from the wrong account."""
+    config, store, runtime, pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
+    store.accounts.pause("demo", "AccountChanged: the credentials sign in as user 1")
+    with pytest.raises(actions.TaskError, match=r"queued \(account paused: AccountChanged") as caught:
+        actions.reply(store, config, task_id, "sam", "Yes, Oslo is fine.", platform=runtime.platform)
+    assert caught.value.code == "queued"
+    assert sandbox_state.received_by(pat.id) == [], "the platform was not called"
+    store.accounts.resume("demo")
+    assert run_send(runtime) == 1
+    assert [e.text for e in sandbox_state.received_by(pat.id)] == ["Yes, Oslo is fine."]
