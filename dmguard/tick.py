@@ -18,14 +18,8 @@ from dmguard.audit import sent
 from dmguard.audit.engine import Auditor
 from dmguard.clock import parse_iso
 from dmguard.config import AccountConfig, Config
-from dmguard.platforms.base import (
-    AccountChanged,
-    AccountProblem,
-    Platform,
-    PlatformError,
-    Profile,
-    RateLimited,
-)
+from dmguard.identity import same_user
+from dmguard.platforms.base import AccountProblem, Platform, PlatformError, Profile, RateLimited
 from dmguard.platforms.factory import build_platform, live_check
 from dmguard.store import Contact, Store
 
@@ -106,18 +100,6 @@ def sync_account(runtime: AccountRuntime) -> None:
     runtime.store.accounts.set_identity(runtime.id, me.user_id, me.username, me.name)
     if runtime._auditor is not None:
         runtime._auditor.account_username = me.username
-
-
-def same_user(store: Store, account_id: str, me: Profile) -> None:
-    """Raise :class:`AccountChanged` when ``me`` is not the user the database knows the
-    account as (a user id, once learnt, never changes on X)."""
-    account = store.accounts.get(account_id)
-    if account is None or account.user_id is None or account.user_id == me.user_id:
-        return
-    raise AccountChanged(
-        f"the credentials sign in as user {me.user_id} (@{me.username}), but this database "
-        f"holds the people and messages of user {account.user_id} (@{account.username}) for "
-        f"account {account_id!r}; dmguard stops rather than mix the two")
 
 
 FULL_FOLLOWER_PASS = "followers_full"

@@ -185,14 +185,19 @@ def refresh_sent_history(store: Store, config: Config, account_name: str) -> str
     Returns why that was not possible (the review then covers stored history only).
     """
     from dmguard.config import ConfigError
+    from dmguard.identity import same_user
     from dmguard.inbox import sync_inbox
     from dmguard.platforms.base import PlatformError
     from dmguard.platforms.factory import build_platform
 
     account = config.account(account_name)
-    store.accounts.ensure(account.name, account.platform)
+    row = store.accounts.ensure(account.name, account.platform)
+    if row.paused_reason:  # as the daemon: a paused account reads nothing from the platform
+        return f"the account is paused ({row.paused_reason})"
     try:
-        sync_inbox(store, config, account.name, build_platform(config, account, store))
+        platform = build_platform(config, account, store)
+        same_user(store, account.name, platform.whoami())
+        sync_inbox(store, config, account.name, platform)
     except (ValueError, ConfigError, PlatformError) as error:
         return str(error)
     return None

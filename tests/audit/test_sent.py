@@ -103,6 +103,37 @@ def test_audit_sent_over_the_emulator_history(tmp_path: Path, clock: SimulatedCl
     assert unknown.exit_code == 2 and "--account: no account named 'shop'" in unknown.output
 
 
+def test_audit_sent_reads_nothing_for_another_user_or_a_paused_account(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """The credentials sign in as another user than the database holds (QA: the review
+    merged another sandbox's people and DMs into the demo's database), or the account is
+    paused: the review covers stored history only and says why."""
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    run_tick(runtime)
+    account = store.accounts.get("demo")
+    assert account is not None
+    store.accounts.set_identity("demo", "1", "someone_else", "Someone Else")
+    late = sandbox_state.add_user(username="late", name="Late Comer")
+    sandbox_state.user_writes(late.id, "What are your opening hours on Sunday?")
+    people = store.people.known_follower_ids("demo")
+    messages = store.messages.by_state("demo")
+    store.close()
+    conf = config_file(tmp_path, db=config.store.path, sandbox_url=sandbox.url)
+    result = CliRunner().invoke(cli, ["audit", "--sent", "--config", str(conf)])
+    assert result.exit_code == 0
+    assert "could not fetch new DM events (the credentials sign in as user" in result.stderr
+    store = Store.open(config.store.path, clock)
+    assert store.messages.by_state("demo") == messages and \
+        store.people.known_follower_ids("demo") == people, "nothing of the other user's stored"
+    store.accounts.set_identity("demo", account.user_id or "", account.username, account.name)
+    store.accounts.pause("demo", "AuthBroken: 401")
+    store.close()
+    result = CliRunner().invoke(cli, ["audit", "--sent", "--config", str(conf)])
+    assert "could not fetch new DM events (the account is paused (AuthBroken: 401))" \
+        in result.stderr
+
+
 class BrokenEvents:
     """A platform that returns events with missing fields and a deleted recipient."""
 
