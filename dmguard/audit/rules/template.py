@@ -20,7 +20,7 @@ PLACEHOLDER = prefiltered(re.compile(
     r"|handle|product|link|url|date|your name|recipient|fname|lname)\s*\]"  # [NAME]
     r"|<\s*(?:first[ _]?name|last[ _]?name|name|company|username|fname|link|url)\s*>"
     r"|\bINSERT\s+[A-Z ]{2,30}\s+HERE\b"           # INSERT URL HERE
-    r"|\b(?:FIRST|LAST)_?NAME\b|\bFNAME\b"
+    r"|(?-i:\b(?:FIRST|LAST)_?NAME\b|\bFNAME\b)"     # FIRST_NAME (capitals: "your lastname" is a word)
     r"|(?<![\w%])%(?:\d\$)?[sd](?!\w)|%\(\w+\)s"      # printf: Hi %s, Hi %(name)s
     r"|#(?:first_?name|last_?name|full_?name|name|fname|lname|user_?name)#"  # #name#
     r"|(?<![\w:$]):(?:first_?name|name|fname|user_?name)(?![\w:])"  # Hi :name
@@ -50,6 +50,7 @@ PLACEHOLDER = prefiltered(re.compile(
         "Hey $name, we miss you",
     ],
     passes=["Hi Amy, thanks for stopping by!", "A set in Python looks like {1, 2}",
+            "What's your lastname for the booking?", "the first_name column of your CSV",
             "Prices rose 5%, so 10%s are rare", "Loved it :heart_eyes: see you at 5:30",
             "It costs $5, name your day"],
 )
