@@ -11,7 +11,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from dmguard.audit.model import MAX_TEXT, AuditInput, Context, Recipient
+from dmguard.audit.model import CONTEXT_KINDS, MAX_TEXT, AuditInput, Context, Recipient
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -182,6 +182,8 @@ def validation_problem(error: ValidationError) -> str:
     if loc[:1] == ("id",):
         return "id: must be a string or an integer"
     where = ".".join(str(part) for part in loc) or "(object)"
+    if first["type"] == "literal_error":
+        return f"{where}: must be {first['ctx']['expected']}"
     return f"{where}: {_PROBLEMS.get(first['type'], first['msg'])}"
 
 
@@ -263,7 +265,7 @@ def _plain_input(data: dict[str, Any]) -> AuditInput | None:
         kind = context.get("kind")
         first = context.get("user_dmed_first")
         step = context.get("step")
-        if ((kind is not None and type(kind) is not str)
+        if ((kind is not None and kind not in CONTEXT_KINDS)
                 or (first is not None and type(first) is not bool)
                 or (step is not None and (type(step) is not int or not 0 <= step < _INT_LIMIT))):
             return None

@@ -7,6 +7,8 @@ when a line needs it (see :func:`dmguard.audit.jsonl.read_input`).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from dmguard.audit.model import MAX_TEXT
@@ -27,7 +29,7 @@ class RecipientIn(_Loose):
 
 
 class ContextIn(_Loose):
-    kind: str | None = None
+    kind: Literal["welcome", "campaign", "reply", "manual", "confirmation"] | None = None
     user_dmed_first: StrictBool | None = None
     step: StrictInt | None = Field(None, ge=0)
 

@@ -17,6 +17,9 @@ ANSWER_KINDS = frozenset({"manual", "confirmation"})
 """Kinds of message that are not automated text: a person's own reply, and dmguard's answer
 to a STOP or START. They are judged only for template leftovers (:mod:`dmguard.audit.leftovers`),
 by the daemon, the review of sent DMs and ``dmguard audit`` alike."""
+CONTEXT_KINDS = ("welcome", "campaign", "reply", "manual", "confirmation")
+"""Every ``context.kind`` a message may name (a kind dmguard does not know is an error:
+``MANUAL`` read as unknown would quietly judge a reply as a campaign)."""
 
 
 @dataclass(frozen=True, slots=True)

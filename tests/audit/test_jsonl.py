@@ -45,7 +45,8 @@ def test_lone_surrogates_become_replacement_characters(raw: str) -> None:
 # read_input is parse_line + to_input without pydantic for plainly valid lines: it must
 # give the same message or the same error for every line, whichever path a line takes.
 def _variants() -> list[object]:
-    values: list[object] = [None, "", "a", "Hi Amy", 0, 1, -3, 2**63, -(2**63), 2**70, 1.0,
+    values: list[object] = [None, "", "a", "Hi Amy", "manual", "MANUAL", 0, 1, -3, 2**63,
+                            -(2**63), 2**70, 1.0,
                             True, False, [], {}, ["x"], {"a": 1}, "x" * 100_000,
                             "😊" * 100_000, "x" * 100_001, "\ud800"]
     lines: list[object] = []
@@ -134,3 +135,11 @@ def test_field_errors_name_the_field_in_json_terms_and_the_id_as_results_do(
     with pytest.raises(LineError) as caught:
         read(raw, 1)  # type: ignore[operator]
     assert (str(caught.value), caught.value.as_json()["id"]) == (error, message_id)
+
+
+@pytest.mark.parametrize("kind", ["MANUAL", "banana", "", "Welcome"])
+def test_a_context_kind_dmguard_does_not_know_is_an_error_naming_the_kinds(kind: str) -> None:
+    with pytest.raises(LineError) as caught:
+        read_input(json.dumps({"text": "hi", "context": {"kind": kind}}), 2)
+    assert str(caught.value) == ("line 2: context.kind: must be 'welcome', 'campaign', 'reply', "
+                                 "'manual' or 'confirmation'")
