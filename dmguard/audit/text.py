@@ -29,9 +29,10 @@ GREETING = re.compile(
 )
 
 
-BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-"""Characters that are letters or symbols to Unicode but show nothing (the Hangul fillers,
-the blank Braille pattern): the usual way to send a message that looks empty."""
+BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5")
+"""Characters that are letters, symbols or marks to Unicode but show nothing (the Hangul
+fillers, the blank Braille pattern, the combining grapheme joiner, the Khmer inherent
+vowels): the usual ways to send a message that looks empty."""
 
 
 def blank(text: str) -> bool:
@@ -49,7 +50,7 @@ def blank(text: str) -> bool:
 def _invisible(char: str) -> bool:
     code = ord(char)
     return unicodedata.category(char) == "Cf" or 0xFE00 <= code <= 0xFE0F \
-        or 0xE0100 <= code <= 0xE01EF
+        or 0xE0100 <= code <= 0xE01EF or 0x180B <= code <= 0x180F
 
 
 class AnchorIndex:

@@ -154,7 +154,8 @@ def test_a_branch_is_tried_only_where_its_leading_literal_is() -> None:
 
 
 @pytest.mark.parametrize("text", ["", "  \n", "\u00a0", "\u200b", "\u200b\u200c\u200d\u2060",
-                                  "\ufeff", "\u00ad", "\u3164", "\u2800", "\ufe0f", "\U000e0100"])
+                                  "\ufeff", "\u00ad", "\u3164", "\u2800", "\ufe0f", "\U000e0100",
+                                  "\u034f\u034f", "\u17b4\u17b5", "\u180b\u180b"])
 def test_blank_is_text_that_shows_nothing(text: str) -> None:
     assert blank(text)
 
