@@ -217,15 +217,16 @@ def read_input(raw: str, line: int) -> AuditInput:
 
 
 def read_text_line(raw: str, line: int) -> AuditInput:
-    """A line of plain text (``dmguard audit --input text``) as the message it is, or the
-    error naming the line."""
+    """A line of plain text (``dmguard audit --input text``) as the message it is (its id
+    ``line N``, so that a result names its line: blank lines are skipped), or the error
+    naming the line."""
     problem = not_utf8(raw, line)
     if problem is not None:
         raise LineError(line, problem)
     text = raw.rstrip("\r\n")
     if len(text) > MAX_TEXT:
         raise LineError(line, f"line {line}: text is longer than {MAX_TEXT} characters")
-    return AuditInput(text)
+    return AuditInput(text, f"line {line}")
 
 
 _RECIPIENT_FIELDS = ("id", "username", "name", "bio", "location", "lang", "last_message")

@@ -272,6 +272,7 @@ def test_input_text_audits_each_non_blank_line_as_a_messages_text() -> None:
     assert code == 1
     assert [row.get("verdict") or row["error"] for row in out] == [
         "hold", "send", "line 4: not UTF-8: byte 0xE9 at column 4", "send"]
+    assert [row["id"] for row in out] == ["line 1", "line 3", None, "line 5"], "blank skipped"
     assert '{"text": "see"}' in out[1]["labelled_text"]
     assert "See you at 8?\n" in out[3]["labelled_text"]
     result = CliRunner().invoke(cli, ["audit", "-", "--input", "text"], input="Hi {name}\n")
