@@ -83,6 +83,11 @@ AUDIT_HINT = JSON_LINES_HINT + " (plain text, a message per line, is read with -
 """Said once, on the first line that cannot be a JSON object (see :func:`starts_plain`)."""
 
 
+JSON_NAMES = {list: "an array", str: "a string", int: "a number", float: "a number",
+              bool: "true or false", type(None): "null"}
+"""What a JSON value that is not an object is called in JSON's own words (not Python's)."""
+
+
 def starts_plain(raw: str) -> bool:
     """Whether a non-blank line cannot be a JSON object: it does not start with ``{``."""
     return raw[:1] != "{" and raw.lstrip(" \t\r\n\ufeff")[:1] != "{"
@@ -155,7 +160,8 @@ def _decoded(raw: str, line: int) -> tuple[dict[str, Any], Any]:
     if raw.count("{") + raw.count("[") >= MAX_NESTING and _depth_exceeds(data, MAX_NESTING):
         raise LineError(line, f"line {line}: JSON nested deeper than {MAX_NESTING} levels")
     if not isinstance(data, dict):
-        raise LineError(line, f"line {line}: expected a JSON object, got {type(data).__name__}")
+        raise LineError(line, f"line {line}: expected a JSON object, got "
+                              f"{JSON_NAMES.get(type(data), 'a value')}")
     message_id = data.get("id")
     # A decoded string holds a surrogate only if the line did, or spelled one as \u.
     if "\\u" in raw or _SURROGATE.search(raw):

@@ -143,3 +143,11 @@ def test_a_context_kind_dmguard_does_not_know_is_an_error_naming_the_kinds(kind:
         read_input(json.dumps({"text": "hi", "context": {"kind": kind}}), 2)
     assert str(caught.value) == ("line 2: context.kind: must be 'welcome', 'campaign', 'reply', "
                                  "'manual' or 'confirmation'")
+
+
+@pytest.mark.parametrize(("raw", "called"), [('["a"]', "an array"), ('"str"', "a string"),
+                                             ("3.5", "a number"), ("false", "true or false"),
+                                             ("null", "null")])
+def test_a_value_that_is_not_an_object_is_named_in_json_words(raw: str, called: str) -> None:
+    with pytest.raises(LineError, match=f"^line 1: expected a JSON object, got {called}$"):
+        read_input(raw, 1)
