@@ -1158,7 +1158,7 @@ def accounts_resume(name: str, config_path: str) -> None:
         dmguard accounts resume demo
     """
     from dmguard.config import ConfigError
-    from dmguard.platforms.base import PlatformError
+    from dmguard.platforms.base import AccountProblem, PlatformError
     from dmguard.tick import build_runtime, resume
 
     config = load(config_path)
@@ -1172,7 +1172,8 @@ def accounts_resume(name: str, config_path: str) -> None:
         except (ConfigError, ValueError) as error:
             raise UsageProblem(str(error)) from None
         except PlatformError as error:
-            raise UsageProblem(f"account {name} stays paused: {error}") from None
+            fix = f" ({error.fix})" if isinstance(error, AccountProblem) else ""
+            raise UsageProblem(f"account {name} stays paused: {error}{fix}") from None
     click.echo(f"account {name} resumed: the platform answers as @{me.username}")
 
 

@@ -63,3 +63,19 @@ def test_accounts_resume_checks_live_first(tmp_path: Path, clock: SimulatedClock
     assert "resumed" in done.output
     unknown = CliRunner().invoke(cli, ["accounts", "resume", "nope", "--config", str(conf)])
     assert unknown.exit_code == 2 and "no account named 'nope'" in unknown.output
+
+
+def test_resume_refused_for_another_user_says_what_to_do(tmp_path: Path, clock: SimulatedClock,
+                                                         sandbox_state: SandboxState,
+                                                         sandbox: SandboxServer) -> None:
+    config, store, _runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    store.accounts.ensure("demo", "sandbox")
+    store.accounts.set_identity("demo", "1", "someone_else", "Someone Else")
+    store.accounts.pause("demo", "AccountChanged: the credentials sign in as another user")
+    store.close()
+    conf = config_file(tmp_path, db=config.store.path, sandbox_url=sandbox.url)
+    refused = CliRunner().invoke(cli, ["accounts", "resume", "demo", "--config", str(conf)])
+    assert refused.exit_code == 2
+    assert "stays paused: the credentials sign in as user" in refused.output
+    assert "give the account its own database (store.path) or its own credentials, then " \
+           "`dmguard accounts resume NAME`" in refused.output

@@ -76,7 +76,7 @@ class AccountProblem(PlatformError):
     """The account cannot work until someone acts: pause it with ``reason``; queued
     messages wait, nothing fails for good. ``fix`` says what to do."""
 
-    fix = "fix the account, then `dmguard accounts resume`"
+    fix = "fix the account, then `dmguard accounts resume NAME`"
 
 
 class AccountChanged(AccountProblem):
@@ -85,7 +85,7 @@ class AccountChanged(AccountProblem):
     copied from elsewhere): working on would mix two accounts in one history."""
 
     fix = ("give the account its own database (store.path) or its own credentials, then "
-           "`dmguard accounts resume`")
+           "`dmguard accounts resume NAME`")
 
 
 class AuthBroken(AccountProblem):
