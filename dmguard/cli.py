@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -790,8 +791,8 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
 @click.option("--date", "day", default=None, help="The day, YYYY-MM-DD (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md",
               show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Write to this file instead of standard output.")
+@click.option("--out", default=None,
+              help="Write to this file instead of standard output ('-': standard output).")
 @click.option("--deliver", is_flag=True,
               help="Write md/html/json to the reports folder and e-mail it, as the daemon does.")
 def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver: bool) -> None:
@@ -825,7 +826,10 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
             _deliver(store, config, data)
             return
     text = RENDERERS[fmt](data)
-    if out:
+    if out and out != "-":
+        if out.endswith(("/", os.sep)) or Path(out).is_dir():
+            raise UsageProblem(f"--out {out}: is a folder; give a file name, e.g. "
+                               f"{Path(out) / ('summary.' + fmt)}")
         try:
             Path(out).write_text(text, encoding="utf-8")
         except OSError as error:

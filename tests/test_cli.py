@@ -212,6 +212,19 @@ def test_report_out_into_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path)
         2, f"dmguard: --out {out}: cannot write (No such file or directory)")
 
 
+def test_report_out_names_a_file_not_a_folder_and_dash_is_standard_output(
+        tmp_path: Path) -> None:
+    conf = config_file(tmp_path)
+    for folder in (f"{tmp_path / 'nope'}/", str(tmp_path)):
+        result = CliRunner().invoke(cli, ["report", "--config", str(conf), "--out", folder])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(f"dmguard: --out {folder}: is a folder; give a file name")
+    assert not (tmp_path / "nope").exists(), "no file named like the folder was made"
+    dash = CliRunner().invoke(cli, ["report", "--config", str(conf), "--out", "-"],
+                              catch_exceptions=False)
+    assert dash.exit_code == 0 and dash.stdout.startswith("#") and not Path("-").exists()
+
+
 @pytest.mark.parametrize(("args", "named"), [(["--out", "x.html"], "--out"),
                                              (["--format", "html"], "--format")])
 def test_report_deliver_refuses_out_and_format_it_would_ignore(
