@@ -37,10 +37,11 @@ held draft (compared at any length).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from functools import lru_cache
 
-from dmguard.audit.label import Labeller
 from dmguard.audit.rules import single
 from dmguard.audit.similarity import COVERAGE, Signature, normalise, signature
 from dmguard.config import Config
@@ -155,17 +156,23 @@ def _draft_problem(text: str, names: Sequence[str], drafts: Iterable[Message]) -
     return None
 
 
-def _label_problem(store: Store, config: Config, account_id: str, text: str) -> str | None:
-    """Why ``text`` cannot go out as a person's own words when it carries the account's
-    automated disclosure. (Not the opt-out line: a person may well tell someone how to stop
-    the automated messages.)"""
-    row = store.accounts.get(account_id)
-    disclosure = Labeller(config.label.disclosure, config.label.opt_out).disclosure_for(
-        row.username if row else None)
-    if " ".join(disclosure.split()).casefold() in " ".join(text.split()).casefold():
-        return (f"not sent: this reply carries the disclosure of automated messages "
-                f"({disclosure!r}), so it is not a personal reply; {INSTEAD_HELD}")
-    return None
+def _label_problem(config: Config, text: str) -> str | None:
+    """Why ``text`` cannot go out as a person's own words when it carries the automated
+    disclosure, naming this account or any other. (Not the opt-out line: a person may well
+    tell someone how to stop the automated messages.)"""
+    found = disclosure_pattern(config.label.disclosure).search(" ".join(text.split()))
+    if found is None:
+        return None
+    return (f"not sent: this reply carries the disclosure of automated messages "
+            f"({found.group()!r}), so it is not a personal reply; {INSTEAD_HELD}")
+
+
+@lru_cache(maxsize=8)
+def disclosure_pattern(disclosure: str) -> re.Pattern[str]:
+    """The configured disclosure line with any account name in its ``{account}``, spaces
+    as any run of spaces, any case."""
+    parts = [r"\s+".join(map(re.escape, part.split())) for part in disclosure.split("{account}")]
+    return re.compile(r".{1,50}?".join(parts), re.IGNORECASE)
 
 
 def check_personal(store: Store, config: Config, task: Task, text: str) -> None:
@@ -176,7 +183,7 @@ def check_personal(store: Store, config: Config, task: Task, text: str) -> None:
     """
     contact = store.people.contact(task.contact_id)
     names = [n for n in (contact.name, contact.username) if n] if contact else []
-    problem = _label_problem(store, config, task.account_id, text) \
+    problem = _label_problem(config, text) \
         or _draft_problem(text, names, store.messages.automated_unsent(task.contact_id))
     if problem:
         raise TaskError(problem, "not_personal")

@@ -268,7 +268,7 @@ def test_the_held_draft_inside_the_automated_label_or_other_words_is_refused(
     queue = _queue(store, config)
     wrapped = f"[Automated message from @demo]\n{DRAFT}\n\nReply STOP to stop automated messages."
     message = _refusal(store, config, queue.reply_task, wrapped)
-    assert "automated disclosure" in message or f"message {queue.draft}" in message
+    assert "disclosure of automated messages" in message
     padded = f"Quick note before the weekend. {DRAFT} Talk soon, and have a lovely Sunday!"
     assert f"message {queue.draft}" in _refusal(store, config, queue.reply_task, padded)
 
@@ -279,6 +279,9 @@ def test_a_reply_carrying_the_disclosure_line_is_refused(store: Store, config: C
     message = _refusal(store, config, queue.reply_task,
                        "[Automated message from @demo_shop] Hi Pat, your parcel left today.")
     assert "disclosure of automated messages" in message
+    other = _refusal(store, config, queue.reply_task,
+                     "[automated message  from @another_shop]\nHi Pat, your parcel left today.")
+    assert "'[automated message from @another_shop]'" in other, "another account's label too"
 
 
 def test_telling_someone_how_to_opt_out_is_still_personal(store: Store, config: Config) -> None:
