@@ -17,7 +17,8 @@ instead) when it is:
   :data:`MIN_WORDS` words whole (:data:`CONTAINED`, 90% of its word trigrams) is that
   draft too, whatever is written around it (the automated label, a line of one's own),
   and so is a draft retyped with Cyrillic or Greek letters that look Latin (:data:`LOOKALIKES`).
-- **labelled as automated**: it carries the account's automated disclosure line.
+- **labelled as automated**: it carries the automated disclosure line (naming this account
+  or any other).
 - **nearly what went to other people**: at least ``min_recipients`` other people
   (the ``near-duplicate`` rule's option, default 3) got, in the last
   ``audit.history_days``, a message holding
