@@ -134,3 +134,17 @@ def test_a_graceful_restart_waits_for_the_request_in_flight(clock: SimulatedCloc
         restarter.join(5)
         assert answers == [201], "the request in flight was answered before the restart"
         assert server.state.incarnation == 1
+
+
+def test_every_start_of_the_emulator_is_the_same_account_for_one_username() -> None:
+    """A real account keeps its user id; dmguard's database checks it (dmguard.identity), so
+    the in-process emulator started again for the same account must be the same user."""
+    from dmguard.platforms.sandbox.state import SandboxState
+    from tests.conftest import START
+
+    first = SandboxState(SimulatedClock(START), account_username="shop_sandbox")
+    later = SimulatedClock(START + timedelta(days=3))
+    again = SandboxState(later, account_username="shop_sandbox")
+    other = SandboxState(SimulatedClock(START), account_username="shop_demo")
+    assert first.me.id == again.me.id != other.me.id
+    assert int(first.me.id) < int(first.next_id()), "made long before anything made now"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import secrets
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -74,6 +75,22 @@ class Snowflakes:
                 return str(millis << (WORKER_BITS + SEQUENCE_BITS)
                            | self.worker << SEQUENCE_BITS | sequence)
             millis += 1
+
+
+ACCOUNT_MADE = datetime(2015, 3, 21, tzinfo=UTC)
+"""When the emulated account was made (long before anything the emulator makes now)."""
+
+
+def account_id(username: str) -> str:
+    """The emulated account's user id: a snowflake of :data:`ACCOUNT_MADE`, its worker and
+    sequence from the username. An account keeps its id (x-ids.mdx: ids identify objects
+    for good), so every start of the emulator for one username is the same user to dmguard,
+    whose database checks that (:mod:`dmguard.identity`); another username is another user."""
+    millis = int(ACCOUNT_MADE.timestamp() * 1000) - TWITTER_EPOCH_MS
+    digest = zlib.crc32(username.encode("utf-8"))
+    return str(millis << (WORKER_BITS + SEQUENCE_BITS)
+               | (digest >> SEQUENCE_BITS) % (1 << WORKER_BITS) << SEQUENCE_BITS
+               | digest % (1 << SEQUENCE_BITS))
 
 
 def snowflake_time(snowflake: str) -> datetime:
@@ -431,7 +448,7 @@ class SandboxState:
         self.phones = phones or Phones()
         #: Pagination tokens carry this; a restarted emulator knows none it gave before.
         self.cursor_salt = secrets.token_hex(4)
-        self.me = me or SandboxUser(self.next_id(), account_username, account_name,
+        self.me = me or SandboxUser(account_id(account_username), account_username, account_name,
                                     description="A sandbox account for dmguard",
                                     followers_count=0)
         self.users: dict[str, SandboxUser] = {self.me.id: self.me}
