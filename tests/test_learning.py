@@ -20,9 +20,9 @@ from dmguard.report.data import build_report
 from dmguard.store import Origin, Store
 from tests.conftest import START, config_file, make_config
 
-#: The model alone holds this (p≈0.99) and no other rule does.
-STUDIO = "Hi {}, we are a small studio helping local brands grow online. Book a free call with us today."
-#: The model alone passes this (p≈0.59, threshold 0.74).
+#: The model alone holds this (p≈0.98) and no other rule does.
+STUDIO = "Hi {}, we are a small print studio in town. Book a free call with us today."
+#: The model alone passes this (p≈0.59, threshold 0.75).
 BAKERY = "Hi {}, we run a small bakery in town and our new bakes come out every Friday morning."
 REWRITE = "Hi Bob, loved your shop window on Rua Augusta: could we feature it?"
 SECOND = '\n[[accounts]]\nname = "other"\nplatform = "sandbox"\n'
@@ -90,7 +90,7 @@ def test_a_verdict_changes_after_a_few_decisions(store: Store, config: Config) -
     # One decision on a draft like Bob's moves his, not yet past the threshold...
     assert reaudit(store, config, bob) == ["DG095:hold"]
     (finding,) = [f for f in findings(store, config, bob) if f.rule == "DG095"]
-    assert "learned -2.0 from 1 decision on drafts like it" in finding.message
+    assert "learned -1.9 from 1 decision on drafts like it" in finding.message
     # ...a second one does: the next audit of Bob's draft passes.
     assert actions.release(store, config, hold_task(store, cara), "sam").queued
     assert reaudit(store, config, bob) == []

@@ -277,6 +277,81 @@ CREATOR = _at_word_starts(
     "i'?m an? " + _CREATIONS, "i am an? " + _CREATIONS, "we'?re an? " + _CREATIONS,
     "we are an? " + _CREATIONS,
 )
+# A business pitch to a stranger: what the sender's firm does for clients like the reader,
+# offered unasked ("we help …", "we're a … agency", "I'm reaching out", "feature your brand").
+_FIRMS = (r"(?:agency|company|firm|studio|startup|platform|network|consultancy|marketplace"
+          r"|team|brand)\b")
+_TRADES = (r"(?:consultant|freelancer|recruiter|strategist|marketer|coach|developer|designer"
+           r"|copywriter|writer|agent|specialist|expert)\b")
+PITCH = _at_word_starts(
+    r"we help (?!out\b|each\b|at\b|with\b|them\b|him\b|her\b|my\b|our\b)",
+    r"we specialis", r"we specializ", r"we partner with\b",
+    r"we work with (?:brands|businesses|companies|startups|teams|founders|creators|coaches)\b",
+    r"we'?re an? (?:[\w-]+ ){0,3}" + _FIRMS, r"we are an? (?:[\w-]+ ){0,3}" + _FIRMS,
+    r"i help (?:brands|businesses|companies|startups|teams|founders|creators|coaches|people)\b",
+    r"i specialis", r"i specializ",
+    r"i'?m an? (?:[\w-]+ ){0,2}" + _TRADES, r"i am an? (?:[\w-]+ ){0,2}" + _TRADES,
+    r"reaching out (?:to|because|about|on behalf)\b",
+    r"can help you (?:get|grow|increase|reduce|boost|scale|reach|save|rank|double|triple"
+    r"|generate|land|automate)\b",
+    *(verb + r" your (?:brand|business|company|product|page|profile|work|channel|account"
+      r"|content)\b" for verb in ("feature", "promote", "showcase", "sponsor")),
+    *(kind + r" (?:opportunit|program|offer|deal|proposal)" for kind in (
+        "partnership", "collaboration", "collab", "sponsorship", "ambassador", "affiliate",
+        "business")),
+)
+PITCH_WORDS = frozenset({
+    "help", "specialise", "specialize", "specialising", "specializing", "specialised",
+    "specialized", "partner", "reaching", "feature", "promote", "showcase", "sponsor",
+    "partnership", "collaboration", "collab", "sponsorship", "ambassador", "affiliate",
+    "business", "agency", "company", "firm", "studio", "startup", "platform", "network",
+    "consultancy", "marketplace", "team", "brand", "consultant", "freelancer", "recruiter",
+    "strategist", "marketer", "coach", "developer", "designer", "copywriter", "writer", "agent",
+    "specialist", "expert", "brands", "businesses", "companies", "startups", "teams", "founders",
+    "creators", "coaches"})
+"""One of these is in every phrase :data:`PITCH` finds (the regex only runs when one is)."""
+# Asking a stranger for a meeting or their interest ("would you be open to a quick call?").
+MEETING_ASK = _at_word_starts(
+    r"would you be (?:open|interested|up for|keen)\b", r"would it make sense\b",
+    r"are you open to\b",
+    r"open to (?:a|exploring|hearing|learning|discussing|chatting|connecting|collaborat)",
+    *(size + r" (?:call|chat|zoom|meeting|demo)\b" for size in ("quick", "short", "brief")),
+    r"hop on a (?:quick )?call\b", r"jump on a (?:quick )?call\b", r"the right person (?:to|for)\b",
+    r"worth (?:a quick|exploring|a chat|a call)\b",
+    r"interested in (?:hearing|learning|a partner|partner|collab|working|an? opportunit)",
+    r"let me know if (?:you'?re|you are|this is|that'?s) (?:interested|open|a fit|something)\b",
+    *(verb + r" to (?:connect|tell you|show you|discuss|feature|collaborate|partner|set up|hop"
+      r"|jump)\b" for verb in ("love", "like")),
+    r"happy to (?:share|send|walk you|set up|hop|jump)\b",
+    r"circling back\b", r"following up on my (?:last|previous|earlier)\b", r"bumping this\b",
+)
+MEETING_WORDS = frozenset({
+    "open", "sense", "call", "chat", "zoom", "meeting", "demo", "person", "worth", "interested",
+    "connect", "discuss", "feature", "collaborate", "partner", "set", "hop", "jump", "share",
+    "send", "walk", "circling", "following", "bumping", "fit", "something"})
+"""One of these is in every phrase :data:`MEETING_ASK` finds."""
+# The well-wish a stranger opens with ("I hope this finds you well").
+WELL_WISH = _at_word_starts(
+    r"hope (?:this|you|you'?re|you are|all|everything|things|your (?:day|week))\b"
+    r"[^.!?\n]{0,24}\b(?:well|good|great|fine|amazing|wonderful)\b",
+    r"trust (?:this|you|all)\b[^.!?\n]{0,20}\bwell\b",
+)
+# Easy money, told as a testimony or a job ("I made $7k last week", "work from home").
+EARNINGS = _at_word_starts(
+    r"work(?:ing)? from home\b", r"no experience (?:needed|necessary|required)\b",
+    r"passive income\b", r"financial freedom\b", r"changed my life\b",
+    *(who + r" (?:made|make|earn|earned|makes|earns|can make|can earn) [$£€]\s?\d"
+      for who in ("i", "she", "he", "you")),
+    r"making [$£€]\s?\d", r"thanks to (?:mr|mrs|ms|miss|dr)\b", r"be your own boss\b",
+    r"side hustle\b", r"(?:on|via) whatsapp\b",
+)
+EARNINGS_WORDS = frozenset({
+    "home", "experience", "passive", "freedom", "changed", "made", "make", "earn", "earned",
+    "makes", "earns", "making", "mr", "mrs", "ms", "miss", "dr", "boss", "hustle", "whatsapp"})
+"""One of these is in every phrase :data:`EARNINGS` finds."""
+PAY_RATE = re.compile(r"[$£€]\s?\d[\d,.]*k?\s?(?:/|per |an? |every )(?:week|day|month|hour|wk|hr)\b")
+"""A sum of money per week, day, month or hour ("$3,000/week")."""
+
 # Words that open a sentence with a comma without naming anyone ("Honestly, …").
 NOT_A_NAME_START = frozenset({
     "honestly", "actually", "seriously", "anyway", "anyways", "btw", "basically", "unfortunately",
@@ -413,12 +488,14 @@ _FLAG_SETS: tuple[frozenset[str], ...] = (
     frozenset({"account"}), PRIZE_WORDS, frozenset({"<at>"}), GRIEVANCE, THIRD_PERSON_VERBS,
     ARRIVAL_WORDS_BUT_HI, HI_HELLO, GROUP_PLACES, NEWCOMER_WORDS_BUT_HI, HI_HELLO_HEY,
     frozenset({"its", "it's"}), frozenset({"it"}), frozenset({"is"}), AUDIENCE_VERBS,
-    AUDIENCE_OBJECTS, AUDIENCE_COUNTS, frozenset({"<url>"}), frozenset({"<emoji>"}))
+    AUDIENCE_OBJECTS, AUDIENCE_COUNTS, frozenset({"<url>"}), frozenset({"<emoji>"}),
+    PITCH_WORDS, MEETING_WORDS, frozenset({"hope", "trust"}), EARNINGS_WORDS)
 (_F_WELCOME, _F_INTRO, _F_CTA, _F_TIME, _F_MONEY, _F_I, _F_WE, _F_YOU, _F_CROWD, _F_OWN_MEDIA,
  _F_MY_OUR, _F_PROMOTE, _F_RECIPROCAL, _F_BACK, _F_FOLLOWISH, _F_VERIFY, _F_ACCOUNT, _F_PRIZE,
  _F_AT, _F_GRIEVANCE, _F_THIRD_PERSON, _F_ARRIVAL, _F_HI_HELLO, _F_GROUP_PLACE, _F_NEWCOMER,
  _F_HI_HELLO_HEY, _F_ITS, _F_IT, _F_IS, _F_AUDIENCE_VERB, _F_AUDIENCE_OBJECT, _F_AUDIENCE_COUNT,
- _F_URL, _F_EMOJI) = (1 << bit for bit in range(len(_FLAG_SETS)))
+ _F_URL, _F_EMOJI, _F_PITCH, _F_MEETING, _F_WELL_WISH, _F_EARNINGS
+ ) = (1 << bit for bit in range(len(_FLAG_SETS)))
 _F_I_OR_WE = _F_I | _F_WE
 _FLAGS: dict[str, int] = {}
 for _bit, _words in enumerate(_FLAG_SETS):
@@ -599,6 +676,19 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:audience-ask")
     if flags & _F_I_OR_WE and CREATOR.search(lower) is not None:
         add("s:creator")
+    pitch = flags & _F_PITCH and PITCH.search(lower) is not None
+    meeting = flags & _F_MEETING and MEETING_ASK.search(lower) is not None
+    if pitch:
+        add("s:pitch")
+    if meeting:
+        add("s:meeting-ask")
+        if pitch:
+            add("s:pitch+meeting-ask")
+    if flags & _F_WELL_WISH and WELL_WISH.search(lower) is not None:
+        add("s:well-wish")
+    if (flags & _F_EARNINGS and EARNINGS.search(lower) is not None) \
+            or (("$" in text or "£" in text or "€" in text) and PAY_RATE.search(lower)):
+        add("s:easy-money")
     if links:
         if 3 < words <= 8:
             add("s:link-few-words")

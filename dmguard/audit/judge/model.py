@@ -81,6 +81,11 @@ SHAPES = {
     "s:link-few-words": "a link and a few words",
     "s:link-to-a-profile": "a link to someone's own page",
     "s:short-link": "a shortened link",
+    "s:pitch": "pitches a business to a stranger",
+    "s:meeting-ask": "asks a stranger for a call or their interest",
+    "s:pitch+meeting-ask": "a pitch and an ask for a call",
+    "s:well-wish": "a stranger's well-wish",
+    "s:easy-money": "easy money",
 }
 
 

@@ -8,7 +8,7 @@ from dmguard.audit.judge import model
 from dmguard.audit.rules.base import Hit, Subject, rule
 from dmguard.audit.text import blank
 
-DEFAULT_THRESHOLD = 0.74
+DEFAULT_THRESHOLD = 0.75
 """Chosen by the rule stated in ``dmguard/audit/judge/README.md``."""
 
 

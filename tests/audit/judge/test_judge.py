@@ -196,11 +196,54 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     ("Something moved in the dark... oh, it's just Kenji.", "s:reveals-name"),
     ("Help me reach 500 subscribers, sub to my channel", "s:audience-ask"),
     ("Hey guys I'm a 15 year old producer, I make beats", "s:creator"),
+    ("We're a boutique SEO agency helping clinics rank locally.", "s:pitch"),
+    ("I help coaches land ten new clients a month.", "s:pitch"),
+    ("Are you the right person to talk to about your hiring plans?", "s:meeting-ask"),
+    ("We specialise in payroll. Would you be open to a short call?", "s:pitch+meeting-ask"),
+    ("I trust this message finds you well.", "s:well-wish"),
+    ("Work from home and earn $250/day, no experience needed", "s:easy-money"),
+    ("My cousin pays $1,200 a month for that flat", "s:easy-money"),
 ])
 def test_the_shapes_name_the_ideas(text: str, shape: str) -> None:
     from dmguard.audit.judge.features import features
 
     assert shape in features(text)
+
+
+@pytest.mark.parametrize(("text", "shape"), [
+    ("We help out at the shelter on Sundays", "s:pitch"),
+    ("I'm with you on that, the ending was weak", "s:pitch"),
+    ("Can you help me move the sofa?", "s:pitch"),
+    ("Let's have a chat about it tomorrow", "s:meeting-ask"),
+    ("I hope so, the tickets sold out fast", "s:well-wish"),
+    ("I made 3 loaves of bread today", "s:easy-money"),
+])
+def test_a_shape_needs_its_idea_not_just_its_words(text: str, shape: str) -> None:
+    from dmguard.audit.judge.features import features
+
+    assert shape not in features(text)
+
+
+@pytest.mark.parametrize(("text", "automated"), [
+    ("Hi Ines, we're a small design agency helping cafes get more bookings. Open to a quick chat?",
+     True),
+    ("Hope this finds you well! I'm reaching out because we can help you triple your sales.",
+     True),
+    ("Earn $300 a day from home, message me and I'll show you how 💸", True),
+    ("Hi Ines, can we hop on a quick call after lunch about the budget slides?", False),
+    ("Hope you're feeling better! I left soup on your doorstep.", False),
+])
+def test_a_pitch_to_a_stranger_is_held_and_a_colleagues_ask_is_not(text: str,
+                                                                     automated: bool) -> None:
+    judgement = active().judge(text)
+    assert (judgement.probability >= looks_automated_threshold()) == automated, \
+        judgement.probability
+
+
+def looks_automated_threshold() -> float:
+    from dmguard.audit.rules.judge import DEFAULT_THRESHOLD
+
+    return DEFAULT_THRESHOLD
 
 
 @pytest.mark.parametrize("text", [
