@@ -17,16 +17,23 @@ PLACEHOLDER = prefiltered(re.compile(
     r"|%[A-Z][A-Z0-9_]*%"                         # %FNAME%
     r"|<<\s*\w+\s*>>"                             # <<name>>
     r"|\[\s*(?:first[ _]?name|last[ _]?name|full[ _]?name|name|company|city|username"
-    r"|handle|product|link|url|date|your name|recipient|fname|lname)\s*\]"  # [NAME]
+    r"|handle|product|link|url|date|your name|recipient|fname|lname|address|price|amount"
+    r"|phone|phone number|e-?mail|discount|business name|company name|job title|country"
+    r"|zip|zip code|location)\s*\]"  # [NAME], [ADDRESS]
     r"|<\s*(?:first[ _]?name|last[ _]?name|name|company|username|fname|link|url)\s*>"
     r"|\bINSERT\s+[A-Z ]{2,30}\s+HERE\b"           # INSERT URL HERE
     r"|(?-i:\b(?:FIRST|LAST)_?NAME\b|\bFNAME\b)"     # FIRST_NAME (capitals: "your lastname" is a word)
     r"|(?<![\w%])%(?:\d\$)?[sd](?!\w)|%\(\w+\)s"      # printf: Hi %s, Hi %(name)s
-    r"|#(?:first_?name|last_?name|full_?name|name|fname|lname|user_?name)#"  # #name#
+    r"|#(?:first_?name|last_?name|full_?name|name|fname|lname|user_?name|company|city"
+    r"|product|link|url|e-?mail|phone|address|price|date)#"  # #name#, #company#
     r"|(?<![\w:$]):(?:first_?name|name|fname|user_?name)(?![\w:])"  # Hi :name
-    r"|(?<![\w$])\$(?:first_?name|last_?name|name|fname|user_?name)\b",  # Hi $name
+    r"|(?<![\w$])\$(?:first_?name|last_?name|name|fname|user_?name)\b"  # Hi $name
+    r"|(?<![\w$])(?-i:\$(?:PRICE|AMOUNT|TOTAL|DISCOUNT|COMPANY|CITY|PRODUCT|LINK|URL))\b",  # $PRICE
     re.IGNORECASE,
-), "{", "[", "<", "%", "*|", "insert", "name")
+), "{", "[", "<", "%", "*|", "insert", "name", *(f"#{field}#" for field in (
+    "company", "city", "product", "link", "url", "email", "e-mail", "phone", "address", "price",
+    "date")), *(f"${field}" for field in (
+        "price", "amount", "total", "discount", "company", "city", "product", "link", "url")))
 
 
 @rule(
@@ -48,11 +55,15 @@ PLACEHOLDER = prefiltered(re.compile(
         "Hi #name#, your order shipped",
         "Hello :first_name, welcome aboard",
         "Hey $name, we miss you",
+        "Your order ships to [ADDRESS] within 3 days",
+        "Hi Amy, the team at #company# says hello",
+        "Today only: the deluxe kit for $PRICE",
     ],
     passes=["Hi Amy, thanks for stopping by!", "A set in Python looks like {1, 2}",
             "What's your lastname for the booking?", "the first_name column of your CSV",
             "Prices rose 5%, so 10%s are rare", "Loved it :heart_eyes: see you at 5:30",
-            "It costs $5, name your day"],
+            "It costs $5, name your day", "the $price variable is empty, check line 12",
+            "Meet me at [the usual place]", "#company #culture posts are up"],
 )
 def unfilled_placeholder(subject: Subject) -> Iterator[Hit]:
     """Finds template placeholders that were never filled in.
@@ -62,7 +73,8 @@ def unfilled_placeholder(subject: Subject) -> Iterator[Hit]:
     form-letter failure there is.
     Source: a common complaint about form e-mails and auto-DMs; every mail-merge
     syntax seen in the wild ({name}, {{first_name}}, ${name}, %FNAME%, *|FNAME|*,
-    [NAME], <name>, INSERT URL HERE, printf's %s, #name#, :name, $name) is recognised.
+    [NAME], [ADDRESS], <name>, INSERT URL HERE, printf's %s, #name#, #company#, :name, $name,
+    $PRICE in capitals) is recognised.
     Use instead: fill every field, or drop the greeting when the field is empty.
     """
     for match in PLACEHOLDER.finditer(subject.text):
