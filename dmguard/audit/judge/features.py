@@ -389,6 +389,8 @@ _NOT_NAMES = NOT_A_NAME | NOT_A_NAME_START
 
 def _kind(raw: str) -> str:
     """A token as the judge reads it: the word itself, or the class of a link, handle, number."""
+    if raw.isalpha():  # a word (no letter is a digit): what the checks below end with
+        return raw
     first = raw[0]
     if first == "@":
         return "<at>"
@@ -430,8 +432,24 @@ def tokens(lower: str) -> list[str]:
             cache.clear()
         for chunk in chunks:
             if chunk not in cache:
-                cache[chunk] = tuple(map(_kind, TOKEN.findall(chunk)))
+                cache[chunk] = _chunk_tokens(chunk)
         return list(chain.from_iterable(map(cache.__getitem__, chunks)))
+
+
+_END_PUNCTUATION = ".,!?:;"
+"""Characters no token starts with or holds, but for a link's dot (see :func:`_chunk_tokens`)."""
+
+
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    """The tokens of one whitespace-free chunk. Letters alone, or followed by punctuation only
+    ("hi", "you?", "me..."), are one word, found without the regex: :data:`TOKEN`'s word
+    branch takes the letters, no token starts at the punctuation, and no branch before it
+    matches there (a link needs ``://``, or a dot before letters or after "www"; no letter
+    is a digit or in the emoji ranges)."""
+    word = chunk.rstrip(_END_PUNCTUATION)
+    if word.isalpha() and word != "www":
+        return (word,)
+    return tuple(map(_kind, TOKEN.findall(chunk)))
 
 
 FUNCTION_WORDS = frozenset({

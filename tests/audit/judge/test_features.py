@@ -16,7 +16,8 @@ from dmguard.audit.judge import features as F
 PIECES = ["hi", "Hey", "it's", "it’s", "i'm", "rock'n'roll", "x", "@sam", "@", "12", "12345",
           "3.50", "1,000", "10:30", "https://a.example/x?y=1", "www.shop.com", "shop.com/deal",
           "my-site.io", "a.com.", "🎉", "☕", "⭐", "-", "_", "__", "(name)", "#tag", "!", "?",
-          "...", ",", "Ünïcode", "naïve", "Ωμέγα", "２３", "½", "’", "'", "a'"]
+          "...", ",", "Ünïcode", "naïve", "Ωμέγα", "２３", "½", "’", "'", "a'", "www", "www.",
+          "www..", "wow!?", "so,", "end.:;", "com", "Www.:"]
 SPACES = [" ", "  ", "\n", "\t", "\u00a0", "\u2003", "\x1c", ""]
 TEXTS = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SPACES)), max_size=14).map(
     lambda parts: "".join(piece + space for piece, space in parts))
