@@ -54,6 +54,8 @@ PARALLEL_FROM = 2000
 CHUNK = 500
 """Lines per task handed to a worker process: small enough to balance, large enough
 that handing it over costs little next to auditing it."""
+LAST_CHUNK = 50
+"""The smallest chunk: the end of a window is cut finer (see :func:`_chunk_sizes`)."""
 WINDOW = 100 * CHUNK
 """Lines read ahead at most, so a huge file is not held in memory at once."""
 
@@ -311,7 +313,7 @@ def _load_before_fork() -> None:
 
 
 def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], first: int,
-                    hint: list[bool], read: Reader) -> Iterator[Task]:
+                    hint: list[bool], read: Reader, workers: int) -> Iterator[Task]:
     """The tasks of a window (its lines numbered from ``first``): chunks of :data:`CHUNK`
     lines with their near-duplicate counts, counted a chunk at a time, in order, as the
     pool takes the tasks (in its task thread). So the workers start on the first chunk
@@ -320,13 +322,27 @@ def _counted_chunks(auditor: Auditor, history: BatchHistory, window: list[str], 
 
     ``hint`` holds whether the hint is still to give: the chunk that holds the batch's
     first line that cannot be a JSON object gives it, as one process would."""
-    for start in range(0, len(window), CHUNK):
-        lines = window[start:start + CHUNK]
+    start = 0
+    for size in _chunk_sizes(len(window), workers):
+        lines = window[start:start + size]
         gives = hint[0] and any(starts_plain(raw) and raw.strip() for raw in lines)
         if gives:
             hint[0] = False
         yield (first + start, lines,
                near_duplicate_counts(auditor, history, lines, first + start, read), gives)
+        start += size
+
+
+def _chunk_sizes(lines: int, workers: int) -> Iterator[int]:
+    """How a window of ``lines`` is cut: chunks of :data:`CHUNK` lines while plenty is left,
+    then a quarter of each worker's share of the rest (down to :data:`LAST_CHUNK`). The
+    workers finish together: with chunks of one size, one of them could still be auditing a
+    whole chunk (about 90 ms on the bench's messages) while the others wait."""
+    left = lines
+    while left > 0:
+        size = min(left, CHUNK, max(LAST_CHUNK, left // (4 * workers)))
+        yield size
+        left -= size
 
 
 def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, workers: int,
@@ -357,7 +373,7 @@ def audit_in_parallel(auditor: Auditor, lines: Iterable[str], render: Render, wo
                 window = list(islice(source, WINDOW))
                 if not window:
                     break
-                tasks = _counted_chunks(auditor, history, window, first, hint, read)
+                tasks = _counted_chunks(auditor, history, window, first, hint, read, workers)
                 first += len(window)
                 for rendered, chars in pool.imap(_audit_chunk, tasks):
                     if progress is not None:
