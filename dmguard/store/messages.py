@@ -348,7 +348,9 @@ class Messages:
 
     def in_state(self, account_id: str, state: str, *, due_by: str | None = None,
                  limit: int = 1000) -> list[Message]:
-        """Messages in a state, by id; with ``due_by``, those due then, soonest first."""
+        """Messages in a state, by id; with ``due_by``, those due then: answers first (STOP and
+        START confirmations, people's replies), then campaigns, each soonest first. An
+        answer waits behind no campaign backlog: it is what the person is waiting for."""
         if due_by is None:
             rows = self._sql.rows(
                 "SELECT * FROM messages WHERE account_id = ? AND state = ? ORDER BY id LIMIT ?",
@@ -356,7 +358,8 @@ class Messages:
         else:
             rows = self._sql.rows(
                 "SELECT * FROM messages WHERE account_id = ? AND state = ? "
-                "AND (send_after IS NULL OR send_after <= ?) ORDER BY send_after, id LIMIT ?",
+                "AND (send_after IS NULL OR send_after <= ?) "
+                f"ORDER BY origin IN {_CAMPAIGN}, send_after, id LIMIT ?",
                 [account_id, state, due_by, limit])
         return [_message(row) for row in rows]
 

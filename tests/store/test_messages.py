@@ -85,6 +85,16 @@ def test_due_messages_respect_send_after(store: Store, amy: int, clock: Simulate
     assert [m.id for m in store.messages.in_state("a", "queued")] == [first, second]
 
 
+def test_an_answer_goes_before_a_campaign_backlog(store: Store, amy: int,
+                                                 clock: SimulatedClock) -> None:
+    backlog = [add(store, amy, text=f"campaign {n}") for n in range(3)]
+    clock.advance(timedelta(minutes=10))
+    confirmation = add(store, amy, origin=Origin.SYSTEM, text="You will get no more automated DMs")
+    reply = add(store, amy, origin=Origin.HUMAN, text="Sorry, fixed it")
+    due = store.messages.in_state("a", "queued", due_by=store.now())
+    assert [m.id for m in due] == [confirmation, reply, *backlog]
+
+
 def test_findings_replace_and_verdicts_save_in_bulk(store: Store, amy: int) -> None:
     message_id = add(store, amy, state="sent")
     generic = Finding("DG010", "generic-salutation", "hold", "generic salutation", (0, 4))
