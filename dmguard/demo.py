@@ -9,14 +9,13 @@ only the clock and the population are simulated.
 from __future__ import annotations
 
 import random
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dmguard import actions, outbox, tick
+from dmguard import actions, outbox, tick, writer_lease
 from dmguard.clock import SimulatedClock
 from dmguard.config import Config
 from dmguard.platforms.sandbox.scenario import Population, seed_population
@@ -45,16 +44,27 @@ class DemoResult:
     sandbox_received: int
 
 
-def _fresh_database(path: Path, config: Config) -> None:
+def _fresh_database(path: Path, config: Config, now: datetime) -> None:
+    """Make way for the demo's database: refuse a real X account's and one a daemon is using;
+    keep any other as ``<name>.<time>.bak`` beside it (a copy that holds what the write-ahead
+    log held too, and never overwrites an earlier backup)."""
     if any(account.platform == "x" for account in config.accounts):
         raise DemoError("the demo only runs on sandbox accounts; this config has a real X "
                         "account, so its database is left alone (use --config with a sandbox "
                         "config)")
-    if path.exists():
-        backup = path.with_suffix(path.suffix + ".bak")
-        shutil.move(path, backup)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if not path.exists():
+        return
+    store = Store.open(path, SimulatedClock(now))
+    try:
+        holder = writer_lease.live_holder(store)
+        if holder is not None:
+            raise DemoError(f"a dmguard daemon ({holder}) is using {path}; stop it first, or "
+                            "give the demo a database of its own ([store] path in --config)")
+        store.back_up(path.with_name(f"{path.name}.{now:%Y%m%d-%H%M%S}.bak"))
+    finally:
+        store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def demo_zone(now: datetime) -> str:
@@ -83,7 +93,7 @@ def run_demo(config: Config, now: datetime, *, seed: int = 7,
     day = clock.now().astimezone(ZoneInfo(zone)).date()
     rng = random.Random(seed)
     db_path = Path(config.store.path)
-    _fresh_database(db_path, config)
+    _fresh_database(db_path, config, now)
     account = config.accounts[0]
     # Lenient on purpose: the simulated clock stands still during a tick, and the inbox
     # does not yet re-read for late listings (issue #14), so the demo lists DMs at once.

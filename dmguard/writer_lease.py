@@ -53,5 +53,13 @@ def renew(store: Store, holder: str) -> bool:
     return store.leases.renew(NAME, holder, iso(store.clock.now() + TTL))
 
 
+def live_holder(store: Store) -> str | None:
+    """Who holds the lease now (a daemon that renews it and has not died), if anyone."""
+    lease = store.leases.get(NAME)
+    if lease is None or parse_iso(lease.expires_at) <= store.clock.now() or gone(lease.holder):
+        return None
+    return lease.holder
+
+
 def release(store: Store, holder: str) -> None:
     store.leases.release(NAME, holder)

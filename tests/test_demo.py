@@ -37,3 +37,50 @@ def test_everything_the_demo_writes_is_in_the_past(tmp_path: Path) -> None:
     finally:
         store.close()
     assert all(parse_iso(stamp) <= now for stamp in newest), newest
+
+
+def _database_with_a_row(path: Path, clock: SimulatedClock) -> Store:
+    store = Store.open(path, clock)
+    store.accounts.ensure("demo", "sandbox")
+    return store
+
+
+def test_the_demo_keeps_the_database_it_replaces_with_what_its_log_held(tmp_path: Path) -> None:
+    """QA: the demo moved the file and deleted its -wal unread, and a second demo
+    overwrote the one backup."""
+    from dmguard.demo import _fresh_database
+
+    config = make_config(tmp_path)
+    path = Path(config.store.path)
+    live = _database_with_a_row(path, SimulatedClock(START))  # still open: the row is in the -wal
+    try:
+        _fresh_database(path, config, START)
+    finally:
+        live.close()
+    (backup,) = tmp_path.rglob("*.bak")
+    kept = Store.open(backup, SimulatedClock(START))
+    try:
+        assert kept.accounts.get("demo") is not None
+    finally:
+        kept.close()
+    assert not path.exists()
+    _database_with_a_row(path, SimulatedClock(START)).close()
+    _fresh_database(path, config, START + timedelta(minutes=5))
+    assert len(list(tmp_path.rglob("*.bak"))) == 2
+
+
+def test_the_demo_leaves_alone_a_database_a_daemon_is_using(tmp_path: Path) -> None:
+    from dmguard import writer_lease
+    from dmguard.demo import DemoError, _fresh_database
+    from dmguard.process import process_tag
+
+    config = make_config(tmp_path)
+    path = Path(config.store.path)
+    store = _database_with_a_row(path, SimulatedClock(START))
+    writer_lease.take(store, process_tag())
+    store.close()
+    with pytest.raises(DemoError, match="daemon .* is using"):
+        _fresh_database(path, config, START + timedelta(seconds=10))
+    assert path.exists() and not list(tmp_path.rglob("*.bak"))
+    _fresh_database(path, config, START + writer_lease.TTL * 2)  # the lease ran out
+    assert not path.exists()

@@ -167,6 +167,10 @@ class Store:
     def close(self) -> None:
         self.connection.close()
 
+    def back_up(self, target: Path) -> None:
+        """Copy the database, as it stands, to ``target`` (a new file)."""
+        self.connection.back_up(target)
+
     def now(self) -> str:
         """The injected clock's time, as stored."""
         return self.connection.now()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,11 @@ class Connection:
 
     def close(self) -> None:
         self._db.close()
+
+    def back_up(self, target: Path) -> None:
+        """A consistent copy of the whole database (what the write-ahead log holds too)."""
+        with closing(sqlite3.connect(str(target))) as copy:
+            self._db.conn.backup(copy)
 
     def now(self) -> str:
         return iso(self.clock.now())
