@@ -24,6 +24,7 @@ from dmguard.audit.model import AuditInput, AuditResult, Context, Recipient
 from dmguard.audit.similarity import Signature, signature
 from dmguard.clock import iso, parse_duration, parse_iso
 from dmguard.config import AccountConfig, Config
+from dmguard.places import zone_from_location
 from dmguard.platforms.base import (
     AccountProblem,
     DmEventData,
@@ -33,7 +34,7 @@ from dmguard.platforms.base import (
     RecipientRefused,
     RequestRejected,
 )
-from dmguard.policy import cap_deferral, quiet_deferral, zone_from_location
+from dmguard.policy import cap_deferral, quiet_deferral
 from dmguard.process import gone, process_tag
 from dmguard.store import CAMPAIGN_ORIGINS, Contact, Message, NewMessage, Origin, Store
 

@@ -7,16 +7,13 @@ The functions below apply them to one recipient at one moment and say why not.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 
-from dmguard.audit.text import fold
 from dmguard.clock import iso
 from dmguard.config_schema import ClockTime, Strict, check_clock_time
 from dmguard.policy_values import BUILT_IN_POLICIES, PolicyValues, WelcomeDM
@@ -109,32 +106,6 @@ def _after(stamp: str, delta: timedelta) -> datetime:
     from dmguard.clock import parse_iso
 
     return parse_iso(stamp) + delta + timedelta(seconds=1)
-
-
-@lru_cache(maxsize=1)
-def _city_zones() -> dict[str, str]:
-    """City names from the IANA time zone database: "lisbon" -> "Europe/Lisbon"."""
-    zones: dict[str, str] = {}
-    for name in available_timezones():
-        area, _, city = name.rpartition("/")
-        if area and area.split("/")[0] in ("Europe", "America", "Asia", "Africa", "Australia",
-                                           "Pacific", "Atlantic", "Indian"):
-            zones.setdefault(city.replace("_", " ").lower(), name)
-    return zones
-
-
-def zone_from_location(location: str | None) -> str | None:
-    """The recipient's time zone when their profile location names a city the tz database knows."""
-    if not location:
-        return None
-    zones = _city_zones()
-    words = [w for w in re.split(r"[^\w']+", fold(location)) if w]
-    for size in (3, 2, 1):
-        for start in range(len(words) - size + 1):
-            zone = zones.get(" ".join(words[start:start + size]))
-            if zone:
-                return zone
-    return None
 
 
 def quiet_deferral(quiet: QuietHoursConfig, zone: str | None, now: datetime) -> Deferral | None:

@@ -79,7 +79,7 @@ def test_the_demo_leaves_alone_a_database_a_daemon_is_using(tmp_path: Path) -> N
     store = _database_with_a_row(path, SimulatedClock(START))
     writer_lease.take(store, process_tag())
     store.close()
-    with pytest.raises(DemoError, match="daemon .* is using"):
+    with pytest.raises(DemoError, match=r"daemon .* is using"):
         _fresh_database(path, config, START + timedelta(seconds=10))
     assert path.exists() and not list(tmp_path.rglob("*.bak"))
     _fresh_database(path, config, START + writer_lease.TTL * 2)  # the lease ran out

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from dmguard import outbox
 from dmguard.clock import SimulatedClock
+from dmguard.places import zone_from_location
 from dmguard.platforms.sandbox.server import SandboxServer, running
 from dmguard.platforms.sandbox.state import SandboxState
-from dmguard.policy import QuietHoursConfig, quiet_deferral, zone_from_location
+from dmguard.policy import QuietHoursConfig, quiet_deferral
 from dmguard.store import Contact, NewMessage, Origin, Store
 from dmguard.tick import run_send, run_tick
 from tests.conftest import START, add_person, world
