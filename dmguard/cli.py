@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -380,7 +381,10 @@ def submit(source: str, config_path: str, account: str | None) -> None:
 
     recipient.id is the platform user id (or give recipient.username); each message
     is audited now and sent by the daemon if it passes. Unknown recipients are
-    reported per line and the rest are accepted.
+    reported per line and the rest are accepted. A line whose id was already
+    submitted to that recipient (or, without an id, whose text is still waiting to
+    go to that recipient) is a duplicate: reported, not queued again. A summary
+    goes to standard error; the exit code is 1 when any line was skipped.
 
     Example:
 
@@ -392,13 +396,29 @@ def submit(source: str, config_path: str, account: str | None) -> None:
     from dmguard.submit import submit_lines
 
     config = load(config_path)
-    failed = 0
+    tally: Counter[str] = Counter()
     with opened_store(config) as store:
         for result in submit_lines(store, config, parsed_lines(_open_input(source)),
                                    account=account):
-            failed += "error" in result
+            tally[_submit_outcome(result)] += 1
             click.echo(dumps(result))
-    sys.exit(1 if failed else 0)
+    click.echo(_submit_summary(tally), err=True)
+    sys.exit(1 if tally["duplicate"] or tally["error"] else 0)
+
+
+def _submit_outcome(result: dict[str, Any]) -> str:
+    if "duplicate_of" in result:
+        return "duplicate"
+    return "error" if "error" in result else str(result["state"])
+
+
+def _submit_summary(tally: Counter[str]) -> str:
+    """``submit: 5 lines: 3 queued, 1 held, 1 duplicate (not queued again)``."""
+    order = ["queued", "held", "blocked", "duplicate", "error"]
+    parts = [f"{tally[key]} {key}" + (" (not queued again)" if key == "duplicate" else "")
+             for key in order + sorted(set(tally) - set(order)) if tally[key]]
+    total = sum(tally.values())
+    return f"submit: {total} line{'s' * (total != 1)}: " + (", ".join(parts) or "nothing to do")
 
 
 @cli.group()
