@@ -1017,6 +1017,7 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
 @click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535),
               envvar="PORT", help="Port to listen on (a PaaS gives it in $PORT).")
 @click.option("--bind", default=None, envvar="DMGUARD_WEB_BIND",
+              callback=lambda _ctx, _param, value: _bind_address(value),
               help="Address to listen on (default: $DMGUARD_WEB_BIND, else [web] bind, "
                    "127.0.0.1).")
 def web(config_path: str, port: int, bind: str | None) -> None:
@@ -1041,6 +1042,18 @@ def web(config_path: str, port: int, bind: str | None) -> None:
               announce=lambda line: click.echo(line, err=True))
     except WebError as error:
         raise UsageProblem(str(error)) from None
+
+
+def _bind_address(value: str | None) -> str | None:
+    """--bind checked as [web] bind is: one line naming the value, not waitress's traceback."""
+    from dmguard.config_schema import check_bind
+
+    if value is None:
+        return None
+    try:
+        return check_bind(value)
+    except ValueError as error:
+        raise UsageProblem(f"--bind {value!r} {error}") from None
 
 
 @cli.group()

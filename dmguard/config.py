@@ -26,7 +26,14 @@ from pydantic import (
 from dmguard.audit.label import DEFAULT_DISCLOSURE, DEFAULT_OPT_OUT
 from dmguard.audit.model import DEFAULT_HOLD_SCORE, Severity
 from dmguard.clock import parse_duration
-from dmguard.config_schema import ClockTime, Duration, Strict, check_clock_time, check_duration
+from dmguard.config_schema import (
+    ClockTime,
+    Duration,
+    Strict,
+    check_bind,
+    check_clock_time,
+    check_duration,
+)
 from dmguard.policy import CapsConfig, PolicyPack, QuietHoursConfig, built_in_policies
 
 DEFAULT_CONFIG_PATH = Path("config/dmguard.toml")
@@ -346,6 +353,7 @@ class WebConfig(Strict):
     alerts: AlertsConfig = AlertsConfig()
 
     _check = field_validator("session_lifetime", "login_window")(check_duration)
+    _bind = field_validator("bind")(check_bind)
 
     @property
     def cookies_secure(self) -> bool:

@@ -32,5 +32,30 @@ def check_clock_time(value: str) -> str:
     return value
 
 
+#: A host name: dot-separated labels of letters, digits and hyphens (RFC 1123).
+_HOST_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)"
+                        r"(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?", re.IGNORECASE)
+
+
+def check_bind(value: str) -> str:
+    """An address a server can listen on: an IPv4 or IPv6 address, or a host name.
+
+    Checked without a name lookup (``check-config --offline``); a name of digits and
+    dots only must be a valid IPv4 address (``999.1.1.1`` is not).
+    """
+    import ipaddress
+
+    text = value.strip().removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(text)
+        return text
+    except ValueError:
+        pass
+    if _HOST_NAME.fullmatch(text) and not re.fullmatch(r"[\d.]+", text):
+        return text
+    raise ValueError("is not an address to listen on: give an IP address such as 127.0.0.1, "
+                     "0.0.0.0 or ::1, or a host name such as localhost")
+
+
 Duration = Annotated[str, Field(description="a duration like '15m', '4h', '3d'")]
 ClockTime = Annotated[str, Field(description="a local time HH:MM")]

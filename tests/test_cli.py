@@ -236,3 +236,13 @@ def test_report_deliver_refuses_out_and_format_it_would_ignore(
                                      f"configured reports folder and e-mails them, so it takes "
                                      f"no {named}: leave it out, or --deliver")
     assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("bind", ["999.1.1.1", "not an address"])
+def test_web_bind_option_is_checked_before_anything_starts(tmp_path: Path, bind: str) -> None:
+    conf = config_file(tmp_path)
+    result = CliRunner().invoke(cli, ["web", "--config", str(conf), "--bind", bind])
+    assert (result.exit_code, result.output) == (
+        2, f"dmguard: --bind {bind!r} is not an address to listen on: give an IP address such "
+           "as 127.0.0.1, 0.0.0.0 or ::1, or a host name such as localhost\n")
+    assert not (tmp_path / "d.db").exists(), "refused before the database is opened"

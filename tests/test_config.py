@@ -90,6 +90,10 @@ BAD_CONFIGS = [
      "label.opt_out = '   ': is blank"),
     (('name = "demo"', 'name = "demo"\nsandbox_url = "file:///etc/passwd"'),
      "accounts[0].sandbox_url = 'file:///etc/passwd': must be an http:// or https:// URL"),
+    # found by QA (finding 10): waitress's traceback at `dmguard web`
+    (('bind = "127.0.0.1"', 'bind = "not an address"'),
+     "web.bind = 'not an address': is not an address to listen on"),
+    (('bind = "127.0.0.1"', 'bind = "999.1.1.1"'), "web.bind = '999.1.1.1': is not an address"),
 ]
 
 
@@ -119,6 +123,15 @@ def test_every_bad_config_exits_2_from_the_cli_and_stores_nothing(
         assert result.exit_code == 2, result.output
         assert expected in result.output and "Traceback" not in result.output
     assert not (tmp_path / "var").exists(), "nothing is created from a config that was refused"
+
+
+@pytest.mark.parametrize(("bind", "kept"), [
+    ("0.0.0.0", "0.0.0.0"), ("::", "::"), ("[::1]", "::1"), ("localhost", "localhost"),
+    ("queue.example.org", "queue.example.org"), ("10.0.0.7", "10.0.0.7")])
+def test_web_bind_takes_addresses_and_host_names(bind: str, kept: str) -> None:
+    config = parse_config(BASE.replace('bind = "127.0.0.1"', f'bind = "{bind}"', 1),
+                          Path("c.toml"))
+    assert config.web.bind == kept
 
 
 def test_a_login_without_encryption_is_allowed_only_to_this_machine() -> None:
