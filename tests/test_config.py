@@ -229,3 +229,19 @@ def test_dotenv_is_read_from_the_working_directory_without_overriding(
     assert os.environ["DMGUARD_TEST_FROM_DOTENV"] == "yes"
     assert os.environ["DMGUARD_TEST_ALREADY_SET"] == "real"
     monkeypatch.delenv("DMGUARD_TEST_FROM_DOTENV")
+
+
+def test_the_keys_the_readme_names_exist() -> None:
+    """`[section] key` in the README is a key the config takes (QA finding 20: it named
+    `[report] timezone`, which the config refuses)."""
+    import re
+
+    from dmguard.config import Config
+
+    named = re.findall(r"`\[([a-z_.]+)\] ([a-z_]+)`", (ROOT / "README.md").read_text())
+    assert named, "the README names some keys"
+    for section, key in named:
+        model: type = Config
+        for part in section.split("."):
+            model = model.model_fields[part].annotation  # type: ignore[attr-defined]
+        assert key in model.model_fields, f"README names [{section}] {key}: no such key"
