@@ -1073,11 +1073,14 @@ def users() -> None:
               show_default=True, help="admin: also manages the team and sees every account.")
 @click.option("--account", "accounts", multiple=True,
               help="An account this agent works on (repeat; none: every account).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (the default "
+                   "when standard input is not a terminal).")
 @config_option
 def users_add(name: str, role: str, accounts: tuple[str, ...], password_stdin: bool,
               config_path: str) -> None:
-    """Add someone; the password is prompted for (or read from standard input).
+    """Add someone; the password is prompted for twice on a terminal, or read from the
+    first line of standard input when that is a pipe or file (or with --password-stdin).
 
     Example:
 
@@ -1085,16 +1088,15 @@ def users_add(name: str, role: str, accounts: tuple[str, ...], password_stdin: b
         dmguard users add amy --role agent --account demo
         printf '%s\\n' "$PASSWORD" | dmguard users add bot --password-stdin
     """
-    from dmguard.users import UserError, add_user
+    from dmguard.users import UserError, add_user, check_accounts
 
     config = load(config_path)
-    known = {account.name for account in config.accounts}
-    for account in accounts:
-        if account not in known:
-            raise UsageProblem(f"--account {account!r}: no such account in {config_path} "
-                               f"(known: {', '.join(sorted(known))})")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+    try:
+        check_accounts(accounts, {account.name for account in config.accounts})
+    except UserError as error:
+        raise UsageProblem(f"--account: {error}") from None
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with opened_store(config) as store:

@@ -246,3 +246,19 @@ def test_web_bind_option_is_checked_before_anything_starts(tmp_path: Path, bind:
         2, f"dmguard: --bind {bind!r} is not an address to listen on: give an IP address such "
            "as 127.0.0.1, 0.0.0.0 or ::1, or a host name such as localhost\n")
     assert not (tmp_path / "d.db").exists(), "refused before the database is opened"
+
+
+def test_users_add_refuses_an_unknown_account_and_reads_a_piped_password(
+        tmp_path: Path) -> None:
+    conf = config_file(tmp_path)
+    runner = CliRunner()
+    unknown = runner.invoke(cli, ["users", "add", "carl", "--account", "nosuch", "--config",
+                                  str(conf)], input="correct horse battery\n")
+    assert (unknown.exit_code, unknown.output) == (
+        2, "dmguard: --account: no account named 'nosuch' in the configuration (known: demo)\n")
+    piped = runner.invoke(cli, ["users", "add", "carl", "--config", str(conf)],
+                          input="correct horse battery\n")
+    assert (piped.exit_code, piped.output) == (0, "added carl (agent)\n"), \
+        "a piped password is read as the help says, without --password-stdin"
+    helped = runner.invoke(cli, ["users", "add", "--help"]).output
+    assert "when standard input is not a terminal" in " ".join(helped.split())

@@ -414,9 +414,9 @@ def create_app(config: Config, clock: Clock) -> Flask:
     def team_add() -> Response | tuple[str, int]:
         admin_only()
         form = request.form
-        chosen = tuple(a for a in form.getlist("accounts") if a in
-                       {account.name for account in config.accounts})
         try:
+            chosen = users.check_accounts(form.getlist("accounts"),
+                                          {account.name for account in config.accounts})
             users.add_user(store(), form.get("name", "").strip(), form.get("role", "agent"),
                            form.get("password", ""), chosen)
         except users.UserError as problem:
