@@ -48,10 +48,15 @@ def load(config_path: str) -> Config:
 
 
 @contextmanager
-def opened_store(config: Config) -> Iterator[Store]:
+def opened_store(config: Config, *, reader: str | None = None) -> Iterator[Store]:
+    """The configured database, opened and migrated. ``reader``: the name of a command
+    that only reads, which refuses a database that does not exist instead of creating
+    an empty one (a mistyped ``store.path`` would otherwise look like "no tick yet")."""
     from dmguard.clock import SystemClock
     from dmguard.store import Store, StoreError
 
+    if reader is not None:
+        existing_database(config, reader)
     try:
         store = Store.open(config.store.path, SystemClock())
     except StoreError as error:
@@ -62,6 +67,14 @@ def opened_store(config: Config) -> Iterator[Store]:
         raise UsageProblem(str(error)) from None
     finally:
         store.close()
+
+
+def existing_database(config: Config, reader: str) -> None:
+    path = config.store.path
+    if not path.exists():
+        raise UsageProblem(f"store.path = '{path}': no database there; `dmguard {reader}` only "
+                           "reads and creates none (check [store] path, or start the daemon "
+                           "with `dmguard run` to create it)")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -1119,7 +1132,7 @@ def users_list(config_path: str, fmt: str) -> None:
         dmguard users list
     """
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, reader="users list") as store:
         team = [{"name": u.name, "role": u.role, "accounts": list(store.users.accounts(u.id)),
                  "created_at": u.created_at} for u in store.users.active()]
     if fmt == "json":
@@ -1169,7 +1182,7 @@ def status(config_path: str, fmt: str) -> None:
     from dmguard.status import status as current
 
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, reader="status") as store:
         report = current(store, config)
     click.echo(json.dumps(report.as_json(), indent=2) if fmt == "json" else render_text(report))
 
