@@ -1245,6 +1245,8 @@ def check_config(config_path: str, offline: bool) -> None:
     config = load(config_path)
     data = config.model_dump(mode="json")
     click.echo(f"{config_path}: valid")
+    for warning in config.warnings():
+        click.echo(f"warning: {warning}")
     for account in config.accounts:
         policy = config.policy_for(account)
         line = (f"account {account.name}: platform {account.platform}, policy "

@@ -26,6 +26,28 @@ def check_duration(value: str) -> str:
     return value
 
 
+def check_positive_duration(value: str) -> str:
+    """A duration that must not be zero (a target met "at once" is always missed)."""
+    if parse_duration(value).total_seconds() <= 0:
+        raise ValueError("must be longer than 0, e.g. '4h'")
+    return value
+
+
+def check_slug(value: str) -> str:
+    """An account's name: short, used in paths and URLs."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", value):
+        raise ValueError("a name is 1-40 lowercase letters, digits, '-' or '_', starting with a "
+                         "letter or digit, e.g. 'shop' or 'shop-eu'")
+    return value
+
+
+def check_sequence_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+        raise ValueError("a name is lowercase letters, digits, '-' or '_', starting with a "
+                         "letter or digit, e.g. 'welcome'")
+    return value
+
+
 def check_clock_time(value: str) -> str:
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise ValueError("must be a 24-hour time HH:MM, e.g. '08:00'")

@@ -94,6 +94,17 @@ BAD_CONFIGS = [
     (('bind = "127.0.0.1"', 'bind = "not an address"'),
      "web.bind = 'not an address': is not an address to listen on"),
     (('bind = "127.0.0.1"', 'bind = "999.1.1.1"'), "web.bind = '999.1.1.1': is not an address"),
+    # found by QA (finding 17): values that cannot work, and errors in pydantic's words
+    (('session_lifetime = "12h"', 'session_lifetime = "0s"'),
+     "web.session_lifetime = '0s': a login would end before anyone could use it"),
+    (('reply_target = "4h"', 'reply_target = "0s"'), "tasks.reply_target = '0s': must be longer "
+                                                     "than 0"),
+    (('name = "demo"', 'name = "my shop/../x"'), "accounts[0].name = 'my shop/../x': a name is "
+                                                 "1-40 lowercase letters, digits, '-' or '_'"),
+    (('trigger = "follow"', 'trigger = "follow"\nsegment = "vip-only"'),
+     "sequences[0].segment = 'vip-only': must be a table of settings, e.g. { key = value, … }, "
+     "not a single value (its keys: bio_keywords, min_followers"),
+    (("tick_minutes = 5", "tick_minutes = 0"), "daemon.tick_minutes = 0: must be at least 1"),
 ]
 
 
@@ -245,3 +256,38 @@ def test_the_keys_the_readme_names_exist() -> None:
         for part in section.split("."):
             model = model.model_fields[part].annotation  # type: ignore[attr-defined]
         assert key in model.model_fields, f"README names [{section}] {key}: no such key"
+
+
+def test_a_utf8_byte_order_mark_is_accepted_and_a_utf16_one_named(tmp_path: Path) -> None:
+    from dmguard.config import load_config
+
+    marked = tmp_path / "bom.toml"
+    marked.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert load_config(marked).accounts[0].name == "demo"
+    wide = tmp_path / "wide.toml"
+    wide.write_bytes(b"\xff\xfe" + BASE.encode())
+    with pytest.raises(ConfigError) as error:
+        load_config(wide)
+    assert str(error.value) == (f"{wide}: starts with a UTF-16 byte order mark (bytes 0xFF "
+                                "0xFE): save the file as UTF-8")
+
+
+def test_check_config_warns_about_a_tick_that_eats_the_reads_and_caps_dg070_ignores(
+        tmp_path: Path) -> None:
+    assert parse_config(BASE, Path("c.toml")).warnings() == [], "the defaults agree"
+    conf = tmp_path / "c.toml"
+    conf.write_text(BASE.replace("tick_minutes = 5", "tick_minutes = 1")
+                    .replace("per_recipient_day = 1", "per_recipient_day = 30")
+                    .replace("per_recipient_week = 3", "per_recipient_week = 30"))
+    result = CliRunner().invoke(cli, ["check-config", "--offline", "--config", str(conf)])
+    assert result.exit_code == 0
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 3
+    assert "tick_minutes = 1: every tick reads the account's DMs" in warnings[0]
+    assert warnings[1] == ("warning: caps.per_recipient_day = 30, but rule DG070 holds a "
+                           "person's next automated DM past per_day = 1: set "
+                           "[audit.rules.DG070] per_day = 30 to match (or enabled = false to "
+                           "leave it to [caps])")
+    agreed = parse_config(conf.read_text() + "\n[audit.rules.DG070]\nper_day = 30\n"
+                          "per_week = 30\n", conf)
+    assert [line[:18] for line in agreed.warnings()] == ["daemon.tick_minute"]
