@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -47,10 +48,15 @@ def load(config_path: str) -> Config:
 
 
 @contextmanager
-def opened_store(config: Config) -> Iterator[Store]:
+def opened_store(config: Config, *, reader: str | None = None) -> Iterator[Store]:
+    """The configured database, opened and migrated. ``reader``: the name of a command
+    that only reads, which refuses a database that does not exist instead of creating
+    an empty one (a mistyped ``store.path`` would otherwise look like "no tick yet")."""
     from dmguard.clock import SystemClock
     from dmguard.store import Store, StoreError
 
+    if reader is not None:
+        existing_database(config, reader)
     try:
         store = Store.open(config.store.path, SystemClock())
     except StoreError as error:
@@ -61,6 +67,14 @@ def opened_store(config: Config) -> Iterator[Store]:
         raise UsageProblem(str(error)) from None
     finally:
         store.close()
+
+
+def existing_database(config: Config, reader: str) -> None:
+    path = config.store.path
+    if not path.exists():
+        raise UsageProblem(f"store.path = '{path}': no database there; `dmguard {reader}` only "
+                           "reads and creates none (check [store] path, or start the daemon "
+                           "with `dmguard run` to create it)")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -380,7 +394,10 @@ def submit(source: str, config_path: str, account: str | None) -> None:
 
     recipient.id is the platform user id (or give recipient.username); each message
     is audited now and sent by the daemon if it passes. Unknown recipients are
-    reported per line and the rest are accepted.
+    reported per line and the rest are accepted. A line whose id was already
+    submitted to that recipient (or, without an id, whose text is still waiting to
+    go to that recipient) is a duplicate: reported, not queued again. A summary
+    goes to standard error; the exit code is 1 when any line was skipped.
 
     Example:
 
@@ -392,13 +409,29 @@ def submit(source: str, config_path: str, account: str | None) -> None:
     from dmguard.submit import submit_lines
 
     config = load(config_path)
-    failed = 0
+    tally: Counter[str] = Counter()
     with opened_store(config) as store:
         for result in submit_lines(store, config, parsed_lines(_open_input(source)),
                                    account=account):
-            failed += "error" in result
+            tally[_submit_outcome(result)] += 1
             click.echo(dumps(result))
-    sys.exit(1 if failed else 0)
+    click.echo(_submit_summary(tally), err=True)
+    sys.exit(1 if tally["duplicate"] or tally["error"] else 0)
+
+
+def _submit_outcome(result: dict[str, Any]) -> str:
+    if "duplicate_of" in result:
+        return "duplicate"
+    return "error" if "error" in result else str(result["state"])
+
+
+def _submit_summary(tally: Counter[str]) -> str:
+    """``submit: 5 lines: 3 queued, 1 held, 1 duplicate (not queued again)``."""
+    order = ["queued", "held", "blocked", "duplicate", "error"]
+    parts = [f"{tally[key]} {key}" + (" (not queued again)" if key == "duplicate" else "")
+             for key in order + sorted(set(tally) - set(order)) if tally[key]]
+    total = sum(tally.values())
+    return f"submit: {total} line{'s' * (total != 1)}: " + (", ".join(parts) or "nothing to do")
 
 
 @cli.group()
@@ -997,6 +1030,7 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
 @click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535),
               envvar="PORT", help="Port to listen on (a PaaS gives it in $PORT).")
 @click.option("--bind", default=None, envvar="DMGUARD_WEB_BIND",
+              callback=lambda _ctx, _param, value: _bind_address(value),
               help="Address to listen on (default: $DMGUARD_WEB_BIND, else [web] bind, "
                    "127.0.0.1).")
 def web(config_path: str, port: int, bind: str | None) -> None:
@@ -1023,6 +1057,18 @@ def web(config_path: str, port: int, bind: str | None) -> None:
         raise UsageProblem(str(error)) from None
 
 
+def _bind_address(value: str | None) -> str | None:
+    """--bind checked as [web] bind is: one line naming the value, not waitress's traceback."""
+    from dmguard.config_schema import check_bind
+
+    if value is None:
+        return None
+    try:
+        return check_bind(value)
+    except ValueError as error:
+        raise UsageProblem(f"--bind {value!r} {error}") from None
+
+
 @cli.group()
 def users() -> None:
     """The team that logs in to the inbox: add, list, remove.
@@ -1040,11 +1086,14 @@ def users() -> None:
               show_default=True, help="admin: also manages the team and sees every account.")
 @click.option("--account", "accounts", multiple=True,
               help="An account this agent works on (repeat; none: every account).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (the default "
+                   "when standard input is not a terminal).")
 @config_option
 def users_add(name: str, role: str, accounts: tuple[str, ...], password_stdin: bool,
               config_path: str) -> None:
-    """Add someone; the password is prompted for (or read from standard input).
+    """Add someone; the password is prompted for twice on a terminal, or read from the
+    first line of standard input when that is a pipe or file (or with --password-stdin).
 
     Example:
 
@@ -1052,16 +1101,15 @@ def users_add(name: str, role: str, accounts: tuple[str, ...], password_stdin: b
         dmguard users add amy --role agent --account demo
         printf '%s\\n' "$PASSWORD" | dmguard users add bot --password-stdin
     """
-    from dmguard.users import UserError, add_user
+    from dmguard.users import UserError, add_user, check_accounts
 
     config = load(config_path)
-    known = {account.name for account in config.accounts}
-    for account in accounts:
-        if account not in known:
-            raise UsageProblem(f"--account {account!r}: no such account in {config_path} "
-                               f"(known: {', '.join(sorted(known))})")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+    try:
+        check_accounts(accounts, {account.name for account in config.accounts})
+    except UserError as error:
+        raise UsageProblem(f"--account: {error}") from None
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with opened_store(config) as store:
@@ -1084,7 +1132,7 @@ def users_list(config_path: str, fmt: str) -> None:
         dmguard users list
     """
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, reader="users list") as store:
         team = [{"name": u.name, "role": u.role, "accounts": list(store.users.accounts(u.id)),
                  "created_at": u.created_at} for u in store.users.active()]
     if fmt == "json":
@@ -1134,7 +1182,7 @@ def status(config_path: str, fmt: str) -> None:
     from dmguard.status import status as current
 
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, reader="status") as store:
         report = current(store, config)
     click.echo(json.dumps(report.as_json(), indent=2) if fmt == "json" else render_text(report))
 
@@ -1197,6 +1245,8 @@ def check_config(config_path: str, offline: bool) -> None:
     config = load(config_path)
     data = config.model_dump(mode="json")
     click.echo(f"{config_path}: valid")
+    for warning in config.warnings():
+        click.echo(f"warning: {warning}")
     for account in config.accounts:
         policy = config.policy_for(account)
         line = (f"account {account.name}: platform {account.platform}, policy "

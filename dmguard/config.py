@@ -26,7 +26,17 @@ from pydantic import (
 from dmguard.audit.label import DEFAULT_DISCLOSURE, DEFAULT_OPT_OUT
 from dmguard.audit.model import DEFAULT_HOLD_SCORE, Severity
 from dmguard.clock import parse_duration
-from dmguard.config_schema import ClockTime, Duration, Strict, check_clock_time, check_duration
+from dmguard.config_schema import (
+    ClockTime,
+    Duration,
+    Strict,
+    check_bind,
+    check_clock_time,
+    check_duration,
+    check_positive_duration,
+    check_sequence_name,
+    check_slug,
+)
 from dmguard.policy import CapsConfig, PolicyPack, QuietHoursConfig, built_in_policies
 
 DEFAULT_CONFIG_PATH = Path("config/dmguard.toml")
@@ -57,7 +67,7 @@ class StoreConfig(Strict):
 class AccountConfig(Strict):
     """One account dmguard guards."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", description="a short slug")
+    name: str = Field(description="a short slug: 1-40 of a-z, 0-9, '-', '_'")
     platform: Literal["sandbox", "x"] = "sandbox"
     policy: str | None = Field(None, description="policy pack name; defaults to the platform's")
     sandbox_url: str | None = Field(
@@ -67,6 +77,7 @@ class AccountConfig(Strict):
     credentials_prefix: str = Field(
         "DMGUARD_X_", pattern=r"^[A-Z][A-Z0-9_]*$", description="environment variable prefix"
     )
+    _name = field_validator("name")(check_slug)
     api_url: str | None = Field(
         None,
         pattern=r"^https?://",
@@ -195,10 +206,12 @@ class SequenceStep(Strict):
 
 
 class SequenceConfig(Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
     trigger: Literal["follow", "first_dm"] = "follow"
     segment: Segment | None = None
     steps: list[SequenceStep] = Field(min_length=1)
+
+    _name = field_validator("name")(check_sequence_name)
 
     @model_validator(mode="after")
     def _templates_compile(self) -> SequenceConfig:
@@ -242,7 +255,9 @@ class TasksConfig(Strict):
     human_target: Duration = "1h"
     takeover_cooldown: Duration = "72h"
 
-    _check = field_validator("*")(check_duration)
+    _check = field_validator("takeover_cooldown")(check_duration)
+    _targets = field_validator("reply_target", "hold_target", "welcome_target", "vip_target",
+                               "human_target")(check_positive_duration)
 
     def target(self, kind: str) -> timedelta:
         return parse_duration(getattr(self, f"{kind}_target", self.reply_target))
@@ -327,6 +342,17 @@ class AlertsConfig(Strict):
     batch: int = Field(50, ge=1, le=500, description="most tasks announced in one message")
 
 
+#: A login that lasts less than this ends while someone is still working a task.
+MIN_SESSION = timedelta(minutes=5)
+
+
+def check_session_lifetime(value: str) -> str:
+    if parse_duration(value) < MIN_SESSION:
+        raise ValueError("a login would end before anyone could use it: give at least 5m "
+                         "(the default is 12h)")
+    return value
+
+
 class WebConfig(Strict):
     """The inbox web page (`dmguard web`)."""
 
@@ -345,7 +371,9 @@ class WebConfig(Strict):
     canned: list[CannedReply] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
 
-    _check = field_validator("session_lifetime", "login_window")(check_duration)
+    _check = field_validator("login_window")(check_positive_duration)
+    _lifetime = field_validator("session_lifetime")(check_session_lifetime)
+    _bind = field_validator("bind")(check_bind)
 
     @property
     def cookies_secure(self) -> bool:
@@ -416,6 +444,11 @@ class Config(Strict):
             raise ValueError(f"sequences: names must be unique, got {sequence_names}")
         return self
 
+    def warnings(self) -> list[str]:
+        """Settings that are valid but probably not what was meant, each with its reason
+        (``dmguard check-config`` prints them)."""
+        return [line for line in (_tick_warning(self), *_caps_warnings(self)) if line]
+
     def policy_for(self, account: AccountConfig) -> PolicyPack:
         return {**built_in_policies(), **self.policies}[account.policy_name]
 
@@ -426,6 +459,43 @@ class Config(Strict):
             if account.name == name:
                 return account
         raise ConfigError(f"no account named {name!r} in the configuration")
+
+
+#: The fewest minutes between ticks that leave X's DM reads (15 per 15 minutes) to spare.
+MIN_TICK_MINUTES = 2
+
+
+def _tick_warning(config: Config) -> str | None:
+    minutes = config.daemon.tick_minutes
+    if minutes >= MIN_TICK_MINUTES:
+        return None
+    return (f"daemon.tick_minutes = {minutes}: every tick reads the account's DMs, and X allows "
+            "15 reads per 15 minutes: ticks this often use them all, and the inbox (where a "
+            f"STOP is read) can go unread for minutes; use {MIN_TICK_MINUTES} or more "
+            "(default 5)")
+
+
+def _caps_warnings(config: Config) -> list[str]:
+    """[caps] defers sends; the too-frequent rule holds drafts with its own per_day and
+    per_week. Raising one without the other still stops DMs at the lower limit."""
+    from dmguard.audit.rules import single
+
+    rule = single(lambda candidate: candidate.name == "too-frequent")
+    setting = config.audit.rules.get(rule.id)
+    if setting is not None and not setting.enabled:
+        return []
+    options = {**rule.options, **(setting.options if setting else {})}
+    pairs = (("per_recipient_day", "per_day"), ("per_recipient_week", "per_week"))
+    lines = []
+    for cap_key, option in pairs:
+        cap, limit = getattr(config.caps, cap_key), options[option]
+        if cap != limit:
+            said = "0 (no cap)" if cap == 0 else str(cap)
+            lines.append(f"caps.{cap_key} = {said}, but rule {rule.id} holds a person's next "
+                         f"automated DM past {option} = {limit}: set [audit.rules.{rule.id}] "
+                         f"{option} = {cap or 'a high number'} to match (or "
+                         "enabled = false to leave it to [caps])")
+    return lines
 
 
 def _describe_location(loc: tuple[Any, ...]) -> str:
@@ -440,13 +510,42 @@ def _describe_location(loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
+def _sections() -> dict[str, type[BaseModel]]:
+    """Every section model by class name (pydantic's errors name the class)."""
+    found: dict[str, type[BaseModel]] = {}
+    pending: list[type[BaseModel]] = [Strict]
+    while pending:
+        model = pending.pop()
+        found[model.__name__] = model
+        pending.extend(model.__subclasses__())
+    return found
+
+
+def _plain_words(item: Any) -> str:
+    """Pydantic's message said for the person editing the TOML file."""
+    kind, ctx = item["type"], item.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "model_type":
+        section = _sections().get(str(ctx.get("class_name")))
+        keys = f" (its keys: {', '.join(section.model_fields)})" if section else ""
+        return f"must be a table of settings, e.g. {{ key = value, … }}, not a single value{keys}"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx['ge']}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx['le']}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "must be a whole number"
+    if kind in ("bool_parsing", "bool_type"):
+        return "must be true or false"
+    return str(item["msg"]).removeprefix("Value error, ")
+
+
 def _format_errors(path: Path, error: ValidationError) -> str:
     lines = []
     for item in error.errors(include_url=False):
         key = _describe_location(item["loc"])
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown key"
+        message = _plain_words(item)
         value = item.get("input")
         shown = "" if isinstance(value, dict) else f" = {value!r}"
         if key == "(top level)":
@@ -458,6 +557,7 @@ def _format_errors(path: Path, error: ValidationError) -> str:
 
 
 def parse_config(text: str, path: Path) -> Config:
+    text = text.removeprefix("\ufeff")  # a byte order mark, as some Windows editors write
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -471,7 +571,7 @@ def parse_config(text: str, path: Path) -> Config:
 def load_config(path: Path | str = DEFAULT_CONFIG_PATH) -> Config:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _decoded(path, path.read_bytes())
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: config file not found (pass --config PATH, or copy config/dmguard.toml)"
@@ -479,6 +579,14 @@ def load_config(path: Path | str = DEFAULT_CONFIG_PATH) -> Config:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read config file: {error}") from None
     return parse_config(text, path)
+
+
+def _decoded(path: Path, data: bytes) -> str:
+    """UTF-8, with or without a byte order mark; a UTF-16 one is named."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path}: starts with a UTF-16 byte order mark (bytes "
+                          f"0x{data[0]:02X} 0x{data[1]:02X}): save the file as UTF-8")
+    return data.decode("utf-8-sig")
 
 
 class XCredentials(BaseModel):

@@ -26,10 +26,57 @@ def check_duration(value: str) -> str:
     return value
 
 
+def check_positive_duration(value: str) -> str:
+    """A duration that must not be zero (a target met "at once" is always missed)."""
+    if parse_duration(value).total_seconds() <= 0:
+        raise ValueError("must be longer than 0, e.g. '4h'")
+    return value
+
+
+def check_slug(value: str) -> str:
+    """An account's name: short, used in paths and URLs."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", value):
+        raise ValueError("a name is 1-40 lowercase letters, digits, '-' or '_', starting with a "
+                         "letter or digit, e.g. 'shop' or 'shop-eu'")
+    return value
+
+
+def check_sequence_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+        raise ValueError("a name is lowercase letters, digits, '-' or '_', starting with a "
+                         "letter or digit, e.g. 'welcome'")
+    return value
+
+
 def check_clock_time(value: str) -> str:
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise ValueError("must be a 24-hour time HH:MM, e.g. '08:00'")
     return value
+
+
+#: A host name: dot-separated labels of letters, digits and hyphens (RFC 1123).
+_HOST_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)"
+                        r"(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?", re.IGNORECASE)
+
+
+def check_bind(value: str) -> str:
+    """An address a server can listen on: an IPv4 or IPv6 address, or a host name.
+
+    Checked without a name lookup (``check-config --offline``); a name of digits and
+    dots only must be a valid IPv4 address (``999.1.1.1`` is not).
+    """
+    import ipaddress
+
+    text = value.strip().removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(text)
+        return text
+    except ValueError:
+        pass
+    if _HOST_NAME.fullmatch(text) and not re.fullmatch(r"[\d.]+", text):
+        return text
+    raise ValueError("is not an address to listen on: give an IP address such as 127.0.0.1, "
+                     "0.0.0.0 or ::1, or a host name such as localhost")
 
 
 Duration = Annotated[str, Field(description="a duration like '15m', '4h', '3d'")]

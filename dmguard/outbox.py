@@ -399,7 +399,7 @@ class Sender:
 def pause_for(store: Store, account_id: str, error: AccountProblem, *,
               message_id: int | None = None) -> None:
     """Pause the account for an account-level answer; a message in flight waits in the queue."""
-    reason = f"{type(error).__name__}: {error.reason} ({error.fix})"
+    reason = error.explained
     with store.atomic():
         if message_id is not None:
             store.messages.transition(message_id, ("sending",), "queued", "sender",

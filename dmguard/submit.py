@@ -18,11 +18,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from dmguard import outbox
+from dmguard.audit.engine import Auditor
 from dmguard.audit.jsonl import LineError, id_text, validation_problem
 from dmguard.audit.jsonl_models import MessageIn
 from dmguard.clock import Clock, SystemClock
-from dmguard.config import Config, load_config
-from dmguard.store import Contact, Origin, Store
+from dmguard.config import AccountConfig, Config, load_config
+from dmguard.store import Contact, Message, Origin, Store
 
 
 def submit_messages(config: Config | Path | str, messages: Iterable[dict[str, Any] | MessageIn],
@@ -65,13 +66,43 @@ def submit_lines(store: Store, config: Config,
         except LineError as error:
             yield error.as_json()
             continue
-        kind = (message.context.kind if message.context else None) or "campaign"
-        outcome = outbox.submit(store, auditor, config, account_config.name,
-                                account_config.policy_name, contact, message.text,
-                                origin=Origin.SUBMIT, kind=kind, actor="submit",
-                                external_id=None if message.id is None else str(message.id))
-        yield {**outcome.result.as_json(), "id": id_text(message.id), "message_id": outcome.message_id,
-               "state": outcome.state}
+        done = _submit_once(store, auditor, config, account_config, contact, message)
+        if isinstance(done, Message):
+            yield duplicate_error(number, message, contact, done)
+            continue
+        yield {**done.result.as_json(), "id": id_text(message.id), "message_id": done.message_id,
+               "state": done.state}
+
+
+def _submit_once(store: Store, auditor: Auditor, config: Config, account: AccountConfig,
+                 contact: Contact, message: MessageIn) -> outbox.Outcome | Message:
+    """Audit and queue a message unless it repeats one submitted before; then return that one.
+
+    The check and the insert share one write transaction: of two submits of the same
+    line at once, the second waits for the first and then sees its message.
+    """
+    external_id = None if message.id is None else str(message.id)
+    kind = (message.context.kind if message.context else None) or "campaign"
+    with store.atomic():
+        earlier = store.messages.submitted_before(account.name, contact.id, external_id,
+                                                  message.text)
+        if earlier is not None:
+            return earlier
+        return outbox.submit(store, auditor, config, account.name, account.policy_name, contact,
+                             message.text, origin=Origin.SUBMIT, kind=kind, actor="submit",
+                             external_id=external_id)
+
+
+def duplicate_error(number: int, message: MessageIn, contact: Contact, earlier: Message
+                    ) -> dict[str, Any]:
+    """The error object for a line that repeats a draft already submitted (not queued)."""
+    who = f"@{contact.username}" if contact.username else f"user {contact.user_id}"
+    what = (f"id {id_text(message.id)!r} was already submitted to {who}" if message.id is not None
+            else f"the same text to {who} is already waiting to be sent (give an id to tell "
+                 "them apart)")
+    error = LineError(number, f"line {number}: duplicate: {what} as message {earlier.id} "
+                              f"({earlier.state}); not queued again", id_text(message.id))
+    return {**error.as_json(), "duplicate_of": earlier.id}
 
 
 def _validated(raw: dict[str, Any], number: int) -> MessageIn:

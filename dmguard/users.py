@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -64,6 +65,20 @@ def check_password(password: str) -> None:
         raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
     if len(password) > 1024:
         raise UserError("the password is longer than 1024 characters")
+
+
+def check_accounts(accounts: Iterable[str], known: Collection[str]) -> tuple[str, ...]:
+    """The accounts someone is given, each one the config has.
+
+    An unknown name is refused, never dropped: an agent left with no accounts sees
+    every account. Shared by ``dmguard users add --account`` and the team page.
+    """
+    chosen = tuple(accounts)
+    for account in chosen:
+        if account not in known:
+            raise UserError(f"no account named {account!r} in the configuration "
+                            f"(known: {', '.join(sorted(known))})")
+    return chosen
 
 
 def add_user(store: Store, name: str, role: str, password: str,

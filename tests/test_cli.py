@@ -236,3 +236,29 @@ def test_report_deliver_refuses_out_and_format_it_would_ignore(
                                      f"configured reports folder and e-mails them, so it takes "
                                      f"no {named}: leave it out, or --deliver")
     assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("bind", ["999.1.1.1", "not an address"])
+def test_web_bind_option_is_checked_before_anything_starts(tmp_path: Path, bind: str) -> None:
+    conf = config_file(tmp_path)
+    result = CliRunner().invoke(cli, ["web", "--config", str(conf), "--bind", bind])
+    assert (result.exit_code, result.output) == (
+        2, f"dmguard: --bind {bind!r} is not an address to listen on: give an IP address such "
+           "as 127.0.0.1, 0.0.0.0 or ::1, or a host name such as localhost\n")
+    assert not (tmp_path / "d.db").exists(), "refused before the database is opened"
+
+
+def test_users_add_refuses_an_unknown_account_and_reads_a_piped_password(
+        tmp_path: Path) -> None:
+    conf = config_file(tmp_path)
+    runner = CliRunner()
+    unknown = runner.invoke(cli, ["users", "add", "carl", "--account", "nosuch", "--config",
+                                  str(conf)], input="correct horse battery\n")
+    assert (unknown.exit_code, unknown.output) == (
+        2, "dmguard: --account: no account named 'nosuch' in the configuration (known: demo)\n")
+    piped = runner.invoke(cli, ["users", "add", "carl", "--config", str(conf)],
+                          input="correct horse battery\n")
+    assert (piped.exit_code, piped.output) == (0, "added carl (agent)\n"), \
+        "a piped password is read as the help says, without --password-stdin"
+    helped = runner.invoke(cli, ["users", "add", "--help"]).output
+    assert "when standard input is not a terminal" in " ".join(helped.split())

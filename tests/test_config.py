@@ -90,6 +90,21 @@ BAD_CONFIGS = [
      "label.opt_out = '   ': is blank"),
     (('name = "demo"', 'name = "demo"\nsandbox_url = "file:///etc/passwd"'),
      "accounts[0].sandbox_url = 'file:///etc/passwd': must be an http:// or https:// URL"),
+    # found by QA (finding 10): waitress's traceback at `dmguard web`
+    (('bind = "127.0.0.1"', 'bind = "not an address"'),
+     "web.bind = 'not an address': is not an address to listen on"),
+    (('bind = "127.0.0.1"', 'bind = "999.1.1.1"'), "web.bind = '999.1.1.1': is not an address"),
+    # found by QA (finding 17): values that cannot work, and errors in pydantic's words
+    (('session_lifetime = "12h"', 'session_lifetime = "0s"'),
+     "web.session_lifetime = '0s': a login would end before anyone could use it"),
+    (('reply_target = "4h"', 'reply_target = "0s"'), "tasks.reply_target = '0s': must be longer "
+                                                     "than 0"),
+    (('name = "demo"', 'name = "my shop/../x"'), "accounts[0].name = 'my shop/../x': a name is "
+                                                 "1-40 lowercase letters, digits, '-' or '_'"),
+    (('trigger = "follow"', 'trigger = "follow"\nsegment = "vip-only"'),
+     "sequences[0].segment = 'vip-only': must be a table of settings, e.g. { key = value, … }, "
+     "not a single value (its keys: bio_keywords, min_followers"),
+    (("tick_minutes = 5", "tick_minutes = 0"), "daemon.tick_minutes = 0: must be at least 1"),
 ]
 
 
@@ -119,6 +134,15 @@ def test_every_bad_config_exits_2_from_the_cli_and_stores_nothing(
         assert result.exit_code == 2, result.output
         assert expected in result.output and "Traceback" not in result.output
     assert not (tmp_path / "var").exists(), "nothing is created from a config that was refused"
+
+
+@pytest.mark.parametrize(("bind", "kept"), [
+    ("0.0.0.0", "0.0.0.0"), ("::", "::"), ("[::1]", "::1"), ("localhost", "localhost"),
+    ("queue.example.org", "queue.example.org"), ("10.0.0.7", "10.0.0.7")])
+def test_web_bind_takes_addresses_and_host_names(bind: str, kept: str) -> None:
+    config = parse_config(BASE.replace('bind = "127.0.0.1"', f'bind = "{bind}"', 1),
+                          Path("c.toml"))
+    assert config.web.bind == kept
 
 
 def test_a_login_without_encryption_is_allowed_only_to_this_machine() -> None:
@@ -216,3 +240,54 @@ def test_dotenv_is_read_from_the_working_directory_without_overriding(
     assert os.environ["DMGUARD_TEST_FROM_DOTENV"] == "yes"
     assert os.environ["DMGUARD_TEST_ALREADY_SET"] == "real"
     monkeypatch.delenv("DMGUARD_TEST_FROM_DOTENV")
+
+
+def test_the_keys_the_readme_names_exist() -> None:
+    """`[section] key` in the README is a key the config takes (QA finding 20: it named
+    `[report] timezone`, which the config refuses)."""
+    import re
+
+    from dmguard.config import Config
+
+    named = re.findall(r"`\[([a-z_.]+)\] ([a-z_]+)`", (ROOT / "README.md").read_text())
+    assert named, "the README names some keys"
+    for section, key in named:
+        model: type = Config
+        for part in section.split("."):
+            model = model.model_fields[part].annotation  # type: ignore[attr-defined]
+        assert key in model.model_fields, f"README names [{section}] {key}: no such key"
+
+
+def test_a_utf8_byte_order_mark_is_accepted_and_a_utf16_one_named(tmp_path: Path) -> None:
+    from dmguard.config import load_config
+
+    marked = tmp_path / "bom.toml"
+    marked.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert load_config(marked).accounts[0].name == "demo"
+    wide = tmp_path / "wide.toml"
+    wide.write_bytes(b"\xff\xfe" + BASE.encode())
+    with pytest.raises(ConfigError) as error:
+        load_config(wide)
+    assert str(error.value) == (f"{wide}: starts with a UTF-16 byte order mark (bytes 0xFF "
+                                "0xFE): save the file as UTF-8")
+
+
+def test_check_config_warns_about_a_tick_that_eats_the_reads_and_caps_dg070_ignores(
+        tmp_path: Path) -> None:
+    assert parse_config(BASE, Path("c.toml")).warnings() == [], "the defaults agree"
+    conf = tmp_path / "c.toml"
+    conf.write_text(BASE.replace("tick_minutes = 5", "tick_minutes = 1")
+                    .replace("per_recipient_day = 1", "per_recipient_day = 30")
+                    .replace("per_recipient_week = 3", "per_recipient_week = 30"))
+    result = CliRunner().invoke(cli, ["check-config", "--offline", "--config", str(conf)])
+    assert result.exit_code == 0
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 3
+    assert "tick_minutes = 1: every tick reads the account's DMs" in warnings[0]
+    assert warnings[1] == ("warning: caps.per_recipient_day = 30, but rule DG070 holds a "
+                           "person's next automated DM past per_day = 1: set "
+                           "[audit.rules.DG070] per_day = 30 to match (or enabled = false to "
+                           "leave it to [caps])")
+    agreed = parse_config(conf.read_text() + "\n[audit.rules.DG070]\nper_day = 30\n"
+                          "per_week = 30\n", conf)
+    assert [line[:18] for line in agreed.warnings()] == ["daemon.tick_minute"]

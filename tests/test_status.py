@@ -79,3 +79,14 @@ def test_resume_refused_for_another_user_says_what_to_do(tmp_path: Path, clock: 
     assert "stays paused: the credentials sign in as user" in refused.output
     assert "give the account its own database (store.path) or its own credentials, then " \
            "`dmguard accounts resume NAME`" in refused.output
+
+
+def test_status_on_a_mistyped_store_path_names_it_and_creates_nothing(tmp_path: Path) -> None:
+    conf = config_file(tmp_path, db=tmp_path / "dmgaurd.db")
+    for command in (["status"], ["users", "list"]):
+        result = CliRunner().invoke(cli, [*command, "--config", str(conf)])
+        assert (result.exit_code, result.output) == (
+            2, f"dmguard: store.path = '{tmp_path / 'dmgaurd.db'}': no database there; "
+               f"`dmguard {' '.join(command)}` only reads and creates none (check [store] path, "
+               "or start the daemon with `dmguard run` to create it)\n")
+    assert not (tmp_path / "dmgaurd.db").exists()

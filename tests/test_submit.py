@@ -36,9 +36,10 @@ def test_submit_accepts_the_rest_when_a_recipient_is_unknown(
     ]
     lines = "\n".join("" if item is None else json.dumps(item) for item in items)
     result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)], input=lines)
-    out = [json.loads(line) for line in result.output.splitlines()]
+    out = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.exit_code == 1
     assert [o["id"] for o in out] == ["a", "b", None, "c", "7", "8"], "ids as strings"
+    assert result.stderr == "submit: 6 lines: 2 queued, 1 held, 3 error\n"
     assert out[0]["state"] == "queued" and "Automated" in out[0]["labelled_text"]
     assert "unknown recipient" in out[1]["error"] and out[1]["line"] == 2
     assert out[5]["line"] == 7 and out[5]["error"].startswith("line 7: unknown recipient"), \
@@ -70,3 +71,88 @@ def test_python_api_and_release_of_an_edited_hold(tmp_path: Path, clock: Simulat
     assert released.queued and store.tasks.get(task.id).state == "done"  # type: ignore[union-attr]
     history = [t.to_state for t in store.messages.transitions(held["message_id"])]
     assert history == ["draft", "audited", "held", "audited", "held", "audited", "queued"]
+
+
+# --- the same draft twice ---------------------------------------------------------------
+
+def _submit_file(conf: Path, lines: list[dict[str, object]]) -> tuple[int, list[dict[str, object]],
+                                                                      str]:
+    text = "\n".join(json.dumps(line) for line in lines)
+    result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)], input=text)
+    return result.exit_code, [json.loads(line) for line in result.stdout.splitlines()], result.stderr
+
+
+def test_submitting_the_same_file_twice_queues_each_line_once(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    config, store, _runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    add_person(store, sandbox_state, "Amy", location="Lisbon")
+    add_person(store, sandbox_state, "Bob", location="Porto")
+    conf = config_file(tmp_path, db=config.store.path)
+    lines: list[dict[str, object]] = [
+        {"id": "c1", "text": "Hi Amy, our Lisbon pop-up opens Friday. Want an invite?",
+         "recipient": {"username": "amy"}},
+        {"id": "c1", "text": "Hi Bob, our Porto pop-up opens Friday. Want an invite?",
+         "recipient": {"username": "bob"}},
+    ]
+    code, first, summary = _submit_file(conf, lines)
+    assert (code, [o["state"] for o in first]) == (0, ["queued", "queued"]), first
+    assert summary == "submit: 2 lines: 2 queued\n", "one id may go to several people"
+    code, again, summary = _submit_file(conf, lines)
+    assert code == 1 and summary == "submit: 2 lines: 2 duplicate (not queued again)\n"
+    assert again[0] == {"id": "c1", "line": 1, "duplicate_of": first[0]["message_id"],
+                        "error": f"line 1: duplicate: id 'c1' was already submitted to @amy as "
+                                 f"message {first[0]['message_id']} (queued); not queued again"}
+    assert again[1]["duplicate_of"] == first[1]["message_id"]
+    assert sum(c.count for c in store.messages.by_state("demo")) == 2, "nothing new stored"
+
+
+def test_without_an_id_the_same_text_still_waiting_for_that_person_is_a_duplicate(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    config, store, _runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    amy = add_person(store, sandbox_state, "Amy", location="Lisbon")
+    text = "Hi Amy, our Lisbon pop-up opens Friday. Want an invite?"
+    results = submit_messages(config, [
+        {"text": text, "recipient": {"username": "amy"}},
+        {"text": text, "recipient": {"username": "amy"}},
+        {"id": "x", "text": text, "recipient": {"username": "amy"}},
+    ], clock=clock)
+    assert results[0]["state"] == "queued"
+    assert results[1]["error"] == (
+        f"line 2: duplicate: the same text to @amy is already waiting to be sent (give an id to "
+        f"tell them apart) as message {results[0]['message_id']} (queued); not queued again")
+    assert "error" not in results[2], "with an id, the id says which draft it is"
+    for done in (results[0], results[2]):
+        store.messages.transition(done["message_id"], ("queued",), "cancelled", "test")
+    (later,) = submit_messages(config, [{"text": text, "recipient": {"username": "amy"}}],
+                               clock=clock)
+    assert later["state"] == "queued", "once the first is no longer waiting, the text is new"
+    assert len(store.messages.pending_automated(amy.id)) == 1
+
+
+def test_two_submits_at_once_queue_a_line_once(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    import threading
+
+    config, store, _runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    amy = add_person(store, sandbox_state, "Amy", location="Lisbon")
+    lines = [{"id": f"c{n}", "text": f"Hi Amy, pop-up number {n} opens Friday. Want to come?",
+              "recipient": {"username": "amy"}} for n in range(5)]
+    start = threading.Barrier(3)
+    results: list[list[dict[str, object]]] = []
+
+    def submit_all() -> None:
+        start.wait()
+        results.append(submit_messages(config, lines, clock=clock))
+
+    workers = [threading.Thread(target=submit_all) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    outcomes = [o for run in results for o in run]
+    assert sum("duplicate_of" in o for o in outcomes) == 10
+    assert sum("duplicate_of" not in o for o in outcomes) == 5
+    assert len(store.messages.automated_unsent(amy.id)) == 5

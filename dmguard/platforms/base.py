@@ -78,6 +78,15 @@ class AccountProblem(PlatformError):
 
     fix = "fix the account, then `dmguard accounts resume NAME`"
 
+    @property
+    def explained(self) -> str:
+        """What happened and what to do, each said once: ``CreditsDepleted: <X's words>
+        (add credits in the X developer console)``. X's title is often the class's name:
+        it is not repeated."""
+        name = type(self).__name__
+        said = self.reason if self.reason.startswith(name) else f"{name}: {self.reason}"
+        return f"{said} ({self.fix})"
+
 
 class AccountChanged(AccountProblem):
     """The credentials sign in as another user than the one whose people and messages this

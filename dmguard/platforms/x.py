@@ -393,7 +393,7 @@ def classify(endpoint: str, response: requests.Response, *, now: datetime,
     if status == 429:
         return _rate_limited(endpoint, response, body, words, now)
     if status == 402:
-        return CreditsDepleted(f"{line}; add credits in the developer console", **words)
+        return CreditsDepleted(line, **words)  # its .fix says what to do, once
     if status == 401:
         return AuthBroken(f"{endpoint}: X refused the credentials (401): {said}", **words)
     if status == 403:

@@ -338,6 +338,28 @@ class Messages:
             f"AND origin IN {_CAMPAIGN} AND state NOT IN ('sending', 'sent') ORDER BY id",
             [contact_id])]
 
+    def submitted_before(self, account_id: str, contact_id: int, external_id: str | None,
+                         text: str) -> Message | None:
+        """The earlier submitted draft a new one would repeat, or None.
+
+        With an id: one submitted with that id to this person by this account, in any
+        state (sent, held, cancelled...). Without an id: one with the same text to this
+        person that has not gone out yet. Call inside :meth:`Connection.atomic` together
+        with the insert, so two submits cannot both add it.
+        """
+        if external_id is not None:
+            row = self._sql.one(
+                "SELECT * FROM messages WHERE contact_id = ? AND account_id = ? "
+                "AND direction = 'out' AND origin = ? AND external_id = ? ORDER BY id LIMIT 1",
+                [contact_id, account_id, str(Origin.SUBMIT), external_id])
+        else:
+            row = self._sql.one(
+                "SELECT * FROM messages WHERE contact_id = ? AND account_id = ? "
+                "AND direction = 'out' AND origin = ? AND text = ? "
+                f"AND state IN ({marks(PENDING_MESSAGE_STATES)}) ORDER BY id LIMIT 1",
+                [contact_id, account_id, str(Origin.SUBMIT), text, *PENDING_MESSAGE_STATES])
+        return None if row is None else _message(row)
+
     def sending_to(self, contact_id: int) -> list[Message]:
         """Messages to this person awaiting the platform's answer, oldest first."""
         return [_message(row) for row in self._sql.rows(

@@ -414,9 +414,9 @@ def create_app(config: Config, clock: Clock) -> Flask:
     def team_add() -> Response | tuple[str, int]:
         admin_only()
         form = request.form
-        chosen = tuple(a for a in form.getlist("accounts") if a in
-                       {account.name for account in config.accounts})
         try:
+            chosen = users.check_accounts(form.getlist("accounts"),
+                                          {account.name for account in config.accounts})
             users.add_user(store(), form.get("name", "").strip(), form.get("role", "agent"),
                            form.get("password", ""), chosen)
         except users.UserError as problem:
@@ -456,6 +456,10 @@ def serve(config: Config, port: int, clock: Clock, announce: Callable[[str], Non
     except OSError as error:
         raise WebError(f"cannot listen on {host}:{port} ({error.strerror}); use --port with a "
                        "free port") from None
+    except ValueError:
+        # waitress's "Invalid host/port specified." (e.g. a host name nothing resolves).
+        raise WebError(f"cannot listen on {host}:{port}: no such address here; check --bind "
+                       "or [web] bind") from None
     shown = config.web.public_url or f"http://{host}:{port}"
     announce(f"inbox at {shown} (listening on {host}:{port}); Ctrl-C to stop")
     try:

@@ -187,3 +187,17 @@ def test_resets_are_timezone_aware(clock: SimulatedClock) -> None:
             adapter(server).whoami()
         assert error.value.reset_at is not None and error.value.reset_at.tzinfo == UTC
         assert error.value.reset_at > datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_a_credits_pause_says_the_problem_and_the_fix_once_each(clock: SimulatedClock) -> None:
+    """QA finding 19: the pause read 'CreditsDepleted: CreditsDepleted: …', and
+    `accounts resume` said '; add credits …' and '(add credits …)' both."""
+    with strict_emulator(clock) as (state, server):
+        amy = state.add_user(username="amy", name="Amy")
+        state.problems.credits_depleted = True
+        with pytest.raises(CreditsDepleted) as error:
+            adapter(server).send_dm(amy.id, "hello")
+    explained = error.value.explained
+    assert explained.startswith("CreditsDepleted: ") and explained.count("CreditsDepleted") == 1
+    assert explained.endswith("(add credits in the X developer console)")
+    assert f"{error.value} ({error.value.fix})".count("add credits") == 1, "as resume shows it"

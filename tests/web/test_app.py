@@ -111,6 +111,18 @@ def test_agents_cannot_manage_the_team_admins_can(inbox: Inbox, alice: Client) -
     assert bob.get("/").status_code == 302, "a removed user's session ends"
 
 
+def test_the_team_form_refuses_an_unknown_account_instead_of_giving_all(
+        inbox: Inbox, alice: Client) -> None:
+    client, csrf = alice
+    refused = client.post("/team", data={"csrf": csrf, "name": "carl", "role": "agent",
+                                         "password": PASSWORD, "accounts": ["demo", "nosuch"]})
+    assert refused.status_code == 400
+    assert "No account named &#39;nosuch&#39; in the configuration (known: demo)." in refused.text
+    store = inbox.store()
+    assert store.users.named("carl") is None, "nobody was added, least of all with every account"
+    store.close()
+
+
 # --- the list --------------------------------------------------------------------------
 
 

@@ -40,6 +40,9 @@ def too_frequent(subject: Subject) -> Iterator[Hit]:
     Options: ``per_day`` (default 1) and ``per_week`` (default 3). A reply in a
     conversation the person started (context ``kind = "reply"`` and
     ``user_dmed_first = true``) is not capped: answering is not a campaign.
+    These are not ``[caps]``: ``[caps]`` makes the sender wait, this rule holds the
+    draft for a person. Raising one alone still stops DMs at the other's limit, so
+    change both together; ``dmguard check-config`` warns when they differ.
     """
     recipient = subject.input.recipient
     if recipient is None or not recipient.id:
