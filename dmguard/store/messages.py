@@ -305,13 +305,16 @@ class Messages:
             "SELECT 1 FROM messages WHERE account_id = ? AND contact_id = ? "
             "AND direction = 'in' LIMIT 1", [account_id, contact_id]))
 
-    def last_outbound_automated(self, contact_id: int) -> Message | None:
-        """The last campaign message (sequence or submitted) sent to this person."""
+    def last_outbound_automated(self, contact_id: int,
+                                before: str | None = None) -> Message | None:
+        """The last campaign message (sequence or submitted) sent to this person (before
+        ``before``, if given)."""
+        earlier = "AND sent_at < ? " if before else ""
         row = self._sql.one(
             "SELECT * FROM messages WHERE contact_id = ? AND direction = 'out' "
-            f"AND origin IN {_CAMPAIGN} AND state = 'sent' "
+            f"AND origin IN {_CAMPAIGN} AND state = 'sent' {earlier}"
             "ORDER BY sent_at DESC LIMIT 1",
-            [contact_id],
+            [contact_id, *([before] if before else [])],
         )
         return None if row is None else _message(row)
 
