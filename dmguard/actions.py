@@ -120,6 +120,7 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     queued = store.messages.get(message_id)
     assert queued is not None
     outbox.Sender(store, config, account.name, platform).send_one(queued, report)
+    tasks.resume_after_takeover(store, config, account.name, task.contact_id)
     message = store.messages.get(message_id)
     assert message is not None
     state = message.state
@@ -185,6 +186,7 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
         store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "released", who,
                           note="passed the audit; queued to send", state="done",
                           closed_by=who, closed_at=store.now())
+        tasks.resume_after_takeover(store, config, account.name, task.contact_id)
     blocking = [f for f in outcome.result.findings if f.severity != "warn"]
     return Released(outcome.state, blocking, edited)
 
@@ -221,8 +223,9 @@ def assign(store: Store, task_id: int, actor: str, to: str) -> int:
     return changed
 
 
-def unassign(store: Store, task_id: int, actor: str) -> int:
-    """Nobody has the person's conversation any more; the tasks are open again."""
+def unassign(store: Store, config: Config, task_id: int, actor: str) -> int:
+    """Nobody has the person's conversation any more; the tasks are open again (and the
+    bot waits out the takeover cooldown before writing to them)."""
     changed = 0
     with store.atomic():
         for task in _conversation(store, task_id):
@@ -230,6 +233,7 @@ def unassign(store: Store, task_id: int, actor: str) -> int:
                 changed += store.tasks.change(
                     task.id, ("claimed",), "unassigned", actor, note=f"was {task.claimed_by}",
                     state="open", claimed_by=None, claimed_at=None)
+        _resume(store, config, task_id)
     return changed
 
 
@@ -249,15 +253,24 @@ def snooze(store: Store, task_id: int, actor: str, until: datetime) -> int:
     return changed
 
 
-def close(store: Store, task_id: int, who: str, state: str, note: str | None = None) -> None:
+def _resume(store: Store, config: Config, task_id: int) -> None:
+    """The task's person's automated DMs resume once nobody holds the conversation."""
+    task = _task(store, task_id)
+    tasks.resume_after_takeover(store, config, task.account_id, task.contact_id)
+
+
+def close(store: Store, config: Config, task_id: int, who: str, state: str,
+          note: str | None = None) -> None:
     """Close one task (``done`` or ``dismissed``); a dismissed hold teaches "generic"."""
     with store.atomic():
         tasks.close(store, task_id, who, state, note)
         if state == "dismissed":
             learning.learn_dismissal(store, _task(store, task_id), who)
+        _resume(store, config, task_id)
 
 
-def resolve(store: Store, task_id: int, who: str, state: str, note: str | None = None) -> int:
+def resolve(store: Store, config: Config, task_id: int, who: str, state: str,
+            note: str | None = None) -> int:
     """Close every open task about the person (``done`` or ``dismissed``); how many.
 
     A dismissed hold teaches the judge that its draft is generic (:mod:`dmguard.learning`)."""
@@ -271,6 +284,7 @@ def resolve(store: Store, task_id: int, who: str, state: str, note: str | None =
             if changed and state == "dismissed":
                 learning.learn_dismissal(store, task, who)
             closed += changed
+        _resume(store, config, task_id)
     return closed
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dmguard.clock import iso
+from dmguard.clock import iso, parse_duration
 from dmguard.config import Config
 from dmguard.store import (
     OPEN_TASK_STATES,
@@ -182,6 +182,24 @@ def resolve_others(store: Store, answered: Task, message_id: int, who: str) -> l
             resolved.append(other.id)
     return resolved
 
+
+
+def resume_after_takeover(store: Store, config: Config, account_id: str,
+                          contact_id: int | None = None) -> int:
+    """Automated DMs that waited while a person held the conversation wait out
+    ``tasks.takeover_cooldown`` from the end of the claim instead (or go at once, if it
+    has passed); of one person, or of every person of the account. How many."""
+    cooldown = parse_duration(config.tasks.takeover_cooldown)
+    resumed = 0
+    for message in store.messages.waiting_for_a_claim(account_id, contact_id):
+        assert message.contact_id is not None
+        until = store.people.human_silence_until(account_id, message.contact_id, cooldown)
+        why = ("the person's conversation is no longer claimed; automated messages wait "
+               "for the takeover cooldown" if until else
+               "the person's conversation is no longer claimed, and the takeover cooldown "
+               "has passed")
+        resumed += store.messages.defer(message.id, until or store.now(), "tasks", why)
+    return resumed
 
 
 def next_conversation(store: Store, me: str, scope: tuple[str, ...] = (),

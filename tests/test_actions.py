@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from dmguard import actions
-from dmguard.clock import SimulatedClock
+from dmguard import actions, tasks
+from dmguard.clock import SimulatedClock, iso
 from dmguard.config import Config
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import Faults, SandboxState, SandboxUser
-from dmguard.store import Store
+from dmguard.store import NewMessage, Origin, Store
+from dmguard.store.people import FOREVER
 from dmguard.tick import AccountRuntime, run_send, run_tick
 from tests.conftest import world
 
@@ -145,3 +146,72 @@ def test_a_reply_for_a_paused_account_waits_in_the_queue_and_is_not_sent(
     store.accounts.resume("demo")
     assert run_send(runtime) == 1
     assert [e.text for e in sandbox_state.received_by(pat.id)] == ["Yes, Oslo is fine."]
+
+
+def _automated(store: Store, contact_id: int, text: str) -> int:
+    return store.messages.add(NewMessage(
+        account_id="demo", contact_id=contact_id, direction="out", origin=Origin.SUBMIT,
+        kind="campaign", text=text, labelled_text=f"[Automated] {text} Reply STOP",
+        state="queued", verdict="send"), actor="test")
+
+
+def _send_after(store: Store, message_ids: list[int]) -> set[str | None]:
+    return {message.send_after for message in map(store.messages.get, message_ids)
+            if message is not None and message.state == "queued"}
+
+
+def _claimed_with_two_waiting(tmp_path: Path, clock: SimulatedClock,
+                              sandbox_state: SandboxState, sandbox: SandboxServer
+                              ) -> tuple[Config, Store, AccountRuntime, SandboxUser, int, list[int]]:
+    """Pat asks; sam claims the task; two automated DMs to Pat wait while sam has it."""
+    config, store, runtime, pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
+    contact_id = store.tasks.get(task_id).contact_id  # type: ignore[union-attr]
+    waiting = [_automated(store, contact_id, f"Our news number {n}") for n in (1, 2)]
+    tasks.claim(store, task_id, "sam")
+    clock.advance(timedelta(minutes=1))
+    run_send(runtime)
+    assert _send_after(store, waiting) == {FOREVER}
+    return config, store, runtime, pat, task_id, waiting
+
+
+COOLDOWN = timedelta(hours=72)
+
+
+@pytest.mark.parametrize("end", ["reply", "done", "dismiss", "unassign"])
+def test_a_claimed_persons_automated_dms_resume_after_the_cooldown(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer, end: str) -> None:
+    """QA finding 1: once the claim ends, the DMs wait out takeover_cooldown, then go."""
+    config, store, runtime, pat, task_id, waiting = _claimed_with_two_waiting(
+        tmp_path, clock, sandbox_state, sandbox)
+    clock.advance(timedelta(hours=1))
+    ended = clock.now()
+    if end == "reply":
+        actions.reply(store, config, task_id, "sam", "Hi Pat, Sam here: yes, Oslo is fine.",
+                      platform=runtime.platform)
+    elif end == "unassign":
+        actions.unassign(store, config, task_id, "sam")
+    else:
+        actions.close(store, config, task_id, "sam", "done" if end == "done" else "dismissed")
+    assert _send_after(store, waiting) == {iso(ended + COOLDOWN)}, "at once, not at 9999"
+    clock.advance(COOLDOWN - timedelta(minutes=1))
+    run_send(runtime)
+    assert not any("news" in e.text for e in sandbox_state.received_by(pat.id))
+    for _ in range(3):
+        clock.advance(timedelta(minutes=1))
+        run_send(runtime)
+    news = [e.text for e in sandbox_state.received_by(pat.id) if "news" in e.text]
+    assert news == ["[Automated] Our news number 1 Reply STOP"], "the second waits for the caps"
+
+
+def test_the_sender_resumes_dms_whose_claim_ended_anywhere(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """A claim closed by any path (an older dmguard's stuck 9999 too) is resumed by the sender."""
+    _config, store, runtime, _pat, task_id, waiting = _claimed_with_two_waiting(
+        tmp_path, clock, sandbox_state, sandbox)
+    tasks.close(store, task_id, "sam", "done")
+    ended = clock.now()
+    clock.advance(timedelta(minutes=1))
+    run_send(runtime)
+    assert _send_after(store, waiting) == {iso(ended + COOLDOWN)}

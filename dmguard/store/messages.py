@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from dmguard.clock import iso
 from dmguard.store.connection import Connection, marks, sql_list
 from dmguard.store.origins import AUTOMATED_ORIGINS, CAMPAIGN_ORIGINS, Origin
+from dmguard.store.people import FOREVER
 from dmguard.store.rows import UNSET, Unset, given, record
 
 #: An outbound message not yet handed to the platform, nor stopped.
@@ -362,6 +363,17 @@ class Messages:
                 "AND (send_after IS NULL OR send_after <= ?) ORDER BY send_after, id LIMIT ?",
                 [account_id, state, due_by, limit])
         return [_message(row) for row in rows]
+
+    def waiting_for_a_claim(self, account_id: str,
+                            contact_id: int | None = None) -> list[Message]:
+        """Queued messages deferred while their person's conversation was claimed
+        (:data:`~dmguard.store.people.FOREVER`) whose person no task holds any more."""
+        about = "AND m.contact_id = ? " if contact_id is not None else ""
+        return [_message(row) for row in self._sql.rows(
+            "SELECT m.* FROM messages m WHERE m.account_id = ? AND m.state = 'queued' "
+            f"AND m.send_after = ? {about}AND NOT EXISTS (SELECT 1 FROM tasks t "
+            "WHERE t.contact_id = m.contact_id AND t.state = 'claimed') ORDER BY m.id",
+            [account_id, FOREVER, *([contact_id] if contact_id is not None else [])])]
 
     def has_event(self, account_id: str, event_id: str) -> bool:
         """Whether a platform DM event is already stored (as sent or received)."""

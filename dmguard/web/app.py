@@ -356,7 +356,7 @@ def create_app(config: Config, clock: Clock) -> Flask:
             actions.assign(store(), lead, who, to)
             return f"Assigned to {to}.", to != who
         if name == "unassign":
-            actions.unassign(store(), lead, who)
+            actions.unassign(store(), config, lead, who)
             return "Nobody has it now.", False
         if name == "snooze":
             choice = form.get("for", "")
@@ -366,7 +366,7 @@ def create_app(config: Config, clock: Clock) -> Flask:
             actions.snooze(store(), lead, who, until)
             return f"Snoozed until {until:%a %H:%M} UTC.", True
         if name in ("done", "dismiss"):
-            closed = actions.resolve(store(), lead, who, "done" if name == "done" else
+            closed = actions.resolve(store(), config, lead, who, "done" if name == "done" else
                                      "dismissed", form.get("note") or None)
             return f"Closed {closed} task{'s' if closed != 1 else ''}.", True
         abort(404)
