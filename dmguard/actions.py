@@ -259,13 +259,22 @@ def _resume(store: Store, config: Config, task_id: int) -> None:
     tasks.resume_after_takeover(store, config, task.account_id, task.contact_id)
 
 
+def _settle_draft(store: Store, task: Task, who: str, state: str) -> None:
+    """A closed hold's draft: a dismissal teaches "generic" (once), and the draft is
+    cancelled either way."""
+    if state == "dismissed":
+        learning.learn_dismissal(store, task, who)
+    tasks.cancel_draft(store, task, who, f"task {task.id} {state} by {who}; the draft was "
+                                         "not released")
+
+
 def close(store: Store, config: Config, task_id: int, who: str, state: str,
           note: str | None = None) -> None:
-    """Close one task (``done`` or ``dismissed``); a dismissed hold teaches "generic"."""
+    """Close one task (``done`` or ``dismissed``); a closed hold's draft is cancelled, and
+    a dismissed one teaches "generic"."""
     with store.atomic():
         tasks.close(store, task_id, who, state, note)
-        if state == "dismissed":
-            learning.learn_dismissal(store, _task(store, task_id), who)
+        _settle_draft(store, _task(store, task_id), who, state)
         _resume(store, config, task_id)
 
 
@@ -273,7 +282,8 @@ def resolve(store: Store, config: Config, task_id: int, who: str, state: str,
             note: str | None = None) -> int:
     """Close every open task about the person (``done`` or ``dismissed``); how many.
 
-    A dismissed hold teaches the judge that its draft is generic (:mod:`dmguard.learning`)."""
+    A closed hold's draft is cancelled; a dismissed one teaches the judge that its draft
+    is generic (:mod:`dmguard.learning`)."""
     if state not in ("done", "dismissed"):
         raise ValueError(state)
     closed = 0
@@ -281,8 +291,8 @@ def resolve(store: Store, config: Config, task_id: int, who: str, state: str,
         for task in _conversation(store, task_id):
             changed = store.tasks.change(task.id, tasks.OPEN_TASK_STATES, state, who, note=note,
                                          state=state, closed_by=who, closed_at=store.now())
-            if changed and state == "dismissed":
-                learning.learn_dismissal(store, task, who)
+            if changed:
+                _settle_draft(store, task, who, state)
             closed += changed
         _resume(store, config, task_id)
     return closed

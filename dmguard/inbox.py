@@ -212,10 +212,11 @@ def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEven
         kind, reason = "reply", "replied to an automated DM"
     else:
         kind, reason = "reply", "wrote to the account"
-    existing = store.tasks.open_for(contact_id)
+    existing = store.tasks.open_for(contact_id, holds=False)
     if existing is not None:
-        # The conversation goes on in the task already open for this person; a message
-        # that matters more (they wrote to a held welcome, they ask for a human) raises it.
+        # The conversation goes on in the task already open for this person (a hold is
+        # about its draft, not what they write); a message that matters more (they wrote
+        # to a welcome task, they ask for a human) raises it.
         priority, _ = tasks.priority_for(kind, text)
         if priority > existing.priority:
             store.tasks.change(existing.id, ("open", "claimed"), "escalated", "inbox",

@@ -73,8 +73,12 @@ def priority_for(kind: str, text: str | None = None) -> tuple[int, list[str]]:
 def open_task(store: Store, config: Config, account_id: str, contact_id: int, kind: str,
               reason: str, *, message_id: int | None = None, text: str | None = None,
               actor: str = "dmguard") -> int | None:
-    """Open a task unless the same person already has an open one of this kind."""
-    existing = store.tasks.open_for(contact_id, kind)
+    """Open a task unless one is open about the same message (a held draft: one task
+    each), or, for a task about no message, the same person has an open one of this kind."""
+    if message_id is not None:
+        existing = store.tasks.open_for_message(contact_id, message_id)
+    else:
+        existing = store.tasks.open_for(contact_id, kind)
     if existing:
         return None
     priority, why = priority_for(kind, text)
@@ -160,8 +164,17 @@ def close_replied(store: Store, message_id: int) -> bool:
                                     note=f"message {message_id}", state="done", closed_by=who,
                                     closed_at=store.now())
         if closed:
+            cancel_draft(store, task, who, f"a person answered personally (message {message_id})")
             resolve_others(store, task, message_id, who)
     return closed
+
+
+def cancel_draft(store: Store, task: Task, who: str, why: str) -> bool:
+    """A hold task that closes without a release takes its held draft with it: the draft
+    is cancelled (never sent), so no held draft outlives its task. Whether it was."""
+    if task.kind != "hold" or task.message_id is None:
+        return False
+    return store.messages.transition(task.message_id, ("held",), "cancelled", who, why)
 
 
 def resolve_others(store: Store, answered: Task, message_id: int, who: str) -> list[int]:
@@ -173,9 +186,7 @@ def resolve_others(store: Store, answered: Task, message_id: int, who: str) -> l
         if other.id == answered.id or other.created_at > cutoff:
             continue
         note = f"answered by message {message_id} (the reply to task {answered.id})"
-        if other.kind == "hold" and other.message_id is not None and store.messages.transition(
-                other.message_id, ("held",), "cancelled", who,
-                f"a person answered personally (message {message_id})"):
+        if cancel_draft(store, other, who, f"a person answered personally (message {message_id})"):
             note += "; the held automated draft is cancelled"
         if store.tasks.change(other.id, OPEN_TASK_STATES, "resolved", who, note=note,
                               state="done", closed_by=who, closed_at=store.now()):

@@ -215,3 +215,60 @@ def test_the_sender_resumes_dms_whose_claim_ended_anywhere(
     clock.advance(timedelta(minutes=1))
     run_send(runtime)
     assert _send_after(store, waiting) == {iso(ended + COOLDOWN)}
+
+
+def _held_to_one_person(store: Store, config: Config, texts: list[str]) -> list[int]:
+    """Drafts to one person (Amy) that the audit holds; their message ids."""
+    from dmguard import outbox
+
+    settings = config.accounts[0]
+    store.accounts.ensure(settings.name, settings.platform)
+    contact_id, _ = store.people.upsert_contact(settings.name, "amy", name="Amy Doe",
+                                                username="amy")
+    contact = store.people.contact(contact_id)
+    assert contact is not None
+    auditor = outbox.auditor_for(store, config, settings)
+    held = [outbox.submit(store, auditor, config, settings.name, settings.policy_name, contact,
+                          text, origin=Origin.SUBMIT, kind="campaign", actor="test")
+            for text in texts]
+    assert [outcome.state for outcome in held] == ["held"] * len(texts)
+    return [outcome.message_id for outcome in held]
+
+
+STUDIO = "Hi Amy, we are a small print studio in town. Book a free call with us {}."
+
+
+def test_every_held_draft_has_its_task_and_closing_it_settles_the_draft(
+        store: Store, config: Config) -> None:
+    """QA finding 2: the 2nd and later held drafts to a person had no task and stayed held."""
+    drafts = _held_to_one_person(store, config, [STUDIO.format(day) for day in
+                                                 ("today", "this week", "on Monday", "soon")])
+    by_draft = {task.message_id: task for task in store.tasks.listing()}
+    assert set(by_draft) == set(drafts) and {t.kind for t in by_draft.values()} == {"hold"}
+    dismissed, done, resolved, kept = (by_draft[m].id for m in drafts)
+    actions.close(store, config, dismissed, "sam", "dismissed")
+    actions.close(store, config, done, "sam", "done")
+    assert [store.messages.get(m).state for m in drafts] == [  # type: ignore[union-attr]
+        "cancelled", "cancelled", "held", "held"], "only the closed tasks' drafts"
+    assert actions.resolve(store, config, resolved, "kim", "dismissed") == 2
+    assert {m.state for m in map(store.messages.get, drafts)} == {"cancelled"}  # type: ignore[union-attr]
+    taught = sorted((lesson.message_id, lesson.actor) for lesson in store.lessons.latest("demo", 10))
+    assert taught == [(drafts[0], "sam"), (drafts[2], "kim"), (drafts[3], "kim")], \
+        "each dismissed draft teaches once; done teaches nothing"
+    assert store.tasks.get(kept).state == "dismissed"  # type: ignore[union-attr]
+
+
+def test_a_message_to_a_person_with_a_held_draft_opens_its_own_task(
+        store: Store, config: Config) -> None:
+    from dmguard.inbox import InboxReport, handle_inbound
+    from dmguard.platforms.base import DmEventData
+
+    (draft,) = _held_to_one_person(store, config, [STUDIO.format("today")])
+    hold = store.tasks.open_for(store.messages.get(draft).contact_id)  # type: ignore[union-attr]
+    assert hold is not None
+    event = DmEventData(id="e1", text="Can I talk to a real person?", sender_id="amy",
+                        participant_ids=("amy", "me"), created_at=store.clock.now(),
+                        conversation_id=None)
+    handle_inbound(store, config, "demo", event, InboxReport())
+    kinds = sorted(task.kind for task in store.tasks.listing())
+    assert kinds == ["hold", "human"], "the hold stays about its draft"

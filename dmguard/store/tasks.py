@@ -142,17 +142,26 @@ class Tasks:
     def get(self, task_id: int) -> Task | None:
         return maybe(Task, self._sql.one("SELECT * FROM tasks WHERE id = ?", [task_id]))
 
-    def open_for(self, contact_id: int, kind: str | None = None) -> Task | None:
-        """The oldest open (or claimed) task about this person, of this kind if given."""
+    def open_for(self, contact_id: int, kind: str | None = None, *,
+                 holds: bool = True) -> Task | None:
+        """The oldest open (or claimed) task about this person, of this kind if given
+        (with ``holds=False``, of any kind but ``hold``)."""
         if kind is None:
+            drafts = "" if holds else "AND kind != 'hold' "
             row = self._sql.one(
                 "SELECT * FROM tasks WHERE contact_id = ? AND state IN ('open', 'claimed') "
-                "ORDER BY id LIMIT 1", [contact_id])
+                f"{drafts}ORDER BY id LIMIT 1", [contact_id])
         else:
             row = self._sql.one(
                 "SELECT * FROM tasks WHERE contact_id = ? AND kind = ? "
                 "AND state IN ('open', 'claimed') ORDER BY id LIMIT 1", [contact_id, kind])
         return maybe(Task, row)
+
+    def open_for_message(self, contact_id: int, message_id: int) -> Task | None:
+        """The open (or claimed) task about this message to this person (a held draft)."""
+        return maybe(Task, self._sql.one(
+            "SELECT * FROM tasks WHERE contact_id = ? AND state IN ('open', 'claimed') "
+            "AND message_id = ? ORDER BY id LIMIT 1", [contact_id, message_id]))
 
     def open_replied_by(self, message_id: int) -> Task | None:
         """The open task this personal reply answers."""
