@@ -37,7 +37,8 @@ class TaskError(Exception):
     ``code`` names the kind of trouble, so a page can say what to do in its own words
     (the message may name CLI commands): ``missing``, ``closed``, ``taken``, ``text``,
     ``not_personal``, ``unsettled``, ``queued``, ``in_flight``, ``failed``, ``platform``,
-    ``no_user``, ``time`` or ``other``.
+    ``no_user``, ``time``, ``stale`` (a form from a page that did not show something
+    new) or ``other``.
     """
 
     def __init__(self, message: str, code: str = "other") -> None:

@@ -272,3 +272,43 @@ def test_a_message_to_a_person_with_a_held_draft_opens_its_own_task(
     handle_inbound(store, config, "demo", event, InboxReport())
     kinds = sorted(task.kind for task in store.tasks.listing())
     assert kinds == ["hold", "human"], "the hold stays about its draft"
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_of_two_people_taking_a_conversation_at_once_one_wins(
+        tmp_path: Path, clock: SimulatedClock, config: Config, trial: int) -> None:
+    """QA finding 13: two simultaneous "Take it" clicks both got "It is yours"."""
+    import threading
+
+    path = tmp_path / "take.db"
+    store = Store.open(path, clock)
+    store.accounts.ensure("demo", "sandbox")
+    contact_id, _ = store.people.upsert_contact("demo", "amy", username="amy")
+    task_ids = [tasks.open_task(store, config, "demo", contact_id, kind, "wrote")
+                for kind in ("reply", "welcome")]
+    store.close()
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def take(who: str) -> None:
+        own = Store.open(path, clock)
+        try:
+            start.wait()
+            actions.take(own, task_ids[0] or 0, who)
+            outcomes[who] = "took it"
+        except actions.TaskError as error:
+            outcomes[who] = f"refused: {error}"
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=take, args=(who,)) for who in ("ann", "sam")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcome.split(":")[0] for outcome in outcomes.values()) == [
+        "refused", "took it"], outcomes
+    (winner,) = [who for who, outcome in outcomes.items() if outcome == "took it"]
+    store = Store.open(path, clock)
+    assert {t.claimed_by for t in store.tasks.for_contact(contact_id, open_only=True)} == {winner}
+    store.close()

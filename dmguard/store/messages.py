@@ -296,6 +296,11 @@ class Messages:
             "SELECT COUNT(*) FROM messages WHERE contact_id = ? AND origin = 'human' "
             "AND state IN ('queued', 'sending')", [contact_id]))
 
+    def last_inbound_id(self, contact_id: int) -> int | None:
+        """The last message this person wrote to the account, by id."""
+        return self._sql.scalar("SELECT MAX(id) FROM messages WHERE contact_id = ? "
+                                "AND direction = 'in'", [contact_id])
+
     def last_inbound_text(self, contact_id: int) -> str | None:
         return self._sql.scalar("SELECT text FROM messages WHERE contact_id = ? "
                                 "AND direction = 'in' ORDER BY id DESC LIMIT 1", [contact_id])

@@ -212,6 +212,31 @@ class Tasks:
                                               "actor": actor, "note": note, "at": now})
         return True
 
+    def claim_conversation(self, contact_id: int, who: str, actor: str, *,
+                           take_over: bool = False) -> tuple[int, list[str]]:
+        """Claim every open task about a person for ``who``, unless (without
+        ``take_over``) someone else holds one: check and set are one transaction, so of
+        two people claiming at once one wins. (tasks changed, who else held them)."""
+        now = self._sql.now()
+        with self._sql.atomic():
+            open_tasks = list(self._sql.rows(
+                "SELECT id, state, claimed_by FROM tasks WHERE contact_id = ? "
+                "AND state IN ('open', 'claimed') ORDER BY id", [contact_id]))
+            others = sorted({t["claimed_by"] for t in open_tasks
+                             if t["claimed_by"] not in (None, who)})
+            if others and not take_over:
+                return 0, others
+            changed = 0
+            for task in open_tasks:
+                if task["claimed_by"] == who:
+                    continue
+                was = f" (was {task['claimed_by']})" if task["claimed_by"] else ""
+                changed += self.change(
+                    task["id"], (task["state"],), "claimed" if who == actor else "assigned",
+                    actor, note=f"to {who}{was}", state="claimed", claimed_by=who,
+                    claimed_at=now)
+            return changed, others
+
     def set_reply(self, task_id: int, message_id: int) -> None:
         """The personal reply written for this task (the task closes once it is sent)."""
         self._sql.update("tasks", task_id, reply_message_id=message_id)
