@@ -32,8 +32,9 @@ from dmguard.reply_check import check_personal
 from dmguard.store import NewMessage, Origin, Store, Task
 from dmguard.tasks import TaskError, claim
 
-__all__ = ["Released", "TaskError", "add_note", "assign", "check_reply_text", "claim", "close",
-           "release", "reply", "resolve", "snooze", "unassign"]
+__all__ = ["Released", "Seen", "TaskError", "add_note", "assign", "check_reply_text", "claim",
+           "close", "release", "reply", "require_seen", "resolve", "seen_now", "snooze", "take",
+           "unassign"]
 
 #: Farthest a task can be snoozed.
 MAX_SNOOZE = timedelta(days=30)
@@ -44,6 +45,59 @@ def _task(store: Store, task_id: int) -> Task:
     if task is None:
         raise TaskError(f"no task {task_id}", "missing")
     return task
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a page showed of a person: their open tasks and the last message they wrote.
+
+    A form carries it (:meth:`token`), so what it does acts only on work its user saw
+    (:func:`require_seen`)."""
+
+    task_ids: frozenset[int]
+    last_in: int
+
+    def token(self) -> str:
+        return f"{'.'.join(map(str, sorted(self.task_ids)))}:{self.last_in}"
+
+    @classmethod
+    def parse(cls, token: str) -> Seen:
+        tasks_part, _, last_in = token.partition(":")
+        ids = [part for part in tasks_part.split(".") if part]
+        if not last_in.isdigit() or not all(part.isdigit() for part in ids):
+            raise TaskError("this form does not say what its page showed (it is out of date); "
+                            "the page is shown again now", "stale")
+        return cls(frozenset(map(int, ids)), int(last_in))
+
+
+def seen_now(store: Store, contact_id: int) -> Seen:
+    """What a page about this person shows now."""
+    open_ids = frozenset(t.id for t in store.tasks.for_contact(contact_id, open_only=True))
+    return Seen(open_ids, store.messages.last_inbound_id(contact_id) or 0)
+
+
+def require_seen(store: Store, contact_id: int, seen: Seen) -> None:
+    """TaskError (``stale``) when the person has an open task or a message that the page
+    the form came from did not show."""
+    now = seen_now(store, contact_id)
+    if now.last_in > seen.last_in:
+        raise TaskError("they wrote again since this page was shown; nothing was done. Read "
+                        "the new message below, then do it again", "stale")
+    if now.task_ids - seen.task_ids:
+        raise TaskError("there is new work about this person since this page was shown; "
+                        "nothing was done. Look at it below, then do it again", "stale")
+
+
+def take(store: Store, task_id: int, who: str, *, take_over: bool = False) -> int:
+    """Claim the task's person's conversation for ``who``; refused (``taken``) when a
+    teammate has it, unless ``take_over``. How many tasks changed."""
+    task = _task(store, task_id)
+    changed, others = store.tasks.claim_conversation(task.contact_id, who, who,
+                                                     take_over=take_over)
+    if others and not take_over:
+        raise TaskError(f"{' and '.join(others)} has this conversation; take it over only "
+                        "if you mean to take it from them", "taken")
+    return changed
 
 
 def check_reply_text(text: str, max_length: int, clock: Clock) -> None:
@@ -73,13 +127,14 @@ def _platform_for(store: Store, config: Config, account_name: str) -> Platform:
 
 
 def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
-          platform: Platform | None = None) -> int:
+          platform: Platform | None = None, seen: Seen | None = None) -> int:
     """Send a personal DM for a task (no automated label) and close the task.
 
     The task is claimed first (compare-and-set), so of two people replying at once
     only one sends. Returns the sent message's id; raises TaskError saying what
     happened when it was not (yet) sent, or (code ``not_personal``) why the text is
-    not a personal reply (see :mod:`dmguard.reply_check`).
+    not a personal reply (see :mod:`dmguard.reply_check`), or (code ``stale``, given
+    ``seen``) that the person has something new the page did not show.
     """
     task = _task(store, task_id)
     account = config.account(task.account_id)
@@ -95,6 +150,8 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     # people sending one text to two people at once, the second counts the first's copy.
     with store.atomic():
         task = tasks.require_open(store, task_id)
+        if seen is not None:
+            require_seen(store, task.contact_id, seen)
         check_personal(store, config, task, text)
         if task.state == "claimed" and task.claimed_by != who:
             raise TaskError(f"task {task_id} is claimed by {task.claimed_by}", "taken")
@@ -120,6 +177,7 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     queued = store.messages.get(message_id)
     assert queued is not None
     outbox.Sender(store, config, account.name, platform).send_one(queued, report)
+    tasks.resume_after_takeover(store, config, account.name, task.contact_id)
     message = store.messages.get(message_id)
     assert message is not None
     state = message.state
@@ -185,6 +243,7 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
         store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "released", who,
                           note="passed the audit; queued to send", state="done",
                           closed_by=who, closed_at=store.now())
+        tasks.resume_after_takeover(store, config, account.name, task.contact_id)
     blocking = [f for f in outcome.result.findings if f.severity != "warn"]
     return Released(outcome.state, blocking, edited)
 
@@ -221,8 +280,9 @@ def assign(store: Store, task_id: int, actor: str, to: str) -> int:
     return changed
 
 
-def unassign(store: Store, task_id: int, actor: str) -> int:
-    """Nobody has the person's conversation any more; the tasks are open again."""
+def unassign(store: Store, config: Config, task_id: int, actor: str) -> int:
+    """Nobody has the person's conversation any more; the tasks are open again (and the
+    bot waits out the takeover cooldown before writing to them)."""
     changed = 0
     with store.atomic():
         for task in _conversation(store, task_id):
@@ -230,6 +290,7 @@ def unassign(store: Store, task_id: int, actor: str) -> int:
                 changed += store.tasks.change(
                     task.id, ("claimed",), "unassigned", actor, note=f"was {task.claimed_by}",
                     state="open", claimed_by=None, claimed_at=None)
+        _resume(store, config, task_id)
     return changed
 
 
@@ -249,18 +310,37 @@ def snooze(store: Store, task_id: int, actor: str, until: datetime) -> int:
     return changed
 
 
-def close(store: Store, task_id: int, who: str, state: str, note: str | None = None) -> None:
-    """Close one task (``done`` or ``dismissed``); a dismissed hold teaches "generic"."""
+def _resume(store: Store, config: Config, task_id: int) -> None:
+    """The task's person's automated DMs resume once nobody holds the conversation."""
+    task = _task(store, task_id)
+    tasks.resume_after_takeover(store, config, task.account_id, task.contact_id)
+
+
+def _settle_draft(store: Store, task: Task, who: str, state: str) -> None:
+    """A closed hold's draft: a dismissal teaches "generic" (once), and the draft is
+    cancelled either way."""
+    if state == "dismissed":
+        learning.learn_dismissal(store, task, who)
+    tasks.cancel_draft(store, task, who, f"task {task.id} {state} by {who}; the draft was "
+                                         "not released")
+
+
+def close(store: Store, config: Config, task_id: int, who: str, state: str,
+          note: str | None = None) -> None:
+    """Close one task (``done`` or ``dismissed``); a closed hold's draft is cancelled, and
+    a dismissed one teaches "generic"."""
     with store.atomic():
         tasks.close(store, task_id, who, state, note)
-        if state == "dismissed":
-            learning.learn_dismissal(store, _task(store, task_id), who)
+        _settle_draft(store, _task(store, task_id), who, state)
+        _resume(store, config, task_id)
 
 
-def resolve(store: Store, task_id: int, who: str, state: str, note: str | None = None) -> int:
+def resolve(store: Store, config: Config, task_id: int, who: str, state: str,
+            note: str | None = None) -> int:
     """Close every open task about the person (``done`` or ``dismissed``); how many.
 
-    A dismissed hold teaches the judge that its draft is generic (:mod:`dmguard.learning`)."""
+    A closed hold's draft is cancelled; a dismissed one teaches the judge that its draft
+    is generic (:mod:`dmguard.learning`)."""
     if state not in ("done", "dismissed"):
         raise ValueError(state)
     closed = 0
@@ -268,9 +348,10 @@ def resolve(store: Store, task_id: int, who: str, state: str, note: str | None =
         for task in _conversation(store, task_id):
             changed = store.tasks.change(task.id, tasks.OPEN_TASK_STATES, state, who, note=note,
                                          state=state, closed_by=who, closed_at=store.now())
-            if changed and state == "dismissed":
-                learning.learn_dismissal(store, task, who)
+            if changed:
+                _settle_draft(store, task, who, state)
             closed += changed
+        _resume(store, config, task_id)
     return closed
 
 

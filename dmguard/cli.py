@@ -581,12 +581,16 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
 
 
 def _task_action(config_path: str, action: Callable[[Store], str]) -> None:
+    _task_action_with(config_path, lambda store, _config: action(store))
+
+
+def _task_action_with(config_path: str, action: Callable[[Store, Config], str]) -> None:
     from dmguard.tasks import TaskError
 
     config = load(config_path)
     with opened_store(config) as store:
         try:
-            click.echo(action(store))
+            click.echo(action(store, config))
         except TaskError as error:
             raise UsageProblem(str(error)) from None
 
@@ -648,11 +652,11 @@ def _close_task(task_id: int, who: str | None, note: str | None, config_path: st
                 state: str) -> None:
     from dmguard.actions import close
 
-    def act(store: Store) -> str:
-        close(store, task_id, _who(who), state, note)
+    def act(store: Store, config: Config) -> str:
+        close(store, config, task_id, _who(who), state, note)
         return f"task {task_id} {state}"
 
-    _task_action(config_path, act)
+    _task_action_with(config_path, act)
 
 
 @tasks.command("assign")
@@ -691,11 +695,11 @@ def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
     """
     from dmguard.actions import unassign
 
-    def act(store: Store) -> str:
-        changed = unassign(store, task_id, _who(who))
+    def act(store: Store, config: Config) -> str:
+        changed = unassign(store, config, task_id, _who(who))
         return f"task {task_id}: un-assigned ({changed} task(s) changed)"
 
-    _task_action(config_path, act)
+    _task_action_with(config_path, act)
 
 
 @tasks.command("snooze")

@@ -176,12 +176,12 @@ def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEven
     if new and not history:
         report.new_contact_ids.append(contact_id)
     conversation = store.people.conversation(account_id, contact_id)
+    written_at = iso(event.created_at) if event.created_at else store.now()
     with store.atomic():
         message_id = store.messages.add(
             NewMessage(account_id=account_id, contact_id=contact_id, direction="in",
                        origin=Origin.PERSON, kind="inbound", text=event.text, state="received",
-                       platform_event_id=event.id,
-                       sent_at=iso(event.created_at) if event.created_at else store.now()),
+                       platform_event_id=event.id, sent_at=written_at),
             actor="sync", reason="received",
         )
         if not conversation.first_inbound_at:
@@ -206,17 +206,17 @@ def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEven
         return
     if history:
         return
-    last_automated = store.messages.last_outbound_automated(contact_id)
     if HUMAN.search(text):
         kind, reason = "human", "asked for a person"
-    elif last_automated:
+    elif store.messages.last_outbound_automated(contact_id, before=written_at):
         kind, reason = "reply", "replied to an automated DM"
     else:
         kind, reason = "reply", "wrote to the account"
-    existing = store.tasks.open_for(contact_id)
+    existing = store.tasks.open_for(contact_id, holds=False)
     if existing is not None:
-        # The conversation goes on in the task already open for this person; a message
-        # that matters more (they wrote to a held welcome, they ask for a human) raises it.
+        # The conversation goes on in the task already open for this person (a hold is
+        # about its draft, not what they write); a message that matters more (they wrote
+        # to a welcome task, they ask for a human) raises it.
         priority, _ = tasks.priority_for(kind, text)
         if priority > existing.priority:
             store.tasks.change(existing.id, ("open", "claimed"), "escalated", "inbox",

@@ -211,6 +211,7 @@ class Sender:
         self.platform = platform
         self.hear_first = hear_first
         self.spacing = parse_duration(config.limits.spacing)
+        self.cooldown = parse_duration(config.tasks.takeover_cooldown)
 
     def window_allows(self, now: datetime) -> str | None:
         """None when a send is allowed now, else why not."""
@@ -243,6 +244,7 @@ class Sender:
     def send_due(self, max_messages: int = 1) -> SendReport:
         report = SendReport()
         store = self.store
+        tasks.resume_after_takeover(store, self.config, self.account_id)
         if self.stopped(report):
             return report
         for message in store.messages.in_state(self.account_id, "queued", due_by=store.now(),
@@ -290,7 +292,8 @@ class Sender:
             report.blocked += 1
             return False
         if automated:
-            silence = store.people.human_silence_until(self.account_id, contact.id)
+            silence = store.people.human_silence_until(self.account_id, contact.id,
+                                                       self.cooldown)
             deferral = None
             if silence:
                 deferral = (silence, "a person has taken over this conversation")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dmguard.clock import iso
+from dmguard.clock import iso, parse_duration
 from dmguard.config import Config
 from dmguard.store import (
     OPEN_TASK_STATES,
@@ -37,7 +37,8 @@ class TaskError(Exception):
     ``code`` names the kind of trouble, so a page can say what to do in its own words
     (the message may name CLI commands): ``missing``, ``closed``, ``taken``, ``text``,
     ``not_personal``, ``unsettled``, ``queued``, ``in_flight``, ``failed``, ``platform``,
-    ``no_user``, ``time`` or ``other``.
+    ``no_user``, ``time``, ``stale`` (a form from a page that did not show something
+    new) or ``other``.
     """
 
     def __init__(self, message: str, code: str = "other") -> None:
@@ -73,8 +74,12 @@ def priority_for(kind: str, text: str | None = None) -> tuple[int, list[str]]:
 def open_task(store: Store, config: Config, account_id: str, contact_id: int, kind: str,
               reason: str, *, message_id: int | None = None, text: str | None = None,
               actor: str = "dmguard") -> int | None:
-    """Open a task unless the same person already has an open one of this kind."""
-    existing = store.tasks.open_for(contact_id, kind)
+    """Open a task unless one is open about the same message (a held draft: one task
+    each), or, for a task about no message, the same person has an open one of this kind."""
+    if message_id is not None:
+        existing = store.tasks.open_for_message(contact_id, message_id)
+    else:
+        existing = store.tasks.open_for(contact_id, kind)
     if existing:
         return None
     priority, why = priority_for(kind, text)
@@ -160,8 +165,17 @@ def close_replied(store: Store, message_id: int) -> bool:
                                     note=f"message {message_id}", state="done", closed_by=who,
                                     closed_at=store.now())
         if closed:
+            cancel_draft(store, task, who, f"a person answered personally (message {message_id})")
             resolve_others(store, task, message_id, who)
     return closed
+
+
+def cancel_draft(store: Store, task: Task, who: str, why: str) -> bool:
+    """A hold task that closes without a release takes its held draft with it: the draft
+    is cancelled (never sent), so no held draft outlives its task. Whether it was."""
+    if task.kind != "hold" or task.message_id is None:
+        return False
+    return store.messages.transition(task.message_id, ("held",), "cancelled", who, why)
 
 
 def resolve_others(store: Store, answered: Task, message_id: int, who: str) -> list[int]:
@@ -173,15 +187,31 @@ def resolve_others(store: Store, answered: Task, message_id: int, who: str) -> l
         if other.id == answered.id or other.created_at > cutoff:
             continue
         note = f"answered by message {message_id} (the reply to task {answered.id})"
-        if other.kind == "hold" and other.message_id is not None and store.messages.transition(
-                other.message_id, ("held",), "cancelled", who,
-                f"a person answered personally (message {message_id})"):
+        if cancel_draft(store, other, who, f"a person answered personally (message {message_id})"):
             note += "; the held automated draft is cancelled"
         if store.tasks.change(other.id, OPEN_TASK_STATES, "resolved", who, note=note,
                               state="done", closed_by=who, closed_at=store.now()):
             resolved.append(other.id)
     return resolved
 
+
+
+def resume_after_takeover(store: Store, config: Config, account_id: str,
+                          contact_id: int | None = None) -> int:
+    """Automated DMs that waited while a person held the conversation wait out
+    ``tasks.takeover_cooldown`` from the end of the claim instead (or go at once, if it
+    has passed); of one person, or of every person of the account. How many."""
+    cooldown = parse_duration(config.tasks.takeover_cooldown)
+    resumed = 0
+    for message in store.messages.waiting_for_a_claim(account_id, contact_id):
+        assert message.contact_id is not None
+        until = store.people.human_silence_until(account_id, message.contact_id, cooldown)
+        why = ("the person's conversation is no longer claimed; automated messages wait "
+               "for the takeover cooldown" if until else
+               "the person's conversation is no longer claimed, and the takeover cooldown "
+               "has passed")
+        resumed += store.messages.defer(message.id, until or store.now(), "tasks", why)
+    return resumed
 
 
 def next_conversation(store: Store, me: str, scope: tuple[str, ...] = (),

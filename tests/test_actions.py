@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from dmguard import actions
-from dmguard.clock import SimulatedClock
+from dmguard import actions, tasks
+from dmguard.clock import SimulatedClock, iso
 from dmguard.config import Config
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import Faults, SandboxState, SandboxUser
-from dmguard.store import Store
+from dmguard.store import NewMessage, Origin, Store
+from dmguard.store.people import FOREVER
 from dmguard.tick import AccountRuntime, run_send, run_tick
 from tests.conftest import world
 
@@ -145,3 +146,169 @@ def test_a_reply_for_a_paused_account_waits_in_the_queue_and_is_not_sent(
     store.accounts.resume("demo")
     assert run_send(runtime) == 1
     assert [e.text for e in sandbox_state.received_by(pat.id)] == ["Yes, Oslo is fine."]
+
+
+def _automated(store: Store, contact_id: int, text: str) -> int:
+    return store.messages.add(NewMessage(
+        account_id="demo", contact_id=contact_id, direction="out", origin=Origin.SUBMIT,
+        kind="campaign", text=text, labelled_text=f"[Automated] {text} Reply STOP",
+        state="queued", verdict="send"), actor="test")
+
+
+def _send_after(store: Store, message_ids: list[int]) -> set[str | None]:
+    return {message.send_after for message in map(store.messages.get, message_ids)
+            if message is not None and message.state == "queued"}
+
+
+def _claimed_with_two_waiting(tmp_path: Path, clock: SimulatedClock,
+                              sandbox_state: SandboxState, sandbox: SandboxServer
+                              ) -> tuple[Config, Store, AccountRuntime, SandboxUser, int, list[int]]:
+    """Pat asks; sam claims the task; two automated DMs to Pat wait while sam has it."""
+    config, store, runtime, pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
+    contact_id = store.tasks.get(task_id).contact_id  # type: ignore[union-attr]
+    waiting = [_automated(store, contact_id, f"Our news number {n}") for n in (1, 2)]
+    tasks.claim(store, task_id, "sam")
+    clock.advance(timedelta(minutes=1))
+    run_send(runtime)
+    assert _send_after(store, waiting) == {FOREVER}
+    return config, store, runtime, pat, task_id, waiting
+
+
+COOLDOWN = timedelta(hours=72)
+
+
+@pytest.mark.parametrize("end", ["reply", "done", "dismiss", "unassign"])
+def test_a_claimed_persons_automated_dms_resume_after_the_cooldown(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer, end: str) -> None:
+    """QA finding 1: once the claim ends, the DMs wait out takeover_cooldown, then go."""
+    config, store, runtime, pat, task_id, waiting = _claimed_with_two_waiting(
+        tmp_path, clock, sandbox_state, sandbox)
+    clock.advance(timedelta(hours=1))
+    ended = clock.now()
+    if end == "reply":
+        actions.reply(store, config, task_id, "sam", "Hi Pat, Sam here: yes, Oslo is fine.",
+                      platform=runtime.platform)
+    elif end == "unassign":
+        actions.unassign(store, config, task_id, "sam")
+    else:
+        actions.close(store, config, task_id, "sam", "done" if end == "done" else "dismissed")
+    assert _send_after(store, waiting) == {iso(ended + COOLDOWN)}, "at once, not at 9999"
+    clock.advance(COOLDOWN - timedelta(minutes=1))
+    run_send(runtime)
+    assert not any("news" in e.text for e in sandbox_state.received_by(pat.id))
+    for _ in range(3):
+        clock.advance(timedelta(minutes=1))
+        run_send(runtime)
+    news = [e.text for e in sandbox_state.received_by(pat.id) if "news" in e.text]
+    assert news == ["[Automated] Our news number 1 Reply STOP"], "the second waits for the caps"
+
+
+def test_the_sender_resumes_dms_whose_claim_ended_anywhere(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """A claim closed by any path (an older dmguard's stuck 9999 too) is resumed by the sender."""
+    _config, store, runtime, _pat, task_id, waiting = _claimed_with_two_waiting(
+        tmp_path, clock, sandbox_state, sandbox)
+    tasks.close(store, task_id, "sam", "done")
+    ended = clock.now()
+    clock.advance(timedelta(minutes=1))
+    run_send(runtime)
+    assert _send_after(store, waiting) == {iso(ended + COOLDOWN)}
+
+
+def _held_to_one_person(store: Store, config: Config, texts: list[str]) -> list[int]:
+    """Drafts to one person (Amy) that the audit holds; their message ids."""
+    from dmguard import outbox
+
+    settings = config.accounts[0]
+    store.accounts.ensure(settings.name, settings.platform)
+    contact_id, _ = store.people.upsert_contact(settings.name, "amy", name="Amy Doe",
+                                                username="amy")
+    contact = store.people.contact(contact_id)
+    assert contact is not None
+    auditor = outbox.auditor_for(store, config, settings)
+    held = [outbox.submit(store, auditor, config, settings.name, settings.policy_name, contact,
+                          text, origin=Origin.SUBMIT, kind="campaign", actor="test")
+            for text in texts]
+    assert [outcome.state for outcome in held] == ["held"] * len(texts)
+    return [outcome.message_id for outcome in held]
+
+
+STUDIO = "Hi Amy, we are a small print studio in town. Book a free call with us {}."
+
+
+def test_every_held_draft_has_its_task_and_closing_it_settles_the_draft(
+        store: Store, config: Config) -> None:
+    """QA finding 2: the 2nd and later held drafts to a person had no task and stayed held."""
+    drafts = _held_to_one_person(store, config, [STUDIO.format(day) for day in
+                                                 ("today", "this week", "on Monday", "soon")])
+    by_draft = {task.message_id: task for task in store.tasks.listing()}
+    assert set(by_draft) == set(drafts) and {t.kind for t in by_draft.values()} == {"hold"}
+    dismissed, done, resolved, kept = (by_draft[m].id for m in drafts)
+    actions.close(store, config, dismissed, "sam", "dismissed")
+    actions.close(store, config, done, "sam", "done")
+    assert [store.messages.get(m).state for m in drafts] == [  # type: ignore[union-attr]
+        "cancelled", "cancelled", "held", "held"], "only the closed tasks' drafts"
+    assert actions.resolve(store, config, resolved, "kim", "dismissed") == 2
+    assert {m.state for m in map(store.messages.get, drafts)} == {"cancelled"}  # type: ignore[union-attr]
+    taught = sorted((lesson.message_id, lesson.actor) for lesson in store.lessons.latest("demo", 10))
+    assert taught == [(drafts[0], "sam"), (drafts[2], "kim"), (drafts[3], "kim")], \
+        "each dismissed draft teaches once; done teaches nothing"
+    assert store.tasks.get(kept).state == "dismissed"  # type: ignore[union-attr]
+
+
+def test_a_message_to_a_person_with_a_held_draft_opens_its_own_task(
+        store: Store, config: Config) -> None:
+    from dmguard.inbox import InboxReport, handle_inbound
+    from dmguard.platforms.base import DmEventData
+
+    (draft,) = _held_to_one_person(store, config, [STUDIO.format("today")])
+    hold = store.tasks.open_for(store.messages.get(draft).contact_id)  # type: ignore[union-attr]
+    assert hold is not None
+    event = DmEventData(id="e1", text="Can I talk to a real person?", sender_id="amy",
+                        participant_ids=("amy", "me"), created_at=store.clock.now(),
+                        conversation_id=None)
+    handle_inbound(store, config, "demo", event, InboxReport())
+    kinds = sorted(task.kind for task in store.tasks.listing())
+    assert kinds == ["hold", "human"], "the hold stays about its draft"
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_of_two_people_taking_a_conversation_at_once_one_wins(
+        tmp_path: Path, clock: SimulatedClock, config: Config, trial: int) -> None:
+    """QA finding 13: two simultaneous "Take it" clicks both got "It is yours"."""
+    import threading
+
+    path = tmp_path / "take.db"
+    store = Store.open(path, clock)
+    store.accounts.ensure("demo", "sandbox")
+    contact_id, _ = store.people.upsert_contact("demo", "amy", username="amy")
+    task_ids = [tasks.open_task(store, config, "demo", contact_id, kind, "wrote")
+                for kind in ("reply", "welcome")]
+    store.close()
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def take(who: str) -> None:
+        own = Store.open(path, clock)
+        try:
+            start.wait()
+            actions.take(own, task_ids[0] or 0, who)
+            outcomes[who] = "took it"
+        except actions.TaskError as error:
+            outcomes[who] = f"refused: {error}"
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=take, args=(who,)) for who in ("ann", "sam")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcome.split(":")[0] for outcome in outcomes.values()) == [
+        "refused", "took it"], outcomes
+    (winner,) = [who for who, outcome in outcomes.items() if outcome == "took it"]
+    store = Store.open(path, clock)
+    assert {t.claimed_by for t in store.tasks.for_contact(contact_id, open_only=True)} == {winner}
+    store.close()

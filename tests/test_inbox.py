@@ -208,3 +208,33 @@ def test_the_first_sync_imports_history_as_history_and_resumes_after_a_rate_limi
     assert not [m for m in store.messages.conversation(sam_contact.id) if m.direction == "out"]
     asked = {store.people.contact(t.contact_id).user_id for t in store.tasks.listing()}  # type: ignore[union-attr]
     assert asked == {rita.id}
+
+
+def _automated_dm_sent(store: Store, contact_id: int, at: str) -> None:
+    store.messages.add(NewMessage(account_id="demo", contact_id=contact_id, direction="out",
+                                  origin=Origin.SUBMIT, kind="campaign", text="Our news",
+                                  state="sent", sent_at=at), actor="test")
+
+
+def test_only_a_message_after_an_automated_dm_is_a_reply_to_it(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """QA finding 12: a message written before the automated DM (listed late) is not a reply."""
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    early = sandbox_state.add_user(username="early", name="Early Doe")
+    late = sandbox_state.add_user(username="late", name="Late Doe")
+    for user in (early, late):
+        contact_id, _ = store.people.upsert_contact("demo", user.id, username=user.username)
+        if user is late:
+            _automated_dm_sent(store, contact_id, store.now())
+    sandbox_state.user_writes(early.id, "Do you ship to Oslo?", listing_lag=timedelta(minutes=2))
+    clock.advance(timedelta(minutes=1))
+    early_contact = store.people.find_contact("demo", user_id=early.id)
+    assert early_contact is not None
+    _automated_dm_sent(store, early_contact.id, store.now())
+    sandbox_state.user_writes(late.id, "Thanks, what about Oslo?")
+    clock.advance(timedelta(minutes=5))
+    run_tick(runtime, send=False)
+    reasons = {task.username: task.reason for task in store.tasks.listing()}
+    assert reasons["early"].startswith("wrote to the account"), reasons
+    assert reasons["late"].startswith("replied to an automated DM"), reasons

@@ -100,7 +100,7 @@ def test_drafts_like_a_dismissed_one_are_held(store: Store, config: Config) -> N
     first = draft(store, config, "Amy", "Dear valued customer, " + BAKERY.split(", ", 1)[1])
     assert store.messages.get(first).state == "held"  # type: ignore[union-attr]
     assert store.messages.get(draft(store, config, "Bob", BAKERY)).state == "queued"  # type: ignore[union-attr]
-    actions.resolve(store, hold_task(store, first), "sam", "dismissed")
+    actions.resolve(store, config, hold_task(store, first), "sam", "dismissed")
     later = draft(store, config, "Cara", BAKERY)
     (finding,) = [f for f in store.messages.findings(later) if f.rule == "DG095"]
     assert store.messages.get(later).state == "held"  # type: ignore[union-attr]
@@ -146,9 +146,9 @@ def test_each_decision_teaches_its_label(store: Store, config: Config) -> None:
     actions.release(store, config, hold_task(store, unchanged), "sam",
                     STUDIO.format("Amy").replace(". ", ".\r\n") + "\r\n")
     actions.release(store, config, hold_task(store, edited), "kim", REWRITE)
-    actions.resolve(store, hold_task(store, dismissed), "sam", "dismissed")
-    actions.close(store, hold_task(store, closed), "sam", "dismissed")
-    actions.close(store, hold_task(store, done), "sam", "done")
+    actions.resolve(store, config, hold_task(store, dismissed), "sam", "dismissed")
+    actions.close(store, config, hold_task(store, closed), "sam", "dismissed")
+    actions.close(store, config, hold_task(store, done), "sam", "done")
     taught = {(lesson.message_id, lesson.label, lesson.decision, lesson.actor, lesson.text)
               for lesson in store.lessons.latest("demo", 10)}
     assert taught == {
@@ -216,7 +216,7 @@ def test_the_report_says_how_much_was_learned(store: Store, config: Config) -> N
         draft(store, config, name, STUDIO)
     tasks = [t.id for t in store.tasks.listing()]
     actions.release(store, config, tasks[0], "sam")
-    actions.resolve(store, tasks[1], "sam", "dismissed")
+    actions.resolve(store, config, tasks[1], "sam", "dismissed")
     report = build_report(store, ["demo"], START.date())
     (account,) = report.accounts
     assert account.learned == {"acceptable": 1, "generic": 1, "personal": 0}

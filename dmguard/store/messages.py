@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from dmguard.clock import iso
 from dmguard.store.connection import Connection, marks, sql_list
 from dmguard.store.origins import AUTOMATED_ORIGINS, CAMPAIGN_ORIGINS, Origin
+from dmguard.store.people import FOREVER
 from dmguard.store.rows import UNSET, Unset, given, record
 
 #: An outbound message not yet handed to the platform, nor stopped.
@@ -295,6 +296,11 @@ class Messages:
             "SELECT COUNT(*) FROM messages WHERE contact_id = ? AND origin = 'human' "
             "AND state IN ('queued', 'sending')", [contact_id]))
 
+    def last_inbound_id(self, contact_id: int) -> int | None:
+        """The last message this person wrote to the account, by id."""
+        return self._sql.scalar("SELECT MAX(id) FROM messages WHERE contact_id = ? "
+                                "AND direction = 'in'", [contact_id])
+
     def last_inbound_text(self, contact_id: int) -> str | None:
         return self._sql.scalar("SELECT text FROM messages WHERE contact_id = ? "
                                 "AND direction = 'in' ORDER BY id DESC LIMIT 1", [contact_id])
@@ -305,13 +311,16 @@ class Messages:
             "SELECT 1 FROM messages WHERE account_id = ? AND contact_id = ? "
             "AND direction = 'in' LIMIT 1", [account_id, contact_id]))
 
-    def last_outbound_automated(self, contact_id: int) -> Message | None:
-        """The last campaign message (sequence or submitted) sent to this person."""
+    def last_outbound_automated(self, contact_id: int,
+                                before: str | None = None) -> Message | None:
+        """The last campaign message (sequence or submitted) sent to this person (before
+        ``before``, if given)."""
+        earlier = "AND sent_at < ? " if before else ""
         row = self._sql.one(
             "SELECT * FROM messages WHERE contact_id = ? AND direction = 'out' "
-            f"AND origin IN {_CAMPAIGN} AND state = 'sent' "
+            f"AND origin IN {_CAMPAIGN} AND state = 'sent' {earlier}"
             "ORDER BY sent_at DESC LIMIT 1",
-            [contact_id],
+            [contact_id, *([before] if before else [])],
         )
         return None if row is None else _message(row)
 
@@ -384,6 +393,17 @@ class Messages:
                 f"ORDER BY origin IN {_CAMPAIGN}, send_after, id LIMIT ?",
                 [account_id, state, due_by, limit])
         return [_message(row) for row in rows]
+
+    def waiting_for_a_claim(self, account_id: str,
+                            contact_id: int | None = None) -> list[Message]:
+        """Queued messages deferred while their person's conversation was claimed
+        (:data:`~dmguard.store.people.FOREVER`) whose person no task holds any more."""
+        about = "AND m.contact_id = ? " if contact_id is not None else ""
+        return [_message(row) for row in self._sql.rows(
+            "SELECT m.* FROM messages m WHERE m.account_id = ? AND m.state = 'queued' "
+            f"AND m.send_after = ? {about}AND NOT EXISTS (SELECT 1 FROM tasks t "
+            "WHERE t.contact_id = m.contact_id AND t.state = 'claimed') ORDER BY m.id",
+            [account_id, FOREVER, *([contact_id] if contact_id is not None else [])])]
 
     def has_event(self, account_id: str, event_id: str) -> bool:
         """Whether a platform DM event is already stored (as sent or received)."""

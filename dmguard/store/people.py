@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from dmguard.store.connection import Connection
+from dmguard.clock import iso, parse_iso
+from dmguard.store.connection import Connection, marks
 from dmguard.store.rows import UNSET, Unset, given, maybe, record
 
 #: What :meth:`People.human_silence_until` answers while a person has claimed a task.
 FOREVER = "9999-12-31T00:00:00.000000Z"
+#: How a claimed task closes when the person hands the conversation back to the bot
+#: with a cooldown; a release (the draft is to go out) hands it back at once.
+CLAIM_ENDINGS = ("done", "dismissed", "replied", "resolved")
 
 
 @dataclass(frozen=True)
@@ -128,17 +133,30 @@ class People:
         """Automated messages to this person wait until ``until``: a person answered."""
         self._sql.update("conversations", conversation_id, human_until=until)
 
-    def human_silence_until(self, account_id: str, contact_id: int) -> str | None:
-        """Until when the bot stays quiet: an open task, or the takeover cooling period."""
+    def takeover_ended_at(self, contact_id: int) -> str | None:
+        """When a person last stopped holding this conversation: a claimed task about
+        them closed (but by releasing its draft), or their conversation was un-assigned."""
+        return self._sql.scalar(
+            "SELECT MAX(a.at) FROM task_actions a JOIN tasks t ON t.id = a.task_id "
+            "WHERE t.contact_id = ? AND (a.action = 'unassigned' OR (t.claimed_by IS NOT NULL "
+            f"AND a.action IN ({marks(CLAIM_ENDINGS)})))", [contact_id, *CLAIM_ENDINGS])
+
+    def human_silence_until(self, account_id: str, contact_id: int,
+                            cooldown: timedelta) -> str | None:
+        """Until when the bot stays quiet: :data:`FOREVER` while a task about the person is
+        claimed; then ``cooldown`` after the claim ended or after a personal reply."""
         if self._sql.scalar(
             "SELECT 1 FROM tasks WHERE contact_id = ? AND state = 'claimed' LIMIT 1", [contact_id]
         ):
             return FOREVER
-        return self._sql.scalar(
-            "SELECT human_until FROM conversations WHERE account_id = ? AND contact_id = ? "
-            "AND human_until > ?",
-            [account_id, contact_id, self._sql.now()],
-        )
+        ends = [self._sql.scalar(
+            "SELECT human_until FROM conversations WHERE account_id = ? AND contact_id = ?",
+            [account_id, contact_id])]
+        ended = self.takeover_ended_at(contact_id)
+        if ended:
+            ends.append(iso(parse_iso(ended) + cooldown))
+        latest = max((end for end in ends if end), default=None)
+        return latest if latest and latest > self._sql.now() else None
 
     # --- opt-outs -----------------------------------------------------------------
 

@@ -142,17 +142,26 @@ class Tasks:
     def get(self, task_id: int) -> Task | None:
         return maybe(Task, self._sql.one("SELECT * FROM tasks WHERE id = ?", [task_id]))
 
-    def open_for(self, contact_id: int, kind: str | None = None) -> Task | None:
-        """The oldest open (or claimed) task about this person, of this kind if given."""
+    def open_for(self, contact_id: int, kind: str | None = None, *,
+                 holds: bool = True) -> Task | None:
+        """The oldest open (or claimed) task about this person, of this kind if given
+        (with ``holds=False``, of any kind but ``hold``)."""
         if kind is None:
+            drafts = "" if holds else "AND kind != 'hold' "
             row = self._sql.one(
                 "SELECT * FROM tasks WHERE contact_id = ? AND state IN ('open', 'claimed') "
-                "ORDER BY id LIMIT 1", [contact_id])
+                f"{drafts}ORDER BY id LIMIT 1", [contact_id])
         else:
             row = self._sql.one(
                 "SELECT * FROM tasks WHERE contact_id = ? AND kind = ? "
                 "AND state IN ('open', 'claimed') ORDER BY id LIMIT 1", [contact_id, kind])
         return maybe(Task, row)
+
+    def open_for_message(self, contact_id: int, message_id: int) -> Task | None:
+        """The open (or claimed) task about this message to this person (a held draft)."""
+        return maybe(Task, self._sql.one(
+            "SELECT * FROM tasks WHERE contact_id = ? AND state IN ('open', 'claimed') "
+            "AND message_id = ? ORDER BY id LIMIT 1", [contact_id, message_id]))
 
     def open_replied_by(self, message_id: int) -> Task | None:
         """The open task this personal reply answers."""
@@ -202,6 +211,31 @@ class Tasks:
             self._sql.insert("task_actions", {"task_id": task_id, "action": action,
                                               "actor": actor, "note": note, "at": now})
         return True
+
+    def claim_conversation(self, contact_id: int, who: str, actor: str, *,
+                           take_over: bool = False) -> tuple[int, list[str]]:
+        """Claim every open task about a person for ``who``, unless (without
+        ``take_over``) someone else holds one: check and set are one transaction, so of
+        two people claiming at once one wins. (tasks changed, who else held them)."""
+        now = self._sql.now()
+        with self._sql.atomic():
+            open_tasks = list(self._sql.rows(
+                "SELECT id, state, claimed_by FROM tasks WHERE contact_id = ? "
+                "AND state IN ('open', 'claimed') ORDER BY id", [contact_id]))
+            others = sorted({t["claimed_by"] for t in open_tasks
+                             if t["claimed_by"] not in (None, who)})
+            if others and not take_over:
+                return 0, others
+            changed = 0
+            for task in open_tasks:
+                if task["claimed_by"] == who:
+                    continue
+                was = f" (was {task['claimed_by']})" if task["claimed_by"] else ""
+                changed += self.change(
+                    task["id"], (task["state"],), "claimed" if who == actor else "assigned",
+                    actor, note=f"to {who}{was}", state="claimed", claimed_by=who,
+                    claimed_at=now)
+            return changed, others
 
     def set_reply(self, task_id: int, message_id: int) -> None:
         """The personal reply written for this task (the task closes once it is sent)."""

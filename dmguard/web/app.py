@@ -31,7 +31,7 @@ from dmguard import actions, users
 from dmguard.clock import Clock, parse_duration, parse_iso
 from dmguard.config import Config
 from dmguard.step_templates import render as render_template_text
-from dmguard.store import VIEWS, Contact, QueueFilter, Store
+from dmguard.store import VIEWS, Contact, QueueFilter, Store, Task
 from dmguard.tasks import TaskError, next_conversation
 from dmguard.web.present import ago_label, due_label, page_words
 
@@ -305,6 +305,7 @@ def create_app(config: Config, clock: Clock) -> Flask:
             opted_out=store().people.is_opted_out(contact.id), canned=canned,
             teammates=[u.name for u in store().users.active()], snoozes=SNOOZES,
             error=error, typed=typed, typed_note=typed_note, edited=edited,
+            seen=actions.seen_now(store(), contact.id).token(),
             notice=None if error else store().sessions.take_notice(g.session.id),
             ago=lambda at: ago_label(at, now))
         return page, status
@@ -325,7 +326,11 @@ def create_app(config: Config, clock: Clock) -> Flask:
         return redirect(f"/people/{following}" if following else "/")
 
     def act(contact: Contact, name: str) -> tuple[str, bool]:
-        """Do ``name`` through :mod:`dmguard.actions`; (what to tell, go to the next person)."""
+        """Do ``name`` through :mod:`dmguard.actions`; (what to tell, go to the next person).
+
+        A form about the whole conversation carries what its page showed (``seen``) and
+        acts only if nothing new has come since; the check and the change commit together.
+        """
         who = g.viewer.name
         form = request.form
         open_tasks = store().tasks.for_contact(contact.id, open_only=True)
@@ -334,29 +339,50 @@ def create_app(config: Config, clock: Clock) -> Flask:
             return "Note added.", False
         if not open_tasks:
             raise TaskError("no open task", "closed")
-        lead = open_tasks[0].id
+        if name == "release" or (name == "dismiss" and form.get("task")):
+            return act_on_draft(name, chosen_task(open_tasks))
+        seen = actions.Seen.parse(form.get("seen", ""))
         if name == "reply":
-            message_id = actions.reply(store(), config, lead, who, form.get("text", ""))
+            message_id = actions.reply(store(), config, open_tasks[0].id, who,
+                                       form.get("text", ""), seen=seen)
             return f"Sent to {contact.name or contact.username} (message {message_id}).", True
-        if name == "release":
-            task_id = int(form.get("task", "0")) if form.get("task", "").isdigit() else 0
-            if task_id not in {t.id for t in open_tasks}:
-                raise TaskError("no such held draft", "missing")
-            released = actions.release(store(), config, task_id, who, form.get("text"))
-            draft = "the edited draft" if released.edited else "the draft"
-            if not released.queued:
-                raise TaskError(f"{draft} is still {released.state}: "
-                                + "; ".join(f.message for f in released.findings), "text")
-            return f"{draft.capitalize()} passed the audit and is queued to send, labelled.", True
+        with store().atomic():
+            actions.require_seen(store(), contact.id, seen)
+            return act_on_conversation(name, open_tasks[0].id)
+
+    def chosen_task(open_tasks: list[Task]) -> int:
+        chosen = request.form.get("task", "")
+        task_id = int(chosen) if chosen.isdigit() else 0
+        if task_id not in {t.id for t in open_tasks if t.kind == "hold"}:
+            raise TaskError("no such held draft", "missing")
+        return task_id
+
+    def act_on_draft(name: str, task_id: int) -> tuple[str, bool]:
+        """Release one held draft (re-audited, edited or not), or dismiss it alone."""
+        who = g.viewer.name
+        if name == "dismiss":
+            actions.close(store(), config, task_id, who, "dismissed")
+            return "The draft is dismissed; it will not be sent.", False
+        released = actions.release(store(), config, task_id, who, request.form.get("text"))
+        draft = "the edited draft" if released.edited else "the draft"
+        if not released.queued:
+            raise TaskError(f"{draft} is still {released.state}: "
+                            + "; ".join(f.message for f in released.findings), "text")
+        return f"{draft.capitalize()} passed the audit and is queued to send, labelled.", True
+
+    def act_on_conversation(name: str, lead: int) -> tuple[str, bool]:
+        who = g.viewer.name
+        form = request.form
         if name == "claim":
-            actions.assign(store(), lead, who, who)
+            take_over = form.get("take_over") == "1"
+            actions.take(store(), lead, who, take_over=take_over)
             return "It is yours; the bot stays quiet with this person.", False
         if name == "assign":
             to = form.get("to", "")
             actions.assign(store(), lead, who, to)
             return f"Assigned to {to}.", to != who
         if name == "unassign":
-            actions.unassign(store(), lead, who)
+            actions.unassign(store(), config, lead, who)
             return "Nobody has it now.", False
         if name == "snooze":
             choice = form.get("for", "")
@@ -366,7 +392,7 @@ def create_app(config: Config, clock: Clock) -> Flask:
             actions.snooze(store(), lead, who, until)
             return f"Snoozed until {until:%a %H:%M} UTC.", True
         if name in ("done", "dismiss"):
-            closed = actions.resolve(store(), lead, who, "done" if name == "done" else
+            closed = actions.resolve(store(), config, lead, who, "done" if name == "done" else
                                      "dismissed", form.get("note") or None)
             return f"Closed {closed} task{'s' if closed != 1 else ''}.", True
         abort(404)

@@ -7,6 +7,8 @@ from datetime import timedelta
 from dmguard.clock import SimulatedClock, iso
 from dmguard.store import NewTask, Store
 
+COOLDOWN = timedelta(hours=72)
+
 
 def test_accounts_are_created_once_and_paused(store: Store) -> None:
     first = store.accounts.ensure("a", "x")
@@ -46,15 +48,19 @@ def test_conversation_is_made_on_first_use_and_handed_to_a_person(
     contact_id, _ = store.people.upsert_contact("a", "1")
     conversation = store.people.conversation("a", contact_id)
     assert store.people.conversation("a", contact_id) == conversation
-    assert store.people.human_silence_until("a", contact_id) is None
+    assert store.people.human_silence_until("a", contact_id, COOLDOWN) is None
     until = iso(clock.now() + timedelta(hours=2))
     store.people.hand_to_human(conversation.id, until)
-    assert store.people.human_silence_until("a", contact_id) == until
+    assert store.people.human_silence_until("a", contact_id, COOLDOWN) == until
     clock.advance(timedelta(hours=3))
-    assert store.people.human_silence_until("a", contact_id) is None
+    assert store.people.human_silence_until("a", contact_id, COOLDOWN) is None
     task_id = store.tasks.add(NewTask("a", contact_id, "reply", "wrote", 50, store.now()), "t")
-    store.tasks.change(task_id, ("open",), "claimed", "sam", state="claimed")
-    assert store.people.human_silence_until("a", contact_id) == "9999-12-31T00:00:00.000000Z"
+    store.tasks.change(task_id, ("open",), "claimed", "sam", state="claimed", claimed_by="sam")
+    assert store.people.human_silence_until("a", contact_id, COOLDOWN) == "9999-12-31T00:00:00.000000Z"
+    store.tasks.change(task_id, ("claimed",), "done", "sam", state="done",
+                       closed_by="sam", closed_at=store.now())
+    assert store.people.human_silence_until("a", contact_id, COOLDOWN) == iso(
+        clock.now() + COOLDOWN), "the cooldown runs from the end of the claim"
 
 
 def test_opt_out_and_back_in(store: Store) -> None:

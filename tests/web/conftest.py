@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from dmguard import tasks
 from dmguard.clock import SimulatedClock
@@ -86,6 +87,18 @@ def csrf_of(page: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', page)
     assert match, "the page has a form with a CSRF token"
     return match.group(1)
+
+
+def seen_of(page: str) -> str:
+    """What a person's page says it showed (its forms carry it back)."""
+    match = re.search(r'name="seen" value="([^"]*)"', page)
+    return match.group(1) if match else ""
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, str]) -> TestResponse:
+    """Post a person's form as their page would now: with what the page shows."""
+    page = client.get(url.rsplit("/", 1)[0]).text
+    return client.post(url, data={**data, "seen": seen_of(page)})
 
 
 def log_in(client: FlaskClient, name: str, password: str = PASSWORD) -> str:

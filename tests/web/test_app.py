@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from flask.testing import FlaskClient
 
+from dmguard import actions
 from dmguard.platforms.sandbox.state import SandboxState
-from tests.web.conftest import PASSWORD, Inbox, csrf_of, log_in
+from tests.web.conftest import PASSWORD, Inbox, csrf_of, log_in, post_form, seen_of
 
 Client = tuple[FlaskClient, str]
 
@@ -75,7 +76,7 @@ def test_forged_forms_are_refused(inbox: Inbox, alice: Client) -> None:
     store = inbox.store()
     assert store.tasks.get(inbox.tasks["amy"]).state == "open"  # type: ignore[union-attr]
     store.close()
-    assert client.post(url, data={"csrf": csrf}).status_code == 302
+    assert post_form(client, url, {"csrf": csrf}).status_code == 302
 
 
 def test_login_form_needs_its_own_token(inbox: Inbox) -> None:
@@ -142,7 +143,7 @@ def test_one_row_per_person_with_preview_due_owner_escaped(inbox: Inbox, alice: 
 
 def test_filters_search_and_counts(inbox: Inbox, alice: Client) -> None:
     client, csrf = alice
-    client.post(f"/people/{inbox.people['amy']}/assign", data={"csrf": csrf, "to": "alice"})
+    post_form(client, f"/people/{inbox.people['amy']}/assign", {"csrf": csrf, "to": "alice"})
     mine = client.get("/?view=mine").text
     assert f'/people/{inbox.people["amy"]}"' in mine
     assert f'/people/{inbox.people["tom"]}"' not in mine
@@ -221,22 +222,22 @@ def test_agents_see_only_their_accounts(inbox: Inbox) -> None:
 def test_claim_assign_unassign_snooze_and_next(inbox: Inbox, alice: Client) -> None:
     client, csrf = alice
     tom = inbox.people["tom"]
-    assert client.post(f"/people/{tom}/claim", data={"csrf": csrf}).status_code == 302
+    assert post_form(client, f"/people/{tom}/claim", {"csrf": csrf}).status_code == 302
     store = inbox.store()
     assert {t.claimed_by for t in store.tasks.for_contact(tom, open_only=True)} == {"alice"}
     store.close()
-    assigned = client.post(f"/people/{tom}/assign", data={"csrf": csrf, "to": "bob"})
+    assigned = post_form(client, f"/people/{tom}/assign", {"csrf": csrf, "to": "bob"})
     assert assigned.status_code == 302 and assigned.headers["Location"].startswith("/people/")
-    nobody = client.post(f"/people/{tom}/assign", data={"csrf": csrf, "to": "zed"})
+    nobody = post_form(client, f"/people/{tom}/assign", {"csrf": csrf, "to": "zed"})
     assert nobody.status_code == 400 and "no teammate named" in nobody.text
-    client.post(f"/people/{tom}/unassign", data={"csrf": csrf})
-    snoozed = client.post(f"/people/{tom}/snooze", data={"csrf": csrf, "for": "4h"})
+    post_form(client, f"/people/{tom}/unassign", {"csrf": csrf})
+    snoozed = post_form(client, f"/people/{tom}/snooze", {"csrf": csrf, "for": "4h"})
     assert snoozed.status_code == 302
     assert f'/people/{tom}"' not in client.get("/").text
     assert f'/people/{tom}"' in client.get("/?view=snoozed").text
     inbox.clock.advance(timedelta(hours=4, minutes=1))
     assert f'/people/{tom}"' in client.get("/").text, "back after the snooze"
-    done = client.post(f"/people/{tom}/done", data={"csrf": csrf})
+    done = post_form(client, f"/people/{tom}/done", {"csrf": csrf})
     assert done.status_code == 302 and done.headers["Location"] != f"/people/{tom}"
     assert "Closed 2 tasks." in client.get(done.headers["Location"]).text
 
@@ -245,7 +246,7 @@ def test_reply_sends_once_resolves_the_person_and_goes_next(
         inbox: Inbox, alice: Client, sandbox_state: SandboxState) -> None:
     client, csrf = alice
     tom = inbox.people["tom"]
-    sent = client.post(f"/people/{tom}/reply", data={"csrf": csrf,
+    sent = post_form(client, f"/people/{tom}/reply", {"csrf": csrf,
                                                      "text": "Hi Tom, yes: Pune in 5 days."})
     assert sent.status_code == 302 and sent.headers["Location"] != f"/people/{tom}"
     assert [e.text for e in sandbox_state.sent_by_account()] == ["Hi Tom, yes: Pune in 5 days."]
@@ -255,20 +256,20 @@ def test_reply_sends_once_resolves_the_person_and_goes_next(
     draft = store.messages.get(hold.message_id or 0)
     assert draft and draft.state == "cancelled", "the held automated draft is not sent after"
     store.close()
-    again = client.post(f"/people/{tom}/reply", data={"csrf": csrf, "text": "again"})
+    again = post_form(client, f"/people/{tom}/reply", {"csrf": csrf, "text": "again"})
     assert again.status_code == 409 and "closed already" in again.text
     assert len(sandbox_state.sent_by_account()) == 1
 
 
 def test_a_failed_reply_keeps_the_text_and_says_what_to_do(inbox: Inbox, alice: Client) -> None:
     client, csrf = alice
-    leftover = client.post(f"/people/{inbox.people['amy']}/reply",
-                           data={"csrf": csrf, "text": "Hi {first_name}, yes!"})
+    leftover = post_form(client, f"/people/{inbox.people['amy']}/reply",
+                         {"csrf": csrf, "text": "Hi {first_name}, yes!"})
     assert leftover.status_code == 400
     assert "template leftovers" in leftover.text and "Hi {first_name}, yes!</textarea>" in \
         leftover.text
-    refused = client.post(f"/people/{inbox.people['closed']}/reply",
-                          data={"csrf": csrf, "text": "Sure, what number?"})
+    refused = post_form(client, f"/people/{inbox.people['closed']}/reply",
+                        {"csrf": csrf, "text": "Sure, what number?"})
     assert refused.status_code == 502
     assert "The reply was not sent" in refused.text and "Sure, what number?</textarea>" in \
         refused.text
@@ -321,7 +322,7 @@ def test_the_held_draft_is_refused_as_a_reply_in_one_line_and_the_text_is_kept(
     client, csrf = alice
     tom = inbox.people["tom"]
     pasted = "dear valued customer,   our winter sale is on!"
-    refused = client.post(f"/people/{tom}/reply", data={"csrf": csrf, "text": pasted})
+    refused = post_form(client, f"/people/{tom}/reply", {"csrf": csrf, "text": pasted})
     assert refused.status_code == 400
     error = re.search(r'<p class="error" id="error" role="alert">(.*?)</p>', refused.text, re.S)
     assert error and "\n" not in error.group(1)
@@ -350,3 +351,73 @@ def test_the_draft_is_shown_read_only_and_never_fills_the_composer(
     assert "The draft is still held" in unchanged.text, "nothing was edited, and it says so"
     release = re.search(r'<textarea id="release-\d+"[^>]*>(.*?)</textarea>', held.text, re.S)
     assert release and release.group(1) == "Dear valued customer, our winter sale is on now!"
+
+
+# --- a form acts only on what its page showed --------------------------------------------
+
+
+def test_a_form_from_before_a_new_message_does_nothing_and_shows_it(
+        inbox: Inbox, alice: Client) -> None:
+    """QA finding 13: Dismiss closed an urgent message that came after the page was shown."""
+    from dmguard import inbox as inbound
+    from dmguard.platforms.base import DmEventData
+
+    client, csrf = alice
+    amy = inbox.people["amy"]
+    shown = seen_of(client.get(f"/people/{amy}").text)
+    store = inbox.store()
+    contact = store.people.contact(amy)
+    assert contact is not None
+    inbound.handle_inbound(store, inbox.config, "demo", DmEventData(
+        "urgent-1", "URGENT: I was charged twice, please help", contact.user_id, None,
+        inbox.clock.now()), inbound.InboxReport())
+    before = {t.id: t.state for t in store.tasks.for_contact(amy)}
+    store.close()
+    for action, fields in (("dismiss", {}), ("done", {}), ("claim", {}),
+                           ("reply", {"text": "Hi Amy, yes, we ship to Lisbon."})):
+        stale = client.post(f"/people/{amy}/{action}", data={"csrf": csrf, "seen": shown,
+                                                             **fields})
+        assert stale.status_code == 409, action
+        assert "wrote again since this page was shown" in stale.text
+        assert "charged twice" in stale.text, "the page shows what is new"
+    store = inbox.store()
+    assert {t.id: t.state for t in store.tasks.for_contact(amy)} == before, "nothing changed"
+    assert store.lessons.latest("demo", 10) == []
+    store.close()
+    assert client.post(f"/people/{amy}/dismiss",
+                       data={"csrf": csrf}).status_code == 409, "a form must say what it saw"
+    assert post_form(client, f"/people/{amy}/dismiss", {"csrf": csrf}).status_code == 302
+
+
+def test_take_it_refuses_a_teammates_conversation_unless_taken_over(
+        inbox: Inbox, alice: Client) -> None:
+    client, csrf = alice
+    tom = inbox.people["tom"]
+    store = inbox.store()
+    actions.take(store, inbox.tasks["tom"], "bob")
+    store.close()
+    page = client.get(f"/people/{tom}").text
+    assert 'id="claim"' not in page and "Take it over from bob" in page
+    refused = post_form(client, f"/people/{tom}/claim", {"csrf": csrf})
+    assert refused.status_code == 409 and "Bob has this conversation" in refused.text
+    store = inbox.store()
+    assert {t.claimed_by for t in store.tasks.for_contact(tom, open_only=True)} == {"bob"}
+    store.close()
+    taken = post_form(client, f"/people/{tom}/claim", {"csrf": csrf, "take_over": "1"})
+    assert taken.status_code == 302
+    store = inbox.store()
+    assert {t.claimed_by for t in store.tasks.for_contact(tom, open_only=True)} == {"alice"}
+    store.close()
+
+
+def test_one_held_draft_is_dismissed_alone(inbox: Inbox, alice: Client) -> None:
+    client, csrf = alice
+    hold = inbox.tasks["tom-hold"]
+    dismissed = client.post(f"/people/{inbox.people['tom']}/dismiss",
+                            data={"csrf": csrf, "task": str(hold)})
+    assert dismissed.status_code == 302
+    store = inbox.store()
+    task, reply = store.tasks.get(hold), store.tasks.get(inbox.tasks["tom"])
+    assert task and reply and task.state == "dismissed" and reply.state == "open"
+    assert store.messages.get(task.message_id or 0).state == "cancelled"  # type: ignore[union-attr]
+    store.close()
