@@ -38,11 +38,19 @@ def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def load(config_path: str) -> Config:
-    from dmguard.config import ConfigError, load_config, load_dotenv_once
+    return load_with_text(config_path)[0]
+
+
+def load_with_text(config_path: str, text: str | None = None) -> tuple[Config, str]:
+    """The config and its text: read from the file, or parsed from ``text`` (the daemon
+    hands its report process the config it started with)."""
+    from dmguard.config import ConfigError, load_config_text, load_dotenv_once, parse_config
 
     load_dotenv_once()
     try:
-        return load_config(config_path)
+        if text is not None:
+            return parse_config(text, Path(config_path)), text
+        return load_config_text(config_path)
     except ConfigError as error:
         raise UsageProblem(str(error)) from None
 
@@ -145,7 +153,7 @@ def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> N
     from dmguard.writer_lease import LeaseHeld
 
     setup_logging(log_format)
-    config = load(config_path)
+    config, text = load_with_text(config_path)
     check_credentials(config)
     with opened_store(config):
         pass
@@ -157,7 +165,7 @@ def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> N
     with embedded_sandboxes(config, clock) as urls:
         try:
             sys.exit(run_daemon(config_path, config, urls, clock, once=once,
-                                wait_for_lease=wait))
+                                wait_for_lease=wait, config_text=text))
         except LeaseHeld as error:
             raise UsageProblem(str(error)) from None
 
@@ -831,8 +839,12 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
 @click.option("--out", default=None,
               help="Write to this file instead of standard output ('-': standard output).")
 @click.option("--deliver", is_flag=True,
-              help="Write md/html/json to the reports folder and e-mail it, as the daemon does.")
-def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver: bool) -> None:
+              help="Write md/html/json to the reports folder and e-mail it, as the daemon does "
+                   "(once a day is over, and only once).")
+@click.option("--config-stdin", is_flag=True, hidden=True,
+              help="Read the config's text from standard input (the daemon's report process).")
+def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver: bool,
+           config_stdin: bool) -> None:
     """The daily summary for a day.
 
     Example:
@@ -845,17 +857,26 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
     from dmguard.clock import SystemClock, local_date
     from dmguard.report.data import build_report
     from dmguard.report.render import RENDERERS
+    from dmguard.report.schedule import check_report_day, day_is_over
 
     if deliver and (out or _given("fmt")):
         raise UsageProblem(f"--deliver writes md, html and json to the configured reports "
                            f"folder and e-mails them, so it takes no "
                            f"{'--out' if out else '--format'}: leave it out, or --deliver")
-    config = load(config_path)
+    config = load_with_text(config_path, sys.stdin.read() if config_stdin else None)[0]
+    clock = SystemClock()
+    zone = config.daemon.timezone
     try:
-        chosen = date.fromisoformat(day) if day else local_date(SystemClock(),
-                                                                config.daemon.timezone)
+        chosen = date.fromisoformat(day) if day else local_date(clock, zone)
     except ValueError:
         raise UsageProblem(f"--date {day!r}: use YYYY-MM-DD") from None
+    problem = check_report_day(chosen, zone, clock.now())
+    if problem:
+        raise UsageProblem(f"--date {problem}")
+    if deliver and not day_is_over(chosen, zone, clock.now()):
+        raise UsageProblem(f"--deliver: {chosen.isoformat()} is not over yet in {zone}; a "
+                           "day's report is delivered once the day is over (leave out "
+                           "--deliver to see it so far)")
     with opened_store(config) as store:
         data = build_report(store, [a.name for a in config.accounts], chosen,
                             config.daemon.timezone, budget=config.costs.daily_budget)
@@ -878,9 +899,13 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
 
 def _deliver(store: Store, config: Config, data: Any) -> None:
     from dmguard.config import smtp_password
-    from dmguard.report.delivery import deliver_day
+    from dmguard.report.delivery import deliver_once
 
-    done = deliver_day(store, config.report, data, smtp_password())
+    done = deliver_once(store, config.report, data, smtp_password())
+    if done is None:
+        click.echo(f"the report for {data.day} was delivered already (or is being "
+                   "delivered): not sending it again", err=True)
+        return
     click.echo(f"wrote {', '.join(str(path) for path in done.files)}", err=True)
     if done.emailed_to:
         click.echo(f"e-mailed to {', '.join(done.emailed_to)}", err=True)

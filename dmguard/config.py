@@ -569,6 +569,12 @@ def parse_config(text: str, path: Path) -> Config:
 
 
 def load_config(path: Path | str = DEFAULT_CONFIG_PATH) -> Config:
+    return load_config_text(path)[0]
+
+
+def load_config_text(path: Path | str = DEFAULT_CONFIG_PATH) -> tuple[Config, str]:
+    """The config and the text it was read from, so the daemon can keep running on (and
+    hand its report process) what it started with, whatever the file says later."""
     path = Path(path)
     try:
         text = _decoded(path, path.read_bytes())
@@ -578,7 +584,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG_PATH) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read config file: {error}") from None
-    return parse_config(text, path)
+    return parse_config(text, path), text
 
 
 def _decoded(path: Path, data: bytes) -> str:

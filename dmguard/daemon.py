@@ -3,6 +3,10 @@
 Jobs are module-level functions that open their own store (a SQLite connection
 belongs to the thread that opened it). SIGTERM or Ctrl-C lets the job in flight
 finish and exits 0; a second signal exits at once.
+
+The config is read once, at start: every job runs on that config, whatever the file
+says later. An edit is noticed and logged once ("restart to apply it"); it takes
+effect when the daemon is restarted.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from dmguard import writer_lease
 from dmguard.alerts import send_due_alerts
-from dmguard.clock import Clock, local_date
-from dmguard.config import Config, load_config, smtp_password
+from dmguard.clock import Clock
+from dmguard.config import Config, smtp_password
 from dmguard.process import process_tag
 from dmguard.store import Store
 from dmguard.tick import AccountRuntime, TickSummary, build_runtime, run_send, run_tick
@@ -40,12 +45,15 @@ class JobContext:
     config_path: str
     sandbox_urls: dict[str, str]
     clock: Clock
+    #: The config as read at start, and its text (handed to the report process).
+    config: Config
+    config_text: str
     #: Who holds the database's writer lease ("host:pid"); jobs renew it before writing.
     holder: str = ""
 
 
 def _runtime(context: JobContext, account_name: str) -> AccountRuntime:
-    config = load_config(context.config_path)
+    config = context.config
     account = config.account(account_name)
     store = Store.open(config.store.path, context.clock)
     try:
@@ -70,7 +78,7 @@ def _still_ours(context: JobContext, store: Store) -> bool:
 
 def alerts_job(context: JobContext) -> None:
     """Tell people about tasks that became urgent or overdue (each once), after the ticks."""
-    config = load_config(context.config_path)
+    config = context.config
     store = Store.open(config.store.path, context.clock)
     try:
         if _still_ours(context, store):
@@ -80,8 +88,8 @@ def alerts_job(context: JobContext) -> None:
 
 
 def heartbeat_job(context: JobContext) -> None:
-    config = load_config(context.config_path)
-    store = Store.open(config.store.path, context.clock)
+    """Renew the writer lease; it needs nothing but the database the daemon started on."""
+    store = Store.open(context.config.store.path, context.clock)
     try:
         _still_ours(context, store)
     finally:
@@ -125,29 +133,54 @@ def send_job(context: JobContext, account_name: str) -> None:
         runtime.store.close()
 
 
-def report_job(context: JobContext, day: date | None = None, timeout: float = 600) -> bool:
-    """Produce and deliver the daily report for ``day`` (default: yesterday, local time).
+def report_job(context: JobContext, timeout: float = 600) -> bool:
+    """Deliver the report of the latest day that is due and not delivered yet (see
+    :mod:`dmguard.report.schedule`); True when there was nothing to do or it went out.
 
     It runs as a child process (`dmguard report --deliver`): drawing the chart loads
     matplotlib, which the long-lived daemon should not keep in memory, and a failure
-    while rendering cannot take the daemon down.
+    while rendering cannot take the daemon down. The child is handed the config the
+    daemon started with, not whatever the file says now.
     """
-    config = load_config(context.config_path)
-    day = day or local_date(context.clock, config.daemon.timezone, days_ago=1)
-    command = [sys.executable, "-m", "dmguard", "report", "--deliver", "--config",
-               context.config_path, "--date", day.isoformat()]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        log.error("report day=%s: gave up after %.0f s", day.isoformat(), timeout,
-                  extra={"job": "report", "day": day.isoformat()})
-        return False
-    if done.returncode == 0:
-        log.info("report day=%s %s", day.isoformat(), done.stderr.strip().replace("\n", "; "),
-                 extra={"job": "report", "day": day.isoformat()})
+    day = _report_day(context)
+    if day is None:
         return True
-    log.error("report day=%s failed (exit %d): %s", day.isoformat(), done.returncode,
-              done.stderr.strip()[-500:], extra={"job": "report", "day": day.isoformat()})
+    command = [sys.executable, "-m", "dmguard", "report", "--deliver", "--config",
+               context.config_path, "--config-stdin", "--date", day]
+    try:
+        done = subprocess.run(command, input=context.config_text, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return _report_failed(context, day, f"gave up after {timeout:.0f} s")
+    if done.returncode == 0:
+        log.info("report day=%s %s", day, done.stderr.strip().replace("\n", "; "),
+                 extra={"job": "report", "day": day})
+        return True
+    return _report_failed(context, day, f"exit {done.returncode}: {done.stderr.strip()[-500:]}")
+
+
+def _report_day(context: JobContext) -> str | None:
+    from dmguard.report.schedule import day_to_deliver
+
+    config = context.config
+    store = Store.open(config.store.path, context.clock)
+    try:
+        day = day_to_deliver(store, config.daemon.timezone, config.daemon.report_time)
+    finally:
+        store.close()
+    return None if day is None else day.isoformat()
+
+
+def _report_failed(context: JobContext, day: str, problem: str) -> bool:
+    """Log and record a failed delivery, so it is tried again later, not every minute."""
+    from dmguard.report.delivery import record_failure
+
+    log.error("report day=%s failed: %s", day, problem, extra={"job": "report", "day": day})
+    store = Store.open(context.config.store.path, context.clock)
+    try:
+        record_failure(store, day, problem)
+    finally:
+        store.close()
     return False
 
 
@@ -156,19 +189,6 @@ def _job_failed(event: Any) -> None:
     log.error("job %s crashed: %r", event.job_id, event.exception,
               exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
               extra={"job": event.job_id})
-
-
-def missed_report_day(config: Config, clock: Clock) -> date | None:
-    """Yesterday's report, if the daemon was down when it was due and it was never written."""
-    from dmguard.report.delivery import delivered
-
-    yesterday = local_date(clock, config.daemon.timezone, days_ago=1)
-    store = Store.open(config.store.path, clock)
-    try:
-        done = delivered(store, yesterday.isoformat())
-    finally:
-        store.close()
-    return None if done else yesterday
 
 
 def run_once(context: JobContext, config: Config) -> int:
@@ -189,7 +209,7 @@ def run_once(context: JobContext, config: Config) -> int:
     except Exception:
         log.exception("alerts crashed", extra={"job": "alerts"})
         failed.append("alerts")
-    if not report_job(context, local_date(context.clock, config.daemon.timezone)):
+    if not report_job(context):
         failed.append("report")
     if failed:
         log.error("run --once: %s failed", ", ".join(failed), extra={"failed": failed})
@@ -198,11 +218,16 @@ def run_once(context: JobContext, config: Config) -> int:
 
 
 def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], clock: Clock,
-               once: bool = False, wait_for_lease: timedelta = timedelta(0)) -> int:
-    """Run the jobs (once, or on a schedule) holding the database's writer lease.
+               once: bool = False, wait_for_lease: timedelta = timedelta(0),
+               config_text: str | None = None) -> int:
+    """Run the jobs (once, or on a schedule) holding the database's writer lease, on
+    ``config`` (read from ``config_text``; by default the file's text now).
 
     Raises LeaseHeld when another daemon holds it (after ``wait_for_lease``)."""
-    context = JobContext(config_path, sandbox_urls, clock, holder=process_tag())
+    if config_text is None:
+        config_text = Path(config_path).read_text(encoding="utf-8")
+    context = JobContext(config_path, sandbox_urls, clock, config, config_text,
+                         holder=process_tag())
     store = Store.open(config.store.path, clock)
     try:
         writer_lease.take(store, context.holder, wait=wait_for_lease)
@@ -218,12 +243,38 @@ def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], c
             store.close()
 
 
+class ConfigWatch:
+    """Notices an edit of the config file and says once per edit that it waits for a
+    restart: the daemon keeps running on the config it started with."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen = self._stamp()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def check(self) -> bool:
+        """True (and one log line) when the file changed since the last look."""
+        stamp = self._stamp()
+        if stamp == self.seen:
+            return False
+        self.seen = stamp
+        log.warning("%s changed; the daemon keeps running on the config it started with: "
+                    "check the file (dmguard check-config) and restart the daemon to apply it",
+                    self.path, extra={"config": str(self.path)})
+        return True
+
+
 def _run_scheduled(context: JobContext, config: Config) -> int:
     clock = context.clock
 
     from apscheduler.events import EVENT_JOB_ERROR
     from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     from dmguard.clock import parse_duration
@@ -238,12 +289,10 @@ def _run_scheduled(context: JobContext, config: Config) -> int:
                           next_run_time=clock.now())
         scheduler.add_job(send_job, IntervalTrigger(seconds=spacing),
                           args=[context, account.name], id=f"send-{account.name}")
-    hour, minute = (int(part) for part in config.daemon.report_time.split(":"))
-    scheduler.add_job(report_job, CronTrigger(hour=hour, minute=minute), args=[context],
-                      id="daily-report")
-    missed = missed_report_day(config, clock)
-    if missed:
-        scheduler.add_job(report_job, args=[context, missed], id="missed-report")
+    # Checked every minute (one query): it delivers when a day's report falls due, after
+    # a restart that missed it, and again after a failure (not before RETRY_AFTER).
+    scheduler.add_job(report_job, IntervalTrigger(minutes=1), args=[context],
+                      id="daily-report", next_run_time=clock.now())
 
     scheduler.add_job(alerts_job, IntervalTrigger(minutes=config.daemon.tick_minutes),
                       args=[context], id="alerts")
@@ -269,8 +318,9 @@ def _run_scheduled(context: JobContext, config: Config) -> int:
     log.info("daemon started: %d account(s), tick every %d min, report at %s %s",
              len(config.accounts), config.daemon.tick_minutes, config.daemon.report_time,
              config.daemon.timezone)
+    watch = ConfigWatch(Path(context.config_path))
     while not stop.wait(1.0):
-        pass
+        watch.check()
     scheduler.shutdown(wait=True)
     log.info("daemon stopped")
     return 1 if _lease_lost.is_set() else 0

@@ -130,11 +130,18 @@ def full_follower_pass_due(store: Store, account_id: str) -> bool:
         UTC).date()
 
 
+def never_synced(store: Store, account_id: str) -> bool:
+    """Whether this account (not just any account in the database) has never finished a
+    tick or a follower pass: its first sync records the audience it already has."""
+    return (store.runs.last_of("tick", account_id, status="ok") is None
+            and store.runs.last_of(FULL_FOLLOWER_PASS, account_id, status="ok") is None)
+
+
 def sync_followers(runtime: AccountRuntime, summary: TickSummary,
                    seq_report: sequences.SequenceReport) -> None:
     store = runtime.store
     known = store.people.known_follower_ids(runtime.id)
-    first_sync = not known and not store.runs.last("tick")
+    first_sync = not known and never_synced(store, runtime.id)
     full = full_follower_pass_due(store, runtime.id)
     run_id = store.runs.start(FULL_FOLLOWER_PASS, runtime.id) if full else None
     try:

@@ -7,13 +7,28 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dmguard.clock import SimulatedClock, SystemClock
-from dmguard.daemon import JobContext, missed_report_day, report_job
+from dmguard import writer_lease
+from dmguard.clock import Clock, SimulatedClock, SystemClock, iso
+from dmguard.config import load_config_text
+from dmguard.daemon import (
+    ConfigWatch,
+    JobContext,
+    alerts_job,
+    heartbeat_job,
+    report_job,
+    run_daemon,
+    send_job,
+    tick_job,
+)
+from dmguard.platforms.sandbox.server import SandboxServer
+from dmguard.store import Store
 from tests.conftest import START, config_file
+from tests.report.test_delivery import Inbox, free_port
 
 
 def wait_for(process: subprocess.Popen[str], text: str, seconds: float) -> list[str]:
@@ -50,17 +65,128 @@ def test_daemon_ticks_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert contacts.fetchone()[0] > 0, "the first tick synced the sandbox's followers"
 
 
-def test_a_missed_report_is_written_once(tmp_path: Path) -> None:
-    from dmguard.config import load_config
-
+@pytest.mark.slow
+def test_a_bad_edit_of_the_config_is_one_line_and_the_daemon_keeps_its_lease(
+        tmp_path: Path) -> None:
     conf = config_file(tmp_path)
-    config = load_config(conf)
+    conf.write_text(conf.read_text().replace('spacing = "60s"', 'spacing = "1s"'))
+    process = subprocess.Popen([sys.executable, "-m", "dmguard", "run", "--config", str(conf)],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                               cwd=tmp_path)
+    try:
+        wait_for(process, "tick account=demo", 60)
+        with conf.open("a", encoding="utf-8") as handle:
+            handle.write("garbage = [\n")
+        edited = iso(SystemClock().now())
+        after = wait_for(process, "restart the daemon to apply it", 10)
+        time.sleep(writer_lease.HEARTBEAT.total_seconds() + 3)
+        (renewed,) = sqlite3.connect(tmp_path / "d.db").execute(
+            "SELECT heartbeat_at FROM leases").fetchone()
+        assert renewed > edited, "the lease was renewed after the edit"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        assert process.stderr is not None
+        after += process.stderr.readlines()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = "".join(after)
+    assert "Traceback" not in text and "crashed" not in text, text[-2000:]
+    assert text.count("changed;") == 1, text[-2000:]
+
+
+@pytest.fixture
+def mail() -> Iterator[tuple[Inbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def context_for(conf: Path, clock: Clock, urls: dict[str, str] | None = None) -> JobContext:
+    config, text = load_config_text(conf)
+    return JobContext(str(conf), urls or {}, clock, config, text)
+
+
+def add_email(conf: Path, port: int) -> None:
+    with conf.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[report.email]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+                     'sender = "dmguard@example.org"\nrecipients = ["owner@example.org"]\n')
+
+
+def test_run_once_delivers_the_finished_day_once_never_today(
+        tmp_path: Path, sandbox: SandboxServer, mail: tuple[Inbox, int]) -> None:
+    """Cron mode: each run delivers what is due and not delivered yet. The day the
+    database was created on is reported once, the morning after report_time, by the
+    first run then; never a day still going, never the same day twice."""
+    inbox, port = mail
+    conf = config_file(tmp_path, sandbox_url=sandbox.url)
+    add_email(conf, port)
+    clock = SimulatedClock(START)  # 2026-11-23 09:00 UTC, report_time 08:00
+    config, text = load_config_text(conf)
+
+    def once() -> int:
+        return run_daemon(str(conf), config, {}, clock, once=True, config_text=text)
+
+    assert once() == 0 and once() == 0
+    assert inbox.messages == [], "no report for today, nor for days before the database"
+    clock.set(START.replace(day=24, hour=7, minute=59))
+    assert once() == 0 and inbox.messages == [], "before report_time: not due yet"
+    clock.set(START.replace(day=24, hour=8, minute=5))
+    assert once() == 0 and once() == 0
+    assert [m["Subject"] for m in inbox.messages] == ["dmguard daily summary 2026-11-23"]
+    assert (tmp_path / "reports" / "dmguard-2026-11-23.md").exists()
+    assert not (tmp_path / "reports" / "dmguard-2026-11-24.md").exists()
+
+
+def test_a_restart_before_report_time_does_not_deliver_early_or_twice(tmp_path: Path) -> None:
+    conf = config_file(tmp_path)
     clock = SimulatedClock(START)
-    day = missed_report_day(config, clock)
-    assert day is not None and day < START.date()
-    report_job(JobContext(str(conf), {}, clock), day)
-    assert (tmp_path / "reports" / f"dmguard-{day.isoformat()}.html").exists()
-    assert missed_report_day(config, clock) is None
+    context = context_for(conf, clock)
+    assert report_job(context) is True
+    assert not (tmp_path / "reports").exists(), "a new database has no yesterday to report"
+    clock.set(START.replace(day=24, hour=7))  # a restart before report_time
+    assert report_job(context) is True
+    assert not (tmp_path / "reports").exists(), "the 23rd is not due before 08:00"
+    clock.set(START.replace(day=24, hour=8, minute=1))
+    assert report_job(context) is True
+    written = tmp_path / "reports" / "dmguard-2026-11-23.html"
+    first = written.stat().st_mtime_ns
+    clock.set(START.replace(day=24, hour=10))  # restarted again, and the job runs again
+    assert report_job(context_for(conf, clock)) is True
+    assert written.stat().st_mtime_ns == first, "delivered once"
+    store = Store.open(tmp_path / "d.db", clock)
+    try:
+        assert [run.status for run in store.runs.of_job("report")] == ["ok"]
+    finally:
+        store.close()
+
+
+def test_the_jobs_run_on_the_config_they_started_with(
+        tmp_path: Path, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture) -> None:
+    """A bad edit of the file does not reach a running daemon's jobs (the heartbeat
+    least of all); it is logged once, and a restart applies the file."""
+    conf = config_file(tmp_path, sandbox_url=sandbox.url)
+    clock = SimulatedClock(START)
+    context = context_for(conf, clock)
+    watch = ConfigWatch(conf)
+    assert watch.check() is False
+    with conf.open("a", encoding="utf-8") as handle:
+        handle.write("garbage = [\n")
+    heartbeat_job(context)
+    summary = tick_job(context, "demo")
+    assert summary is not None and summary.error is None
+    send_job(context, "demo")
+    alerts_job(context)
+    assert report_job(context) is True
+    with caplog.at_level("WARNING", logger="dmguard.daemon"):
+        assert watch.check() is True
+        assert watch.check() is False, "once per edit, not once a second"
+    (line,) = [r.getMessage() for r in caplog.records if "changed" in r.getMessage()]
+    assert str(conf) in line and "restart" in line
 
 
 def test_a_tick_cut_short_by_platform_trouble_is_brought_forward() -> None:

@@ -130,3 +130,31 @@ def test_credentials_of_another_user_pause_the_account_instead_of_mixing_two(
     store.accounts.set_identity("demo", account.user_id, account.username, account.name)
     clock.advance(tick.RECHECK_PAUSED)
     assert run_tick(runtime).error is None, "its own user again: it resumes"
+
+
+def test_an_account_added_later_does_not_welcome_its_existing_followers(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """The first sync is per account: a database that already ticked for "demo" still
+    treats the first sync of a new (or renamed) account as its existing audience."""
+    from dmguard.platforms.sandbox.server import running
+    from dmguard.platforms.sandbox.state import instant_listing
+    from dmguard.tick import build_runtime
+    from tests.conftest import make_config
+
+    _config, store, _runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    second = SandboxState(clock, account_username="other", options=instant_listing())
+    for index in range(5):
+        second.follow(second.add_user(username=f"f{index}", name=f"Fan{index} Doe").id)
+    config = make_config(tmp_path, extra='\n[[accounts]]\nname = "two"\nplatform = "sandbox"\n')
+    with running(second, lifetime=60) as server:
+        two = build_runtime(config, config.account("two"), store, sandbox_url=server.url)
+        first = run_tick(two)
+        assert first.new_followers == 5
+        assert first.sequences.get("drafted", 0) == 0, "existing followers are not welcomed"
+        assert second.sent_by_account() == []
+        newcomer = second.add_user(username="newbie", name="Newbie Doe")
+        second.follow(newcomer.id)
+        clock.advance(timedelta(minutes=5))
+        later = run_tick(two)
+        assert later.new_followers == 1 and later.sequences.get("drafted", 0) == 1

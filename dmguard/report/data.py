@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from dmguard import learning
 from dmguard.audit.rules import rule_ids, single
 from dmguard.clock import iso, parse_iso
-from dmguard.store import AUTOMATED_ORIGINS, CAMPAIGN_ORIGINS, SENT_BY_DMGUARD, Origin, Store
+from dmguard.store import CAMPAIGN_ORIGINS, SENT_BY_DMGUARD, Origin, Store
 
 
 @dataclass
@@ -35,9 +35,13 @@ class DayCounts:
 class AccountDay:
     account: str
     username: str | None
+    #: Campaign messages (sequences, submitted drafts): inspected is sent + held +
+    #: blocked (+ still queued, cancelled or failed) for the day's own drafts.
     inspected: int = 0
     sent: int = 0
     sent_labelled: int = 0
+    #: dmguard's own STOP/START confirmations sent: never inspected, never labelled.
+    confirmations: int = 0
     held: int = 0
     blocked: int = 0
     cancelled: int = 0
@@ -70,7 +74,7 @@ class AccountDay:
 
     @property
     def quiet(self) -> bool:
-        return not any((self.inspected, self.sent, self.received, self.tasks_opened,
+        return not any((self.inspected, self.sent, self.confirmations, self.received, self.tasks_opened,
                         self.tasks_open, self.opt_outs, self.api_calls))
 
 
@@ -114,14 +118,15 @@ def account_day(store: Store, account_id: str, start: str, end: str,
     result.blocked = transitions("blocked")
     result.cancelled = transitions("cancelled")
     result.failed = transitions("failed", SENT_BY_DMGUARD)
-    result.sent = transitions("sent", AUTOMATED_ORIGINS)
+    result.sent = transitions("sent")
+    result.confirmations = transitions("sent", frozenset({Origin.SYSTEM}))
     result.personal_replies = transitions("sent", frozenset({Origin.HUMAN}))
     for tally in reports.message_tallies(account_id, start, end):
         if tally.direction == "in":
             result.received += tally.count
         elif tally.origin == Origin.OTHER:
             result.other_tools_sent += tally.count
-        elif tally.state == "sent" and tally.labelled and tally.origin in AUTOMATED_ORIGINS:
+        elif tally.state == "sent" and tally.labelled and tally.origin in CAMPAIGN_ORIGINS:
             result.sent_labelled += tally.count
     other_tools(store, result, account_id, start, end)
     for rule in reports.top_rules(account_id, start, end):

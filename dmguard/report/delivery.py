@@ -11,9 +11,11 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+from dmguard.clock import iso
 from dmguard.config import ReportConfig, SmtpConfig
 from dmguard.report import render
 from dmguard.report.data import DailyReport
@@ -94,22 +96,41 @@ def deliver(store: Store, config: ReportConfig, report: DailyReport,
 
 
 REPORT_JOB = "report"
+#: A delivery still "running" after this long was cut short (the daemon gives a report
+#: 10 minutes); a failed one is tried again after it.
+RETRY_AFTER = timedelta(minutes=15)
 
 
-def _run_summary(day: str) -> str:
+def run_key(day: str) -> str:
     """The run summary that marks a day's report as delivered: the idempotency key."""
     return f"report for {day}"
 
 
 def delivered(store: Store, day: str) -> bool:
     """Whether the report for ``day`` (YYYY-MM-DD) was already delivered."""
-    return store.runs.done_with_summary(REPORT_JOB, _run_summary(day))
+    return store.runs.done_with_summary(REPORT_JOB, run_key(day))
 
 
-def deliver_day(store: Store, config: ReportConfig, report: DailyReport,
-                password: str | None = None) -> Delivery:
-    """Deliver a day's report and record it, so a daemon that was down knows what is missing."""
-    run_id = store.runs.start(REPORT_JOB, None)
-    done = deliver(store, config, report, password)
-    store.runs.finish(run_id, "ok", _run_summary(report.day))
+def deliver_once(store: Store, config: ReportConfig, report: DailyReport,
+                 password: str | None = None) -> Delivery | None:
+    """Deliver a day's report unless it was delivered (or is being delivered) already:
+    None then. The claim is taken in one transaction, so two callers never both send."""
+    key = run_key(report.day)
+    with store.atomic():
+        run_id = store.runs.claim(REPORT_JOB, key, iso(store.clock.now() - RETRY_AFTER))
+    if run_id is None:
+        return None
+    try:
+        done = deliver(store, config, report, password)
+    except BaseException as error:
+        store.runs.finish(run_id, "error", key, f"{type(error).__name__}: {error}")
+        raise
+    store.runs.finish(run_id, "ok", key)
     return done
+
+
+def record_failure(store: Store, day: str, problem: str) -> None:
+    """A delivery of ``day`` that failed outside :func:`deliver_once` (the report process
+    died or timed out): recorded so it is tried again after RETRY_AFTER."""
+    run_id = store.runs.start(REPORT_JOB, None)
+    store.runs.finish(run_id, "error", run_key(day), problem)

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dmguard.report.data import DailyReport
+from dmguard.report.data import AccountDay, DailyReport
 
 
 @lru_cache(maxsize=1)
@@ -16,9 +16,33 @@ def _env() -> Environment:
     env = Environment(loader=PackageLoader("dmguard", "report/templates"),
                       autoescape=select_autoescape(["html", "html.j2"]), trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals["figures"] = figures
     env.filters["short"] = lambda text, n=70: (
         text if len(text) <= n else text[: n - 1] + "…").replace("\n", " ").replace("|", "/")
     return env
+
+
+def figures(a: AccountDay) -> list[tuple[str, str]]:
+    """The account's table, (label, value) per row: one list, so the Markdown, the HTML
+    page and the e-mail always show the same figures."""
+    median = "n/a" if a.median_reply_minutes is None else f"{a.median_reply_minutes:.0f} min"
+    return [
+        ("automated messages inspected", str(a.inspected)),
+        ("sent, labelled as automated", f"{a.sent_labelled} of {a.sent}"),
+        ("held for a person", str(a.held)),
+        ("blocked", str(a.blocked)),
+        ("cancelled after an opt-out", str(a.cancelled)),
+        ("failed", str(a.failed)),
+        ("STOP/START confirmations sent (not inspected)", str(a.confirmations)),
+        ("DMs received", str(a.received)),
+        ("personal replies sent", str(a.personal_replies)),
+        ("tasks opened / closed / open / overdue",
+         f"{a.tasks_opened} / {a.tasks_closed} / {a.tasks_open} / {a.tasks_overdue}"),
+        ("median time to a personal reply", median),
+        ("opt-outs", str(a.opt_outs)),
+        ("sent by other tools", str(a.other_tools_sent)),
+        ("API calls (cost)", f"{a.api_calls} (${a.api_cost:.3f})"),
+    ]
 
 
 def charts(report: DailyReport) -> dict[str, bytes]:

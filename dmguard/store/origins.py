@@ -31,7 +31,8 @@ CAMPAIGN_ORIGINS: frozenset[Origin] = frozenset({Origin.SEQUENCE, Origin.SUBMIT}
 
 #: Every message dmguard sends without a person writing it: the campaigns plus its own
 #: confirmations. Used where the question is "was this automated?": what carries the
-#: automated label, what a recipient's caps and history count, the report's sent totals.
+#: automated label, what a recipient's caps and history count. (The report counts
+#: campaigns as sent and the confirmations on their own row.)
 AUTOMATED_ORIGINS: frozenset[Origin] = CAMPAIGN_ORIGINS | {Origin.SYSTEM}
 
 #: What the report's "failed" line counts: everything dmguard itself tried to send.

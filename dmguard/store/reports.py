@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dmguard.store.connection import Connection, marks, sql_list
-from dmguard.store.origins import AUTOMATED_ORIGINS
+from dmguard.store.origins import CAMPAIGN_ORIGINS
 from dmguard.store.rows import record
 
-_AUTOMATED = sql_list(AUTOMATED_ORIGINS)
+_CAMPAIGN = sql_list(CAMPAIGN_ORIGINS)
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,8 @@ class Reports:
             [account_id, start, end])
 
     def days(self, account_id: str, bounds: Sequence[str]) -> list[DayTally]:
-        """Sent / held / blocked / replies for consecutive days between ``bounds`` (two scans)."""
+        """Sent / held / blocked / replies for consecutive days between ``bounds`` (two scans);
+        sent counts campaign messages, as the report's rows do (not confirmations)."""
         count = len(bounds) - 1
         bucket = "CASE " + " ".join(f"WHEN {{column}} < '{edge}' THEN {index}"
                                     for index, edge in enumerate(bounds[1:])) + " END"
@@ -230,7 +231,7 @@ class Reports:
         for row in self._sql.rows(
             f"SELECT {bucket.format(column='at')} AS day, to_state, COUNT(*) AS n "
             "FROM message_transitions WHERE account_id = ? AND at >= ? AND at < ? "
-            f"AND ((to_state = 'sent' AND origin IN {_AUTOMATED}) "
+            f"AND ((to_state = 'sent' AND origin IN {_CAMPAIGN}) "
             "OR to_state IN ('held', 'blocked')) GROUP BY day, to_state",
             [account_id, bounds[0], bounds[-1]]):
             counts[(row["day"], row["to_state"])] = row["n"]

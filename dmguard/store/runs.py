@@ -49,6 +49,29 @@ class Runs:
         return bool(self._sql.scalar("SELECT 1 FROM runs WHERE job = ? AND status = 'ok' "
                                      "AND summary = ?", [job, summary]))
 
+    def claim(self, job: str, summary: str, running_since: str) -> int | None:
+        """Start a run of ``job`` keyed by ``summary``, or None when one with that key
+        already ended ``ok`` or is still running (started at or after ``running_since``;
+        an older one was cut short). Call inside ``atomic()`` so two cannot both claim."""
+        taken = self._sql.scalar(
+            "SELECT 1 FROM runs WHERE job = ? AND summary = ? AND (status = 'ok' "
+            "OR (status = 'running' AND started_at >= ?))", [job, summary, running_since])
+        if taken:
+            return None
+        return self._sql.insert("runs", {"job": job, "account_id": None, "summary": summary,
+                                         "started_at": self._sql.now(), "status": "running"})
+
+    def last_with_summary(self, job: str, summary: str) -> Run | None:
+        """The most recent run of a job with this summary (an idempotency key)."""
+        return maybe(Run, self._sql.one(
+            "SELECT * FROM runs WHERE job = ? AND summary = ? ORDER BY id DESC LIMIT 1",
+            [job, summary]))
+
+    def database_started_at(self) -> str | None:
+        """When this database was created: its first migration."""
+        value = self._sql.scalar("SELECT MIN(applied_at) FROM migrations")
+        return str(value) if value else None
+
     def last(self, job: str, status: str = "ok") -> Run | None:
         return maybe(Run, self._sql.one(
             "SELECT * FROM runs WHERE job = ? AND status = ? ORDER BY started_at DESC LIMIT 1",

@@ -91,9 +91,10 @@ def test_days_bucket_a_week(store: Store, amy: int, clock: SimulatedClock) -> No
     days = [START.date() - timedelta(days=back) for back in (1, 0)]
     bounds = [day_bounds(day, "UTC")[0] for day in days] + [DAY[1]]
     clock.advance(timedelta(days=-1))
-    send(store, add(store, amy, origin=Origin.SYSTEM))
+    send(store, add(store, amy, origin=Origin.SEQUENCE))
     clock.advance(timedelta(days=1))
     send(store, add(store, amy, origin=Origin.HUMAN))
+    send(store, add(store, amy, origin=Origin.SYSTEM))  # a confirmation: not a campaign
     add(store, amy, direction="in", origin=Origin.PERSON, state="received", sent_at=store.now())
     held = add(store, amy, state="audited")
     store.messages.transition(held, ("audited",), "held", "audit")

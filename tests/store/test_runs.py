@@ -36,3 +36,28 @@ def test_api_calls_are_recorded(store: Store) -> None:
     assert [c.status for c in store.runs.api_calls("a")] == [201, 429]
     assert [c.account_id for c in store.runs.api_calls(status=429)] == ["a"]
     assert len(store.runs.api_calls()) == 3
+
+
+def test_a_claim_is_taken_once_until_it_fails_or_goes_stale(store: Store,
+                                                             clock: SimulatedClock) -> None:
+    key = "report for 2026-11-23"
+    since = store.now()
+    with store.atomic():
+        first = store.runs.claim("report", key, since)
+    assert first is not None
+    with store.atomic():
+        assert store.runs.claim("report", key, since) is None, "still running: taken"
+    store.runs.finish(first, "error", key, "SMTP down")
+    with store.atomic():
+        second = store.runs.claim("report", key, since)
+    assert second is not None, "a failed attempt may be retried"
+    clock.advance(timedelta(hours=1))
+    with store.atomic():
+        third = store.runs.claim("report", key, store.now())
+    assert third is not None, "a claim left running by a crash goes stale"
+    store.runs.finish(third, "ok", key)
+    with store.atomic():
+        assert store.runs.claim("report", key, "0000") is None, "done: never again"
+    last = store.runs.last_with_summary("report", key)
+    assert last is not None and last.status == "ok"
+    assert store.runs.database_started_at() is not None
