@@ -159,8 +159,7 @@ def _audit_message(store: Store, auditor: Auditor, config: Config, account_id: s
                        message.step)
     result = auditor.audit(item)
     store.messages.add_findings(message_id, result.findings)
-    reasons = "; ".join(f"{f.rule} {f.message}" for f in result.findings
-                        if f.severity != "warn") or "no findings"
+    reasons = tasks.held_because(result.findings)
     store.messages.transition(message_id, ("draft", "held"), "audited", actor,
                      f"verdict {result.verdict}, score {result.score}",
                      verdict=result.verdict, score=result.score)

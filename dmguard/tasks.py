@@ -8,6 +8,7 @@ and a reply is sent once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dmguard.clock import iso, parse_duration
@@ -15,6 +16,7 @@ from dmguard.config import Config
 from dmguard.store import (
     OPEN_TASK_STATES,
     Contact,
+    FindingLike,
     FindingRow,
     Message,
     NewTask,
@@ -176,6 +178,32 @@ def cancel_draft(store: Store, task: Task, who: str, why: str) -> bool:
     if task.kind != "hold" or task.message_id is None:
         return False
     return store.messages.transition(task.message_id, ("held",), "cancelled", who, why)
+
+
+def held_because(findings: Iterable[FindingLike]) -> str:
+    """What held or blocked a draft: its findings that are more than warnings."""
+    return "; ".join(f"{f.rule} {f.message}" for f in findings
+                     if f.severity != "warn") or "no findings"
+
+
+def settle_untasked_holds(store: Store, config: Config, account_id: str) -> tuple[int, int]:
+    """Give every held draft of the account that no open task is about its due: a task, when
+    it never had one; cancelled, when its task closed (as closing one does now). Databases
+    from before each held draft had its task hold such drafts, which nobody would ever see.
+    The counts (tasks opened, drafts cancelled)."""
+    opened = cancelled = 0
+    for message, had_task in store.messages.held_without_open_task(account_id):
+        with store.atomic():
+            if had_task:
+                cancelled += store.messages.transition(
+                    message.id, ("held",), "cancelled", "dmguard",
+                    "its task was closed before closing a task cancelled its draft")
+            elif open_task(store, config, account_id, message.contact_id, "hold",
+                           "make this personal: "
+                           + held_because(store.messages.findings(message.id)),
+                           message_id=message.id, text=message.text):
+                opened += 1
+    return opened, cancelled
 
 
 def resolve_others(store: Store, answered: Task, message_id: int, who: str) -> list[int]:

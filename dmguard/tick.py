@@ -13,7 +13,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, timedelta
 
-from dmguard import inbox, outbox, sequences
+from dmguard import inbox, outbox, sequences, tasks
 from dmguard.audit import sent
 from dmguard.audit.engine import Auditor
 from dmguard.clock import parse_iso
@@ -197,6 +197,7 @@ def run_tick(runtime: AccountRuntime, *, send: bool = True) -> TickSummary:
                           _username(store, runtime.id),
                           seq_report)
         audit_drafts(runtime)
+        tasks.settle_untasked_holds(store, runtime.config, runtime.id)
         if send:
             report = sender_for(runtime).send_due()
             summary.sent, summary.deferred, summary.failed = (report.sent, report.deferred,

@@ -51,3 +51,36 @@ def test_claim_and_close_are_compare_and_set(store: Store, config: Config,
     view = tasks.view(store, task_id)
     assert [a.action for a in view.actions] == ["opened", "claimed", "done"]
     assert view.contact.id == amy.id and not view.overdue
+
+
+def test_held_drafts_left_without_a_task_are_tasked_or_settled(
+        store: Store, config: Config, sandbox_state: SandboxState) -> None:
+    """A database from before every held draft had its task (QA finding 2) holds drafts no
+    task is about: one that never had a task gets one; one whose task closed is cancelled."""
+    from dmguard.audit.model import Finding
+    from dmguard.store import NewMessage, Origin
+
+    store.accounts.ensure("demo", "sandbox")
+    amy = add_person(store, sandbox_state, "Amy")
+
+    def held(text: str) -> int:
+        message_id = store.messages.add(NewMessage(
+            account_id="demo", contact_id=amy.id, direction="out", origin=Origin.SUBMIT,
+            kind="campaign", text=text, state="held"), actor="old dmguard")
+        store.messages.add_findings(message_id, [
+            Finding("DG010", "generic-salutation", "hold", "generic salutation", (0, 4))])
+        return message_id
+
+    never_tasked, task_closed, tasked = held("one"), held("two"), held("three")
+    closed = tasks.open_task(store, config, "demo", amy.id, "hold", "old", message_id=task_closed)
+    assert closed and tasks.open_task(store, config, "demo", amy.id, "hold", "old",
+                                      message_id=tasked)
+    tasks.close(store, closed, "sam", "done")
+    store.messages.transition(task_closed, ("cancelled",), "held", "old dmguard")  # as it was
+
+    assert tasks.settle_untasked_holds(store, config, "demo") == (1, 1)
+    state = {m: store.messages.get(m).state for m in (never_tasked, task_closed, tasked)}  # type: ignore[union-attr]
+    assert state == {never_tasked: "held", task_closed: "cancelled", tasked: "held"}
+    (new,) = [t for t in store.tasks.listing() if t.message_id == never_tasked]
+    assert new.reason.startswith("make this personal: DG010 generic salutation")
+    assert tasks.settle_untasked_holds(store, config, "demo") == (0, 0)

@@ -52,6 +52,7 @@ from dmguard.store.leases import Lease, Leases
 from dmguard.store.lessons import Lesson, LessonCount, Lessons
 from dmguard.store.messages import (
     PENDING_MESSAGE_STATES,
+    FindingLike,
     FindingRow,
     Judgement,
     Message,
@@ -101,6 +102,7 @@ __all__ = [
     "Conversation",
     "ConversationRow",
     "Enrolment",
+    "FindingLike",
     "FindingRow",
     "Judgement",
     "Lease",

@@ -405,6 +405,18 @@ class Messages:
             "WHERE t.contact_id = m.contact_id AND t.state = 'claimed') ORDER BY m.id",
             [account_id, FOREVER, *([contact_id] if contact_id is not None else [])])]
 
+    def held_without_open_task(self, account_id: str) -> list[tuple[Message, bool]]:
+        """The account's held drafts that no open task is about, each with whether a task
+        ever was (then it closed and left the draft held: the way of databases from before
+        every held draft had its task)."""
+        rows = self._sql.rows(
+            "SELECT m.*, EXISTS(SELECT 1 FROM tasks t WHERE t.message_id = m.id) AS had_task "
+            "FROM messages m WHERE m.account_id = ? AND m.state = 'held' AND NOT EXISTS ("
+            "SELECT 1 FROM tasks t WHERE t.message_id = m.id AND t.state IN ('open', 'claimed')) "
+            "ORDER BY m.id", [account_id])
+        return [(_message({k: v for k, v in row.items() if k != "had_task"}), bool(row["had_task"]))
+                for row in rows]
+
     def has_event(self, account_id: str, event_id: str) -> bool:
         """Whether a platform DM event is already stored (as sent or received)."""
         return bool(self._sql.scalar(

@@ -54,7 +54,7 @@ def page_words(error: TaskError) -> str:
     if code == "text":
         return f"{_sentence(message)} Edit the text and send again."
     if code == "taken":
-        return f"{_sentence(message)} Ask them, or assign the conversation to yourself first. {KEPT}"
+        return f"{_sentence(message)} Ask them, or take the conversation over from them first. {KEPT}"
     if code == "closed":
         return ("This conversation was closed already, perhaps by a teammate a moment ago. "
                 f"{KEPT}")
