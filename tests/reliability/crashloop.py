@@ -317,17 +317,17 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
                 os.kill(daemon.process.pid, signal.SIGKILL)
                 outcome.kills_mid_send += 1
 
-        restart_armed = threading.Event()
+        mid_send = MidSendRestart()
 
         def on_send(event: DmEvent) -> None:
-            if restart_armed.is_set():
+            if mid_send.trip():
                 # The emulator dies inside this send: the DM is on the person's phone,
                 # the daemon never hears back, and the new emulator does not list it.
-                restart_armed.clear()
                 server.restart(mid_request=True)
                 population.state = server.state
                 outcome.emulator_restarts += 1
                 outcome.emulator_restarts_mid_send += 1
+                mid_send.done.set()
             kill_mid_send(event)
 
         state.on_account_send = on_send
@@ -339,7 +339,7 @@ def run(workdir: Path, *, kills: int, new_followers: int = 8, campaigns: int = 1
                 daemon.start()
                 restart = restart_cycles.get(cycle)
                 if restart == "mid-send":
-                    _restart_mid_send(restart_armed, daemon)
+                    mid_send.wait_for(daemon)
                 elif restart == "graceful":
                     time.sleep(rng.uniform(0.5, 3.0))
                     _restart_gracefully(server, population, outcome)
@@ -411,13 +411,39 @@ def _spread(restarts: int, kills: int) -> dict[int, str]:
             for number, cycle in enumerate(cycles)}
 
 
-def _restart_mid_send(armed: threading.Event, daemon: Daemon) -> None:
-    """Arm the send hook, and wait (a while) for the daemon's next send to trip it."""
-    armed.set()
-    deadline = time.monotonic() + 10
-    while armed.is_set() and daemon.alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    armed.clear()
+class MidSendRestart:
+    """The hook that restarts the emulator inside the daemon's next send, once armed.
+
+    Arming, tripping and giving up take one lock, so a send cannot trip the hook after
+    :meth:`wait_for` gave up on it; and :meth:`wait_for` returns only once the new emulator
+    is in place, so nobody who arrives meanwhile joins the old one half-way (added to one
+    emulator, following on the next)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._armed = False
+        self.done = threading.Event()
+
+    def trip(self) -> bool:
+        with self._lock:
+            tripped, self._armed = self._armed, False
+        return tripped
+
+    def wait_for(self, daemon: Daemon, timeout: float = 10) -> None:
+        """Arm the hook, and wait (a while) for the daemon's next send to trip it."""
+        self.done.clear()
+        with self._lock:
+            self._armed = True
+        deadline = time.monotonic() + timeout
+        while daemon.alive() and time.monotonic() < deadline:
+            with self._lock:
+                if not self._armed:
+                    break
+            time.sleep(0.02)
+        with self._lock:
+            tripped, self._armed = not self._armed, False
+        if tripped:
+            self.done.wait(timeout)
 
 
 def _restart_gracefully(server: SandboxServer, population: Population,
