@@ -328,7 +328,8 @@ MEETING_ASK = _at_word_starts(
 MEETING_WORDS = frozenset({
     "open", "sense", "call", "chat", "zoom", "meeting", "demo", "person", "worth", "interested",
     "connect", "discuss", "feature", "collaborate", "partner", "set", "hop", "jump", "share",
-    "send", "walk", "circling", "following", "bumping", "fit", "something"})
+    "send", "walk", "circling", "following", "bumping", "fit", "something", "keen", "up",
+    "tell", "show"})
 """One of these is in every phrase :data:`MEETING_ASK` finds."""
 # The well-wish a stranger opens with ("I hope this finds you well").
 WELL_WISH = _at_word_starts(

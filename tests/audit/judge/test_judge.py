@@ -200,6 +200,8 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     ("I help coaches land ten new clients a month.", "s:pitch"),
     ("Are you the right person to talk to about your hiring plans?", "s:meeting-ask"),
     ("We specialise in payroll. Would you be open to a short call?", "s:pitch+meeting-ask"),
+    ("Would you be up for that?", "s:meeting-ask"),
+    ("I'd love to show you what our tool does", "s:meeting-ask"),
     ("I trust this message finds you well.", "s:well-wish"),
     ("Work from home and earn $250/day, no experience needed", "s:easy-money"),
     ("My cousin pays $1,200 a month for that flat", "s:easy-money"),
