@@ -521,7 +521,7 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
     from dataclasses import asdict
 
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, reader="tasks list") as store:
         states = ("open", "claimed", "done", "dismissed") if show_all else ("open", "claimed")
         rows = store.tasks.listing(states=states)
         now = store.now()
@@ -555,7 +555,7 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
     from dmguard.tasks import TaskError, view
 
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, reader="tasks show") as store:
         try:
             item = view(store, task_id)
         except TaskError as error:
