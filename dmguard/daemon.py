@@ -226,6 +226,8 @@ def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], c
     Raises LeaseHeld when another daemon holds it (after ``wait_for_lease``)."""
     if config_text is None:
         config_text = Path(config_path).read_text(encoding="utf-8")
+    for warning in config.warnings():  # what check-config warns about, said at every start
+        log.warning("%s: %s", config_path, warning, extra={"config": config_path})
     context = JobContext(config_path, sandbox_urls, clock, config, config_text,
                          holder=process_tag())
     store = Store.open(config.store.path, clock)

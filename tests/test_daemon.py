@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sqlite3
 import subprocess
@@ -209,3 +210,14 @@ def test_a_tick_cut_short_by_platform_trouble_is_brought_forward() -> None:
     finally:
         daemon._scheduler = None
         scheduler.shutdown(wait=False)
+
+
+def test_the_daemon_says_at_start_what_check_config_warns_about(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    conf = config_file(tmp_path)
+    conf.write_text(conf.read_text().replace("tick_minutes = 5", "tick_minutes = 1"))
+    config, text = load_config_text(conf)
+    assert config.daemon.tick_minutes == 1
+    with caplog.at_level(logging.WARNING, logger="dmguard"):
+        run_daemon(str(conf), config, {}, SimulatedClock(START), once=True, config_text=text)
+    assert [r.getMessage() for r in caplog.records if "tick_minutes = 1" in r.getMessage()]
