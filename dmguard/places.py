@@ -42,14 +42,14 @@ def _places() -> dict[str, tuple[int, int, str]]:
     places: dict[str, tuple[int, int, str]] = {}
 
     def add(name: str, kind: int, population: int, zone: str) -> None:
-        key = " ".join(w for w in _WORD_GAP.split(fold(name)) if w)
+        key = " ".join(_words(name))
         if key and places.get(key, (-1, -1, ""))[:2] < (kind, population):
             places[key] = (kind, population, zone)
 
     country_zones: dict[str, set[str]] = {}
     towns: set[str] = set()
     for city in cache.get_cities().values():
-        towns.add(fold(city["name"]))
+        towns.add(" ".join(_words(city["name"])))
         if city["population"] >= MIN_POPULATION and city["timezone"]:
             add(city["name"], CITY, city["population"], city["timezone"])
             country_zones.setdefault(city["countrycode"], set()).add(city["timezone"])
@@ -60,9 +60,14 @@ def _places() -> dict[str, tuple[int, int, str]]:
     for zone in available_timezones():
         area, _, city = zone.rpartition("/")
         name = city.replace("_", " ")
-        if area and area.split("/")[0] in ZONE_AREAS and fold(name) in towns:
+        if area and area.split("/")[0] in ZONE_AREAS and " ".join(_words(name)) in towns:
             add(name, ZONE_NAME, 0, zone)
     return places
+
+
+def _words(text: str) -> list[str]:
+    """A place name or a location as the look-up compares them: folded words."""
+    return [word for word in _WORD_GAP.split(fold(text)) if word]
 
 
 def zone_from_location(location: str | None) -> str | None:
@@ -70,7 +75,7 @@ def zone_from_location(location: str | None) -> str | None:
     if not location:
         return None
     places = _places()
-    words = [w for w in _WORD_GAP.split(fold(location)) if w]
+    words = _words(location)
     found = [places[key] for size in range(1, LONGEST + 1) for start in range(len(words) - size + 1)
              if (key := " ".join(words[start:start + size])) in places]
     return max(found)[2] if found else None
