@@ -16,7 +16,8 @@ of the full verdict: the rules plus the statistical judge (looks-automated).
 - The eval folders rendered every template with the one name "Alex". Each table
   also judges its templated automated rows again with that name replaced by each
   of :data:`NAMES` (none of them used in fitting), so that a figure resting on
-  the one name would show.
+  the one name would show, and again with the slot filled the way platforms often
+  fill it (``@sam_k``, ``sam_k``, ``sam``) for a recipient the audit knows.
 
 Automated/spam rows count as caught when the verdict is not ``send``; personal/ham
 rows as passed when it is ``send``. Prints figures; asserts nothing.
@@ -44,12 +45,14 @@ from dmguard.audit.judge.train import (
     rule_findings,
     sms_fold,
 )
-from dmguard.audit.model import AuditInput
+from dmguard.audit.model import AuditInput, Recipient
 from dmguard.audit.rules.judge import looks_automated
 from dmguard.clock import SystemClock
 from dmguard.config import Config
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+HANDLE = Recipient(username="sam_k", name="sam")
+"""A recipient whose slot a platform fills with ``@sam_k``, ``sam_k`` or ``sam``."""
 NAMES = ("Sam", "Olumide", "Sigrún", "Bartholomew", "Noa", "Mehmet", "Anneliese", "Kai")
 """Names the templated rows are re-rendered with (not among the names fitting uses)."""
 
@@ -66,11 +69,12 @@ def auditor(threshold: float | None, judge: bool = True) -> Auditor:
     return Auditor.from_config(config, platform="x", record=False, clock=SystemClock())
 
 
-def judged(engine: Auditor, judge: Judge, rows: Sequence[Row]) -> list[bool]:
+def judged(engine: Auditor, judge: Judge, rows: Sequence[Row],
+           recipient: Recipient | None = None) -> list[bool]:
     """For each row: did the audit get it right (automated held, personal sent)?"""
     with overridden(judge):
-        return [(engine.audit(AuditInput(row.text)).verdict != "send") == row.automated
-                for row in rows]
+        return [(engine.audit(AuditInput(row.text, recipient=recipient)).verdict != "send")
+                == row.automated for row in rows]
 
 
 def share(right: list[bool]) -> str:
@@ -112,12 +116,16 @@ class Bench:
         totals: dict[str, list[bool]] = defaultdict(list)
         misses: list[str] = []
         renamed: list[bool] = []
+        handled: list[bool] = []
         for unit in sorted(units, key=lambda u: (-len(units[u]), u)):
             group = units[unit]
             judge = self.without(unit)
             templated = [row for row in group if row.automated and rendered(row, NAMES[:1]) != row]
             for name in NAMES:
                 renamed += judged(self.with_judge, judge, [rendered(row, (name,)) for row in templated])
+            for slot in ("@sam_k", "sam_k", "sam"):
+                handled += judged(self.with_judge, judge, [rendered(row, (slot,)) for row in templated],
+                                  HANDLE)
             before = judged(self.rules_only, judge, group)
             after = judged(self.with_judge, judge, group)
             cells = []
@@ -136,6 +144,8 @@ class Bench:
         if renamed:
             print(f"\ntemplated automated rows re-rendered with {len(NAMES)} other names: "
                   f"{share(renamed)} caught")
+            print(f"the same slot filled with @sam_k, sam_k or sam (recipient known): "
+                  f"{share(handled)} caught")
         for line in misses[: self.show_misses]:
             print(line)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dmguard.audit.judge import model
+from dmguard.audit.judge.addressee import as_addressed
 from dmguard.audit.rules.base import Hit, Subject, rule
-from dmguard.audit.text import blank
+from dmguard.audit.text import Prepared, blank
 
 DEFAULT_THRESHOLD = 0.75
 """Chosen by the rule stated in ``dmguard/audit/judge/README.md``."""
@@ -63,6 +64,9 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     location, their last message) is specific to them by definition: the judge
     leaves it to the named rules (the wording of a template around a person's
     details is not held for the details it carries).
+    The recipient's ``@handle``, username and name in lower case or capitals are read
+    as their capitalised first name, the way the model was fitted: a template is judged
+    the same whatever the platform puts in its slot.
     Options: ``threshold`` (0-1, default {threshold}) is the probability from which a
     message is held; ``reasons`` is how many words or shapes the finding names.
     """
@@ -71,14 +75,16 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     judge = model.active()
     found = [finding.name for finding in subject.found]
     threshold = float(subject.options.get("threshold", DEFAULT_THRESHOLD))
+    addressed = as_addressed(subject.raw, subject.input.recipient)
+    text = subject.text if addressed is None else Prepared(addressed)
     # The reasons are only gathered for a message that is held.
-    judgement = judge.judge(subject.text, found, explain_from=threshold)
+    judgement = judge.judge(text, found, explain_from=threshold)
     probability, learned = judgement.probability, ""
     if subject.learned is not None:
         weighed = subject.learned.weigh(subject.raw, probability)
         probability, learned = weighed.probability, weighed.note()
         if probability >= threshold and not judgement.explained:
-            judgement = judge.judge(subject.text, found)
+            judgement = judge.judge(text, found)
     if probability < threshold:
         return
     reasons = judgement.explain(int(subject.options.get("reasons", 4)))

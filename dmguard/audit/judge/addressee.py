@@ -1,0 +1,97 @@
+"""The recipient's name as the judge reads it, however the message writes it.
+
+The judge knows a name by its capital ("Welcome Sam, …", "it's just Sam"), and it was
+fitted on messages whose templates put a capitalised first name in the slot. Real
+templates fill the slot with whatever the platform holds: an ``@handle``, a username, a
+display name typed in lower case or in capitals. "welcome @sam_k, …" would then read as a
+mention of some account, and "welcome sam, …" as no name at all: the same form letter,
+judged as something else. When the recipient is known, :func:`as_addressed` writes each of
+those as the first name, capitalised, before the judge reads the message, so a template is
+judged the same whatever fills its slot (and a person's reply the same as if they had
+typed the capital).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from dmguard.audit.model import Recipient
+from dmguard.audit.text import WORD
+
+_LEXICON = Path(__import__("textblob").__file__).parent / "en" / "en-lexicon.txt"
+"""TextBlob's copy of Brill's tagger lexicon (Brown corpus and Penn Treebank), one word and
+its tags a line, case as written: a lower-case entry is an everyday word."""
+
+
+@lru_cache(maxsize=1)
+def _everyday_words() -> frozenset[str]:
+    """Words the lexicon holds in lower case ("will", "grace", "hope"; not "alex")."""
+    words = set()
+    with _LEXICON.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line[:1].islower():
+                words.add(line.split(" ", 1)[0])
+    return frozenset(words)
+
+
+def everyday_word(word: str) -> bool:
+    """Is ``word``, in lower case, an everyday English word (so "will" is not read as Will)?"""
+    return word.lower() in _everyday_words()
+
+
+TITLES = frozenset({"mr", "mrs", "ms", "mx", "dr", "prof", "sir", "miss", "madam"})
+"""Words before a name that are not one ("Dr. Sam Okafor" is Sam)."""
+
+
+def first_name(recipient: Recipient) -> str | None:
+    """The name the judge should see in the slot: the display name's first word (after any
+    title), else the username's leading letters, capitalised (None when neither has two)."""
+    for source in (recipient.name, recipient.username):
+        words = [word for word in WORD.findall(source or "") if word.lower() not in TITLES]
+        if words and len(words[0]) >= 2:
+            return words[0][:1].upper() + words[0][1:].lower()
+    return None
+
+
+def as_addressed(text: str, recipient: Recipient | None) -> str | None:
+    """``text`` with the recipient's ``@handle``, their username and their first name in
+    any case written as their capitalised first name; None when nothing changed (or the
+    recipient is unknown).
+
+    A username or name that is an everyday word ("hope", "will") is only replaced after an
+    ``@``: bare, it may be the word."""
+    if recipient is None:
+        return None
+    name = first_name(recipient)
+    if name is None:
+        return None
+    pattern = _spellings(name, (recipient.username or "").lstrip("@"))
+    if pattern is None:
+        return None
+    changed = False
+
+    def written_as_name(match: re.Match[str]) -> str:
+        nonlocal changed
+        changed = changed or match.group(0) != name
+        return name
+
+    result = pattern.sub(written_as_name, text)
+    return result if changed else None
+
+
+@lru_cache(maxsize=4096)
+def _spellings(name: str, username: str) -> re.Pattern[str] | None:
+    """How the message may write the recipient: ``@username``, the bare username, the name
+    in any case (the bare ones only when they are not everyday words)."""
+    spellings = []
+    if username:
+        spellings.append("@" + re.escape(username))
+        if len(username) >= 3 and not everyday_word(username):
+            spellings.append(re.escape(username))
+    if not everyday_word(name):
+        spellings.append(re.escape(name))
+    if not spellings:
+        return None
+    return re.compile(r"(?<![\w@/.])(?:" + "|".join(spellings) + r")(?![\w@])", re.IGNORECASE)
