@@ -16,6 +16,7 @@ import click
 
 if TYPE_CHECKING:
     from dmguard.audit.judge.learned import LearnedLayer
+    from dmguard.clock import Clock
     from dmguard.config import AccountConfig, Config
     from dmguard.store import Store
 
@@ -56,17 +57,19 @@ def load_with_text(config_path: str, text: str | None = None) -> tuple[Config, s
 
 
 @contextmanager
-def opened_store(config: Config, *, reader: str | None = None) -> Iterator[Store]:
+def opened_store(config: Config, *, reader: str | None = None,
+                 clock: Clock | None = None) -> Iterator[Store]:
     """The configured database, opened and migrated. ``reader``: the name of a command
     that only reads, which refuses a database that does not exist instead of creating
-    an empty one (a mistyped ``store.path`` would otherwise look like "no tick yet")."""
+    an empty one (a mistyped ``store.path`` would otherwise look like "no tick yet").
+    ``clock``: the store's clock (the system's by default)."""
     from dmguard.clock import SystemClock
     from dmguard.store import Store, StoreError
 
     if reader is not None:
         existing_database(config, reader)
     try:
-        store = Store.open(config.store.path, SystemClock())
+        store = Store.open(config.store.path, clock or SystemClock())
     except StoreError as error:
         raise UsageProblem(str(error)) from None
     try:
@@ -841,20 +844,26 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
 @click.option("--deliver", is_flag=True,
               help="Write md/html/json to the reports folder and e-mail it, as the daemon does "
                    "(once a day is over, and only once).")
+@click.option("--again", is_flag=True,
+              help="With --deliver: deliver a day that was delivered already (a lost e-mail).")
 @click.option("--config-stdin", is_flag=True, hidden=True,
               help="Read the config's text from standard input (the daemon's report process).")
+@click.option("--now", "now_at", default=None, hidden=True,
+              help="The daemon's time (ISO 8601): its report process judges and records a "
+                   "delivery by the daemon's clock, not the system's.")
 def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver: bool,
-           config_stdin: bool) -> None:
+           again: bool, config_stdin: bool, now_at: str | None) -> None:
     """The daily summary for a day.
 
     Example:
 
     \b
         dmguard report --date 2026-11-23 --format html --out summary.html
+        dmguard report --date 2026-11-23 --deliver --again   # the e-mail was lost
     """
     from datetime import date
 
-    from dmguard.clock import SystemClock, local_date
+    from dmguard.clock import SimulatedClock, SystemClock, local_date, parse_iso
     from dmguard.report.data import build_report
     from dmguard.report.render import RENDERERS
     from dmguard.report.schedule import check_report_day, day_is_over
@@ -863,8 +872,10 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
         raise UsageProblem(f"--deliver writes md, html and json to the configured reports "
                            f"folder and e-mails them, so it takes no "
                            f"{'--out' if out else '--format'}: leave it out, or --deliver")
+    if again and not deliver:
+        raise UsageProblem("--again re-delivers a day's report: give it with --deliver")
     config = load_with_text(config_path, sys.stdin.read() if config_stdin else None)[0]
-    clock = SystemClock()
+    clock: Clock = SimulatedClock(parse_iso(now_at)) if now_at else SystemClock()
     zone = config.daemon.timezone
     try:
         chosen = date.fromisoformat(day) if day else local_date(clock, zone)
@@ -877,11 +888,11 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
         raise UsageProblem(f"--deliver: {chosen.isoformat()} is not over yet in {zone}; a "
                            "day's report is delivered once the day is over (leave out "
                            "--deliver to see it so far)")
-    with opened_store(config) as store:
+    with opened_store(config, clock=clock) as store:
         data = build_report(store, [a.name for a in config.accounts], chosen,
                             config.daemon.timezone, budget=config.costs.daily_budget)
         if deliver:
-            _deliver(store, config, data)
+            _deliver(store, config, data, again)
             return
     text = RENDERERS[fmt](data)
     if out and out != "-":
@@ -897,14 +908,16 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
         click.echo(text)
 
 
-def _deliver(store: Store, config: Config, data: Any) -> None:
+def _deliver(store: Store, config: Config, data: Any, again: bool) -> None:
     from dmguard.config import smtp_password
     from dmguard.report.delivery import deliver_once
 
-    done = deliver_once(store, config.report, data, smtp_password())
+    done = deliver_once(store, config.report, data, smtp_password(), again=again)
     if done is None:
-        click.echo(f"the report for {data.day} was delivered already (or is being "
-                   "delivered): not sending it again", err=True)
+        click.echo(f"the report for {data.day} " + (
+            "is being delivered right now: not sending it a second time" if again else
+            "was delivered already (or is being delivered): not sending it again; "
+            "--again sends it once more"), err=True)
         return
     click.echo(f"wrote {', '.join(str(path) for path in done.files)}", err=True)
     if done.emailed_to:

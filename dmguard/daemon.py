@@ -25,7 +25,7 @@ from typing import Any
 
 from dmguard import writer_lease
 from dmguard.alerts import send_due_alerts
-from dmguard.clock import Clock
+from dmguard.clock import Clock, iso
 from dmguard.config import Config, smtp_password
 from dmguard.process import process_tag
 from dmguard.store import Store
@@ -134,7 +134,7 @@ def send_job(context: JobContext, account_name: str) -> None:
 
 
 def report_job(context: JobContext, timeout: float = 600) -> bool:
-    """Deliver the report of the latest day that is due and not delivered yet (see
+    """Deliver the report of the oldest missed day that is due and not delivered yet (see
     :mod:`dmguard.report.schedule`); True when there was nothing to do or it went out.
 
     It runs as a child process (`dmguard report --deliver`): drawing the chart loads
@@ -146,7 +146,8 @@ def report_job(context: JobContext, timeout: float = 600) -> bool:
     if day is None:
         return True
     command = [sys.executable, "-m", "dmguard", "report", "--deliver", "--config",
-               context.config_path, "--config-stdin", "--date", day]
+               context.config_path, "--config-stdin", "--date", day,
+               "--now", iso(context.clock.now())]
     try:
         done = subprocess.run(command, input=context.config_text, capture_output=True,
                               text=True, timeout=timeout)
@@ -209,8 +210,14 @@ def run_once(context: JobContext, config: Config) -> int:
     except Exception:
         log.exception("alerts crashed", extra={"job": "alerts"})
         failed.append("alerts")
-    if not report_job(context):
-        failed.append("report")
+    from dmguard.report.schedule import CATCH_UP_DAYS
+
+    for _ in range(CATCH_UP_DAYS):  # every missed day's report, oldest first
+        if _report_day(context) is None:
+            break
+        if not report_job(context):
+            failed.append("report")
+            break
     if failed:
         log.error("run --once: %s failed", ", ".join(failed), extra={"failed": failed})
         return 1

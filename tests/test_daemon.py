@@ -143,6 +143,21 @@ def test_run_once_delivers_the_finished_day_once_never_today(
     assert not (tmp_path / "reports" / "dmguard-2026-11-24.md").exists()
 
 
+def test_run_once_after_an_outage_delivers_every_missed_day_once(
+        tmp_path: Path, sandbox: SandboxServer, mail: tuple[Inbox, int]) -> None:
+    inbox, port = mail
+    conf = config_file(tmp_path, sandbox_url=sandbox.url)
+    add_email(conf, port)
+    clock = SimulatedClock(START)
+    config, text = load_config_text(conf)
+    assert run_daemon(str(conf), config, {}, clock, once=True, config_text=text) == 0
+    clock.set(START.replace(day=26, hour=8, minute=5))  # cron was off for three days
+    for _ in range(2):
+        assert run_daemon(str(conf), config, {}, clock, once=True, config_text=text) == 0
+    assert [m["Subject"] for m in inbox.messages] == [
+        f"dmguard daily summary 2026-11-{day}" for day in (23, 24, 25)]
+
+
 def test_a_restart_before_report_time_does_not_deliver_early_or_twice(tmp_path: Path) -> None:
     conf = config_file(tmp_path)
     clock = SimulatedClock(START)

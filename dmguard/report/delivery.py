@@ -112,12 +112,15 @@ def delivered(store: Store, day: str) -> bool:
 
 
 def deliver_once(store: Store, config: ReportConfig, report: DailyReport,
-                 password: str | None = None) -> Delivery | None:
+                 password: str | None = None, *, again: bool = False) -> Delivery | None:
     """Deliver a day's report unless it was delivered (or is being delivered) already:
-    None then. The claim is taken in one transaction, so two callers never both send."""
+    None then. The claim is taken in one transaction, so two callers never both send.
+    ``again``: deliver it even if it was delivered (an owner's explicit resend), though
+    never while another delivery of it is running."""
     key = run_key(report.day)
     with store.atomic():
-        run_id = store.runs.claim(REPORT_JOB, key, iso(store.clock.now() - RETRY_AFTER))
+        run_id = store.runs.claim(REPORT_JOB, key, iso(store.clock.now() - RETRY_AFTER),
+                                  again=again)
     if run_id is None:
         return None
     try:

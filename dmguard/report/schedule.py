@@ -5,6 +5,9 @@ passed, in the report's time zone. It is delivered once (:func:`delivery.deliver
 records that in the store), by the daemon or by `run --once`, whichever comes first;
 a failed attempt is tried again after :data:`delivery.RETRY_AFTER`. Days that ended
 before the database was created have nothing to report and are never delivered.
+After an outage the days missed are delivered too, oldest first, as far back as
+:data:`CATCH_UP_DAYS`: each day's report is its own (a week-old report still says what
+happened that day), and an owner back from a week away reads them in order.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dmguard.store import Store
 
 #: The earliest day a report can be asked for (before it, no X, no dmguard).
 FIRST_DAY = date(2000, 1, 1)
+CATCH_UP_DAYS = 7
+"""How many due days (the latest included) are still delivered when they were missed."""
 
 
 def latest_due_day(now: datetime, zone: str, report_time: str) -> date:
@@ -41,18 +46,20 @@ def before_database(store: Store, day: date, zone: str) -> bool:
 
 
 def day_to_deliver(store: Store, zone: str, report_time: str) -> date | None:
-    """The day whose report should be delivered now, or None: not due yet, delivered,
-    before the database, or an attempt that is running or failed a moment ago."""
+    """The day whose report should be delivered now, or None: the oldest of the last
+    :data:`CATCH_UP_DAYS` due days that is not delivered, not before the database, and not
+    an attempt that is running or failed a moment ago."""
     now = store.clock.now()
-    day = latest_due_day(now, zone, report_time)
-    if before_database(store, day, zone):
-        return None
-    last = store.runs.last_with_summary(REPORT_JOB, run_key(day.isoformat()))
-    if last is None:
-        return day
-    if last.status == "ok" or now - parse_iso(last.started_at) < RETRY_AFTER:
-        return None
-    return day
+    latest = latest_due_day(now, zone, report_time)
+    for back in range(CATCH_UP_DAYS - 1, -1, -1):
+        day = latest - timedelta(days=back)
+        if before_database(store, day, zone):
+            continue
+        last = store.runs.last_with_summary(REPORT_JOB, run_key(day.isoformat()))
+        if last is None or (last.status != "ok"
+                            and now - parse_iso(last.started_at) >= RETRY_AFTER):
+            return day
+    return None
 
 
 def check_report_day(day: date, zone: str, now: datetime) -> str | None:

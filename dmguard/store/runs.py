@@ -49,13 +49,15 @@ class Runs:
         return bool(self._sql.scalar("SELECT 1 FROM runs WHERE job = ? AND status = 'ok' "
                                      "AND summary = ?", [job, summary]))
 
-    def claim(self, job: str, summary: str, running_since: str) -> int | None:
+    def claim(self, job: str, summary: str, running_since: str, *,
+              again: bool = False) -> int | None:
         """Start a run of ``job`` keyed by ``summary``, or None when one with that key
-        already ended ``ok`` or is still running (started at or after ``running_since``;
-        an older one was cut short). Call inside ``atomic()`` so two cannot both claim."""
+        already ended ``ok`` (unless ``again``) or is still running (started at or after
+        ``running_since``; an older one was cut short). Call inside ``atomic()`` so two
+        cannot both claim."""
         taken = self._sql.scalar(
-            "SELECT 1 FROM runs WHERE job = ? AND summary = ? AND (status = 'ok' "
-            "OR (status = 'running' AND started_at >= ?))", [job, summary, running_since])
+            "SELECT 1 FROM runs WHERE job = ? AND summary = ? AND ((status = 'ok' AND NOT ?) "
+            "OR (status = 'running' AND started_at >= ?))", [job, summary, again, running_since])
         if taken:
             return None
         return self._sql.insert("runs", {"job": job, "account_id": None, "summary": summary,

@@ -75,3 +75,39 @@ def test_report_deliver_waits_for_the_day_to_end_and_delivers_it_once(tmp_path: 
     again = CliRunner().invoke(cli, ["report", "--config", str(conf), "--deliver", "--date", day])
     assert again.exit_code == 0 and "delivered already" in again.output
     assert "wrote" not in again.output
+
+
+def test_the_days_missed_during_an_outage_are_delivered_oldest_first(
+        store: Store, clock: SimulatedClock, tmp_path: Path) -> None:
+    """Before: only the latest due day was ever delivered, the others were lost."""
+    config = ReportConfig(dir=tmp_path / "reports")
+    clock.set(START.replace(day=27, hour=9))  # down from the 23rd to the morning of the 27th
+    delivered = []
+    while (day := day_to_deliver(store, "UTC", "08:00")) is not None:
+        assert deliver_once(store, config, build_report(store, [], day)) is not None
+        delivered.append(day.isoformat())
+    assert delivered == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"]
+
+
+def test_a_catch_up_goes_back_a_week_at_most(
+        store: Store, clock: SimulatedClock, tmp_path: Path) -> None:
+    from dmguard.report.schedule import CATCH_UP_DAYS
+
+    clock.set(START.replace(month=12, day=20, hour=9))
+    oldest = day_to_deliver(store, "UTC", "08:00")
+    assert oldest == date(2026, 12, 19) - timedelta(days=CATCH_UP_DAYS - 1)
+
+
+def test_report_deliver_again_resends_a_delivered_day_and_needs_deliver(tmp_path: Path) -> None:
+    """Before: a delivered day could never be sent again (a lost e-mail stayed lost)."""
+    conf = config_file(tmp_path)
+    args = ["report", "--config", str(conf), "--deliver", "--date", "2026-11-23"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    written = tmp_path / "reports" / "dmguard-2026-11-23.md"
+    written.unlink()
+    plain = CliRunner().invoke(cli, args)
+    assert "--again sends it once more" in plain.output and not written.exists()
+    again = CliRunner().invoke(cli, [*args, "--again"])
+    assert again.exit_code == 0 and "wrote" in again.output and written.exists()
+    alone = CliRunner().invoke(cli, ["report", "--config", str(conf), "--again"])
+    assert alone.exit_code == 2 and "give it with --deliver" in alone.output
