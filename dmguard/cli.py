@@ -57,17 +57,18 @@ def load_with_text(config_path: str, text: str | None = None) -> tuple[Config, s
 
 
 @contextmanager
-def opened_store(config: Config, *, reader: str | None = None,
+def opened_store(config: Config, *, existing: bool = False,
                  clock: Clock | None = None) -> Iterator[Store]:
-    """The configured database, opened and migrated. ``reader``: the name of a command
-    that only reads, which refuses a database that does not exist instead of creating
-    an empty one (a mistyped ``store.path`` would otherwise look like "no tick yet").
+    """The configured database, opened and migrated. ``existing``: the command only makes
+    sense on the daemon's database (it reads it, or acts on a task or user there), so it
+    refuses a database that does not exist instead of creating an empty one (a mistyped
+    ``store.path`` would otherwise look like "no tick yet" or "no task 3").
     ``clock``: the store's clock (the system's by default)."""
     from dmguard.clock import SystemClock
     from dmguard.store import Store, StoreError
 
-    if reader is not None:
-        existing_database(config, reader)
+    if existing:
+        existing_database(config)
     try:
         store = Store.open(config.store.path, clock or SystemClock())
     except StoreError as error:
@@ -80,12 +81,13 @@ def opened_store(config: Config, *, reader: str | None = None,
         store.close()
 
 
-def existing_database(config: Config, reader: str) -> None:
+def existing_database(config: Config) -> None:
     path = config.store.path
     if not path.exists():
-        raise UsageProblem(f"store.path = '{path}': no database there; `dmguard {reader}` only "
-                           "reads and creates none (check [store] path, or start the daemon "
-                           "with `dmguard run` to create it)")
+        command = click.get_current_context().command_path.split(" ", 1)[-1]
+        raise UsageProblem(f"store.path = '{path}': no database there; `dmguard {command}` works on "
+                           "the daemon's database and creates none (check [store] path, or "
+                           "start the daemon with `dmguard run` to create it)")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -524,7 +526,7 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
     from dataclasses import asdict
 
     config = load(config_path)
-    with opened_store(config, reader="tasks list") as store:
+    with opened_store(config, existing=True) as store:
         states = ("open", "claimed", "done", "dismissed") if show_all else ("open", "claimed")
         rows = store.tasks.listing(states=states)
         now = store.now()
@@ -558,7 +560,7 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
     from dmguard.tasks import TaskError, view
 
     config = load(config_path)
-    with opened_store(config, reader="tasks show") as store:
+    with opened_store(config, existing=True) as store:
         try:
             item = view(store, task_id)
         except TaskError as error:
@@ -599,7 +601,7 @@ def _task_action_with(config_path: str, action: Callable[[Store, Config], str]) 
     from dmguard.tasks import TaskError
 
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, existing=True) as store:
         try:
             click.echo(action(store, config))
         except TaskError as error:
@@ -762,7 +764,7 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
     from dmguard.actions import TaskError, add_note
 
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, existing=True) as store:
         task = store.tasks.get(task_id)
         if task is None:
             raise UsageProblem(f"no task {task_id} (see `dmguard tasks list`)")
@@ -797,7 +799,7 @@ def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> N
     from dmguard.actions import TaskError, reply
 
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, existing=True) as store:
         try:
             message_id = reply(store, config, task_id, _who(who), text)
         except TaskError as error:
@@ -821,7 +823,7 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
     from dmguard.actions import TaskError, release
 
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, existing=True) as store:
         try:
             released = release(store, config, task_id, _who(who), text)
         except TaskError as error:
@@ -888,7 +890,7 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
         raise UsageProblem(f"--deliver: {chosen.isoformat()} is not over yet in {zone}; a "
                            "day's report is delivered once the day is over (leave out "
                            "--deliver to see it so far)")
-    with opened_store(config, clock=clock) as store:
+    with opened_store(config, existing=True, clock=clock) as store:
         data = build_report(store, [a.name for a in config.accounts], chosen,
                             config.daemon.timezone, budget=config.costs.daily_budget)
         if deliver:
@@ -1174,7 +1176,7 @@ def users_list(config_path: str, fmt: str) -> None:
         dmguard users list
     """
     config = load(config_path)
-    with opened_store(config, reader="users list") as store:
+    with opened_store(config, existing=True) as store:
         team = [{"name": u.name, "role": u.role, "accounts": list(store.users.accounts(u.id)),
                  "created_at": u.created_at} for u in store.users.active()]
     if fmt == "json":
@@ -1201,7 +1203,7 @@ def users_remove(name: str, config_path: str) -> None:
     from dmguard.users import UserError, remove_user
 
     config = load(config_path)
-    with opened_store(config) as store:
+    with opened_store(config, existing=True) as store:
         try:
             remove_user(store, name)
         except UserError as error:
@@ -1224,7 +1226,7 @@ def status(config_path: str, fmt: str) -> None:
     from dmguard.status import status as current
 
     config = load(config_path)
-    with opened_store(config, reader="status") as store:
+    with opened_store(config, existing=True) as store:
         report = current(store, config)
     click.echo(json.dumps(report.as_json(), indent=2) if fmt == "json" else render_text(report))
 
@@ -1260,7 +1262,7 @@ def accounts_resume(name: str, config_path: str) -> None:
         account = config.account(name)
     except ConfigError as error:
         raise UsageProblem(str(error)) from None
-    with opened_store(config) as store:
+    with opened_store(config, existing=True) as store:
         try:
             me = resume(build_runtime(config, account, store))
         except (ConfigError, ValueError) as error:

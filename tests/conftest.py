@@ -29,8 +29,9 @@ def make_config(tmp_path: Path, extra: str = "", policy: str = "sandbox") -> Con
 
 
 def config_file(folder: Path, db: Path | str | None = None, sandbox_url: str | None = None,
-                reports: Path | None = None) -> Path:
-    """The default config written to ``folder``, pointed at a test database and emulator."""
+                reports: Path | None = None, *, created: bool = False) -> Path:
+    """The default config written to ``folder``, pointed at a test database and emulator;
+    ``created``: the database is created too (commands that need the daemon's database)."""
     text = (ROOT / "config" / "dmguard.toml").read_text()
     text = text.replace('path = "var/dmguard.db"', f'path = "{db or folder / "d.db"}"')
     text = text.replace('dir = "var/reports"', f'dir = "{reports or folder / "reports"}"')
@@ -39,6 +40,8 @@ def config_file(folder: Path, db: Path | str | None = None, sandbox_url: str | N
                             f'sandbox_url = "{sandbox_url}"\nplatform = "sandbox" ', 1)
     path = folder / "dmguard-test.toml"
     path.write_text(text)
+    if created:
+        Store.open(Path(db or folder / "d.db"), SimulatedClock(START)).close()
     return path
 
 

@@ -205,7 +205,7 @@ def test_a_full_disk_or_a_read_only_database_is_one_line_and_loses_nothing(
 
 
 def test_report_out_into_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    conf = config_file(tmp_path)
+    conf = config_file(tmp_path, created=True)
     out = tmp_path / "missing" / "x.md"
     result = CliRunner().invoke(cli, ["report", "--config", str(conf), "--out", str(out)])
     assert (result.exit_code, result.output.strip()) == (
@@ -214,7 +214,7 @@ def test_report_out_into_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path)
 
 def test_report_out_names_a_file_not_a_folder_and_dash_is_standard_output(
         tmp_path: Path) -> None:
-    conf = config_file(tmp_path)
+    conf = config_file(tmp_path, created=True)
     for folder in (f"{tmp_path / 'nope'}/", str(tmp_path)):
         result = CliRunner().invoke(cli, ["report", "--config", str(conf), "--out", folder])
         assert result.exit_code == 2, result.output

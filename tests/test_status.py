@@ -83,11 +83,14 @@ def test_resume_refused_for_another_user_says_what_to_do(tmp_path: Path, clock: 
 
 def test_status_on_a_mistyped_store_path_names_it_and_creates_nothing(tmp_path: Path) -> None:
     conf = config_file(tmp_path, db=tmp_path / "dmgaurd.db")
-    for command in (["status"], ["users", "list"], ["tasks", "list"], ["tasks", "show", "1"]):
+    for command in (["status"], ["users", "list"], ["tasks", "list"], ["tasks", "show", "1"],
+                    ["report"], ["tasks", "done", "1"], ["tasks", "claim", "1"],
+                    ["tasks", "reply", "1", "hi"], ["tasks", "notes", "1"],
+                    ["users", "remove", "sam"], ["accounts", "resume", "demo"]):
         result = CliRunner().invoke(cli, [*command, "--config", str(conf)])
         assert (result.exit_code, result.output) == (
             2, f"dmguard: store.path = '{tmp_path / 'dmgaurd.db'}': no database there; "
-               f"`dmguard {' '.join(command[:2])}` only reads and creates none "
-               "(check [store] path, "
-               "or start the daemon with `dmguard run` to create it)\n")
+               f"`dmguard {' '.join(command[:2])}` works on the daemon's database and creates "
+               "none (check [store] path, or start the daemon with `dmguard run` to create it)\n"
+        ), command
     assert not (tmp_path / "dmgaurd.db").exists()

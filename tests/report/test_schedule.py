@@ -66,7 +66,7 @@ def test_report_refuses_days_out_of_range_or_to_come_in_one_line(
 
 
 def test_report_deliver_waits_for_the_day_to_end_and_delivers_it_once(tmp_path: Path) -> None:
-    conf = config_file(tmp_path)
+    conf = config_file(tmp_path, created=True)
     today = CliRunner().invoke(cli, ["report", "--config", str(conf), "--deliver"])
     assert today.exit_code == 2 and "is not over yet" in today.output
     day = "2026-11-23"
@@ -100,7 +100,7 @@ def test_a_catch_up_goes_back_a_week_at_most(
 
 def test_report_deliver_again_resends_a_delivered_day_and_needs_deliver(tmp_path: Path) -> None:
     """Before: a delivered day could never be sent again (a lost e-mail stayed lost)."""
-    conf = config_file(tmp_path)
+    conf = config_file(tmp_path, created=True)
     args = ["report", "--config", str(conf), "--deliver", "--date", "2026-11-23"]
     assert CliRunner().invoke(cli, args).exit_code == 0
     written = tmp_path / "reports" / "dmguard-2026-11-23.md"
