@@ -55,21 +55,22 @@ def first_name(recipient: Recipient) -> str | None:
     return None
 
 
-def as_addressed(text: str, recipient: Recipient | None) -> str | None:
+def as_addressed(text: str, recipient: Recipient | None, lower: str | None = None) -> str | None:
     """``text`` with the recipient's ``@handle``, their username and their first name in
     any case written as their capitalised first name; None when nothing changed (or the
-    recipient is unknown).
+    recipient is unknown). ``lower``: ``text.lower()``, when the caller has it.
 
     A username or name that is an everyday word ("hope", "will") is only replaced after an
     ``@``: bare, it may be the word."""
     if recipient is None:
         return None
-    name = first_name(recipient)
-    if name is None:
+    addressing = _addressing(recipient.name or "", (recipient.username or "").lstrip("@"))
+    if addressing is None:
         return None
-    pattern = _spellings(name, (recipient.username or "").lstrip("@"))
-    if pattern is None:
-        return None
+    name, handle, pattern = addressing
+    lower = text.lower() if lower is None else lower
+    if (not handle or handle not in lower) and lower.count(name.lower()) == text.count(name):
+        return None  # the name written as the name, if at all: the common case, and quick
     changed = False
 
     def written_as_name(match: re.Match[str]) -> str:
@@ -82,6 +83,16 @@ def as_addressed(text: str, recipient: Recipient | None) -> str | None:
 
 
 @lru_cache(maxsize=4096)
+def _addressing(display_name: str, username: str) -> tuple[str, str, re.Pattern[str]] | None:
+    """The recipient's first name, their username in lower case and the pattern of
+    :func:`_spellings`; None when there is no name or nothing to look for."""
+    name = first_name(Recipient(name=display_name, username=username))
+    if name is None:
+        return None
+    pattern = _spellings(name, username)
+    return None if pattern is None else (name, username.lower(), pattern)
+
+
 def _spellings(name: str, username: str) -> re.Pattern[str] | None:
     """How the message may write the recipient: ``@username``, the bare username, the name
     in any case (the bare ones only when they are not everyday words)."""

@@ -75,7 +75,7 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     judge = model.active()
     found = [finding.name for finding in subject.found]
     threshold = float(subject.options.get("threshold", DEFAULT_THRESHOLD))
-    addressed = as_addressed(subject.raw, subject.input.recipient)
+    addressed = as_addressed(subject.raw, subject.input.recipient, subject.text.lower)
     text = subject.text if addressed is None else Prepared(addressed)
     # The reasons are only gathered for a message that is held.
     judgement = judge.judge(text, found, explain_from=threshold)
