@@ -142,7 +142,10 @@ class Reports:
             [account_id, start, end, limit])]
 
     def task_tally(self, account_id: str, start: str, end: str, now: str) -> TaskTally:
-        """Opened and closed in the day; open at its end; overdue by its end (or now)."""
+        """Opened and closed in the day; open at its end; of those open at its end (or now,
+        for today), the ones past their due time (overdue is a part of open: a task answered
+        late is not overdue any more once it is closed)."""
+        cut = min(end, now)
         return TaskTally(
             opened=self._count(
                 "SELECT COUNT(*) FROM tasks WHERE account_id = ? AND created_at >= ? "
@@ -155,8 +158,8 @@ class Reports:
                 "AND (closed_at IS NULL OR closed_at >= ?)", [account_id, end, end]),
             overdue=self._count(
                 "SELECT COUNT(*) FROM tasks WHERE account_id = ? AND created_at < ? "
-                "AND due_at < ? AND (closed_at IS NULL OR closed_at > due_at)",
-                [account_id, end, min(end, now)]),
+                "AND due_at < ? AND (closed_at IS NULL OR closed_at >= ?)",
+                [account_id, cut, cut, cut]),
         )
 
     def closed_replies(self, account_id: str, start: str, end: str) -> list[ClosedReply]:

@@ -99,3 +99,20 @@ def test_days_bucket_a_week(store: Store, amy: int, clock: SimulatedClock) -> No
     held = add(store, amy, state="audited")
     store.messages.transition(held, ("audited",), "held", "audit")
     assert store.reports.days("a", bounds) == [DayTally(1, 0, 0, 0), DayTally(0, 1, 0, 1)]
+
+
+def test_overdue_counts_only_tasks_still_open_past_their_due_time(
+        store: Store, amy: int, clock: SimulatedClock) -> None:
+    """Before: a task answered late stayed "overdue" in every later day's report."""
+    due = (clock.now() + timedelta(minutes=30)).isoformat()
+    late = store.tasks.add(NewTask("a", amy, "reply", "wrote", 50, due), "inbox")
+    store.tasks.add(NewTask("a", amy, "hold", "generic", 30, due), "audit")
+    clock.advance(timedelta(hours=1))
+    store.tasks.change(late, ("open",), "replied", "sam", state="done", closed_at=store.now())
+    clock.advance(timedelta(minutes=1))
+    tally = store.reports.task_tally("a", *DAY, store.now())
+    assert (tally.closed, tally.open, tally.overdue) == (1, 1, 1)
+    clock.advance(timedelta(days=2))
+    tally = store.reports.task_tally("a", *day_bounds(START.date() + timedelta(days=1), "UTC"),
+                                     store.now())
+    assert (tally.opened, tally.open, tally.overdue) == (0, 1, 1), "overdue is part of open"
