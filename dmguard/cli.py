@@ -912,9 +912,13 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
 
 def _deliver(store: Store, config: Config, data: Any, again: bool) -> None:
     from dmguard.config import smtp_password
-    from dmguard.report.delivery import deliver_once
+    from dmguard.report.delivery import ReportWriteError, deliver_once
 
-    done = deliver_once(store, config.report, data, smtp_password(), again=again)
+    try:
+        done = deliver_once(store, config.report, data, smtp_password(), again=again)
+    except ReportWriteError as error:
+        raise UsageProblem(f"{error}; nothing was delivered, the daemon tries again in "
+                           "15 minutes") from None
     if done is None:
         click.echo(f"the report for {data.day} " + (
             "is being delivered right now: not sending it a second time" if again else
@@ -925,7 +929,10 @@ def _deliver(store: Store, config: Config, data: Any, again: bool) -> None:
     if done.emailed_to:
         click.echo(f"e-mailed to {', '.join(done.emailed_to)}", err=True)
     for problem in done.errors:
-        click.echo(f"delivery problem (recorded for the next report): {problem}", err=True)
+        click.echo(f"dmguard: {problem}; the daemon tries again in 15 minutes (and the next "
+                   "report lists it)", err=True)
+    if done.errors:
+        sys.exit(1)
 
 
 @cli.group(invoke_without_command=True)

@@ -157,7 +157,15 @@ def report_job(context: JobContext, timeout: float = 600) -> bool:
         log.info("report day=%s %s", day, done.stderr.strip().replace("\n", "; "),
                  extra={"job": "report", "day": day})
         return True
-    return _report_failed(context, day, f"exit {done.returncode}: {done.stderr.strip()[-500:]}")
+    return _report_failed(context, day, f"exit {done.returncode}: {_problem_of(done.stderr)}")
+
+
+def _problem_of(stderr: str) -> str:
+    """The report process's own one-line errors ("dmguard: …"), or the last line it wrote
+    (a traceback's exception): one log line, never a cut-off traceback."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    said = [line.removeprefix("dmguard: ") for line in lines if line.startswith("dmguard: ")]
+    return "; ".join(said) if said else (lines[-1][-500:] if lines else "(no output)")
 
 
 def _report_day(context: JobContext) -> str | None:

@@ -238,6 +238,35 @@ def test_report_deliver_refuses_out_and_format_it_would_ignore(
     assert not (tmp_path / "reports").exists()
 
 
+def test_report_deliver_says_once_what_failed_and_exits_non_zero(tmp_path: Path) -> None:
+    """Before: an unreachable SMTP server was said twice and exited 0; an unwritable
+    report folder was a 30-line traceback."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    conf = config_file(tmp_path, created=True)
+    with conf.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[report.email]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+                     'sender = "d@example.org"\nrecipients = ["o@example.org"]\n')
+    args = ["report", "--config", str(conf), "--deliver", "--date", "2026-11-23"]
+    mail = CliRunner().invoke(cli, args)
+    assert mail.exit_code == 1
+    problems = [line for line in mail.output.splitlines() if "failed" in line]
+    assert len(problems) == 1 and problems[0].startswith(
+        f"dmguard: e-mail to o@example.org via 127.0.0.1:{port} failed")
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be")
+    text = conf.read_text().replace(f'dir = "{tmp_path / "reports"}"',
+                                    f'dir = "{blocked / "reports"}"')
+    conf.write_text(text.split("[report.email]")[0])
+    folder = CliRunner().invoke(cli, [*args, "--date", "2026-11-22"])
+    assert (folder.exit_code, folder.output) == (
+        2, f"dmguard: report folder {blocked / 'reports'}: cannot write dmguard-2026-11-22.md "
+           "(Not a directory); nothing was delivered, the daemon tries again in 15 minutes\n")
+
+
 @pytest.mark.parametrize("bind", ["999.1.1.1", "not an address"])
 def test_web_bind_option_is_checked_before_anything_starts(tmp_path: Path, bind: str) -> None:
     conf = config_file(tmp_path)

@@ -236,3 +236,14 @@ def test_the_daemon_says_at_start_what_check_config_warns_about(
     with caplog.at_level(logging.WARNING, logger="dmguard"):
         run_daemon(str(conf), config, {}, SimulatedClock(START), once=True, config_text=text)
     assert [r.getMessage() for r in caplog.records if "tick_minutes = 1" in r.getMessage()]
+
+
+def test_a_failed_report_process_is_one_log_line_not_a_cut_off_traceback() -> None:
+    from dmguard.daemon import _problem_of
+
+    assert _problem_of("wrote a.md\ndmguard: e-mail to o@example.org failed: refused\n") == (
+        "e-mail to o@example.org failed: refused")
+    traceback = "Traceback (most recent call last):\n  File \"x.py\", line 1\n" \
+                "OSError: [Errno 28] No space left on device\n"
+    assert _problem_of(traceback) == "OSError: [Errno 28] No space left on device"
+    assert _problem_of("") == "(no output)"

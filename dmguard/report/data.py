@@ -189,9 +189,15 @@ def week_counts(store: Store, account_id: str, day: date, zone: str) -> list[Day
 
 
 def delivery_failures(store: Store, start: str, end: str) -> list[str]:
-    """Report deliveries that failed since the last report (shown in the next one)."""
-    return [f"report delivery failed at {row.started_at[:16]}: {row.error}"
-            for row in store.reports.delivery_failures(start, end)]
+    """Report deliveries that failed since the last report (shown in the next one), one
+    line per distinct error: a failed e-mail is tried again every 15 minutes, and an
+    outage of a morning should not fill the report with the same line."""
+    times: dict[str, list[str]] = {}
+    for row in store.reports.delivery_failures(start, end):
+        times.setdefault(row.error or "", []).append(row.started_at[:16])
+    return [f"report delivery failed at {at[0]}: {error}" if len(at) == 1 else
+            f"report delivery failed {len(at)} times from {at[0]} to {at[-1]}: {error}"
+            for error, at in times.items()]
 
 
 def build_report(store: Store, accounts: list[str], day: date, zone: str = "UTC",

@@ -1,13 +1,17 @@
 """Getting the daily report to its owner: a file always, e-mail when configured.
 
-A delivery that fails (SMTP down, login refused) is logged and recorded as a run
-with its error, and the next report lists it; the file is written first, so the
-report itself is never lost.
+The files are written first, so the report itself is never lost. An e-mail that
+fails (SMTP down, login refused) is recorded as a ``delivery`` run with its error,
+which the next report lists, and the day's delivery counts as failed, so it is tried
+again after :data:`RETRY_AFTER`. A report folder that cannot be written is a
+:class:`ReportWriteError` naming the folder, the file and why; nothing half-written
+is left behind.
 """
 
 from __future__ import annotations
 
-import logging
+import contextlib
+import os
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -21,7 +25,9 @@ from dmguard.report import render
 from dmguard.report.data import DailyReport
 from dmguard.store import Store
 
-log = logging.getLogger("dmguard.report")
+
+class ReportWriteError(Exception):
+    """The report folder cannot take the report's files (one line: folder, file, why)."""
 
 
 @dataclass
@@ -32,14 +38,24 @@ class Delivery:
 
 
 def write_files(report: DailyReport, folder: Path, images: dict[str, bytes]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the md, html and json files, each to a temporary name then renamed into
+    place, so a full disk never leaves an empty or half-written report."""
     stem = folder / f"dmguard-{report.day}"
     outputs = {".md": render.markdown(report), ".html": render.html(report, images),
                ".json": render.as_json(report)}
     paths = []
     for suffix, text in outputs.items():
         path = stem.with_suffix(suffix)
-        path.write_text(text, encoding="utf-8")
+        partial = path.with_name(path.name + ".partial")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            raise ReportWriteError(f"report folder {folder}: cannot write {path.name} "
+                                   f"({error.strerror or error})") from None
         paths.append(path)
     return paths
 
@@ -86,7 +102,6 @@ def deliver(store: Store, config: ReportConfig, report: DailyReport,
         except (OSError, smtplib.SMTPException) as error:
             problem = f"e-mail to {', '.join(config.email.recipients)} via {config.email.host}:" \
                       f"{config.email.port} failed: {error}"
-            log.error("report %s: %s", report.day, problem)
             store.runs.finish(run_id, "error", None, problem)
             done.errors.append(problem)
         else:
@@ -125,10 +140,16 @@ def deliver_once(store: Store, config: ReportConfig, report: DailyReport,
         return None
     try:
         done = deliver(store, config, report, password)
+    except ReportWriteError as error:
+        store.runs.finish(run_id, "error", key, str(error))
+        raise
     except BaseException as error:
         store.runs.finish(run_id, "error", key, f"{type(error).__name__}: {error}")
         raise
-    store.runs.finish(run_id, "ok", key)
+    if done.errors:  # written, but not e-mailed: tried again after RETRY_AFTER
+        store.runs.finish(run_id, "error", key, "; ".join(done.errors))
+    else:
+        store.runs.finish(run_id, "ok", key)
     return done
 
 

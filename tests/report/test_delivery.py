@@ -103,6 +103,19 @@ def test_smtp_down_still_writes_the_file_and_the_next_report_says_so(
     assert any("report delivery failed" in line for line in tomorrow.accounts[0].attention)
 
 
+def test_the_same_failure_again_and_again_is_one_line_in_the_next_report(
+        store: Store, tmp_path: Path) -> None:
+    report = build_report(store, ["demo"], START.date())
+    config = config_for(tmp_path, free_port())
+    for _ in range(3):
+        deliver(store, config, report)
+        store.clock.advance(timedelta(minutes=15))  # type: ignore[attr-defined]
+    tomorrow = build_report(store, ["demo"], START.date() + timedelta(days=1))
+    [line] = [line for line in tomorrow.accounts[0].attention if "delivery failed" in line]
+    assert line.startswith("report delivery failed 3 times from 2026-11-23T09:00 to "
+                           "2026-11-23T09:30: e-mail to owner@example.org")
+
+
 def test_refused_login_is_recorded(store: Store, tmp_path: Path) -> None:
     inbox = Inbox()
     port = free_port()
@@ -134,3 +147,56 @@ def test_html_escapes_profile_text_and_embeds_the_chart(store: Store) -> None:
     assert "<b>Lee</b>" not in page
     week = report.accounts[0].last_7_days
     assert len(week) == 7 and week[-1].sent == 1 and week[-1].held == 1
+
+
+def test_a_failed_e_mail_counts_as_a_failed_delivery_and_is_tried_again(
+        store: Store, tmp_path: Path) -> None:
+    """Before: the day counted as delivered, so a two-minute SMTP outage at report time
+    lost that day's e-mail for good."""
+    from dmguard.report.delivery import RETRY_AFTER, deliver_once
+    from dmguard.report.schedule import day_to_deliver
+
+    store.clock.set(START.replace(day=24, hour=8, minute=1))  # type: ignore[attr-defined]
+    day = day_to_deliver(store, "UTC", "08:00")
+    assert day == START.date()
+    config = config_for(tmp_path, free_port())
+    done = deliver_once(store, config, build_report(store, ["demo"], day))
+    assert done is not None and done.files and done.errors
+    assert day_to_deliver(store, "UTC", "08:00") is None, "not every minute"
+    store.clock.advance(RETRY_AFTER)  # type: ignore[attr-defined]
+    assert day_to_deliver(store, "UTC", "08:00") == day
+
+
+def test_a_report_folder_that_cannot_be_written_is_one_error_and_leaves_no_file(
+        store: Store, tmp_path: Path) -> None:
+    from dmguard.report.delivery import ReportWriteError, deliver_once
+
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    report = build_report(store, ["demo"], START.date())
+    with pytest.raises(ReportWriteError, match=r"report folder .*afile/reports: cannot write "
+                                               r"dmguard-2026-11-23\.md \(Not a directory\)"):
+        deliver_once(store, ReportConfig(dir=blocker / "reports"), report)
+    [run] = store.runs.of_job("report")
+    assert run.status == "error"
+
+
+def test_a_write_that_fails_half_way_leaves_no_half_written_report(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dmguard.report import delivery
+
+    folder = tmp_path / "reports"
+    real_replace = delivery.os.replace
+    calls = []
+
+    def disk_full_on_the_html(source: Any, target: Any) -> None:
+        calls.append(target)
+        if str(target).endswith(".html"):
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(delivery.os, "replace", disk_full_on_the_html)
+    report = build_report(store, ["demo"], START.date())
+    with pytest.raises(delivery.ReportWriteError, match="No space left on device"):
+        delivery.write_files(report, folder, {})
+    assert sorted(path.name for path in folder.iterdir()) == ["dmguard-2026-11-23.md"]
