@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from dmguard.report.data import DayCounts
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SERIES = (("sent", "#2e7d32"), ("held", "#f9a825"), ("blocked", "#c62828"), ("replies", "#1565c0"))
 
 
 def week_chart(days: list[DayCounts], title: str) -> bytes:
+    buffer = io.BytesIO()
+    week_figure(days, title).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def week_figure(days: list[DayCounts], title: str) -> Figure:
+    """The chart as a matplotlib figure; its legend sits right of the bars, never on them."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -26,9 +37,7 @@ def week_chart(days: list[DayCounts], title: str) -> bytes:
     axes.set_xticks(range(len(days)), labels)
     axes.set_title(title, fontsize=10)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(fontsize=8, ncols=4, frameon=False, loc="upper left")
+    axes.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     axes.yaxis.get_major_locator().set_params(integer=True)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
