@@ -51,11 +51,15 @@ def populate(store: Store, count: int, seed: int = 5) -> None:
                 direction=direction, origin="submit" if direction == "out" else "person",
                 kind="campaign", text=f"message {number}", state=state, created_at=stamp,
                 updated_at=stamp, sent_at=stamp if state in ("sent", "received") else None))
+            origin = messages[-1].origin
             if direction == "out":
-                transitions.append(SeedTransition(number, None, "audited", "bench", stamp))
-                transitions.append(SeedTransition(number, "audited", state, "bench", stamp))
+                transitions.append(SeedTransition(number, None, "audited", "bench", stamp,
+                                                  "acme", origin))
+                transitions.append(SeedTransition(number, "audited", state, "bench", stamp,
+                                                  "acme", origin))
             else:
-                transitions.append(SeedTransition(number, None, state, "bench", stamp))
+                transitions.append(SeedTransition(number, None, state, "bench", stamp, "acme",
+                                                  origin))
             if state in ("held", "blocked"):
                 findings.append(SeedFinding(number, generic_salutation.id, generic_salutation.name,
                                             state[:4] if state == "held" else "block",
@@ -73,7 +77,8 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=None)
     args = parser.parse_args()
-    path = args.db or Path(tempfile.gettempdir()) / f"dmguard-report-{args.messages}.db"
+    # the name changes with what the seeding writes, so a stale database is never reused
+    path = args.db or Path(tempfile.gettempdir()) / f"dmguard-report-{args.messages}-v2.db"
     clock = SimulatedClock(START + timedelta(days=DAYS))
     fresh = not path.exists()
     store = Store.open(path, clock)
@@ -97,6 +102,10 @@ def main() -> int:
           f"{max(times):.2f} s (data + Markdown); HTML with chart {html_seconds:.2f} s; "
           f"{report.accounts[0].inspected:,} inspected that day")
     store.close()
+    if not report.accounts[0].inspected:
+        print(f"nothing counted: {path} was not built by this bench's seeding; delete it",
+              file=sys.stderr)
+        return 1
     return 0
 
 

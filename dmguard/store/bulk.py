@@ -55,13 +55,16 @@ class SeedTask:
 
 @dataclass(frozen=True)
 class SeedTransition:
-    """A transition as older databases stored it: without its message's account and origin."""
+    """A transition as the store writes it, with its message's account and origin (which
+    the report's queries read: without them a seeded transition counts nowhere)."""
 
     message_id: int
     from_state: str | None
     to_state: str
     actor: str
     at: str
+    account_id: str
+    origin: str
 
 
 @dataclass(frozen=True)

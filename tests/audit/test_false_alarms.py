@@ -69,3 +69,35 @@ def test_template_holes_are_found(text: str) -> None:
 def test_ordinary_brackets_kisses_and_headings_are_not_holes(text: str) -> None:
     _, findings = audit(text)
     assert not any(f.startswith(("DG005", "DG001")) for f in findings), findings
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks for following up on my ticket, it works now",   # "following up" is no follow
+    "Hi Tom, got it, thanks",                                # "Tom, got it": Tom is spoken to
+    "Thanks for your message about the wobbly table leg. Could you send me a photo of the "
+    "underside? Then I can tell you which screw is missing.",
+])
+def test_plain_personal_answers_found_held_in_qa_are_sent(text: str) -> None:
+    verdict, findings = audit(text)
+    assert verdict == "send", findings
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("Hallo und herzlich willkommen! Sichere dir jetzt 10 % Rabatt mit dem Code HALLO10.", "DG020"),
+    ("Benvenuto! Grazie per averci seguito, usa il codice CIAO10 per il 10% di sconto.", "DG020"),
+])
+def test_welcome_discounts_in_german_and_italian_are_held(text: str, rule: str) -> None:
+    verdict, findings = audit(text)
+    assert verdict != "send" and any(f.startswith(rule) for f in findings), findings
+
+
+def test_a_discount_in_another_language_is_a_sales_call_to_action() -> None:
+    verdict, findings = audit("Als Dankeschön erhältst du 15 % Rabatt auf deine erste Bestellung.")
+    assert any(f.startswith("DG041") and "15 % Rabatt" in f for f in findings)
+
+
+def test_a_foreign_welcome_word_is_not_read_as_a_name() -> None:
+    from dmguard.audit.judge.features import features
+
+    shapes = features("Bienvenue ! Merci de nous suivre.")
+    assert "s:opens-with-name" not in shapes and "s:names-someone" not in shapes

@@ -77,7 +77,8 @@ def _at_word_starts(*branches: str, then: str = "") -> re.Pattern[str]:
 
 WELCOME = _at_word_starts(
     r"welcome\b",
-    r"thanks? (?:you )?(?:so much |a lot )?for (?:the )?(?:follow|connect|join|subscrib)",
+    r"thanks? (?:you )?(?:so much |a lot )?for (?:the )?"
+    r"(?:follow(?!(?:ing|ed)?[ -]up\b)|connect|join|subscrib)",
     r"has (?:joined|arrived|landed|entered|appeared|shown up)\b",
     r"have (?:joined|arrived|landed|entered|appeared|shown up)\b",
     r"just (?:joined|arrived|landed|entered|appeared|shown up)\b",
@@ -363,6 +364,11 @@ NOT_A_NAME_START = frozenset({
     "sir", "madam", "congrats", "congratulations", "cheers", "wait", "look", "listen", "see",
     "interesting", "whoa", "ugh", "yep", "yup", "nope", "nah", "oops", "hiya", "heya", "yo",
     "hola", "howdy", "ahoy", "greetings", "salutations", "bonjour", "ciao", "aloha", "there",
+    # greetings, welcomes and thanks of other languages ("Bienvenue !" is no name)
+    "bienvenue", "bienvenido", "bienvenida", "bienvenidos", "bienvenidas", "willkommen",
+    "benvenuto", "benvenuta", "benvenuti", "welkom", "hallo", "salut", "bonsoir", "servus",
+    "moin", "hej", "hei", "merci", "gracias", "danke", "grazie", "obrigado", "obrigada",
+    "bedankt", "buenos", "buenas", "buongiorno", "buonasera", "guten", "saludos",
     "afterwards", "later", "otherwise", "meanwhile", "besides", "indeed", "thankfully",
     "obviously", "apparently", "clearly", "surely", "anyhow", "again", "wow", "yay",
     "oh", "ok", "okay", "hey", "hi", "hello", "please", "sorry", "thanks", "welcome", "morning",
@@ -381,10 +387,11 @@ CAPITALISED = re.compile(r"([A-ZÀ-ÖØ-Þ](?<![\w@#'’].)[a-zß-öø-ÿ]+)(?:[
 ``(?<![\\w@#'’])[A-ZÀ-ÖØ-Þ]…``, written with the capital first and the look behind it over
 two characters, so that the scan jumps from capital to capital (a pattern that opens with a
 character class is searched for that class first)."""
-_CAPITALISED_THEN = re.compile(CAPITALISED.pattern + r"(?=[ ,]*+\s*+(\S+))?")
-""":data:`CAPITALISED`, and in a look-ahead the first word after it: what
-``text[end:].lstrip(" ,").split(None, 1)[0]`` would be (the look-ahead takes no text, so the
-words found are those of :data:`CAPITALISED`)."""
+_CAPITALISED_THEN = re.compile(CAPITALISED.pattern + r"(?=\s++(\S+))?")
+""":data:`CAPITALISED`, and in a look-ahead the word after it, when only spaces come between:
+what ``text[end:].split(None, 1)[0]`` would be after a space (the look-ahead takes no text,
+so the words found are those of :data:`CAPITALISED`). A comma between them makes the name
+one spoken to ("Tom, got it"), not the subject of the verb ("Tom got it")."""
 _NOT_NAMES = NOT_A_NAME | NOT_A_NAME_START
 
 

@@ -14,7 +14,8 @@ WELCOME = phrases(
     r"(?:the |your )?(?:(?:following(?! up)|follow(?!ing))(?: me| us| back)?|followback|follow-back|connect(?:ing)?"
     r"|add(?:ing me)?|joining(?: my| our)?|subscrib(?:e|ing)|being (?:a )?part of (?:my|our|the)"
     r"|becoming (?:a )?part of|being my friend|being a friend|showing (?:early )?support"
-    r"|your message|getting in touch|contacting us|your (?:follow|subscription)"
+    r"|your message(?! (?:about|regarding|re)\b)|getting in touch|contacting us"
+    r"|your (?:follow|subscription)"
     r")",
     r"(?:appreciate|love) the follow", r"thanks for \.{2,}",
     r"welcome to\b[^.!?\n]{0,40}?\b(?:family|community|server|channel|network|team|group"
@@ -28,11 +29,13 @@ WELCOME = phrases(
     r"gracias por (?:el follow|seguirme|seguirnos|suscribirte|tu follow|la suscripci[oó]n)",
     r"bienvenid[oa]s? a",
     r"obrigad[oa] por (?:me seguir|nos seguir|seguir|se inscrever)", r"bem[- ]vind[oa]s? a",
-    r"grazie per (?:avermi seguito|il follow|seguirmi)", r"benvenut[oa] (?:nel|su|in)",
+    r"grazie per (?:aver(?:mi|ci) seguit[oi]|il follow|seguirmi|seguirci)",
+    r"benvenut[oa] (?:nel|su|in)",
     r"merci (?:de|pour) (?:me suivre|nous suivre|le follow|ton abonnement|votre abonnement)",
     r"bienvenue (?:sur|dans|à|chez)",
     r"danke (?:fürs folgen|für (?:das|dein|deinen) (?:folgen|follow|abo))",
-    r"willkommen (?:bei|in|auf|im)", r"bedankt voor het volgen", r"welkom bij",
+    r"willkommen (?:bei|in|auf|im)", r"herzlich willkommen", r"bedankt voor het volgen",
+    r"welkom bij",
     # Indonesian, Turkish, Czech, Russian, Arabic, Korean, Japanese
     r"terima ?kasih (?:sudah|telah|udah|atas) (?:follow|mem?follow|mengikuti)",
     r"selamat datang", r"takip (?:ettiğin|ettiğiniz) için", r"vítám tě", r"vítejte",
@@ -81,9 +84,11 @@ SELF_PITCH = phrases(
     points=50,
     max_points=60,
     fails=["Hi Alex! Thanks for following 😊", "Thank you for the follow, check out my site",
-           "Welcome to the family!", "Gracias por seguirme!", "Thanks for your message :)"],
+           "Welcome to the family!", "Gracias por seguirme!", "Thanks for your message :)",
+           "Grazie per averci seguito!", "Hallo und herzlich willkommen!"],
     passes=["Thanks for following up on my ticket, it works now",
-            "Welcome back! How was the trip to Porto?"],
+            "Welcome back! How was the trip to Porto?",
+            "Thanks for your message about the wobbly table leg: which screw is missing?"],
 )
 def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     """Finds stock welcome and auto-acknowledgement lines, in several languages.

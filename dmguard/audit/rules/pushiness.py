@@ -13,6 +13,12 @@ SALES = phrases(
     r"(?:buy|order|shop|book|download|register|apply|join|act) (?:now|today|here)",
     r"sign up", r"subscribe (?:to )?(?:my|our|now|here)", r"subscribing me",
     r"use (?:my |our |the )?(?:coupon |promo |discount )?code", r"coupon", r"promo code",
+    # the same in Spanish, Portuguese, Italian, French, German, Dutch
+    r"(?:usa|use|utiliza|utilisez|utilise|verwende|nutze|gebruik) (?:il |el |o |le |den |de )?"
+    r"(?:codice|c[oó]digo|code|gutschein|cup[oó]n|cupom)",
+    r"(?:rabatt|gutschein|promo|sconto|kortings)-?code", r"c[oó]digo (?:promocional|de descuento)",
+    r"codice (?:sconto|promo)", r"code (?:promo|de r[ée]duction)",
+    r"\d{1,2} ?% (?:di |de )?(?:rabatt|sconto|descuento|desconto|r[ée]duction|remise|korting)",
     r"\d{1,2} ?% off", r"\d{1,2} ?% discount", r"\d{1,2} ?% bonus", r"free (?:shipping|delivery|trial|ads|download|beat"
     r"|of charge|consultation|membership|entry|gift)",
     r"click (?:here|the link|below|this link|->|→)", r"click-?>", r"haz clic", r"cliquez",
@@ -82,7 +88,8 @@ BULK_SMALL_PRINT = phrases(
     severity="warn",
     points=25,
     max_points=50,
-    fails=["Use code SPRING20 for 20% off!", "Buy now at our store", "Click here to sign up"],
+    fails=["Use code SPRING20 for 20% off!", "Buy now at our store", "Click here to sign up",
+           "Sichere dir 10 % Rabatt mit dem Code HALLO10", "usa il codice CIAO10"],
     passes=["Can I change my order?", "Thanks, I'll check the store tomorrow"],
 )
 def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
