@@ -92,7 +92,7 @@ def test_welcome_discounts_in_german_and_italian_are_held(text: str, rule: str) 
 
 
 def test_a_discount_in_another_language_is_a_sales_call_to_action() -> None:
-    verdict, findings = audit("Als Dankeschön erhältst du 15 % Rabatt auf deine erste Bestellung.")
+    _, findings = audit("Als Dankeschön erhältst du 15 % Rabatt auf deine erste Bestellung.")
     assert any(f.startswith("DG041") and "15 % Rabatt" in f for f in findings)
 
 
