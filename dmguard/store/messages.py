@@ -272,9 +272,11 @@ class Messages:
         return [_message(row) for row in rows[::-1]]
 
     def by_state(self, account_id: str) -> list[StateCount]:
-        """Outgoing messages per state, with the oldest (by last change) in each."""
+        """Outgoing messages per state, with the oldest (by last change) in each: its time
+        and its id, of the same row (SQLite takes a bare column from the row that the
+        query's one MIN() picked)."""
         return [record(StateCount, row) for row in self._sql.rows(
-            "SELECT state, COUNT(*) AS count, MIN(updated_at) AS oldest, MIN(id) AS oldest_id "
+            "SELECT state, COUNT(*) AS count, MIN(updated_at) AS oldest, id AS oldest_id "
             "FROM messages WHERE account_id = ? AND direction = 'out' GROUP BY state "
             "ORDER BY state", [account_id])]
 

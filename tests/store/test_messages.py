@@ -106,3 +106,17 @@ def test_findings_replace_and_verdicts_save_in_bulk(store: Store, amy: int) -> N
     message = store.messages.get(message_id)
     assert message is not None and (message.verdict, message.score) == ("hold", 61)
     assert len(store.messages.findings(message_id)) == 1
+
+
+def test_the_oldest_of_a_state_is_one_message_its_id_and_its_time(
+        store: Store, amy: int, clock: SimulatedClock) -> None:
+    """Before: the lowest id and the earliest change were looked up apart, so status could
+    pair one message's id with another's time."""
+    first = add(store, amy)
+    clock.advance(timedelta(hours=1))
+    second = add(store, amy)
+    clock.advance(timedelta(hours=1))
+    store.messages.transition(first, ("queued",), "queued", "sender", attempts=1)  # touched now
+    [queued] = store.messages.by_state("a")
+    assert (queued.count, queued.oldest_id) == (2, second)
+    assert queued.oldest == store.messages.get(second).updated_at  # type: ignore[union-attr]
