@@ -156,3 +156,50 @@ def test_two_submits_at_once_queue_a_line_once(
     assert sum("duplicate_of" in o for o in outcomes) == 10
     assert sum("duplicate_of" not in o for o in outcomes) == 5
     assert len(store.messages.automated_unsent(amy.id)) == 5
+
+
+def test_submitting_a_file_shows_progress_from_100_kb(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: 15,000 lines took minutes with nothing on the terminal."""
+    from contextlib import contextmanager
+
+    from dmguard import cli as cli_module
+
+    read: list[int] = []
+    asked: list[tuple[str, str, int]] = []
+
+    @contextmanager
+    def recording(source: str, doing: str = "auditing", from_size: int = 1_000_000):  # type: ignore[no-untyped-def]
+        asked.append((source, doing, from_size))
+        yield read.append
+
+    monkeypatch.setattr(cli_module, "_progress", recording)
+    campaign = tmp_path / "campaign.jsonl"
+    campaign.write_text('{"text": "Hi", "recipient": {"username": "nobody"}}\n' * 3)
+    conf = config_file(tmp_path, created=True)
+    CliRunner().invoke(cli, ["submit", str(campaign), "--config", str(conf)])
+    assert asked == [(str(campaign), "submitting", 100_000)]
+    assert sum(read) == campaign.stat().st_size
+
+
+def test_the_progress_bar_is_for_a_terminal_and_a_large_enough_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from dmguard.cli import _progress
+
+    big = tmp_path / "big.jsonl"
+    big.write_text("x" * 200_000)
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    with _progress(str(big), "submitting", 100_000) as bar:
+        bar(200_000)
+    assert "submitting" in sys.stderr.getvalue()
+    with _progress(str(big), "auditing") as quiet:  # under the 1 MB of `audit`
+        quiet(200_000)
+    assert "auditing" not in sys.stderr.getvalue()
