@@ -123,6 +123,16 @@ class Reports:
             "('audited', 'held', 'blocked', 'cancelled', 'failed', 'sent') "
             "GROUP BY to_state, origin", [account_id, start, end])]
 
+    def cancelled_after_opt_out(self, account_id: str, start: str, end: str) -> int:
+        """Automated drafts cancelled in the day because their person had opted out (by the
+        inbox hearing the STOP, or by the sender finding it); the rest of the day's
+        cancellations are a person's doing (answered personally, dismissed)."""
+        return self._count(
+            "SELECT COUNT(DISTINCT message_id) FROM message_transitions WHERE account_id = ? "
+            f"AND at >= ? AND at < ? AND to_state = 'cancelled' AND origin IN {_CAMPAIGN} "
+            "AND (actor = 'opt-out' OR reason = 'recipient opted out')",
+            [account_id, start, end])
+
     def message_tallies(self, account_id: str, start: str, end: str) -> list[MessageTally]:
         return [MessageTally(row["direction"], row["origin"], row["state"], bool(row["labelled"]),
                              row["n"]) for row in self._sql.rows(

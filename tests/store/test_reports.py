@@ -116,3 +116,13 @@ def test_overdue_counts_only_tasks_still_open_past_their_due_time(
     tally = store.reports.task_tally("a", *day_bounds(START.date() + timedelta(days=1), "UTC"),
                                      store.now())
     assert (tally.opened, tally.open, tally.overdue) == (0, 1, 1), "overdue is part of open"
+
+
+def test_cancelled_after_an_opt_out_counts_only_the_opt_outs(store: Store, amy: int) -> None:
+    """Before: the row counted every cancelled draft, personal answers and dismissals too."""
+    by_stop, by_sender, answered = (add(store, amy) for _ in range(3))
+    store.messages.transition(by_stop, ("queued",), "cancelled", "opt-out", "recipient said stop")
+    store.messages.transition(by_sender, ("queued",), "cancelled", "sender", "recipient opted out")
+    store.messages.transition(answered, ("queued",), "cancelled", "sam",
+                              "a person answered personally (message 9)")
+    assert store.reports.cancelled_after_opt_out("a", *DAY) == 2
