@@ -9,7 +9,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 LINK = re.compile(
     r"(?i)\b(?:https?://\S+|www\.[^\s,]+|(?:bit\.ly|t\.co|goo\.gl|t\.me|tinyurl\.com)/\S+"
@@ -20,13 +21,51 @@ EMOJI = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\U0001f900-\U0001f9ff]", re.UNICODE
 )
 NOT_NAMES = frozenset({"there", "all", "everyone", "friend", "friends", "you", "guys", "folks",
-                       "team", "again", "thanks", "thank", "welcome", "and", "i"})
+                       "team", "again", "thanks", "thank", "welcome", "and", "i", "sir", "madam",
+                       # what people call each other that the lexicon below does not hold
+                       "fam", "bestie", "hun", "hunny", "babe", "babes", "bae", "bby", "bb",
+                       "sweetie", "sweety", "cutie", "peeps", "luv", "y'all"})
 GREETING = re.compile(
-    r"^\W*(?:hi|hey|hello|dear|hiya|yo|heya|hola|bonjour|salut|hallo|ciao|oi|ol[aá]|"
-    r"good\s+(?:morning|afternoon|evening))[\s,]+@?(?P<name>[^\W\d_][\w'’-]*"
-    r"(?:\s+[A-Z][\w'’-]*)?)",
+    r"^\W*(?P<word>hi|hey|hello|dear|hiya|yo|heya|hola|bonjour|salut|hallo|ciao|oi|ol[aá]|"
+    r"good\s+(?:morning|afternoon|evening))[\s,]+"
+    r"(?:(?P<title>mrs|mr|ms|mx|dr|prof|miss)\.?\s+(?=[A-Z]))?"
+    r"@?(?P<name>[^\W\d_][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)",
     re.IGNORECASE | re.UNICODE,
 )
+ENGLISH_GREETINGS = frozenset({"hi", "hey", "hello", "dear", "hiya", "yo", "heya"})
+"""Greetings after which a word in lower case may be a name ("hi sarah"): after the others
+("hola amigo", "hallo zusammen") it is far more often a word of that language."""
+_LEXICON = Path(__import__("textblob").__file__).parent / "en" / "en-lexicon.txt"
+"""TextBlob's copy of Brill's tagger lexicon (Brown corpus and Penn Treebank), one word and
+its tags a line, case as written: a lower-case entry is an everyday word."""
+
+
+@lru_cache(maxsize=1)
+def _everyday_words() -> frozenset[str]:
+    """Words the lexicon holds in lower case ("will", "grace", "hope"; not "alex")."""
+    words = set()
+    with _LEXICON.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line[:1].islower():
+                words.add(line.split(" ", 1)[0])
+    return frozenset(words)
+
+
+def everyday_word(word: str) -> bool:
+    """Is ``word``, in lower case, an everyday English word (so "will" is not read as Will)?"""
+    return word.lower() in _everyday_words()
+
+
+class Greeted(NamedTuple):
+    """Who a greeting addresses ("Hi Amy Lee," → amy, lee)."""
+
+    words: list[str]
+    """The name's words, folded."""
+    span: tuple[int, int]
+    titled: bool
+    """After a courtesy title ("Dear Dr. Lee"): the family name is the right one there."""
+    certain: bool
+    """Written as a name (a capital, or an @handle); "hi sarah" may be a word."""
 
 
 BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5")
@@ -519,23 +558,25 @@ class Prepared:
         return self._greeting  # type: ignore[no-any-return]
 
     @property
-    def greeted(self) -> tuple[list[str], tuple[int, int]] | None:
-        """The folded name words a greeting addresses ("Hi Amy Lee,") and their span."""
+    def greeted(self) -> Greeted | None:
+        """Who a greeting addresses ("Hi Amy Lee,"), if anyone."""
         if self._greeted is _UNSET:
             self._greeted = self._find_greeted()
         return self._greeted  # type: ignore[no-any-return]
 
-    def _find_greeted(self) -> tuple[list[str], tuple[int, int]] | None:
+    def _find_greeted(self) -> Greeted | None:
         match = self.greeting
         if match is None:
             return None
         raw = match.group("name")
-        if not raw[0].isupper() and "@" not in match.group(0):
-            return None
         words = [fold(word) for word in raw.split()]
         if words[0] in NOT_NAMES:
             return None
-        return words, match.span("name")
+        certain = raw[0].isupper() or "@" in match.group(0)
+        if not certain and (match.group("word").lower() not in ENGLISH_GREETINGS
+                            or everyday_word(words[0])):
+            return None
+        return Greeted(words, match.span("name"), match.group("title") is not None, certain)
 
     @property
     def emoji(self) -> list[tuple[int, int]]:

@@ -101,3 +101,35 @@ def test_a_foreign_welcome_word_is_not_read_as_a_name() -> None:
 
     shapes = features("Bienvenue ! Merci de nous suivre.")
     assert "s:opens-with-name" not in shapes and "s:names-someone" not in shapes
+
+
+def _to_amy(text: str) -> list[str]:
+    from dmguard.audit.model import Context, Recipient
+
+    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
+    item = AuditInput(text, recipient=Recipient(id="9", username="amylee", name="Amy Lee"),
+                      context=Context(kind="reply", user_dmed_first=True))
+    result = Auditor.from_config(config, clock=FIXED, platform="x", record=False).audit(item)
+    return [f"{f.rule} {f.severity}" for f in result.findings]
+
+
+@pytest.mark.parametrize("text", ["Dear Dr. Lee, your order shipped today.",
+                                  "Hello Ms. Lee, your refund is done.",
+                                  "Hi Prof. Lee, the book arrived."])
+def test_a_courtesy_title_and_the_family_name_is_the_right_name(text: str) -> None:
+    """Before: "greets 'Dr' but the recipient is 'Amy Lee'", blocked."""
+    findings = _to_amy(text)
+    assert not any(f.startswith(("DG002", "DG003")) for f in findings), findings
+
+
+@pytest.mark.parametrize("text", ["Hi sarah, your order shipped today.",
+                                  "hey tom! thanks for the follow"])
+def test_a_wrong_name_in_lower_case_is_found_and_held_for_a_look(text: str) -> None:
+    """Before: only a capitalised wrong name was found."""
+    assert "DG002 warn" in _to_amy(text)
+
+
+@pytest.mark.parametrize("text", ["hi there, your order shipped today.", "hey girl, long time!",
+                                  "hola amigo, ¿qué tal?", "hey fam, see you at 8"])
+def test_a_word_after_a_greeting_is_not_a_wrong_name(text: str) -> None:
+    assert not any(f.startswith("DG002") for f in _to_amy(text))

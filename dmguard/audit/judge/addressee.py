@@ -15,31 +15,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from dmguard.audit.model import Recipient
-from dmguard.audit.text import WORD
-
-_LEXICON = Path(__import__("textblob").__file__).parent / "en" / "en-lexicon.txt"
-"""TextBlob's copy of Brill's tagger lexicon (Brown corpus and Penn Treebank), one word and
-its tags a line, case as written: a lower-case entry is an everyday word."""
-
-
-@lru_cache(maxsize=1)
-def _everyday_words() -> frozenset[str]:
-    """Words the lexicon holds in lower case ("will", "grace", "hope"; not "alex")."""
-    words = set()
-    with _LEXICON.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line[:1].islower():
-                words.add(line.split(" ", 1)[0])
-    return frozenset(words)
-
-
-def everyday_word(word: str) -> bool:
-    """Is ``word``, in lower case, an everyday English word (so "will" is not read as Will)?"""
-    return word.lower() in _everyday_words()
-
+from dmguard.audit.text import WORD, everyday_word
 
 TITLES = frozenset({"mr", "mrs", "ms", "mx", "dr", "prof", "sir", "miss", "madam"})
 """Words before a name that are not one ("Dr. Sam Okafor" is Sam)."""

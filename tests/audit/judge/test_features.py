@@ -77,12 +77,13 @@ def test_a_text_without_capitals_names_nobody(text: str) -> None:
     assert "s:names-someone" not in shapes(text.lower())
 
 
-NEXT_WORD = re.compile(r"[ ,]*+\s*+(\S+)")
+NEXT_WORD = re.compile(r"\s++(\S+)")
+"""The word after a name when only white space comes between: "Tom, got it" speaks to Tom."""
 
 
 def named_subject_by_steps(text: str) -> bool:
-    """The plain definition: each capitalised word that names no one is skipped; the first
-    word after it is looked for on its own."""
+    """The plain definition: each capitalised word that names no one is skipped; the word
+    after it (with no comma between) is looked for on its own."""
     for match in F.CAPITALISED.finditer(text):
         name = match.group(1)
         if name.lower() in F.NOT_A_NAME or name.lower() in F.NOT_A_NAME_START:
