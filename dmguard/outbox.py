@@ -75,6 +75,12 @@ class StoreHistory:
     def near_duplicates(self, sig: Signature | None) -> int:
         return self.index.count(sig)
 
+    def near_duplicates_were(self, count: int) -> str:
+        """Drafts count as well as sent DMs: a text written for many people is a form
+        letter whether or not it went out."""
+        return (f"similar text was written for about {count} other recipient(s) lately "
+                "(sent, queued or held)")
+
     def sent_to(self, recipient_key: str) -> list[tuple[datetime, str, Signature | None]]:
         contact_id = int(recipient_key)
         since = self.store.clock.now() - timedelta(days=30)

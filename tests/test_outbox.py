@@ -305,3 +305,11 @@ def test_a_daily_cap_stops_sends_until_it_resets(
     clock.advance(timedelta(minutes=2))
     assert "sends blocked" in (sender.send_due().stopped_by or "")
     assert sandbox_state.sent_by_account() == []
+
+
+def test_the_daemon_s_near_duplicates_are_said_to_be_written_not_sent(store: Store) -> None:
+    """Its history holds drafts (held, queued) as well as sent DMs: "already went" was wrong."""
+    from dmguard.outbox import StoreHistory
+
+    assert StoreHistory(store, "a", 30).near_duplicates_were(3) == (
+        "similar text was written for about 3 other recipient(s) lately (sent, queued or held)")

@@ -23,7 +23,7 @@ from itertools import chain, islice
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from dmguard.audit.engine import Auditor
-from dmguard.audit.history import BatchHistory
+from dmguard.audit.history import BatchHistory, lines_of_this_input
 from dmguard.audit.jsonl import (
     AUDIT_HINT,
     JSON_LINES_HINT,
@@ -230,6 +230,9 @@ class CountedHistory:
 
     def near_duplicates(self, sig: Signature | None) -> int:
         return self.counts.get(self.line, 0)
+
+    def near_duplicates_were(self, count: int) -> str:
+        return lines_of_this_input(count)
 
     def sent_to(self, recipient_key: str) -> list[tuple[datetime, str, Signature | None]]:
         return []

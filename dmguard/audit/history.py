@@ -20,6 +20,10 @@ from dmguard.audit.similarity import NearDuplicateIndex, Signature
 class History(Protocol):
     def near_duplicates(self, sig: Signature | None) -> int: ...
 
+    def near_duplicates_were(self, count: int) -> str:
+        """What the ``count`` similar messages were, for a finding ("already went to …")."""
+        ...
+
     def sent_to(self, recipient_key: str) -> list[tuple[datetime, str, Signature | None]]: ...
 
     def opted_out(self, recipient_key: str) -> bool: ...
@@ -35,6 +39,12 @@ T = TypeVar("T")
 
 SAME_TEXT = 0.6
 """Similarity from which two lines to one person are the same text (the batch indexes it once)."""
+
+
+def lines_of_this_input(count: int) -> str:
+    """A batch's near-duplicates: earlier lines of the same input, none of them sent."""
+    return (f"similar text is in {count} earlier line(s) of this input, to other recipients "
+            "(nothing was sent)")
 
 
 class BatchHistory:
@@ -69,6 +79,11 @@ class BatchHistory:
 
     def near_duplicates(self, sig: Signature | None) -> int:
         return self.index.count(sig)
+
+    def near_duplicates_were(self, count: int) -> str:
+        if self.sent:
+            return f"similar text already went to about {count} other recipient(s)"
+        return lines_of_this_input(count)
 
     def sent_to(self, recipient_key: str) -> list[tuple[datetime, str, Signature | None]]:
         if recipient_key != self._last_key:

@@ -107,3 +107,18 @@ def test_a_limit_of_zero_caps_a_person_nothing_was_sent_to() -> None:
                           rules={"DG070": RuleSetting(**options)})
         found.append("DG070" in {f.rule for f in auditor.audit(item).findings})
     assert found == [False, True, True]
+
+
+def test_a_batch_s_near_duplicates_are_said_to_be_lines_of_it_not_messages_sent() -> None:
+    """Before: "similar text already went to about 3 other recipient(s)" of a dry run."""
+    names = ["Amy Lee", "Bob Stone", "Carla Diaz", "Dev Patel"]
+    lines = [json.dumps({"text": f"Hi {name.split()[0]}, our spring collection launches next "
+                                 "week with new colours and free delivery!",
+                         "recipient": {"id": str(index), "name": name}})
+             for index, name in enumerate(names)]
+    auditor = standalone_auditor(None, SimulatedClock(START))
+    last = list(audit_lines(auditor, lines))[-1].result
+    assert last is not None
+    [message] = [f.message for f in last.findings if f.rule == "DG021"]
+    assert message == ("similar text is in 3 earlier line(s) of this input, to other "
+                       "recipients (nothing was sent)")

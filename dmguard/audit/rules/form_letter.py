@@ -217,7 +217,7 @@ def near_duplicate(subject: Subject) -> Iterator[Hit]:
         return
     count = subject.history.near_duplicates(subject.signature)
     if count >= subject.options["min_recipients"]:
-        yield Hit(None, f"similar text already went to about {count} other recipient(s)")
+        yield Hit(None, subject.history.near_duplicates_were(count))
 
 
 @rule(
