@@ -186,8 +186,12 @@ class LimitsConfig(Strict):
     per_15min: int = Field(15, ge=1)
     per_24h: int = Field(1440, ge=1)
     spacing: Duration = "60s"
+    give_up_after: Duration = "24h"
+    """An automated DM still unsent this long after its time (the daemon or the platform was
+    down) is cancelled, not sent late: a "today only" offer or a welcome three days after
+    the follow does more harm than good. "0": never give up."""
 
-    _check_spacing = field_validator("spacing")(check_duration)
+    _check_spacing = field_validator("spacing", "give_up_after")(check_duration)
 
 
 class Segment(Strict):

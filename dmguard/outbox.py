@@ -36,7 +36,7 @@ from dmguard.platforms.base import (
 )
 from dmguard.policy import cap_deferral, quiet_deferral
 from dmguard.process import gone, process_tag
-from dmguard.store import CAMPAIGN_ORIGINS, Contact, Message, NewMessage, Origin, Store
+from dmguard.store import CAMPAIGN_ORIGINS, TOO_LATE, Contact, Message, NewMessage, Origin, Store
 
 # A send still unanswered after this long is over: every platform call times out sooner.
 SEND_LEASE = timedelta(minutes=5)
@@ -199,6 +199,8 @@ class SendReport:
     deferred: int = 0
     failed: int = 0
     blocked: int = 0
+    #: Automated DMs cancelled as too late to send (``limits.give_up_after``).
+    given_up: int = 0
     stopped_by: str | None = None
 
 
@@ -250,6 +252,7 @@ class Sender:
         report = SendReport()
         store = self.store
         tasks.resume_after_takeover(store, self.config, self.account_id)
+        self._give_up_late(report)
         if self.stopped(report):
             return report
         for message in store.messages.in_state(self.account_id, "queued", due_by=store.now(),
@@ -275,6 +278,21 @@ class Sender:
             if report.stopped_by:
                 break
         return report
+
+    def _give_up_late(self, report: SendReport) -> None:
+        """Cancel the automated DMs whose time passed more than ``limits.give_up_after``
+        ago (after an outage, say): sent now, they would arrive out of season."""
+        setting = self.config.limits.give_up_after
+        limit = parse_duration(setting)
+        if not limit:
+            return
+        report.given_up = self.store.messages.give_up_late(
+            self.account_id, iso(self.store.clock.now() - limit),
+            f"{TOO_LATE}: still unsent {setting} after its time (limits.give_up_after)")
+        if report.given_up:
+            log.warning("send account=%s: %d automated DM(s) too late to send, cancelled "
+                        "(limits.give_up_after = %s)", self.account_id, report.given_up, setting,
+                        extra={"account": self.account_id, "given_up": report.given_up})
 
     def _listen_before(self, message: Message, now: datetime) -> None:
         """Before an automated DM to someone who wrote in the last day, hear them first."""

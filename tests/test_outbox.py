@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from dmguard import outbox
-from dmguard.clock import SimulatedClock
+from dmguard.clock import SimulatedClock, iso
 from dmguard.config import Config
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
@@ -313,3 +313,37 @@ def test_the_daemon_s_near_duplicates_are_said_to_be_written_not_sent(store: Sto
 
     assert StoreHistory(store, "a", 30).near_duplicates_were(3) == (
         "similar text was written for about 3 other recipient(s) lately (sent, queued or held)")
+
+
+def test_automated_dms_long_overdue_are_cancelled_not_sent_late(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """Before: after a three-day outage, Tuesday's "today only" campaign went out on Friday."""
+    sender, (amy, bob, cat) = setup(store, config, clock, sandbox_state, sandbox, 3)
+    stale = queue(store, amy.id, "today only: 20% off")
+    later = queue(store, bob.id, "our spring news")
+    store.messages.defer(later, iso(clock.now() + timedelta(days=3)), "test", "quiet hours")
+    answer = queue(store, cat.id, "Sorry, that was our mistake", origin=Origin.HUMAN)
+    clock.advance(timedelta(days=3, minutes=1))  # the daemon was down
+    report = sender.send_due(max_messages=5)
+    assert report.given_up == 1
+    for _ in range(3):  # one send a minute
+        clock.advance(timedelta(minutes=2))
+        sender.send_due()
+    gone = store.messages.get(stale)
+    assert gone is not None and gone.state == "cancelled"
+    assert store.messages.transitions(stale)[-1].reason.startswith("too late to send")  # type: ignore[union-attr]
+    assert store.messages.get(later).state == "sent", "deferred: its time has just come"  # type: ignore[union-attr]
+    assert store.messages.get(answer).state == "sent", "a person's reply is never given up"  # type: ignore[union-attr]
+
+
+def test_give_up_after_zero_sends_whatever_is_late(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    patient = config.model_copy(update={"limits": config.limits.model_copy(
+        update={"give_up_after": "0"})})
+    sender, (amy,) = setup(store, patient, clock, sandbox_state, sandbox, 1)
+    message_id = queue(store, amy.id, "our news")
+    clock.advance(timedelta(days=10))
+    assert sender.send_due().sent == 1
+    assert store.messages.get(message_id).state == "sent"  # type: ignore[union-attr]

@@ -44,9 +44,11 @@ class AccountDay:
     confirmations: int = 0
     held: int = 0
     blocked: int = 0
-    #: Drafts cancelled because their person opted out, and by a person of the team
-    #: (answered personally, or a hold dismissed).
+    #: Drafts cancelled because their person opted out, as too late to send (after an
+    #: outage: ``limits.give_up_after``), and by a person of the team (answered
+    #: personally, or a hold dismissed).
     cancelled_opt_out: int = 0
+    cancelled_too_late: int = 0
     cancelled_by_team: int = 0
     failed: int = 0
     personal_replies: int = 0
@@ -119,8 +121,11 @@ def account_day(store: Store, account_id: str, start: str, end: str,
     result.inspected = transitions("audited")
     result.held = transitions("held")
     result.blocked = transitions("blocked")
-    result.cancelled_opt_out = reports.cancelled_after_opt_out(account_id, start, end)
-    result.cancelled_by_team = transitions("cancelled") - result.cancelled_opt_out
+    cancellations = reports.cancellations(account_id, start, end)
+    result.cancelled_opt_out = cancellations.opt_out
+    result.cancelled_too_late = cancellations.too_late
+    result.cancelled_by_team = (transitions("cancelled") - cancellations.opt_out
+                                - cancellations.too_late)
     result.failed = transitions("failed", SENT_BY_DMGUARD)
     result.sent = transitions("sent")
     result.confirmations = transitions("sent", frozenset({Origin.SYSTEM}))

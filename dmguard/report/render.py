@@ -32,6 +32,7 @@ def figures(a: AccountDay) -> list[tuple[str, str]]:
         ("held for a person", str(a.held)),
         ("blocked", str(a.blocked)),
         ("cancelled after an opt-out", str(a.cancelled_opt_out)),
+        ("cancelled as too late to send (after an outage)", str(a.cancelled_too_late)),
         ("cancelled by the team (answered personally, dismissed)", str(a.cancelled_by_team)),
         ("failed", str(a.failed)),
         ("STOP/START confirmations sent (not inspected)", str(a.confirmations)),

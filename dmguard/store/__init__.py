@@ -65,7 +65,13 @@ from dmguard.store.messages import (
 )
 from dmguard.store.migrations import MIGRATIONS, Migration, migrate
 from dmguard.store.notes import Note, Notes
-from dmguard.store.origins import AUTOMATED_ORIGINS, CAMPAIGN_ORIGINS, SENT_BY_DMGUARD, Origin
+from dmguard.store.origins import (
+    AUTOMATED_ORIGINS,
+    CAMPAIGN_ORIGINS,
+    SENT_BY_DMGUARD,
+    TOO_LATE,
+    Origin,
+)
 from dmguard.store.people import Contact, Conversation, People
 from dmguard.store.reports import Reports
 from dmguard.store.runs import ApiCall, Run, Runs
@@ -92,6 +98,7 @@ __all__ = [
     "PENDING_MESSAGE_STATES",
     "ROLES",
     "SENT_BY_DMGUARD",
+    "TOO_LATE",
     "VIEWS",
     "Account",
     "AlertCandidate",

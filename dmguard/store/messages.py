@@ -396,6 +396,18 @@ class Messages:
                 [account_id, state, due_by, limit])
         return [_message(row) for row in rows]
 
+    def give_up_late(self, account_id: str, due_before: str, reason: str) -> int:
+        """Cancel the queued automated messages whose time (``send_after``, else when they
+        were queued) came before ``due_before``: too late to send. One transaction; each
+        cancellation recorded with ``reason``. How many were cancelled."""
+        with self._sql.atomic():
+            late = [int(row["id"]) for row in self._sql.rows(
+                f"SELECT id FROM messages WHERE account_id = ? AND state = 'queued' "
+                f"AND origin IN {_CAMPAIGN} AND COALESCE(send_after, created_at) < ? "
+                "ORDER BY id", [account_id, due_before])]
+            return sum(self.transition(message_id, ("queued",), "cancelled", "sender", reason)
+                       for message_id in late)
+
     def waiting_for_a_claim(self, account_id: str,
                             contact_id: int | None = None) -> list[Message]:
         """Queued messages deferred while their person's conversation was claimed

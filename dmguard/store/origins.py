@@ -37,3 +37,7 @@ AUTOMATED_ORIGINS: frozenset[Origin] = CAMPAIGN_ORIGINS | {Origin.SYSTEM}
 
 #: What the report's "failed" line counts: everything dmguard itself tried to send.
 SENT_BY_DMGUARD: frozenset[Origin] = AUTOMATED_ORIGINS | {Origin.HUMAN}
+
+TOO_LATE = "too late to send"
+"""How the reason of an automated DM cancelled for being long overdue begins (the sender
+writes it, the report counts by it)."""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dmguard.store.connection import Connection, marks, sql_list
-from dmguard.store.origins import CAMPAIGN_ORIGINS
+from dmguard.store.origins import CAMPAIGN_ORIGINS, TOO_LATE
 from dmguard.store.rows import record
 
 _CAMPAIGN = sql_list(CAMPAIGN_ORIGINS)
@@ -50,6 +50,12 @@ class TaskTally:
     closed: int
     open: int
     overdue: int
+
+
+@dataclass(frozen=True)
+class Cancellations:
+    opt_out: int
+    too_late: int
 
 
 @dataclass(frozen=True)
@@ -123,15 +129,19 @@ class Reports:
             "('audited', 'held', 'blocked', 'cancelled', 'failed', 'sent') "
             "GROUP BY to_state, origin", [account_id, start, end])]
 
-    def cancelled_after_opt_out(self, account_id: str, start: str, end: str) -> int:
-        """Automated drafts cancelled in the day because their person had opted out (by the
-        inbox hearing the STOP, or by the sender finding it); the rest of the day's
-        cancellations are a person's doing (answered personally, dismissed)."""
-        return self._count(
-            "SELECT COUNT(DISTINCT message_id) FROM message_transitions WHERE account_id = ? "
-            f"AND at >= ? AND at < ? AND to_state = 'cancelled' AND origin IN {_CAMPAIGN} "
-            "AND (actor = 'opt-out' OR reason = 'recipient opted out')",
-            [account_id, start, end])
+    def cancellations(self, account_id: str, start: str, end: str) -> Cancellations:
+        """Automated drafts cancelled in the day because their person had opted out (the
+        inbox heard the STOP, or the sender found it) and because they were too late to
+        send (:data:`TOO_LATE`); the rest of the day's cancellations are a person's doing
+        (answered personally, dismissed)."""
+        row = self._sql.one(
+            "SELECT COUNT(DISTINCT CASE WHEN actor = 'opt-out' OR reason = 'recipient opted out' "
+            "THEN message_id END) AS opt_out, COUNT(DISTINCT CASE WHEN reason LIKE ? "
+            "THEN message_id END) AS too_late FROM message_transitions WHERE account_id = ? "
+            f"AND at >= ? AND at < ? AND to_state = 'cancelled' AND origin IN {_CAMPAIGN}",
+            [TOO_LATE + "%", account_id, start, end])
+        assert row is not None
+        return Cancellations(int(row["opt_out"]), int(row["too_late"]))
 
     def message_tallies(self, account_id: str, start: str, end: str) -> list[MessageTally]:
         return [MessageTally(row["direction"], row["origin"], row["state"], bool(row["labelled"]),

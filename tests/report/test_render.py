@@ -50,8 +50,8 @@ def busy_report() -> DailyReport:
     """Every figure different, so a row that shows the wrong one is seen."""
     account = AccountDay(
         account="demo", username="acme", inspected=11, sent=5, sent_labelled=5, held=3,
-        blocked=2, cancelled_opt_out=1, cancelled_by_team=17, failed=4, confirmations=6,
-        personal_replies=7, received=13,
+        blocked=2, cancelled_opt_out=1, cancelled_too_late=18, cancelled_by_team=17, failed=4,
+        confirmations=6, personal_replies=7, received=13,
         tasks_opened=8, tasks_closed=9, tasks_open=10, tasks_overdue=12,
         median_reply_minutes=42.0, opt_outs=14, api_calls=15, api_cost=0.25,
         other_tools_sent=16)

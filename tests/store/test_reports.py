@@ -118,11 +118,15 @@ def test_overdue_counts_only_tasks_still_open_past_their_due_time(
     assert (tally.opened, tally.open, tally.overdue) == (0, 1, 1), "overdue is part of open"
 
 
-def test_cancelled_after_an_opt_out_counts_only_the_opt_outs(store: Store, amy: int) -> None:
-    """Before: the row counted every cancelled draft, personal answers and dismissals too."""
-    by_stop, by_sender, answered = (add(store, amy) for _ in range(3))
+def test_cancellations_are_told_apart_by_cause(store: Store, amy: int) -> None:
+    """Before: the "cancelled after an opt-out" row counted every cancelled draft, personal
+    answers and dismissals too."""
+    by_stop, by_sender, answered, late = (add(store, amy) for _ in range(4))
     store.messages.transition(by_stop, ("queued",), "cancelled", "opt-out", "recipient said stop")
     store.messages.transition(by_sender, ("queued",), "cancelled", "sender", "recipient opted out")
     store.messages.transition(answered, ("queued",), "cancelled", "sam",
                               "a person answered personally (message 9)")
-    assert store.reports.cancelled_after_opt_out("a", *DAY) == 2
+    store.messages.transition(late, ("queued",), "cancelled", "sender",
+                              "too late to send: still unsent 24h after its time")
+    cancelled = store.reports.cancellations("a", *DAY)
+    assert (cancelled.opt_out, cancelled.too_late) == (2, 1)
