@@ -448,10 +448,12 @@ class Config(Strict):
             raise ValueError(f"sequences: names must be unique, got {sequence_names}")
         return self
 
-    def warnings(self) -> list[str]:
+    def warnings(self, environ: dict[str, str] | None = None) -> list[str]:
         """Settings that are valid but probably not what was meant, each with its reason
-        (``dmguard check-config`` prints them)."""
-        return [line for line in (_tick_warning(self), *_caps_warnings(self)) if line]
+        (``dmguard check-config`` prints them); ``environ``: the environment the password
+        comes from (the process's by default)."""
+        return [line for line in (_tick_warning(self), *_caps_warnings(self),
+                                  _smtp_warning(self, environ)) if line]
 
     def policy_for(self, account: AccountConfig) -> PolicyPack:
         return {**built_in_policies(), **self.policies}[account.policy_name]
@@ -463,6 +465,15 @@ class Config(Strict):
             if account.name == name:
                 return account
         raise ConfigError(f"no account named {name!r} in the configuration")
+
+
+def _smtp_warning(config: Config, environ: dict[str, str] | None) -> str | None:
+    email = config.report.email
+    if email is None or not email.username or smtp_password(environ):
+        return None
+    return (f"report.email.username = {email.username!r} but DMGUARD_SMTP_PASSWORD is not set: "
+            f"the login to {email.host} would be tried with an empty password and the report "
+            "not e-mailed; set it in the daemon's environment")
 
 
 #: The fewest minutes between ticks that leave X's DM reads (15 per 15 minutes) to spare.

@@ -291,3 +291,14 @@ def test_check_config_warns_about_a_tick_that_eats_the_reads_and_caps_dg070_igno
     agreed = parse_config(conf.read_text() + "\n[audit.rules.DG070]\nper_day = 30\n"
                           "per_week = 30\n", conf)
     assert [line[:18] for line in agreed.warnings()] == ["daemon.tick_minute"]
+
+
+def test_check_config_warns_about_an_smtp_login_without_its_password() -> None:
+    """Before: the report's e-mail was tried with an empty password, and failed at 08:00."""
+    text = BASE + ('\n[report.email]\nhost = "smtp.example.org"\nusername = "owner"\n'
+                   'sender = "d@example.org"\nrecipients = ["o@example.org"]\n')
+    config = parse_config(text, Path("c.toml"))
+    [warning] = config.warnings(environ={})
+    assert warning.startswith("report.email.username = 'owner' but DMGUARD_SMTP_PASSWORD is "
+                              "not set")
+    assert config.warnings(environ={"DMGUARD_SMTP_PASSWORD": "s3cret"}) == []
