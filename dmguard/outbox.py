@@ -435,17 +435,24 @@ def pause_for(store: Store, account_id: str, error: AccountProblem, *,
 
 
 def needs_attention(store: Store, message_id: int, actor: str, reason: str) -> bool:
-    """Park a message a person must look at; logged even when the database refuses it."""
-    log.error("message %d needs attention: %s", message_id, reason,
-              extra={"message_id": message_id})
+    """Park a message a person must look at: logged at ERROR when it is parked, and when
+    the database refuses it. A message another job settled meanwhile (the tick and the
+    sender both reconcile) is not parked, and needs nobody's attention."""
     try:
-        return store.messages.transition(message_id, ("sending", "queued"), "needs_attention",
-                                         actor, reason, failure=reason)
+        parked = store.messages.transition(message_id, ("sending", "queued"), "needs_attention",
+                                           actor, reason, failure=reason)
     except Exception as error:  # the disk may be full: the message stays `sending`
-        log.error("message %d: could not record that it needs attention (%r); it stays "
+        log.error("message %d needs attention: %s; could not record it (%r): it stays "
                   "'sending' and is never requeued while the platform lists it", message_id,
-                  error, extra={"message_id": message_id})
+                  reason, error, extra={"message_id": message_id})
         return False
+    if parked:
+        log.error("message %d needs attention: %s", message_id, reason,
+                  extra={"message_id": message_id})
+    else:
+        log.info("message %d was settled meanwhile, not parked (%s)", message_id, reason,
+                 extra={"message_id": message_id})
+    return parked
 
 
 URL = re.compile(r"https?://\S+")

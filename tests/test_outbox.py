@@ -347,3 +347,20 @@ def test_give_up_after_zero_sends_whatever_is_late(
     clock.advance(timedelta(days=10))
     assert sender.send_due().sent == 1
     assert store.messages.get(message_id).state == "sent"  # type: ignore[union-attr]
+
+
+def test_a_message_settled_meanwhile_is_not_reported_as_needing_attention(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    """Before: when the tick and the sender reconciled at once, the one that came second
+    logged an ERROR for a message the first had just settled as sent."""
+    import logging
+
+    store.accounts.ensure("demo", "sandbox")
+    amy, _ = store.people.upsert_contact("demo", "1", name="Amy", username="amy")
+    message_id = queue(store, amy, "hi")
+    store.messages.transition(message_id, ("queued",), "sending", "sender")
+    store.messages.transition(message_id, ("sending",), "sent", "sender", sent_at=store.now())
+    with caplog.at_level(logging.INFO, logger="dmguard.outbox"):
+        assert not outbox.needs_attention(store, message_id, "reconcile", "lists it twice")
+    assert [r.levelname for r in caplog.records] == ["INFO"]
+    assert store.messages.get(message_id).state == "sent"  # type: ignore[union-attr]
