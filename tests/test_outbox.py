@@ -337,6 +337,19 @@ def test_automated_dms_long_overdue_are_cancelled_not_sent_late(
     assert store.messages.get(answer).state == "sent", "a person's reply is never given up"  # type: ignore[union-attr]
 
 
+def test_a_draft_released_from_an_old_hold_is_not_too_late(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    sender, (amy,) = setup(store, config, clock, sandbox_state, sandbox, 1)
+    message_id = store.messages.add(NewMessage(
+        account_id="demo", contact_id=amy.id, direction="out", origin=Origin.SUBMIT,
+        kind="campaign", text="our news", labelled_text="[Automated] our news",
+        state="held"), actor="test")
+    clock.advance(timedelta(days=3))  # a person looks at it three days later, and releases it
+    store.messages.transition(message_id, ("held",), "queued", "sam", "released")
+    assert sender.send_due().sent == 1
+
+
 def test_give_up_after_zero_sends_whatever_is_late(
         store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer) -> None:

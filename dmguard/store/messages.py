@@ -397,14 +397,17 @@ class Messages:
         return [_message(row) for row in rows]
 
     def give_up_late(self, account_id: str, due_before: str, reason: str) -> int:
-        """Cancel the queued automated messages whose time (``send_after``, else when they
-        were queued) came before ``due_before``: too late to send. One transaction; each
-        cancellation recorded with ``reason``. How many were cancelled."""
+        """Cancel the queued automated messages whose time came before ``due_before``: too
+        late to send. Their time is the later of ``send_after`` (a deferral) and their last
+        change (``updated_at``: queued, released from a hold, requeued after a failed
+        attempt), so a draft released today from a week-old hold is not late. One
+        transaction; each cancellation recorded with ``reason``. How many were cancelled."""
         with self._sql.atomic():
             late = [int(row["id"]) for row in self._sql.rows(
                 f"SELECT id FROM messages WHERE account_id = ? AND state = 'queued' "
-                f"AND origin IN {_CAMPAIGN} AND COALESCE(send_after, created_at) < ? "
-                "ORDER BY id", [account_id, due_before])]
+                f"AND origin IN {_CAMPAIGN} "
+                "AND MAX(COALESCE(send_after, updated_at), updated_at) < ? ORDER BY id",
+                [account_id, due_before])]
             return sum(self.transition(message_id, ("queued",), "cancelled", "sender", reason)
                        for message_id in late)
 
