@@ -233,8 +233,12 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
             auditor: Auditor | None = None) -> Released:
     """Re-audit a held draft (edited first if ``text`` is given); queue it if it passes.
 
-    A draft that still does not pass stays held and the task stays open, with the
-    new findings on the draft.
+    A draft that still does not pass stays held (edited, if it was) and the task stays
+    open, with the new findings on the draft. The decision is a lesson
+    (:mod:`dmguard.learning`): the re-audit hears it (what is released teaches
+    "acceptable", so the judge lets that text pass from this very re-audit on; a
+    rewritten draft "generic"), but it is recorded only together with the draft's
+    queueing: a release the audit refuses teaches nothing.
     """
     task = tasks.require_open(store, task_id)
     account = config.account(task.account_id)
@@ -244,28 +248,41 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
     if text is not None and blank(text):
         raise TaskError("the edited draft is empty (nothing but whitespace or invisible "
                         "characters)", "text")
-    # The decision is a lesson (learning.py): what is released teaches "acceptable", so
-    # the judge lets that text pass from this very re-audit on; a rewritten draft "generic".
     edited = not learning.unchanged(message, text)
+    decisions = learning.release_decisions(message, text)
+    given = auditor is not None
+    if auditor is None:
+        auditor = outbox.auditor_for(store, config, account)
+    recorded = auditor.learned
+    # The checks, the edit, the re-audit, the lesson and the task's end are one
+    # transaction: a teammate's claim, a second release or a crash in between never
+    # leaves a lesson without its release, nor a release half done.
     with store.atomic():
-        require_free(store, tasks.require_open(store, task_id), who)
-        learning.learn_release(store, message, text, who)
+        task = tasks.require_open(store, task_id)
+        require_free(store, task, who)
+        message = store.messages.get(message.id)
+        if message is None or message.state != "held":
+            raise TaskError(f"task {task_id} has no held draft to release", "closed")
         if edited:
             assert text is not None
             store.messages.edit_text(message.id, text)
         store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "re-audit", who,
-                          note="edited and re-audited" if edited else "re-audited")
-    if auditor is None:
-        auditor = outbox.auditor_for(store, config, account)
-    else:  # a long-lived auditor hears the lesson just recorded
+                           note="edited and re-audited" if edited else "re-audited")
+        auditor.learned = learning.layer_for(store, account.name, pending=decisions)
+        try:
+            outcome = outbox.audit_message(store, auditor, config, account.name,
+                                           account.policy_name, message.id, actor=who,
+                                           reopen=False)
+        finally:
+            auditor.learned = recorded  # what is recorded, not what might have been
+        if outcome.state == "queued":
+            learning.learn_release(store, message, text, who)
+            store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "released", who,
+                               note="passed the audit; queued to send", state="done",
+                               closed_by=who, closed_at=store.now())
+            tasks.resume_after_takeover(store, config, account.name, task.contact_id)
+    if outcome.state == "queued" and given:  # a long-lived auditor hears the lesson recorded
         auditor.learned = learning.layer_for(store, account.name)
-    outcome = outbox.audit_message(store, auditor, config, account.name, account.policy_name,
-                                   message.id, actor=who, reopen=False)
-    if outcome.state == "queued":
-        store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "released", who,
-                          note="passed the audit; queued to send", state="done",
-                          closed_by=who, closed_at=store.now())
-        tasks.resume_after_takeover(store, config, account.name, task.contact_id)
     blocking = [f for f in outcome.result.findings if f.severity != "warn"]
     return Released(outcome.state, blocking, edited)
 
