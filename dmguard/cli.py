@@ -216,8 +216,9 @@ def audit(source: str | None, fmt: str, input_format: str, config_path: str | No
           sent: bool, since: str, account: str | None) -> None:
     """Audit messages (JSON Lines) without sending anything.
 
-    Each input line is {"text": ..., "recipient": {...}, "context": {...}}; every
-    field but text is optional. With --input text, each non-blank line is one
+    Each input line is {"text": ..., "platform": ..., "recipient": {...}, "context":
+    {...}}; every field but text is optional; platform names a policy pack (x,
+    sandbox or one the config defines; case aside). With --input text, each non-blank line is one
     message's text (results in input order; in text format named by line). Exit
     code 1 if any line could not be read; in text format such lines are reported
     on standard error. With --sent, the account's sent DMs are reviewed instead
