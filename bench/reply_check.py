@@ -1,28 +1,45 @@
-"""What checking a personal reply against the account's recent DMs costs.
+"""What checking a personal reply against the account's recent DMs costs, and what it catches.
 
-Usage: python bench/reply_check.py [--messages N]
+Usage: python bench/reply_check.py [--messages N] [--eval PATH]
 
 N DMs (default 43,200: X's 1,440 a day for the 30 days of ``audit.history_days``)
 sent to distinct people are written to a scratch store, half from a few templates
 with the recipient's name, half one-off texts. Then one person's reply is checked
 (:func:`dmguard.reply_check.check_personal`) as a long personal text (compared with
 all N), a short thanks (not compared) and a near-copy of a template (refused), each
-timed over a few runs. Prints figures; asserts nothing.
+timed over a few runs.
+
+Then, when the evaluation corpus is there (``--eval``, default ``../shared/eval``; skipped
+otherwise), how well a reply is told from a copy of a draft: each automated text of the
+corpus (``automated.jsonl``, ``wider/automated.jsonl`` and 300 SMS spam messages, rendered
+for "Alex") is a held draft, typed back with a filler word put in after every 1, 2, 3 or
+4 words (half of them with the salutation changed too): the share refused is what is
+caught. Against it, a personal text of the corpus with a run of 20-50 % of the draft's
+words before or after it: the share refused is what a person who quotes a draft is
+wrongly refused. Both for the held draft (:func:`~dmguard.reply_check.same_as_draft`) and
+for the draft as a DM other people got (:func:`~dmguard.reply_check.others_with_copies`),
+and for a few values of :data:`~dmguard.reply_check.SAME_WORDS`. Prints figures; asserts
+nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from review import NAMES, START, SYLLABLES, scratch_store  # bench/review.py, beside this file
 
-from dmguard import tasks
+from dmguard import reply_check, tasks
+from dmguard.audit.similarity import signature
 from dmguard.clock import SimulatedClock, iso
-from dmguard.reply_check import check_personal
+from dmguard.reply_check import check_personal, others_with_copies, same_as_draft
+from dmguard.store import OutboundText
 from dmguard.store.bulk import SeedContact, SeedMessage
 from dmguard.tasks import TaskError
 
@@ -32,10 +49,85 @@ TEMPLATES = ["Hi {n}! Thanks for following 😊 Check out my channel: https://yt
              "{n}, our spring sale starts today: 30% off everything at shop.example this week"]
 
 
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+FILLERS = ["so", "really", "just", "right", "now", "very", "so much", "single", "all", "the",
+           "in", "actually", "truly", "here", "and", "also", "of course", "today"]
+SALUTATIONS = ["Hi Alex!", "Hey Alex,", "Hello Alex!", "Dear Alex,"]
+ALEX = ["Alex Doe"]
+
+
+def _corpus(folder: Path) -> tuple[list[str], list[str]]:
+    """The automated texts (as drafts long enough to compare) and the personal ones."""
+    drafts = [json.loads(line)["text"] for name in ("automated.jsonl", "wider/automated.jsonl")
+              for line in (folder / name).read_text(encoding="utf-8").splitlines() if line]
+    spam = folder / "sms_spam" / "SMSSpamCollection"
+    drafts += [line.split("\t", 1)[1] for line in spam.read_text(
+        encoding="utf-8", errors="replace").splitlines() if line.startswith("spam\t")][:300]
+    personal = [json.loads(line)["text"] for line in (folder / "personal.jsonl").read_text(
+        encoding="utf-8").splitlines() if line]
+    return ([d for d in drafts if signature(d, ALEX) is not None],
+            [p for p in personal if len(p.split()) >= 8])
+
+
+def _padded(rng: random.Random, draft: str, every: int) -> str:
+    words: list[str] = []
+    for number, word in enumerate(draft.split(), start=1):
+        words.append(word)
+        if number % every == 0:
+            words.append(rng.choice(FILLERS))
+    if rng.random() < 0.5:
+        words = rng.choice(SALUTATIONS).split() + words[2:]
+    return " ".join(words)
+
+
+def _quoting(rng: random.Random, draft: str, personal: str, share: float) -> str:
+    words = draft.split()
+    length = max(2, int(len(words) * share))
+    start = rng.randrange(0, max(1, len(words) - length))
+    run = " ".join(words[start:start + length])
+    return f"{personal} {run}" if rng.random() < 0.5 else f"{run} {personal}"
+
+
+def _rate(check: Callable[[str, str], bool], pairs: list[tuple[str, str]]) -> float:
+    return 100 * sum(check(reply, draft) for reply, draft in pairs) / len(pairs)
+
+
+def accuracy(folder: Path) -> None:
+    """What the draft check and the others check catch, and whom they wrongly refuse."""
+    if not (folder / "automated.jsonl").exists():
+        print(f"(no evaluation corpus at {folder}: accuracy skipped)")
+        return
+    rng = random.Random(3)
+    drafts, personal = _corpus(folder)
+    copies = [(_padded(rng, d, every), d) for d in drafts for every in (1, 2, 3, 4)]
+    quotes = [(_quoting(rng, d, rng.choice(personal), share), d) for d in drafts
+              for share in (0.2, 0.3, 0.4, 0.5)]
+
+    def as_draft(reply: str, draft: str) -> bool:
+        return same_as_draft(reply, draft, ALEX)
+
+    def as_others(reply: str, draft: str) -> bool:
+        return others_with_copies(reply, ALEX, 0, [OutboundText(draft, 1, "Alex Roe")]) > 0
+
+    print(f"{len(drafts)} drafts; {len(copies)} typed back with fillers, {len(quotes)} "
+          "personal texts quoting 20-50 % of one")
+    chosen = reply_check.SAME_WORDS
+    for same in sorted({0.55, 0.6, chosen, 0.7, 0.75}):
+        reply_check.SAME_WORDS = same
+        for label, check in (("held draft", as_draft), ("others' DM", as_others)):
+            mark = " (chosen)" if same == chosen else ""
+            print(f"SAME_WORDS {same:.2f}{mark}, {label}: copies with fillers caught "
+                  f"{_rate(check, copies):.1f} %, quoting replies refused "
+                  f"{_rate(check, quotes):.2f} %")
+    reply_check.SAME_WORDS = chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=43_200)
-    count = parser.parse_args().messages
+    parser.add_argument("--eval", type=Path, default=EVAL)
+    arguments = parser.parse_args()
+    count = arguments.messages
     rng = random.Random(5)
     clock = SimulatedClock(START + timedelta(days=30))
     store, config = scratch_store(clock)
@@ -74,6 +166,7 @@ def main() -> None:
         print(f"{label}: {statistics.median(times) * 1000:,.0f} ms median of 5 "
               f"against {count:,} recent DMs; {outcome}")
     store.close()
+    accuracy(arguments.eval)
 
 
 if __name__ == "__main__":

@@ -33,8 +33,8 @@ from dmguard.store import NewMessage, Origin, Store, Task
 from dmguard.tasks import TaskError, claim
 
 __all__ = ["Released", "Seen", "TaskError", "add_note", "assign", "check_reply_text", "claim",
-           "close", "release", "reply", "require_seen", "resolve", "seen_now", "snooze", "take",
-           "unassign"]
+           "close", "release", "reply", "require_free", "require_seen", "resolve", "seen_now",
+           "snooze", "take", "unassign"]
 
 #: Farthest a task can be snoozed.
 MAX_SNOOZE = timedelta(days=30)
@@ -88,15 +88,37 @@ def require_seen(store: Store, contact_id: int, seen: Seen) -> None:
                         "nothing was done. Look at it below, then do it again", "stale")
 
 
+def _taken(others: list[str], task_id: int) -> TaskError:
+    """The refusal of an action on a conversation a teammate holds, saying how to take it."""
+    names = " and ".join(others)
+    verb = "have" if len(others) > 1 else "has"
+    return TaskError(f"{names} {verb} this conversation; take it over first (`dmguard tasks "
+                     f"claim {task_id} --take-over`)", "taken")
+
+
+def require_free(store: Store, task: Task, who: str) -> None:
+    """TaskError (``taken``) when someone other than ``who`` holds the task's person's
+    conversation: replying, releasing a held draft and closing (done, dismiss) are theirs
+    until it is taken over (:func:`take`) or un-assigned. Call it in the transaction that
+    makes the change, so the check and the change commit together.
+
+    No role is exempt: an admin takes a conversation over (or assigns it) first, as the
+    inbox's Take it over button does, so the claimer is never overruled without a trace.
+    """
+    others = store.tasks.held_by_others(task.contact_id, who)
+    if others:
+        raise _taken(others, task.id)
+
+
 def take(store: Store, task_id: int, who: str, *, take_over: bool = False) -> int:
     """Claim the task's person's conversation for ``who``; refused (``taken``) when a
     teammate has it, unless ``take_over``. How many tasks changed."""
-    task = _task(store, task_id)
-    changed, others = store.tasks.claim_conversation(task.contact_id, who, who,
-                                                     take_over=take_over)
+    with store.atomic():  # a conversation closed meanwhile is not "yours" now
+        task = tasks.require_open(store, task_id)
+        changed, others = store.tasks.claim_conversation(task.contact_id, who, who,
+                                                         take_over=take_over)
     if others and not take_over:
-        raise TaskError(f"{' and '.join(others)} has this conversation; take it over only "
-                        "if you mean to take it from them", "taken")
+        raise _taken(others, task_id)
     return changed
 
 
@@ -153,8 +175,7 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
         if seen is not None:
             require_seen(store, task.contact_id, seen)
         check_personal(store, config, task, text)
-        if task.state == "claimed" and task.claimed_by != who:
-            raise TaskError(f"task {task_id} is claimed by {task.claimed_by}", "taken")
+        require_free(store, task, who)
         if store.messages.unsettled_replies(task.contact_id):
             raise TaskError("an earlier reply to this person is still on its way (queued, or "
                             "waiting for the platform's answer); it is not sent again, and the "
@@ -212,8 +233,12 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
             auditor: Auditor | None = None) -> Released:
     """Re-audit a held draft (edited first if ``text`` is given); queue it if it passes.
 
-    A draft that still does not pass stays held and the task stays open, with the
-    new findings on the draft.
+    A draft that still does not pass stays held (edited, if it was) and the task stays
+    open, with the new findings on the draft. The decision is a lesson
+    (:mod:`dmguard.learning`): the re-audit hears it (what is released teaches
+    "acceptable", so the judge lets that text pass from this very re-audit on; a
+    rewritten draft "generic"), but it is recorded only together with the draft's
+    queueing: a release the audit refuses teaches nothing.
     """
     task = tasks.require_open(store, task_id)
     account = config.account(task.account_id)
@@ -223,27 +248,41 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
     if text is not None and blank(text):
         raise TaskError("the edited draft is empty (nothing but whitespace or invisible "
                         "characters)", "text")
-    # The decision is a lesson (learning.py): what is released teaches "acceptable", so
-    # the judge lets that text pass from this very re-audit on; a rewritten draft "generic".
     edited = not learning.unchanged(message, text)
+    decisions = learning.release_decisions(message, text)
+    given = auditor is not None
+    if auditor is None:
+        auditor = outbox.auditor_for(store, config, account)
+    recorded = auditor.learned
+    # The checks, the edit, the re-audit, the lesson and the task's end are one
+    # transaction: a teammate's claim, a second release or a crash in between never
+    # leaves a lesson without its release, nor a release half done.
     with store.atomic():
-        learning.learn_release(store, message, text, who)
+        task = tasks.require_open(store, task_id)
+        require_free(store, task, who)
+        message = store.messages.get(message.id)
+        if message is None or message.state != "held":
+            raise TaskError(f"task {task_id} has no held draft to release", "closed")
         if edited:
             assert text is not None
             store.messages.edit_text(message.id, text)
         store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "re-audit", who,
-                          note="edited and re-audited" if edited else "re-audited")
-    if auditor is None:
-        auditor = outbox.auditor_for(store, config, account)
-    else:  # a long-lived auditor hears the lesson just recorded
+                           note="edited and re-audited" if edited else "re-audited")
+        auditor.learned = learning.layer_for(store, account.name, pending=decisions)
+        try:
+            outcome = outbox.audit_message(store, auditor, config, account.name,
+                                           account.policy_name, message.id, actor=who,
+                                           reopen=False)
+        finally:
+            auditor.learned = recorded  # what is recorded, not what might have been
+        if outcome.state == "queued":
+            learning.learn_release(store, message, text, who)
+            store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "released", who,
+                               note="passed the audit; queued to send", state="done",
+                               closed_by=who, closed_at=store.now())
+            tasks.resume_after_takeover(store, config, account.name, task.contact_id)
+    if outcome.state == "queued" and given:  # a long-lived auditor hears the lesson recorded
         auditor.learned = learning.layer_for(store, account.name)
-    outcome = outbox.audit_message(store, auditor, config, account.name, account.policy_name,
-                                   message.id, actor=who, reopen=False)
-    if outcome.state == "queued":
-        store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "released", who,
-                          note="passed the audit; queued to send", state="done",
-                          closed_by=who, closed_at=store.now())
-        tasks.resume_after_takeover(store, config, account.name, task.contact_id)
     blocking = [f for f in outcome.result.findings if f.severity != "warn"]
     return Released(outcome.state, blocking, edited)
 
@@ -328,8 +367,9 @@ def _settle_draft(store: Store, task: Task, who: str, state: str) -> None:
 def close(store: Store, config: Config, task_id: int, who: str, state: str,
           note: str | None = None) -> None:
     """Close one task (``done`` or ``dismissed``); a closed hold's draft is cancelled, and
-    a dismissed one teaches "generic"."""
+    a dismissed one teaches "generic". Refused while a teammate holds the conversation."""
     with store.atomic():
+        require_free(store, tasks.require_open(store, task_id), who)
         tasks.close(store, task_id, who, state, note)
         _settle_draft(store, _task(store, task_id), who, state)
         _resume(store, config, task_id)
@@ -340,12 +380,14 @@ def resolve(store: Store, config: Config, task_id: int, who: str, state: str,
     """Close every open task about the person (``done`` or ``dismissed``); how many.
 
     A closed hold's draft is cancelled; a dismissed one teaches the judge that its draft
-    is generic (:mod:`dmguard.learning`)."""
+    is generic (:mod:`dmguard.learning`). Refused while a teammate holds the conversation."""
     if state not in ("done", "dismissed"):
         raise ValueError(state)
     closed = 0
     with store.atomic():
-        for task in _conversation(store, task_id):
+        conversation = _conversation(store, task_id)
+        require_free(store, _task(store, task_id), who)
+        for task in conversation:
             changed = store.tasks.change(task.id, tasks.OPEN_TASK_STATES, state, who, note=note,
                                          state=state, closed_by=who, closed_at=store.now())
             if changed:

@@ -216,8 +216,9 @@ def audit(source: str | None, fmt: str, input_format: str, config_path: str | No
           sent: bool, since: str, account: str | None) -> None:
     """Audit messages (JSON Lines) without sending anything.
 
-    Each input line is {"text": ..., "recipient": {...}, "context": {...}}; every
-    field but text is optional. With --input text, each non-blank line is one
+    Each input line is {"text": ..., "platform": ..., "recipient": {...}, "context":
+    {...}}; every field but text is optional; platform names a policy pack (x,
+    sandbox or one the config defines; case aside). With --input text, each non-blank line is one
     message's text (results in input order; in text format named by line). Exit
     code 1 if any line could not be read; in text format such lines are reported
     on standard error. With --sent, the account's sent DMs are reviewed instead
@@ -615,19 +616,24 @@ def _task_action_with(config_path: str, action: Callable[[Store, Config], str]) 
 @tasks.command("claim")
 @click.argument("task_id", type=int)
 @click.option("--who", default=None, help="Your name (default: your login).")
+@click.option("--take-over", is_flag=True,
+              help="Take the conversation from the teammate who has it (recorded).")
 @config_option
-def tasks_claim(task_id: int, who: str | None, config_path: str) -> None:
-    """Take a task so nobody else answers it; the bot stays quiet with that person.
+def tasks_claim(task_id: int, who: str | None, take_over: bool, config_path: str) -> None:
+    """Take the task's person (all their open tasks) so nobody else answers them; the bot
+    stays quiet with that person. A teammate's conversation is refused unless --take-over
+    (the inbox's Take it over): until then replying, releasing and closing are theirs.
 
     Example:
 
     \b
         dmguard tasks claim 3 --who sam
+        dmguard tasks claim 3 --who sam --take-over
     """
-    from dmguard.tasks import claim
+    from dmguard.actions import take
 
     def act(store: Store) -> str:
-        claim(store, task_id, _who(who))
+        take(store, task_id, _who(who), take_over=take_over)
         return f"task {task_id} claimed by {_who(who)}"
 
     _task_action(config_path, act)

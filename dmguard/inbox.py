@@ -1,7 +1,9 @@
 """Inbound DMs: opt-outs and opt-ins at once, everything else to a person.
 
 The bot answers only "stop" and "start" (with one short confirmation). A reply to
-an automated DM, a request for a human, or any other message becomes a task.
+an automated DM, a request for a human, or any other message becomes a task; so does
+an opt-out that also asks something (:func:`dmguard.opt_out.asks_more`): the opt-out
+applies at once, and a person answers the rest.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from dmguard import outbox, tasks
 from dmguard.clock import iso, parse_duration
 from dmguard.config import Config
-from dmguard.opt_out import is_opt_in, is_opt_out
+from dmguard.opt_out import asks_more, is_opt_in, is_opt_out
 from dmguard.platforms.base import DmEventData, Platform, RequestRejected
 from dmguard.store import Account, Contact, NewMessage, Origin, Store
 
@@ -189,7 +191,8 @@ def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEven
                                             event.conversation_id)
     report.received += 1
     text = event.text
-    if is_opt_out(text):
+    opted_out = is_opt_out(text)
+    if opted_out:
         with store.atomic():
             if store.people.opt_out(account_id, contact_id, message_id):
                 outbox.cancel_pending(store, contact_id, "recipient said stop")
@@ -197,7 +200,11 @@ def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEven
                 if not history:
                     _confirm(store, account_id, contact_id, OPT_OUT_CONFIRMATION)
                 report.opt_outs += 1
-        return
+        # A bare STOP ends here; a STOP beside a question ("...where is my refund?") is
+        # also a message a person must answer (personally: the opt-out is of automated
+        # messages).
+        if not asks_more(text):
+            return
     if is_opt_in(text):
         if store.people.opt_in(contact_id):
             if not history:
@@ -212,6 +219,8 @@ def _handle_inbound(store: Store, config: Config, account_id: str, event: DmEven
         kind, reason = "reply", "replied to an automated DM"
     else:
         kind, reason = "reply", "wrote to the account"
+    if opted_out:
+        reason += " and opted out of automated messages"
     existing = store.tasks.open_for(contact_id, holds=False)
     if existing is not None:
         # The conversation goes on in the task already open for this person (a hold is

@@ -9,11 +9,15 @@ account in the store:
 * a held draft **rewritten** (released with other text) or **dismissed** teaches
   *generic*, from the draft as it was; the rewrite itself is a text a person
   released, so it teaches *acceptable* as an unchanged release does;
+* a release is a decision only when it goes through: the re-audit reads it
+  (:func:`layer_for` with ``pending``), but it is recorded in the transaction that
+  queues the draft, and a release the audit still refuses (another rule holds it)
+  teaches nothing;
 * a **personal reply** a person sends teaches *personal* (recorded as it is queued:
   the words are the person's whether or not the platform takes them at once).
 
-The same decision about the same text again (a refused release clicked once more, a
-failed reply sent again) is not a new lesson: only a different one is
+The same decision about the same text again (a draft released again, a failed reply
+sent again) is not a new lesson: only a different one is
 (:meth:`~dmguard.store.lessons.Lessons.add`), so repeated clicks do not outvote.
 
 The audit of an account (the daemon's, the review of what it sent, ``dmguard audit
@@ -27,7 +31,9 @@ rule, nor the label. ``dmguard rules`` and the daily report say how much was lea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from dmguard.audit.judge.learned import LearnedLayer
 from dmguard.config import Config, ConfigError
@@ -47,18 +53,27 @@ def unchanged(message: Message, text: str | None) -> bool:
     return text is None or text.split() == message.text.split()
 
 
+Decision = tuple[str, str, str]
+"""A lesson to record: (text, label, decision)."""
+
+
+def release_decisions(message: Message, text: str | None) -> list[Decision]:
+    """What releasing ``message`` (with ``text``, None: unchanged) teaches, in the order
+    it is recorded: unchanged, the draft is acceptable; rewritten, the draft as it was is
+    generic and the rewrite acceptable."""
+    if unchanged(message, text):
+        return [(message.text, "acceptable", "released")]
+    assert text is not None
+    return [(message.text, "generic", "rewritten"), (text, "acceptable", "released")]
+
+
 def learn_release(store: Store, message: Message, text: str | None, actor: str) -> str:
     """Record what releasing ``message`` (with ``text``, None: unchanged) taught; the label
-    of the draft as it was."""
-    if unchanged(message, text):
-        store.lessons.add(message.account_id, message.text, "acceptable", "released", actor,
-                          message.id)
-        return "acceptable"
-    assert text is not None
-    store.lessons.add(message.account_id, message.text, "generic", "rewritten", actor,
-                      message.id)
-    store.lessons.add(message.account_id, text, "acceptable", "released", actor, message.id)
-    return "generic"
+    of the draft as it was. Call it only for a release that queues the draft."""
+    decisions = release_decisions(message, text)
+    for lesson_text, label, decision in decisions:
+        store.lessons.add(message.account_id, lesson_text, label, decision, actor, message.id)
+    return decisions[0][1]
 
 
 def learn_dismissal(store: Store, task: Task, actor: str) -> bool:
@@ -78,12 +93,20 @@ def learn_reply(store: Store, account_id: str, text: str, message_id: int, actor
     store.lessons.add(account_id, text, "personal", "replied", actor, message_id)
 
 
-def layer_for(store: Store, account_id: str) -> LearnedLayer | None:
-    """The account's learned layer for the audit; None when it has learned nothing."""
-    lessons = store.lessons.latest(account_id, LIMIT)
-    if not lessons:
+def layer_for(store: Store, account_id: str, *,
+              pending: Sequence[Decision] = ()) -> LearnedLayer | None:
+    """The account's learned layer for the audit; None when it has learned nothing.
+
+    ``pending``: decisions not recorded (yet), in the order they would be, read as the
+    newest lessons (one the latest lesson about the same text already made is no new
+    lesson, as :meth:`~dmguard.store.lessons.Lessons.add` has it): a release's re-audit
+    hears its own decision before it is known whether the draft goes."""
+    fresh = [(text, label) for text, label, _ in reversed(pending)
+             if not store.lessons.repeats(account_id, text, label)]
+    lessons = store.lessons.latest(account_id, LIMIT - len(fresh))
+    if not lessons and not fresh:
         return None
-    return LearnedLayer((lesson.text, lesson.label) for lesson in lessons)
+    return LearnedLayer(chain(fresh, ((lesson.text, lesson.label) for lesson in lessons)))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,13 @@ instead) when it is:
   :data:`MIN_WORDS` words whole (:data:`CONTAINED`, 90% of its word trigrams) is that
   draft too, whatever is written around it (the automated label, a line of one's own),
   and so is a draft retyped with Cyrillic or Greek letters that look Latin (:data:`LOOKALIKES`).
+  Trigrams break at every word put in between ("Thanks *so much* for following! We have
+  new bike gear *in* every *single* week"), so the words are also compared in order
+  (:func:`words_alike`, their longest common subsequence, the opening salutation left
+  out): the draft with words put in or taken out shares :data:`SAME_WORDS` (0.65) of the
+  words of both, or holds :data:`CONTAINED_WORDS` (85%) of a draft of at least
+  :data:`MIN_WORDS` words. A reply that reuses a few of the draft's words ("your question
+  about the gear") shares far less.
 - **labelled as automated**: it carries the automated disclosure line (naming this account
   or any other).
 - **nearly what went to other people**: at least ``min_recipients`` other people
@@ -24,8 +31,12 @@ instead) when it is:
   ``audit.history_days``, a message holding
   :data:`~dmguard.audit.similarity.COVERAGE` (70%) of the reply's word trigrams.
   That is the measure and the count at which the near-duplicate rule holds an
-  automated message, so the queue refuses exactly what the audit would hold as a
-  form letter.
+  automated message, so the queue refuses what the audit would hold as a form letter;
+  and, as for the held draft, a message whose words the reply has in order with words
+  put in or taken out (:data:`SAME_WORDS` of both; :meth:`Reply.is_copy`).
+
+A refused reply is not queued and teaches the judge nothing (the lesson is recorded with
+the queueing, after every check).
 
 Short replies are not compared with what others got: "Thanks!" or "You're welcome,
 glad I could help!" said to many people is courtesy, not a form letter, and it
@@ -38,19 +49,40 @@ held draft (compared at any length).
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
 from dmguard.audit.rules import single
-from dmguard.audit.similarity import COVERAGE, Signature, normalise, signature
+from dmguard.audit.similarity import (
+    COVERAGE,
+    Signature,
+    in_order,
+    normalise,
+    signature,
+    signature_of_words,
+)
+from dmguard.audit.similarity import MIN_WORDS as SHORTEST
 from dmguard.config import Config
 from dmguard.store import Message, OutboundText, Store, Task
 from dmguard.tasks import TaskError
 
 #: Similarity (Jaccard of word trigrams) from which a reply is the automated draft.
 SAME_DRAFT = 0.6
+#: Words in order from which a reply is the draft with words put in or taken out: twice
+#: the words the two share in order over the words of both (Dice of their longest common
+#: subsequence), the opening salutation left out (see :func:`body`). Chosen by measuring
+#: (``bench/reply_check.py``, on ../shared/eval): a draft typed back with a filler word put
+#: in after every 1-4 words is refused 94.0 % of the time (97.4 % at 0.6), while none of
+#: the personal texts carrying a run of 20-50 % of a draft is (0.74 % at 0.6).
+SAME_WORDS = 0.65
+#: Share of a draft's words (of at least :data:`MIN_WORDS`, the salutation left out) a
+#: reply holds in order from which it holds the draft, whatever is put in between.
+CONTAINED_WORDS = 0.85
 #: Replies shorter than this (in normalised words) are not compared with what others got.
 MIN_WORDS = 10
 #: Share of a draft's word trigrams a reply holds from which it holds the draft whole
@@ -77,6 +109,36 @@ LOOKALIKES = str.maketrans(
 is still the draft (a real Russian or Greek reply does not become an English draft by it)."""
 
 
+SALUTATION = re.compile(
+    r"^\W*(?:hi|hey|hello|dear|hiya|heya|howdy|greetings|yo|hola|bonjour|salut|hallo|ciao"
+    r"|ol[aá]|good\s+(?:morning|afternoon|evening))\b[^.!?,:;\n]{0,30}[.!?,:;\n]+",
+    re.IGNORECASE)
+"""An opening "Hi Bram!", "Dear valued customer," : what anyone changes first to make a
+text look written to someone, so it says nothing about whether the rest is a copy."""
+
+
+def body(text: str, names: Sequence[str], words: list[str] | None = None) -> list[str]:
+    """The normalised words of ``text`` without its opening salutation (``words``: all of
+    them, when they are known already)."""
+    if words is None:
+        words = normalise(text, names).split()
+    opening = SALUTATION.match(text)
+    return words[len(normalise(opening.group(), names).split()):] if opening else words
+
+
+def words_alike(mine: Sequence[str], theirs: Sequence[str], *, contained: bool = True) -> bool:
+    """Whether the words ``mine`` are ``theirs`` with words put in or taken out: they share,
+    in order, :data:`SAME_WORDS` of both (Dice), or (``contained``) :data:`CONTAINED_WORDS`
+    of ``theirs`` when it has :data:`MIN_WORDS` or more. Texts of fewer than
+    :data:`~dmguard.audit.similarity.MIN_WORDS` words are not compared."""
+    if len(theirs) < SHORTEST or len(mine) < SHORTEST:
+        return False
+    shared = in_order(theirs, mine)
+    return (2 * shared >= SAME_WORDS * (len(mine) + len(theirs))
+            or (contained and len(theirs) >= MIN_WORDS
+                and shared >= CONTAINED_WORDS * len(theirs)))
+
+
 def same_as_draft(text: str, draft: str, names: Sequence[str]) -> bool:
     """Whether ``text`` is ``draft``, or nearly, after normalising (see the module doc)."""
     if not text.isascii() or not draft.isascii():
@@ -85,6 +147,8 @@ def same_as_draft(text: str, draft: str, names: Sequence[str]) -> bool:
         return True
     words = normalise(text, names)
     if words and words == normalise(draft, names):  # emoji alone normalise to nothing
+        return True
+    if words_alike(body(text, names), body(draft, names)):
         return True
     mine, theirs = signature(text, names), signature(draft, names)
     if mine is None or theirs is None:
@@ -104,24 +168,83 @@ def _informative(text: str, names: Sequence[str]) -> Signature | None:
     return signature(text, names)
 
 
-def needles(text: str, names: Sequence[str]) -> list[str] | None:
-    """Words of the reply of which every text holding ``COVERAGE`` of its trigrams has one.
+@dataclass(frozen=True)
+class Reply:
+    """A reply as it is compared with the DMs others got (:func:`reply_for`)."""
 
-    The shared trigrams cover at least m + 2 of the reply's n + 2 word positions
-    (m ≥ COVERAGE·n shared, n trigrams), so at most (1 - COVERAGE)·n positions are
-    uncovered: words filling more positions than that cannot all be missing from a
-    near-copy. Long plain words are taken first (they are rarer). None when the reply
-    has too few such words (then every text is compared). Words a near-copy spells
-    with accents the reply lacks are not seen by the filter; nobody pastes that way.
+    signature: Signature
+    words: list[str]
+    """Its :func:`body`."""
+    need: int
+    """Words of the body, counted by position, that every copy (:meth:`is_copy`) shares
+    with it: by trigrams, the m ≥ COVERAGE·t shared of its t distinct trigrams cover at
+    least m + 2 of its word positions, all but the salutation's in the body; by words in
+    order (Dice s = :data:`SAME_WORDS`), 2L ≥ s·(L + b) for L of the body's b words
+    shared, so L ≥ s·b/(2 - s)."""
+    looked_for: tuple[tuple[str, int], ...]
+    """The body's plain ASCII words and how many positions each fills: a text that does
+    not hold a word (as a substring, case aside) cannot share its positions."""
+    unchecked: int
+    """Positions of words not looked for (numbers, names, links, words with accents)."""
+
+    def could_copy(self, text: str) -> bool:
+        """False when ``text`` cannot be a copy, on a look at its raw text; True otherwise
+        (then :meth:`is_copy` decides). Most DMs are ruled out here, unnormalised."""
+        lower = text.lower()
+        if not lower.isascii():  # the normalised words may differ from the text's
+            return True
+        room = self.unchecked + sum(count for word, count in self.looked_for if word in lower)
+        return room >= self.need
+
+    def is_copy(self, text: str, names: Sequence[str]) -> bool:
+        """Whether another DM ``text`` holds most of the reply:
+        :data:`~dmguard.audit.similarity.COVERAGE` of its word trigrams, or the same words
+        in order with words put in or taken out (:func:`words_alike`, not mere containment:
+        a long DM holding a short reply is not its copy)."""
+        words = normalise(text, names).split()
+        theirs = signature_of_words(words)
+        if theirs is not None and len(self.signature.shingles & theirs.shingles) >= (
+                COVERAGE * len(self.signature.shingles)):
+            return True
+        return words_alike(self.words, body(text, names, words), contained=False)
+
+
+def reply_for(text: str, names: Sequence[str]) -> Reply | None:
+    """The reply as compared with others' DMs; None when it is too short to be compared."""
+    mine = _informative(text, names)
+    if mine is None or not mine.shingles:
+        return None
+    words = body(text, names)
+    every = len(normalise(text, names).split())
+    by_trigrams = math.ceil(COVERAGE * len(mine.shingles)) + 2 - (every - len(words))
+    by_order = math.ceil(SAME_WORDS * len(words) / (2 - SAME_WORDS))
+    counts = Counter(words)
+    looked_for = tuple((word, count) for word, count in counts.items()
+                       if word.isascii() and word.isalpha() and word not in ("nm", "url"))
+    unchecked = len(words) - sum(count for _, count in looked_for)
+    return Reply(mine, words, max(0, min(by_trigrams, by_order)), looked_for, unchecked)
+
+
+def needles(text: str, names: Sequence[str]) -> list[str] | None:
+    """Words of the reply of which every text that is a copy of it (:meth:`Reply.is_copy`)
+    has one, for the store to read only those texts.
+
+    A copy shares :attr:`Reply.need` of the body's word positions, so words filling more
+    than the rest cannot all be missing from it. Long plain words are taken first (they
+    are rarer). None when the reply has too few such words (then every text is read, and
+    :meth:`Reply.could_copy` rules most out). Words a copy spells with accents the reply
+    lacks are not seen by the filter; nobody pastes that way.
     """
-    words = normalise(text, names).split()
-    allowed = (1 - COVERAGE) * (len(words) - 2)
+    reply = reply_for(text, names)
+    if reply is None:
+        return None
+    allowed = len(reply.words) - reply.need
     picked: list[str] = []
     positions = 0
-    for word in sorted({w for w in words if w.isascii() and w.isalpha() and len(w) >= 4
-                        and w != "url"}, key=lambda w: (-len(w), w)):
+    for word, count in sorted(((w, c) for w, c in reply.looked_for if len(w) >= 4),
+                              key=lambda item: (-len(item[0]), item[0])):
         picked.append(word)
-        positions += words.count(word)
+        positions += count
         if positions > allowed:
             return picked
     return None
@@ -130,16 +253,15 @@ def needles(text: str, names: Sequence[str]) -> list[str] | None:
 def others_with_copies(text: str, names: Sequence[str], contact_id: int,
                        sent: Iterable[OutboundText]) -> int:
     """How many people other than ``contact_id`` got a message holding most of the reply."""
-    mine = _informative(text, names)
-    if mine is None or not mine.shingles:
+    reply = reply_for(text, names)
+    if reply is None:
         return 0
-    need = COVERAGE * len(mine.shingles)
     people: set[int] = set()
     for row in sent:
         if row.contact_id is None or row.contact_id == contact_id or row.contact_id in people:
             continue
-        theirs = signature(row.text, [row.name] if row.name else [])
-        if theirs is not None and len(mine.shingles & theirs.shingles) >= need:
+        if reply.could_copy(row.text) and reply.is_copy(row.text, [row.name] if row.name
+                                                        else []):
             people.add(row.contact_id)
     return len(people)
 

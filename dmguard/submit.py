@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dmguard import outbox
-from dmguard.audit.engine import Auditor
+from dmguard.audit.engine import Auditor, UnknownPlatform
 from dmguard.audit.jsonl import LineError, id_text, validation_problem
 from dmguard.audit.jsonl_models import MessageIn
 from dmguard.clock import Clock, SystemClock
@@ -62,6 +62,8 @@ def submit_lines(store: Store, config: Config,
             if isinstance(raw, LineError):
                 raise raw
             message = raw if isinstance(raw, MessageIn) else _validated(raw, number)
+            _check_platform(auditor, message, "line" if isinstance(raw, MessageIn)
+                            else "message", number)
             contact = _recipient(store, account_config.name, message, number)
         except LineError as error:
             yield error.as_json()
@@ -111,6 +113,18 @@ def _validated(raw: dict[str, Any], number: int) -> MessageIn:
     except ValidationError as error:
         raise LineError(number, f"message {number}: {validation_problem(error)}",
                         id_text(raw.get("id")) if isinstance(raw, dict) else None) from None
+
+
+def _check_platform(auditor: Auditor, message: MessageIn, where: str, number: int) -> None:
+    """A ``platform`` must name a policy pack, case aside, as in ``dmguard audit``; the
+    message is then judged by the account's own pack, where it is sent."""
+    if message.platform is None:
+        return
+    try:
+        auditor.known_platform(message.platform)
+    except UnknownPlatform as error:
+        raise LineError(number, f"{where} {number}: platform: {error}",
+                        id_text(message.id)) from None
 
 
 def _recipient(store: Store, account: str, message: MessageIn, number: int) -> Contact:

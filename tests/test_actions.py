@@ -38,7 +38,7 @@ def test_cli_claim_and_reply_send_once(tmp_path: Path, clock: SimulatedClock,
     assert run(cli, ["tasks", "claim", str(task_id), "--who", "sam", "--config", str(conf)]
                ).exit_code == 0
     taken = run(cli, ["tasks", "reply", str(task_id), "Hi", "--who", "kim", "--config", str(conf)])
-    assert taken.exit_code == 2 and "claimed by sam" in taken.output
+    assert taken.exit_code == 2 and "sam has this conversation" in taken.output
     sent = run(cli, ["tasks", "reply", str(task_id), "Hi Pat, Sam here: yes, Oslo is fine.",
                      "--who", "sam", "--config", str(conf)])
     assert sent.exit_code == 0, sent.output
@@ -311,4 +311,82 @@ def test_of_two_people_taking_a_conversation_at_once_one_wins(
     (winner,) = [who for who, outcome in outcomes.items() if outcome == "took it"]
     store = Store.open(path, clock)
     assert {t.claimed_by for t in store.tasks.for_contact(contact_id, open_only=True)} == {winner}
+    store.close()
+
+
+def test_a_teammates_conversation_is_closed_released_or_answered_only_once_taken_over(
+        store: Store, config: Config) -> None:
+    """QA 2: bob could close (Done / Dismiss) the conversation alice had claimed, and then
+    her answer was refused. Every closing action is refused like claim and reply, whatever
+    the role, until it is taken over."""
+    (draft,) = _held_to_one_person(store, config, [STUDIO.format("today")])
+    hold = store.tasks.open_for(store.messages.get(draft).contact_id)  # type: ignore[union-attr]
+    assert hold is not None
+    question = tasks.open_task(store, config, "demo", hold.contact_id, "reply", "wrote",
+                               text="Is the studio open on Sunday?")
+    assert question
+    actions.take(store, question, "alice")
+    before = [(t.id, t.state, t.claimed_by) for t in store.tasks.for_contact(hold.contact_id)]
+    for attempt in (lambda: actions.resolve(store, config, question, "bob", "done"),
+                    lambda: actions.resolve(store, config, hold.id, "bob", "dismissed"),
+                    lambda: actions.close(store, config, hold.id, "bob", "dismissed"),
+                    lambda: actions.close(store, config, question, "bob", "done"),
+                    lambda: actions.release(store, config, hold.id, "bob"),
+                    lambda: actions.take(store, question, "bob")):
+        with pytest.raises(actions.TaskError, match="alice has this conversation; take it over "
+                           "first") as refused:
+            attempt()
+        assert refused.value.code == "taken" and "--take-over`" in str(refused.value)
+    after = [(t.id, t.state, t.claimed_by) for t in store.tasks.for_contact(hold.contact_id)]
+    assert after == before, "nothing changed"
+    assert store.messages.get(draft).state == "held"  # type: ignore[union-attr]
+    assert store.lessons.latest("demo", 10) == [], "nothing was taught"
+    assert actions.take(store, question, "bob", take_over=True) == 2
+    assert actions.resolve(store, config, question, "bob", "done") == 2
+    assert {t.closed_by for t in store.tasks.for_contact(hold.contact_id)} == {"bob"}
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_of_a_claim_and_a_close_by_another_at_once_one_wins(
+        tmp_path: Path, clock: SimulatedClock, config: Config, trial: int) -> None:
+    """The check and the close are one transaction: never both "yours" and "closed"."""
+    import threading
+
+    path = tmp_path / "close.db"
+    store = Store.open(path, clock)
+    store.accounts.ensure("demo", "sandbox")
+    contact_id, _ = store.people.upsert_contact("demo", "amy", username="amy")
+    task_id = tasks.open_task(store, config, "demo", contact_id, "reply", "wrote") or 0
+    store.close()
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def act(who: str) -> None:
+        own = Store.open(path, clock)
+        try:
+            start.wait()
+            if who == "ann":
+                actions.take(own, task_id, who)
+            else:
+                actions.resolve(own, config, task_id, who, "done")
+            outcomes[who] = "done it"
+        except actions.TaskError as error:
+            outcomes[who] = f"refused: {error}"
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=act, args=(who,)) for who in ("ann", "sam")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcome.split(":")[0] for outcome in outcomes.values()) == [
+        "done it", "refused"], outcomes
+    store = Store.open(path, clock)
+    task = store.tasks.get(task_id)
+    assert task is not None
+    if outcomes["ann"] == "done it":
+        assert (task.state, task.claimed_by) == ("claimed", "ann")
+    else:
+        assert (task.state, task.closed_by) == ("done", "sam")
     store.close()

@@ -166,6 +166,42 @@ def test_users_and_the_team_commands_of_tasks(tmp_path: Path) -> None:
     assert removed.exit_code == 0
 
 
+def test_tasks_done_refuses_a_teammates_conversation_until_claim_take_over(
+        tmp_path: Path) -> None:
+    """QA 2: `tasks claim 2 --who alice`, `tasks claim 2 --who bob` (exit 2), then
+    `tasks done 2 --who bob` closed alice's conversation (exit 0)."""
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store
+
+    conf = config_file(tmp_path)
+    config = make_config(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
+    task_id = str(queue.open_task(store, config, "demo", contact, "reply", "wrote", text="hi?"))
+    store.close()
+    runner = CliRunner()
+
+    def run(*args: str) -> click.testing.Result:
+        return runner.invoke(cli, ["tasks", *args, "--config", str(conf)])
+
+    assert run("claim", task_id, "--who", "alice").exit_code == 0
+    claimed = run("claim", task_id, "--who", "bob")
+    hint = f"take it over first (`dmguard tasks claim {task_id} --take-over`)"
+    assert claimed.exit_code == 2 and f"alice has this conversation; {hint}" in claimed.output
+    for close in ("done", "dismiss"):
+        refused = run(close, task_id, "--who", "bob")
+        assert refused.exit_code == 2 and f"alice has this conversation; {hint}" in refused.output
+        assert len(refused.output.strip().splitlines()) == 1 and "Traceback" not in refused.output
+    listed = json.loads(run("list", "--format", "json").output)
+    assert [(t["state"], t["claimed_by"]) for t in listed] == [("claimed", "alice")]
+    taken = run("claim", task_id, "--who", "bob", "--take-over")
+    assert taken.exit_code == 0 and "claimed by bob" in taken.output
+    assert run("done", task_id, "--who", "bob").exit_code == 0
+    assert run("list", "--format", "json").output.strip() == "[]"
+
+
 @pytest.mark.parametrize("pragma", ["max_page_count = {pages}", "query_only = ON"],
                          ids=["full disk", "read-only"])
 def test_a_full_disk_or_a_read_only_database_is_one_line_and_loses_nothing(

@@ -82,6 +82,39 @@ def test_no_automated_dm_after_stop_in_any_order(tmp_path_factory: pytest.TempPa
         store.close()
 
 
+def test_a_stop_with_a_question_opts_out_and_opens_a_task(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """QA 1: an opt-out beside a question applied the opt-out and dropped the question
+    (opt_outs=2 tasks=0); a bare STOP still opens no task."""
+    from dmguard import inbox
+
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    asks = {"bram": "Leave me alone with the ads please, but I still need an answer: where "
+                    "is my refund for order 5531?",
+            "mei": "Thanks for the reply! Please do not message me with promos though. Quick "
+                   "question: is the sourdough workshop on Saturday still happening?"}
+    bare = {"ann": "STOP", "bob": "stop please", "cy": "Unsubscribe me."}
+    users = {name: sandbox_state.add_user(username=name, name=f"{name.title()} Doe")
+             for name in {**asks, **bare}}
+    for name, text in {**asks, **bare}.items():
+        sandbox_state.user_writes(users[name].id, text)
+    report = inbox.sync_inbox(store, config, "demo", runtime.platform)
+    assert (report.opt_outs, report.tasks) == (5, 2)
+    queued = store.messages.in_state("demo", "queued")
+    for name in {**asks, **bare}:
+        contact = store.people.find_contact("demo", user_id=users[name].id)
+        assert contact is not None and store.people.is_opted_out(contact.id)
+        confirmations = [m for m in queued if m.contact_id == contact.id]
+        assert [m.kind for m in confirmations] == ["confirmation"], name
+        open_tasks = store.tasks.for_contact(contact.id, open_only=True)
+        if name in asks:
+            (task,) = open_tasks
+            assert task.kind == "reply" and "opted out" in task.reason
+        else:
+            assert open_tasks == [], name
+
+
 def test_asking_for_a_human_opens_a_priority_task(tmp_path: Path, clock: SimulatedClock,
                                                   sandbox_state: SandboxState,
                                                   sandbox: SandboxServer) -> None:

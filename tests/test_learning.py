@@ -116,13 +116,46 @@ def test_learning_lifts_no_other_rule(store: Store, config: Config) -> None:
     assert released.state == "held" and [f.rule for f in released.findings] == ["DG010"]
 
 
-def test_a_refused_release_clicked_again_is_one_lesson(store: Store, config: Config) -> None:
-    """Each refused release is the same decision about the same text: one lesson, not one
-    per click (which would outvote every other decision)."""
+def test_a_refused_release_teaches_nothing_and_a_later_dismissal_counts(
+        store: Store, config: Config) -> None:
+    """QA 4: a release the audit refused (another rule still holds the draft) recorded an
+    "acceptable" lesson anyway, and the dismissal afterwards only cancelled it out. Clicked
+    once or three times, a refused release teaches nothing; the dismissal then teaches."""
     text = "Dear valued customer, " + STUDIO.split(", ", 1)[1]
     task_id = hold_task(store, draft(store, config, "Amy", text))
     for _ in range(3):
-        assert actions.release(store, config, task_id, "sam").state == "held"
+        released = actions.release(store, config, task_id, "sam")
+        assert released.state == "held" and [f.rule for f in released.findings] == ["DG010"]
+    edited = actions.release(store, config, task_id, "sam", "Dear valued customer, " + BAKERY)
+    assert edited.state == "held" and edited.edited
+    assert store.lessons.latest("demo", 10) == []
+    assert learning.learned(store, ["demo"])[0].total == 0
+    actions.close(store, config, task_id, "sam", "dismissed")
+    assert [(lesson.label, lesson.decision) for lesson in store.lessons.latest("demo", 10)] \
+        == [("generic", "dismissed")]
+
+
+def test_a_release_records_its_lesson_with_the_queueing_or_not_at_all(
+        store: Store, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lesson and the state change are one transaction: a failure after the re-audit
+    passed leaves neither the lesson nor a queued draft."""
+    message_id = draft(store, config, "Amy", STUDIO)
+    task_id = hold_task(store, message_id)
+    change = store.tasks.change
+
+    def crash_on_release(task: int, *args: object, **kwargs: object) -> bool:
+        if args[1] == "released":
+            raise RuntimeError("power cut")
+        return change(task, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.tasks, "change", crash_on_release)
+    with pytest.raises(RuntimeError):
+        actions.release(store, config, task_id, "sam")
+    monkeypatch.undo()
+    assert store.lessons.latest("demo", 10) == []
+    assert store.messages.get(message_id).state == "held"  # type: ignore[union-attr]
+    assert store.tasks.get(task_id).state == "open"  # type: ignore[union-attr]
+    assert actions.release(store, config, task_id, "sam").queued
     assert [(lesson.label, lesson.decision) for lesson in store.lessons.latest("demo", 10)] \
         == [("acceptable", "released")]
 

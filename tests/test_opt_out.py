@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dmguard.opt_out import is_opt_in, is_opt_out, normalise
+from dmguard.opt_out import asks_more, is_opt_in, is_opt_out, normalise
 
 OPT_OUTS = ["stop", "STOP!!", "Stop.", "unsubscribe", "please stop messaging me",
             "no more messages", "arrête", "para", "stop please", "Please stop.", "STOP NOW",
@@ -60,3 +60,29 @@ def test_an_opt_out_is_heard_through_any_invisible_characters_width_or_case(
         cut = min(position, len(text))
         text = text[:cut] + char + text[cut:]
     assert is_opt_out(text), repr(text)
+
+
+BARE_STOPS = ["STOP", "stop please", "Unsubscribe me.", "Can you please stop messaging me?",
+              "please stop messaging me, I am not interested", "no more messages please, thanks",
+              "do not message me ever again!!", "remove me from your list", "stop?",
+              "Leave me alone with the ads please",
+              "Stop messaging me with your stupid promotions, you spammers",
+              "Bitte hören Sie auf, mir Werbung zu schicken"]
+STOPS_THAT_ASK = [
+    # QA 1: both opened no task, so nobody answered the question.
+    "Leave me alone with the ads please, but I still need an answer: where is my refund for "
+    "order 5531?",
+    "Thanks for the reply! Please do not message me with promos though. Quick question: is "
+    "the sourdough workshop on Saturday still happening?",
+    "Stop texting me. I need to change my delivery address to 12 Rue Oberkampf",
+    "ne m'écrivez plus. Où est ma commande ?"]
+
+
+@pytest.mark.parametrize("text", BARE_STOPS)
+def test_a_bare_stop_asks_for_nothing_more(text: str) -> None:
+    assert is_opt_out(text) and not asks_more(text)
+
+
+@pytest.mark.parametrize("text", STOPS_THAT_ASK)
+def test_a_stop_with_a_question_or_a_request_asks_for_more(text: str) -> None:
+    assert is_opt_out(text) and asks_more(text)

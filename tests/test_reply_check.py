@@ -67,6 +67,7 @@ def _refusal(store: Store, config: Config, task_id: int, text: str) -> str:
         actions.reply(store, config, task_id, "sam", text)
     assert caught.value.code == "not_personal"
     assert store.messages.by_state("demo") == before, "nothing was queued"
+    assert store.lessons.latest("demo", 10) == [], "a refused reply teaches nothing"
     task = store.tasks.get(task_id)
     assert task is not None and task.state == "open", "the task stays open and unclaimed"
     return str(caught.value)
@@ -218,6 +219,34 @@ def test_the_word_filter_never_drops_a_near_copy() -> None:
     assert copied and skipped, (copied, skipped)
 
 
+def test_the_filters_never_drop_a_copy_with_words_taken_out() -> None:
+    """A DM others got that the reply holds in order with words put in (the reply is the
+    DM with fillers) is read by the store's filter (a needle) and not ruled out unread."""
+    import random
+
+    from dmguard.reply_check import needles, reply_for
+
+    rng = random.Random(11)
+    reply = (f"Hi Pat! So, {NEWS}, and really do bring your friends along if they like jazz "
+             "and good food")
+    words = reply.split()
+    found = needles(reply, ["Pat Doe"])
+    summary = reply_for(reply, ["Pat Doe"])
+    assert found and summary is not None
+    copies = ruled_out = 0
+    for _ in range(400):
+        kept = [word for word in words if rng.random() > rng.choice((0.1, 0.3, 0.5, 0.7))]
+        other = " ".join(kept)
+        copy = summary.is_copy(other, ["Sam Roe"])
+        copies += copy
+        if copy:
+            assert any(word in other.lower() for word in found), other
+            assert summary.could_copy(other), other
+        else:
+            ruled_out += not summary.could_copy(other)
+    assert copies and ruled_out, (copies, ruled_out)
+
+
 def test_two_replies_at_once_cannot_both_slip_under_the_form_letter_count(
         tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
         sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -306,3 +335,82 @@ def test_the_draft_retyped_with_lookalike_letters_is_still_the_draft() -> None:
     russian = "Привет, Пэт! Спасибо за подписку, загляните в нашу весеннюю коллекцию"
     assert same_as_draft(russian, russian, ["Pat"]), "a draft in Cyrillic is still itself"
     assert not same_as_draft(russian, DRAFT, ["Pat"])
+
+
+BRAM = "Hi Bram, thanks for following! We have new bike gear every week, check out our shop."
+WINTER = "Dear valued customer, our winter sale is on: 20% off everything, today only!"
+#: (held draft, the person's name, reply, whether it is the draft). The first two are QA 3:
+#: a filler word every few words broke the trigrams, and the draft went out as personal.
+PADDED_OR_PERSONAL = [
+    (BRAM, "Bram Smit", "Hi Bram! Thanks so much for following! We have new bike gear in "
+                        "every single week, so check out our shop.", True),
+    (WINTER, "Mei Chen", "Hi Mei! Our winter sale is on right now: 20% off everything in the "
+                         "shop, but today only.", True),
+    (BRAM, "Bram Smit", "Hey Bram, thanks a lot for following us! We really have new bike "
+                        "gear every week, so do check out our shop.", True),
+    (WINTER, "Mei Chen", "Hello Mei, our big winter sale is on: 20% off just about everything, "
+                         "and today only!", True),
+    (BRAM, "Bram Smit", "Hi Bram, sorry about the automatic message. Your question about the "
+                        "gear ratio: the 11-32 cassette fits your bike.", False),
+    (BRAM, "Bram Smit", "Thanks for following, Bram! Your question about the gear: yes, we "
+                        "have new bike gear every week and the 11-32 cassette is in.", False),
+    (WINTER, "Mei Chen", "Hi Mei, sorry for the automated note about our winter sale. The boots "
+                         "you asked about are in it too: size 38 is back, want me to hold a "
+                         "pair?", False),
+    (WINTER, "Mei Chen", "Hi Mei, yes: the 20% off is on everything today, the boots too. I "
+                         "have put a pair in size 38 aside for you.", False),
+]
+
+
+def _held_for(store: Store, config: Config, name: str, draft: str) -> tuple[int, int]:
+    """A person with a held draft and a message of theirs: (reply task, draft id)."""
+    store.accounts.ensure("demo", "sandbox")
+    contact, _ = store.people.upsert_contact("demo", name.lower(), name=name,
+                                             username=name.split()[0].lower())
+    store.messages.add(NewMessage(account_id="demo", contact_id=contact, direction="in",
+                                  origin=Origin.PERSON, kind="inbound", text="Hello?",
+                                  state="received", sent_at=store.now()), actor="test")
+    draft_id = store.messages.add(NewMessage(
+        account_id="demo", contact_id=contact, direction="out", origin=Origin.SUBMIT,
+        kind="campaign", text=draft, state="held", verdict="hold"), actor="test")
+    assert tasks.open_task(store, config, "demo", contact, "hold", "held", message_id=draft_id)
+    task = tasks.open_task(store, config, "demo", contact, "reply", "wrote", text="Hello?")
+    assert task
+    return task, draft_id
+
+
+CASES = ["qa-bram", "qa-mei", "bram-fillers", "mei-fillers", "bram-personal", "bram-reuses",
+         "mei-personal", "mei-reuses"]
+
+
+@pytest.mark.parametrize(("draft", "name", "reply", "is_draft"), PADDED_OR_PERSONAL, ids=CASES)
+def test_the_draft_with_words_put_in_is_refused_and_a_reply_that_reuses_some_is_not(
+        store: Store, config: Config, draft: str, name: str, reply: str, is_draft: bool) -> None:
+    assert same_as_draft(reply, draft, [name]) is is_draft
+    task_id, draft_id = _held_for(store, config, name, draft)
+    if is_draft:
+        assert f"the automated draft held for this person (message {draft_id})" in _refusal(
+            store, config, task_id, reply)
+    else:
+        task = store.tasks.get(task_id)
+        assert task is not None
+        check_personal(store, config, task, reply)
+
+
+@pytest.mark.parametrize(("draft", "name", "reply", "is_draft"), PADDED_OR_PERSONAL, ids=CASES)
+def test_what_went_to_three_others_with_words_put_in_is_a_form_letter(
+        store: Store, config: Config, draft: str, name: str, reply: str, is_draft: bool) -> None:
+    """The same comparison for what other people got: the draft sent to three others, then
+    typed in with fillers for a fourth, is a form letter; a reply reusing a few of its
+    words is not."""
+    queue = _queue(store, config)
+    first = name.split()[0]
+    _sent_to_others(store, draft.replace(first, "Pat"), 3, origin=Origin.SUBMIT)
+    words = reply.replace(first, "Pat")
+    if is_draft:
+        assert "already went to 3 other people" in _refusal(store, config, queue.reply_task,
+                                                             words)
+    else:
+        task = store.tasks.get(queue.reply_task)
+        assert task is not None
+        check_personal(store, config, task, words)

@@ -33,13 +33,20 @@ def test_submit_accepts_the_rest_when_a_recipient_is_unknown(
         {"id": 7, "text": "Hi Amy, see you Friday?", "recipient": {"username": "amy"}},
         None,  # a blank line
         {"id": 8, "text": "Hi Zed", "recipient": {"username": "nobody"}},
+        # QA 5: a platform no policy pack is called was taken silently.
+        {"id": "p", "text": "Hi Amy, see you Friday?", "platform": "twitter",
+         "recipient": {"username": "amy"}},
+        {"id": "q", "text": "Hi Amy, see you on Saturday then?", "platform": "SANDBOX",
+         "recipient": {"username": "amy"}},
     ]
     lines = "\n".join("" if item is None else json.dumps(item) for item in items)
     result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)], input=lines)
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.exit_code == 1
-    assert [o["id"] for o in out] == ["a", "b", None, "c", "7", "8"], "ids as strings"
-    assert result.stderr == "submit: 6 lines: 2 queued, 1 held, 3 error\n"
+    assert [o["id"] for o in out] == ["a", "b", None, "c", "7", "8", "p", "q"], "ids as strings"
+    assert result.stderr == "submit: 8 lines: 3 queued, 1 held, 4 error\n"
+    assert out[6]["error"] == "line 8: platform: must be 'sandbox' or 'x'"
+    assert out[7]["state"] == "queued"
     assert out[0]["state"] == "queued" and "Automated" in out[0]["labelled_text"]
     assert "unknown recipient" in out[1]["error"] and out[1]["line"] == 2
     assert out[5]["line"] == 7 and out[5]["error"].startswith("line 7: unknown recipient"), \

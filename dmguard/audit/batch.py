@@ -17,12 +17,12 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain, islice
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from dmguard.audit.engine import Auditor
+from dmguard.audit.engine import Auditor, UnknownPlatform
 from dmguard.audit.history import BatchHistory, lines_of_this_input
 from dmguard.audit.jsonl import (
     AUDIT_HINT,
@@ -140,6 +140,32 @@ def _each_line(read: Callable[[str, int], T], lines: Iterable[str],
             yield number, error
 
 
+def known_platform(auditor: Auditor, item: AuditInput, line: int) -> AuditInput:
+    """``item`` with its ``platform`` as the auditor's policy pack spells it ("X" is ``x``),
+    or the :class:`LineError` naming the line and the packs there are, as for an unknown
+    ``context.kind``: a platform no pack is called would judge with no policy at all."""
+    if item.platform is None or not auditor.policies:
+        return item
+    try:
+        name = auditor.known_platform(item.platform)
+    except UnknownPlatform as error:
+        raise LineError(line, f"line {line}: platform: {error}", item.id) from None
+    return item if name == item.platform else replace(item, platform=name)
+
+
+def checked_inputs(auditor: Auditor, inputs: Iterable[tuple[int, AuditInput | LineError]]
+                   ) -> Iterator[tuple[int, AuditInput | LineError]]:
+    """:func:`parsed_inputs` with each message's platform checked (:func:`known_platform`)."""
+    for number, item in inputs:
+        if isinstance(item, LineError):
+            yield number, item
+            continue
+        try:
+            yield number, known_platform(auditor, item, number)
+        except LineError as error:
+            yield number, error
+
+
 def _answer(item: AuditInput) -> bool:
     return item.context is not None and item.context.kind in ANSWER_KINDS
 
@@ -159,7 +185,7 @@ def audit_lines(auditor: Auditor, lines: Iterable[str],
                 progress: Callable[[int], None] | None = None,
                 read: Reader = read_input) -> Iterator[LineOutcome]:
     """Audit every line; ``progress`` is told how many characters were read."""
-    for number, item in parsed_inputs(lines, progress, read=read):
+    for number, item in checked_inputs(auditor, parsed_inputs(lines, progress, read=read)):
         if isinstance(item, LineError):
             yield LineOutcome(number, error=item)
         else:
@@ -262,9 +288,9 @@ def near_duplicate_counts(auditor: Auditor, history: BatchHistory, lines: list[s
         if not raw.strip():
             continue
         try:
-            item = read_input(raw, number)
+            item = known_platform(auditor, read_input(raw, number), number)
         except LineError:
-            continue
+            continue  # the line is an error, neither compared nor recorded
         if _answer(item):
             continue
         sig = auditor.signature_of(item)
@@ -294,7 +320,8 @@ def _audit_chunk(task: Task) -> tuple[Rendered, int]:
     out: list[str] = []
     errors = [] if errors_apart else out
     failed = 0
-    for number, item in parsed_inputs(lines, start=first, hint=hint, read=read):
+    for number, item in checked_inputs(auditor, parsed_inputs(lines, start=first, hint=hint,
+                                                              read=read)):
         if isinstance(item, LineError):
             failed += 1
             errors.append(render(LineOutcome(number, error=item)))

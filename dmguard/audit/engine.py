@@ -40,6 +40,16 @@ PERSONAL_CREDIT = 15
 PERSONAL_CREDIT_MAX = 30
 
 
+class UnknownPlatform(ValueError):
+    """A message names a platform no policy pack is called; the message names the packs."""
+
+
+def one_of(names: list[str]) -> str:
+    """``'a', 'b' or 'c'``, as the JSONL errors list what a field may be."""
+    quoted = [repr(name) for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
 @dataclass(frozen=True)
 class ActiveRule:
     rule: Rule
@@ -147,8 +157,23 @@ class Auditor:
             learned=learned,
         )
 
+    def known_platform(self, name: str) -> str:
+        """The policy pack ``name`` names, case aside ("X" is ``x``); :class:`UnknownPlatform`
+        naming the packs there are when it names none."""
+        if name in self.policies:
+            return name
+        folded = [known for known in self.policies if known.casefold() == name.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise UnknownPlatform(f"must be {one_of(sorted(self.policies))}")
+
     def policy_for(self, item: AuditInput) -> Policy | None:
-        return self.policies.get(item.platform or self.default_platform or "")
+        """The policy pack the message is judged by: its ``platform`` (an unknown name is
+        :class:`UnknownPlatform`, never no policy: X's rules would be off), else the
+        default. None for an auditor without packs (e.g. the leftover check)."""
+        if item.platform is not None and self.policies:
+            return self.policies[self.known_platform(item.platform)]
+        return self.policies.get(self.default_platform or "")
 
     def audit(self, item: AuditInput, *, now: datetime | None = None) -> AuditResult:
         now = now or self.clock.now()

@@ -11,6 +11,7 @@ owner can count and reset them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dmguard.store.connection import Connection, marks
 from dmguard.store.rows import record
@@ -45,16 +46,24 @@ class Lessons:
     def add(self, account_id: str, text: str, label: str, decision: str, actor: str,
             message_id: int | None = None) -> int:
         """Record a lesson; its id. A decision the account's latest lesson about the same
-        text already made (a refused release clicked again, a failed reply sent again) is
+        text already made (a draft released again, a failed reply sent again) is
         not a new lesson: the existing one's id is returned, so repeats do not outvote."""
-        latest = self._sql.one(
-            "SELECT id, label FROM lessons WHERE account_id = ? AND text = ? "
-            "ORDER BY id DESC LIMIT 1", [account_id, text])
+        latest = self._latest_about(account_id, text)
         if latest is not None and latest["label"] == label:
             return int(latest["id"])
         return self._sql.insert("lessons", {
             "account_id": account_id, "text": text, "label": label, "decision": decision,
             "message_id": message_id, "actor": actor, "at": self._sql.now()})
+
+    def _latest_about(self, account_id: str, text: str) -> dict[str, Any] | None:
+        return self._sql.one("SELECT id, label FROM lessons WHERE account_id = ? AND text = ? "
+                             "ORDER BY id DESC LIMIT 1", [account_id, text])
+
+    def repeats(self, account_id: str, text: str, label: str) -> bool:
+        """Whether :meth:`add` would record nothing new: the account's latest lesson about
+        the same text made the same decision."""
+        latest = self._latest_about(account_id, text)
+        return latest is not None and latest["label"] == label
 
     def latest(self, account_id: str, limit: int) -> list[Lesson]:
         """The account's ``limit`` most recent lessons, newest first."""

@@ -212,6 +212,14 @@ class Tasks:
                                               "actor": actor, "note": note, "at": now})
         return True
 
+    def held_by_others(self, contact_id: int, who: str) -> list[str]:
+        """Who other than ``who`` holds (has claimed, or was assigned) an open task about
+        the person, by name; empty when nobody else has the conversation."""
+        return [row["claimed_by"] for row in self._sql.rows(
+            "SELECT DISTINCT claimed_by FROM tasks WHERE contact_id = ? "
+            "AND state IN ('open', 'claimed') AND claimed_by IS NOT NULL AND claimed_by != ? "
+            "ORDER BY claimed_by", [contact_id, who])]
+
     def claim_conversation(self, contact_id: int, who: str, actor: str, *,
                            take_over: bool = False) -> tuple[int, list[str]]:
         """Claim every open task about a person for ``who``, unless (without
@@ -222,8 +230,7 @@ class Tasks:
             open_tasks = list(self._sql.rows(
                 "SELECT id, state, claimed_by FROM tasks WHERE contact_id = ? "
                 "AND state IN ('open', 'claimed') ORDER BY id", [contact_id]))
-            others = sorted({t["claimed_by"] for t in open_tasks
-                             if t["claimed_by"] not in (None, who)})
+            others = self.held_by_others(contact_id, who)
             if others and not take_over:
                 return 0, others
             changed = 0

@@ -54,6 +54,8 @@ def page_words(error: TaskError) -> str:
     if code == "text":
         return f"{_sentence(message)} Edit the text and send again."
     if code == "taken":
+        if "take it over" in message:  # it says so itself (the CLI's way is left out)
+            return f"{_sentence(message)} {KEPT}"
         return f"{_sentence(message)} Ask them, or take the conversation over from them first. {KEPT}"
     if code == "closed":
         return ("This conversation was closed already, perhaps by a teammate a moment ago. "

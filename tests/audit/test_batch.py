@@ -43,6 +43,13 @@ def batch_lines(count: int) -> list[str]:
             lines.append("")
         elif index % 29 == 7:
             lines.append(json.dumps({"id": index, "text": "hi", "context": {"step": -2}}))
+        elif index % 19 == 2:
+            # A platform no policy is called is the line's error in every process (and is
+            # neither compared nor recorded); a policy's name in capitals is that policy.
+            platform = "twitter" if index % 2 else "X"
+            text = TEMPLATES[index % len(TEMPLATES)].format(name=name.split()[0])
+            lines.append(json.dumps({"id": str(index), "text": text, "platform": platform,
+                                     "recipient": {"id": str(index % 40), "name": name}}))
         elif index % 3:
             text = TEMPLATES[index % len(TEMPLATES)].format(name=name.split()[0])
             # \u-escaped keys still name a recipient
@@ -71,6 +78,7 @@ def test_parallel_outcomes_are_the_sequential_ones_in_order(
                                           lines)]
     assert any('"DG021"' in line for line in one), "the sample must hold near-duplicates"
     assert any('"error"' in line for line in one)
+    assert any("platform: must be 'sandbox' or 'x'" in line for line in one)
     read: list[int] = []
     chunks = list(audit_in_parallel(standalone_auditor(None, SimulatedClock(START)), lines,
                                     render, 2, read.append))
@@ -121,6 +129,7 @@ def test_a_large_file_prints_what_a_pipe_prints(tmp_path: Path, fmt: str,
         assert "error: " not in from_file.stdout
         assert all(line.startswith("error: line ") for line in from_file.stderr.splitlines())
     assert "line 121: not UTF-8: byte 0xE9 at column 31" in from_file.output
+    assert "platform: must be 'sandbox' or 'x'" in from_file.output
     assert from_file.output.count("\n") >= 150
     assert calls == [1], "the file goes through the parallel path, the pipe does not"
 

@@ -93,6 +93,46 @@ def test_messages_without_a_platform_are_judged_by_x_rules() -> None:
     assert code == 0 and out[0]["verdict"] == "send"
 
 
+QA_WELCOME = {"text": "Welcome Amy! What brought you here?", "recipient": {"name": "Amy Lee"},
+              "context": {"kind": "welcome", "user_dmed_first": False}}
+
+
+@pytest.mark.parametrize(("platform", "verdict"), [("x", "block"), ("X", "block"),
+                                                   ("sandbox", "send"), ("SandBox", "send")])
+def test_a_platform_is_a_policy_pack_case_aside(platform: str, verdict: str) -> None:
+    """QA 5: "X" was no pack, so X's rules were off (SEND where "x" gave BLOCK, DG081)."""
+    code, out = run(["-", "--format", "jsonl"], json.dumps({**QA_WELCOME, "platform": platform}))
+    assert code == 0 and out[0]["verdict"] == verdict
+    assert ("DG081" in {f["rule"] for f in out[0]["findings"]}) is (verdict == "block")
+
+
+@pytest.mark.parametrize("platform", ["twitter", "Twitter", "", "x ", "sandbox2"])
+def test_an_unknown_platform_is_the_lines_error_naming_the_packs(platform: str) -> None:
+    lines = [json.dumps({**QA_WELCOME, "id": "w", "platform": platform}),
+             json.dumps(LINES[1])]
+    code, out = run(["-", "--format", "jsonl"], "\n".join(lines))
+    assert code == 1
+    assert out[0] == {"id": "w", "line": 1,
+                      "error": "line 1: platform: must be 'sandbox' or 'x'"}
+    assert out[1]["verdict"] == "send", "the other lines are still audited"
+    text = CliRunner().invoke(cli, ["audit", "-"], input=lines[0])
+    assert text.exit_code == 1 and text.stdout == ""
+    assert text.stderr == "error: line 1: platform: must be 'sandbox' or 'x'\n"
+
+
+def test_the_packs_a_config_defines_are_platforms_too(tmp_path: Path) -> None:
+    from tests.conftest import config_file
+
+    conf = config_file(tmp_path)
+    conf.write_text(conf.read_text() + "\n[policies.shop]\nwelcome_dm = \"send\"\n")
+    lines = "\n".join(json.dumps({**QA_WELCOME, "platform": name}) for name in ("Shop", "X2"))
+    result = CliRunner().invoke(cli, ["audit", "-", "--format", "jsonl", "--config", str(conf)],
+                                input=lines)
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1 and "verdict" in out[0]
+    assert out[1]["error"] == "line 2: platform: must be 'sandbox', 'shop' or 'x'"
+
+
 def test_json_nested_too_deeply_is_that_lines_error_and_the_rest_are_audited() -> None:
     deep = '{"id": "deep", "text": "hi", "context": ' + "[" * 500 + "]" * 500 + "}"
     stdin = "\n".join([json.dumps(LINES[0]), deep, json.dumps(LINES[1])])

@@ -93,3 +93,15 @@ def test_awkward_text_gets_a_verdict(text: str) -> None:
     result = auditor().audit(AuditInput(text))
     assert result.verdict in ("send", "hold", "block")
     assert 0 <= result.score <= 100
+
+
+def test_a_platform_is_a_policy_pack_case_aside_and_an_unknown_one_is_refused() -> None:
+    """QA 5: an unknown platform meant no policy, so X's rules were off without a word."""
+    from dmguard.audit.batch import standalone_auditor
+    from dmguard.audit.engine import UnknownPlatform
+
+    auditor = standalone_auditor(None, SimulatedClock(START))
+    assert auditor.known_platform("X") == "x" and auditor.known_platform("sandbox") == "sandbox"
+    assert auditor.policy_for(AuditInput("hi", platform="X")) is auditor.policies["x"]
+    with pytest.raises(UnknownPlatform, match="must be 'sandbox' or 'x'"):
+        auditor.audit(AuditInput("Welcome Amy!", platform="twitter"))

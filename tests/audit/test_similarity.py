@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dmguard.audit.similarity import NearDuplicateIndex, normalise, signature
+from dmguard.audit.similarity import NearDuplicateIndex, in_order, normalise, signature
 
 
 @pytest.mark.parametrize("text", [
@@ -48,3 +48,29 @@ def test_ascii_words_are_split_as_the_scan_finds_them(text: str) -> None:
 def test_a_text_of_exactly_the_shortest_length_has_a_signature() -> None:
     assert signature("aaaa bbbb cccc dddd eeee fffff") is not None  # 30 characters
     assert signature("aaaa bbbb cccc dddd eeee ffff") is None  # 29 characters
+
+
+def _longest_common(first: list[str], second: list[str]) -> int:
+    """The textbook dynamic programme, to check :func:`in_order` against."""
+    previous = [0] * (len(second) + 1)
+    for word in first:
+        current = [0]
+        for index, other in enumerate(second):
+            current.append(previous[index] + 1 if word == other
+                           else max(previous[index + 1], current[index]))
+        previous = current
+    return previous[-1]
+
+
+@given(st.lists(st.sampled_from("abcde"), max_size=40), st.lists(st.sampled_from("abcde"),
+                                                                  max_size=40))
+def test_in_order_is_the_longest_common_subsequence(first: list[str], second: list[str]) -> None:
+    assert in_order(first, second) == _longest_common(first, second) == in_order(second, first)
+
+
+def test_in_order_sees_through_words_put_in_between() -> None:
+    draft = ["thanks", "for", "following", "we", "have", "new", "bike", "gear", "every", "week"]
+    padded = ["thanks", "so", "much", "for", "following", "we", "have", "new", "bike", "gear",
+              "in", "every", "single", "week"]
+    assert in_order(draft, padded) == len(draft)
+    assert in_order(draft, []) == 0 == in_order([], draft)

@@ -77,3 +77,15 @@ def test_conversations_fold_a_persons_tasks_into_one_row(store: Store, amy: int)
     assert [r.contact_id for r in store.tasks.conversations(QueueFilter(me="sam"), now)] == [bob]
     assert [r.contact_id for r in store.tasks.conversations(
         QueueFilter(me="sam", view="snoozed"), now)] == [amy]
+
+
+def test_held_by_others_names_whoever_else_holds_an_open_task(store: Store, amy: int) -> None:
+    first = store.tasks.add(NewTask("a", amy, "reply", "wrote", 50, store.now()), actor="t")
+    second = store.tasks.add(NewTask("a", amy, "hold", "held", 30, store.now()), actor="t")
+    assert store.tasks.held_by_others(amy, "sam") == []
+    store.tasks.change(first, ("open",), "claimed", "kim", state="claimed", claimed_by="kim")
+    store.tasks.change(second, ("open",), "claimed", "ann", state="claimed", claimed_by="ann")
+    assert store.tasks.held_by_others(amy, "sam") == ["ann", "kim"]
+    assert store.tasks.held_by_others(amy, "kim") == ["ann"]
+    store.tasks.change(second, ("claimed",), "done", "ann", state="done")
+    assert store.tasks.held_by_others(amy, "kim") == [], "a closed task holds nothing"

@@ -410,6 +410,42 @@ def test_take_it_refuses_a_teammates_conversation_unless_taken_over(
     store.close()
 
 
+def test_done_dismiss_and_release_refuse_a_teammates_conversation_until_taken_over(
+        inbox: Inbox, alice: Client) -> None:
+    """QA 2: alice claimed Tom; bob's claim and reply were refused (409) but his Done closed
+    the conversation (200, "Closed 1 task"). Now every closing form is refused the same way,
+    for an admin too, until it is taken over."""
+    client, csrf = alice
+    tom, amy = inbox.people["tom"], inbox.people["amy"]
+    hold = str(inbox.tasks["tom-hold"])
+    assert post_form(client, f"/people/{tom}/claim", {"csrf": csrf}).status_code == 302
+    bob = inbox.app.test_client()
+    bob_csrf = log_in(bob, "bob")
+    for action, fields in (("done", {}), ("dismiss", {}), ("dismiss", {"task": hold}),
+                           ("release", {"task": hold, "text": "Hi Tom, our winter sale is on."}),
+                           ("claim", {}),
+                           ("reply", {"text": "Hi Tom, yes, we ship to Pune."})):
+        refused = post_form(bob, f"/people/{tom}/{action}", {"csrf": bob_csrf, **fields})
+        assert refused.status_code == 409, (action, fields)
+        assert "Alice has this conversation; take it over first." in refused.text
+        assert "dmguard tasks" not in refused.text, "a page names no command"
+    store = inbox.store()
+    assert {(t.state, t.claimed_by) for t in store.tasks.for_contact(tom)} == {("claimed", "alice")}
+    assert store.lessons.latest("demo", 10) == []
+    actions.take(store, inbox.tasks["amy"], "bob")
+    store.close()
+    admin = post_form(client, f"/people/{amy}/done", {"csrf": csrf})
+    assert admin.status_code == 409 and "Bob has this conversation" in admin.text, \
+        "an admin takes it over too, as for claim and reply"
+    taken = post_form(bob, f"/people/{tom}/claim", {"csrf": bob_csrf, "take_over": "1"})
+    assert taken.status_code == 302
+    closed = post_form(bob, f"/people/{tom}/done", {"csrf": bob_csrf})
+    assert closed.status_code == 302
+    store = inbox.store()
+    assert {(t.state, t.closed_by) for t in store.tasks.for_contact(tom)} == {("done", "bob")}
+    store.close()
+
+
 def test_one_held_draft_is_dismissed_alone(inbox: Inbox, alice: Client) -> None:
     client, csrf = alice
     hold = inbox.tasks["tom-hold"]
