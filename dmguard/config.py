@@ -477,7 +477,8 @@ def _tick_warning(config: Config) -> str | None:
 
 def _caps_warnings(config: Config) -> list[str]:
     """[caps] defers sends; the too-frequent rule holds drafts with its own per_day and
-    per_week. Raising one without the other still stops DMs at the lower limit."""
+    per_week. A rule limit below what the caps (and limits) let a person get holds DMs
+    the caps allow; one at or above it never holds a draft the caps would have sent."""
     from dmguard.audit.rules import single
 
     rule = single(lambda candidate: candidate.name == "too-frequent")
@@ -485,17 +486,41 @@ def _caps_warnings(config: Config) -> list[str]:
     if setting is not None and not setting.enabled:
         return []
     options = {**rule.options, **(setting.options if setting else {})}
-    pairs = (("per_recipient_day", "per_day"), ("per_recipient_week", "per_week"))
     lines = []
-    for cap_key, option in pairs:
+    for cap_key, option, window in (("per_recipient_day", "per_day", "24 h"),
+                                    ("per_recipient_week", "per_week", "7 days")):
         cap, limit = getattr(config.caps, cap_key), options[option]
-        if cap != limit:
-            said = "0 (no cap)" if cap == 0 else str(cap)
-            lines.append(f"caps.{cap_key} = {said}, but rule {rule.id} holds a person's next "
-                         f"automated DM past {option} = {limit}: set [audit.rules.{rule.id}] "
-                         f"{option} = {cap or 'a high number'} to match (or "
-                         "enabled = false to leave it to [caps])")
+        most, bound = _most_automated_dms(config, cap_key)
+        if limit >= most:
+            continue
+        said = "0 (no cap)" if cap == 0 else str(cap)
+        if bound == f"caps.{cap_key}":
+            advice = f"{option} = {most} (or more) to match"
+        else:
+            advice = (f"{option} = {most} or more ({bound}: no one gets more automated DMs "
+                      f"in {window})")
+        lines.append(f"caps.{cap_key} = {said}, but rule {rule.id} holds a person's next "
+                     f"automated DM past {option} = {limit}: set [audit.rules.{rule.id}] "
+                     f"{advice}, or enabled = false to leave it to [caps]")
     return lines
+
+
+def _most_automated_dms(config: Config, cap_key: str) -> tuple[int, str]:
+    """The most automated DMs one person can get in the cap's window (a day or a week)
+    under [caps] and [limits], and the setting that bounds it: a rule limit at or above
+    it is never reached before the sender has to wait anyway."""
+    day, week, per_24h = (config.caps.per_recipient_day, config.caps.per_recipient_week,
+                          config.limits.per_24h)
+    if cap_key == "per_recipient_day":
+        bounds = [(day, "caps.per_recipient_day"),
+                  (week, f"caps.per_recipient_week = {week}"),
+                  (per_24h, f"limits.per_24h = {per_24h}")]
+    else:
+        bounds = [(week, "caps.per_recipient_week"),
+                  (7 * day, f"caps.per_recipient_day = {day} a day"),
+                  (7 * per_24h, f"limits.per_24h = {per_24h} a day")]
+    # 0 is no cap; the first bound wins a tie, so the cap's own key is named when it binds
+    return min(((most, name) for most, name in bounds if most > 0), key=lambda pair: pair[0])
 
 
 def _describe_location(loc: tuple[Any, ...]) -> str:

@@ -286,8 +286,44 @@ def test_check_config_warns_about_a_tick_that_eats_the_reads_and_caps_dg070_igno
     assert "tick_minutes = 1: every tick reads the account's DMs" in warnings[0]
     assert warnings[1] == ("warning: caps.per_recipient_day = 30, but rule DG070 holds a "
                            "person's next automated DM past per_day = 1: set "
-                           "[audit.rules.DG070] per_day = 30 to match (or enabled = false to "
-                           "leave it to [caps])")
+                           "[audit.rules.DG070] per_day = 30 (or more) to match, or enabled = "
+                           "false to leave it to [caps]")
     agreed = parse_config(conf.read_text() + "\n[audit.rules.DG070]\nper_day = 30\n"
                           "per_week = 30\n", conf)
     assert [line[:18] for line in agreed.warnings()] == ["daemon.tick_minute"]
+
+
+def test_the_caps_warning_is_silenced_by_the_dg070_limit_it_advises() -> None:
+    """QA: [caps] per_recipient_day = 0 (no cap) warned even with DG070's per_day = 100000,
+    as the warning advised ('a high number'); only enabled = false silenced it."""
+    def warnings(caps: str, rule: str = "") -> list[str]:
+        text = BASE.replace("per_recipient_day = 1", caps) + (
+            f"\n[audit.rules.DG070]\n{rule}\n" if rule else "")
+        return [line for line in parse_config(text, Path("c.toml")).warnings()
+                if line.startswith("caps.")]
+
+    uncapped = warnings("per_recipient_day = 0")
+    assert uncapped == [
+        "caps.per_recipient_day = 0 (no cap), but rule DG070 holds a person's next automated "
+        "DM past per_day = 1: set [audit.rules.DG070] per_day = 3 or more "
+        "(caps.per_recipient_week = 3: no one gets more automated DMs in 24 h), or enabled = "
+        "false to leave it to [caps]"]
+    assert warnings("per_recipient_day = 0", "per_day = 3") == [], "as advised"
+    assert warnings("per_recipient_day = 0", "per_day = 100000") == [], "a high number"
+    assert warnings("per_recipient_day = 0", "per_day = 2") == [
+        uncapped[0].replace("per_day = 1:", "per_day = 2:")], "still below: still warned"
+    text = (BASE.replace("per_recipient_day = 1", "per_recipient_day = 0")
+            .replace("per_recipient_week = 3", "per_recipient_week = 0"))
+    config = parse_config(text, Path("c.toml"))
+    assert [line.split(": set ")[1] for line in config.warnings()] == [
+        "[audit.rules.DG070] per_day = 1440 or more (limits.per_24h = 1440: no one gets more "
+        "automated DMs in 24 h), or enabled = false to leave it to [caps]",
+        "[audit.rules.DG070] per_week = 10080 or more (limits.per_24h = 1440 a day: no one "
+        "gets more automated DMs in 7 days), or enabled = false to leave it to [caps]"]
+    advised = parse_config(text + "\n[audit.rules.DG070]\nper_day = 1440\nper_week = 10080\n",
+                           Path("c.toml"))
+    assert advised.warnings() == []
+    # A rule limit above the cap is never reached: the sender waits at the cap first.
+    assert warnings("per_recipient_day = 1", "per_day = 100000\nper_week = 100000") == []
+    # Below it, drafts the caps would send are held.
+    assert len(warnings("per_recipient_day = 2", "per_day = 1")) == 1
