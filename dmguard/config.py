@@ -36,6 +36,7 @@ from dmguard.config_schema import (
     check_positive_duration,
     check_sequence_name,
     check_slug,
+    path_text,
 )
 from dmguard.policy import CapsConfig, PolicyPack, QuietHoursConfig, built_in_policies
 
@@ -51,10 +52,11 @@ class StoreConfig(Strict):
 
     @field_validator("path", mode="before")
     @classmethod
-    def _a_file(cls, value: object) -> object:
+    def _a_file(cls, value: object) -> Path:
         # An empty path would open SQLite's throwaway database: everything lost on exit.
         if isinstance(value, str) and not value.strip():
             raise ValueError("must name a database file, e.g. 'var/dmguard.db'")
+        value = path_text(value, "var/dmguard.db")
         if str(value).strip() == ":memory:" or str(value).startswith("file:"):
             raise ValueError("must name a database file on disk, e.g. 'var/dmguard.db' "
                              "(an in-memory database keeps nothing between runs)")
@@ -100,6 +102,11 @@ class AccountConfig(Strict):
         description="OAuth 2.0 callback registered in the X developer console (exact match)",
     )
 
+    @field_validator("token_file", mode="before")
+    @classmethod
+    def _a_token_file(cls, value: object) -> Path | None:
+        return None if value is None else path_text(value, "var/x-oauth2-shop.json")
+
     @field_validator("sandbox_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -116,7 +123,7 @@ class AccountConfig(Strict):
 class RuleSetting(BaseModel):
     """Per-rule overrides: ``enabled``, ``severity`` and the rule's own options."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
     enabled: bool = True
     severity: Severity | None = None
 
@@ -148,9 +155,11 @@ class AuditConfig(Strict):
                         f"(options of {rule_id}: {allowed})"
                     )
                 default = rule.options[key]
-                if not isinstance(value, type(default)) or isinstance(value, bool) != isinstance(
-                    default, bool
-                ):
+                # a whole number is a decimal too (threshold = 1), as in the strict sections
+                number = isinstance(default, float) and isinstance(value, int)
+                if not (isinstance(value, type(default)) or number) or isinstance(
+                    value, bool
+                ) != isinstance(default, bool):
                     raise ValueError(
                         f"rules.{rule_id}.{key} = {value!r}: expected "
                         f"{type(default).__name__} like {default!r}"
@@ -304,6 +313,14 @@ class SmtpConfig(Strict):
 class ReportConfig(Strict):
     dir: Path = Path("var/reports")
     email: SmtpConfig | None = None
+
+    @field_validator("dir", mode="before")
+    @classmethod
+    def _a_path(cls, value: object) -> Path:
+        if isinstance(value, str) and not value.strip():
+            # Path("") is the working directory: reports would land wherever dmguard started.
+            raise ValueError("must name a folder for the reports, e.g. 'var/reports'")
+        return path_text(value, "var/reports")
 
     @field_validator("dir")
     @classmethod
@@ -563,6 +580,16 @@ def _plain_words(item: Any) -> str:
         return "must be a whole number"
     if kind in ("bool_parsing", "bool_type"):
         return "must be true or false"
+    if kind in ("float_type", "float_parsing"):
+        return "must be a number"
+    if kind == "string_type":
+        return "must be text in quotes"
+    if kind in ("list_type", "tuple_type"):
+        return "must be a list, e.g. [\"a\", \"b\"]"
+    if kind == "dict_type":
+        return "must be a table of settings, e.g. { key = value, … }"
+    if kind == "literal_error":
+        return f"must be {ctx['expected']}"
     return str(item["msg"]).removeprefix("Value error, ")
 
 

@@ -105,6 +105,27 @@ BAD_CONFIGS = [
      "sequences[0].segment = 'vip-only': must be a table of settings, e.g. { key = value, … }, "
      "not a single value (its keys: bio_keywords, min_followers"),
     (("tick_minutes = 5", "tick_minutes = 0"), "daemon.tick_minutes = 0: must be at least 1"),
+    # found by QA (CLI finding 3): wrong types were coerced (true -> 1, "50" -> 50, 15.0 -> 15)
+    (("hold_score = 50", "hold_score = true"), "audit.hold_score = True: must be a whole number"),
+    (("tick_minutes = 5", "tick_minutes = true"),
+     "daemon.tick_minutes = True: must be a whole number"),
+    (("per_recipient_day = 1", "per_recipient_day = true"),
+     "caps.per_recipient_day = True: must be a whole number"),
+    (("per_15min = 15", 'per_15min = "50"'), "limits.per_15min = '50': must be a whole number"),
+    (("per_15min = 15", "per_15min = 15.0"), "limits.per_15min = 15.0: must be a whole number"),
+    (("enabled = true", 'enabled = "no"'), "quiet_hours.enabled = 'no': must be true or false"),
+    (("enabled = true", "enabled = 1"), "quiet_hours.enabled = 1: must be true or false"),
+    (("dm_sent = 0.015", "dm_sent = true"), "costs.dm_sent = True: must be a number"),
+    (("dm_sent = 0.015", 'dm_sent = "0.015"'), "costs.dm_sent = '0.015': must be a number"),
+    (('timezone = "UTC"', "timezone = 1"), "daemon.timezone = 1: must be text in quotes"),
+    (("[audit.rules.DG021]", '[audit.rules.DG021]\nenabled = "no"'),
+     "audit.rules.DG021.enabled = 'no': must be true or false"),
+    (('path = "var/dmguard.db"', "path = 5"),
+     "store.path = 5: must be a path in quotes, e.g. 'var/dmguard.db'"),
+    (('dir = "var/reports"', 'dir = ""'),
+     "report.dir = '': must name a folder for the reports, e.g. 'var/reports'"),
+    (('dir = "var/reports"', "dir = 5"), "report.dir = 5: must be a path in quotes"),
+    (('platform = "sandbox" ', "platform = 1 "), "accounts[0].platform = 1: must be 'sandbox' or 'x'"),
 ]
 
 
@@ -327,3 +348,10 @@ def test_the_caps_warning_is_silenced_by_the_dg070_limit_it_advises() -> None:
     assert warnings("per_recipient_day = 1", "per_day = 100000\nper_week = 100000") == []
     # Below it, drafts the caps would send are held.
     assert len(warnings("per_recipient_day = 2", "per_day = 1")) == 1
+
+
+def test_what_toml_gives_for_a_key_loads_a_whole_number_is_a_decimal_too() -> None:
+    config = parse_config(BASE.replace("dm_sent = 0.015", "dm_sent = 1\ndaily_budget = 5")
+                          + "\n[audit.rules.DG095]\nthreshold = 1\n", Path("c.toml"))
+    assert config.costs.daily_budget == 5 and config.costs.dm_sent == 1
+    assert config.store.path == Path("var/dmguard.db") and config.report.dir == Path("var/reports")
