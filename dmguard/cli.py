@@ -422,6 +422,8 @@ def submit(source: str, config_path: str, account: str | None) -> None:
     from dmguard.submit import submit_lines
 
     config = load(config_path)
+    if account is not None:  # named before the database is opened (or created)
+        account = _configured_account(config, account)
     tally: Counter[str] = Counter()
     with opened_store(config) as store:
         for result in submit_lines(store, config, parsed_lines(_open_input(source)),

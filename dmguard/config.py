@@ -475,7 +475,8 @@ class Config(Strict):
         for account in self.accounts:
             if account.name == name:
                 return account
-        raise ConfigError(f"no account named {name!r} in the configuration")
+        names = ", ".join(account.name for account in self.accounts)
+        raise ConfigError(f"no account named {name!r} in the configuration (accounts: {names})")
 
 
 #: The fewest minutes between ticks that leave X's DM reads (15 per 15 minutes) to spare.

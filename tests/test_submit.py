@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from dmguard.cli import cli
 from dmguard.clock import SimulatedClock
+from dmguard.config import ConfigError
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.submit import submit_messages
@@ -156,3 +157,16 @@ def test_two_submits_at_once_queue_a_line_once(
     assert sum("duplicate_of" in o for o in outcomes) == 10
     assert sum("duplicate_of" not in o for o in outcomes) == 5
     assert len(store.messages.automated_unsent(amy.id)) == 5
+
+
+def test_an_unknown_account_is_one_line_exit_2_and_creates_no_database(tmp_path: Path) -> None:
+    """QA: `submit --account nosuch` printed a ConfigError traceback after creating the file."""
+    conf = config_file(tmp_path, db=tmp_path / "new.db")
+    result = CliRunner().invoke(cli, ["submit", "-", "--account", "nosuch", "--config",
+                                      str(conf)], input="")
+    assert (result.exit_code, result.output) == (
+        2, "dmguard: --account: no account named 'nosuch' in the configuration "
+           "(accounts: demo)\n")
+    with pytest.raises(ConfigError, match="no account named 'nosuch'"):
+        submit_messages(conf, [], account="nosuch")
+    assert not (tmp_path / "new.db").exists()
