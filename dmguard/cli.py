@@ -155,6 +155,7 @@ def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> N
     from dmguard.daemon import run_daemon
     from dmguard.logs import setup_logging
     from dmguard.platforms.sandbox.launch import embedded_sandboxes
+    from dmguard.store import StoreError
     from dmguard.writer_lease import LeaseHeld
 
     setup_logging(log_format)
@@ -171,7 +172,9 @@ def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> N
         try:
             sys.exit(run_daemon(config_path, config, urls, clock, once=once,
                                 wait_for_lease=wait, config_text=text))
-        except LeaseHeld as error:
+        except (LeaseHeld, StoreError) as error:
+            # StoreError: the database cannot be written (read-only, a full disk) or is
+            # busy; taking the lease is the daemon's first write, so nothing has run yet.
             raise UsageProblem(str(error)) from None
 
 
