@@ -236,6 +236,40 @@ def test_run_on_a_read_only_database_is_one_line_and_exit_2(
     assert "Traceback" not in result.output
 
 
+def test_a_database_another_process_keeps_locked_is_one_line_and_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: `tasks claim`, `users add` printed sqlite3's 'database is locked' traceback."""
+    import sqlite3
+
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store
+    from dmguard.store import connection as connection_module
+
+    conf = config_file(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
+    task_id = queue.open_task(store, make_config(tmp_path), "demo", contact, "reply", "wrote",
+                              text="hi?")
+    store.close()
+    monkeypatch.setattr(connection_module, "BUSY_TIMEOUT", 0.2)  # SQLite waits 30 s
+    other = sqlite3.connect(tmp_path / "d.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    busy = (f"dmguard: {tmp_path / 'd.db'}: the database is busy (another process is "
+            "writing); try again\n")
+    try:
+        for command, given in ((["tasks", "claim", str(task_id), "--who", "amy"], None),
+                               (["users", "add", "carl"], "correct horse battery\n")):
+            result = CliRunner().invoke(cli, [*command, "--config", str(conf)], input=given)
+            assert (result.exit_code, result.output) == (2, busy), command
+    finally:
+        other.close()
+    claimed = CliRunner().invoke(cli, ["tasks", "claim", str(task_id), "--who", "amy",
+                                       "--config", str(conf)])
+    assert claimed.exit_code == 0, claimed.output
+
+
 def test_report_out_into_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
     conf = config_file(tmp_path, created=True)
     out = tmp_path / "missing" / "x.md"
