@@ -154,21 +154,21 @@ def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> N
     from dmguard.clock import SystemClock, parse_duration
     from dmguard.daemon import run_daemon
     from dmguard.logs import setup_logging
-    from dmguard.platforms.sandbox.launch import embedded_sandboxes
+    from dmguard.platforms.sandbox.launch import embedded_sandboxes, worlds_made
     from dmguard.store import StoreError
     from dmguard.writer_lease import LeaseHeld
 
     setup_logging(log_format)
     config, text = load_with_text(config_path)
     check_credentials(config)
-    with opened_store(config):
-        pass
     try:
         wait = parse_duration(wait_for_lease)
     except ValueError as error:
         raise UsageProblem(f"--wait-for-lease: {error}") from None
+    with opened_store(config) as store:
+        made = worlds_made(store, config)  # a restart seeds the same people and DMs
     clock = SystemClock()
-    with embedded_sandboxes(config, clock) as urls:
+    with embedded_sandboxes(config, clock, made) as urls:
         try:
             sys.exit(run_daemon(config_path, config, urls, clock, once=once,
                                 wait_for_lease=wait, config_text=text))
