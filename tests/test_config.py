@@ -355,3 +355,20 @@ def test_what_toml_gives_for_a_key_loads_a_whole_number_is_a_decimal_too() -> No
                           + "\n[audit.rules.DG095]\nthreshold = 1\n", Path("c.toml"))
     assert config.costs.daily_budget == 5 and config.costs.dm_sent == 1
     assert config.store.path == Path("var/dmguard.db") and config.report.dir == Path("var/reports")
+
+
+def test_the_readme_s_end_to_end_config_points_at_sandbox_serve_with_its_own_database() -> None:
+    """The README makes trial.toml from the default config with sed; if the default's
+    lines change, the recipe must still set sandbox_url and a database of its own."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    line = next(line for line in readme.splitlines() if line.startswith("sed -e "))
+    text = BASE
+    for old, new in re.findall(r"'s\|([^|]*)\|([^|]*)\|'", line):
+        changed = re.sub(old, new, text, flags=re.MULTILINE)
+        assert changed != text, f"the README's sed 's|{old}|{new}|' changes nothing"
+        text = changed
+    config = parse_config(text, Path("trial.toml"))
+    assert config.accounts[0].sandbox_url == "http://127.0.0.1:8765", "sandbox serve's default"
+    assert config.store.path == Path("var/trial.db")

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from dmguard.cli import cli
 from dmguard.clock import SimulatedClock
-from dmguard.platforms.sandbox.launch import embedded_sandboxes, worlds_made
+from dmguard.platforms.sandbox.launch import embedded_sandboxes, standalone_emulator, worlds_made
 from dmguard.platforms.sandbox.scenario import seed_population
 from dmguard.platforms.sandbox.state import SandboxState, snowflake_time
 from dmguard.store import Store
@@ -83,3 +83,19 @@ def test_the_world_is_made_when_the_database_first_stored_the_account(
     with embedded_sandboxes(config, clock, made) as urls:
         assert list(urls) == ["demo"]
     store.close()
+
+
+def test_a_standalone_emulator_lists_the_conversations_it_starts_with_at_once(
+        clock: SimulatedClock) -> None:
+    """`dmguard sandbox serve` is as strict as X (a new DM is listed 5-60 s late), but the
+    DMs it starts with are history: the daemon's first sync reads them, not the next tick."""
+    server = standalone_emulator(clock, 0, seed=7, empty=False, fault_rate=0.0,
+                                 credentials=None)
+    try:
+        state = server.state
+        assert state.options.listing_lag > timedelta(0), "strict"
+        assert len(state.events) == 3 and all(e.listed(clock.now()) for e in state.events)
+        later = state.user_writes(next(iter(state.followers))[0], "and another thing")
+        assert not later.listed(clock.now()), "what is written later is listed late, as on X"
+    finally:
+        server.server_close()

@@ -113,12 +113,14 @@ class Population:
         self.state.follow(user.id)
         return user
 
-    def writes(self, user: SandboxUser, kind: str, *, at: datetime | None = None) -> str:
-        """``user`` DMs the account (now, or ``at``: a DM written before)."""
+    def writes(self, user: SandboxUser, kind: str, *, at: datetime | None = None,
+               listing_lag: timedelta | None = None) -> str:
+        """``user`` DMs the account (now, or ``at``: a DM written before); ``listing_lag``
+        as :meth:`SandboxState.user_writes` takes it."""
         pool = {"question": QUESTIONS, "thanks": THANKS, "complaint": COMPLAINTS,
                 "human": HUMAN, "stop": STOPS}[kind]
         text = self.rng.choice(pool).format(place=user.location or "Portugal")
-        self.state.user_writes(user.id, text, at=at)
+        self.state.user_writes(user.id, text, at=at, listing_lag=listing_lag)
         return text
 
 
@@ -127,7 +129,8 @@ def seed_population(state: SandboxState, seed: int = 7, followers: int = 12,
     """Existing followers (one hostile profile among them) and a few open conversations,
     the same people (ids included) for the same seed.
 
-    ``since``: when this world was made, and its conversations written (default: now).
+    ``since``: when this world was made, and its conversations written (default: now);
+    they are listed from then on.
     The same ``since`` gives the same DM events with the same ids, so the emulator of a
     daemon that restarts, started again with the moment it first started, lists the
     DMs the daemon has already read, not new ones."""
@@ -135,5 +138,7 @@ def seed_population(state: SandboxState, seed: int = 7, followers: int = 12,
     people = [population.follower_arrives() for _ in range(followers - 1)]
     people.append(population.follower_arrives(hostile=True))
     for user in people[:conversations]:
-        population.writes(user, "question", at=since)
+        # History the emulator starts with: already listed, as X lists a DM it has had
+        # for a while (a strict emulator would otherwise hide it from the first sync).
+        population.writes(user, "question", at=since, listing_lag=timedelta(0))
     return population
