@@ -154,24 +154,27 @@ def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> N
     from dmguard.clock import SystemClock, parse_duration
     from dmguard.daemon import run_daemon
     from dmguard.logs import setup_logging
-    from dmguard.platforms.sandbox.launch import embedded_sandboxes
+    from dmguard.platforms.sandbox.launch import embedded_sandboxes, worlds_made
+    from dmguard.store import StoreError
     from dmguard.writer_lease import LeaseHeld
 
     setup_logging(log_format)
     config, text = load_with_text(config_path)
     check_credentials(config)
-    with opened_store(config):
-        pass
     try:
         wait = parse_duration(wait_for_lease)
     except ValueError as error:
         raise UsageProblem(f"--wait-for-lease: {error}") from None
+    with opened_store(config) as store:
+        made = worlds_made(store, config)  # a restart seeds the same people and DMs
     clock = SystemClock()
-    with embedded_sandboxes(config, clock) as urls:
+    with embedded_sandboxes(config, clock, made) as urls:
         try:
             sys.exit(run_daemon(config_path, config, urls, clock, once=once,
                                 wait_for_lease=wait, config_text=text))
-        except LeaseHeld as error:
+        except (LeaseHeld, StoreError) as error:
+            # StoreError: the database cannot be written (read-only, a full disk) or is
+            # busy; taking the lease is the daemon's first write, so nothing has run yet.
             raise UsageProblem(str(error)) from None
 
 
@@ -425,6 +428,8 @@ def submit(source: str, config_path: str, account: str | None) -> None:
     from dmguard.submit import submit_lines
 
     config = load(config_path)
+    if account is not None:  # named before the database is opened (or created)
+        account = _configured_account(config, account)
     tally: Counter[str] = Counter()
     # Each line is audited against the account's history and stored in a transaction
     # of its own (a few ms): a file of 100 KB (some 500 lines) already takes seconds.

@@ -36,6 +36,7 @@ from dmguard.config_schema import (
     check_positive_duration,
     check_sequence_name,
     check_slug,
+    path_text,
 )
 from dmguard.policy import CapsConfig, PolicyPack, QuietHoursConfig, built_in_policies
 
@@ -51,10 +52,11 @@ class StoreConfig(Strict):
 
     @field_validator("path", mode="before")
     @classmethod
-    def _a_file(cls, value: object) -> object:
+    def _a_file(cls, value: object) -> Path:
         # An empty path would open SQLite's throwaway database: everything lost on exit.
         if isinstance(value, str) and not value.strip():
             raise ValueError("must name a database file, e.g. 'var/dmguard.db'")
+        value = path_text(value, "var/dmguard.db")
         if str(value).strip() == ":memory:" or str(value).startswith("file:"):
             raise ValueError("must name a database file on disk, e.g. 'var/dmguard.db' "
                              "(an in-memory database keeps nothing between runs)")
@@ -100,6 +102,11 @@ class AccountConfig(Strict):
         description="OAuth 2.0 callback registered in the X developer console (exact match)",
     )
 
+    @field_validator("token_file", mode="before")
+    @classmethod
+    def _a_token_file(cls, value: object) -> Path | None:
+        return None if value is None else path_text(value, "var/x-oauth2-shop.json")
+
     @field_validator("sandbox_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -116,7 +123,7 @@ class AccountConfig(Strict):
 class RuleSetting(BaseModel):
     """Per-rule overrides: ``enabled``, ``severity`` and the rule's own options."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
     enabled: bool = True
     severity: Severity | None = None
 
@@ -148,9 +155,11 @@ class AuditConfig(Strict):
                         f"(options of {rule_id}: {allowed})"
                     )
                 default = rule.options[key]
-                if not isinstance(value, type(default)) or isinstance(value, bool) != isinstance(
-                    default, bool
-                ):
+                # a whole number is a decimal too (threshold = 1), as in the strict sections
+                number = isinstance(default, float) and isinstance(value, int)
+                if not (isinstance(value, type(default)) or number) or isinstance(
+                    value, bool
+                ) != isinstance(default, bool):
                     raise ValueError(
                         f"rules.{rule_id}.{key} = {value!r}: expected "
                         f"{type(default).__name__} like {default!r}"
@@ -309,6 +318,14 @@ class ReportConfig(Strict):
     dir: Path = Path("var/reports")
     email: SmtpConfig | None = None
 
+    @field_validator("dir", mode="before")
+    @classmethod
+    def _a_path(cls, value: object) -> Path:
+        if isinstance(value, str) and not value.strip():
+            # Path("") is the working directory: reports would land wherever dmguard started.
+            raise ValueError("must name a folder for the reports, e.g. 'var/reports'")
+        return path_text(value, "var/reports")
+
     @field_validator("dir")
     @classmethod
     def _a_folder(cls, value: Path) -> Path:
@@ -464,7 +481,8 @@ class Config(Strict):
         for account in self.accounts:
             if account.name == name:
                 return account
-        raise ConfigError(f"no account named {name!r} in the configuration")
+        names = ", ".join(account.name for account in self.accounts)
+        raise ConfigError(f"no account named {name!r} in the configuration (accounts: {names})")
 
 
 def _smtp_warning(config: Config, environ: dict[str, str] | None) -> str | None:
@@ -492,7 +510,8 @@ def _tick_warning(config: Config) -> str | None:
 
 def _caps_warnings(config: Config) -> list[str]:
     """[caps] defers sends; the too-frequent rule holds drafts with its own per_day and
-    per_week. Raising one without the other still stops DMs at the lower limit."""
+    per_week. A rule limit below what the caps (and limits) let a person get holds DMs
+    the caps allow; one at or above it never holds a draft the caps would have sent."""
     from dmguard.audit.rules import single
 
     rule = single(lambda candidate: candidate.name == "too-frequent")
@@ -500,17 +519,41 @@ def _caps_warnings(config: Config) -> list[str]:
     if setting is not None and not setting.enabled:
         return []
     options = {**rule.options, **(setting.options if setting else {})}
-    pairs = (("per_recipient_day", "per_day"), ("per_recipient_week", "per_week"))
     lines = []
-    for cap_key, option in pairs:
+    for cap_key, option, window in (("per_recipient_day", "per_day", "24 h"),
+                                    ("per_recipient_week", "per_week", "7 days")):
         cap, limit = getattr(config.caps, cap_key), options[option]
-        if cap != limit:
-            said = "0 (no cap)" if cap == 0 else str(cap)
-            lines.append(f"caps.{cap_key} = {said}, but rule {rule.id} holds a person's next "
-                         f"automated DM past {option} = {limit}: set [audit.rules.{rule.id}] "
-                         f"{option} = {cap or 'a high number'} to match (or "
-                         "enabled = false to leave it to [caps])")
+        most, bound = _most_automated_dms(config, cap_key)
+        if limit >= most:
+            continue
+        said = "0 (no cap)" if cap == 0 else str(cap)
+        if bound == f"caps.{cap_key}":
+            advice = f"{option} = {most} (or more) to match"
+        else:
+            advice = (f"{option} = {most} or more ({bound}: no one gets more automated DMs "
+                      f"in {window})")
+        lines.append(f"caps.{cap_key} = {said}, but rule {rule.id} holds a person's next "
+                     f"automated DM past {option} = {limit}: set [audit.rules.{rule.id}] "
+                     f"{advice}, or enabled = false to leave it to [caps]")
     return lines
+
+
+def _most_automated_dms(config: Config, cap_key: str) -> tuple[int, str]:
+    """The most automated DMs one person can get in the cap's window (a day or a week)
+    under [caps] and [limits], and the setting that bounds it: a rule limit at or above
+    it is never reached before the sender has to wait anyway."""
+    day, week, per_24h = (config.caps.per_recipient_day, config.caps.per_recipient_week,
+                          config.limits.per_24h)
+    if cap_key == "per_recipient_day":
+        bounds = [(day, "caps.per_recipient_day"),
+                  (week, f"caps.per_recipient_week = {week}"),
+                  (per_24h, f"limits.per_24h = {per_24h}")]
+    else:
+        bounds = [(week, "caps.per_recipient_week"),
+                  (7 * day, f"caps.per_recipient_day = {day} a day"),
+                  (7 * per_24h, f"limits.per_24h = {per_24h} a day")]
+    # 0 is no cap; the first bound wins a tie, so the cap's own key is named when it binds
+    return min(((most, name) for most, name in bounds if most > 0), key=lambda pair: pair[0])
 
 
 def _describe_location(loc: tuple[Any, ...]) -> str:
@@ -553,6 +596,16 @@ def _plain_words(item: Any) -> str:
         return "must be a whole number"
     if kind in ("bool_parsing", "bool_type"):
         return "must be true or false"
+    if kind in ("float_type", "float_parsing"):
+        return "must be a number"
+    if kind == "string_type":
+        return "must be text in quotes"
+    if kind in ("list_type", "tuple_type"):
+        return "must be a list, e.g. [\"a\", \"b\"]"
+    if kind == "dict_type":
+        return "must be a table of settings, e.g. { key = value, … }"
+    if kind == "literal_error":
+        return f"must be {ctx['expected']}"
     return str(item["msg"]).removeprefix("Value error, ")
 
 

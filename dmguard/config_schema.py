@@ -8,6 +8,7 @@ whole configuration.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,9 +17,24 @@ from dmguard.clock import parse_duration
 
 
 class Strict(BaseModel):
-    """A config section: unknown keys are errors, values never change after loading."""
+    """A config section: unknown keys are errors, values never change after loading, and
+    a value must have the type TOML gives for the key (``true`` is not the number 1,
+    ``"50"`` is not 50, ``15.0`` is not a count); a whole number where a decimal is
+    expected is fine (``daily_budget = 5``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def path_text(value: object, example: str) -> Path:
+    """A path as TOML gives it (a string, not empty) made a Path; the config models are
+    strict, so the conversion is done here. Paths built in Python pass as they are."""
+    if isinstance(value, Path):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"must be a path in quotes, e.g. {example!r}")
+    if not value.strip():
+        raise ValueError(f"is empty; give a path, e.g. {example!r}")
+    return Path(value)
 
 
 def check_duration(value: str) -> str:

@@ -28,7 +28,7 @@ from dmguard.alerts import send_due_alerts
 from dmguard.clock import Clock, iso
 from dmguard.config import Config, smtp_password
 from dmguard.process import process_tag
-from dmguard.store import Store
+from dmguard.store import Store, StoreBusy
 from dmguard.tick import AccountRuntime, TickSummary, build_runtime, run_send, run_tick
 
 log = logging.getLogger("dmguard.daemon")
@@ -194,7 +194,14 @@ def _report_failed(context: JobContext, day: str, problem: str) -> bool:
 
 
 def _job_failed(event: Any) -> None:
-    """A job that raised: logged at ERROR with its traceback; the scheduler keeps going."""
+    """A job that raised: logged at ERROR with its traceback; the scheduler keeps going.
+
+    A database another process kept locked past the busy timeout is not a crash: the
+    job runs again at its next turn, and one warning line says so."""
+    if isinstance(event.exception, StoreBusy):
+        log.warning("job %s: %s; it runs again at its next turn", event.job_id,
+                    event.exception, extra={"job": event.job_id})
+        return
     log.error("job %s crashed: %r", event.job_id, event.exception,
               exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
               extra={"job": event.job_id})

@@ -145,10 +145,8 @@ def accounts(config: Config, account: str | None = None) -> list[str]:
         return [a.name for a in config.accounts]
     try:
         return [config.account(account).name]
-    except ConfigError:
-        names = ", ".join(a.name for a in config.accounts)
-        raise LearningError(f"no account named {account!r} in the configuration "
-                            f"(accounts: {names})") from None
+    except ConfigError as error:
+        raise LearningError(str(error)) from None
 
 
 def reset(store: Store, config: Config, account: str) -> int:

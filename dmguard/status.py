@@ -67,8 +67,10 @@ def next_report_at(config: Config, now: datetime) -> datetime:
 
 def status(store: Store, config: Config) -> Status:
     now = store.now()
-    lease = store.leases.get(writer_lease.NAME)
-    alive = lease is not None and lease.expires_at > now
+    # A holder that died on this machine (SIGKILL) is not running, even while its lease
+    # has not yet expired; live_holder asks the process table, as taking the lease does.
+    holder = writer_lease.live_holder(store)
+    lease = store.leases.get(writer_lease.NAME) if holder else None
     accounts = []
     for account_config in config.accounts:
         line = AccountStatus(account_config.name, account_config.platform)
@@ -89,8 +91,7 @@ def status(store: Store, config: Config) -> Status:
                          for row in store.messages.by_state(account_config.name)]
         line.deferred, line.deferred_until = store.messages.deferred(account_config.name, now)
         accounts.append(line)
-    return Status(now, lease.holder if alive and lease else None,
-                  lease.heartbeat_at if alive and lease else None,
+    return Status(now, holder, lease.heartbeat_at if lease and lease.holder == holder else None,
                   next_report_at(config, store.clock.now()).isoformat(timespec="minutes"),
                   accounts)
 

@@ -30,6 +30,7 @@ def submit_messages(config: Config | Path | str, messages: Iterable[dict[str, An
                     *, account: str | None = None,
                     clock: Clock | None = None) -> list[dict[str, Any]]:
     config = config if isinstance(config, Config) else load_config(config)
+    config.account(account)  # an unknown account is named before a database is created
     store = Store.open(config.store.path, clock or SystemClock())
     try:
         return list(submit_into(store, config, messages, account=account))

@@ -240,6 +240,72 @@ def test_a_full_disk_or_a_read_only_database_is_one_line_and_loses_nothing(
     store.close()
 
 
+@pytest.mark.parametrize("once", [["--once"], []], ids=["run --once", "run"])
+def test_run_on_a_read_only_database_is_one_line_and_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, once: list[str]) -> None:
+    """QA: taking the writer lease is the daemon's first write; on a read-only file it was
+    a StoreError traceback and exit 1 (query_only stands in for the file: root ignores
+    file modes)."""
+    import logging
+
+    from dmguard.store.connection import Connection
+
+    for name in ("dmguard", "apscheduler"):  # `run` sets up logging; put it back after
+        logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "handlers", list(logger.handlers))
+        monkeypatch.setattr(logger, "propagate", logger.propagate)
+        monkeypatch.setattr(logger, "level", logger.level)
+    conf = config_file(tmp_path, created=True)
+    opened = Connection.open
+
+    def read_only(path: Path | str, clock: object) -> Connection:
+        connection = opened(path, clock)  # type: ignore[arg-type]
+        connection.execute("PRAGMA query_only = ON")
+        return connection
+
+    monkeypatch.setattr(Connection, "open", staticmethod(read_only))
+    result = CliRunner().invoke(cli, ["run", *once, "--config", str(conf)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1].startswith(
+        f"dmguard: {tmp_path / 'd.db'}: the database cannot be written (attempt to write a "
+        "readonly database)")
+    assert "Traceback" not in result.output
+
+
+def test_a_database_another_process_keeps_locked_is_one_line_and_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: `tasks claim`, `users add` printed sqlite3's 'database is locked' traceback."""
+    import sqlite3
+
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store
+    from dmguard.store import connection as connection_module
+
+    conf = config_file(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
+    task_id = queue.open_task(store, make_config(tmp_path), "demo", contact, "reply", "wrote",
+                              text="hi?")
+    store.close()
+    monkeypatch.setattr(connection_module, "BUSY_TIMEOUT", 0.2)  # SQLite waits 30 s
+    other = sqlite3.connect(tmp_path / "d.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    busy = (f"dmguard: {tmp_path / 'd.db'}: the database is busy (another process is "
+            "writing); try again\n")
+    try:
+        for command, given in ((["tasks", "claim", str(task_id), "--who", "amy"], None),
+                               (["users", "add", "carl"], "correct horse battery\n")):
+            result = CliRunner().invoke(cli, [*command, "--config", str(conf)], input=given)
+            assert (result.exit_code, result.output) == (2, busy), command
+    finally:
+        other.close()
+    claimed = CliRunner().invoke(cli, ["tasks", "claim", str(task_id), "--who", "amy",
+                                       "--config", str(conf)])
+    assert claimed.exit_code == 0, claimed.output
+
+
 def test_report_out_into_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
     conf = config_file(tmp_path, created=True)
     out = tmp_path / "missing" / "x.md"

@@ -105,6 +105,27 @@ BAD_CONFIGS = [
      "sequences[0].segment = 'vip-only': must be a table of settings, e.g. { key = value, … }, "
      "not a single value (its keys: bio_keywords, min_followers"),
     (("tick_minutes = 5", "tick_minutes = 0"), "daemon.tick_minutes = 0: must be at least 1"),
+    # found by QA (CLI finding 3): wrong types were coerced (true -> 1, "50" -> 50, 15.0 -> 15)
+    (("hold_score = 50", "hold_score = true"), "audit.hold_score = True: must be a whole number"),
+    (("tick_minutes = 5", "tick_minutes = true"),
+     "daemon.tick_minutes = True: must be a whole number"),
+    (("per_recipient_day = 1", "per_recipient_day = true"),
+     "caps.per_recipient_day = True: must be a whole number"),
+    (("per_15min = 15", 'per_15min = "50"'), "limits.per_15min = '50': must be a whole number"),
+    (("per_15min = 15", "per_15min = 15.0"), "limits.per_15min = 15.0: must be a whole number"),
+    (("enabled = true", 'enabled = "no"'), "quiet_hours.enabled = 'no': must be true or false"),
+    (("enabled = true", "enabled = 1"), "quiet_hours.enabled = 1: must be true or false"),
+    (("dm_sent = 0.015", "dm_sent = true"), "costs.dm_sent = True: must be a number"),
+    (("dm_sent = 0.015", 'dm_sent = "0.015"'), "costs.dm_sent = '0.015': must be a number"),
+    (('timezone = "UTC"', "timezone = 1"), "daemon.timezone = 1: must be text in quotes"),
+    (("[audit.rules.DG021]", '[audit.rules.DG021]\nenabled = "no"'),
+     "audit.rules.DG021.enabled = 'no': must be true or false"),
+    (('path = "var/dmguard.db"', "path = 5"),
+     "store.path = 5: must be a path in quotes, e.g. 'var/dmguard.db'"),
+    (('dir = "var/reports"', 'dir = ""'),
+     "report.dir = '': must name a folder for the reports, e.g. 'var/reports'"),
+    (('dir = "var/reports"', "dir = 5"), "report.dir = 5: must be a path in quotes"),
+    (('platform = "sandbox" ', "platform = 1 "), "accounts[0].platform = 1: must be 'sandbox' or 'x'"),
 ]
 
 
@@ -286,8 +307,8 @@ def test_check_config_warns_about_a_tick_that_eats_the_reads_and_caps_dg070_igno
     assert "tick_minutes = 1: every tick reads the account's DMs" in warnings[0]
     assert warnings[1] == ("warning: caps.per_recipient_day = 30, but rule DG070 holds a "
                            "person's next automated DM past per_day = 1: set "
-                           "[audit.rules.DG070] per_day = 30 to match (or enabled = false to "
-                           "leave it to [caps])")
+                           "[audit.rules.DG070] per_day = 30 (or more) to match, or enabled = "
+                           "false to leave it to [caps]")
     agreed = parse_config(conf.read_text() + "\n[audit.rules.DG070]\nper_day = 30\n"
                           "per_week = 30\n", conf)
     assert [line[:18] for line in agreed.warnings()] == ["daemon.tick_minute"]
@@ -302,3 +323,63 @@ def test_check_config_warns_about_an_smtp_login_without_its_password() -> None:
     assert warning.startswith("report.email.username = 'owner' but DMGUARD_SMTP_PASSWORD is "
                               "not set")
     assert config.warnings(environ={"DMGUARD_SMTP_PASSWORD": "s3cret"}) == []
+
+
+def test_the_caps_warning_is_silenced_by_the_dg070_limit_it_advises() -> None:
+    """QA: [caps] per_recipient_day = 0 (no cap) warned even with DG070's per_day = 100000,
+    as the warning advised ('a high number'); only enabled = false silenced it."""
+    def warnings(caps: str, rule: str = "") -> list[str]:
+        text = BASE.replace("per_recipient_day = 1", caps) + (
+            f"\n[audit.rules.DG070]\n{rule}\n" if rule else "")
+        return [line for line in parse_config(text, Path("c.toml")).warnings()
+                if line.startswith("caps.")]
+
+    uncapped = warnings("per_recipient_day = 0")
+    assert uncapped == [
+        "caps.per_recipient_day = 0 (no cap), but rule DG070 holds a person's next automated "
+        "DM past per_day = 1: set [audit.rules.DG070] per_day = 3 or more "
+        "(caps.per_recipient_week = 3: no one gets more automated DMs in 24 h), or enabled = "
+        "false to leave it to [caps]"]
+    assert warnings("per_recipient_day = 0", "per_day = 3") == [], "as advised"
+    assert warnings("per_recipient_day = 0", "per_day = 100000") == [], "a high number"
+    assert warnings("per_recipient_day = 0", "per_day = 2") == [
+        uncapped[0].replace("per_day = 1:", "per_day = 2:")], "still below: still warned"
+    text = (BASE.replace("per_recipient_day = 1", "per_recipient_day = 0")
+            .replace("per_recipient_week = 3", "per_recipient_week = 0"))
+    config = parse_config(text, Path("c.toml"))
+    assert [line.split(": set ")[1] for line in config.warnings()] == [
+        "[audit.rules.DG070] per_day = 1440 or more (limits.per_24h = 1440: no one gets more "
+        "automated DMs in 24 h), or enabled = false to leave it to [caps]",
+        "[audit.rules.DG070] per_week = 10080 or more (limits.per_24h = 1440 a day: no one "
+        "gets more automated DMs in 7 days), or enabled = false to leave it to [caps]"]
+    advised = parse_config(text + "\n[audit.rules.DG070]\nper_day = 1440\nper_week = 10080\n",
+                           Path("c.toml"))
+    assert advised.warnings() == []
+    # A rule limit above the cap is never reached: the sender waits at the cap first.
+    assert warnings("per_recipient_day = 1", "per_day = 100000\nper_week = 100000") == []
+    # Below it, drafts the caps would send are held.
+    assert len(warnings("per_recipient_day = 2", "per_day = 1")) == 1
+
+
+def test_what_toml_gives_for_a_key_loads_a_whole_number_is_a_decimal_too() -> None:
+    config = parse_config(BASE.replace("dm_sent = 0.015", "dm_sent = 1\ndaily_budget = 5")
+                          + "\n[audit.rules.DG095]\nthreshold = 1\n", Path("c.toml"))
+    assert config.costs.daily_budget == 5 and config.costs.dm_sent == 1
+    assert config.store.path == Path("var/dmguard.db") and config.report.dir == Path("var/reports")
+
+
+def test_the_readme_s_end_to_end_config_points_at_sandbox_serve_with_its_own_database() -> None:
+    """The README makes trial.toml from the default config with sed; if the default's
+    lines change, the recipe must still set sandbox_url and a database of its own."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    line = next(line for line in readme.splitlines() if line.startswith("sed -e "))
+    text = BASE
+    for old, new in re.findall(r"'s\|([^|]*)\|([^|]*)\|'", line):
+        changed = re.sub(old, new, text, flags=re.MULTILINE)
+        assert changed != text, f"the README's sed 's|{old}|{new}|' changes nothing"
+        text = changed
+    config = parse_config(text, Path("trial.toml"))
+    assert config.accounts[0].sandbox_url == "http://127.0.0.1:8765", "sandbox serve's default"
+    assert config.store.path == Path("var/trial.db")

@@ -247,3 +247,35 @@ def test_a_failed_report_process_is_one_log_line_not_a_cut_off_traceback() -> No
                 "OSError: [Errno 28] No space left on device\n"
     assert _problem_of(traceback) == "OSError: [Errno 28] No space left on device"
     assert _problem_of("") == "(no output)"
+
+
+def test_a_job_that_finds_the_database_busy_runs_again_and_is_not_a_crash(
+        tmp_path: Path, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite waits out another writer (the busy timeout); past it the job fails with the
+    store's StoreBusy, logged as one warning line, and the next tick does the work."""
+    from types import SimpleNamespace
+
+    from dmguard import daemon
+    from dmguard.store import StoreBusy
+    from dmguard.store import connection as connection_module
+
+    conf = config_file(tmp_path, sandbox_url=sandbox.url, created=True)
+    context = context_for(conf, SimulatedClock(START))
+    monkeypatch.setattr(connection_module, "BUSY_TIMEOUT", 0.2)
+    other = sqlite3.connect(tmp_path / "d.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreBusy) as busy:
+            tick_job(context, "demo")
+    finally:
+        other.close()
+    with caplog.at_level("WARNING", logger="dmguard.daemon"):
+        daemon._job_failed(SimpleNamespace(job_id="tick-demo", exception=busy.value))
+    (record,) = caplog.records
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert record.getMessage() == (f"job tick-demo: {tmp_path / 'd.db'}: the database is busy "
+                                   "(another process is writing); try again; it runs again at "
+                                   "its next turn")
+    summary = tick_job(context, "demo")
+    assert summary is not None and summary.error is None

@@ -13,6 +13,7 @@ from dmguard.cli import cli
 from dmguard.clock import SimulatedClock, iso
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.process import process_tag
 from dmguard.status import status
 from dmguard.store import NewMessage, Origin
 from tests.conftest import add_person, config_file, world
@@ -94,3 +95,18 @@ def test_status_on_a_mistyped_store_path_names_it_and_creates_nothing(tmp_path: 
                "none (check [store] path, or start the daemon with `dmguard run` to create it)\n"
         ), command
     assert not (tmp_path / "dmgaurd.db").exists()
+
+
+def test_status_does_not_report_a_daemon_that_died_on_this_machine(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    config, store, _runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    host = process_tag().rpartition(":")[0]
+    writer_lease.take(store, f"{host}:999999999")  # SIGKILLed: its lease is still fresh
+    assert status(store, config).daemon is None
+    assert status(store, config).daemon_heartbeat is None
+    writer_lease.release(store, f"{host}:999999999")
+    writer_lease.take(store, process_tag())
+    report = status(store, config)
+    assert report.daemon == process_tag() and report.daemon_heartbeat is not None
+    store.close()

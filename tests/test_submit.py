@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from dmguard.cli import cli
 from dmguard.clock import SimulatedClock
+from dmguard.config import ConfigError
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.submit import submit_messages
@@ -210,3 +211,16 @@ def test_the_progress_bar_is_for_a_terminal_and_a_large_enough_file(
     with _progress(str(big), "auditing") as quiet:  # under the 1 MB of `audit`
         quiet(200_000)
     assert "auditing" not in sys.stderr.getvalue()
+
+
+def test_an_unknown_account_is_one_line_exit_2_and_creates_no_database(tmp_path: Path) -> None:
+    """QA: `submit --account nosuch` printed a ConfigError traceback after creating the file."""
+    conf = config_file(tmp_path, db=tmp_path / "new.db")
+    result = CliRunner().invoke(cli, ["submit", "-", "--account", "nosuch", "--config",
+                                      str(conf)], input="")
+    assert (result.exit_code, result.output) == (
+        2, "dmguard: --account: no account named 'nosuch' in the configuration "
+           "(accounts: demo)\n")
+    with pytest.raises(ConfigError, match="no account named 'nosuch'"):
+        submit_messages(conf, [], account="nosuch")
+    assert not (tmp_path / "new.db").exists()

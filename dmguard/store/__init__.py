@@ -46,7 +46,7 @@ from dmguard.store.accounts import Account, Accounts
 from dmguard.store.alerts import AlertCandidate, Alerts
 from dmguard.store.billing import Billing, BillLine
 from dmguard.store.bulk import Bulk
-from dmguard.store.connection import Connection, StoreError
+from dmguard.store.connection import Connection, StoreBusy, StoreError
 from dmguard.store.enrolments import Enrolment, Enrolments
 from dmguard.store.leases import Lease, Leases
 from dmguard.store.lessons import Lesson, LessonCount, Lessons
@@ -129,6 +129,7 @@ __all__ = [
     "SentText",
     "Session",
     "Store",
+    "StoreBusy",
     "StoreError",
     "Task",
     "TaskAction",

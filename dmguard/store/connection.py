@@ -14,13 +14,32 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from dmguard.clock import Clock, iso
 
 
 class StoreError(Exception):
     """The database cannot be used as it is; the message says what to do."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the write lock longer than :data:`BUSY_TIMEOUT`; trying again
+    later is the cure (the daemon's next job does; a command says so and exits)."""
+
+
+#: Seconds a statement waits for another connection's write lock (SQLite's busy timeout)
+#: before the store says the database is busy.
+BUSY_TIMEOUT = 30.0
+
+
+def _busy(error: BaseException) -> bool:
+    """SQLITE_BUSY: another connection holds the lock ("database is locked")."""
+    return "database is locked" in str(error) or "database is busy" in str(error)
+
+
+def busy_error(path: str) -> StoreBusy:
+    return StoreBusy(f"{path}: the database is busy (another process is writing); try again")
 
 
 def sql_list(values: Iterable[str]) -> str:
@@ -42,18 +61,19 @@ def marks(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
-@retry(retry=retry_if_exception(lambda error: "locked" in str(error)),
-       wait=wait_random_exponential(multiplier=0.05, max=1), stop=stop_after_delay(30),
-       reraise=True)
 def _enable_wal(db: sqlite_utils.Database) -> None:
-    """Switch to WAL, waiting while another process does the same.
+    """Switch to WAL, waiting (up to the busy timeout) while another process does the same.
 
     Several processes opening one fresh file at once (a redeploy, the web page and
     the daemon) race to change the journal mode, and SQLite answers the losers
     "database is locked" at once instead of waiting for its busy timeout.
     """
-    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        db.enable_wal()
+    for attempt in Retrying(retry=retry_if_exception(_busy),
+                            wait=wait_random_exponential(multiplier=0.05, max=1),
+                            stop=stop_after_delay(BUSY_TIMEOUT), reraise=True):
+        with attempt:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.enable_wal()
 
 
 class Connection:
@@ -74,13 +94,15 @@ class Connection:
             except OSError as error:
                 raise StoreError(f"{path}: cannot create the database folder: {error}") from None
         try:
-            conn = sqlite3.connect(str(path), timeout=30, check_same_thread=True)
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, check_same_thread=True)
             connection = cls(conn, clock, str(path))
             connection.execute("PRAGMA foreign_keys = ON")
             if str(path) != ":memory:":
                 _enable_wal(connection._db)
             connection.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as error:
+            if _busy(error):  # _enable_wal waited (and retried) that long already
+                raise busy_error(str(path)) from None
             raise StoreError(
                 f"{path}: cannot open the database ({error}); check the path and its permissions"
             ) from None
@@ -109,7 +131,7 @@ class Connection:
             with self._db.atomic():
                 yield
             return
-        with self._unwritable():
+        with self._explained():
             self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -117,7 +139,7 @@ class Connection:
             self._db.conn.rollback()
             raise
         try:
-            with self._unwritable():
+            with self._explained():
                 self._db.execute("COMMIT")
         except BaseException:
             self._db.conn.rollback()
@@ -126,23 +148,28 @@ class Connection:
     # --- statements (the store's modules; tests may inspect through these) ------
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> sqlite3.Cursor:
-        with self._unwritable():
+        with self._explained():
             return self._db.execute(sql, list(params) if params is not None else [])
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Many rows of one statement; call inside :meth:`atomic`."""
-        with self._unwritable():
+        with self._explained():
             self._db.conn.executemany(sql, rows)
 
     @contextmanager
-    def _unwritable(self) -> Iterator[None]:
-        """A full disk or a read-only file is the owner's to fix: one line saying so.
+    def _explained(self) -> Iterator[None]:
+        """A full disk or a read-only file is the owner's to fix, and a database another
+        process kept locked for the whole busy timeout is worth another try: one line
+        saying so (a StoreError), instead of sqlite3's OperationalError.
 
-        The transaction it happened in is rolled back, so nothing stored is lost."""
+        The transaction it happened in is rolled back, so nothing stored is lost. The
+        waiting itself is SQLite's (the busy timeout), before this is reached."""
         try:
             yield
         except sqlite3.OperationalError as error:
             text = str(error)
+            if _busy(error):
+                raise busy_error(self.path) from None
             if any(mark in text for mark in ("full", "readonly", "read-only", "disk I/O")):
                 raise StoreError(f"{self.path}: the database cannot be written ({text}); "
                                  "free disk space or fix the file's permissions, then run "
@@ -150,7 +177,8 @@ class Connection:
             raise
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
-        yield from self._db.query(sql, list(params) if params is not None else [])
+        with self._explained():
+            yield from self._db.query(sql, list(params) if params is not None else [])
 
     def one(self, sql: str, params: Sequence[Any] | None = None) -> dict[str, Any] | None:
         return next(iter(self.rows(sql, params)), None)

@@ -42,7 +42,9 @@ def too_frequent(subject: Subject) -> Iterator[Hit]:
     ``user_dmed_first = true``) is not capped: answering is not a campaign.
     These are not ``[caps]``: ``[caps]`` makes the sender wait, this rule holds the
     draft for a person. Raising one alone still stops DMs at the other's limit, so
-    change both together; ``dmguard check-config`` warns when they differ.
+    change both together; ``dmguard check-config`` warns when this rule's limit is
+    below what ``[caps]`` let a person get (with a cap of 0, no cap: below what
+    ``[limits]`` let the account send), naming the value that silences it.
     """
     recipient = subject.input.recipient
     if recipient is None or not recipient.id:

@@ -1,6 +1,13 @@
 """A seeded population for the sandbox: varied, realistic followers who sometimes write.
 
-Deterministic from the seed, so a demo or a test sees the same people every run.
+Deterministic from the seed, so a demo or a test sees the same people every run, with
+the same user ids: each seeded person's id is a snowflake of when they made their
+account, years ago, drawn from the seed (as X's ids say when an account was made,
+fundamentals/x-ids.mdx), not of the moment the emulator started. Given the moment
+the world was made (``since``), the seeded conversations are the same DM events,
+ids included, too: an emulator started again for the same database is the same
+world, not twelve new people asking the same questions again.
+
 A few profiles are hostile on purpose (template syntax, markup, odd scripts):
 they must be stored and shown as text, never evaluated.
 """
@@ -9,8 +16,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from dmguard.platforms.sandbox.state import SandboxState, SandboxUser
+from dmguard.platforms.sandbox.state import (
+    SEQUENCE_BITS,
+    WORKER_BITS,
+    SandboxState,
+    SandboxUser,
+    snowflake,
+)
 
 FIRST = ["Amy", "Priya", "Jonas", "Mei", "Carlos", "Fatima", "Olu", "Sven", "Aiko", "Lucía",
          "Tom", "Nadia", "Ravi", "Chloe", "Mateo", "Ingrid", "Kwame", "Hana", "Diego", "Zoë",
@@ -47,10 +61,30 @@ HUMAN = ["Can I talk to a real person please?", "human please", "Is there an age
 STOPS = ["STOP", "stop!!", "Please stop messaging me", "unsubscribe"]
 
 
+#: Seeded people made their accounts between these moments.
+ACCOUNTS_FROM = datetime(2009, 1, 1, tzinfo=UTC)
+ACCOUNTS_UNTIL = datetime(2023, 1, 1, tzinfo=UTC)
+
+
 @dataclass
 class Population:
     state: SandboxState
     rng: random.Random
+    #: Draws when each person made their account, and so their id (apart from ``rng``,
+    #: so a seed gives the same profiles either way); None: ids are snowflakes of now.
+    ids: random.Random | None = None
+
+    def _account_made(self) -> dict[str, str]:
+        """The user id and created_at of an account made years ago, drawn from ``ids``."""
+        assert self.ids is not None
+        span = int((ACCOUNTS_UNTIL - ACCOUNTS_FROM).total_seconds() * 1000)
+        while True:
+            made = ACCOUNTS_FROM + timedelta(milliseconds=self.ids.randrange(span))
+            user_id = snowflake(made, self.ids.randrange(1 << WORKER_BITS),
+                                self.ids.randrange(1 << SEQUENCE_BITS))
+            if user_id not in self.state.users:
+                return {"user_id": user_id,
+                        "created_at": made.isoformat(timespec="milliseconds")[:23] + "Z"}
 
     def new_person(self, *, hostile: bool = False, vip: bool = False) -> SandboxUser:
         rng = self.rng
@@ -72,27 +106,39 @@ class Population:
         if hostile:
             profile.update(HOSTILE[rng.randrange(len(HOSTILE))])
             profile["username"] = f"odd{rng.randint(100, 999)}"
-        return self.state.add_user(**profile)
+        return self.state.add_user(**profile, **(self._account_made() if self.ids else {}))
 
     def follower_arrives(self, **kind: bool) -> SandboxUser:
         user = self.new_person(**kind)
         self.state.follow(user.id)
         return user
 
-    def writes(self, user: SandboxUser, kind: str) -> str:
+    def writes(self, user: SandboxUser, kind: str, *, at: datetime | None = None,
+               listing_lag: timedelta | None = None) -> str:
+        """``user`` DMs the account (now, or ``at``: a DM written before); ``listing_lag``
+        as :meth:`SandboxState.user_writes` takes it."""
         pool = {"question": QUESTIONS, "thanks": THANKS, "complaint": COMPLAINTS,
                 "human": HUMAN, "stop": STOPS}[kind]
         text = self.rng.choice(pool).format(place=user.location or "Portugal")
-        self.state.user_writes(user.id, text)
+        self.state.user_writes(user.id, text, at=at, listing_lag=listing_lag)
         return text
 
 
 def seed_population(state: SandboxState, seed: int = 7, followers: int = 12,
-                    conversations: int = 3) -> Population:
-    """Existing followers (one hostile profile among them) and a few open conversations."""
-    population = Population(state, random.Random(seed))
+                    conversations: int = 3, *, since: datetime | None = None) -> Population:
+    """Existing followers (one hostile profile among them) and a few open conversations,
+    the same people (ids included) for the same seed.
+
+    ``since``: when this world was made, and its conversations written (default: now);
+    they are listed from then on.
+    The same ``since`` gives the same DM events with the same ids, so the emulator of a
+    daemon that restarts, started again with the moment it first started, lists the
+    DMs the daemon has already read, not new ones."""
+    population = Population(state, random.Random(seed), ids=random.Random(f"ids-{seed}"))
     people = [population.follower_arrives() for _ in range(followers - 1)]
     people.append(population.follower_arrives(hostile=True))
     for user in people[:conversations]:
-        population.writes(user, "question")
+        # History the emulator starts with: already listed, as X lists a DM it has had
+        # for a while (a strict emulator would otherwise hide it from the first sync).
+        population.writes(user, "question", at=since, listing_lag=timedelta(0))
     return population

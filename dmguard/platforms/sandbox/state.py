@@ -77,6 +77,13 @@ class Snowflakes:
             millis += 1
 
 
+def snowflake(at: datetime, worker: int, sequence: int) -> str:
+    """The snowflake id made ``at`` by ``worker`` with ``sequence`` (the layout above)."""
+    millis = int(at.timestamp() * 1000) - TWITTER_EPOCH_MS
+    return str(millis << (WORKER_BITS + SEQUENCE_BITS)
+               | worker % (1 << WORKER_BITS) << SEQUENCE_BITS | sequence % (1 << SEQUENCE_BITS))
+
+
 ACCOUNT_MADE = datetime(2015, 3, 21, tzinfo=UTC)
 """When the emulated account was made (long before anything the emulator makes now)."""
 
@@ -86,11 +93,8 @@ def account_id(username: str) -> str:
     sequence from the username. An account keeps its id (x-ids.mdx: ids identify objects
     for good), so every start of the emulator for one username is the same user to dmguard,
     whose database checks that (:mod:`dmguard.identity`); another username is another user."""
-    millis = int(ACCOUNT_MADE.timestamp() * 1000) - TWITTER_EPOCH_MS
     digest = zlib.crc32(username.encode("utf-8"))
-    return str(millis << (WORKER_BITS + SEQUENCE_BITS)
-               | (digest >> SEQUENCE_BITS) % (1 << WORKER_BITS) << SEQUENCE_BITS
-               | digest % (1 << SEQUENCE_BITS))
+    return snowflake(ACCOUNT_MADE, digest >> SEQUENCE_BITS, digest)
 
 
 def snowflake_time(snowflake: str) -> datetime:
@@ -504,9 +508,13 @@ class SandboxState:
 
     # --- the world ------------------------------------------------------------------
 
-    def add_user(self, **profile: Any) -> SandboxUser:
+    def add_user(self, *, user_id: str | None = None, **profile: Any) -> SandboxUser:
+        """A person on the platform; ``user_id``: theirs when it is known already (a seeded
+        person who has had an account for years), else a new snowflake of now."""
         with self.lock:
-            user = SandboxUser(id=self.next_id(), **profile)
+            if user_id is not None and user_id in self.users:
+                raise ValueError(f"user id {user_id} is taken")
+            user = SandboxUser(id=user_id or self.next_id(), **profile)
             self.users[user.id] = user
             return user
 
@@ -691,4 +699,4 @@ class SandboxState:
 __all__ = ["DAY", "LIMITS", "PRICES", "STRICT", "TWITTER_EPOCH_MS", "WINDOW", "DmEvent",
            "EmulatorOptions", "Faults", "Ledger", "Limit", "PhoneEntry", "Phones", "Problems",
            "SandboxState", "SandboxUser", "Snowflakes", "instant_listing", "roomy_limits",
-           "snowflake_time"]
+           "snowflake", "snowflake_time"]
