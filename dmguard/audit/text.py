@@ -5,6 +5,7 @@ No NLTK corpora are needed: words are found with regular expressions.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -35,16 +36,22 @@ GREETING = re.compile(
 ENGLISH_GREETINGS = frozenset({"hi", "hey", "hello", "dear", "hiya", "yo", "heya"})
 """Greetings after which a word in lower case may be a name ("hi sarah"): after the others
 ("hola amigo", "hallo zusammen") it is far more often a word of that language."""
-_LEXICON = Path(__import__("textblob").__file__).parent / "en" / "en-lexicon.txt"
-"""TextBlob's copy of Brill's tagger lexicon (Brown corpus and Penn Treebank), one word and
-its tags a line, case as written: a lower-case entry is an everyday word."""
+
+
+def _lexicon() -> Path:
+    """TextBlob's copy of Brill's tagger lexicon (Brown corpus and Penn Treebank), one word
+    and its tags a line, case as written: a lower-case entry is an everyday word. Found
+    without importing TextBlob, which would load NLTK (some 30 MB) into every audit."""
+    spec = importlib.util.find_spec("textblob")
+    assert spec is not None and spec.origin is not None, "textblob is a dependency"
+    return Path(spec.origin).parent / "en" / "en-lexicon.txt"
 
 
 @lru_cache(maxsize=1)
 def _everyday_words() -> frozenset[str]:
     """Words the lexicon holds in lower case ("will", "grace", "hope"; not "alex")."""
     words = set()
-    with _LEXICON.open(encoding="utf-8") as handle:
+    with _lexicon().open(encoding="utf-8") as handle:
         for line in handle:
             if line[:1].islower():
                 words.add(line.split(" ", 1)[0])
