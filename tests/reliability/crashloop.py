@@ -493,10 +493,10 @@ def _post_reply_twice_at_once(config_path: Path, db: Path, outcome: Outcome) -> 
     import re
 
     import requests
-    from waitress.server import create_server
 
     from dmguard.users import add_user
     from dmguard.web.app import create_app
+    from tests.web.serving import served_over_http
 
     open_tasks = _read(db, "SELECT contact_id FROM tasks WHERE state IN ('open', 'claimed') "
                            "ORDER BY id LIMIT 1")
@@ -509,12 +509,7 @@ def _post_reply_twice_at_once(config_path: Path, db: Path, outcome: Outcome) -> 
         add_user(store, "soak", "admin", "soak password 1234")
     finally:
         store.close()
-    server = create_server(create_app(config, SystemClock()), host="127.0.0.1", port=0,
-                           threads=4, channel_timeout=30)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}"
-    try:
+    with served_over_http(create_app(config, SystemClock()), channel_timeout=30) as url:
         session = requests.Session()
 
         def csrf(page: str) -> str:
@@ -544,9 +539,6 @@ def _post_reply_twice_at_once(config_path: Path, db: Path, outcome: Outcome) -> 
             one.join(timeout=90)
         outcome.web_double_replies += 1
         outcome.web_replies_refused += sum(1 for code in codes if code >= 400)
-    finally:
-        server.close()
-        thread.join(timeout=5)
 
 
 def _new_people_write(population: Population, rng: random.Random) -> None:

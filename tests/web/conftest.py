@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +23,7 @@ from dmguard.store import NewMessage, Origin, Store
 from dmguard.users import add_user
 from dmguard.web.app import create_app
 from tests.conftest import make_config
+from tests.web.serving import served_over_http
 
 PASSWORD = "correct horse battery"
 
@@ -119,18 +118,5 @@ def alice(inbox: Inbox) -> tuple[FlaskClient, str]:
 @pytest.fixture
 def served(inbox: Inbox) -> Iterator[str]:
     """The inbox over real HTTP (waitress), as `dmguard web` serves it."""
-    from waitress.server import create_server
-
-    server = create_server(inbox.app, host="127.0.0.1", port=0, threads=4, channel_timeout=5,
-                           max_request_body_size=128 * 1024)
-
-    def run() -> None:
-        # Closed under its loop at teardown: waitress has no gentler stop.
-        with contextlib.suppress(OSError):
-            server.run()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with served_over_http(inbox.app, max_request_body_size=128 * 1024) as url:
+        yield url
