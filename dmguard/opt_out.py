@@ -5,8 +5,9 @@ text is normalised first (NFKC folds fullwidth "ＳＴＯＰ" to "STOP"; zero-wi
 and other format characters are removed; case is folded), then matched in the
 languages the rest of dmguard knows (English, French, Spanish, Portuguese,
 German, Italian). A message that only contains the word in passing ("the bus
-stop", "don't stop believing") is not an opt-out: the keyword must be the whole
-message, with at most polite words around it, or one of the explicit phrases.
+stop", "don't stop believing") is not an opt-out: the keyword must be a sentence of
+its own ("STOP", "Stop please. Where is my refund?"), with at most polite words around
+it, or one of the explicit phrases.
 
 An opt-out may come with something else ("Please do not message me with promos. Is
 the workshop on Saturday still on?"): :func:`asks_more` says whether what is left
@@ -29,9 +30,16 @@ KEYWORD = (r"(?:stop|stopp|stop all|stopall|unsubscribe|cancel|end|quit|opt[- ]?
            r"|arr[eê]te[rz]?|d[ée]sabonner|d[ée]sinscri(?:re|vez-moi)"
            r"|para|pare|parar|basta|baja|cancelar|desinscribir(?:me)?|sair|descadastrar"
            r"|abmelden|aufh[öo]ren|disiscrivimi|cancellami)")
+_END = r"[.!?¡¿;:…\n]"
 OPT_OUT = re.compile(
-    rf"^\W*(?:{REFUSAL}\W+)?(?:{POLITE}\W+)?{KEYWORD}(?:\W+{POLITE})*\W*$"
-    r"|\b(?:stop|quit) (?:messaging|texting|sending|dm'?ing|contacting|writing) (?:me|us)\b"
+    # the keyword as a sentence of its own ("STOP", "Stop. Where is my refund?")
+    rf"(?:^|{_END})[^\w{_END[1:-1]}]*(?:{REFUSAL}\W+)?(?:{POLITE}\W+)?{KEYWORD}"
+    rf"(?:\W+(?:{KEYWORD}|{POLITE}))*[^\w{_END[1:-1]}]*(?:{_END}+|$)"
+    r"|\b(?:stop|quit) (?:messaging|texting|sending|dm'?ing|contacting|writing|spamming"
+    r"|bothering|pestering) (?:me|us)\b"
+    r"|\bstop (?:the|your|these|those|all|sending)(?: \w+)? (?:promos?|ads|adverts|messages"
+    r"|dms|spam|marketing|offers|texts|emails|newsletters?)\b"
+    r"|\bkeine (?:nachrichten|werbung|dms) mehr\b"
     r"|\bno more (?:messages|dms|texts)\b|\bleave me alone\b|\bunsubscribe me\b"
     r"|\b(?:don'?t|do not) (?:message|dm|text|contact|write to) me\b"
     r"|\bremove me from (?:your|the|this) (?:list|messages)\b"

@@ -86,3 +86,27 @@ def test_a_bare_stop_asks_for_nothing_more(text: str) -> None:
 @pytest.mark.parametrize("text", STOPS_THAT_ASK)
 def test_a_stop_with_a_question_or_a_request_asks_for_more(text: str) -> None:
     assert is_opt_out(text) and asks_more(text)
+
+
+@pytest.mark.parametrize("text", [
+    "STOP. But where is my refund for order 5512?", "Stop. Is the shop open on Sunday?",
+    "Please stop. When does my order ship?", "Unsubscribe. Also where is my refund?",
+    "Stop it. Where is my parcel?", "STOP!!! and where is my refund??",
+    "Stop the promos please, but can you tell me when my order ships?",
+    "Bitte keine Nachrichten mehr. Wann kommt meine Bestellung?"])
+def test_a_stop_sentence_before_a_question_is_heard_and_the_question_kept(text: str) -> None:
+    """Before: the keyword had to be the whole message, so "STOP." followed by a question
+    was no opt-out at all, and automated DMs went on."""
+    assert is_opt_out(text) and asks_more(text)
+
+
+@pytest.mark.parametrize("text", ["STOP STOP STOP", "Stop spamming me", "stop bothering us"])
+def test_repeated_or_spelled_out_stops_are_opt_outs(text: str) -> None:
+    assert is_opt_out(text) and not asks_more(text)
+
+
+@pytest.mark.parametrize("text", ["Para mí está bien.", "Cancel my order please",
+                                  "We should stop. It is late.", "The end. Great movie!",
+                                  "I will stop by later. Cancel that, I mean tomorrow"])
+def test_a_keyword_inside_a_sentence_is_still_no_opt_out(text: str) -> None:
+    assert not is_opt_out(text)
