@@ -196,9 +196,9 @@ class LimitsConfig(Strict):
     per_24h: int = Field(1440, ge=1)
     spacing: Duration = "60s"
     give_up_after: Duration = "24h"
-    """An automated DM still unsent this long after its time (the daemon or the platform was
-    down) is cancelled, not sent late: a "today only" offer or a welcome three days after
-    the follow does more harm than good. "0": never give up."""
+    """After an outage this long (the sender did not run), automated DMs whose time passed
+    this long ago are cancelled, not sent late: a "today only" offer or a welcome three
+    days after the follow does more harm than good. "0": never give up."""
 
     _check_spacing = field_validator("spacing", "give_up_after")(check_duration)
 

@@ -280,18 +280,27 @@ class Sender:
         return report
 
     def _give_up_late(self, report: SendReport) -> None:
-        """Cancel the automated DMs whose time passed more than ``limits.give_up_after``
-        ago (after an outage, say): sent now, they would arrive out of season."""
+        """After an outage, cancel the automated DMs whose time passed more than
+        ``limits.give_up_after`` ago: sent now, they would arrive out of season.
+
+        An outage is a gap of ``give_up_after`` or more since the sender last went over the
+        queue. Without one, a DM still waiting is waiting for [limits] or [caps] (a
+        campaign larger than a day's sends), as planned, and nothing is given up."""
+        store = self.store
+        previous = store.accounts.sender_seen(self.account_id)
         setting = self.config.limits.give_up_after
         limit = parse_duration(setting)
-        if not limit:
+        now = store.clock.now()
+        if not limit or previous is None or now - parse_iso(previous) < limit:
             return
-        report.given_up = self.store.messages.give_up_late(
-            self.account_id, iso(self.store.clock.now() - limit),
-            f"{TOO_LATE}: still unsent {setting} after its time (limits.give_up_after)")
+        report.given_up = store.messages.give_up_late(
+            self.account_id, iso(now - limit),
+            f"{TOO_LATE}: still unsent {setting} after its time, after an outage since "
+            f"{previous[:16]} (limits.give_up_after)")
         if report.given_up:
-            log.warning("send account=%s: %d automated DM(s) too late to send, cancelled "
-                        "(limits.give_up_after = %s)", self.account_id, report.given_up, setting,
+            log.warning("send account=%s: %d automated DM(s) too late to send after an outage "
+                        "since %s, cancelled (limits.give_up_after = %s)", self.account_id,
+                        report.given_up, previous[:16], setting,
                         extra={"account": self.account_id, "given_up": report.given_up})
 
     def _listen_before(self, message: Message, now: datetime) -> None:

@@ -320,6 +320,7 @@ def test_automated_dms_long_overdue_are_cancelled_not_sent_late(
         sandbox: SandboxServer) -> None:
     """Before: after a three-day outage, Tuesday's "today only" campaign went out on Friday."""
     sender, (amy, bob, cat) = setup(store, config, clock, sandbox_state, sandbox, 3)
+    sender.send_due()  # the sender was running, then the daemon went down
     stale = queue(store, amy.id, "today only: 20% off")
     later = queue(store, bob.id, "our spring news")
     store.messages.defer(later, iso(clock.now() + timedelta(days=3)), "test", "quiet hours")
@@ -335,6 +336,23 @@ def test_automated_dms_long_overdue_are_cancelled_not_sent_late(
     assert store.messages.transitions(stale)[-1].reason.startswith("too late to send")  # type: ignore[union-attr]
     assert store.messages.get(later).state == "sent", "deferred: its time has just come"  # type: ignore[union-attr]
     assert store.messages.get(answer).state == "sent", "a person's reply is never given up"  # type: ignore[union-attr]
+
+
+def test_a_backlog_waiting_for_the_daily_limit_is_not_given_up_while_the_daemon_runs(
+        store: Store, config: Config, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """QA: with the daemon running, DMs waiting for [limits] per_24h were cancelled as
+    "too late (after an outage)" the moment the window let them go."""
+    small = config.model_copy(update={"limits": config.limits.model_copy(
+        update={"per_24h": 2, "per_15min": 2})})
+    sender, people = setup(store, small, clock, sandbox_state, sandbox, 4)
+    ids = [queue(store, person.id, f"our news, {person.name}") for person in people]
+    for _ in range(8):  # every 6 hours for two days
+        sender.send_due()
+        clock.advance(timedelta(hours=6))
+    sender.send_due()
+    states = [store.messages.get(i).state for i in ids]  # type: ignore[union-attr]
+    assert states == ["sent"] * 4
 
 
 def test_a_draft_released_from_an_old_hold_is_not_too_late(

@@ -24,6 +24,7 @@ class Account:
     history_cursor: str | None
     history_synced_at: str | None
     last_check_at: str | None
+    sender_seen_at: str | None = None
 
 
 class Accounts:
@@ -47,6 +48,14 @@ class Accounts:
                      name: str | None) -> None:
         """Who the account is on the platform (learnt from the platform each tick)."""
         self._sql.update("accounts", account_id, user_id=user_id, username=username, name=name)
+
+    def sender_seen(self, account_id: str) -> str | None:
+        """Record that the sender goes over the account's queue now; when it last did."""
+        with self._sql.atomic():
+            before = self._sql.scalar("SELECT sender_seen_at FROM accounts WHERE id = ?",
+                                      [account_id])
+            self._sql.update("accounts", account_id, sender_seen_at=self._sql.now())
+        return str(before) if before else None
 
     def set_last_dm_event(self, account_id: str, event_id: str) -> None:
         """Where the next inbox sync starts reading."""

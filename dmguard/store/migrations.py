@@ -325,6 +325,12 @@ CREATE TABLE lessons (
 CREATE INDEX idx_lessons_account ON lessons (account_id, id);
 """
 
+# When the account's sender last went over its queue: a gap in it is an outage, after which
+# automated DMs long overdue are given up (limits.give_up_after, dmguard/outbox.py).
+SENDER_SEEN = """
+ALTER TABLE accounts ADD COLUMN sender_seen_at TEXT;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", SCHEMA_V1),
     Migration("0002_transition_owner", TRANSITION_OWNER),
@@ -336,6 +342,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0011_task_assignment", TASK_ASSIGNMENT),
     Migration("0012_billing", BILLING),
     Migration("0013_lessons", LESSONS),
+    Migration("0014_sender_seen", SENDER_SEEN),
 )
 
 
