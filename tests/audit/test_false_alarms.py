@@ -83,7 +83,6 @@ def test_plain_personal_answers_found_held_in_qa_are_sent(text: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "rule"), [
-    ("Hallo und herzlich willkommen! Sichere dir jetzt 10 % Rabatt mit dem Code HALLO10.", "DG020"),
     ("Benvenuto! Grazie per averci seguito, usa il codice CIAO10 per il 10% di sconto.", "DG020"),
 ])
 def test_welcome_discounts_in_german_and_italian_are_held(text: str, rule: str) -> None:

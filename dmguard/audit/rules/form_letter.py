@@ -11,11 +11,12 @@ from dmguard.audit.text import phrases
 WELCOME = phrases(
     # English
     r"(?:thanks|thank you|thank u|thanks you|thx|ty|many thanks) (?:so much |very much |a lot )?(?:for|4) (?:for )?"
-    r"(?:the |your )?(?:(?:following(?! up)|follow(?!ing))(?: me| us| back)?|followback|follow-back|connect(?:ing)?"
+    r"(?:the |your )?(?:(?:following(?! up)|follow(?!ing|[- ]up\b))(?: me| us| back)?|followback"
+    r"|follow-back|connect(?:ing)?"
     r"|add(?:ing me)?|joining(?: my| our)?|subscrib(?:e|ing)|being (?:a )?part of (?:my|our|the)"
     r"|becoming (?:a )?part of|being my friend|being a friend|showing (?:early )?support"
-    r"|your message(?! (?:about|regarding|re)\b)|getting in touch|contacting us"
-    r"|your (?:follow|subscription)"
+    r"|your message(?=\W*$)|getting in touch|contacting us"
+    r"|your (?:follow(?![- ]up\b)|subscription)"
     r")",
     r"(?:appreciate|love) the follow", r"thanks for \.{2,}",
     r"welcome to\b[^.!?\n]{0,40}?\b(?:family|community|server|channel|network|team|group"
@@ -34,7 +35,7 @@ WELCOME = phrases(
     r"merci (?:de|pour) (?:me suivre|nous suivre|le follow|ton abonnement|votre abonnement)",
     r"bienvenue (?:sur|dans|à|chez)",
     r"danke (?:fürs folgen|für (?:das|dein|deinen) (?:folgen|follow|abo))",
-    r"willkommen (?:bei|in|auf|im)", r"herzlich willkommen", r"bedankt voor het volgen",
+    r"willkommen (?:bei|in|auf|im)", r"bedankt voor het volgen",
     r"welkom bij",
     # Indonesian, Turkish, Czech, Russian, Arabic, Korean, Japanese
     r"terima ?kasih (?:sudah|telah|udah|atas) (?:follow|mem?follow|mengikuti)",
@@ -85,10 +86,13 @@ SELF_PITCH = phrases(
     max_points=60,
     fails=["Hi Alex! Thanks for following 😊", "Thank you for the follow, check out my site",
            "Welcome to the family!", "Gracias por seguirme!", "Thanks for your message :)",
-           "Grazie per averci seguito!", "Hallo und herzlich willkommen!"],
+           "Grazie per averci seguito!"],
     passes=["Thanks for following up on my ticket, it works now",
             "Welcome back! How was the trip to Porto?",
-            "Thanks for your message about the wobbly table leg: which screw is missing?"],
+            "Thanks for your message about the wobbly table leg: which screw is missing?",
+            "Thanks for the follow-up, Raj: invoice INV-2291 is paid.",
+            "Thanks for your follow-up question, Raj: yes, it is paid.",
+            "Thanks for your message, Omar. The parcel is with your neighbour at number 12."],
 )
 def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     """Finds stock welcome and auto-acknowledgement lines, in several languages.
