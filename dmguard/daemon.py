@@ -228,11 +228,10 @@ def run_once(context: JobContext, config: Config) -> int:
     from dmguard.report.schedule import CATCH_UP_DAYS
 
     for _ in range(CATCH_UP_DAYS):  # every missed day's report, oldest first
-        if _report_day(context) is None:
+        if _report_day(context) is None:  # a day that just failed waits for its retry
             break
-        if not report_job(context):
+        if not report_job(context) and "report" not in failed:
             failed.append("report")
-            break
     if failed:
         log.error("run --once: %s failed", ", ".join(failed), extra={"failed": failed})
         return 1

@@ -279,3 +279,17 @@ def test_a_job_that_finds_the_database_busy_runs_again_and_is_not_a_crash(
                                    "its next turn")
     summary = tick_job(context, "demo")
     assert summary is not None and summary.error is None
+
+
+def test_run_once_writes_every_missed_day_even_when_the_e_mail_fails(
+        tmp_path: Path, sandbox: SandboxServer) -> None:
+    """QA: run --once stopped at the first failed day, so later days' files never came."""
+    conf = config_file(tmp_path, sandbox_url=sandbox.url)
+    add_email(conf, free_port())  # nothing listens there
+    clock = SimulatedClock(START)
+    config, text = load_config_text(conf)
+    assert run_daemon(str(conf), config, {}, clock, once=True, config_text=text) == 0
+    clock.set(START.replace(day=26, hour=8, minute=5))
+    assert run_daemon(str(conf), config, {}, clock, once=True, config_text=text) == 1
+    written = sorted(path.name for path in (tmp_path / "reports").glob("*.md"))
+    assert written == [f"dmguard-2026-11-{day}.md" for day in (23, 24, 25)]

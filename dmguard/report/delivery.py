@@ -38,26 +38,30 @@ class Delivery:
 
 
 def write_files(report: DailyReport, folder: Path, images: dict[str, bytes]) -> list[Path]:
-    """Write the md, html and json files, each to a temporary name then renamed into
-    place, so a full disk never leaves an empty or half-written report."""
+    """Write the md, html and json files: all three under temporary names first, then each
+    renamed into place, so a full disk leaves the day's earlier files as they were and
+    never an empty, half-written or lone new one."""
     stem = folder / f"dmguard-{report.day}"
     outputs = {".md": render.markdown(report), ".html": render.html(report, images),
                ".json": render.as_json(report)}
-    paths = []
-    for suffix, text in outputs.items():
-        path = stem.with_suffix(suffix)
-        partial = path.with_name(path.name + ".partial")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Path, Path]] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for suffix, text in outputs.items():
+            path = stem.with_suffix(suffix)
+            partial = path.with_name(path.name + ".partial")
+            written.append((partial, path))
             partial.write_text(text, encoding="utf-8")
+        for partial, path in written:
             os.replace(partial, path)
-        except OSError as error:
+    except OSError as error:
+        for partial, _path in written:
             with contextlib.suppress(OSError):
                 partial.unlink(missing_ok=True)
-            raise ReportWriteError(f"report folder {folder}: cannot write {path.name} "
-                                   f"({error.strerror or error})") from None
-        paths.append(path)
-    return paths
+        name = written[-1][1].name if written else stem.with_suffix(".md").name
+        raise ReportWriteError(f"report folder {folder}: cannot write {name} "
+                               f"({error.strerror or error})") from None
+    return [path for _partial, path in written]
 
 
 def email_message(report: DailyReport, smtp: SmtpConfig, images: dict[str, bytes]) -> EmailMessage:

@@ -183,20 +183,24 @@ def test_a_report_folder_that_cannot_be_written_is_one_error_and_leaves_no_file(
 
 def test_a_write_that_fails_half_way_leaves_no_half_written_report(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All three files or none: before, a full disk on the html left a new md beside the
+    day's old html and json."""
     from dmguard.report import delivery
 
     folder = tmp_path / "reports"
-    real_replace = delivery.os.replace
-    calls = []
-
-    def disk_full_on_the_html(source: Any, target: Any) -> None:
-        calls.append(target)
-        if str(target).endswith(".html"):
-            raise OSError(28, "No space left on device")
-        real_replace(source, target)
-
-    monkeypatch.setattr(delivery.os, "replace", disk_full_on_the_html)
     report = build_report(store, ["demo"], START.date())
+    delivery.write_files(report, folder, {})
+    before = {path.name: path.read_text() for path in folder.iterdir()}
+    store.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    later = build_report(store, ["demo"], START.date())
+    real_write = Path.write_text
+
+    def disk_full_on_the_json(path: Path, text: str, *args: Any, **kwargs: Any) -> int:
+        if path.name.endswith(".json.partial"):
+            raise OSError(28, "No space left on device")
+        return real_write(path, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", disk_full_on_the_json)
     with pytest.raises(delivery.ReportWriteError, match="No space left on device"):
-        delivery.write_files(report, folder, {})
-    assert sorted(path.name for path in folder.iterdir()) == ["dmguard-2026-11-23.md"]
+        delivery.write_files(later, folder, {})
+    assert {path.name: path.read_text() for path in folder.iterdir()} == before
