@@ -166,6 +166,10 @@ class AuditConfig(Strict):
                     )
                 if isinstance(value, int | float) and value < 0:
                     raise ValueError(f"rules.{rule_id}.{key} = {value!r}: must not be negative")
+                if isinstance(default, float) and 0 < default <= 1 and not 0 < value <= 1:
+                    # a decimal option whose default is a share is a probability or a share
+                    raise ValueError(f"rules.{rule_id}.{key} = {value!r}: must be above 0 and "
+                                     f"at most 1, like {default!r} (a share, not a percentage)")
         return self
 
 
