@@ -1037,8 +1037,8 @@ def rules_learned(config_path: str, account: str | None, reset: bool, fmt: str) 
         raise UsageProblem("--reset needs --account NAME: lessons are forgotten one account "
                            "at a time")
     try:
-        accounts(config, account)  # before the database is opened (or made)
-        with opened_store(config) as store:
+        accounts(config, account)  # before the database is opened
+        with opened_store(config, existing=True) as store:
             forgotten = forget(store, config, account)
     except LearningError as error:
         raise UsageProblem(str(error)) from None

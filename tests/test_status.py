@@ -87,7 +87,8 @@ def test_status_on_a_mistyped_store_path_names_it_and_creates_nothing(tmp_path: 
     for command in (["status"], ["users", "list"], ["tasks", "list"], ["tasks", "show", "1"],
                     ["report"], ["tasks", "done", "1"], ["tasks", "claim", "1"],
                     ["tasks", "reply", "1", "hi"], ["tasks", "notes", "1"],
-                    ["users", "remove", "sam"], ["accounts", "resume", "demo"]):
+                    ["users", "remove", "sam"], ["accounts", "resume", "demo"],
+                    ["rules", "learned", "--reset", "--account", "demo"]):
         result = CliRunner().invoke(cli, [*command, "--config", str(conf)])
         assert (result.exit_code, result.output) == (
             2, f"dmguard: store.path = '{tmp_path / 'dmgaurd.db'}': no database there; "
