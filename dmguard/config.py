@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -151,7 +151,7 @@ class AuditConfig(Strict):
                 if key not in rule.options:
                     allowed = ", ".join(sorted(rule.options)) or "none"
                     raise ValueError(
-                        f"rules.{rule_id}.{key} = {value!r}: unknown option "
+                        f"rules.{rule_id}.{key} = {as_written(value)}: unknown option "
                         f"(options of {rule_id}: {allowed})"
                     )
                 default = rule.options[key]
@@ -161,8 +161,8 @@ class AuditConfig(Strict):
                     value, bool
                 ) != isinstance(default, bool):
                     raise ValueError(
-                        f"rules.{rule_id}.{key} = {value!r}: expected "
-                        f"{type(default).__name__} like {default!r}"
+                        f"rules.{rule_id}.{key} = {as_written(value)}: expected "
+                        f"{type(default).__name__} like {as_written(default)}"
                     )
                 if isinstance(value, int | float) and value < 0:
                     raise ValueError(f"rules.{rule_id}.{key} = {value!r}: must not be negative")
@@ -613,13 +613,26 @@ def _plain_words(item: Any) -> str:
     return str(item["msg"]).removeprefix("Value error, ")
 
 
+def as_written(value: Any) -> str:
+    """A value the way a TOML file writes it (``true``, ``08:00:00``, ``'50'``), for an
+    error about it: Python's ``True`` or ``datetime.time(8, 0)`` is not what the user typed.
+    Text keeps Python's quotes, which TOML reads too (a literal string)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(as_written(item) for item in value) + "]"
+    return repr(value)
+
+
 def _format_errors(path: Path, error: ValidationError) -> str:
     lines = []
     for item in error.errors(include_url=False):
         key = _describe_location(item["loc"])
         message = _plain_words(item)
         value = item.get("input")
-        shown = "" if isinstance(value, dict) else f" = {value!r}"
+        shown = "" if isinstance(value, dict) else f" = {as_written(value)}"
         if key == "(top level)":
             # Whole-file checks name their keys in the message ("accounts: ...").
             lines.append(f"{path}: {message}")
