@@ -615,7 +615,7 @@ def _plain_words(item: Any) -> str:
 
 def as_written(value: Any) -> str:
     """A value the way a TOML file writes it (``true``, ``08:00:00``, ``'50'``), for an
-    error about it: Python's ``True`` or ``datetime.time(8, 0)`` is not what the user typed.
+    error about it: Python's ``True``, or its repr of a TOML time, is not what the user typed.
     Text keeps Python's quotes, which TOML reads too (a literal string)."""
     if isinstance(value, bool):
         return "true" if value else "false"
