@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dmguard import learning, outbox, tasks
+from dmguard import canned, learning, outbox, tasks
 from dmguard.audit.engine import Auditor
 from dmguard.audit.leftovers import leftovers
 from dmguard.audit.model import Finding
@@ -152,6 +152,9 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
           platform: Platform | None = None, seen: Seen | None = None) -> int:
     """Send a personal DM for a task (no automated label) and close the task.
 
+    A reply that is one of the configured canned replies as it is (:mod:`dmguard.canned`)
+    is recorded in the task's history as that canned reply and teaches the judge nothing.
+
     The task is claimed first (compare-and-set), so of two people replying at once
     only one sends. Returns the sent message's id; raises TaskError saying what
     happened when it was not (yet) sent, or (code ``not_personal``) why the text is
@@ -161,6 +164,8 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     task = _task(store, task_id)
     account = config.account(task.account_id)
     check_reply_text(text, config.policy_for(account).max_length, store.clock)
+    contact = store.people.contact(task.contact_id)
+    used = canned.matching(config, contact, text) if contact else None
     # Not the held draft, nor a copy of what went to others (the queue is no back door):
     # checked first, so a text that is refused is said to be, whatever the platform's
     # state; and again below, under the write lock, where the answer counts.
@@ -186,10 +191,15 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
             NewMessage(account_id=account.name, contact_id=task.contact_id, direction="out",
                        origin=Origin.HUMAN, kind="manual", text=text, state="queued",
                        verdict="send"),
-            actor=who, reason=f"personal reply to task {task_id}",
+            actor=who, reason=f"personal reply to task {task_id}"
+            + (f" (canned reply {used.name!r})" if used else ""),
         )
         store.tasks.set_reply(task_id, message_id)
-        learning.learn_reply(store, account.name, text, message_id, who)
+        if used is None:
+            learning.learn_reply(store, account.name, text, message_id, who)
+        else:  # the owner's text: recorded as canned, and no lesson about this person
+            store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "canned reply", who,
+                               note=f"{used.name!r} as message {message_id}")
         # Automated messages hold back from the moment a person answers.
         conversation = store.people.conversation(account.name, task.contact_id)
         cooldown = parse_duration(config.tasks.takeover_cooldown)

@@ -795,26 +795,46 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
 
 @tasks.command("reply")
 @click.argument("task_id", type=int)
-@click.argument("text")
+@click.argument("text", required=False)
+@click.option("--canned", "canned_name", default=None, metavar="NAME",
+              help="Send this canned reply ([[web.canned]]), filled in for the person, as "
+                   "the inbox's canned buttons do.")
 @click.option("--who", default=None)
 @config_option
-def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> None:
-    """Send a personal DM (no automated label) for a task and close it.
+def tasks_reply(task_id: int, text: str | None, canned_name: str | None, who: str | None,
+                config_path: str) -> None:
+    """Send a personal DM (no automated label) for a task and close it: TEXT, or a canned
+    reply by its name.
 
     Example:
 
     \b
         dmguard tasks reply 3 "Hi Amy, Sam here: yes, we ship to Lisbon."
+        dmguard tasks reply 3 --canned "Looking into it"
     """
+    from dmguard import canned
     from dmguard.actions import TaskError, reply
 
+    if (text is None) == (canned_name is None):
+        raise UsageProblem("give the reply's text or --canned NAME, not both"
+                           if text is not None else
+                           "give the reply's text or --canned NAME (a canned reply)")
     config = load(config_path)
     with opened_store(config, existing=True) as store:
         try:
+            person = canned.person_of(store, task_id)
+            if canned_name is not None:
+                try:
+                    text = canned.chosen(config, person, canned_name).text
+                except TaskError as error:
+                    raise UsageProblem(f"--canned: {error}") from None
+            assert text is not None
             message_id = reply(store, config, task_id, _who(who), text)
         except TaskError as error:
             raise UsageProblem(str(error)) from None
-        click.echo(f"sent as message {message_id}; task {task_id} done")
+    used = canned.matching(config, person, text)
+    kind = f" (canned reply {used.name!r})" if used else ""
+    click.echo(f"sent as message {message_id}{kind}; task {task_id} done")
 
 
 @tasks.command("release")

@@ -42,7 +42,11 @@ instead) when it is:
   That is the measure and the count at which the near-duplicate rule holds an
   automated message, so the queue refuses what the audit would hold as a form letter;
   and, as for the held draft, a message whose words the reply has in order with words
-  put in or taken out (:data:`SAME_WORDS` of both; :meth:`Reply.is_copy`).
+  put in or taken out (:data:`SAME_WORDS` of both; :meth:`Reply.is_copy`). The team's
+  canned replies (:mod:`dmguard.canned`: personal replies that are a configured
+  ``[[web.canned]]`` text as it is, filled in for anyone) are not counted: a short
+  acknowledgement the owner configured is not a form letter however often it is sent.
+  Everything automated still is, so a campaign does not ride through as a canned reply.
 
 A refused reply is not queued and teaches the judge nothing (the lesson is recorded with
 the queueing, after every check).
@@ -61,11 +65,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property, lru_cache
 
+from dmguard import canned
 from dmguard.audit.rules import single
 from dmguard.audit.similarity import (
     COVERAGE,
@@ -77,7 +82,7 @@ from dmguard.audit.similarity import (
 )
 from dmguard.audit.similarity import MIN_WORDS as SHORTEST
 from dmguard.config import Config
-from dmguard.store import DraftText, Message, OutboundText, Store, Task
+from dmguard.store import DraftText, Message, Origin, OutboundText, Store, Task
 from dmguard.tasks import TaskError
 
 #: Similarity (Jaccard of word trigrams) from which a reply is the automated draft.
@@ -100,10 +105,11 @@ CONTAINED = 0.9
 #: What the page and the CLI say to do instead.
 INSTEAD_HELD = ("release it labelled as automated (edit it first if the audit still holds it as "
                 "it is), or write to the person yourself")
-INSTEAD = "send it labelled as an automated message, or write to the person yourself"
 INSTEAD_AUTOMATED = ("submit it for this person as an automated message (`dmguard submit`), "
                      "which is audited, labelled and never sent after an opt-out, or write "
                      "to the person yourself")
+INSTEAD = (f"{INSTEAD_AUTOMATED} (an acknowledgement the team sends often can be a canned "
+           "reply, [[web.canned]], sent as it is)")
 
 
 def min_recipients(config: Config) -> int:
@@ -339,8 +345,10 @@ def needles(text: str, names: Sequence[str]) -> list[str] | None:
 
 
 def others_with_copies(text: str, names: Sequence[str], contact_id: int,
-                       sent: Iterable[OutboundText]) -> int:
-    """How many people other than ``contact_id`` got a message holding most of the reply."""
+                       sent: Iterable[OutboundText],
+                       aside: Callable[[OutboundText], bool] | None = None) -> int:
+    """How many people other than ``contact_id`` got a message holding most of the reply
+    (``aside``: messages not counted however alike, such as the team's canned replies)."""
     reply = reply_for(text, names)
     if reply is None:
         return 0
@@ -348,8 +356,9 @@ def others_with_copies(text: str, names: Sequence[str], contact_id: int,
     for row in sent:
         if row.contact_id is None or row.contact_id == contact_id or row.contact_id in people:
             continue
-        if reply.could_copy(row.text) and reply.is_copy(row.text, [row.name] if row.name
-                                                        else []):
+        if (reply.could_copy(row.text)
+                and reply.is_copy(row.text, [row.name] if row.name else [])
+                and (aside is None or not aside(row))):
             people.add(row.contact_id)
     return len(people)
 
@@ -421,7 +430,9 @@ def check_personal(store: Store, config: Config, task: Task, text: str) -> None:
         return  # too short to be a form letter (see MIN_WORDS)
     recent = store.messages.recent_outbound_texts(task.account_id, since,
                                                   needles(text, names) or ())
-    copies = others_with_copies(text, names, task.contact_id, recent)
+    copies = others_with_copies(
+        text, names, task.contact_id, recent,
+        lambda row: row.origin == Origin.HUMAN and canned.is_canned_text(config, row.text))
     if copies >= min_recipients(config):
         raise TaskError(f"not sent: nearly the same text already went to {copies} other "
                         f"people in the last {days} days, so it is a form letter, not a "

@@ -116,8 +116,11 @@ def test_a_near_copy_of_what_went_to_three_other_people_is_refused(
     _sent_to_others(store, f"Hi Pat, {NEWS}", 3)
     message = _refusal(store, config, queue.reply_task, f"Hi Pat! {NEWS}, see you there")
     assert "nearly the same text already went to 3 other people in the last 30 days" in message
-    assert message.endswith("send it labelled as an automated message, or write to the "
-                            "person yourself")
+    assert message.endswith("submit it for this person as an automated message (`dmguard "
+                            "submit`), which is audited, labelled and never sent after an "
+                            "opt-out, or write to the person yourself (an acknowledgement the "
+                            "team sends often can be a canned reply, [[web.canned]], sent as it "
+                            "is)"), "something a reply task can do (QA 2, queue 2)"
 
 
 def test_copies_below_the_form_letter_count_or_too_old_or_to_the_same_person_are_allowed(

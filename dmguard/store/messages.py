@@ -170,6 +170,7 @@ class OutboundText:
     text: str
     contact_id: int | None
     name: str | None
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -485,7 +486,8 @@ class Messages:
 
     def recent_outbound_texts(self, account_id: str, since: datetime,
                               containing: Sequence[str] = ()) -> Iterator[OutboundText]:
-        """Texts queued or sent since a moment, with the recipient's name (for near-duplicates).
+        """Texts queued or sent since a moment, with the recipient's name and who wrote them
+        (for near-duplicates).
 
         With ``containing`` (plain words), only texts holding at least one of them
         (ASCII case ignored, anywhere in the text) are read.
@@ -493,13 +495,13 @@ class Messages:
         words = [f"%{word}%" for word in containing if word.isalnum()]
         either = f" AND ({' OR '.join(['m.text LIKE ?'] * len(words))})" if words else ""
         for row in self._sql.rows(
-            "SELECT m.text, m.contact_id, c.name FROM messages m "
+            "SELECT m.text, m.contact_id, c.name, m.origin FROM messages m "
             "LEFT JOIN contacts c ON c.id = m.contact_id "
             "WHERE m.account_id = ? AND m.direction = 'out' AND m.state IN ('queued', 'sending', "
             f"'sent') AND m.created_at > ?{either}",
             [account_id, iso(since), *words],
         ):
-            yield OutboundText(row["text"], row["contact_id"], row["name"])
+            yield OutboundText(row["text"], row["contact_id"], row["name"], row["origin"])
 
     def sent_since(self, account_id: str, since: datetime) -> list[SentMessage]:
         """Everything the account sent since a moment, oldest first, with the recipient."""

@@ -28,9 +28,9 @@ from flask import Flask, Response, abort, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from dmguard import actions, users
+from dmguard.canned import for_person as filled_canned
 from dmguard.clock import Clock, parse_duration, parse_iso
 from dmguard.config import Config
-from dmguard.step_templates import render as render_template_text
 from dmguard.store import VIEWS, Contact, QueueFilter, Store, Task
 from dmguard.tasks import TaskError, next_conversation
 from dmguard.web.present import ago_label, due_label, page_words
@@ -48,13 +48,6 @@ KIND_NAMES = {"reply": "wrote to us", "human": "asked for a person", "vip": "VIP
 
 class WebError(Exception):
     pass
-
-
-def _profile(contact: Contact, account: str) -> dict[str, Any]:
-    return {"name": contact.name, "username": contact.username, "bio": contact.bio,
-            "location": contact.location, "lang": contact.lang,
-            "followers_count": contact.followers_count, "verified": bool(contact.verified),
-            "account": account}
 
 
 def create_app(config: Config, clock: Clock) -> Flask:
@@ -282,13 +275,7 @@ def create_app(config: Config, clock: Clock) -> Flask:
                   if t.kind == "hold" and t.message_id}
         findings = {task_id: store().messages.findings(m.id) for task_id, m in drafts.items()
                     if m is not None and m.state == "held"}
-        profile = _profile(contact, contact.account_id)
-        canned = []
-        for item in web.canned:
-            try:
-                canned.append((item.name, render_template_text(item.text, profile)))
-            except Exception:  # a canned reply that cannot be filled is left out, not fatal
-                continue
+        canned = [(item.name, item.text) for item in filled_canned(config, contact)]
         history = [(a.at, f"task {a.task_id}: {a.action}", a.actor, a.note)
                    for a in store().tasks.actions_about(contact.id)]
         history += [(n.at, "note", n.author, None) for n in store().notes.about(contact.id)]
