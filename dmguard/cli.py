@@ -1230,22 +1230,23 @@ def users_list(config_path: str, fmt: str) -> None:
 @click.argument("name")
 @config_option
 def users_remove(name: str, config_path: str) -> None:
-    """Remove someone: they cannot log in any more and their sessions end.
+    """Remove someone: they cannot log in any more, their sessions end, and the
+    conversations they held (claimed or assigned) are un-assigned.
 
     Example:
 
     \b
         dmguard users remove amy
     """
-    from dmguard.users import UserError, remove_user
+    from dmguard.users import UserError, remove_user, unassigned_words
 
     config = load(config_path)
     with opened_store(config, existing=True) as store:
         try:
-            remove_user(store, name)
+            released = remove_user(store, config, name, _who(None))
         except UserError as error:
             raise UsageProblem(str(error)) from None
-    click.echo(f"removed {name}")
+    click.echo(f"removed {name}" + (f"; {unassigned_words(released, name)}" if released else ""))
 
 
 @cli.command()

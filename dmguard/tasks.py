@@ -242,6 +242,24 @@ def resume_after_takeover(store: Store, config: Config, account_id: str,
     return resumed
 
 
+def unassign_holder(store: Store, config: Config, holder: str, actor: str,
+                    why: str) -> int:
+    """Every open task ``holder`` holds (claimed, or assigned to them) is open again, the
+    change recorded by ``actor`` with ``why``; the people's automated DMs wait out the
+    takeover cooldown from now, as after any un-assigning. How many people's conversations
+    were theirs. Call it in the transaction that makes ``holder`` go."""
+    people: set[tuple[str, int]] = set()
+    with store.atomic():
+        for task in store.tasks.held_by(holder):
+            if store.tasks.change(task.id, ("claimed",), "unassigned", actor,
+                                  note=f"was {holder}, {why}", state="open", claimed_by=None,
+                                  claimed_at=None):
+                people.add((task.account_id, task.contact_id))
+        for account_id, contact_id in people:
+            resume_after_takeover(store, config, account_id, contact_id)
+    return len(people)
+
+
 def next_conversation(store: Store, me: str, scope: tuple[str, ...] = (),
                       after: int | None = None) -> int | None:
     """The person to work on next: the most urgent of mine, else of nobody's; not ``after``."""

@@ -443,10 +443,11 @@ def create_app(config: Config, clock: Clock) -> Flask:
         if name == g.viewer.name:
             return team_page("You cannot remove yourself; ask another admin.", 400)
         try:
-            users.remove_user(store(), name)
+            released = users.remove_user(store(), config, name, g.viewer.name)
         except users.UserError as problem:
             return team_page(f"{str(problem)[:1].upper()}{str(problem)[1:]}.", 400)
-        notice(f"Removed {name}; their sessions have ended.")
+        notice(f"Removed {name}; their sessions have ended"
+               + (f"; {users.unassigned_words(released, name)}." if released else "."))
         return redirect("/team")
 
     app.extensions["dmguard_store"] = store

@@ -484,3 +484,20 @@ def test_a_canned_reply_from_its_button_goes_out_however_often_it_was_sent(
     assert [e.text for e in sandbox_state.sent_by_account()] == [
         "Hi Amy, I'm looking into this now and will get back to you today."]
     assert "canned reply" in client.get(f"/people/{amy}").text, "the history says so"
+
+
+def test_removing_a_teammate_hands_their_conversations_back(inbox: Inbox,
+                                                            alice: Client) -> None:
+    """QA 3 (queue 2): the page said "with carol" after carol was removed."""
+    client, csrf = alice
+    bob = inbox.app.test_client()
+    bob_csrf = log_in(bob, "bob")
+    tom = inbox.people["tom"]
+    assert post_form(bob, f"/people/{tom}/claim", {"csrf": bob_csrf}).status_code == 302
+    assert 'with <strong id="owner">bob</strong>' in client.get(f"/people/{tom}").text
+    removed = client.post("/team/bob/remove", data={"csrf": csrf})
+    assert removed.status_code == 302
+    assert ("Removed bob; their sessions have ended; the conversation bob held is unassigned "
+            "again.") in client.get("/team").text
+    page = client.get(f"/people/{tom}").text
+    assert '<span id="owner">nobody has it</span>' in page and "was bob, who was removed" in page
