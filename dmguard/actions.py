@@ -28,6 +28,7 @@ from dmguard.clock import Clock, iso, parse_duration
 from dmguard.config import Config, ConfigError
 from dmguard.platforms.base import Platform
 from dmguard.platforms.factory import build_platform
+from dmguard.queue_words import moment
 from dmguard.reply_check import check_personal
 from dmguard.store import NewMessage, Origin, Store, Task
 from dmguard.tasks import TaskError, claim
@@ -354,7 +355,7 @@ def snooze(store: Store, task_id: int, actor: str, until: datetime) -> int:
     with store.atomic():
         for task in _conversation(store, task_id):
             changed += store.tasks.change(task.id, tasks.OPEN_TASK_STATES, "snoozed", actor,
-                                          note=f"until {iso(until)[:16]}",
+                                          note=f"until {moment(iso(until))} UTC",
                                           snoozed_until=iso(until))
     return changed
 

@@ -530,6 +530,8 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
     """
     from dataclasses import asdict
 
+    from dmguard.queue_words import holder, moment, snoozed_until
+
     config = load(config_path)
     with opened_store(config, existing=True) as store:
         states = ("open", "claimed", "done", "dismissed") if show_all else ("open", "claimed")
@@ -541,11 +543,15 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
             return
         if not rows:
             click.echo("No open tasks.")
+        at = store.clock.now()
         for row in rows:
-            flag = " OVERDUE" if row.state in ("open", "claimed") and row.due_at < now else ""
+            who = holder(row.claimed_by) if row.is_open else row.state
+            snoozed = snoozed_until(row.snoozed_until, at) if row.is_open else None
+            flag = " OVERDUE" if row.is_open and row.due_at < now else ""
+            when = f"snoozed until {snoozed}" if snoozed else f"due {moment(row.due_at)}{flag}"
             click.echo(f"#{row.id:<4} p{row.priority:<3} {row.kind:<8} "
-                       f"@{row.username or row.contact_id:<18} {row.state:<8} "
-                       f"due {row.due_at[:16]}{flag}  {row.reason[:70]}")
+                       f"@{row.username or row.contact_id:<18} {who:<15} {when}  "
+                       f"{row.reason[:70]}")
 
 
 @tasks.command("show")
@@ -562,6 +568,7 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
     """
     from dataclasses import asdict
 
+    from dmguard.queue_words import OPTED_OUT, history, holder, moment, snoozed_until
     from dmguard.tasks import TaskError, view
 
     config = load(config_path)
@@ -574,11 +581,18 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
             click.echo(json.dumps(asdict(item), indent=2, default=str))
             return
         task, contact = item.task, item.contact
-        click.echo(f"Task #{task.id} [{task.kind}] {task.state}, priority "
-                   f"{task.priority}, due {task.due_at}{' (OVERDUE)' if item.overdue else ''}")
+        who = f", {holder(task.claimed_by)}" if task.is_open else ""
+        click.echo(f"Task #{task.id} [{task.kind}] {task.state}{who}, priority "
+                   f"{task.priority}, due {moment(task.due_at)} UTC"
+                   f"{' (OVERDUE)' if item.overdue else ''}")
+        snoozed = snoozed_until(task.snoozed_until, store.clock.now()) if task.is_open else None
+        if snoozed:
+            click.echo(f"Snoozed until {snoozed}")
         click.echo(f"Why: {task.reason}")
         click.echo(f"Person: {contact.name!r} @{contact.username} "
                    f"({contact.followers_count or 0} followers) {contact.location or ''}")
+        if item.opted_out:
+            click.echo(f"{OPTED_OUT[:1].upper()}{OPTED_OUT[1:]} (personal replies still go)")
         click.echo(f"Bio: {contact.bio or '(none)'}")
         if item.conversation:
             click.echo("Conversation:")
@@ -595,7 +609,7 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
                            f"{step.to_state} by {step.actor}: {step.reason or ''}")
         click.echo("History:")
         for action in item.actions:
-            click.echo(f"  {action.at[:19]} {action.action} by {action.actor}")
+            click.echo(f"  {moment(action.at)} {history(action.action, action.actor, action.note)}")
 
 
 def _task_action(config_path: str, action: Callable[[Store], str]) -> None:
@@ -740,6 +754,7 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
     """
     from dmguard.actions import snooze
     from dmguard.clock import iso, parse_duration
+    from dmguard.queue_words import moment
 
     try:
         delta = parse_duration(duration)
@@ -749,7 +764,7 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
     def act(store: Store) -> str:
         until = store.clock.now() + delta
         changed = snooze(store, task_id, _who(who), until)
-        return f"task {task_id}: snoozed until {iso(until)[:16]} UTC ({changed} task(s))"
+        return f"task {task_id}: snoozed until {moment(iso(until))} UTC ({changed} task(s))"
 
     _task_action(config_path, act)
 

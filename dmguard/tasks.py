@@ -103,6 +103,8 @@ class TaskView:
     findings: list[FindingRow]
     actions: list[TaskAction]
     overdue: bool
+    opted_out: bool
+    """Whether the person opted out of automated messages."""
 
 
 def view(store: Store, task_id: int) -> TaskView:
@@ -117,6 +119,7 @@ def view(store: Store, task_id: int) -> TaskView:
         draft=draft, findings=store.messages.findings(draft.id) if draft else [],
         actions=store.tasks.actions(task_id),
         overdue=task.is_open and task.due_at < store.now(),
+        opted_out=store.people.is_opted_out(contact.id),
     )
 
 

@@ -327,3 +327,57 @@ def test_users_add_refuses_an_unknown_account_and_reads_a_piped_password(
         "a piped password is read as the help says, without --password-stdin"
     helped = runner.invoke(cli, ["users", "add", "--help"]).output
     assert "when standard input is not a terminal" in " ".join(helped.split())
+
+
+def test_tasks_list_and_show_say_who_has_it_the_snooze_the_opt_out_and_the_notes(
+        tmp_path: Path) -> None:
+    """QA 4 (queue 2): the CLI printed "claimed" but not by whom, a snoozed task as plain
+    "open", history without its notes, and never that the person opted out."""
+    from datetime import timedelta
+
+    from dmguard import actions
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock, iso
+    from dmguard.store import NewMessage, Origin, Store
+    from dmguard.users import add_user
+
+    conf = config_file(tmp_path)
+    config = make_config(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    for name in ("alice", "bob"):
+        add_user(store, name, "agent", "correct horse battery")
+    mei, _ = store.people.upsert_contact("demo", "1", name="Mei Chen", username="mei")
+    zoe, _ = store.people.upsert_contact("demo", "2", name="Zoë Roe", username="zoe")
+    stop = store.messages.add(NewMessage(account_id="demo", contact_id=zoe, direction="in",
+                                         origin=Origin.PERSON, kind="inbound", text="STOP",
+                                         state="received", sent_at=store.now()), actor="t")
+    store.people.opt_out("demo", zoe, stop)
+    mei_task = queue.open_task(store, config, "demo", mei, "reply", "wrote", text="hi?")
+    zoe_task = queue.open_task(store, config, "demo", zoe, "reply", "wrote", text="hi?")
+    assert mei_task and zoe_task
+    actions.take(store, mei_task, "alice")
+    actions.take(store, mei_task, "bob", take_over=True)
+    until = store.clock.now() + timedelta(hours=4)
+    actions.snooze(store, zoe_task, "bob", until)
+    store.close()
+    base = ["--config", str(conf)]
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["tasks", "list", *base])
+    assert listed.exit_code == 0, listed.output
+    [mei_line] = [line for line in listed.output.splitlines() if "@mei" in line]
+    [zoe_line] = [line for line in listed.output.splitlines() if "@zoe" in line]
+    when = iso(until)[:16].replace("T", " ")
+    assert "with bob" in mei_line and "nobody has it" in zoe_line
+    assert f"snoozed until {when} UTC" in zoe_line and "due" not in zoe_line
+    mei_shown = runner.invoke(cli, ["tasks", "show", str(mei_task), *base]).output
+    assert "with bob" in mei_shown
+    assert "claimed · bob — to bob (was alice)" in mei_shown
+    assert "opted out" not in mei_shown
+    zoe_shown = runner.invoke(cli, ["tasks", "show", str(zoe_task), *base]).output
+    assert "nobody has it" in zoe_shown and f"Snoozed until {when} UTC" in zoe_shown
+    assert "Opted out of automated messages" in zoe_shown
+    assert f"snoozed · bob — until {when} UTC" in zoe_shown
+    as_json = json.loads(runner.invoke(cli, ["tasks", "show", str(zoe_task), "--format",
+                                             "json", *base]).output)
+    assert as_json["opted_out"] is True and as_json["task"]["snoozed_until"]

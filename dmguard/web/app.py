@@ -29,11 +29,12 @@ from werkzeug.exceptions import HTTPException
 
 from dmguard import actions, users
 from dmguard.canned import for_person as filled_canned
-from dmguard.clock import Clock, parse_duration, parse_iso
+from dmguard.clock import Clock, parse_duration
 from dmguard.config import Config
+from dmguard.queue_words import OPTED_OUT, ago_label, due_label, history, holder, snoozed_until
 from dmguard.store import VIEWS, Contact, QueueFilter, Store, Task
 from dmguard.tasks import TaskError, next_conversation
-from dmguard.web.present import ago_label, due_label, page_words
+from dmguard.web.present import page_words
 
 MAX_BODY = 64 * 1024
 PAGE_SIZE = 50
@@ -276,20 +277,20 @@ def create_app(config: Config, clock: Clock) -> Flask:
         findings = {task_id: store().messages.findings(m.id) for task_id, m in drafts.items()
                     if m is not None and m.state == "held"}
         canned = [(item.name, item.text) for item in filled_canned(config, contact)]
-        history = [(a.at, f"task {a.task_id}: {a.action}", a.actor, a.note)
-                   for a in store().tasks.actions_about(contact.id)]
-        history += [(n.at, "note", n.author, None) for n in store().notes.about(contact.id)]
-        history.sort(key=lambda item: item[0])
+        lines = [(a.at, history(f"task {a.task_id}: {a.action}", a.actor, a.note))
+                 for a in store().tasks.actions_about(contact.id)]
+        lines += [(n.at, history("note", n.author, None)) for n in store().notes.about(contact.id)]
+        lines.sort(key=lambda item: item[0])
         due = {t.id: due_label(t.due_at, now) for t in open_tasks}
         lead = open_tasks[0] if open_tasks else None
-        snoozed = lead.snoozed_until if lead and lead.snoozed_until and \
-            parse_iso(lead.snoozed_until) > now else None
+        snoozed = snoozed_until(lead.snoozed_until, now) if lead else None
         page = render_template(
             "person.html", contact=contact, tasks=all_tasks, open_tasks=open_tasks, lead=lead,
             drafts=drafts, findings=findings, due=due, snoozed=snoozed,
             thread=store().messages.conversation(contact.id, limit=200),
-            notes=store().notes.about(contact.id), history=history[-100:],
-            opted_out=store().people.is_opted_out(contact.id), canned=canned,
+            notes=store().notes.about(contact.id), history=lines[-100:],
+            opted_out=OPTED_OUT if store().people.is_opted_out(contact.id) else None,
+            holder=holder, canned=canned,
             teammates=[u.name for u in store().users.active()], snoozes=SNOOZES,
             error=error, typed=typed, typed_note=typed_note, edited=edited,
             seen=actions.seen_now(store(), contact.id).token(),

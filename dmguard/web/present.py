@@ -1,4 +1,5 @@
-"""How the inbox says things: relative due times, and a failed action in words for the page.
+"""How the inbox says a failed action, in words for the page (due times, owners and the
+like are said as the CLI says them: :mod:`dmguard.queue_words`).
 
 The library's errors may name CLI commands (``dmguard tasks list``); a page never
 does. Each :class:`~dmguard.tasks.TaskError` carries a ``code``, and the page says
@@ -8,34 +9,8 @@ what happened and what to do next in its own words.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
-from dmguard.clock import parse_iso
 from dmguard.tasks import TaskError
-
-
-def _span(minutes: int) -> str:
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        hours, rest = divmod(minutes, 60)
-        return f"{hours} h" if hours >= 10 or rest < 5 else f"{hours} h {rest} min"
-    return f"{minutes // (24 * 60)} d"
-
-
-def due_label(due_at: str, now: datetime) -> tuple[str, bool]:
-    """("in 2 h", False) or ("overdue 40 min", True)."""
-    seconds = (parse_iso(due_at) - now).total_seconds()
-    if seconds >= 0:
-        return f"in {_span(max(1, round(seconds / 60)))}", False
-    return f"overdue {_span(max(1, round(-seconds / 60)))}", True
-
-
-def ago_label(at: str | None, now: datetime) -> str:
-    if not at:
-        return ""
-    minutes = round((now - parse_iso(at)).total_seconds() / 60)
-    return "just now" if minutes < 1 else f"{_span(minutes)} ago"
 
 
 def _sentence(text: str) -> str:

@@ -494,7 +494,7 @@ def test_removing_a_teammate_hands_their_conversations_back(inbox: Inbox,
     bob_csrf = log_in(bob, "bob")
     tom = inbox.people["tom"]
     assert post_form(bob, f"/people/{tom}/claim", {"csrf": bob_csrf}).status_code == 302
-    assert 'with <strong id="owner">bob</strong>' in client.get(f"/people/{tom}").text
+    assert '<strong id="owner">with bob</strong>' in client.get(f"/people/{tom}").text
     removed = client.post("/team/bob/remove", data={"csrf": csrf})
     assert removed.status_code == 302
     assert ("Removed bob; their sessions have ended; the conversation bob held is unassigned "
