@@ -112,9 +112,11 @@ def require_free(store: Store, task: Task, who: str) -> None:
 
 
 def take(store: Store, task_id: int, who: str, *, take_over: bool = False) -> int:
-    """Claim the task's person's conversation for ``who``; refused (``taken``) when a
-    teammate has it, unless ``take_over``. How many tasks changed."""
+    """Claim the task's person's conversation for ``who`` (a teammate, when the team has
+    users: :func:`~dmguard.tasks.require_teammate`); refused (``taken``) when a teammate
+    has it, unless ``take_over``. How many tasks changed."""
     with store.atomic():  # a conversation closed meanwhile is not "yours" now
+        tasks.require_teammate(store, who)
         task = tasks.require_open(store, task_id)
         changed, others = store.tasks.claim_conversation(task.contact_id, who, who,
                                                          take_over=take_over)
@@ -178,6 +180,7 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     # people sending one text to two people at once, the second counts the first's copy.
     with store.atomic():
         task = tasks.require_open(store, task_id)
+        tasks.require_teammate(store, who)  # the reply claims the task for them
         if seen is not None:
             require_seen(store, task.contact_id, seen)
         check_personal(store, config, task, text)
@@ -313,11 +316,11 @@ def _conversation(store: Store, task_id: int) -> list[Task]:
 def assign(store: Store, task_id: int, actor: str, to: str) -> int:
     """Give the person's conversation to ``to`` (``actor`` itself: claim); tasks changed.
 
-    ``to`` must be a user when the team has users (``dmguard users add``). Taking a
-    conversation someone else has is allowed (a lead re-balancing work), and recorded.
+    ``to`` must be a user when the team has users (``dmguard users add``;
+    :func:`~dmguard.tasks.require_teammate`). Taking a conversation someone else has is
+    allowed (a lead re-balancing work), and recorded.
     """
-    if store.users.count() and store.users.named(to) is None:
-        raise TaskError(f"there is no teammate named {to!r}", "no_user")
+    tasks.require_teammate(store, to)
     changed = 0
     with store.atomic():
         for task in _conversation(store, task_id):

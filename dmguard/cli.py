@@ -511,9 +511,26 @@ def tasks() -> None:
 
 
 def _who(who: str | None) -> str:
+    """The name given with --who, or the login name."""
     import getpass
 
     return who or getpass.getuser()
+
+
+def _actor(store: Store, who: str | None) -> str:
+    """Who acts on the queue: --who, or the login name; a teammate, when the team has users
+    (with none at all, any name goes: one person working from the command line)."""
+    from dmguard.tasks import TaskError, require_teammate
+
+    name = _who(who)
+    try:
+        require_teammate(store, name)
+    except TaskError as error:
+        if who:
+            raise UsageProblem(f"--who: {error}") from None
+        raise UsageProblem(f"--who: {error}; without --who you act as your login name, "
+                           f"{name!r}: give --who NAME") from None
+    return name
 
 
 @tasks.command("list")
@@ -647,8 +664,9 @@ def tasks_claim(task_id: int, who: str | None, take_over: bool, config_path: str
     from dmguard.actions import take
 
     def act(store: Store) -> str:
-        take(store, task_id, _who(who), take_over=take_over)
-        return f"task {task_id} claimed by {_who(who)}"
+        name = _actor(store, who)
+        take(store, task_id, name, take_over=take_over)
+        return f"task {task_id} claimed by {name}"
 
     _task_action(config_path, act)
 
@@ -690,7 +708,7 @@ def _close_task(task_id: int, who: str | None, note: str | None, config_path: st
     from dmguard.actions import close
 
     def act(store: Store, config: Config) -> str:
-        close(store, config, task_id, _who(who), state, note)
+        close(store, config, task_id, _actor(store, who), state, note)
         return f"task {task_id} {state}"
 
     _task_action_with(config_path, act)
@@ -712,7 +730,7 @@ def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> No
     from dmguard.actions import assign
 
     def act(store: Store) -> str:
-        changed = assign(store, task_id, _who(who), to)
+        changed = assign(store, task_id, _actor(store, who), to)
         return f"task {task_id}: the conversation is {to}'s ({changed} task(s) changed)"
 
     _task_action(config_path, act)
@@ -733,7 +751,7 @@ def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
     from dmguard.actions import unassign
 
     def act(store: Store, config: Config) -> str:
-        changed = unassign(store, config, task_id, _who(who))
+        changed = unassign(store, config, task_id, _actor(store, who))
         return f"task {task_id}: un-assigned ({changed} task(s) changed)"
 
     _task_action_with(config_path, act)
@@ -763,7 +781,7 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
 
     def act(store: Store) -> str:
         until = store.clock.now() + delta
-        changed = snooze(store, task_id, _who(who), until)
+        changed = snooze(store, task_id, _actor(store, who), until)
         return f"task {task_id}: snoozed until {moment(iso(until))} UTC ({changed} task(s))"
 
     _task_action(config_path, act)
@@ -795,7 +813,7 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
             raise UsageProblem(f"no task {task_id} (see `dmguard tasks list`)")
         if text is not None:
             try:
-                add_note(store, task.contact_id, _who(who), text)
+                add_note(store, task.contact_id, _actor(store, who), text)
             except TaskError as error:
                 raise UsageProblem(str(error)) from None
         notes = store.notes.about(task.contact_id)
@@ -844,7 +862,7 @@ def tasks_reply(task_id: int, text: str | None, canned_name: str | None, who: st
                 except TaskError as error:
                     raise UsageProblem(f"--canned: {error}") from None
             assert text is not None
-            message_id = reply(store, config, task_id, _who(who), text)
+            message_id = reply(store, config, task_id, _actor(store, who), text)
         except TaskError as error:
             raise UsageProblem(str(error)) from None
     used = canned.matching(config, person, text)
@@ -870,7 +888,7 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
     config = load(config_path)
     with opened_store(config, existing=True) as store:
         try:
-            released = release(store, config, task_id, _who(who), text)
+            released = release(store, config, task_id, _actor(store, who), text)
         except TaskError as error:
             raise UsageProblem(str(error)) from None
     if released.queued:

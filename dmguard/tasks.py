@@ -123,6 +123,15 @@ def view(store: Store, task_id: int) -> TaskView:
     )
 
 
+def require_teammate(store: Store, name: str) -> None:
+    """TaskError (``no_user``) when the team has users (``dmguard users add``) and ``name``
+    is none of them: a conversation is held by, and the history names, a teammate. With
+    no users at all (one person working from the command line), any name goes."""
+    if store.users.count() and store.users.named(name) is None:
+        team = ", ".join(user.name for user in store.users.active())
+        raise TaskError(f"there is no teammate named {name!r} (the team: {team})", "no_user")
+
+
 def require_open(store: Store, task_id: int) -> Task:
     """The task, if it is still open or claimed; TaskError naming what it is otherwise."""
     task = store.tasks.get(task_id)

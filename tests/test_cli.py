@@ -150,18 +150,22 @@ def test_users_and_the_team_commands_of_tasks(tmp_path: Path) -> None:
     task_id = queue.open_task(store, config, "demo", contact, "reply", "wrote", text="hi?")
     store.close()
     base = ["--config", str(conf)]
-    assigned = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "amy", *base])
+    assigned = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "amy", "--who",
+                                   "amy", *base])
     assert assigned.exit_code == 0 and "amy's" in assigned.output
-    nobody = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "zed", *base])
-    assert nobody.exit_code == 2 and "no teammate" in nobody.output
-    snoozed = runner.invoke(cli, ["tasks", "snooze", str(task_id), "--for", "2h", *base])
+    nobody = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "zed", "--who",
+                                 "amy", *base])
+    assert nobody.exit_code == 2 and "no teammate named 'zed'" in nobody.output
+    snoozed = runner.invoke(cli, ["tasks", "snooze", str(task_id), "--for", "2h", "--who",
+                                  "amy", *base])
     assert snoozed.exit_code == 0 and "snoozed until" in snoozed.output
     noted = runner.invoke(cli, ["tasks", "notes", str(task_id), "--add", "called him",
-                                "--who", "sam", "--format", "json", *base])
+                                "--who", "amy", "--format", "json", *base])
     assert json.loads(noted.output)[0]["text"] == "called him"
     shown = json.loads(runner.invoke(cli, ["tasks", "list", "--format", "json", *base]).output)
     assert shown[0]["claimed_by"] == "amy" and shown[0]["snoozed_until"]
-    assert runner.invoke(cli, ["tasks", "unassign", str(task_id), *base]).exit_code == 0
+    assert runner.invoke(cli, ["tasks", "unassign", str(task_id), "--who", "amy",
+                               *base]).exit_code == 0
     removed = runner.invoke(cli, ["users", "remove", "amy", *base])
     assert removed.exit_code == 0
 
@@ -381,3 +385,59 @@ def test_tasks_list_and_show_say_who_has_it_the_snooze_the_opt_out_and_the_notes
     as_json = json.loads(runner.invoke(cli, ["tasks", "show", str(zoe_task), "--format",
                                              "json", *base]).output)
     assert as_json["opted_out"] is True and as_json["task"]["snoozed_until"]
+
+
+def test_claim_names_a_teammate_as_assign_does(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 5 (queue 2): `tasks claim 26 --who nobody_here` printed "claimed by nobody_here",
+    while `tasks assign --to nobody_here` was refused. With no users at all, one person
+    works from the command line under any name (their login name by default)."""
+    import getpass
+
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store
+    from dmguard.users import add_user
+
+    conf = config_file(tmp_path)
+    config = make_config(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
+    task_id = queue.open_task(store, config, "demo", contact, "reply", "wrote", text="hi?")
+    store.close()
+    base = [str(task_id), "--config", str(conf)]
+    runner = CliRunner()
+    monkeypatch.setattr(getpass, "getuser", lambda: "sam")
+    alone = runner.invoke(cli, ["tasks", "claim", *base])
+    assert alone.exit_code == 0 and alone.output == f"task {task_id} claimed by sam\n"
+    assert runner.invoke(cli, ["tasks", "unassign", *base]).exit_code == 0
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    for name in ("alice", "bob"):
+        add_user(store, name, "agent", "correct horse battery")
+    store.close()
+    team = "(the team: alice, bob)"
+    claimed = runner.invoke(cli, ["tasks", "claim", *base, "--who", "nobody_here"])
+    assigned = runner.invoke(cli, ["tasks", "assign", *base, "--to", "nobody_here",
+                                   "--who", "alice"])
+    assert claimed.exit_code == assigned.exit_code == 2
+    assert claimed.output == f"dmguard: --who: there is no teammate named 'nobody_here' {team}\n"
+    assert assigned.output == f"dmguard: there is no teammate named 'nobody_here' {team}\n"
+    login = runner.invoke(cli, ["tasks", "claim", *base])
+    assert login.exit_code == 2 and login.output == (
+        f"dmguard: --who: there is no teammate named 'sam' {team}; without --who you act as "
+        "your login name, 'sam': give --who NAME\n")
+    for command, *extra in (["done"], ["dismiss"], ["unassign"], ["snooze", "--for", "1h"],
+                            ["notes", "--add", "called him"], ["reply", "Hi Tom!"],
+                            ["release"]):
+        refused = runner.invoke(cli, ["tasks", command, str(task_id), *extra, "--config",
+                                      str(conf), "--who", "nobody_here"])
+        assert refused.exit_code == 2, (command, refused.output)
+        assert "no teammate named 'nobody_here'" in refused.output, command
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    task = store.tasks.get(task_id or 0)
+    assert task is not None and (task.state, task.claimed_by) == ("open", None)
+    assert store.notes.about(contact) == []
+    store.close()
+    ok = runner.invoke(cli, ["tasks", "claim", *base, "--who", "bob"])
+    assert ok.exit_code == 0 and "claimed by bob" in ok.output
