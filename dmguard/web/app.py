@@ -400,7 +400,9 @@ def create_app(config: Config, clock: Clock) -> Flask:
             task = form.get("task", "")
             edited = ((int(task), form.get("text", ""))
                       if action == "release" and task.isdigit() else None)
-            return person_page(contact, error=page_words(problem),
+            # Only a reply, a release and a note have a text to keep (and keep it).
+            kept = action in ("reply", "release", "note")
+            return person_page(contact, error=page_words(problem, kept=kept),
                                typed=form.get("text", "") if action == "reply" else "",
                                typed_note=form.get("note", "") if action == "note" else "",
                                edited=edited, status=status)

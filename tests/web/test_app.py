@@ -501,3 +501,21 @@ def test_removing_a_teammate_hands_their_conversations_back(inbox: Inbox,
             "again.") in client.get("/team").text
     page = client.get(f"/people/{tom}").text
     assert '<span id="owner">nobody has it</span>' in page and "was bob, who was removed" in page
+
+
+def test_a_refused_claim_does_not_say_a_text_is_kept(inbox: Inbox, alice: Client) -> None:
+    """QA 6 (queue 2): "Your text is kept below." after a refused claim, or a claim with no
+    ``seen`` field, which have no text; a failed reply still says it."""
+    client, csrf = alice
+    store = inbox.store()
+    actions.take(store, inbox.tasks["amy"], "bob")
+    store.close()
+    amy = inbox.people["amy"]
+    refused = post_form(client, f"/people/{amy}/claim", {"csrf": csrf})
+    assert refused.status_code == 409 and "Bob has this conversation" in refused.text
+    unseen = client.post(f"/people/{amy}/claim", data={"csrf": csrf})
+    assert unseen.status_code == 409 and "out of date" in unseen.text
+    for page in (refused.text, unseen.text):
+        assert "kept below" not in page
+    reply = post_form(client, f"/people/{amy}/reply", {"csrf": csrf, "text": "Hi Amy!"})
+    assert "Bob has this conversation" in reply.text and "Your text is kept below." in reply.text
