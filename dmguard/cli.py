@@ -32,6 +32,40 @@ class UsageProblem(click.ClickException):
         click.echo(f"dmguard: {self.format_message()}", err=True)
 
 
+def utf8(text: str, what: str) -> str:
+    """``text`` when it is UTF-8; else UsageProblem naming ``what`` and the bytes that are
+    not (Python keeps such bytes of a command line or a pipe as U+DC80..U+DCFF, which
+    nothing can store or send)."""
+    from dmguard.utf8 import bad_bytes
+
+    found = bad_bytes(text)
+    if found:
+        raise UsageProblem(f"{what} is not UTF-8 text ({found})")
+    return text
+
+
+class Utf8Text(click.ParamType):
+    """Free text from the command line (or an environment variable): a reply, a note, a
+    name. Bytes that are not UTF-8 are one line naming the option (or ``what``) and them."""
+
+    name = "text"
+
+    def __init__(self, what: str | None = None) -> None:
+        self.what = what
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            named = self.what or (param.opts[0] if param is not None and param.opts
+                                  else "a value")
+            utf8(value, named)
+        return value
+
+
+#: Free text (options say their name when it is not UTF-8).
+TEXT = Utf8Text()
+
+
 def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--config", "config_path", default=DEFAULT_CONFIG, show_default=True,
                         type=click.Path(dir_okay=False),
@@ -139,7 +173,7 @@ def demo(config_path: str, seed: int) -> None:
 @click.option("--once", is_flag=True, help="Run every job once and exit (cron, tests).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Log line format.")
-@click.option("--wait-for-lease", default="0s", show_default=True,
+@click.option("--wait-for-lease", default="0s", show_default=True, type=TEXT,
               help="If another daemon holds the database, wait this long for it (a redeploy).")
 def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> None:
     """Run the daemon: the tick, the sender and the daily report on a schedule.
@@ -207,9 +241,9 @@ def _open_input(source: str) -> TextIO:
               help="Configuration (rule settings, hold score, label); defaults apply without.")
 @click.option("--sent", is_flag=True,
               help="Review the DMs the account already sent (by dmguard or other tools).")
-@click.option("--since", default="7d", show_default=True,
+@click.option("--since", default="7d", show_default=True, type=TEXT,
               help="With --sent: how far back, e.g. 24h, 7d.")
-@click.option("--account", default=None,
+@click.option("--account", default=None, type=TEXT,
               help="Audit as this configured account does: its policy, and what its people "
                    "taught the judge (with --sent: review only this account).")
 def audit(source: str | None, fmt: str, input_format: str, config_path: str | None,
@@ -404,7 +438,8 @@ def _format_result(result: Any, number: int) -> str:
 @cli.command()
 @click.argument("source", default="-")
 @config_option
-@click.option("--account", default=None, help="Account name (default: the first).")
+@click.option("--account", default=None, type=TEXT,
+              help="Account name (default: the first).")
 def submit(source: str, config_path: str, account: str | None) -> None:
     """Put automated messages (same JSONL as audit) into the outbox.
 
@@ -465,7 +500,8 @@ def auth() -> None:
 
 @auth.command("x")
 @config_option
-@click.option("--account", default=None, help="Account name (default: the first).")
+@click.option("--account", default=None, type=TEXT,
+              help="Account name (default: the first).")
 @click.option("--timeout", default=300.0, show_default=True,
               help="Seconds to wait for X to redirect back.")
 def auth_x(config_path: str, account: str | None, timeout: float) -> None:
@@ -646,7 +682,7 @@ def _task_action_with(config_path: str, action: Callable[[Store, Config], str]) 
 
 @tasks.command("claim")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None, help="Your name (default: your login).")
+@click.option("--who", default=None, type=TEXT, help="Your name (default: your login).")
 @click.option("--take-over", is_flag=True,
               help="Take the conversation from the teammate who has it (recorded).")
 @config_option
@@ -673,8 +709,8 @@ def tasks_claim(task_id: int, who: str | None, take_over: bool, config_path: str
 
 @tasks.command("done")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None)
-@click.option("--note", default=None)
+@click.option("--who", default=None, type=TEXT)
+@click.option("--note", default=None, type=TEXT)
 @config_option
 def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str) -> None:
     """Close a task as handled (e.g. answered elsewhere).
@@ -689,8 +725,8 @@ def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str
 
 @tasks.command("dismiss")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None)
-@click.option("--note", default=None)
+@click.option("--who", default=None, type=TEXT)
+@click.option("--note", default=None, type=TEXT)
 @config_option
 def tasks_dismiss(task_id: int, who: str | None, note: str | None, config_path: str) -> None:
     """Close a task without answering.
@@ -716,8 +752,9 @@ def _close_task(task_id: int, who: str | None, note: str | None, config_path: st
 
 @tasks.command("assign")
 @click.argument("task_id", type=int)
-@click.option("--to", "to", required=True, help="The teammate (a user of `dmguard users`).")
-@click.option("--who", default=None, help="Who assigns (default: your login).")
+@click.option("--to", "to", required=True, type=TEXT,
+              help="The teammate (a user of `dmguard users`).")
+@click.option("--who", default=None, type=TEXT, help="Who assigns (default: your login).")
 @config_option
 def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> None:
     """Give the task's person (all their open tasks) to a teammate.
@@ -738,7 +775,7 @@ def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> No
 
 @tasks.command("unassign")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None)
+@click.option("--who", default=None, type=TEXT)
 @config_option
 def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
     """Nobody has the task's person any more; their tasks are open again.
@@ -759,8 +796,8 @@ def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
 
 @tasks.command("snooze")
 @click.argument("task_id", type=int)
-@click.option("--for", "duration", required=True, help="How long, e.g. 2h, 1d.")
-@click.option("--who", default=None)
+@click.option("--for", "duration", required=True, type=TEXT, help="How long, e.g. 2h, 1d.")
+@click.option("--who", default=None, type=TEXT)
 @config_option
 def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str) -> None:
     """Hide the task's person from the inbox (and alerts) for a while.
@@ -789,8 +826,9 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
 
 @tasks.command("notes")
 @click.argument("task_id", type=int)
-@click.option("--add", "text", default=None, help="Add this note (otherwise list the notes).")
-@click.option("--who", default=None)
+@click.option("--add", "text", default=None, type=TEXT,
+              help="Add this note (otherwise list the notes).")
+@click.option("--who", default=None, type=TEXT)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @config_option
 def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
@@ -828,11 +866,11 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
 
 @tasks.command("reply")
 @click.argument("task_id", type=int)
-@click.argument("text", required=False)
-@click.option("--canned", "canned_name", default=None, metavar="NAME",
+@click.argument("text", required=False, type=Utf8Text("the reply"))
+@click.option("--canned", "canned_name", default=None, metavar="NAME", type=TEXT,
               help="Send this canned reply ([[web.canned]]), filled in for the person, as "
                    "the inbox's canned buttons do.")
-@click.option("--who", default=None)
+@click.option("--who", default=None, type=TEXT)
 @config_option
 def tasks_reply(task_id: int, text: str | None, canned_name: str | None, who: str | None,
                 config_path: str) -> None:
@@ -872,8 +910,8 @@ def tasks_reply(task_id: int, text: str | None, canned_name: str | None, who: st
 
 @tasks.command("release")
 @click.argument("task_id", type=int)
-@click.option("--text", default=None, help="The edited draft (default: unchanged).")
-@click.option("--who", default=None)
+@click.option("--text", default=None, type=TEXT, help="The edited draft (default: unchanged).")
+@click.option("--who", default=None, type=TEXT)
 @config_option
 def tasks_release(task_id: int, text: str | None, who: str | None, config_path: str) -> None:
     """Re-audit a held draft, edited or not; if it passes it is queued to send (labelled).
@@ -901,7 +939,8 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
 
 @cli.command()
 @config_option
-@click.option("--date", "day", default=None, help="The day, YYYY-MM-DD (default: today).")
+@click.option("--date", "day", default=None, type=TEXT,
+              help="The day, YYYY-MM-DD (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md",
               show_default=True)
 @click.option("--out", default=None,
@@ -913,7 +952,7 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
               help="With --deliver: deliver a day that was delivered already (a lost e-mail).")
 @click.option("--config-stdin", is_flag=True, hidden=True,
               help="Read the config's text from standard input (the daemon's report process).")
-@click.option("--now", "now_at", default=None, hidden=True,
+@click.option("--now", "now_at", default=None, hidden=True, type=TEXT,
               help="The daemon's time (ISO 8601): its report process judges and records a "
                    "delivery by the daemon's clock, not the system's.")
 def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver: bool,
@@ -1057,7 +1096,8 @@ def _print_learned(config: Config, account: str | None, fmt: str = "text") -> No
 
 @rules.command("learned")
 @config_option
-@click.option("--account", default=None, help="Only this account (required with --reset).")
+@click.option("--account", default=None, type=TEXT,
+              help="Only this account (required with --reset).")
 @click.option("--reset", is_flag=True, help="Forget everything the account's judge learned.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -1143,7 +1183,7 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
 @config_option
 @click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535),
               envvar="PORT", help="Port to listen on (a PaaS gives it in $PORT).")
-@click.option("--bind", default=None, envvar="DMGUARD_WEB_BIND",
+@click.option("--bind", default=None, envvar="DMGUARD_WEB_BIND", type=TEXT,
               callback=lambda _ctx, _param, value: _bind_address(value),
               help="Address to listen on (default: $DMGUARD_WEB_BIND, else [web] bind, "
                    "127.0.0.1).")
@@ -1195,10 +1235,10 @@ def users() -> None:
 
 
 @users.command("add")
-@click.argument("name")
+@click.argument("name", type=Utf8Text("the user name"))
 @click.option("--role", type=click.Choice(["agent", "admin"]), default="agent",
               show_default=True, help="admin: also manages the team and sees every account.")
-@click.option("--account", "accounts", multiple=True,
+@click.option("--account", "accounts", multiple=True, type=TEXT,
               help="An account this agent works on (repeat; none: every account).")
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from the first line of standard input (the default "
@@ -1223,15 +1263,30 @@ def users_add(name: str, role: str, accounts: tuple[str, ...], password_stdin: b
     except UserError as error:
         raise UsageProblem(f"--account: {error}") from None
     if password_stdin or not sys.stdin.isatty():
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = _stdin_line()
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        except UnicodeDecodeError as error:  # a terminal that does not decode as surrogates
+            raise UsageProblem(f"the password is not UTF-8 text (byte "
+                               f"0x{error.object[error.start]:02X} at column "
+                               f"{error.start + 1})") from None
+    utf8(password, "the password")
     with opened_store(config) as store:
         try:
             add_user(store, name, role, password, accounts)
         except UserError as error:
             raise UsageProblem(str(error)) from None
     click.echo(f"added {name} ({role}{'; accounts ' + ', '.join(accounts) if accounts else ''})")
+
+
+def _stdin_line() -> str:
+    """The first line of standard input, read as bytes: one that is not UTF-8 keeps them
+    (as :func:`utf8` names them) whatever the locale's decoding would have made of it."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        return sys.stdin.readline().rstrip("\r\n")
+    return stream.readline().decode("utf-8", "surrogateescape").rstrip("\r\n")
 
 
 @users.command("list")
@@ -1260,7 +1315,7 @@ def users_list(config_path: str, fmt: str) -> None:
 
 
 @users.command("remove")
-@click.argument("name")
+@click.argument("name", type=Utf8Text("the user name"))
 @config_option
 def users_remove(name: str, config_path: str) -> None:
     """Remove someone: they cannot log in any more, their sessions end, and the
@@ -1314,7 +1369,7 @@ def accounts() -> None:
 
 
 @accounts.command("resume")
-@click.argument("name")
+@click.argument("name", type=Utf8Text("the account name"))
 @config_option
 def accounts_resume(name: str, config_path: str) -> None:
     """Check the account live with the platform, then lift its pause.

@@ -441,3 +441,94 @@ def test_claim_names_a_teammate_as_assign_does(tmp_path: Path,
     store.close()
     ok = runner.invoke(cli, ["tasks", "claim", *base, "--who", "bob"])
     assert ok.exit_code == 0 and "claimed by bob" in ok.output
+
+
+def _task_database(tmp_path: Path) -> tuple[Path, int]:
+    """A config and database with alice on the team and a reply task about Zoë."""
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store
+    from dmguard.users import add_user
+
+    conf = config_file(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    add_user(store, "alice", "admin", "correct horse battery")
+    contact, _ = store.people.upsert_contact("demo", "1", name="Zoë Roe")
+    task_id = queue.open_task(store, make_config(tmp_path), "demo", contact, "reply", "wrote",
+                              text="hi?")
+    store.close()
+    assert task_id
+    return conf, task_id
+
+
+BAD = "caf\udce9 au lait"
+"""What Python makes of the bytes ``caf\\xe9 au lait`` on a command line (Latin-1, not
+UTF-8): the byte kept as U+DCE9, which nothing can store or print as UTF-8."""
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["tasks", "reply", "{task}", BAD, "--who", "alice"], "the reply"),
+    (["tasks", "reply", "{task}", "--canned", BAD, "--who", "alice"], "--canned"),
+    (["tasks", "reply", "{task}", "Hi Zoë", "--who", BAD], "--who"),
+    (["tasks", "notes", "{task}", "--add", BAD, "--who", "alice"], "--add"),
+    (["tasks", "release", "{task}", "--text", BAD, "--who", "alice"], "--text"),
+    (["tasks", "done", "{task}", "--note", BAD, "--who", "alice"], "--note"),
+    (["tasks", "dismiss", "{task}", "--note", BAD, "--who", "alice"], "--note"),
+    (["tasks", "claim", "{task}", "--who", BAD], "--who"),
+    (["tasks", "assign", "{task}", "--to", BAD, "--who", "alice"], "--to"),
+    (["tasks", "unassign", "{task}", "--who", BAD], "--who"),
+    (["tasks", "snooze", "{task}", "--for", BAD, "--who", "alice"], "--for"),
+    (["users", "add", BAD, "--password-stdin"], "the user name"),
+    (["users", "add", "zedd", "--account", BAD, "--password-stdin"], "--account"),
+    (["users", "remove", BAD], "the user name"),
+    (["accounts", "resume", BAD], "the account name"),
+    (["audit", "--account", BAD], "--account"),
+    (["audit", "--sent", "--since", BAD], "--since"),
+    (["submit", "--account", BAD], "--account"),
+    (["rules", "learned", "--account", BAD], "--account"),
+    (["report", "--date", BAD], "--date"),
+    (["auth", "x", "--account", BAD], "--account"),
+    (["run", "--wait-for-lease", BAD], "--wait-for-lease"),
+    (["web", "--bind", BAD], "--bind"),
+])
+def test_text_that_is_not_utf8_on_the_command_line_is_one_line(
+        tmp_path: Path, args: list[str], named: str) -> None:
+    """QA 7 (queue 2): non-UTF-8 bytes in a reply, a note or a password were a traceback
+    (UnicodeEncodeError: surrogates not allowed), exit 1; `audit` and `submit` already
+    named such bytes in one line."""
+    conf, task_id = _task_database(tmp_path)
+    argv = [arg.replace("{task}", str(task_id)) for arg in args]
+    result = CliRunner().invoke(cli, [*argv, "--config", str(conf)],
+                                input="correct horse battery\n")
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert result.output == f"dmguard: {named} is not UTF-8 text (byte 0xE9 at column 4)\n"
+
+
+def test_a_password_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    conf, _ = _task_database(tmp_path)
+    result = CliRunner().invoke(cli, ["users", "add", "zedd", "--config", str(conf)],
+                                input=b"pass\xffword-long-123\n")
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert result.output == ("dmguard: the password is not UTF-8 text (byte 0xFF at column "
+                             "5)\n")
+
+
+def test_bytes_that_are_not_utf8_in_a_real_command_line_or_pipe(tmp_path: Path) -> None:
+    """As the tester typed them: the bytes in the arguments, the password piped."""
+    conf, task_id = _task_database(tmp_path)
+    dmguard = [sys.executable, "-m", "dmguard"]
+    reply = subprocess.run([*dmguard, "tasks", "reply", str(task_id),
+                            b"Hi Zo\xeb, the workshop is on", "--who", "alice", "--config",
+                            str(conf)], capture_output=True, timeout=60)
+    note = subprocess.run([*dmguard, "tasks", "notes", str(task_id), "--add", b"caf\xe9 note",
+                           "--who", "alice", "--config", str(conf)], capture_output=True,
+                          timeout=60)
+    password = subprocess.run([*dmguard, "users", "add", "zedd", "--config", str(conf)],
+                              input=b"pass\xffword-long-123\n", capture_output=True, timeout=60)
+    assert (reply.returncode, reply.stderr) == (
+        2, b"dmguard: the reply is not UTF-8 text (byte 0xEB at column 6)\n")
+    assert (note.returncode, note.stderr) == (
+        2, b"dmguard: --add is not UTF-8 text (byte 0xE9 at column 4)\n")
+    assert (password.returncode, password.stderr) == (
+        2, b"dmguard: the password is not UTF-8 text (byte 0xFF at column 5)\n")
