@@ -1,13 +1,16 @@
 """What checking a personal reply against the account's recent DMs costs, and what it catches.
 
-Usage: python bench/reply_check.py [--messages N] [--eval PATH]
+Usage: python bench/reply_check.py [--messages N] [--held H] [--eval PATH]
 
 N DMs (default 43,200: X's 1,440 a day for the 30 days of ``audit.history_days``)
 sent to distinct people are written to a scratch store, half from a few templates
-with the recipient's name, half one-off texts. Then one person's reply is checked
-(:func:`dmguard.reply_check.check_personal`) as a long personal text (compared with
-all N), a short thanks (not compared) and a near-copy of a template (refused), each
-timed over a few runs.
+with the recipient's name, half one-off texts; and H automated drafts for other people
+that did not go out (default 5,000: a campaign the audit held for 4,000 people with
+their names, and 1,000 one-off drafts held, blocked or cancelled). Then one person's
+reply is checked (:func:`dmguard.reply_check.check_personal`) as a long personal text
+(compared with all N and all H), a short thanks (not compared), a near-copy of a
+template (refused as a form letter) and the held campaign with a word put in (refused as
+others' draft), each timed over a few runs.
 
 Then, when the evaluation corpus is there (``--eval``, default ``../shared/eval``; skipped
 otherwise), how well a reply is told from a copy of a draft: each automated text of the
@@ -16,10 +19,11 @@ for "Alex") is a held draft, typed back with a filler word put in after every 1,
 4 words (half of them with the salutation changed too): the share refused is what is
 caught. Against it, a personal text of the corpus with a run of 20-50 % of the draft's
 words before or after it: the share refused is what a person who quotes a draft is
-wrongly refused. Both for the held draft (:func:`~dmguard.reply_check.same_as_draft`) and
-for the draft as a DM other people got (:func:`~dmguard.reply_check.others_with_copies`),
-and for a few values of :data:`~dmguard.reply_check.SAME_WORDS`. Prints figures; asserts
-nothing.
+wrongly refused. For the held draft (:func:`~dmguard.reply_check.same_as_draft`), for the
+draft held for someone else (:func:`~dmguard.reply_check.others_drafts`, the same measure
+with each side's names) and for the draft as a DM other people got
+(:func:`~dmguard.reply_check.others_with_copies`), and for a few values of
+:data:`~dmguard.reply_check.SAME_WORDS`. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -38,8 +42,8 @@ from review import NAMES, START, SYLLABLES, scratch_store  # bench/review.py, be
 from dmguard import reply_check, tasks
 from dmguard.audit.similarity import signature
 from dmguard.clock import SimulatedClock, iso
-from dmguard.reply_check import check_personal, others_with_copies, same_as_draft
-from dmguard.store import OutboundText
+from dmguard.reply_check import check_personal, others_drafts, others_with_copies, same_as_draft
+from dmguard.store import DraftText, OutboundText
 from dmguard.store.bulk import SeedContact, SeedMessage
 from dmguard.tasks import TaskError
 
@@ -47,6 +51,8 @@ from dmguard.tasks import TaskError
 TEMPLATES = ["Hi {n}! Thanks for following 😊 Check out my channel: https://yt.example/c",
              "Hey {n}, welcome to the family! Use code WELCOME10 for 10% off your first order",
              "{n}, our spring sale starts today: 30% off everything at shop.example this week"]
+HELD = ("Hi {n}! Black Friday is here: 40% off every mug and vase in the shop, this weekend "
+        "only. Grab yours before they are gone!")
 
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
@@ -109,12 +115,17 @@ def accuracy(folder: Path) -> None:
     def as_others(reply: str, draft: str) -> bool:
         return others_with_copies(reply, ALEX, 0, [OutboundText(draft, 1, "Alex Roe")]) > 0
 
+    def as_others_draft(reply: str, draft: str) -> bool:
+        return bool(others_drafts(reply, ALEX, [DraftText(1, draft, "held", 1, "Alex Roe",
+                                                          "alexroe")]))
+
     print(f"{len(drafts)} drafts; {len(copies)} typed back with fillers, {len(quotes)} "
           "personal texts quoting 20-50 % of one")
     chosen = reply_check.SAME_WORDS
     for same in sorted({0.55, 0.6, chosen, 0.7, 0.75}):
         reply_check.SAME_WORDS = same
-        for label, check in (("held draft", as_draft), ("others' DM", as_others)):
+        for label, check in (("held draft", as_draft), ("held for another", as_others_draft),
+                             ("others' DM", as_others)):
             mark = " (chosen)" if same == chosen else ""
             print(f"SAME_WORDS {same:.2f}{mark}, {label}: copies with fillers caught "
                   f"{_rate(check, copies):.1f} %, quoting replies refused "
@@ -125,6 +136,7 @@ def accuracy(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=43_200)
+    parser.add_argument("--held", type=int, default=5_000)
     parser.add_argument("--eval", type=Path, default=EVAL)
     arguments = parser.parse_args()
     count = arguments.messages
@@ -144,6 +156,19 @@ def main() -> None:
                 account_id="demo", contact_id=contact, direction="out", origin="other",
                 kind="unknown", text=body, state="sent", created_at=at, updated_at=at,
                 sent_at=at))
+        for number in range(arguments.held):
+            name = f"{rng.choice(NAMES)} {rng.choice(NAMES)}son"
+            at = iso(START + timedelta(days=29, seconds=number))
+            contact = store.bulk.contact(SeedContact(account_id="demo", user_id=f"h{number}",
+                                                     name=name, first_seen_at=at))
+            campaign = number < arguments.held * 4 // 5
+            body = (HELD.format(n=name.split()[0]) if campaign else
+                    " ".join("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 3)))
+                             for _ in range(rng.randint(6, 25))))
+            store.bulk.message(SeedMessage(
+                account_id="demo", contact_id=contact, direction="out", origin="submit",
+                kind="campaign", text=body, created_at=at, updated_at=at, sent_at=None,
+                state="held" if campaign else rng.choice(["held", "blocked", "cancelled"])))
     pat, _ = store.people.upsert_contact("demo", "pat", name="Pat Doe")
     task_id = tasks.open_task(store, config, "demo", pat, "reply", "wrote to the account")
     task = store.tasks.get(task_id or 0)
@@ -154,7 +179,9 @@ def main() -> None:
                                     "for you until Friday if you like."),
             ("short thanks", "You're welcome, glad I could help!"),
             ("near-copy of a template", "Hey Pat, welcome to the family! Use code WELCOME10 "
-                                        "for 10% off your first order")):
+                                        "for 10% off your first order"),
+            ("the held campaign, a word put in", HELD.format(n="Pat").replace(
+                "every mug", "every single mug"))):
         times, outcome = [], "allowed"
         for _ in range(5):
             started = time.perf_counter()
@@ -164,7 +191,8 @@ def main() -> None:
                 outcome = f"refused ({str(error)[:60]}…)"
             times.append(time.perf_counter() - started)
         print(f"{label}: {statistics.median(times) * 1000:,.0f} ms median of 5 "
-              f"against {count:,} recent DMs; {outcome}")
+              f"against {count:,} recent DMs and {arguments.held:,} drafts for others; "
+              f"{outcome}")
     store.close()
     accuracy(arguments.eval)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dmguard import learning, outbox, tasks
+from dmguard import canned, learning, outbox, tasks
 from dmguard.audit.engine import Auditor
 from dmguard.audit.leftovers import leftovers
 from dmguard.audit.model import Finding
@@ -28,6 +28,7 @@ from dmguard.clock import Clock, iso, parse_duration
 from dmguard.config import Config, ConfigError
 from dmguard.platforms.base import Platform
 from dmguard.platforms.factory import build_platform
+from dmguard.queue_words import moment
 from dmguard.reply_check import check_personal
 from dmguard.store import NewMessage, Origin, Store, Task
 from dmguard.tasks import TaskError, claim
@@ -111,9 +112,11 @@ def require_free(store: Store, task: Task, who: str) -> None:
 
 
 def take(store: Store, task_id: int, who: str, *, take_over: bool = False) -> int:
-    """Claim the task's person's conversation for ``who``; refused (``taken``) when a
-    teammate has it, unless ``take_over``. How many tasks changed."""
+    """Claim the task's person's conversation for ``who`` (a teammate, when the team has
+    users: :func:`~dmguard.tasks.require_teammate`); refused (``taken``) when a teammate
+    has it, unless ``take_over``. How many tasks changed."""
     with store.atomic():  # a conversation closed meanwhile is not "yours" now
+        tasks.require_teammate(store, who)
         task = tasks.require_open(store, task_id)
         changed, others = store.tasks.claim_conversation(task.contact_id, who, who,
                                                          take_over=take_over)
@@ -152,6 +155,9 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
           platform: Platform | None = None, seen: Seen | None = None) -> int:
     """Send a personal DM for a task (no automated label) and close the task.
 
+    A reply that is one of the configured canned replies as it is (:mod:`dmguard.canned`)
+    is recorded in the task's history as that canned reply and teaches the judge nothing.
+
     The task is claimed first (compare-and-set), so of two people replying at once
     only one sends. Returns the sent message's id; raises TaskError saying what
     happened when it was not (yet) sent, or (code ``not_personal``) why the text is
@@ -161,6 +167,8 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     task = _task(store, task_id)
     account = config.account(task.account_id)
     check_reply_text(text, config.policy_for(account).max_length, store.clock)
+    contact = store.people.contact(task.contact_id)
+    used = canned.matching(config, contact, text) if contact else None
     # Not the held draft, nor a copy of what went to others (the queue is no back door):
     # checked first, so a text that is refused is said to be, whatever the platform's
     # state; and again below, under the write lock, where the answer counts.
@@ -172,6 +180,7 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     # people sending one text to two people at once, the second counts the first's copy.
     with store.atomic():
         task = tasks.require_open(store, task_id)
+        tasks.require_teammate(store, who)  # the reply claims the task for them
         if seen is not None:
             require_seen(store, task.contact_id, seen)
         check_personal(store, config, task, text)
@@ -186,10 +195,15 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
             NewMessage(account_id=account.name, contact_id=task.contact_id, direction="out",
                        origin=Origin.HUMAN, kind="manual", text=text, state="queued",
                        verdict="send"),
-            actor=who, reason=f"personal reply to task {task_id}",
+            actor=who, reason=f"personal reply to task {task_id}"
+            + (f" (canned reply {used.name!r})" if used else ""),
         )
         store.tasks.set_reply(task_id, message_id)
-        learning.learn_reply(store, account.name, text, message_id, who)
+        if used is None:
+            learning.learn_reply(store, account.name, text, message_id, who)
+        else:  # the owner's text: recorded as canned, and no lesson about this person
+            store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "canned reply", who,
+                               note=f"{used.name!r} as message {message_id}")
         # Automated messages hold back from the moment a person answers.
         conversation = store.people.conversation(account.name, task.contact_id)
         cooldown = parse_duration(config.tasks.takeover_cooldown)
@@ -302,11 +316,11 @@ def _conversation(store: Store, task_id: int) -> list[Task]:
 def assign(store: Store, task_id: int, actor: str, to: str) -> int:
     """Give the person's conversation to ``to`` (``actor`` itself: claim); tasks changed.
 
-    ``to`` must be a user when the team has users (``dmguard users add``). Taking a
-    conversation someone else has is allowed (a lead re-balancing work), and recorded.
+    ``to`` must be a user when the team has users (``dmguard users add``;
+    :func:`~dmguard.tasks.require_teammate`). Taking a conversation someone else has is
+    allowed (a lead re-balancing work), and recorded.
     """
-    if store.users.count() and store.users.named(to) is None:
-        raise TaskError(f"there is no teammate named {to!r}", "no_user")
+    tasks.require_teammate(store, to)
     changed = 0
     with store.atomic():
         for task in _conversation(store, task_id):
@@ -344,7 +358,7 @@ def snooze(store: Store, task_id: int, actor: str, until: datetime) -> int:
     with store.atomic():
         for task in _conversation(store, task_id):
             changed += store.tasks.change(task.id, tasks.OPEN_TASK_STATES, "snoozed", actor,
-                                          note=f"until {iso(until)[:16]}",
+                                          note=f"until {moment(iso(until))} UTC",
                                           snoozed_until=iso(until))
     return changed
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from dmguard.clock import Clock, iso, parse_iso
 from dmguard.config import Config, SmtpConfig
+from dmguard.queue_words import holder
 from dmguard.store import AlertCandidate, Store
 
 log = logging.getLogger("dmguard.alerts")
@@ -68,7 +69,7 @@ def describe(item: AlertCandidate, reason: str, now: str, link: str | None) -> s
         when = f"overdue {int(late.total_seconds() // 60)} min"
     else:
         when = f"urgent (priority {item.priority})"
-    owner = f", with {item.claimed_by}" if item.claimed_by else ", nobody has it"
+    owner = f", {holder(item.claimed_by)}"
     where = f" {link}/people/{item.contact_id}" if link else ""
     return f"{who} [{item.kind}] {when}{owner}: {item.reason}{where}"
 

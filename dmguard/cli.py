@@ -32,6 +32,40 @@ class UsageProblem(click.ClickException):
         click.echo(f"dmguard: {self.format_message()}", err=True)
 
 
+def utf8(text: str, what: str) -> str:
+    """``text`` when it is UTF-8; else UsageProblem naming ``what`` and the bytes that are
+    not (Python keeps such bytes of a command line or a pipe as U+DC80..U+DCFF, which
+    nothing can store or send)."""
+    from dmguard.utf8 import bad_bytes
+
+    found = bad_bytes(text)
+    if found:
+        raise UsageProblem(f"{what} is not UTF-8 text ({found})")
+    return text
+
+
+class Utf8Text(click.ParamType):
+    """Free text from the command line (or an environment variable): a reply, a note, a
+    name. Bytes that are not UTF-8 are one line naming the option (or ``what``) and them."""
+
+    name = "text"
+
+    def __init__(self, what: str | None = None) -> None:
+        self.what = what
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            named = self.what or (param.opts[0] if param is not None and param.opts
+                                  else "a value")
+            utf8(value, named)
+        return value
+
+
+#: Free text (options say their name when it is not UTF-8).
+TEXT = Utf8Text()
+
+
 def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--config", "config_path", default=DEFAULT_CONFIG, show_default=True,
                         type=click.Path(dir_okay=False),
@@ -139,7 +173,7 @@ def demo(config_path: str, seed: int) -> None:
 @click.option("--once", is_flag=True, help="Run every job once and exit (cron, tests).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Log line format.")
-@click.option("--wait-for-lease", default="0s", show_default=True,
+@click.option("--wait-for-lease", default="0s", show_default=True, type=TEXT,
               help="If another daemon holds the database, wait this long for it (a redeploy).")
 def run(config_path: str, once: bool, log_format: str, wait_for_lease: str) -> None:
     """Run the daemon: the tick, the sender and the daily report on a schedule.
@@ -210,9 +244,9 @@ def _open_input(source: str) -> TextIO:
               help="Configuration (rule settings, hold score, label); defaults apply without.")
 @click.option("--sent", is_flag=True,
               help="Review the DMs the account already sent (by dmguard or other tools).")
-@click.option("--since", default="7d", show_default=True,
+@click.option("--since", default="7d", show_default=True, type=TEXT,
               help="With --sent: how far back, e.g. 24h, 7d.")
-@click.option("--account", default=None,
+@click.option("--account", default=None, type=TEXT,
               help="Audit as this configured account does: its policy, and what its people "
                    "taught the judge (with --sent: review only this account).")
 def audit(source: str | None, fmt: str, input_format: str, config_path: str | None,
@@ -407,7 +441,8 @@ def _format_result(result: Any, number: int) -> str:
 @cli.command()
 @click.argument("source", default="-")
 @config_option
-@click.option("--account", default=None, help="Account name (default: the first).")
+@click.option("--account", default=None, type=TEXT,
+              help="Account name (default: the first).")
 def submit(source: str, config_path: str, account: str | None) -> None:
     """Put automated messages (same JSONL as audit) into the outbox.
 
@@ -470,7 +505,8 @@ def auth() -> None:
 
 @auth.command("x")
 @config_option
-@click.option("--account", default=None, help="Account name (default: the first).")
+@click.option("--account", default=None, type=TEXT,
+              help="Account name (default: the first).")
 @click.option("--timeout", default=300.0, show_default=True,
               help="Seconds to wait for X to redirect back.")
 def auth_x(config_path: str, account: str | None, timeout: float) -> None:
@@ -516,9 +552,26 @@ def tasks() -> None:
 
 
 def _who(who: str | None) -> str:
+    """The name given with --who, or the login name."""
     import getpass
 
     return who or getpass.getuser()
+
+
+def _actor(store: Store, who: str | None) -> str:
+    """Who acts on the queue: --who, or the login name; a teammate, when the team has users
+    (with none at all, any name goes: one person working from the command line)."""
+    from dmguard.tasks import TaskError, require_teammate
+
+    name = _who(who)
+    try:
+        require_teammate(store, name)
+    except TaskError as error:
+        if who:
+            raise UsageProblem(f"--who: {error}") from None
+        raise UsageProblem(f"--who: {error}; without --who you act as your login name, "
+                           f"{name!r}: give --who NAME") from None
+    return name
 
 
 @tasks.command("list")
@@ -535,6 +588,8 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
     """
     from dataclasses import asdict
 
+    from dmguard.queue_words import holder, moment, snoozed_until
+
     config = load(config_path)
     with opened_store(config, existing=True) as store:
         states = ("open", "claimed", "done", "dismissed") if show_all else ("open", "claimed")
@@ -546,11 +601,15 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
             return
         if not rows:
             click.echo("No open tasks.")
+        at = store.clock.now()
         for row in rows:
-            flag = " OVERDUE" if row.state in ("open", "claimed") and row.due_at < now else ""
+            who = holder(row.claimed_by) if row.is_open else row.state
+            snoozed = snoozed_until(row.snoozed_until, at) if row.is_open else None
+            flag = " OVERDUE" if row.is_open and row.due_at < now else ""
+            when = f"snoozed until {snoozed}" if snoozed else f"due {moment(row.due_at)}{flag}"
             click.echo(f"#{row.id:<4} p{row.priority:<3} {row.kind:<8} "
-                       f"@{row.username or row.contact_id:<18} {row.state:<8} "
-                       f"due {row.due_at[:16]}{flag}  {row.reason[:70]}")
+                       f"@{row.username or row.contact_id:<18} {who:<15} {when}  "
+                       f"{row.reason[:70]}")
 
 
 @tasks.command("show")
@@ -567,6 +626,7 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
     """
     from dataclasses import asdict
 
+    from dmguard.queue_words import OPTED_OUT, history, holder, moment, snoozed_until
     from dmguard.tasks import TaskError, view
 
     config = load(config_path)
@@ -579,11 +639,18 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
             click.echo(json.dumps(asdict(item), indent=2, default=str))
             return
         task, contact = item.task, item.contact
-        click.echo(f"Task #{task.id} [{task.kind}] {task.state}, priority "
-                   f"{task.priority}, due {task.due_at}{' (OVERDUE)' if item.overdue else ''}")
+        who = f", {holder(task.claimed_by)}" if task.is_open else ""
+        click.echo(f"Task #{task.id} [{task.kind}] {task.state}{who}, priority "
+                   f"{task.priority}, due {moment(task.due_at)} UTC"
+                   f"{' (OVERDUE)' if item.overdue else ''}")
+        snoozed = snoozed_until(task.snoozed_until, store.clock.now()) if task.is_open else None
+        if snoozed:
+            click.echo(f"Snoozed until {snoozed}")
         click.echo(f"Why: {task.reason}")
         click.echo(f"Person: {contact.name!r} @{contact.username} "
                    f"({contact.followers_count or 0} followers) {contact.location or ''}")
+        if item.opted_out:
+            click.echo(f"{OPTED_OUT[:1].upper()}{OPTED_OUT[1:]} (personal replies still go)")
         click.echo(f"Bio: {contact.bio or '(none)'}")
         if item.conversation:
             click.echo("Conversation:")
@@ -600,7 +667,7 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
                            f"{step.to_state} by {step.actor}: {step.reason or ''}")
         click.echo("History:")
         for action in item.actions:
-            click.echo(f"  {action.at[:19]} {action.action} by {action.actor}")
+            click.echo(f"  {moment(action.at)} {history(action.action, action.actor, action.note)}")
 
 
 def _task_action(config_path: str, action: Callable[[Store], str]) -> None:
@@ -620,7 +687,7 @@ def _task_action_with(config_path: str, action: Callable[[Store, Config], str]) 
 
 @tasks.command("claim")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None, help="Your name (default: your login).")
+@click.option("--who", default=None, type=TEXT, help="Your name (default: your login).")
 @click.option("--take-over", is_flag=True,
               help="Take the conversation from the teammate who has it (recorded).")
 @config_option
@@ -638,16 +705,17 @@ def tasks_claim(task_id: int, who: str | None, take_over: bool, config_path: str
     from dmguard.actions import take
 
     def act(store: Store) -> str:
-        take(store, task_id, _who(who), take_over=take_over)
-        return f"task {task_id} claimed by {_who(who)}"
+        name = _actor(store, who)
+        take(store, task_id, name, take_over=take_over)
+        return f"task {task_id} claimed by {name}"
 
     _task_action(config_path, act)
 
 
 @tasks.command("done")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None)
-@click.option("--note", default=None)
+@click.option("--who", default=None, type=TEXT)
+@click.option("--note", default=None, type=TEXT)
 @config_option
 def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str) -> None:
     """Close a task as handled (e.g. answered elsewhere).
@@ -662,8 +730,8 @@ def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str
 
 @tasks.command("dismiss")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None)
-@click.option("--note", default=None)
+@click.option("--who", default=None, type=TEXT)
+@click.option("--note", default=None, type=TEXT)
 @config_option
 def tasks_dismiss(task_id: int, who: str | None, note: str | None, config_path: str) -> None:
     """Close a task without answering.
@@ -681,7 +749,7 @@ def _close_task(task_id: int, who: str | None, note: str | None, config_path: st
     from dmguard.actions import close
 
     def act(store: Store, config: Config) -> str:
-        close(store, config, task_id, _who(who), state, note)
+        close(store, config, task_id, _actor(store, who), state, note)
         return f"task {task_id} {state}"
 
     _task_action_with(config_path, act)
@@ -689,8 +757,9 @@ def _close_task(task_id: int, who: str | None, note: str | None, config_path: st
 
 @tasks.command("assign")
 @click.argument("task_id", type=int)
-@click.option("--to", "to", required=True, help="The teammate (a user of `dmguard users`).")
-@click.option("--who", default=None, help="Who assigns (default: your login).")
+@click.option("--to", "to", required=True, type=TEXT,
+              help="The teammate (a user of `dmguard users`).")
+@click.option("--who", default=None, type=TEXT, help="Who assigns (default: your login).")
 @config_option
 def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> None:
     """Give the task's person (all their open tasks) to a teammate.
@@ -703,7 +772,7 @@ def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> No
     from dmguard.actions import assign
 
     def act(store: Store) -> str:
-        changed = assign(store, task_id, _who(who), to)
+        changed = assign(store, task_id, _actor(store, who), to)
         return f"task {task_id}: the conversation is {to}'s ({changed} task(s) changed)"
 
     _task_action(config_path, act)
@@ -711,7 +780,7 @@ def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> No
 
 @tasks.command("unassign")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None)
+@click.option("--who", default=None, type=TEXT)
 @config_option
 def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
     """Nobody has the task's person any more; their tasks are open again.
@@ -724,7 +793,7 @@ def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
     from dmguard.actions import unassign
 
     def act(store: Store, config: Config) -> str:
-        changed = unassign(store, config, task_id, _who(who))
+        changed = unassign(store, config, task_id, _actor(store, who))
         return f"task {task_id}: un-assigned ({changed} task(s) changed)"
 
     _task_action_with(config_path, act)
@@ -732,8 +801,8 @@ def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
 
 @tasks.command("snooze")
 @click.argument("task_id", type=int)
-@click.option("--for", "duration", required=True, help="How long, e.g. 2h, 1d.")
-@click.option("--who", default=None)
+@click.option("--for", "duration", required=True, type=TEXT, help="How long, e.g. 2h, 1d.")
+@click.option("--who", default=None, type=TEXT)
 @config_option
 def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str) -> None:
     """Hide the task's person from the inbox (and alerts) for a while.
@@ -745,6 +814,7 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
     """
     from dmguard.actions import snooze
     from dmguard.clock import iso, parse_duration
+    from dmguard.queue_words import moment
 
     try:
         delta = parse_duration(duration)
@@ -753,16 +823,17 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
 
     def act(store: Store) -> str:
         until = store.clock.now() + delta
-        changed = snooze(store, task_id, _who(who), until)
-        return f"task {task_id}: snoozed until {iso(until)[:16]} UTC ({changed} task(s))"
+        changed = snooze(store, task_id, _actor(store, who), until)
+        return f"task {task_id}: snoozed until {moment(iso(until))} UTC ({changed} task(s))"
 
     _task_action(config_path, act)
 
 
 @tasks.command("notes")
 @click.argument("task_id", type=int)
-@click.option("--add", "text", default=None, help="Add this note (otherwise list the notes).")
-@click.option("--who", default=None)
+@click.option("--add", "text", default=None, type=TEXT,
+              help="Add this note (otherwise list the notes).")
+@click.option("--who", default=None, type=TEXT)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @config_option
 def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
@@ -785,7 +856,7 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
             raise UsageProblem(f"no task {task_id} (see `dmguard tasks list`)")
         if text is not None:
             try:
-                add_note(store, task.contact_id, _who(who), text)
+                add_note(store, task.contact_id, _actor(store, who), text)
             except TaskError as error:
                 raise UsageProblem(str(error)) from None
         notes = store.notes.about(task.contact_id)
@@ -800,32 +871,52 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
 
 @tasks.command("reply")
 @click.argument("task_id", type=int)
-@click.argument("text")
-@click.option("--who", default=None)
+@click.argument("text", required=False, type=Utf8Text("the reply"))
+@click.option("--canned", "canned_name", default=None, metavar="NAME", type=TEXT,
+              help="Send this canned reply ([[web.canned]]), filled in for the person, as "
+                   "the inbox's canned buttons do.")
+@click.option("--who", default=None, type=TEXT)
 @config_option
-def tasks_reply(task_id: int, text: str, who: str | None, config_path: str) -> None:
-    """Send a personal DM (no automated label) for a task and close it.
+def tasks_reply(task_id: int, text: str | None, canned_name: str | None, who: str | None,
+                config_path: str) -> None:
+    """Send a personal DM (no automated label) for a task and close it: TEXT, or a canned
+    reply by its name.
 
     Example:
 
     \b
         dmguard tasks reply 3 "Hi Amy, Sam here: yes, we ship to Lisbon."
+        dmguard tasks reply 3 --canned "Looking into it"
     """
+    from dmguard import canned
     from dmguard.actions import TaskError, reply
 
+    if (text is None) == (canned_name is None):
+        raise UsageProblem("give the reply's text or --canned NAME, not both"
+                           if text is not None else
+                           "give the reply's text or --canned NAME (a canned reply)")
     config = load(config_path)
     with opened_store(config, existing=True) as store:
         try:
-            message_id = reply(store, config, task_id, _who(who), text)
+            person = canned.person_of(store, task_id)
+            if canned_name is not None:
+                try:
+                    text = canned.chosen(config, person, canned_name).text
+                except TaskError as error:
+                    raise UsageProblem(f"--canned: {error}") from None
+            assert text is not None
+            message_id = reply(store, config, task_id, _actor(store, who), text)
         except TaskError as error:
             raise UsageProblem(str(error)) from None
-        click.echo(f"sent as message {message_id}; task {task_id} done")
+    used = canned.matching(config, person, text)
+    kind = f" (canned reply {used.name!r})" if used else ""
+    click.echo(f"sent as message {message_id}{kind}; task {task_id} done")
 
 
 @tasks.command("release")
 @click.argument("task_id", type=int)
-@click.option("--text", default=None, help="The edited draft (default: unchanged).")
-@click.option("--who", default=None)
+@click.option("--text", default=None, type=TEXT, help="The edited draft (default: unchanged).")
+@click.option("--who", default=None, type=TEXT)
 @config_option
 def tasks_release(task_id: int, text: str | None, who: str | None, config_path: str) -> None:
     """Re-audit a held draft, edited or not; if it passes it is queued to send (labelled).
@@ -840,7 +931,7 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
     config = load(config_path)
     with opened_store(config, existing=True) as store:
         try:
-            released = release(store, config, task_id, _who(who), text)
+            released = release(store, config, task_id, _actor(store, who), text)
         except TaskError as error:
             raise UsageProblem(str(error)) from None
     if released.queued:
@@ -853,7 +944,8 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
 
 @cli.command()
 @config_option
-@click.option("--date", "day", default=None, help="The day, YYYY-MM-DD (default: today).")
+@click.option("--date", "day", default=None, type=TEXT,
+              help="The day, YYYY-MM-DD (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md",
               show_default=True)
 @click.option("--out", default=None,
@@ -865,7 +957,7 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
               help="With --deliver: deliver a day that was delivered already (a lost e-mail).")
 @click.option("--config-stdin", is_flag=True, hidden=True,
               help="Read the config's text from standard input (the daemon's report process).")
-@click.option("--now", "now_at", default=None, hidden=True,
+@click.option("--now", "now_at", default=None, hidden=True, type=TEXT,
               help="The daemon's time (ISO 8601): its report process judges and records a "
                    "delivery by the daemon's clock, not the system's.")
 def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver: bool,
@@ -1009,7 +1101,8 @@ def _print_learned(config: Config, account: str | None, fmt: str = "text") -> No
 
 @rules.command("learned")
 @config_option
-@click.option("--account", default=None, help="Only this account (required with --reset).")
+@click.option("--account", default=None, type=TEXT,
+              help="Only this account (required with --reset).")
 @click.option("--reset", is_flag=True, help="Forget everything the account's judge learned.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -1095,7 +1188,7 @@ def sandbox_serve(port: int, seed: int, empty: bool, fault_rate: float,
 @config_option
 @click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535),
               envvar="PORT", help="Port to listen on (a PaaS gives it in $PORT).")
-@click.option("--bind", default=None, envvar="DMGUARD_WEB_BIND",
+@click.option("--bind", default=None, envvar="DMGUARD_WEB_BIND", type=TEXT,
               callback=lambda _ctx, _param, value: _bind_address(value),
               help="Address to listen on (default: $DMGUARD_WEB_BIND, else [web] bind, "
                    "127.0.0.1).")
@@ -1147,10 +1240,10 @@ def users() -> None:
 
 
 @users.command("add")
-@click.argument("name")
+@click.argument("name", type=Utf8Text("the user name"))
 @click.option("--role", type=click.Choice(["agent", "admin"]), default="agent",
               show_default=True, help="admin: also manages the team and sees every account.")
-@click.option("--account", "accounts", multiple=True,
+@click.option("--account", "accounts", multiple=True, type=TEXT,
               help="An account this agent works on (repeat; none: every account).")
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from the first line of standard input (the default "
@@ -1175,15 +1268,30 @@ def users_add(name: str, role: str, accounts: tuple[str, ...], password_stdin: b
     except UserError as error:
         raise UsageProblem(f"--account: {error}") from None
     if password_stdin or not sys.stdin.isatty():
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = _stdin_line()
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        except UnicodeDecodeError as error:  # a terminal that does not decode as surrogates
+            raise UsageProblem(f"the password is not UTF-8 text (byte "
+                               f"0x{error.object[error.start]:02X} at column "
+                               f"{error.start + 1})") from None
+    utf8(password, "the password")
     with opened_store(config) as store:
         try:
             add_user(store, name, role, password, accounts)
         except UserError as error:
             raise UsageProblem(str(error)) from None
     click.echo(f"added {name} ({role}{'; accounts ' + ', '.join(accounts) if accounts else ''})")
+
+
+def _stdin_line() -> str:
+    """The first line of standard input, read as bytes: one that is not UTF-8 keeps them
+    (as :func:`utf8` names them) whatever the locale's decoding would have made of it."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        return sys.stdin.readline().rstrip("\r\n")
+    return stream.readline().decode("utf-8", "surrogateescape").rstrip("\r\n")
 
 
 @users.command("list")
@@ -1212,25 +1320,26 @@ def users_list(config_path: str, fmt: str) -> None:
 
 
 @users.command("remove")
-@click.argument("name")
+@click.argument("name", type=Utf8Text("the user name"))
 @config_option
 def users_remove(name: str, config_path: str) -> None:
-    """Remove someone: they cannot log in any more and their sessions end.
+    """Remove someone: they cannot log in any more, their sessions end, and the
+    conversations they held (claimed or assigned) are un-assigned.
 
     Example:
 
     \b
         dmguard users remove amy
     """
-    from dmguard.users import UserError, remove_user
+    from dmguard.users import UserError, remove_user, unassigned_words
 
     config = load(config_path)
     with opened_store(config, existing=True) as store:
         try:
-            remove_user(store, name)
+            released = remove_user(store, config, name, _who(None))
         except UserError as error:
             raise UsageProblem(str(error)) from None
-    click.echo(f"removed {name}")
+    click.echo(f"removed {name}" + (f"; {unassigned_words(released, name)}" if released else ""))
 
 
 @cli.command()
@@ -1265,7 +1374,7 @@ def accounts() -> None:
 
 
 @accounts.command("resume")
-@click.argument("name")
+@click.argument("name", type=Utf8Text("the account name"))
 @config_option
 def accounts_resume(name: str, config_path: str) -> None:
     """Check the account live with the platform, then lift its pause.

@@ -338,8 +338,14 @@ class ReportConfig(Strict):
         return value
 
 
+#: The most words a canned reply has (a field such as ``{{ first_name }}`` is one word):
+#: the team's short acknowledgement, not a campaign (see :mod:`dmguard.canned`).
+MAX_CANNED_WORDS = 30
+
+
 class CannedReply(Strict):
-    """A reply the team often writes, filled with the person's fields (like a sequence step)."""
+    """A reply the team often writes, filled with the person's fields (like a sequence step):
+    a short acknowledgement, sent as a personal reply however often (:mod:`dmguard.canned`)."""
 
     name: str = Field(min_length=1, max_length=60, description="what the button says")
     text: str = Field(min_length=1, max_length=10_000)
@@ -353,6 +359,11 @@ class CannedReply(Strict):
             check_template(value)
         except TemplateProblem as problem:
             raise ValueError(f"line {problem.line}: {problem}") from None
+        words = len(re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "x", value, flags=re.DOTALL).split())
+        if words > MAX_CANNED_WORDS:
+            raise ValueError(f"a canned reply is a short acknowledgement of at most "
+                             f"{MAX_CANNED_WORDS} words; this one has {words} (a longer text "
+                             "sent to many people is a campaign: submit it as one)")
         return value
 
 
@@ -395,6 +406,17 @@ class WebConfig(Strict):
     threads: int = Field(4, ge=1, le=64)
     canned: list[CannedReply] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
+
+    @field_validator("canned")
+    @classmethod
+    def _canned_names_differ(cls, value: list[CannedReply]) -> list[CannedReply]:
+        seen: set[str] = set()
+        for item in value:
+            if item.name.casefold() in seen:
+                raise ValueError(f"two canned replies are named {item.name!r}; "
+                                 "`dmguard tasks reply --canned NAME` picks one by its name")
+            seen.add(item.name.casefold())
+        return value
 
     _check = field_validator("login_window")(check_positive_duration)
     _lifetime = field_validator("session_lifetime")(check_session_lifetime)

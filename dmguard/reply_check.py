@@ -24,6 +24,15 @@ instead) when it is:
   words of both, or holds :data:`CONTAINED_WORDS` (85%) of a draft of at least
   :data:`MIN_WORDS` words. A reply that reuses a few of the draft's words ("your question
   about the gear") shares far less.
+- **an automated message written for someone else** that has not gone out: a campaign
+  draft (sequence or submitted) for another person of the account, held, blocked, queued,
+  cancelled or failed, written in the last ``audit.history_days`` (or still held), the same
+  or nearly by the measures above (:func:`others_drafts`; each text read with its own
+  person's names). One such draft is enough: it is automated text whoever it was meant
+  for, and a held campaign pasted into the reply to someone else (who may have opted out
+  of it) would reach them unlabelled. What went out is left to the form-letter count
+  below. Replies of fewer than :data:`~dmguard.audit.similarity.MIN_WORDS` (6) words are
+  not compared with others' drafts ("Thanks for the follow!").
 - **labelled as automated**: it carries the automated disclosure line (naming this account
   or any other).
 - **nearly what went to other people**: at least ``min_recipients`` other people
@@ -33,7 +42,11 @@ instead) when it is:
   That is the measure and the count at which the near-duplicate rule holds an
   automated message, so the queue refuses what the audit would hold as a form letter;
   and, as for the held draft, a message whose words the reply has in order with words
-  put in or taken out (:data:`SAME_WORDS` of both; :meth:`Reply.is_copy`).
+  put in or taken out (:data:`SAME_WORDS` of both; :meth:`Reply.is_copy`). The team's
+  canned replies (:mod:`dmguard.canned`: personal replies that are a configured
+  ``[[web.canned]]`` text as it is, filled in for anyone) are not counted: a short
+  acknowledgement the owner configured is not a form letter however often it is sent.
+  Everything automated still is, so a campaign does not ride through as a canned reply.
 
 A refused reply is not queued and teaches the judge nothing (the lesson is recorded with
 the queueing, after every check).
@@ -52,11 +65,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
+from dmguard import canned
 from dmguard.audit.rules import single
 from dmguard.audit.similarity import (
     COVERAGE,
@@ -68,7 +82,7 @@ from dmguard.audit.similarity import (
 )
 from dmguard.audit.similarity import MIN_WORDS as SHORTEST
 from dmguard.config import Config
-from dmguard.store import Message, OutboundText, Store, Task
+from dmguard.store import DraftText, Message, Origin, OutboundText, Store, Task
 from dmguard.tasks import TaskError
 
 #: Similarity (Jaccard of word trigrams) from which a reply is the automated draft.
@@ -91,7 +105,11 @@ CONTAINED = 0.9
 #: What the page and the CLI say to do instead.
 INSTEAD_HELD = ("release it labelled as automated (edit it first if the audit still holds it as "
                 "it is), or write to the person yourself")
-INSTEAD = "send it labelled as an automated message, or write to the person yourself"
+INSTEAD_AUTOMATED = ("submit it for this person as an automated message (`dmguard submit`), "
+                     "which is audited, labelled and never sent after an opt-out, or write "
+                     "to the person yourself")
+INSTEAD = (f"{INSTEAD_AUTOMATED} (an acknowledgement the team sends often can be a canned "
+           "reply, [[web.canned]], sent as it is)")
 
 
 def min_recipients(config: Config) -> int:
@@ -139,26 +157,102 @@ def words_alike(mine: Sequence[str], theirs: Sequence[str], *, contained: bool =
                 and shared >= CONTAINED_WORDS * len(theirs)))
 
 
-def same_as_draft(text: str, draft: str, names: Sequence[str]) -> bool:
-    """Whether ``text`` is ``draft``, or nearly, after normalising (see the module doc)."""
-    if not text.isascii() or not draft.isascii():
-        text, draft = text.translate(LOOKALIKES), draft.translate(LOOKALIKES)
-    if " ".join(text.split()).casefold() == " ".join(draft.split()).casefold():
+@dataclass(frozen=True)
+class Compared:
+    """A text as :func:`same_as_draft` compares it, worked out once (a reply is compared
+    with many drafts): lookalike letters read as Latin, then its spacing and case folded,
+    its normalised words and its :func:`body`."""
+
+    folded: str
+    words: list[str]
+    body: list[str]
+
+    @cached_property
+    def signature(self) -> Signature | None:
+        return signature_of_words(self.words)
+
+    @cached_property
+    def word_set(self) -> frozenset[str]:
+        """Its words, and the token every name becomes (``nm``), for :meth:`could_be`."""
+        return frozenset(self.words) | {"nm"}
+
+    def could_be(self, draft: Compared) -> bool:
+        """False when ``draft`` cannot be the same text (:func:`same`) on a count of its words
+        that this text holds; True otherwise (then :func:`same` decides). Each way of being
+        the same needs a share of the draft's words: all of them (the same text); by words
+        in order, L shared of the draft body's b with 2L ≥ s·(L + b), so L ≥ s·b/(2 - s)
+        (s = :data:`SAME_WORDS`; a draft held whole needs more); by trigrams, m shared of the
+        draft's t distinct ones with m ≥ :data:`SAME_DRAFT`·t, each shared one three words
+        in a row held here, and t ≥ (distinct words) - 2."""
+        held = [word in self.word_set for word in draft.words]
+        count = sum(held)
+        if count == len(draft.words):
+            return True
+        if (len(draft.body) >= SHORTEST and len(self.body) >= SHORTEST
+                and count * (2 - SAME_WORDS) + 1e-9 >= SAME_WORDS * len(draft.body)):
+            return True
+        runs = sum(1 for first, second, third in zip(held, held[1:], held[2:], strict=False)
+                   if first and second and third)
+        return runs >= 1 and runs + 1e-9 >= SAME_DRAFT * (len(set(draft.words)) - 2)
+
+
+def compared(text: str, names: Sequence[str]) -> Compared:
+    """``text`` as :func:`same_as_draft` compares it (``names``: its recipient's)."""
+    if not text.isascii():
+        text = text.translate(LOOKALIKES)
+    words = normalise(text, names).split()
+    return Compared(" ".join(text.split()).casefold(), words, body(text, names, words))
+
+
+def same(mine: Compared, draft: Compared) -> bool:
+    """Whether ``mine`` is ``draft``, or nearly (see the module doc)."""
+    if mine.folded == draft.folded:
         return True
-    words = normalise(text, names)
-    if words and words == normalise(draft, names):  # emoji alone normalise to nothing
+    if mine.words and mine.words == draft.words:  # emoji alone normalise to nothing
         return True
-    if words_alike(body(text, names), body(draft, names)):
+    if words_alike(mine.body, draft.body):
         return True
-    mine, theirs = signature(text, names), signature(draft, names)
-    if mine is None or theirs is None:
+    if mine.signature is None or draft.signature is None:
         return False
-    if mine.similarity(theirs) >= SAME_DRAFT:
+    if mine.signature.similarity(draft.signature) >= SAME_DRAFT:
         return True
     # The whole draft with words put around it (the automated label, a line of one's own)
     # is still the draft; a short draft's words are only what many people would write.
-    return (len(normalise(draft, names).split()) >= MIN_WORDS
-            and len(mine.shingles & theirs.shingles) >= CONTAINED * len(theirs.shingles))
+    return (len(draft.words) >= MIN_WORDS and len(mine.signature.shingles
+                                                  & draft.signature.shingles)
+            >= CONTAINED * len(draft.signature.shingles))
+
+
+def same_as_draft(text: str, draft: str, names: Sequence[str]) -> bool:
+    """Whether ``text`` is ``draft``, or nearly, after normalising (see the module doc)."""
+    return same(compared(text, names), compared(draft, names))
+
+
+def others_drafts(text: str, names: Sequence[str], drafts: Iterable[DraftText]
+                  ) -> list[DraftText]:
+    """The automated drafts written for other people that ``text`` (a reply to someone of
+    ``names``) is, or nearly (:func:`same`), at most one a person; none when the reply has
+    fewer than :data:`~dmguard.audit.similarity.MIN_WORDS` words. Each draft is read with
+    its recipient's names (and the reply's person's: a draft naming them is not told apart
+    by it); most are ruled out on a count of their words (:meth:`Compared.could_be`), and a
+    campaign's many drafts that normalise alike are compared once."""
+    mine = compared(text, names)
+    if len(mine.words) < SHORTEST:
+        return []
+    found: list[DraftText] = []
+    people: set[int] = set()
+    decided: dict[tuple[tuple[str, ...], int], bool] = {}
+    for draft in drafts:
+        if draft.contact_id in people:
+            continue
+        theirs = compared(draft.text, [*(n for n in (draft.name, draft.username) if n), *names])
+        key = (tuple(theirs.words), len(theirs.body))  # what same() reads but the folding
+        if mine.folded != theirs.folded and key not in decided:
+            decided[key] = mine.could_be(theirs) and same(mine, theirs)
+        if mine.folded == theirs.folded or decided[key]:
+            people.add(draft.contact_id)
+            found.append(draft)
+    return found
 
 
 def _informative(text: str, names: Sequence[str]) -> Signature | None:
@@ -251,8 +345,10 @@ def needles(text: str, names: Sequence[str]) -> list[str] | None:
 
 
 def others_with_copies(text: str, names: Sequence[str], contact_id: int,
-                       sent: Iterable[OutboundText]) -> int:
-    """How many people other than ``contact_id`` got a message holding most of the reply."""
+                       sent: Iterable[OutboundText],
+                       aside: Callable[[OutboundText], bool] | None = None) -> int:
+    """How many people other than ``contact_id`` got a message holding most of the reply
+    (``aside``: messages not counted however alike, such as the team's canned replies)."""
     reply = reply_for(text, names)
     if reply is None:
         return 0
@@ -260,8 +356,9 @@ def others_with_copies(text: str, names: Sequence[str], contact_id: int,
     for row in sent:
         if row.contact_id is None or row.contact_id == contact_id or row.contact_id in people:
             continue
-        if reply.could_copy(row.text) and reply.is_copy(row.text, [row.name] if row.name
-                                                        else []):
+        if (reply.could_copy(row.text)
+                and reply.is_copy(row.text, [row.name] if row.name else [])
+                and (aside is None or not aside(row))):
             people.add(row.contact_id)
     return len(people)
 
@@ -277,6 +374,19 @@ def _draft_problem(text: str, names: Sequence[str], drafts: Iterable[Message]) -
                 f"{draft.state} (message {draft.id}), not a personal reply; write to the "
                 "person yourself")
     return None
+
+
+def _others_problem(drafts: Sequence[DraftText]) -> str | None:
+    if not drafts:
+        return None
+    first = drafts[0]
+    whom = (f"@{first.username}" if first.username else first.name
+            or f"person {first.contact_id}")
+    people = ("someone else" if len(drafts) == 1 else f"{len(drafts)} other people")
+    more = "" if len(drafts) == 1 else ", and others like it"
+    return (f"not sent: this is an automated message written for {people} (message "
+            f"{first.id} for {whom}, {first.state}{more}), not a personal reply; "
+            f"{INSTEAD_AUTOMATED}")
 
 
 def _label_problem(config: Config, text: str) -> str | None:
@@ -312,11 +422,17 @@ def check_personal(store: Store, config: Config, task: Task, text: str) -> None:
         raise TaskError(problem, "not_personal")
     days = config.audit.history_days
     since = store.clock.now() - timedelta(days=days)
+    problem = _others_problem(others_drafts(text, names, store.messages.automated_unsent_for_others(
+        task.account_id, task.contact_id, since)))
+    if problem:
+        raise TaskError(problem, "not_personal")
     if _informative(text, names) is None:
         return  # too short to be a form letter (see MIN_WORDS)
     recent = store.messages.recent_outbound_texts(task.account_id, since,
                                                   needles(text, names) or ())
-    copies = others_with_copies(text, names, task.contact_id, recent)
+    copies = others_with_copies(
+        text, names, task.contact_id, recent,
+        lambda row: row.origin == Origin.HUMAN and canned.is_canned_text(config, row.text))
     if copies >= min_recipients(config):
         raise TaskError(f"not sent: nearly the same text already went to {copies} other "
                         f"people in the last {days} days, so it is a form letter, not a "

@@ -103,6 +103,8 @@ class TaskView:
     findings: list[FindingRow]
     actions: list[TaskAction]
     overdue: bool
+    opted_out: bool
+    """Whether the person opted out of automated messages."""
 
 
 def view(store: Store, task_id: int) -> TaskView:
@@ -117,7 +119,17 @@ def view(store: Store, task_id: int) -> TaskView:
         draft=draft, findings=store.messages.findings(draft.id) if draft else [],
         actions=store.tasks.actions(task_id),
         overdue=task.is_open and task.due_at < store.now(),
+        opted_out=store.people.is_opted_out(contact.id),
     )
+
+
+def require_teammate(store: Store, name: str) -> None:
+    """TaskError (``no_user``) when the team has users (``dmguard users add``) and ``name``
+    is none of them: a conversation is held by, and the history names, a teammate. With
+    no users at all (one person working from the command line), any name goes."""
+    if store.users.count() and store.users.named(name) is None:
+        team = ", ".join(user.name for user in store.users.active())
+        raise TaskError(f"there is no teammate named {name!r} (the team: {team})", "no_user")
 
 
 def require_open(store: Store, task_id: int) -> Task:
@@ -240,6 +252,24 @@ def resume_after_takeover(store: Store, config: Config, account_id: str,
                "has passed")
         resumed += store.messages.defer(message.id, until or store.now(), "tasks", why)
     return resumed
+
+
+def unassign_holder(store: Store, config: Config, holder: str, actor: str,
+                    why: str) -> int:
+    """Every open task ``holder`` holds (claimed, or assigned to them) is open again, the
+    change recorded by ``actor`` with ``why``; the people's automated DMs wait out the
+    takeover cooldown from now, as after any un-assigning. How many people's conversations
+    were theirs. Call it in the transaction that makes ``holder`` go."""
+    people: set[tuple[str, int]] = set()
+    with store.atomic():
+        for task in store.tasks.held_by(holder):
+            if store.tasks.change(task.id, ("claimed",), "unassigned", actor,
+                                  note=f"was {holder}, {why}", state="open", claimed_by=None,
+                                  claimed_at=None):
+                people.add((task.account_id, task.contact_id))
+        for account_id, contact_id in people:
+            resume_after_takeover(store, config, account_id, contact_id)
+    return len(people)
 
 
 def next_conversation(store: Store, me: str, scope: tuple[str, ...] = (),

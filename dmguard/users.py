@@ -23,8 +23,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from dmguard.clock import iso, parse_duration
-from dmguard.config import WebConfig
+from dmguard.config import Config, WebConfig
 from dmguard.store import ROLES, Session, Store, User
+from dmguard.tasks import unassign_holder
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 MIN_PASSWORD = 10
@@ -94,14 +95,26 @@ def add_user(store: Store, name: str, role: str, password: str,
     return store.users.add(name, role, _hasher.hash(password), accounts)
 
 
-def remove_user(store: Store, name: str) -> None:
-    user = store.users.named(name)
-    if user is None:
-        raise UserError(f"no user named {name!r}")
-    admins = [u for u in store.users.active() if u.is_admin]
-    if user.is_admin and len(admins) == 1 and store.users.count() > 1:
-        raise UserError(f"{name!r} is the last admin; make another admin first")
-    store.users.remove(user.id)
+def remove_user(store: Store, config: Config, name: str, actor: str) -> int:
+    """Remove ``name`` (recorded as done by ``actor``): they cannot log in, their sessions
+    end, and every conversation they held (claimed, or assigned to them) is un-assigned,
+    in one transaction. How many conversations were theirs."""
+    with store.atomic():
+        user = store.users.named(name)
+        if user is None:
+            raise UserError(f"no user named {name!r}")
+        admins = [u for u in store.users.active() if u.is_admin]
+        if user.is_admin and len(admins) == 1 and store.users.count() > 1:
+            raise UserError(f"{name!r} is the last admin; make another admin first")
+        store.users.remove(user.id)
+        return unassign_holder(store, config, name, actor, "who was removed from the team")
+
+
+def unassigned_words(count: int, name: str) -> str:
+    """What removing ``name`` did to the conversations they held (the CLI and the page)."""
+    if count == 1:
+        return f"the conversation {name} held is unassigned again"
+    return f"the {count} conversations {name} held are unassigned again"
 
 
 def viewer(store: Store, user: User) -> Viewer:

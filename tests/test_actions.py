@@ -390,3 +390,31 @@ def test_of_a_claim_and_a_close_by_another_at_once_one_wins(
     else:
         assert (task.state, task.closed_by) == ("done", "sam")
     store.close()
+
+
+def test_a_conversation_is_held_by_a_teammate_when_there_is_a_team(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """QA 5 (queue 2): a claim (and a reply, which claims) by a name that is no user held
+    the conversation for nobody; an assignment to one was already refused."""
+    from dmguard.users import add_user
+
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
+    run_tick(runtime)
+    task_id = store.tasks.listing()[0].id
+    assert actions.take(store, task_id, "anyone") == 1, "no team yet: any name"
+    actions.unassign(store, config, task_id, "anyone")
+    add_user(store, "alice", "agent", "correct horse battery")
+    for attempt in (lambda: actions.take(store, task_id, "nobody_here"),
+                    lambda: actions.assign(store, task_id, "alice", "nobody_here"),
+                    lambda: actions.reply(store, config, task_id, "nobody_here", "Yes, Oslo!",
+                                          platform=runtime.platform)):
+        with pytest.raises(actions.TaskError, match="there is no teammate named "
+                           r"'nobody_here' \(the team: alice\)") as refused:
+            attempt()
+        assert refused.value.code == "no_user"
+    task = store.tasks.get(task_id)
+    assert task is not None and (task.state, task.claimed_by) == ("open", None)
+    assert sandbox_state.sent_by_account() == []

@@ -150,18 +150,22 @@ def test_users_and_the_team_commands_of_tasks(tmp_path: Path) -> None:
     task_id = queue.open_task(store, config, "demo", contact, "reply", "wrote", text="hi?")
     store.close()
     base = ["--config", str(conf)]
-    assigned = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "amy", *base])
+    assigned = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "amy", "--who",
+                                   "amy", *base])
     assert assigned.exit_code == 0 and "amy's" in assigned.output
-    nobody = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "zed", *base])
-    assert nobody.exit_code == 2 and "no teammate" in nobody.output
-    snoozed = runner.invoke(cli, ["tasks", "snooze", str(task_id), "--for", "2h", *base])
+    nobody = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "zed", "--who",
+                                 "amy", *base])
+    assert nobody.exit_code == 2 and "no teammate named 'zed'" in nobody.output
+    snoozed = runner.invoke(cli, ["tasks", "snooze", str(task_id), "--for", "2h", "--who",
+                                  "amy", *base])
     assert snoozed.exit_code == 0 and "snoozed until" in snoozed.output
     noted = runner.invoke(cli, ["tasks", "notes", str(task_id), "--add", "called him",
-                                "--who", "sam", "--format", "json", *base])
+                                "--who", "amy", "--format", "json", *base])
     assert json.loads(noted.output)[0]["text"] == "called him"
     shown = json.loads(runner.invoke(cli, ["tasks", "list", "--format", "json", *base]).output)
     assert shown[0]["claimed_by"] == "amy" and shown[0]["snoozed_until"]
-    assert runner.invoke(cli, ["tasks", "unassign", str(task_id), *base]).exit_code == 0
+    assert runner.invoke(cli, ["tasks", "unassign", str(task_id), "--who", "amy",
+                               *base]).exit_code == 0
     removed = runner.invoke(cli, ["users", "remove", "amy", *base])
     assert removed.exit_code == 0
 
@@ -393,3 +397,204 @@ def test_users_add_refuses_an_unknown_account_and_reads_a_piped_password(
         "a piped password is read as the help says, without --password-stdin"
     helped = runner.invoke(cli, ["users", "add", "--help"]).output
     assert "when standard input is not a terminal" in " ".join(helped.split())
+
+
+def test_tasks_list_and_show_say_who_has_it_the_snooze_the_opt_out_and_the_notes(
+        tmp_path: Path) -> None:
+    """QA 4 (queue 2): the CLI printed "claimed" but not by whom, a snoozed task as plain
+    "open", history without its notes, and never that the person opted out."""
+    from datetime import timedelta
+
+    from dmguard import actions
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock, iso
+    from dmguard.store import NewMessage, Origin, Store
+    from dmguard.users import add_user
+
+    conf = config_file(tmp_path)
+    config = make_config(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    for name in ("alice", "bob"):
+        add_user(store, name, "agent", "correct horse battery")
+    mei, _ = store.people.upsert_contact("demo", "1", name="Mei Chen", username="mei")
+    zoe, _ = store.people.upsert_contact("demo", "2", name="Zoë Roe", username="zoe")
+    stop = store.messages.add(NewMessage(account_id="demo", contact_id=zoe, direction="in",
+                                         origin=Origin.PERSON, kind="inbound", text="STOP",
+                                         state="received", sent_at=store.now()), actor="t")
+    store.people.opt_out("demo", zoe, stop)
+    mei_task = queue.open_task(store, config, "demo", mei, "reply", "wrote", text="hi?")
+    zoe_task = queue.open_task(store, config, "demo", zoe, "reply", "wrote", text="hi?")
+    assert mei_task and zoe_task
+    actions.take(store, mei_task, "alice")
+    actions.take(store, mei_task, "bob", take_over=True)
+    until = store.clock.now() + timedelta(hours=4)
+    actions.snooze(store, zoe_task, "bob", until)
+    store.close()
+    base = ["--config", str(conf)]
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["tasks", "list", *base])
+    assert listed.exit_code == 0, listed.output
+    [mei_line] = [line for line in listed.output.splitlines() if "@mei" in line]
+    [zoe_line] = [line for line in listed.output.splitlines() if "@zoe" in line]
+    when = iso(until)[:16].replace("T", " ")
+    assert "with bob" in mei_line and "nobody has it" in zoe_line
+    assert f"snoozed until {when} UTC" in zoe_line and "due" not in zoe_line
+    mei_shown = runner.invoke(cli, ["tasks", "show", str(mei_task), *base]).output
+    assert "with bob" in mei_shown
+    assert "claimed · bob — to bob (was alice)" in mei_shown
+    assert "opted out" not in mei_shown
+    zoe_shown = runner.invoke(cli, ["tasks", "show", str(zoe_task), *base]).output
+    assert "nobody has it" in zoe_shown and f"Snoozed until {when} UTC" in zoe_shown
+    assert "Opted out of automated messages" in zoe_shown
+    assert f"snoozed · bob — until {when} UTC" in zoe_shown
+    as_json = json.loads(runner.invoke(cli, ["tasks", "show", str(zoe_task), "--format",
+                                             "json", *base]).output)
+    assert as_json["opted_out"] is True and as_json["task"]["snoozed_until"]
+
+
+def test_claim_names_a_teammate_as_assign_does(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 5 (queue 2): `tasks claim 26 --who nobody_here` printed "claimed by nobody_here",
+    while `tasks assign --to nobody_here` was refused. With no users at all, one person
+    works from the command line under any name (their login name by default)."""
+    import getpass
+
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store
+    from dmguard.users import add_user
+
+    conf = config_file(tmp_path)
+    config = make_config(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
+    task_id = queue.open_task(store, config, "demo", contact, "reply", "wrote", text="hi?")
+    store.close()
+    base = [str(task_id), "--config", str(conf)]
+    runner = CliRunner()
+    monkeypatch.setattr(getpass, "getuser", lambda: "sam")
+    alone = runner.invoke(cli, ["tasks", "claim", *base])
+    assert alone.exit_code == 0 and alone.output == f"task {task_id} claimed by sam\n"
+    assert runner.invoke(cli, ["tasks", "unassign", *base]).exit_code == 0
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    for name in ("alice", "bob"):
+        add_user(store, name, "agent", "correct horse battery")
+    store.close()
+    team = "(the team: alice, bob)"
+    claimed = runner.invoke(cli, ["tasks", "claim", *base, "--who", "nobody_here"])
+    assigned = runner.invoke(cli, ["tasks", "assign", *base, "--to", "nobody_here",
+                                   "--who", "alice"])
+    assert claimed.exit_code == assigned.exit_code == 2
+    assert claimed.output == f"dmguard: --who: there is no teammate named 'nobody_here' {team}\n"
+    assert assigned.output == f"dmguard: there is no teammate named 'nobody_here' {team}\n"
+    login = runner.invoke(cli, ["tasks", "claim", *base])
+    assert login.exit_code == 2 and login.output == (
+        f"dmguard: --who: there is no teammate named 'sam' {team}; without --who you act as "
+        "your login name, 'sam': give --who NAME\n")
+    for command, *extra in (["done"], ["dismiss"], ["unassign"], ["snooze", "--for", "1h"],
+                            ["notes", "--add", "called him"], ["reply", "Hi Tom!"],
+                            ["release"]):
+        refused = runner.invoke(cli, ["tasks", command, str(task_id), *extra, "--config",
+                                      str(conf), "--who", "nobody_here"])
+        assert refused.exit_code == 2, (command, refused.output)
+        assert "no teammate named 'nobody_here'" in refused.output, command
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    task = store.tasks.get(task_id or 0)
+    assert task is not None and (task.state, task.claimed_by) == ("open", None)
+    assert store.notes.about(contact) == []
+    store.close()
+    ok = runner.invoke(cli, ["tasks", "claim", *base, "--who", "bob"])
+    assert ok.exit_code == 0 and "claimed by bob" in ok.output
+
+
+def _task_database(tmp_path: Path) -> tuple[Path, int]:
+    """A config and database with alice on the team and a reply task about Zoë."""
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store
+    from dmguard.users import add_user
+
+    conf = config_file(tmp_path)
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    add_user(store, "alice", "admin", "correct horse battery")
+    contact, _ = store.people.upsert_contact("demo", "1", name="Zoë Roe")
+    task_id = queue.open_task(store, make_config(tmp_path), "demo", contact, "reply", "wrote",
+                              text="hi?")
+    store.close()
+    assert task_id
+    return conf, task_id
+
+
+BAD = "caf\udce9 au lait"
+"""What Python makes of the bytes ``caf\\xe9 au lait`` on a command line (Latin-1, not
+UTF-8): the byte kept as U+DCE9, which nothing can store or print as UTF-8."""
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["tasks", "reply", "{task}", BAD, "--who", "alice"], "the reply"),
+    (["tasks", "reply", "{task}", "--canned", BAD, "--who", "alice"], "--canned"),
+    (["tasks", "reply", "{task}", "Hi Zoë", "--who", BAD], "--who"),
+    (["tasks", "notes", "{task}", "--add", BAD, "--who", "alice"], "--add"),
+    (["tasks", "release", "{task}", "--text", BAD, "--who", "alice"], "--text"),
+    (["tasks", "done", "{task}", "--note", BAD, "--who", "alice"], "--note"),
+    (["tasks", "dismiss", "{task}", "--note", BAD, "--who", "alice"], "--note"),
+    (["tasks", "claim", "{task}", "--who", BAD], "--who"),
+    (["tasks", "assign", "{task}", "--to", BAD, "--who", "alice"], "--to"),
+    (["tasks", "unassign", "{task}", "--who", BAD], "--who"),
+    (["tasks", "snooze", "{task}", "--for", BAD, "--who", "alice"], "--for"),
+    (["users", "add", BAD, "--password-stdin"], "the user name"),
+    (["users", "add", "zedd", "--account", BAD, "--password-stdin"], "--account"),
+    (["users", "remove", BAD], "the user name"),
+    (["accounts", "resume", BAD], "the account name"),
+    (["audit", "--account", BAD], "--account"),
+    (["audit", "--sent", "--since", BAD], "--since"),
+    (["submit", "--account", BAD], "--account"),
+    (["rules", "learned", "--account", BAD], "--account"),
+    (["report", "--date", BAD], "--date"),
+    (["auth", "x", "--account", BAD], "--account"),
+    (["run", "--wait-for-lease", BAD], "--wait-for-lease"),
+    (["web", "--bind", BAD], "--bind"),
+])
+def test_text_that_is_not_utf8_on_the_command_line_is_one_line(
+        tmp_path: Path, args: list[str], named: str) -> None:
+    """QA 7 (queue 2): non-UTF-8 bytes in a reply, a note or a password were a traceback
+    (UnicodeEncodeError: surrogates not allowed), exit 1; `audit` and `submit` already
+    named such bytes in one line."""
+    conf, task_id = _task_database(tmp_path)
+    argv = [arg.replace("{task}", str(task_id)) for arg in args]
+    result = CliRunner().invoke(cli, [*argv, "--config", str(conf)],
+                                input="correct horse battery\n")
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert result.output == f"dmguard: {named} is not UTF-8 text (byte 0xE9 at column 4)\n"
+
+
+def test_a_password_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    conf, _ = _task_database(tmp_path)
+    result = CliRunner().invoke(cli, ["users", "add", "zedd", "--config", str(conf)],
+                                input=b"pass\xffword-long-123\n")
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert result.output == ("dmguard: the password is not UTF-8 text (byte 0xFF at column "
+                             "5)\n")
+
+
+def test_bytes_that_are_not_utf8_in_a_real_command_line_or_pipe(tmp_path: Path) -> None:
+    """As the tester typed them: the bytes in the arguments, the password piped."""
+    conf, task_id = _task_database(tmp_path)
+    dmguard = [sys.executable, "-m", "dmguard"]
+    reply = subprocess.run([*dmguard, "tasks", "reply", str(task_id),
+                            b"Hi Zo\xeb, the workshop is on", "--who", "alice", "--config",
+                            str(conf)], capture_output=True, timeout=60)
+    note = subprocess.run([*dmguard, "tasks", "notes", str(task_id), "--add", b"caf\xe9 note",
+                           "--who", "alice", "--config", str(conf)], capture_output=True,
+                          timeout=60)
+    password = subprocess.run([*dmguard, "users", "add", "zedd", "--config", str(conf)],
+                              input=b"pass\xffword-long-123\n", capture_output=True, timeout=60)
+    assert (reply.returncode, reply.stderr) == (
+        2, b"dmguard: the reply is not UTF-8 text (byte 0xEB at column 6)\n")
+    assert (note.returncode, note.stderr) == (
+        2, b"dmguard: --add is not UTF-8 text (byte 0xE9 at column 4)\n")
+    assert (password.returncode, password.stderr) == (
+        2, b"dmguard: the password is not UTF-8 text (byte 0xFF at column 5)\n")

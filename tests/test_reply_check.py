@@ -14,12 +14,13 @@ from dmguard import actions, tasks
 from dmguard.cli import cli
 from dmguard.clock import SimulatedClock
 from dmguard.config import Config
+from dmguard.platforms.base import Platform
 from dmguard.platforms.sandbox.server import SandboxServer
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.reply_check import MIN_WORDS, check_personal, same_as_draft
 from dmguard.store import NewMessage, Origin, Store
 from dmguard.tick import build_runtime, run_tick
-from tests.conftest import config_file, world
+from tests.conftest import add_person, config_file, world
 
 DRAFT = "Hi Pat, thanks for following! Check out our spring collection at acme.example/shop"
 NEWS = "We are opening a second shop in Lisbon next Friday with live music and free coffee"
@@ -61,10 +62,11 @@ def _sent_to_others(store: Store, text: str, count: int, origin: Origin = Origin
             sent_at=store.now()), actor="test")
 
 
-def _refusal(store: Store, config: Config, task_id: int, text: str) -> str:
+def _refusal(store: Store, config: Config, task_id: int, text: str,
+             platform: Platform | None = None) -> str:
     before = store.messages.by_state("demo")
     with pytest.raises(actions.TaskError) as caught:
-        actions.reply(store, config, task_id, "sam", text)
+        actions.reply(store, config, task_id, "sam", text, platform=platform)
     assert caught.value.code == "not_personal"
     assert store.messages.by_state("demo") == before, "nothing was queued"
     assert store.lessons.latest("demo", 10) == [], "a refused reply teaches nothing"
@@ -114,8 +116,11 @@ def test_a_near_copy_of_what_went_to_three_other_people_is_refused(
     _sent_to_others(store, f"Hi Pat, {NEWS}", 3)
     message = _refusal(store, config, queue.reply_task, f"Hi Pat! {NEWS}, see you there")
     assert "nearly the same text already went to 3 other people in the last 30 days" in message
-    assert message.endswith("send it labelled as an automated message, or write to the "
-                            "person yourself")
+    assert message.endswith("submit it for this person as an automated message (`dmguard "
+                            "submit`), which is audited, labelled and never sent after an "
+                            "opt-out, or write to the person yourself (an acknowledgement the "
+                            "team sends often can be a canned reply, [[web.canned]], sent as it "
+                            "is)"), "something a reply task can do (QA 2, queue 2)"
 
 
 def test_copies_below_the_form_letter_count_or_too_old_or_to_the_same_person_are_allowed(
@@ -414,3 +419,125 @@ def test_what_went_to_three_others_with_words_put_in_is_a_form_letter(
         task = store.tasks.get(queue.reply_task)
         assert task is not None
         check_personal(store, config, task, words)
+
+
+BLACK_FRIDAY = ("Black Friday is here: 40% off every mug and vase in the shop, this weekend "
+                "only. Grab yours before they are gone!")
+
+
+def test_a_campaign_held_for_other_people_is_not_a_personal_reply_to_someone_else(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """QA 1 (queue 2): the campaign submitted to three people is held for all three; pasted
+    into the reply to Mei (who asked about a workshop) or to Zoë (who opted out of sales)
+    it went out unlabelled as a personal reply. It is refused, naming whose draft it is."""
+    from dmguard.submit import submit_into
+
+    config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    people = [add_person(store, sandbox_state, name) for name in ("Ann", "Bo", "Cyd")]
+    results = list(submit_into(store, config, [
+        {"id": f"bf-{p.username}", "text": BLACK_FRIDAY, "recipient": {"username": p.username}}
+        for p in people]))
+    assert [r["state"] for r in results] == ["held"] * 3, results
+    mei = sandbox_state.add_user(username="mei", name="Mei Chen")
+    sandbox_state.user_writes(mei.id, "Is there still room in Saturday's glazing workshop?")
+    zoe = sandbox_state.add_user(username="zoe", name="Zoë Roe")
+    sandbox_state.user_writes(zoe.id, "STOP")
+    run_tick(runtime)
+    clock.advance(timedelta(minutes=5))
+    sandbox_state.user_writes(zoe.id, "Has my order shipped yet?")
+    run_tick(runtime)
+    replies = sorted(t.id for t in store.tasks.listing() if t.kind != "hold")
+    tasks_by_name = dict(zip(("Mei", "Zoë"), replies, strict=True))
+    zoe_task = store.tasks.get(tasks_by_name["Zoë"])
+    assert zoe_task is not None and store.people.is_opted_out(zoe_task.contact_id)
+    for name in ("Mei", "Zoë"):
+        for text in (BLACK_FRIDAY, f"Hi {name}! {BLACK_FRIDAY}",
+                     BLACK_FRIDAY.replace("every mug", "every single mug")):
+            message = _refusal(store, config, tasks_by_name[name], text, runtime.platform)
+            assert "automated message written for 3 other people" in message, message
+            assert "(message " in message and ", held" in message
+            assert message.endswith("or write to the person yourself"), message
+    assert not [e.text for e in sandbox_state.sent_by_account() if "Black Friday" in e.text]
+    # A reply that only mentions the sale is the team's own words.
+    task = store.tasks.get(tasks_by_name["Mei"])
+    assert task is not None
+    check_personal(store, config, task, "Hi Mei, yes, there are two places left on Saturday; "
+                   "and the Black Friday sale covers the workshop's mugs too.")
+
+
+def _draft_for(store: Store, name: str, text: str, state: str = "held",
+               origin: Origin = Origin.SUBMIT) -> int:
+    contact, _ = store.people.upsert_contact("demo", name.lower(), name=f"{name} Roe",
+                                             username=name.lower())
+    return store.messages.add(NewMessage(
+        account_id="demo", contact_id=contact, direction="out", origin=origin,
+        kind="campaign", text=text.replace("Pat", name), state=state,
+        sent_at=store.now() if state == "sent" else None), actor="test")
+
+
+@pytest.mark.parametrize("state", ["held", "blocked", "queued", "cancelled", "failed"])
+def test_one_automated_draft_for_someone_else_is_enough(store: Store, config: Config,
+                                                        state: str) -> None:
+    queue = _queue(store, config)
+    draft = _draft_for(store, "Quinn", f"Hi Pat, {NEWS}", state)
+    message = _refusal(store, config, queue.reply_task, f"Hi Pat! {NEWS}")
+    assert f"written for someone else (message {draft} for @quinn, {state})" in message
+
+
+def test_what_is_not_an_unsent_draft_for_someone_else_is_left_to_the_other_checks(
+        store: Store, config: Config, clock: SimulatedClock) -> None:
+    """A campaign DM that went out is a form letter from min_recipients people on (as
+    before); a confirmation is no campaign draft, nor one left long ago (still held: it
+    is); a reply under six words is not compared with others' drafts."""
+    queue = _queue(store, config)
+    task = store.tasks.get(queue.reply_task)
+    assert task is not None
+    _draft_for(store, "Quinn", f"Hi Pat, {NEWS}", "sent")
+    _draft_for(store, "Sol", f"Hi Pat, {NEWS}", "queued", Origin.SYSTEM)
+    _draft_for(store, "Tam", "Thanks for the follow!", "held")
+    check_personal(store, config, task, f"Hi Pat! {NEWS}")
+    check_personal(store, config, task, "Thanks for the follow!")
+    old = _draft_for(store, "Uma", f"Hi Pat, {NEWS}, and more", "cancelled")
+    held = _draft_for(store, "Vic", f"Hi Pat, {NEWS}, and so on", "held")
+    clock.advance(timedelta(days=config.audit.history_days + 1))
+    assert f"(message {held} for @vic, held)" in _refusal(store, config, queue.reply_task,
+                                                          f"Hi Pat! {NEWS}")
+    store.messages.transition(held, ("held",), "cancelled", "test", "dismissed")
+    check_personal(store, config, task, f"Hi Pat! {NEWS}")  # both left a month ago
+    assert old
+
+
+def test_the_word_count_never_rules_out_a_draft_that_is_the_reply() -> None:
+    """:meth:`Compared.could_be` only skips drafts :func:`same` would not find the same:
+    drafts with words changed, taken out, put in and moved, against the reply."""
+    import random
+
+    from dmguard.reply_check import compared, same
+
+    rng = random.Random(13)
+    filler = ["ok", "so", "and", "big", "red", "sale", "sun", "day", "fun", "top", "the"]
+    originals = [f"Hi Pat! {NEWS}, and bring your friends along if they like jazz", BRAM,
+                 WINTER, BLACK_FRIDAY, DRAFT]
+    found = skipped = 0
+    for _ in range(3000):
+        words = rng.choice(originals).split()
+        for _ in range(rng.randint(0, 8)):
+            edit = rng.random()
+            at = rng.randrange(len(words))
+            if edit < 0.35:
+                words[at] = rng.choice(filler)
+            elif edit < 0.6 and len(words) > 3:
+                del words[at]
+            elif edit < 0.85:
+                words.insert(at, rng.choice(filler))
+            else:
+                words.insert(rng.randrange(len(words)), words.pop(at))
+        reply, draft = rng.sample([" ".join(words), rng.choice(originals)], 2)
+        mine, theirs = compared(reply, ["Pat Doe"]), compared(draft, ["Quinn Roe", "Pat Doe"])
+        alike = same(mine, theirs)
+        found += alike
+        if not mine.could_be(theirs):
+            skipped += 1
+            assert not alike, (reply, draft)
+    assert found > 300 and skipped > 300, (found, skipped)

@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from dmguard.audit.model import CONTEXT_KINDS, MAX_TEXT, AuditInput, Context, Recipient
+from dmguard.utf8 import bad_bytes
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -39,25 +40,11 @@ _DECODER = json.JSONDecoder(strict=False)
 """Reads raw control characters inside strings, a tab above all: a line cannot hold a
 raw newline, and the same characters escaped (``\\t``) are read anyway."""
 
-_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
-_SHOWN_RUNS = 3
-
-
 def not_utf8(raw: str, line: int) -> str | None:
     """The error naming the bytes of ``raw`` that were not UTF-8 (see :func:`open_lines`)
     and their columns, or None when it has none."""
-    if raw.isascii():
-        return None
-    runs = list(_ESCAPED_BYTES.finditer(raw))
-    if not runs:
-        return None
-    shown = []
-    for run in runs[:_SHOWN_RUNS]:
-        codes = " ".join(f"0x{ord(char) - 0xDC00:02X}" for char in run.group())
-        noun = "byte" if len(run.group()) == 1 else "bytes"
-        shown.append(f"{noun} {codes} at column {run.start() + 1}")
-    more = f" and {len(runs) - _SHOWN_RUNS} more" if len(runs) > _SHOWN_RUNS else ""
-    return f"line {line}: not UTF-8: {', '.join(shown)}{more}"
+    found = bad_bytes(raw)
+    return None if found is None else f"line {line}: not UTF-8: {found}"
 
 
 def id_text(value: Any) -> str | None:

@@ -52,6 +52,7 @@ from dmguard.store.leases import Lease, Leases
 from dmguard.store.lessons import Lesson, LessonCount, Lessons
 from dmguard.store.messages import (
     PENDING_MESSAGE_STATES,
+    DraftText,
     FindingLike,
     FindingRow,
     Judgement,
@@ -108,6 +109,7 @@ __all__ = [
     "Contact",
     "Conversation",
     "ConversationRow",
+    "DraftText",
     "Enrolment",
     "FindingLike",
     "FindingRow",

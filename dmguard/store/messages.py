@@ -20,6 +20,9 @@ from dmguard.store.rows import UNSET, Unset, given, record
 #: An outbound message not yet handed to the platform, nor stopped.
 PENDING_MESSAGE_STATES = ("draft", "audited", "queued", "held")
 
+#: An outbound message that has not gone out (nor is going): every state but sending, sent.
+_NOT_SENT = (*PENDING_MESSAGE_STATES, "blocked", "failed", "cancelled")
+
 _CAMPAIGN = sql_list(CAMPAIGN_ORIGINS)
 _AUTOMATED = sql_list(AUTOMATED_ORIGINS)
 
@@ -167,6 +170,19 @@ class OutboundText:
     text: str
     contact_id: int | None
     name: str | None
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftText:
+    """An automated message written for someone, with that person's names."""
+
+    id: int
+    text: str
+    state: str
+    contact_id: int
+    name: str | None
+    username: str | None
 
 
 def _message(row: dict[str, Any]) -> Message:
@@ -349,6 +365,22 @@ class Messages:
             f"AND origin IN {_CAMPAIGN} AND state NOT IN ('sending', 'sent') ORDER BY id",
             [contact_id])]
 
+    def automated_unsent_for_others(self, account_id: str, contact_id: int,
+                                    since: datetime) -> Iterator[DraftText]:
+        """Campaign messages of the account for anyone but this person that have not gone
+        out (as :meth:`automated_unsent`: held, blocked, cancelled, failed or on their way to
+        the sender), written since a moment or still held, newest first."""
+        # By state (an index), not by time: the window holds every DM the account sent.
+        for row in self._sql.rows(
+            "SELECT m.id, m.text, m.state, m.contact_id, c.name, c.username FROM messages m "
+            "JOIN contacts c ON c.id = m.contact_id WHERE m.account_id = ? "
+            f"AND m.state IN ({marks(_NOT_SENT)}) AND m.direction = 'out' "
+            f"AND m.origin IN {_CAMPAIGN} AND m.contact_id != ? "
+            "AND (m.created_at > ? OR m.state = 'held') ORDER BY m.id DESC",
+            [account_id, *_NOT_SENT, contact_id, iso(since)],
+        ):
+            yield record(DraftText, row)
+
     def submitted_before(self, account_id: str, contact_id: int, external_id: str | None,
                          text: str) -> Message | None:
         """The earlier submitted draft a new one would repeat, or None.
@@ -454,7 +486,8 @@ class Messages:
 
     def recent_outbound_texts(self, account_id: str, since: datetime,
                               containing: Sequence[str] = ()) -> Iterator[OutboundText]:
-        """Texts queued or sent since a moment, with the recipient's name (for near-duplicates).
+        """Texts queued or sent since a moment, with the recipient's name and who wrote them
+        (for near-duplicates).
 
         With ``containing`` (plain words), only texts holding at least one of them
         (ASCII case ignored, anywhere in the text) are read.
@@ -462,13 +495,13 @@ class Messages:
         words = [f"%{word}%" for word in containing if word.isalnum()]
         either = f" AND ({' OR '.join(['m.text LIKE ?'] * len(words))})" if words else ""
         for row in self._sql.rows(
-            "SELECT m.text, m.contact_id, c.name FROM messages m "
+            "SELECT m.text, m.contact_id, c.name, m.origin FROM messages m "
             "LEFT JOIN contacts c ON c.id = m.contact_id "
             "WHERE m.account_id = ? AND m.direction = 'out' AND m.state IN ('queued', 'sending', "
             f"'sent') AND m.created_at > ?{either}",
             [account_id, iso(since), *words],
         ):
-            yield OutboundText(row["text"], row["contact_id"], row["name"])
+            yield OutboundText(row["text"], row["contact_id"], row["name"], row["origin"])
 
     def sent_since(self, account_id: str, since: datetime) -> list[SentMessage]:
         """Everything the account sent since a moment, oldest first, with the recipient."""

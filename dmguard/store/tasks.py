@@ -220,6 +220,12 @@ class Tasks:
             "AND state IN ('open', 'claimed') AND claimed_by IS NOT NULL AND claimed_by != ? "
             "ORDER BY claimed_by", [contact_id, who])]
 
+    def held_by(self, who: str) -> list[Task]:
+        """The open tasks ``who`` holds (claimed, or was assigned), by id."""
+        return [record(Task, row) for row in self._sql.rows(
+            "SELECT * FROM tasks WHERE state = 'claimed' AND claimed_by = ? ORDER BY id",
+            [who])]
+
     def claim_conversation(self, contact_id: int, who: str, actor: str, *,
                            take_over: bool = False) -> tuple[int, list[str]]:
         """Claim every open task about a person for ``who``, unless (without

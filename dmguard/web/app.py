@@ -28,12 +28,13 @@ from flask import Flask, Response, abort, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from dmguard import actions, users
-from dmguard.clock import Clock, parse_duration, parse_iso
+from dmguard.canned import for_person as filled_canned
+from dmguard.clock import Clock, parse_duration
 from dmguard.config import Config
-from dmguard.step_templates import render as render_template_text
+from dmguard.queue_words import OPTED_OUT, ago_label, due_label, history, holder, snoozed_until
 from dmguard.store import VIEWS, Contact, QueueFilter, Store, Task
 from dmguard.tasks import TaskError, next_conversation
-from dmguard.web.present import ago_label, due_label, page_words
+from dmguard.web.present import page_words
 
 MAX_BODY = 64 * 1024
 PAGE_SIZE = 50
@@ -48,13 +49,6 @@ KIND_NAMES = {"reply": "wrote to us", "human": "asked for a person", "vip": "VIP
 
 class WebError(Exception):
     pass
-
-
-def _profile(contact: Contact, account: str) -> dict[str, Any]:
-    return {"name": contact.name, "username": contact.username, "bio": contact.bio,
-            "location": contact.location, "lang": contact.lang,
-            "followers_count": contact.followers_count, "verified": bool(contact.verified),
-            "account": account}
 
 
 def create_app(config: Config, clock: Clock) -> Flask:
@@ -282,27 +276,21 @@ def create_app(config: Config, clock: Clock) -> Flask:
                   if t.kind == "hold" and t.message_id}
         findings = {task_id: store().messages.findings(m.id) for task_id, m in drafts.items()
                     if m is not None and m.state == "held"}
-        profile = _profile(contact, contact.account_id)
-        canned = []
-        for item in web.canned:
-            try:
-                canned.append((item.name, render_template_text(item.text, profile)))
-            except Exception:  # a canned reply that cannot be filled is left out, not fatal
-                continue
-        history = [(a.at, f"task {a.task_id}: {a.action}", a.actor, a.note)
-                   for a in store().tasks.actions_about(contact.id)]
-        history += [(n.at, "note", n.author, None) for n in store().notes.about(contact.id)]
-        history.sort(key=lambda item: item[0])
+        canned = [(item.name, item.text) for item in filled_canned(config, contact)]
+        lines = [(a.at, history(f"task {a.task_id}: {a.action}", a.actor, a.note))
+                 for a in store().tasks.actions_about(contact.id)]
+        lines += [(n.at, history("note", n.author, None)) for n in store().notes.about(contact.id)]
+        lines.sort(key=lambda item: item[0])
         due = {t.id: due_label(t.due_at, now) for t in open_tasks}
         lead = open_tasks[0] if open_tasks else None
-        snoozed = lead.snoozed_until if lead and lead.snoozed_until and \
-            parse_iso(lead.snoozed_until) > now else None
+        snoozed = snoozed_until(lead.snoozed_until, now) if lead else None
         page = render_template(
             "person.html", contact=contact, tasks=all_tasks, open_tasks=open_tasks, lead=lead,
             drafts=drafts, findings=findings, due=due, snoozed=snoozed,
             thread=store().messages.conversation(contact.id, limit=200),
-            notes=store().notes.about(contact.id), history=history[-100:],
-            opted_out=store().people.is_opted_out(contact.id), canned=canned,
+            notes=store().notes.about(contact.id), history=lines[-100:],
+            opted_out=OPTED_OUT if store().people.is_opted_out(contact.id) else None,
+            holder=holder, canned=canned,
             teammates=[u.name for u in store().users.active()], snoozes=SNOOZES,
             error=error, typed=typed, typed_note=typed_note, edited=edited,
             seen=actions.seen_now(store(), contact.id).token(),
@@ -412,7 +400,9 @@ def create_app(config: Config, clock: Clock) -> Flask:
             task = form.get("task", "")
             edited = ((int(task), form.get("text", ""))
                       if action == "release" and task.isdigit() else None)
-            return person_page(contact, error=page_words(problem),
+            # Only a reply, a release and a note have a text to keep (and keep it).
+            kept = action in ("reply", "release", "note")
+            return person_page(contact, error=page_words(problem, kept=kept),
                                typed=form.get("text", "") if action == "reply" else "",
                                typed_note=form.get("note", "") if action == "note" else "",
                                edited=edited, status=status)
@@ -456,10 +446,11 @@ def create_app(config: Config, clock: Clock) -> Flask:
         if name == g.viewer.name:
             return team_page("You cannot remove yourself; ask another admin.", 400)
         try:
-            users.remove_user(store(), name)
+            released = users.remove_user(store(), config, name, g.viewer.name)
         except users.UserError as problem:
             return team_page(f"{str(problem)[:1].upper()}{str(problem)[1:]}.", 400)
-        notice(f"Removed {name}; their sessions have ended.")
+        notice(f"Removed {name}; their sessions have ended"
+               + (f"; {users.unassigned_words(released, name)}." if released else "."))
         return redirect("/team")
 
     app.extensions["dmguard_store"] = store

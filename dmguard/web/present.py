@@ -1,4 +1,5 @@
-"""How the inbox says things: relative due times, and a failed action in words for the page.
+"""How the inbox says a failed action, in words for the page (due times, owners and the
+like are said as the CLI says them: :mod:`dmguard.queue_words`).
 
 The library's errors may name CLI commands (``dmguard tasks list``); a page never
 does. Each :class:`~dmguard.tasks.TaskError` carries a ``code``, and the page says
@@ -8,34 +9,8 @@ what happened and what to do next in its own words.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
-from dmguard.clock import parse_iso
 from dmguard.tasks import TaskError
-
-
-def _span(minutes: int) -> str:
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        hours, rest = divmod(minutes, 60)
-        return f"{hours} h" if hours >= 10 or rest < 5 else f"{hours} h {rest} min"
-    return f"{minutes // (24 * 60)} d"
-
-
-def due_label(due_at: str, now: datetime) -> tuple[str, bool]:
-    """("in 2 h", False) or ("overdue 40 min", True)."""
-    seconds = (parse_iso(due_at) - now).total_seconds()
-    if seconds >= 0:
-        return f"in {_span(max(1, round(seconds / 60)))}", False
-    return f"overdue {_span(max(1, round(-seconds / 60)))}", True
-
-
-def ago_label(at: str | None, now: datetime) -> str:
-    if not at:
-        return ""
-    minutes = round((now - parse_iso(at)).total_seconds() / 60)
-    return "just now" if minutes < 1 else f"{_span(minutes)} ago"
 
 
 def _sentence(text: str) -> str:
@@ -47,24 +22,30 @@ def _sentence(text: str) -> str:
 KEPT = "Your text is kept below."
 
 
-def page_words(error: TaskError) -> str:
-    """What a failed action means for the person at the page, and what to do next."""
+def page_words(error: TaskError, *, kept: bool = False) -> str:
+    """What a failed action means for the person at the page, and what to do next;
+    ``kept``: the action had a text (a reply, an edited draft, a note), which the page
+    shows again in its box, and says so."""
+    words = _words(error)
+    return f"{words} {KEPT}" if kept else words
+
+
+def _words(error: TaskError) -> str:
     message = str(error)
     code = getattr(error, "code", "other")
     if code == "text":
         return f"{_sentence(message)} Edit the text and send again."
     if code == "taken":
         if "take it over" in message:  # it says so itself (the CLI's way is left out)
-            return f"{_sentence(message)} {KEPT}"
-        return f"{_sentence(message)} Ask them, or take the conversation over from them first. {KEPT}"
+            return _sentence(message)
+        return f"{_sentence(message)} Ask them, or take the conversation over from them first."
     if code == "closed":
-        return ("This conversation was closed already, perhaps by a teammate a moment ago. "
-                f"{KEPT}")
+        return "This conversation was closed already, perhaps by a teammate a moment ago."
     if code == "missing":
         return "That task or person does not exist (any more). Go back to the inbox."
     if code == "unsettled":
         return ("An earlier reply to this person is still on its way. It will not be sent twice, "
-                f"and the conversation closes once it has arrived. {KEPT}")
+                "and the conversation closes once it has arrived.")
     if code == "queued":
         return ("The platform is not taking messages right now, so your reply is queued: it goes "
                 "out as soon as the platform allows, and the conversation closes then. "
@@ -75,11 +56,11 @@ def page_words(error: TaskError) -> str:
                 "Nothing more to do.")
     if code == "failed":
         reason = message.split("failed:", 1)[-1].strip().rstrip(".")
-        return (f"The reply was not sent: {reason}. {KEPT} Check it and press Send again; if "
-                "it keeps failing, tell whoever runs dmguard.")
+        return (f"The reply was not sent: {reason}. Check it and press Send again; if it keeps "
+                "failing, tell whoever runs dmguard.")
     if code == "platform":
         return ("Replies cannot be sent from here right now: this account is not connected to "
-                f"its platform. {KEPT} Tell whoever runs dmguard.")
+                "its platform. Tell whoever runs dmguard.")
     if code in ("no_user", "time"):
         return f"{_sentence(message)} Pick another and try again."
-    return f"{_sentence(message)} {KEPT}"
+    return _sentence(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from dmguard.users import (
     start_session,
     viewer,
 )
+from tests.conftest import make_config
 
 WEB = WebConfig()
 PASSWORD = "correct horse battery"
@@ -59,7 +61,8 @@ def test_rate_limit_per_user_and_per_address(store: Store, clock: SimulatedClock
     assert authenticate(store, WEB, "sam", PASSWORD, "10.0.0.1").name == "sam"
 
 
-def test_sessions_expire_and_end_with_their_user(store: Store, clock: SimulatedClock) -> None:
+def test_sessions_expire_and_end_with_their_user(store: Store, clock: SimulatedClock,
+                                                 tmp_path: Path) -> None:
     add_user(store, "sam", "admin", PASSWORD)
     add_user(store, "amy", "agent", PASSWORD, ("demo",))
     sam, amy = store.users.named("sam"), store.users.named("amy")
@@ -75,10 +78,10 @@ def test_sessions_expire_and_end_with_their_user(store: Store, clock: SimulatedC
     clock.advance(timedelta(hours=12))
     assert live_session(store, token) is None, "expired"
     token = start_session(store, WEB, amy, None)
-    remove_user(store, "amy")
+    remove_user(store, make_config(tmp_path), "amy", "sam")
     assert live_session(store, token) is None
     with pytest.raises(UserError, match="no user"):
-        remove_user(store, "amy")
+        remove_user(store, make_config(tmp_path), "amy", "sam")
 
 
 def test_notes_about_a_person(store: Store) -> None:

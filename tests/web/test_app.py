@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import socket
 from datetime import timedelta
@@ -10,6 +11,7 @@ from flask.testing import FlaskClient
 
 from dmguard import actions
 from dmguard.platforms.sandbox.state import SandboxState
+from dmguard.store import NewMessage, Origin
 from tests.web.conftest import PASSWORD, Inbox, csrf_of, log_in, post_form, seen_of
 
 Client = tuple[FlaskClient, str]
@@ -457,3 +459,63 @@ def test_one_held_draft_is_dismissed_alone(inbox: Inbox, alice: Client) -> None:
     assert task and reply and task.state == "dismissed" and reply.state == "open"
     assert store.messages.get(task.message_id or 0).state == "cancelled"  # type: ignore[union-attr]
     store.close()
+
+
+def test_a_canned_reply_from_its_button_goes_out_however_often_it_was_sent(
+        inbox: Inbox, alice: Client, sandbox_state: SandboxState) -> None:
+    """QA 2 (queue 2): the shipped "Looking into it" was refused as a form letter from its
+    fourth use, and "send it labelled" cannot be done for a reply."""
+    client, csrf = alice
+    store = inbox.store()
+    for index, first in enumerate(("Ann", "Bo", "Cyd")):
+        contact, _ = store.people.upsert_contact("demo", f"c{index}", name=f"{first} Roe")
+        store.messages.add(NewMessage(
+            account_id="demo", contact_id=contact, direction="out", origin=Origin.HUMAN,
+            kind="manual", text=f"Hi {first}, I'm looking into this now and will get back to "
+                                "you today.", state="sent", sent_at=store.now()), actor="test")
+    store.close()
+    amy = inbox.people["amy"]
+    page = client.get(f"/people/{amy}").text
+    chip = re.search(r'data-canned="([^"]*)">Looking into it<', page)
+    assert chip, "the page offers the canned reply filled in for Amy"
+    text = html.unescape(chip.group(1))
+    sent = post_form(client, f"/people/{amy}/reply", {"csrf": csrf, "text": text})
+    assert sent.status_code == 302, sent.text
+    assert [e.text for e in sandbox_state.sent_by_account()] == [
+        "Hi Amy, I'm looking into this now and will get back to you today."]
+    assert "canned reply" in client.get(f"/people/{amy}").text, "the history says so"
+
+
+def test_removing_a_teammate_hands_their_conversations_back(inbox: Inbox,
+                                                            alice: Client) -> None:
+    """QA 3 (queue 2): the page said "with carol" after carol was removed."""
+    client, csrf = alice
+    bob = inbox.app.test_client()
+    bob_csrf = log_in(bob, "bob")
+    tom = inbox.people["tom"]
+    assert post_form(bob, f"/people/{tom}/claim", {"csrf": bob_csrf}).status_code == 302
+    assert '<strong id="owner">with bob</strong>' in client.get(f"/people/{tom}").text
+    removed = client.post("/team/bob/remove", data={"csrf": csrf})
+    assert removed.status_code == 302
+    assert ("Removed bob; their sessions have ended; the conversation bob held is unassigned "
+            "again.") in client.get("/team").text
+    page = client.get(f"/people/{tom}").text
+    assert '<span id="owner">nobody has it</span>' in page and "was bob, who was removed" in page
+
+
+def test_a_refused_claim_does_not_say_a_text_is_kept(inbox: Inbox, alice: Client) -> None:
+    """QA 6 (queue 2): "Your text is kept below." after a refused claim, or a claim with no
+    ``seen`` field, which have no text; a failed reply still says it."""
+    client, csrf = alice
+    store = inbox.store()
+    actions.take(store, inbox.tasks["amy"], "bob")
+    store.close()
+    amy = inbox.people["amy"]
+    refused = post_form(client, f"/people/{amy}/claim", {"csrf": csrf})
+    assert refused.status_code == 409 and "Bob has this conversation" in refused.text
+    unseen = client.post(f"/people/{amy}/claim", data={"csrf": csrf})
+    assert unseen.status_code == 409 and "out of date" in unseen.text
+    for page in (refused.text, unseen.text):
+        assert "kept below" not in page
+    reply = post_form(client, f"/people/{amy}/reply", {"csrf": csrf, "text": "Hi Amy!"})
+    assert "Bob has this conversation" in reply.text and "Your text is kept below." in reply.text
