@@ -83,7 +83,7 @@ def test_audit_runs_without_nltk_corpora(tmp_path: Path) -> None:
 
 
 def test_messages_without_a_platform_are_judged_by_x_rules() -> None:
-    welcome = {"id": "w", "text": "Welcome Amy! What brought you here?",
+    welcome = {"id": "w", "text": "Hi Amy! What brought you here?",
                "recipient": {"id": "1", "name": "Amy"},
                "context": {"kind": "welcome", "user_dmed_first": False}}
     code, out = run(["-", "--format", "jsonl"], json.dumps(welcome))
@@ -93,7 +93,7 @@ def test_messages_without_a_platform_are_judged_by_x_rules() -> None:
     assert code == 0 and out[0]["verdict"] == "send"
 
 
-QA_WELCOME = {"text": "Welcome Amy! What brought you here?", "recipient": {"name": "Amy Lee"},
+QA_WELCOME = {"text": "Hi Amy! What brought you here?", "recipient": {"name": "Amy Lee"},
               "context": {"kind": "welcome", "user_dmed_first": False}}
 
 

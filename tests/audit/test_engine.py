@@ -64,7 +64,7 @@ def test_near_duplicates_see_through_names_and_small_edits() -> None:
 
 
 def test_unsolicited_welcome_on_x_is_blocked_but_allowed_on_sandbox() -> None:
-    item = AuditInput("Welcome Amy! What brought you here?", platform="x",
+    item = AuditInput("Hi Amy! What brought you here?", platform="x",
                       recipient=Recipient(id="1", name="Amy"),
                       context=Context(kind="welcome", user_dmed_first=False))
     assert auditor().audit(item).verdict == "block"

@@ -161,7 +161,7 @@ def too_long(subject: Subject) -> Iterator[Hit]:
     points=0,
     phase="score",
     doc_values={"hold_score": DEFAULT_HOLD_SCORE},
-    fails=["Hi there! Check out my channel 🎉🎉🎉🎉 Use code SAVE20 for 20% off"],
+    fails=["Hi there! Check out our offers 🎉🎉🎉🎉 Use code SAVE20 for 20% off"],
     passes=["Hey, are we still on for lunch on Thursday?"],
 )
 def too_generic(subject: Subject) -> Iterator[Hit]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dmguard.audit.model import Context, Recipient
 from dmguard.audit.rules.base import Example, Hit, PriorHistory, Subject, phrase_hits, rule
-from dmguard.audit.text import phrases
+from dmguard.audit.text import phrases, quote
 
 WELCOME = phrases(
     # English
@@ -45,6 +46,18 @@ WELCOME = phrases(
     r"팔로우(?:해 ?주셔서)? 감사", r"フォローありがとう",
 )
 
+_WELCOME_WORDS = (r"welcome", r"bienvenid[oa]s?", r"bienvenue", r"willkommen", r"benvenut[oaie]",
+                  r"bem[- ]vind[oa]s?", r"welkom", r"witaj(?:cie)?", r"irasshaimase", r"youkoso")
+WELCOME_WORD = phrases(*_WELCOME_WORDS)
+"""The words :data:`WELCOME_OPENING` opens with: the rule runs on a message holding one."""
+WELCOME_OPENING = re.compile(
+    r"^[^\w@]{0,4}(" + "|".join(_WELCOME_WORDS) + r")(?!\w)"
+    r"(?![\s,!.]+(?:back|home|zurück|de retour|de vuelta|di nuovo|terug|de volta)(?!\w))",
+    re.IGNORECASE)
+"""A message that opens by welcoming its reader ("Welcome, Sam!", "Welcome @sam", "Bienvenue !"):
+what a welcome DM is, whatever follows. Not a welcome back or home: people say those to
+someone they know."""
+
 STOCK = phrases(
     r"check out (?:my|our)", r"check (?:me|us) out", r"check (?:my|our) \w+ out",
     r"feel free to (?:reach out|contact|message|send me|dm|ask|get in touch)",
@@ -80,32 +93,44 @@ SELF_PITCH = phrases(
     "welcome-boilerplate",
     family="form-letter",
     generic=True,
-    scans=[WELCOME],
+    scans=[WELCOME, WELCOME_WORD],
     severity="hold",
     points=50,
     max_points=60,
     fails=["Hi Alex! Thanks for following 😊", "Thank you for the follow, check out my site",
            "Welcome to the family!", "Gracias por seguirme!", "Thanks for your message :)",
-           "Grazie per averci seguito!"],
+           "Grazie per averci seguito!", "Welcome, Alex! Make yourself at home.",
+           "Bienvenue Alex, ravi de te voir ici"],
     passes=["Thanks for following up on my ticket, it works now",
             "Welcome back! How was the trip to Porto?",
+            "Welcome home, Sam! The keys are under the blue pot.",
             "Thanks for your message about the wobbly table leg: which screw is missing?",
             "Thanks for the follow-up, Raj: invoice INV-2291 is paid.",
             "Thanks for your follow-up question, Raj: yes, it is paid.",
             "Thanks for your message, Omar. The parcel is with your neighbour at number 12."],
 )
 def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
-    """Finds stock welcome and auto-acknowledgement lines, in several languages.
+    """Finds stock welcome and auto-acknowledgement lines, in several languages, and a
+    message that opens by welcoming its reader.
 
     Why: "Thanks for the follow!" sent to every new follower is the auto-DM X
-    names as not allowed, and the message people most often call spam. Canned
+    names as not allowed, and the message people most often call spam. A DM that
+    opens with "Welcome, Alex" is a welcome DM whatever joke follows it (people
+    say "welcome back" or "welcome home" to someone they know; those pass). Canned
     acknowledgements ("thanks for your message") pretend to be an answer.
     Source: X developer guidelines ("app auto-DMs new followers with welcome
     message" is not allowed); common complaints about auto-DMs.
     Use instead: welcome people yourself, with something from their profile, or
     wait until they write.
     """
-    yield from phrase_hits(WELCOME, subject, "stock welcome line {found!r}")
+    hits = list(phrase_hits(WELCOME, subject, "stock welcome line {found!r}"))
+    raw = subject.text.text
+    opening = WELCOME_OPENING.match(raw)
+    if opening and not any(hit.span and hit.span[0] <= opening.start(1) < hit.span[1]
+                               for hit in hits):
+        span = opening.span(1)
+        hits.insert(0, Hit(span, f"opens by welcoming the reader {quote(raw, span)!r}"))
+    yield from hits
 
 
 @rule(

@@ -40,6 +40,17 @@ SALES = phrases(
     r"(?:sexy|hot|local|lonely|naughty) (?:singles|girls|babes|dates|ladies|chat)",
     r"subscription service", r"(?:ringtones?|polyphonic|(?:mono|poly) tones?)",
 )
+_OWN_MEDIA = (r"(?:channel|videos?|vids?|vlogs?|music|songs?|mixtapes?|playlists?|podcasts?"
+              r"|streams?|albums?|tracks?|beats|covers?|blog|page|art|artwork|youtube|twitch|tiktok"
+              r"|soundcloud|instagram|insta|content|website|site|shop|store)")
+SELF_PROMOTION = phrases(
+    r"(?:subscribe|sub|follow|watch|listen to|check out|visit|support|like|share|look up|view"
+    r"|go to|head over to|head to|stream) (?:to )?(?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA,
+    r"check (?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA + r" out",
+    r"(?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA + r"(?!\w)[^.!?\n]{0,40}?[.!,]? *"
+    r"(?:check|watch|listen to|subscribe to) (?:it|them|'?em)",
+    r"(?:sub|subscribe|subs) (?:to )?(?:me|us)",
+)
 URGENCY = phrases(
     r"act (?:now|fast)", r"hurry(?: up)?", r"limited[- ]time", r"today only",
     r"this (?:week|month|weekend) only", r"last chance", r"expires? (?:today|soon|tonight|in)",
@@ -103,6 +114,38 @@ def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
     asked for one.
     """
     yield from phrase_hits(SALES, subject, "sales call to action {found!r}")
+
+
+@rule(
+    "DG026",
+    "self-promotion",
+    family="pushiness",
+    generic=True,
+    scans=[SELF_PROMOTION],
+    severity="hold",
+    points=40,
+    max_points=50,
+    fails=["Check out my new channel!", "Watch my videos xx", "sub to me pls",
+           "My covers are decent, check them out if you want",
+           "Thanks for the follow! Listen to our latest track on Spotify"],
+    passes=["I watched your video twice, the ending got me",
+            "Can you check my order status?", "Our store opens at 9 tomorrow",
+            "I'll check out your channel tonight"],
+)
+def self_promotion(subject: Subject) -> Iterator[Hit]:
+    """Finds a message asking its reader to watch, follow, subscribe to or check out the
+    sender's own channel, videos, music, page or shop.
+
+    Why: "Check out my channel" sent to people who did not ask is the self-promotion
+    that fills DM requests and comment sections alike; it is written once for
+    everybody, and X's rules forbid unsolicited promotional DMs.
+    Source: X developer guidelines (no unsolicited promotional DMs); the
+    self-promoting comments of the YouTube Spam Collection (Alberto, Lochter and
+    Almeida, 2015).
+    Use instead: answer what the person said; share your work when they ask for it.
+    """
+    yield from phrase_hits(SELF_PROMOTION, subject, "asks the reader to promote the sender "
+                           "{found!r}")
 
 
 @rule(
@@ -309,5 +352,5 @@ def emoji_exclamation_flood(subject: Subject) -> Iterator[Hit]:
         yield Hit(flood.span(), f"exclamation flood {flood.group().strip()!r}")
 
 
-RULES = (sales_call_to_action, urgency, prize_or_money, premium_rate_contact, links,
-         link_in_first_contact, shouting, emoji_exclamation_flood)
+RULES = (sales_call_to_action, self_promotion, urgency, prize_or_money, premium_rate_contact,
+         links, link_in_first_contact, shouting, emoji_exclamation_flood)

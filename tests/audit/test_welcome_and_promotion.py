@@ -1,0 +1,82 @@
+"""A welcome DM whatever words follow it (DG020), and asking to be watched or followed (DG026).
+
+Both are held by named rules, not left to the statistical judge: neither needs the wording
+of one bot. The texts below are written for these tests, not taken from an eval corpus.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dmguard.audit.engine import Auditor
+from dmguard.audit.model import AuditInput, Context, Recipient
+from dmguard.clock import SimulatedClock
+from dmguard.config import Config
+from tests.conftest import START
+
+FIXED = SimulatedClock(START)
+
+
+def rules_of(text: str, platform: str = "x", judge: bool = False) -> tuple[str, set[str]]:
+    """The verdict and the rules that found something, the judge off unless asked for (so a
+    hold shows the named rule's own reading)."""
+    rules = {} if judge else {"DG095": {"enabled": False}}
+    config = Config.model_validate({"accounts": [{"name": "default", "platform": platform}],
+                                    "audit": {"rules": rules}})
+    auditor = Auditor.from_config(config, clock=FIXED, platform=platform, record=False)
+    result = auditor.audit(AuditInput(text, platform=platform,
+                                      recipient=Recipient(id="7", name="Amy Lee"),
+                                      context=Context(kind="welcome", user_dmed_first=True)))
+    return result.verdict, {f.rule for f in result.findings}
+
+
+@pytest.mark.parametrize("text", [
+    "Welcome Amy, mind the falling pianos.",
+    "Welcome, Amy! Grab a seat anywhere.",
+    "🎉 Welcome @amy_lee, the snacks are on the left",
+    "welcome amy!!",
+    "Bienvenue Amy, installe-toi",
+    "Willkommen, Amy!",
+])
+def test_a_message_that_opens_by_welcoming_its_reader_is_held(text: str) -> None:
+    """Before: only "welcome to the family/community/…" and "welcome aboard" were found; a
+    welcome with a joke after it went out (even where the platform allows welcome DMs)."""
+    verdict, rules = rules_of(text, platform="sandbox")
+    assert verdict == "hold" and "DG020" in rules
+
+
+@pytest.mark.parametrize("text", [
+    "Welcome back! How was the trip to Porto?",
+    "Welcome home Amy, the keys are under the blue pot",
+    "Willkommen zurück, Amy! Wie war Lissabon?",
+    "You're welcome, glad the refund came through",
+    "Thanks! And welcome to you too",
+])
+def test_welcome_back_home_or_youre_welcome_is_not_a_welcome_dm(text: str) -> None:
+    assert "DG020" not in rules_of(text, platform="sandbox")[1]
+
+
+@pytest.mark.parametrize("text", [
+    "Check out my new channel!",
+    "watch my videos xx",
+    "pls sub to me, almost at 1k",
+    "My covers are decent, check them out if you want.",
+    "Go to my channel if you like cooking",
+    "Thanks for the follow! Listen to our latest track on Spotify",
+    "CHECK MY PLAYLIST OUT",
+])
+def test_asking_the_reader_to_watch_or_subscribe_to_the_sender_is_held(text: str) -> None:
+    verdict, rules = rules_of(text)
+    assert verdict == "hold" and "DG026" in rules
+
+
+@pytest.mark.parametrize("text", [
+    "I watched your video twice, the ending got me",
+    "I'll check out your channel tonight",
+    "Can you check my order status?",
+    "Our store opens at 9 tomorrow, see you then",
+    "My sister loved the song you sent",
+    "Sub? I thought the match was at 3",
+])
+def test_talking_about_media_or_the_readers_channel_is_not_self_promotion(text: str) -> None:
+    assert "DG026" not in rules_of(text)[1]
