@@ -8,6 +8,10 @@ from dmguard.audit.model import Context, Recipient
 from dmguard.audit.rules.base import Example, Hit, Subject, rule
 from dmguard.audit.text import phrases, quote, spans
 
+_THEIR_WHOLE = (r"(?:profile|page|feed|account|content|gallery|vibe|style|work)"
+                r"(?! (?:on|about|from|in|with|for|of|at|pic|photo|picture|yesterday|today|last"
+                r"|this|that)\b)")
+"""The reader's profile or work as a whole: "your work on the bridge" names something in it."""
 FAKE_PERSONAL = phrases(
     r"i personally", r"personally (?:selected|chosen|picked|invited)", r"just for you",
     r"especially for you", r"exclusively for you", r"hand-?picked(?: for you)?",
@@ -17,6 +21,13 @@ FAKE_PERSONAL = phrases(
     r"you(?:'ve| have) been (?:specially |specifically )?(?:selected|chosen)",
     r"selected (?:you|specially)", r"people like you", r"someone like you",
     r"saw (?:that )?you (?:are|were) a",
+    # praise of the reader's whole profile or work, naming nothing in it
+    r"(?:love|loved|like|liked|enjoy|enjoyed|admire|adore|dig) (?:your|ur) " + _THEIR_WHOLE,
+    r"(?:great|nice|lovely|amazing|awesome|beautiful|cool|stunning|wonderful|gorgeous|dope"
+    r"|inspiring|impressive) (?:profile|page|feed|account|gallery)(?! pic)",
+    r"(?:your|ur) (?:profile|page|feed|account|gallery|content) (?:is|looks) (?:so |really |very )?"
+    r"(?:great|nice|lovely|amazing|awesome|beautiful|cool|stunning|wonderful|gorgeous|dope"
+    r"|inspiring|impressive)",
 )
 
 
@@ -32,20 +43,24 @@ FAKE_PERSONAL = phrases(
                 recipient=Recipient(name="Amy Lee", bio="Potter in Lisbon"),
                 context=Context(kind="campaign")),
         "I personally picked this offer just for you!",
+        "you have a lovely profile", "Love your feed! Check out our shop too",
     ],
     passes=[
         Example("I noticed your profile says you throw pots in Lisbon, how do you fire them?",
                 recipient=Recipient(name="Amy Lee", bio="Potter in Lisbon"),
                 context=Context(kind="campaign")),
         "I'll pick it up for us tomorrow",
+        "I love your work on the Lisbon bridge, how long did it take?",
     ],
 )
 def fake_personal(subject: Subject) -> Iterator[Hit]:
-    """Finds claims of personal attention ("I noticed your profile", "just for you").
+    """Finds claims of personal attention ("I noticed your profile", "just for you", "love
+    your feed").
 
-    Why: An automated message that says "I personally…" or "I noticed your
-    profile" without any real detail pretends to be a person; people call it out
-    as the most annoying kind of auto-DM.
+    Why: An automated message that says "I personally…", "I noticed your
+    profile" or "you have a lovely profile" without any real detail pretends to
+    be a person (praise of a whole profile fits every profile: it is what
+    follow-bots send); people call it out as the most annoying kind of auto-DM.
     Source: X developer guidelines (automation must not deceive); California
     SB 1001 (bots must not mislead about being bots); common complaints
     ("pretending to be personal").

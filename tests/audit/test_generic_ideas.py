@@ -1,7 +1,8 @@
-"""A welcome DM whatever words follow it (DG020), and asking to be watched or followed (DG026).
+"""Ideas of a form letter that need no bot's wording: a welcome DM whatever words follow it
+(DG020), asking to be watched or followed (DG026), praise of a whole profile (DG030).
 
-Both are held by named rules, not left to the statistical judge: neither needs the wording
-of one bot. The texts below are written for these tests, not taken from an eval corpus.
+They are found by named rules, not left to the statistical judge. The texts below are
+written for these tests, not taken from an eval corpus.
 """
 
 from __future__ import annotations
@@ -80,3 +81,20 @@ def test_asking_the_reader_to_watch_or_subscribe_to_the_sender_is_held(text: str
 ])
 def test_talking_about_media_or_the_readers_channel_is_not_self_promotion(text: str) -> None:
     assert "DG026" not in rules_of(text)[1]
+
+
+@pytest.mark.parametrize("text", ["you have a lovely profile", "hello i love your page",
+                                  "Love your feed!!", "Your profile is so inspiring"])
+def test_praise_of_a_whole_profile_is_fake_personal_and_held(text: str) -> None:
+    """Without a profile to check it against the claim only adds to the score, and that is
+    enough to hold it."""
+    verdict, rules = rules_of(text)
+    assert verdict == "hold" and "DG030" in rules
+
+
+@pytest.mark.parametrize("text", ["I love your work on the Lisbon bridge, how long did it take?",
+                                  "love your profile pic, where was it taken?",
+                                  "Great work today, the client was happy",
+                                  "I liked your photos from the wedding"])
+def test_praise_of_something_in_particular_is_not_fake_personal(text: str) -> None:
+    assert "DG030" not in rules_of(text)[1]
