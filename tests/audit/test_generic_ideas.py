@@ -98,3 +98,22 @@ def test_praise_of_a_whole_profile_is_fake_personal_and_held(text: str) -> None:
                                   "I liked your photos from the wedding"])
 def test_praise_of_something_in_particular_is_not_fake_personal(text: str) -> None:
     assert "DG030" not in rules_of(text)[1]
+
+
+@pytest.mark.parametrize("text", [
+    "Check my channel",
+    "me segue ha https://www.facebook.com/someone",
+    "Please help me go to college https://www.gofundme.com/f/my-college-fund",
+    "PLEASE DONATE BITCOINS TO ME",
+    "if I reach 500 subscribers I'll do a face reveal",
+])
+def test_asking_to_be_followed_funded_or_counted_is_self_promotion(text: str) -> None:
+    verdict, rules = rules_of(text)
+    assert verdict == "hold" and "DG026" in rules
+
+
+@pytest.mark.parametrize("text", ["can you check my order?", "Did you get my email?",
+                                  "We donated to the shelter last week",
+                                  "The video got 2k views already, wild"])
+def test_checking_an_order_or_telling_news_is_not_self_promotion(text: str) -> None:
+    assert "DG026" not in rules_of(text)[1]

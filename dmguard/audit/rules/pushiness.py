@@ -44,12 +44,19 @@ _OWN_MEDIA = (r"(?:channel|videos?|vids?|vlogs?|music|songs?|mixtapes?|playlists
               r"|streams?|albums?|tracks?|beats|covers?|blog|page|art|artwork|youtube|twitch|tiktok"
               r"|soundcloud|instagram|insta|content|website|site|shop|store)")
 SELF_PROMOTION = phrases(
-    r"(?:subscribe|sub|follow|watch|listen to|check out|visit|support|like|share|look up|view"
-    r"|go to|head over to|head to|stream) (?:to )?(?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA,
+    r"(?:subscribe|sub|follow|watch|listen to|check out|check|visit|support|like|share|look up"
+    r"|view|go to|head over to|head to|stream) (?:to )?(?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA,
     r"check (?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA + r" out",
     r"(?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA + r"(?!\w)[^.!?\n]{0,40}?[.!,]? *"
     r"(?:check|watch|listen to|subscribe to) (?:it|them|'?em)",
     r"(?:sub|subscribe|subs) (?:to )?(?:me|us)",
+    # "follow me" in other languages; money for the sender, asked of a stranger
+    r"me segue", r"segue[- ]me", r"s[ií]gueme", r"s[ií]ganme", r"seguimi", r"suivez[- ]moi",
+    r"folgt mir", r"donate (?:\w+ ){0,2}to (?:me|us)",
+    r"(?:reach|get|hit|gain|getting|reaching|gaining) (?:\d[\d,.]*\s?k?|a (?:thousand|million"
+    r"|hundred)) (?:subs|subscribers|followers|views|likes)",
+    r"(?:www\.)?(?:gofundme|indiegogo|kickstarter|patreon|ko-fi|buymeacoffee)\.com/\S+",
+    r"paypal\.me/\S+",
 )
 URGENCY = phrases(
     r"act (?:now|fast)", r"hurry(?: up)?", r"limited[- ]time", r"today only",
@@ -126,6 +133,7 @@ def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
     points=40,
     max_points=50,
     fails=["Check out my new channel!", "Watch my videos xx", "sub to me pls",
+           "Please help me go to college https://www.gofundme.com/f/my-college-fund",
            "My covers are decent, check them out if you want",
            "Thanks for the follow! Listen to our latest track on Spotify"],
     passes=["I watched your video twice, the ending got me",
@@ -134,11 +142,12 @@ def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
 )
 def self_promotion(subject: Subject) -> Iterator[Hit]:
     """Finds a message asking its reader to watch, follow, subscribe to or check out the
-    sender's own channel, videos, music, page or shop.
+    sender's own channel, videos, music, page or shop, or to fund the sender.
 
-    Why: "Check out my channel" sent to people who did not ask is the self-promotion
-    that fills DM requests and comment sections alike; it is written once for
-    everybody, and X's rules forbid unsolicited promotional DMs.
+    Why: "Check out my channel" (or a fundraiser link) sent to people who did not
+    ask is the self-promotion that fills DM requests and comment sections alike;
+    it is written once for everybody, and X's rules forbid unsolicited
+    promotional DMs.
     Source: X developer guidelines (no unsolicited promotional DMs); the
     self-promoting comments of the YouTube Spam Collection (Alberto, Lochter and
     Almeida, 2015).
