@@ -117,3 +117,20 @@ def test_asking_to_be_followed_funded_or_counted_is_self_promotion(text: str) ->
                                   "The video got 2k views already, wild"])
 def test_checking_an_order_or_telling_news_is_not_self_promotion(text: str) -> None:
     assert "DG026" not in rules_of(text)[1]
+
+
+@pytest.mark.parametrize("text", [
+    "sub 4 sub? reply done when you sub back",
+    "Follow me and I will follow you back",
+    "Great video! Would mean a lot if you checked out my reaction",
+    "come say hi on my Twitch tonight",
+])
+def test_follow_for_follow_and_asking_for_attention_is_self_promotion(text: str) -> None:
+    verdict, rules = rules_of(text)
+    assert verdict == "hold" and "DG026" in rules
+
+
+@pytest.mark.parametrize("text", ["It would mean a lot if you came to the wedding",
+                                  "Come to my place after work?", "I'll call you back in 5"])
+def test_asking_a_friend_a_favour_is_not_self_promotion(text: str) -> None:
+    assert "DG026" not in rules_of(text)[1]

@@ -57,6 +57,14 @@ SELF_PROMOTION = phrases(
     r"|hundred)) (?:subs|subscribers|followers|views|likes)",
     r"(?:www\.)?(?:gofundme|indiegogo|kickstarter|patreon|ko-fi|buymeacoffee)\.com/\S+",
     r"paypal\.me/\S+",
+    # follow for follow, and asking a favour of a stranger's attention
+    r"(?:sub|follow|like) ?(?:4|for) ?(?:sub|follow|like)", r"f4f", r"l4l", r"s4s",
+    r"(?:i'?ll|i will|will|and i) (?:sub|subscribe|follow) (?:to )?(?:you |u )?back",
+    r"would mean (?:a lot|the world|so much)(?: to me)? if (?:you|u|some of you|anyone|people)"
+    r" (?:could |would |can )?(?:check|checked|sub|subbed|subscribe|subscribed|watch|watched"
+    r"|follow|followed|like|liked|share|shared|listen|listened|visit|visited)",
+    r"(?:come|drop by|stop by|pop by|swing by|join me)(?: [\w']+){0,3} (?:on|to|at|in) (?:my|our)"
+    r" (?:[\w-]+ )?(?:channel|stream|twitch|youtube|tiktok|page|blog|podcast|live)",
 )
 URGENCY = phrases(
     r"act (?:now|fast)", r"hurry(?: up)?", r"limited[- ]time", r"today only",
