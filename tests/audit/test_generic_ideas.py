@@ -134,3 +134,41 @@ def test_follow_for_follow_and_asking_for_attention_is_self_promotion(text: str)
                                   "Come to my place after work?", "I'll call you back in 5"])
 def test_asking_a_friend_a_favour_is_not_self_promotion(text: str) -> None:
     assert "DG026" not in rules_of(text)[1]
+
+
+def to_sam(text: str) -> set[str]:
+    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
+    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
+    result = auditor.audit(AuditInput(text, recipient=Recipient(id="5", username="sam_k",
+                                                                name="Sam Okafor")))
+    return {f.rule for f in result.findings if f.severity != "send"}
+
+
+@pytest.mark.parametrize("text", [
+    "Sam just slid into the chat. Hide the snacks!",
+    "SAM HAS ARRIVED",
+    "Oh wait, it's only @sam_k. Carry on.",
+    "Where's sam_k? In the server!",
+    "They'll never take our Sam.",
+    "Is it Sam you're looking for?",
+])
+def test_a_dm_that_speaks_of_its_reader_in_the_third_person_is_held(text: str) -> None:
+    """Before: a join line of a group bot went out as a DM to the person it announced."""
+    assert "DG013" in to_sam(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Hey Sam, how was the trip?", "Sam, is this parcel yours?", "Thanks Sam! See you at 8",
+    "Sam! You made it 🎉", "Happy birthday Sam", "Finn just arrived with the cake, Sam",
+    "Dear Sam Okafor, your order shipped", "Sam here from the shop: your bike is ready",
+])
+def test_calling_the_reader_by_name_is_not_speaking_of_them(text: str) -> None:
+    assert "DG013" not in to_sam(text)
+
+
+def test_someone_elses_name_or_an_unknown_reader_is_not_the_reader() -> None:
+    assert "DG013" not in rules_of("Sam just joined. Can I get a heal?")[1]  # to Amy Lee
+    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
+    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
+    unknown = auditor.audit(AuditInput("Sam just joined. Can I get a heal?"))
+    assert "DG013" not in {f.rule for f in unknown.findings}

@@ -60,6 +60,13 @@ def as_addressed(text: str, recipient: Recipient | None, lower: str | None = Non
     return result if changed else None
 
 
+def spellings(recipient: Recipient) -> re.Pattern[str] | None:
+    """Every way a message may write ``recipient`` (``@handle``, username, first name in any
+    case; the bare ones only when they are not everyday words); None when none is known."""
+    addressing = _addressing(recipient.name or "", (recipient.username or "").lstrip("@"))
+    return None if addressing is None else addressing[2]
+
+
 @lru_cache(maxsize=4096)
 def _addressing(display_name: str, username: str) -> tuple[str, str, re.Pattern[str]] | None:
     """The recipient's first name, their username in lower case and the pattern of

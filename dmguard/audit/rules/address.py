@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from dmguard.audit.judge.addressee import spellings
 from dmguard.audit.model import Context, Recipient
 from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
-from dmguard.audit.text import fold, name_parts, phrases
+from dmguard.audit.text import fold, name_parts, phrases, quote
 
 GENERIC = phrases(
     r"dear (?:valued |loyal )?(?:customer|client|member|user|subscriber|follower|friend)s?",
@@ -120,4 +121,71 @@ def _whole_word(part: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(part)}(?!\w)")
 
 
-RULES = (generic_salutation, vague_greeting, no_name)
+# Words that make the name right before them the subject of a sentence about its bearer
+# ("Sam just joined", "Sam has arrived", "Sam came in like a lion").
+TOLD_ABOUT_AFTER = frozenset({
+    "has", "is", "was", "just", "joined", "joins", "arrived", "arrives", "came", "comes",
+    "appeared", "appears", "landed", "lands", "entered", "enters", "showed", "shows", "hopped",
+    "hops", "slid", "slides", "spawned", "fell", "falls", "warped", "teleported", "jumped",
+    "dropped", "walked", "wandered", "popped", "rolled", "stepped", "stumbled", "burst",
+    "crashed", "hath", "survived", "did", "does", "will", "wants", "likes", "says", "said",
+    "made", "brought", "got", "needs", "thinks", "knows", "loves"})
+# Words before the name that point at its bearer rather than speak to them
+# ("it's just Sam", "Where's Sam?", "is it Sam you're looking for?", "our Sam").
+TOLD_ABOUT_BEFORE = re.compile(
+    r"(?:\b(?:it['’]?s|its|it is|is it|where['’]?s|where is|wheres)(?: just| only)?"
+    r"|\b(?:the|our))\s+$", re.IGNORECASE)
+_NEXT_WORD = re.compile(r"\s+([\w'’]+)")
+
+
+@rule(
+    "DG013",
+    "speaks-of-reader",
+    family="address",
+    needs=["recipient"],
+    severity="hold",
+    points=40,
+    fails=[
+        Example("Amy just joined. Can I get a heal?", recipient=Recipient(name="Amy Lee")),
+        Example("Where's @amylee? In the chat!",
+                recipient=Recipient(username="amylee", name="Amy Lee")),
+        Example("Nevermind, it's just amy.", recipient=Recipient(name="Amy Lee")),
+    ],
+    passes=[
+        Example("Hey Amy, how was the trip?", recipient=Recipient(name="Amy Lee")),
+        Example("Amy, is this parcel yours?", recipient=Recipient(name="Amy Lee")),
+        Example("Thanks Amy! Finn just arrived with the cake",
+                recipient=Recipient(name="Amy Lee")),
+        Example("Amy just joined. Can I get a heal?"),
+    ],
+)
+def speaks_of_reader(subject: Subject) -> Iterator[Hit]:
+    """Finds a message that speaks of its own reader in the third person.
+
+    Why: "Sam just joined", "it's just Sam" or "Where's Sam? In the chat!" sent to
+    Sam is an announcement written for a room of other people, pasted into a DM:
+    content meant for someone else. One person writing to another says "you", or
+    uses the name to call them ("Sam, …", "Thanks Sam!").
+    Source: a common complaint about form letters ("content meant for someone
+    else"); group welcome bots whose join lines are sent as DMs.
+    Use instead: write to the person: "you", not their name as a subject.
+    Options: only runs when the recipient's name or username is known; a name that
+    is an everyday word ("Will", "Hope") counts only as an ``@handle``.
+    """
+    recipient = subject.input.recipient
+    pattern = spellings(recipient) if recipient is not None else None
+    if pattern is None:
+        return
+    raw = subject.raw
+    for match in pattern.finditer(raw):
+        after = _NEXT_WORD.match(raw, match.end())
+        told_about = (after is not None and after.group(1).lower() in TOLD_ABOUT_AFTER) or \
+            TOLD_ABOUT_BEFORE.search(raw, max(0, match.start() - 20), match.start()) is not None
+        if told_about:
+            span = match.span()
+            yield Hit(span, f"speaks of the reader in the third person ({quote(raw, span)!r}): "
+                            "an announcement to others, not a message to them")
+            return
+
+
+RULES = (generic_salutation, vague_greeting, no_name, speaks_of_reader)

@@ -110,8 +110,9 @@ SELF_PITCH = phrases(
             "Thanks for your message, Omar. The parcel is with your neighbour at number 12."],
 )
 def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
-    """Finds stock welcome and auto-acknowledgement lines, in several languages, and a
-    message that opens by welcoming its reader.
+    """Finds stock welcome and auto-acknowledgement lines, and messages opening with a welcome.
+
+    The lines are known in several languages; so are the welcome words.
 
     Why: "Thanks for the follow!" sent to every new follower is the auto-DM X
     names as not allowed, and the message people most often call spam. A DM that
