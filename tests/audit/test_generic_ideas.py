@@ -38,6 +38,8 @@ def rules_of(text: str, platform: str = "x", judge: bool = False) -> tuple[str, 
     "welcome amy!!",
     "Bienvenue Amy, installe-toi",
     "Willkommen, Amy!",
+    "Hey amy_lee Welcome to the server!",
+    "Hi there and welcome to the crew",
 ])
 def test_a_message_that_opens_by_welcoming_its_reader_is_held(text: str) -> None:
     """Before: only "welcome to the family/community/…" and "welcome aboard" were found; a
@@ -52,6 +54,8 @@ def test_a_message_that_opens_by_welcoming_its_reader_is_held(text: str) -> None
     "Willkommen zurück, Amy! Wie war Lissabon?",
     "You're welcome, glad the refund came through",
     "Thanks! And welcome to you too",
+    "Hi Amy, welcome back! Same table as last time?",
+    "Hey, you're welcome, any time",
 ])
 def test_welcome_back_home_or_youre_welcome_is_not_a_welcome_dm(text: str) -> None:
     assert "DG020" not in rules_of(text, platform="sandbox")[1]

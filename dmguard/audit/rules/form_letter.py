@@ -51,12 +51,15 @@ _WELCOME_WORDS = (r"welcome", r"bienvenid[oa]s?", r"bienvenue", r"willkommen", r
 WELCOME_WORD = phrases(*_WELCOME_WORDS)
 """The words :data:`WELCOME_OPENING` opens with: the rule runs on a message holding one."""
 WELCOME_OPENING = re.compile(
-    r"^[^\w@]{0,4}(" + "|".join(_WELCOME_WORDS) + r")(?!\w)"
+    r"^[^\w@]{0,4}(?:(?:hi|hey|hello|hiya|heya|yo|hola|greetings|oh hey)(?!\w)[\s,!.]+"
+    r"(?:(?!(?:you|you['’]re|youre|your|u|ur)(?![\w'’]))(?:there|@?[\w.'’-]+)[\s,!.]+)?"
+    r"(?:and )?)?"
+    r"(" + "|".join(_WELCOME_WORDS) + r")(?!\w)"
     r"(?![\s,!.]+(?:back|home|zurück|de retour|de vuelta|di nuovo|terug|de volta)(?!\w))",
     re.IGNORECASE)
-"""A message that opens by welcoming its reader ("Welcome, Sam!", "Welcome @sam", "Bienvenue !"):
-what a welcome DM is, whatever follows. Not a welcome back or home: people say those to
-someone they know."""
+"""A message that opens by welcoming its reader ("Welcome, Sam!", "Hi Sam, welcome to …",
+"Bienvenue !"): what a welcome DM is, whatever follows. Not a welcome back or home: people
+say those to someone they know."""
 
 STOCK = phrases(
     r"check out (?:my|our)", r"check (?:me|us) out", r"check (?:my|our) \w+ out",
@@ -100,10 +103,12 @@ SELF_PITCH = phrases(
     fails=["Hi Alex! Thanks for following 😊", "Thank you for the follow, check out my site",
            "Welcome to the family!", "Gracias por seguirme!", "Thanks for your message :)",
            "Grazie per averci seguito!", "Welcome, Alex! Make yourself at home.",
+           "Hi Alex, welcome to the dark side.",
            "Bienvenue Alex, ravi de te voir ici"],
     passes=["Thanks for following up on my ticket, it works now",
             "Welcome back! How was the trip to Porto?",
             "Welcome home, Sam! The keys are under the blue pot.",
+            "Hi Sam, welcome back! Same table as last time?",
             "Thanks for your message about the wobbly table leg: which screw is missing?",
             "Thanks for the follow-up, Raj: invoice INV-2291 is paid.",
             "Thanks for your follow-up question, Raj: yes, it is paid.",
