@@ -5,9 +5,11 @@ Usage: python bench/audit.py [EVAL_PATH] [--history N]
 1. The eval corpus (default ../shared/eval), every row audited on its text alone.
 2. ``dmguard audit`` as a command on 10,000 short messages (start-up included):
    from a file (audited by one process per core) and through a pipe (one
-   process), against the target of 12,000 messages a second; and proselint on the
-   same messages in the same run, for the ratio. Every proselint round runs with
-   a fresh, empty HOME, XDG_CACHE_HOME and XDG_CONFIG_HOME, so no cache can answer for it.
+   process), against the target of 12,000 messages a second; the start-up alone (a
+   one-line file; the working directory's config/dmguard.toml, if any, is loaded as
+   `dmguard audit` loads it); and proselint on the same messages in the same run, for
+   the ratio. Every proselint round runs with a fresh, empty HOME, XDG_CACHE_HOME and
+   XDG_CONFIG_HOME, so no cache can answer for it.
 3. A generated history of N messages (default 100,000) to distinct recipients,
    with names, small edits and near-duplicate clusters, each message audited
    against all that came before it (the near-duplicate index grows to N).
@@ -36,6 +38,7 @@ from dmguard.audit.history import BatchHistory
 from dmguard.audit.model import AuditInput, Context, Recipient
 from dmguard.audit.rules.form_letter import near_duplicate
 from dmguard.audit.rules.judge import looks_automated
+from dmguard.cli import DEFAULT_CONFIG
 from dmguard.clock import SystemClock
 from dmguard.config import RuleSetting
 from dmguard.policy import built_in_policies
@@ -144,15 +147,19 @@ def bench_cli(path: Path, count: int = 10_000, rounds: int = 5) -> None:
     ours: list[float] = []
     piped: list[float] = []
     theirs: list[float] = []
+    started: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         jsonl, txt = Path(tmp) / "messages.jsonl", Path(tmp) / "messages.txt"
+        one = Path(tmp) / "one.jsonl"
         jsonl.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n"
                                  for i, t in enumerate(messages)), encoding="utf-8")
+        one.write_text(json.dumps({"id": "0", "text": messages[0]}) + "\n", encoding="utf-8")
         txt.write_text("".join(t + "\n" for t in messages), encoding="utf-8")
-        # rounds interleaved, so a burst of load elsewhere hits all three alike
+        # rounds interleaved, so a burst of load elsewhere hits them all alike
         for round_ in range(rounds):
             ours.append(timed([dmguard, "audit", str(jsonl), "--format", "jsonl"]))
             piped.append(timed([dmguard, "audit", "-", "--format", "jsonl"], stdin=jsonl))
+            started.append(timed([dmguard, "audit", str(one), "--format", "jsonl"]))
             if proselint:
                 theirs.append(timed([proselint, "check", str(txt)],
                                     env=fresh_home(Path(tmp), round_)))
@@ -165,6 +172,9 @@ def bench_cli(path: Path, count: int = 10_000, rounds: int = 5) -> None:
     print(f"`dmguard audit` on {count:,} short messages, start-up included, {rounds} rounds: "
           f"from a file ({parallel_workers()} process(es)) {figures(ours)}; "
           f"through a pipe (one process) {figures(piped)}")
+    print(f"  start-up alone (a one-line file): best {min(started):.2f} s, median "
+          f"{statistics.median(started):.2f} s"
+          f"{' (config/dmguard.toml here is loaded)' if Path(DEFAULT_CONFIG).exists() else ''}")
     best = min(ours)
     print(f"  target {TARGET:,} messages/s ({count / TARGET:.2f} s): best round reaches "
           f"{count / best / TARGET:.0%} of it")

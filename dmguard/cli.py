@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import sys
@@ -298,6 +299,8 @@ def audit(source: str | None, fmt: str, input_format: str, config_path: str | No
                                  account_username=username)
     with _progress(source) as bar:
         failed = _audit_batch(auditor, _open_input(source), fmt, input_format, bar)
+    global _quick_exit
+    _quick_exit = True
     sys.exit(1 if failed else 0)
 
 
@@ -1460,5 +1463,33 @@ def _verify_credentials(account: AccountConfig) -> None:
     click.echo(f"  credentials work: GET /2/users/me is @{me.username} ({me.user_id})")
 
 
+_quick_exit = False
+"""Set by a command that is done once its output is written (``dmguard audit``): see
+:func:`main`."""
+
+
 def main() -> None:
-    cli(prog_name="dmguard")
+    """Run the command line.
+
+    A command that sets :data:`_quick_exit` ends the process as soon as its output is
+    flushed and the atexit handlers have run, without the rest of Python's shutdown: tearing
+    down the modules and objects an audit loaded (the judge's model, the rules' phrase
+    lists, pydantic with a config) takes tens of milliseconds, a large share of a short
+    ``dmguard audit``, and leaves nothing written that was not. Anything unusual (an exit
+    code that is not a number, output that cannot be flushed) ends the ordinary way."""
+    try:
+        cli(prog_name="dmguard")
+    except SystemExit as done:
+        if _quick_exit and isinstance(done.code, int) and _flushed():
+            atexit._run_exitfuncs()
+            os._exit(done.code)
+        raise
+
+
+def _flushed() -> bool:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return False
+    return True

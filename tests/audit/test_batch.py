@@ -200,3 +200,48 @@ def test_auditing_plain_lines_without_a_config_does_not_import_pydantic() -> Non
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def _slow_square(value: int) -> int:
+    """Later tasks finish first (the results must still come back in task order)."""
+    import time
+
+    time.sleep(0.002 * (10 - value))
+    return value * value
+
+
+def _children() -> set[str]:
+    """This process's child processes, reaped or not (Linux's /proc; empty elsewhere)."""
+    return {pid for task in Path("/proc/self/task").glob("*")
+            for pid in (task / "children").read_text().split()}
+
+
+def _fails_on_three(value: int) -> int:
+    if value == 3:
+        raise ValueError("three is refused")
+    return value
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_forked_map_answers_in_task_order() -> None:
+    assert list(batch.forked_map(_slow_square, range(10), 3)) == [(n, n * n) for n in range(10)]
+    assert list(batch.forked_map(_slow_square, [], 2)) == []
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_forked_map_raises_a_workers_error_and_leaves_no_process() -> None:
+    before = _children()
+    with pytest.raises(ValueError, match="three is refused") as raised:
+        list(batch.forked_map(_fails_on_three, range(8), 2))
+    assert any("in a worker process" in note for note in raised.value.__notes__)
+    assert _children() == before, "every worker was waited for"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_forked_map_stopped_early_ends_its_workers() -> None:
+    before = _children()
+    answers = batch.forked_map(_slow_square, range(100), 2)
+    assert next(answers) == (0, 0)
+    assert len(_children() - before) == 2
+    answers.close()
+    assert _children() == before

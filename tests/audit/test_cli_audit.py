@@ -338,3 +338,25 @@ def test_answers_are_judged_only_for_template_leftovers_as_the_daemon_judges_the
     assert [(r["id"], r["verdict"]) for r in out] == [
         ("stop", "send"), ("reply", "send"), ("leftover", "block")]
     assert {f["rule"] for f in out[2]["findings"]} == {"DG001"}
+
+
+def test_the_audit_process_ends_with_its_whole_output_code_and_atexit_handlers(
+        tmp_path: Path) -> None:
+    """`dmguard audit` skips Python's shutdown once done (see dmguard.cli.main); what the
+    shutdown would have done that anyone sees still happens."""
+    source = tmp_path / "batch.jsonl"
+    lines = [json.dumps({"id": str(n), "text": f"Are we still on for {n} o'clock?"})
+             for n in range(2500)]
+    source.write_text("\n".join([*lines, "not json"]) + "\n", encoding="utf-8")
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('atexit ran', file=sys.stderr))\n"
+            f"sys.argv = ['dmguard', 'audit', {str(source)!r}, '--format', 'jsonl']\n"
+            "from dmguard.cli import main\n"
+            "main()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, check=False)
+    assert out.returncode == 1
+    results = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r.get("id") for r in results[:-1]] == [str(n) for n in range(2500)]
+    assert "error" in results[-1]
+    assert out.stderr == "atexit ran\n"
