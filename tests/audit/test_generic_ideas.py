@@ -18,15 +18,18 @@ from tests.conftest import START
 FIXED = SimulatedClock(START)
 
 
-def rules_of(text: str, platform: str = "x", judge: bool = False) -> tuple[str, set[str]]:
-    """The verdict and the rules that found something, the judge off unless asked for (so a
-    hold shows the named rule's own reading)."""
-    rules = {} if judge else {"DG095": {"enabled": False}}
+AMY = Recipient(id="7", name="Amy Lee")
+SAM = Recipient(id="5", username="sam_k", name="Sam Okafor")
+
+
+def rules_of(text: str, platform: str = "x", recipient: Recipient | None = AMY
+             ) -> tuple[str, set[str]]:
+    """The verdict and the rules that found something, the judge off (so a hold shows the
+    named rule's own reading)."""
     config = Config.model_validate({"accounts": [{"name": "default", "platform": platform}],
-                                    "audit": {"rules": rules}})
+                                    "audit": {"rules": {"DG095": {"enabled": False}}}})
     auditor = Auditor.from_config(config, clock=FIXED, platform=platform, record=False)
-    result = auditor.audit(AuditInput(text, platform=platform,
-                                      recipient=Recipient(id="7", name="Amy Lee"),
+    result = auditor.audit(AuditInput(text, platform=platform, recipient=recipient,
                                       context=Context(kind="welcome", user_dmed_first=True)))
     return result.verdict, {f.rule for f in result.findings}
 
@@ -69,8 +72,19 @@ def test_welcome_back_home_or_youre_welcome_is_not_a_welcome_dm(text: str) -> No
     "Go to my channel if you like cooking",
     "Thanks for the follow! Listen to our latest track on Spotify",
     "CHECK MY PLAYLIST OUT",
+    "Check my channel",
+    # to be followed, funded or counted
+    "me segue ha https://www.facebook.com/someone",
+    "Please help me go to college https://www.gofundme.com/f/my-college-fund",
+    "PLEASE DONATE BITCOINS TO ME",
+    "if I reach 500 subscribers I'll do a face reveal",
+    # follow for follow, and a stranger's attention asked for
+    "sub 4 sub? reply done when you sub back",
+    "Follow me and I will follow you back",
+    "Great video! Would mean a lot if you checked out my reaction",
+    "come say hi on my Twitch tonight",
 ])
-def test_asking_the_reader_to_watch_or_subscribe_to_the_sender_is_held(text: str) -> None:
+def test_asking_the_reader_to_watch_follow_or_fund_the_sender_is_held(text: str) -> None:
     verdict, rules = rules_of(text)
     assert verdict == "hold" and "DG026" in rules
 
@@ -82,8 +96,14 @@ def test_asking_the_reader_to_watch_or_subscribe_to_the_sender_is_held(text: str
     "Our store opens at 9 tomorrow, see you then",
     "My sister loved the song you sent",
     "Sub? I thought the match was at 3",
+    "Did you get my email?",
+    "We donated to the shelter last week",
+    "The video got 2k views already, wild",
+    "It would mean a lot if you came to the wedding",
+    "Come to my place after work?",
+    "I'll call you back in 5",
 ])
-def test_talking_about_media_or_the_readers_channel_is_not_self_promotion(text: str) -> None:
+def test_media_news_and_a_friends_favour_are_not_self_promotion(text: str) -> None:
     assert "DG026" not in rules_of(text)[1]
 
 
@@ -104,48 +124,8 @@ def test_praise_of_something_in_particular_is_not_fake_personal(text: str) -> No
     assert "DG030" not in rules_of(text)[1]
 
 
-@pytest.mark.parametrize("text", [
-    "Check my channel",
-    "me segue ha https://www.facebook.com/someone",
-    "Please help me go to college https://www.gofundme.com/f/my-college-fund",
-    "PLEASE DONATE BITCOINS TO ME",
-    "if I reach 500 subscribers I'll do a face reveal",
-])
-def test_asking_to_be_followed_funded_or_counted_is_self_promotion(text: str) -> None:
-    verdict, rules = rules_of(text)
-    assert verdict == "hold" and "DG026" in rules
-
-
-@pytest.mark.parametrize("text", ["can you check my order?", "Did you get my email?",
-                                  "We donated to the shelter last week",
-                                  "The video got 2k views already, wild"])
-def test_checking_an_order_or_telling_news_is_not_self_promotion(text: str) -> None:
-    assert "DG026" not in rules_of(text)[1]
-
-
-@pytest.mark.parametrize("text", [
-    "sub 4 sub? reply done when you sub back",
-    "Follow me and I will follow you back",
-    "Great video! Would mean a lot if you checked out my reaction",
-    "come say hi on my Twitch tonight",
-])
-def test_follow_for_follow_and_asking_for_attention_is_self_promotion(text: str) -> None:
-    verdict, rules = rules_of(text)
-    assert verdict == "hold" and "DG026" in rules
-
-
-@pytest.mark.parametrize("text", ["It would mean a lot if you came to the wedding",
-                                  "Come to my place after work?", "I'll call you back in 5"])
-def test_asking_a_friend_a_favour_is_not_self_promotion(text: str) -> None:
-    assert "DG026" not in rules_of(text)[1]
-
-
 def to_sam(text: str) -> set[str]:
-    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
-    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
-    result = auditor.audit(AuditInput(text, recipient=Recipient(id="5", username="sam_k",
-                                                                name="Sam Okafor")))
-    return {f.rule for f in result.findings if f.severity != "send"}
+    return rules_of(text, recipient=SAM)[1]
 
 
 @pytest.mark.parametrize("text", [
@@ -172,7 +152,4 @@ def test_calling_the_reader_by_name_is_not_speaking_of_them(text: str) -> None:
 
 def test_someone_elses_name_or_an_unknown_reader_is_not_the_reader() -> None:
     assert "DG013" not in rules_of("Sam just joined. Can I get a heal?")[1]  # to Amy Lee
-    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
-    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
-    unknown = auditor.audit(AuditInput("Sam just joined. Can I get a heal?"))
-    assert "DG013" not in {f.rule for f in unknown.findings}
+    assert "DG013" not in rules_of("Sam just joined. Can I get a heal?", recipient=None)[1]
