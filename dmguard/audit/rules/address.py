@@ -173,18 +173,17 @@ def speaks_of_reader(subject: Subject) -> Iterator[Hit]:
     is an everyday word ("Will", "Hope") counts only as an ``@handle``.
     """
     recipient = subject.input.recipient
-    pattern = spellings(recipient) if recipient is not None else None
-    if pattern is None:
+    spelt = spellings(recipient) if recipient is not None else None
+    if spelt is None:
         return
     raw = subject.raw
-    for match in pattern.finditer(raw):
-        after = _NEXT_WORD.match(raw, match.end())
-        told_about = (after is not None and after.group(1).lower() in TOLD_ABOUT_AFTER) or \
-            TOLD_ABOUT_BEFORE.search(raw, max(0, match.start() - 20), match.start()) is not None
-        if told_about:
-            span = match.span()
-            yield Hit(span, f"speaks of the reader in the third person ({quote(raw, span)!r}): "
-                            "an announcement to others, not a message to them")
+    for start, end in spelt.spans(subject.text):
+        after = _NEXT_WORD.match(raw, end) if raw[end:end + 1].isspace() else None
+        if (after is not None and after.group(1).lower() in TOLD_ABOUT_AFTER) or (
+                start and TOLD_ABOUT_BEFORE.search(raw, max(0, start - 20), start)):
+            yield Hit((start, end), f"speaks of the reader in the third person "
+                                    f"({quote(raw, (start, end))!r}): an announcement to "
+                                    "others, not a message to them")
             return
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dmguard.audit.engine import Auditor
-from dmguard.audit.judge.addressee import as_addressed, everyday_word, first_name
+from dmguard.audit.judge.addressee import as_addressed, everyday_word, first_name, spellings
 from dmguard.audit.model import AuditInput, Recipient
+from dmguard.audit.text import Prepared
 from dmguard.clock import SimulatedClock
 from dmguard.policy import built_in_policies
 from tests.conftest import START
@@ -60,3 +61,15 @@ def test_a_form_letter_is_held_whatever_fills_its_slot(template: str) -> None:
     for slot in ("Mira", "@mira_k", "mira"):
         result = auditor.audit(AuditInput(template.format(slot), recipient=MIRA))
         assert "DG095" in {f.rule for f in result.findings}, slot
+
+
+@pytest.mark.parametrize("text", [
+    "Hi Sam, it's just @sam_k here. SAM! sam_k? x@sam_k sam_kx /sam_k .sam bsam samb",
+    "Sam_k, sam, @SAM_K. Where's sam?", "nothing here", "Samantha and sam-k and sam's",
+])
+def test_the_quick_search_for_the_recipient_finds_what_the_regex_finds(text: str) -> None:
+    spelt = spellings(Recipient(username="sam_k", name="Sam Okafor"))
+    assert spelt is not None
+    prepared = Prepared(text)
+    assert prepared.case_exact
+    assert spelt.spans(prepared) == [m.span() for m in spelt.pattern.finditer(text)]
