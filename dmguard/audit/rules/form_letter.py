@@ -131,7 +131,7 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     """
     hits = list(phrase_hits(WELCOME, subject, "stock welcome line {found!r}"))
     raw = subject.text.text
-    opening = WELCOME_OPENING.match(raw)
+    opening = WELCOME_OPENING.match(raw) if WELCOME_WORD.possible(subject.text) else None
     if opening and not any(hit.span and hit.span[0] <= opening.start(1) < hit.span[1]
                                for hit in hits):
         span = opening.span(1)
