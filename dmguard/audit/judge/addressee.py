@@ -81,16 +81,18 @@ class Spellings(NamedTuple):
             at = lower.find(spelling)
             while at >= 0:
                 end = at + len(spelling)
-                if (at == 0 or not _WORD_BEFORE.match(lower, at - 1)) and \
-                        (end == len(lower) or not _WORD_AFTER.match(lower, end)):
+                before, after = lower[at - 1:at], lower[end:end + 1]
+                if not (before.isalnum() or before in _BEFORE_MARKS) and \
+                        not (after.isalnum() or after in _AFTER_MARKS):
                     found.append((at, end))
                 at = lower.find(spelling, at + 1)
         return sorted(found)
 
 
-_WORD_BEFORE = re.compile(r"[\w@/.]")
-_WORD_AFTER = re.compile(r"[\w@]")
-"""What may not stand right before or after a spelling (the look-arounds of the regex)."""
+_BEFORE_MARKS = frozenset("_@/.")
+_AFTER_MARKS = frozenset("_@")
+"""Besides letters and digits (``\\w`` is those and ``_``), what may not stand right before or
+after a spelling: the look-arounds of the regex."""
 
 
 def spellings(recipient: Recipient) -> Spellings | None:
