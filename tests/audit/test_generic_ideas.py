@@ -19,18 +19,20 @@ FIXED = SimulatedClock(START)
 
 
 AMY = Recipient(id="7", name="Amy Lee")
+WELCOME = Context(kind="welcome", user_dmed_first=True)
+ANSWER = Context(kind="reply", user_dmed_first=True)
 SAM = Recipient(id="5", username="sam_k", name="Sam Okafor")
 
 
-def rules_of(text: str, platform: str = "x", recipient: Recipient | None = AMY
-             ) -> tuple[str, set[str]]:
+def rules_of(text: str, platform: str = "x", recipient: Recipient | None = AMY,
+             context: Context | None = None) -> tuple[str, set[str]]:
     """The verdict and the rules that found something, the judge off (so a hold shows the
     named rule's own reading)."""
     config = Config.model_validate({"accounts": [{"name": "default", "platform": platform}],
                                     "audit": {"rules": {"DG095": {"enabled": False}}}})
     auditor = Auditor.from_config(config, clock=FIXED, platform=platform, record=False)
     result = auditor.audit(AuditInput(text, platform=platform, recipient=recipient,
-                                      context=Context(kind="welcome", user_dmed_first=True)))
+                                      context=context or WELCOME))
     return result.verdict, {f.rule for f in result.findings}
 
 
@@ -104,6 +106,26 @@ def test_asking_the_reader_to_watch_follow_or_fund_the_sender_is_held(text: str)
     "I'll call you back in 5",
 ])
 def test_media_news_and_a_friends_favour_are_not_self_promotion(text: str) -> None:
+    assert "DG026" not in rules_of(text)[1]
+
+
+@pytest.mark.parametrize("text", ["Yes! Check out my channel, the tutorial is the second video",
+                                  "It's on my soundcloud, just follow my page for the rest"])
+def test_pointing_to_ones_channel_in_an_answer_only_adds_to_the_score(text: str) -> None:
+    """The person wrote first and may have asked where to find it: DG026 warns, with fewer
+    points, instead of holding."""
+    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}],
+                                    "audit": {"rules": {"DG095": {"enabled": False}}}})
+    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
+    answer, unasked = (auditor.audit(AuditInput(text, recipient=AMY, context=context))
+                       for context in (ANSWER, None))
+    assert [(f.severity, f.points) for f in answer.findings if f.rule == "DG026"] == [("warn", 20)]
+    assert [(f.severity, f.points) for f in unasked.findings if f.rule == "DG026"] == [("hold", 40)]
+
+
+@pytest.mark.parametrize("text", ["Visit our store for the spring collection",
+                                  "Check out our website for opening hours"])
+def test_a_shop_or_website_is_a_sales_call_not_self_promotion(text: str) -> None:
     assert "DG026" not in rules_of(text)[1]
 
 

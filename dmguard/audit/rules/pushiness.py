@@ -42,7 +42,9 @@ SALES = phrases(
 )
 _OWN_MEDIA = (r"(?:channel|videos?|vids?|vlogs?|music|songs?|mixtapes?|playlists?|podcasts?"
               r"|streams?|albums?|tracks?|beats|covers?|blog|page|art|artwork|youtube|twitch|tiktok"
-              r"|soundcloud|instagram|insta|content|website|site|shop|store)")
+              r"|soundcloud|instagram|insta|content)")
+"""What one asks strangers to watch or follow. A shop or website is a sales call to action
+(DG041), which only adds to the score."""
 SELF_PROMOTION = phrases(
     r"(?:subscribe|sub|follow|watch|listen to|check out|check|visit|support|like|share|look up"
     r"|view|go to|head over to|head to|stream) (?:to )?(?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA,
@@ -131,12 +133,17 @@ def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
     yield from phrase_hits(SALES, subject, "sales call to action {found!r}")
 
 
+ANSWER_POINTS = 20
+"""What DG026 adds to the score in a reply to someone who wrote first (it does not hold)."""
+
+
 @rule(
     "DG026",
     "self-promotion",
     family="pushiness",
     generic=True,
     scans=[SELF_PROMOTION],
+    doc_values={"answer_points": ANSWER_POINTS},
     severity="hold",
     points=40,
     max_points=50,
@@ -160,9 +167,14 @@ def self_promotion(subject: Subject) -> Iterator[Hit]:
     self-promoting comments of the YouTube Spam Collection (Alberto, Lochter and
     Almeida, 2015).
     Use instead: answer what the person said; share your work when they ask for it.
+    Options: in a reply to someone who wrote first it only adds {answer_points} points
+    to the score: they may have asked where to find it.
     """
-    yield from phrase_hits(SELF_PROMOTION, subject, "asks the reader to promote the sender "
-                           "{found!r}")
+    context = subject.input.context
+    answering = context is not None and context.kind == "reply" and bool(context.user_dmed_first)
+    for hit in phrase_hits(SELF_PROMOTION, subject, "asks the reader to promote the sender "
+                           "{found!r}"):
+        yield hit._replace(tentative=True, points=ANSWER_POINTS) if answering else hit
 
 
 @rule(
