@@ -175,3 +175,10 @@ def test_calling_the_reader_by_name_is_not_speaking_of_them(text: str) -> None:
 def test_someone_elses_name_or_an_unknown_reader_is_not_the_reader() -> None:
     assert "DG013" not in rules_of("Sam just joined. Can I get a heal?")[1]  # to Amy Lee
     assert "DG013" not in rules_of("Sam just joined. Can I get a heal?", recipient=None)[1]
+
+
+def test_welcome_in_a_reply_to_someone_who_wrote_first_only_adds_to_the_score() -> None:
+    """ "Thanks so much!" → "Welcome! Glad it helped": that may be "you're welcome"."""
+    verdict, rules = rules_of("Welcome! Glad it helped", context=ANSWER)
+    assert verdict == "send" and "DG020" in rules
+    assert rules_of("Welcome! Glad it helped")[0] == "hold"

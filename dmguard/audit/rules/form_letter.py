@@ -91,12 +91,17 @@ SELF_PITCH = phrases(
 )
 
 
+ANSWER_POINTS = 20
+"""What an opening welcome adds to the score in a reply to someone who wrote first."""
+
+
 @rule(
     "DG020",
     "welcome-boilerplate",
     family="form-letter",
     generic=True,
     scans=[WELCOME, WELCOME_WORD],
+    doc_values={"answer_points": ANSWER_POINTS},
     severity="hold",
     points=50,
     max_points=60,
@@ -122,7 +127,9 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     Why: "Thanks for the follow!" sent to every new follower is the auto-DM X
     names as not allowed, and the message people most often call spam. A DM that
     opens with "Welcome, Alex" is a welcome DM whatever joke follows it (people
-    say "welcome back" or "welcome home" to someone they know; those pass). Canned
+    say "welcome back" or "welcome home" to someone they know; those pass; in a
+    reply to someone who wrote first it may mean "you're welcome", and only adds
+    {answer_points} points). Canned
     acknowledgements ("thanks for your message") pretend to be an answer.
     Source: X developer guidelines ("app auto-DMs new followers with welcome
     message" is not allowed); common complaints about auto-DMs.
@@ -135,7 +142,12 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     if opening and not any(hit.span and hit.span[0] <= opening.start(1) < hit.span[1]
                                for hit in hits):
         span = opening.span(1)
-        hits.insert(0, Hit(span, f"opens by welcoming the reader {quote(raw, span)!r}"))
+        context = subject.input.context
+        answering = context is not None and context.kind == "reply" and bool(
+            context.user_dmed_first)
+        # to someone who wrote first, "Welcome!" may be "you're welcome": it only adds a little
+        hits.insert(0, Hit(span, f"opens by welcoming the reader {quote(raw, span)!r}",
+                           tentative=answering, points=ANSWER_POINTS if answering else None))
     yield from hits
 
 
