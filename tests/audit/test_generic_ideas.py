@@ -182,3 +182,28 @@ def test_welcome_in_a_reply_to_someone_who_wrote_first_only_adds_to_the_score() 
     verdict, rules = rules_of("Welcome! Glad it helped", context=ANSWER)
     assert verdict == "send" and "DG020" in rules
     assert rules_of("Welcome! Glad it helped")[0] == "hold"
+
+
+@pytest.mark.parametrize("text", [
+    "Hi Raj, welcome to the team! To answer your question, the VPN guide is on the wiki",
+    "Willkommen im Team, Jonas! Dein Schreibtisch ist am Fenster",
+    "Thanks for following me back, I thought you'd forgotten me 😂 coffee soon?",
+])
+def test_a_welcome_or_thanks_in_a_reply_to_someone_who_wrote_first_is_an_answer(
+        text: str) -> None:
+    """QA: a team welcome answering a new colleague's question was held at 50 points."""
+    verdict, rules = rules_of(text, recipient=None, context=ANSWER)
+    assert verdict == "send" and "DG020" in rules
+
+
+def test_a_canned_acknowledgement_is_held_even_in_a_reply() -> None:
+    verdict, rules = rules_of("Thanks for your message :)", context=ANSWER)
+    assert verdict == "hold" and "DG020" in rules
+
+
+@pytest.mark.parametrize("text", ["Welcome to the club, my knee went the same way last year",
+                                  "Ha, welcome to my world. The printer hates me too"])
+def test_welcome_idioms_are_not_welcome_lines(text: str) -> None:
+    """QA: "welcome to the club" (me too) and "welcome to my world" were stock welcome lines;
+    opening a message they are still read as a welcome only outside a reply."""
+    assert "DG020" not in rules_of(f"Haha {text}", context=ANSWER)[1]

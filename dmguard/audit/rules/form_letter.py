@@ -20,7 +20,9 @@ WELCOME = phrases(
     r"|your (?:follow(?![- ]up\b)|subscription)"
     r")",
     r"(?:appreciate|love) the follow", r"thanks for \.{2,}",
-    r"welcome to\b[^.!?\n]{0,40}?\b(?:family|community|server|channel|network|team|group"
+    # not the idioms: "welcome to the club" (me too), "welcome to my world"
+    r"welcome to(?! the club\b| my world\b)\b[^.!?\n]{0,40}?\b(?:family|community|server"
+    r"|channel|network|team|group"
     r"|club|page|twitter|discord|tribe|crew|squad|world|swamp|profile|account)",
     r"welcome aboard", r"glad to have you (?:here|on board|with us)",
     r"we(?:'ve| have) received your (?:message|request|enquiry|inquiry)",
@@ -92,7 +94,11 @@ SELF_PITCH = phrases(
 
 
 ANSWER_POINTS = 20
-"""What an opening welcome adds to the score in a reply to someone who wrote first."""
+"""What a welcome or thanks adds to the score in a reply to someone who wrote first."""
+ACKNOWLEDGEMENT = re.compile(r"message|in touch|contacting|received|get back|respond|reply"
+                             r"|automated|auto[- ]?dm|bots?\b", re.IGNORECASE)
+"""What the stock lines of an auto-reply say (the rest of :data:`WELCOME` are welcomes and
+thanks for following)."""
 
 
 @rule(
@@ -127,14 +133,15 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     Why: "Thanks for the follow!" sent to every new follower is the auto-DM X
     names as not allowed, and the message people most often call spam. A DM that
     opens with "Welcome, Alex" is a welcome DM whatever joke follows it (people
-    say "welcome back" or "welcome home" to someone they know; those pass; in a
-    reply to someone who wrote first it may mean "you're welcome", and only adds
-    {answer_points} points). Canned
+    say "welcome back" or "welcome home" to someone they know; those pass). Canned
     acknowledgements ("thanks for your message") pretend to be an answer.
     Source: X developer guidelines ("app auto-DMs new followers with welcome
     message" is not allowed); common complaints about auto-DMs.
     Use instead: welcome people yourself, with something from their profile, or
     wait until they write.
+    Options: in a reply to someone who wrote first a welcome or a thanks for
+    following is an answer ("Welcome!" may be "you're welcome") and only adds
+    {answer_points} points; a canned acknowledgement still holds.
     """
     hits = list(phrase_hits(WELCOME, subject, "stock welcome line {found!r}"))
     raw = subject.text.text
@@ -142,13 +149,18 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     if opening and not any(hit.span and hit.span[0] <= opening.start(1) < hit.span[1]
                                for hit in hits):
         span = opening.span(1)
-        context = subject.input.context
-        answering = context is not None and context.kind == "reply" and bool(
-            context.user_dmed_first)
-        # to someone who wrote first, "Welcome!" may be "you're welcome": it only adds a little
-        hits.insert(0, Hit(span, f"opens by welcoming the reader {quote(raw, span)!r}",
-                           tentative=answering, points=ANSWER_POINTS if answering else None))
-    yield from hits
+        hits.insert(0, Hit(span, f"opens by welcoming the reader {quote(raw, span)!r}"))
+    context = subject.input.context
+    if context is None or context.kind != "reply" or not context.user_dmed_first:
+        yield from hits
+        return
+    # To someone who wrote first a welcome or thanks is an answer ("Welcome!" may be "you're
+    # welcome"); it only adds a little. A canned acknowledgement is never one.
+    for hit in hits:
+        if hit.span and ACKNOWLEDGEMENT.search(raw, *hit.span):
+            yield hit
+        else:
+            yield hit._replace(tentative=True, points=ANSWER_POINTS)
 
 
 @rule(
