@@ -207,3 +207,12 @@ def test_welcome_idioms_are_not_welcome_lines(text: str) -> None:
     """QA: "welcome to the club" (me too) and "welcome to my world" were stock welcome lines;
     opening a message they are still read as a welcome only outside a reply."""
     assert "DG020" not in rules_of(f"Haha {text}", context=ANSWER)[1]
+
+
+@pytest.mark.parametrize("text", ["omg Sam is famous now?? you were on the radio!",
+                                  "sam_k is such a weird handle, when did you change it?"])
+def test_speaking_of_the_reader_while_also_speaking_to_them_only_adds_to_the_score(
+        text: str) -> None:
+    """QA: teasing in the third person was held; a join line speaks to the room, not "you"."""
+    verdict, rules = rules_of(text, recipient=SAM)
+    assert verdict == "send" and "DG013" in rules

@@ -136,6 +136,7 @@ TOLD_ABOUT_BEFORE = re.compile(
     r"(?:\b(?:it['’]?s|its|it is|is it|where['’]?s|where is|wheres)(?: just| only)?"
     r"|\b(?:the|our))\s+$", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"\s+([\w'’]+)")
+_SPOKEN_TO = re.compile(r"\b(?:you|your|you['’]re|youre|yours|yourself|u|ur)\b", re.IGNORECASE)
 
 
 @rule(
@@ -170,7 +171,9 @@ def speaks_of_reader(subject: Subject) -> Iterator[Hit]:
     else"); group welcome bots whose join lines are sent as DMs.
     Use instead: write to the person: "you", not their name as a subject.
     Options: only runs when the recipient's name or username is known; a name that
-    is an everyday word ("Will", "Hope") counts only as an ``@handle``.
+    is an everyday word ("Will", "Hope") counts only as an ``@handle``. A message
+    that also speaks to the reader as "you" ("Sam is famous now?? you were on the
+    radio!") may be a joke between two people: it only adds to the score.
     """
     recipient = subject.input.recipient
     spelt = spellings(recipient) if recipient is not None else None
@@ -181,9 +184,11 @@ def speaks_of_reader(subject: Subject) -> Iterator[Hit]:
         after = _NEXT_WORD.match(raw, end) if raw[end:end + 1].isspace() else None
         if (after is not None and after.group(1).lower() in TOLD_ABOUT_AFTER) or (
                 start and TOLD_ABOUT_BEFORE.search(raw, max(0, start - 20), start)):
+            # also speaking to them as "you", it is more likely a joke between two people
             yield Hit((start, end), f"speaks of the reader in the third person "
                                     f"({quote(raw, (start, end))!r}): an announcement to "
-                                    "others, not a message to them")
+                                    "others, not a message to them",
+                      tentative=_SPOKEN_TO.search(raw) is not None)
             return
 
 
