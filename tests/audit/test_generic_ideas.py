@@ -216,3 +216,27 @@ def test_speaking_of_the_reader_while_also_speaking_to_them_only_adds_to_the_sco
     """QA: teasing in the third person was held; a join line speaks to the room, not "you"."""
     verdict, rules = rules_of(text, recipient=SAM)
     assert verdict == "send" and "DG013" in rules
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("Suscríbete a mi canal, subo vídeos cada semana", "DG026"),
+    ("Inscreva-se no meu canal!", "DG026"),
+    ("Abonniere meinen Kanal für mehr", "DG026"),
+    ("Abonne-toi à ma chaîne !", "DG026"),
+    ("Iscriviti al mio canale", "DG026"),
+    ("Folge mir und ich folge zurück!", "DG026"),
+    ("Would really appreciate it if you gave my music a listen", "DG026"),
+    ("Please share my GoFundMe, we're so close", "DG026"),
+    ("Hit that subscribe button on my YouTube", "DG026"),
+    ("Drop a follow on my Twitch", "DG026"),
+    ("Your feed is goals 😍", "DG030"),
+    ("Just came across your page and I'm obsessed!", "DG030"),
+    ("Tu perfil es increíble 😍", "DG030"),
+    ("Amei seu perfil! ❤️", "DG030"),
+    ("J'adore ton profil !", "DG030"),
+    ("Dein Profil ist super!", "DG030"),
+    ("Adoro il tuo profilo! 😍", "DG030"),
+])
+def test_the_ideas_in_other_words_and_languages(text: str, rule: str) -> None:
+    """QA: forms of the same ideas the first phrasing missed."""
+    assert rule in rules_of(text)[1]

@@ -27,7 +27,16 @@ FAKE_PERSONAL = phrases(
     r"|inspiring|impressive) (?:profile|page|feed|account|gallery)(?! pic)",
     r"(?:your|ur) (?:profile|page|feed|account|gallery|content) (?:is|looks) (?:so |really |very )?"
     r"(?:great|nice|lovely|amazing|awesome|beautiful|cool|stunning|wonderful|gorgeous|dope"
-    r"|inspiring|impressive)",
+    r"|inspiring|impressive|goals|fire|everything|perfection)",
+    r"came across your (?:profile|account|page|feed)",
+    # the same in Spanish, Portuguese, French, German, Italian
+    r"(?:tu|su) perfil es (?:\w+ )?(?:incre[ií]ble|genial|precioso|hermoso|bonito|espectacular)",
+    r"(?:me encanta|amo|adoro) (?:tu|su) perfil", r"(?:amei|adorei|amo) (?:o )?(?:seu|teu) perfil",
+    r"(?:j['’]adore|j['’]aime) (?:ton|votre) profil", r"(?:ton|votre) profil est (?:\w+ )?(?:g[ée]nial"
+    r"|magnifique|superbe|incroyable)",
+    r"(?:dein|ihr) profil ist (?:\w+ )?(?:super|toll|klasse|sch[oö]n|genial)",
+    r"(?:adoro|amo) il tuo profilo", r"il tuo profilo [eè] (?:\w+ )?(?:bellissimo|fantastico"
+    r"|stupendo)",
 )
 
 

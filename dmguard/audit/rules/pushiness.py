@@ -45,6 +45,10 @@ _OWN_MEDIA = (r"(?:channel|videos?|vids?|vlogs?|music|songs?|mixtapes?|playlists
               r"|soundcloud|instagram|insta|content)")
 """What one asks strangers to watch or follow. A shop or website is a sales call to action
 (DG041), which only adds to the score."""
+_OWN_MEDIA_ABROAD = (r"(?:canal|kanal|cha[iî]ne|canale|p[aá]gina|seite|blog|v[ií]deos?|vid[eé]os?"
+                     r"|musik|m[uú]sica|musique|musica|podcast)")
+_MY_ABROAD = (r"(?:mi|meu|o meu|no meu|a mi|en mi|meinen|meine|mein|meinem|ma|mon|à ma|à mon"
+              r"|sur ma|sur mon|mio|il mio|al mio|sul mio|nel mio)")
 SELF_PROMOTION = phrases(
     r"(?:subscribe|sub|follow|watch|listen to|check out|check|visit|support|like|share|look up"
     r"|view|go to|head over to|head to|stream) (?:to )?(?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA,
@@ -67,6 +71,17 @@ SELF_PROMOTION = phrases(
     r"|follow|followed|like|liked|share|shared|listen|listened|visit|visited)",
     r"(?:come|drop by|stop by|pop by|swing by|join me)(?: [\w']+){0,3} (?:on|to|at|in) (?:my|our)"
     r" (?:[\w-]+ )?(?:channel|stream|twitch|youtube|tiktok|page|blog|podcast|live)",
+    r"g(?:ive|ave|iving) (?:my|our) (?:[\w-]+ ){0,2}a (?:listen|watch|follow|like|share)",
+    r"(?:drop|leave|give) (?:me )?a (?:follow|sub|like) on (?:my|our)",
+    r"(?:share|support) (?:my|our) (?:gofundme|fundraiser|kickstarter|patreon|campaign|petition)",
+    r"hit (?:that|the) (?:subscribe|follow|like) button",
+    # the same in Spanish, Portuguese, German, French, Italian
+    r"(?:suscr[ií]bete|s[ií]gueme|visita|mira|echa un vistazo|inscreva-se|segue|visite"
+    r"|d[aá] uma olhada|abonniere|folge|besuche|schau dir|schau|abonne-toi|abonnez-vous"
+    r"|jette un (?:œil|oeil)|iscriviti|seguimi|guarda|dai un['’]occhiata)"
+    r"(?: (?:a|en|no|na|auf|à|al|il|sur|in|an))? " + _MY_ABROAD + r" " + _OWN_MEDIA_ABROAD,
+    r"ich folge (?:dir )?zurück", r"je te suis en retour", r"te sigo de vuelta",
+    r"(?:eu )?sigo de volta", r"ricambio (?:il )?follow",
 )
 URGENCY = phrases(
     r"act (?:now|fast)", r"hurry(?: up)?", r"limited[- ]time", r"today only",
