@@ -277,7 +277,8 @@ class Auditor:
                 points += add
                 finding = Finding(rule.id, rule.name, severity, hit.message, hit.span, add)
                 findings.append(finding)
-                subject.found.append(finding)
+                if not hit.answer:
+                    subject.found.append(finding)
                 first_message = first_message or hit.message
             if points:
                 contributions.append(Contribution(f"{rule.id} {rule.name}", points,

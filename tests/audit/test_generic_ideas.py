@@ -11,6 +11,7 @@ import pytest
 
 from dmguard.audit.engine import Auditor
 from dmguard.audit.model import AuditInput, Context, Recipient
+from dmguard.audit.rules.base import ANSWER_POINTS
 from dmguard.clock import SimulatedClock
 from dmguard.config import Config
 from tests.conftest import START
@@ -119,7 +120,8 @@ def test_pointing_to_ones_channel_in_an_answer_only_adds_to_the_score(text: str)
     auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
     answer, unasked = (auditor.audit(AuditInput(text, recipient=AMY, context=context))
                        for context in (ANSWER, None))
-    assert [(f.severity, f.points) for f in answer.findings if f.rule == "DG026"] == [("warn", 20)]
+    assert [(f.severity, f.points) for f in answer.findings if f.rule == "DG026"] == [
+        ("warn", ANSWER_POINTS)]
     assert [(f.severity, f.points) for f in unasked.findings if f.rule == "DG026"] == [("hold", 40)]
 
 
@@ -240,3 +242,15 @@ def test_speaking_of_the_reader_while_also_speaking_to_them_only_adds_to_the_sco
 def test_the_ideas_in_other_words_and_languages(text: str, rule: str) -> None:
     """QA: forms of the same ideas the first phrasing missed."""
     assert rule in rules_of(text)[1]
+
+
+def test_a_welcome_excused_as_an_answer_is_no_evidence_for_the_judge() -> None:
+    """QA: the judge, fitted on messages without context, read DG020's finding as the
+    strongest sign of a welcome DM and held the answer anyway (p=0.80; 0.60 without it)."""
+    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}]})
+    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
+    text = "Welcome to the team Raj, happy to answer: payroll runs on the 25th"
+    answer, unasked = (auditor.audit(AuditInput(text, context=context))
+                       for context in (ANSWER, None))
+    assert answer.verdict == "send" and "DG095" not in {f.rule for f in answer.findings}
+    assert unasked.verdict == "hold"

@@ -85,6 +85,8 @@ class Hit(NamedTuple):
     message: str
     tentative: bool = False
     points: int | None = None
+    answer: bool = False
+    """Excused as an answer to someone who wrote first (:func:`as_answer`)."""
 
 
 @dataclass
@@ -101,7 +103,7 @@ class Subject:
     personal_details: list[str] = field(default_factory=list)
     found: list[Any] = field(default_factory=list)
     """Findings of the rules that ran before this one (lower ids; every draft rule's for
-    a score rule)."""
+    a score rule), but for those excused as an answer: no evidence of a form letter."""
     score: int | None = None
     """The genericity score; known only to score rules."""
     hold_score: int = DEFAULT_HOLD_SCORE
@@ -112,6 +114,24 @@ class Subject:
     @property
     def raw(self) -> str:
         return self.text.text
+
+    @property
+    def answering(self) -> bool:
+        """A reply in a conversation the person started (context ``kind = "reply"``,
+        ``user_dmed_first = true``): an answer, not a campaign."""
+        context = self.input.context
+        return context is not None and context.kind == "reply" and bool(context.user_dmed_first)
+
+
+ANSWER_POINTS = 10
+"""What a hit excused as an answer adds to the score (it does not hold on its own)."""
+
+
+def as_answer(hit: Hit) -> Hit:
+    """``hit`` excused as an answer to someone who wrote first: it warns, adds
+    :data:`ANSWER_POINTS`, and is no evidence for the judge (DG095), which was fitted on
+    messages without context."""
+    return hit._replace(tentative=True, points=ANSWER_POINTS, answer=True)
 
 
 Check = Callable[[Subject], Iterable[Hit]]

@@ -6,7 +6,16 @@ import re
 from collections.abc import Iterator
 
 from dmguard.audit.model import Context, Recipient
-from dmguard.audit.rules.base import Example, Hit, PriorHistory, Subject, phrase_hits, rule
+from dmguard.audit.rules.base import (
+    ANSWER_POINTS,
+    Example,
+    Hit,
+    PriorHistory,
+    Subject,
+    as_answer,
+    phrase_hits,
+    rule,
+)
 from dmguard.audit.text import phrases, quote
 
 WELCOME = phrases(
@@ -93,8 +102,6 @@ SELF_PITCH = phrases(
 )
 
 
-ANSWER_POINTS = 20
-"""What a welcome or thanks adds to the score in a reply to someone who wrote first."""
 ACKNOWLEDGEMENT = re.compile(r"message|in touch|contacting|received|get back|respond|reply"
                              r"|automated|auto[- ]?dm|bots?\b", re.IGNORECASE)
 """What the stock lines of an auto-reply say (the rest of :data:`WELCOME` are welcomes and
@@ -150,17 +157,13 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
                                for hit in hits):
         span = opening.span(1)
         hits.insert(0, Hit(span, f"opens by welcoming the reader {quote(raw, span)!r}"))
-    context = subject.input.context
-    if context is None or context.kind != "reply" or not context.user_dmed_first:
+    if not subject.answering:
         yield from hits
         return
     # To someone who wrote first a welcome or thanks is an answer ("Welcome!" may be "you're
-    # welcome"); it only adds a little. A canned acknowledgement is never one.
+    # welcome"). A canned acknowledgement is never one.
     for hit in hits:
-        if hit.span and ACKNOWLEDGEMENT.search(raw, *hit.span):
-            yield hit
-        else:
-            yield hit._replace(tentative=True, points=ANSWER_POINTS)
+        yield hit if hit.span and ACKNOWLEDGEMENT.search(raw, *hit.span) else as_answer(hit)
 
 
 @rule(

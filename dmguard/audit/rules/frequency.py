@@ -49,8 +49,7 @@ def too_frequent(subject: Subject) -> Iterator[Hit]:
     recipient = subject.input.recipient
     if recipient is None or not recipient.id:
         return
-    context = subject.input.context
-    if context is not None and context.kind == "reply" and context.user_dmed_first:
+    if subject.answering:
         return
     sent = subject.history.sent_to(recipient.id)
     if not sent and subject.options["per_day"] > 0 and subject.options["per_week"] > 0:

@@ -67,6 +67,9 @@ def looks_automated(subject: Subject) -> Iterator[Hit]:
     The recipient's ``@handle``, username and name in lower case or capitals are read
     as their capitalised first name, the way the model was fitted: a template is judged
     the same whatever the platform puts in its slot.
+    A finding another rule excused as an answer to someone who wrote first (a welcome
+    or a pointer to one's channel in a reply) is not read: the model was fitted on
+    messages without context, where those findings are strong signs of a form letter.
     Options: ``threshold`` (0-1, default {threshold}) is the probability from which a
     message is held; ``reasons`` is how many words or shapes the finding names.
     """

@@ -6,7 +6,15 @@ import re
 from collections.abc import Iterator
 
 from dmguard.audit.model import Context
-from dmguard.audit.rules.base import Example, Hit, Subject, phrase_hits, rule
+from dmguard.audit.rules.base import (
+    ANSWER_POINTS,
+    Example,
+    Hit,
+    Subject,
+    as_answer,
+    phrase_hits,
+    rule,
+)
 from dmguard.audit.text import phrases
 
 SALES = phrases(
@@ -148,10 +156,6 @@ def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
     yield from phrase_hits(SALES, subject, "sales call to action {found!r}")
 
 
-ANSWER_POINTS = 20
-"""What DG026 adds to the score in a reply to someone who wrote first (it does not hold)."""
-
-
 @rule(
     "DG026",
     "self-promotion",
@@ -185,11 +189,10 @@ def self_promotion(subject: Subject) -> Iterator[Hit]:
     Options: in a reply to someone who wrote first it only adds {answer_points} points
     to the score: they may have asked where to find it.
     """
-    context = subject.input.context
-    answering = context is not None and context.kind == "reply" and bool(context.user_dmed_first)
+    answering = subject.answering
     for hit in phrase_hits(SELF_PROMOTION, subject, "asks the reader to promote the sender "
                            "{found!r}"):
-        yield hit._replace(tentative=True, points=ANSWER_POINTS) if answering else hit
+        yield as_answer(hit) if answering else hit
 
 
 @rule(
