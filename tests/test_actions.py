@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +19,32 @@ from dmguard.store import NewMessage, Origin, Store
 from dmguard.store.people import FOREVER
 from dmguard.tick import AccountRuntime, run_send, run_tick
 from tests.conftest import world
+
+
+def at_once(path: Path, clock: SimulatedClock, who: tuple[str, str],
+            act: Callable[[Store, str], str]) -> dict[str, str]:
+    """``act(store, name)`` for both names at the same moment, each on its own connection
+    (as the web server's threads and the CLI have): what each got, "refused: …" for a
+    :class:`actions.TaskError`."""
+    start = threading.Barrier(len(who))
+    outcomes: dict[str, str] = {}
+
+    def run(name: str) -> None:
+        own = Store.open(path, clock)
+        try:
+            start.wait()
+            outcomes[name] = act(own, name)
+        except actions.TaskError as error:
+            outcomes[name] = f"refused: {error}"
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in who]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
 
 
 def test_cli_claim_and_reply_send_once(tmp_path: Path, clock: SimulatedClock,
@@ -101,32 +129,17 @@ def test_two_replies_submitted_at_the_same_moment_send_one_dm(
     """Issue 15, item 2: a double-submitted reply form delivered two DMs in 3 of 4 trials.
     Two actors, each with its own connection (as the web server's threads and the CLI have),
     reply to one task at once: one DM reaches the person, the other is refused."""
-    import threading
-
     from dmguard.platforms.factory import build_platform
 
     config, store, _runtime, pat, task_id = pat_asks(tmp_path, clock, sandbox_state, sandbox)
     store.close()
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def submit() -> None:
-        own = Store.open(config.store.path, clock)
-        try:
-            platform = build_platform(config, config.accounts[0], own, sandbox_url=sandbox.url)
-            start.wait()
-            actions.reply(own, config, task_id, "sam", "Yes, we ship to Oslo.", platform=platform)
-            outcomes.append("sent")
-        except actions.TaskError as error:
-            outcomes.append(f"refused: {error}")
-        finally:
-            own.close()
+    def submit(own: Store, _: str) -> str:
+        platform = build_platform(config, config.accounts[0], own, sandbox_url=sandbox.url)
+        actions.reply(own, config, task_id, "sam", "Yes, we ship to Oslo.", platform=platform)
+        return "sent"
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = list(at_once(config.store.path, clock, ("first", "second"), submit).values())
     to_pat = [e for e in sandbox_state.sent_by_account() if e.recipient_id == pat.id]
     assert len(to_pat) == 1, outcomes
     assert sorted(outcome.split(":")[0] for outcome in outcomes) == ["refused", "sent"]
@@ -278,8 +291,6 @@ def test_a_message_to_a_person_with_a_held_draft_opens_its_own_task(
 def test_of_two_people_taking_a_conversation_at_once_one_wins(
         tmp_path: Path, clock: SimulatedClock, config: Config, trial: int) -> None:
     """QA finding 13: two simultaneous "Take it" clicks both got "It is yours"."""
-    import threading
-
     path = tmp_path / "take.db"
     store = Store.open(path, clock)
     store.accounts.ensure("demo", "sandbox")
@@ -287,25 +298,12 @@ def test_of_two_people_taking_a_conversation_at_once_one_wins(
     task_ids = [tasks.open_task(store, config, "demo", contact_id, kind, "wrote")
                 for kind in ("reply", "welcome")]
     store.close()
-    start = threading.Barrier(2)
-    outcomes: dict[str, str] = {}
 
-    def take(who: str) -> None:
-        own = Store.open(path, clock)
-        try:
-            start.wait()
-            actions.take(own, task_ids[0] or 0, who)
-            outcomes[who] = "took it"
-        except actions.TaskError as error:
-            outcomes[who] = f"refused: {error}"
-        finally:
-            own.close()
+    def take(own: Store, who: str) -> str:
+        actions.take(own, task_ids[0] or 0, who)
+        return "took it"
 
-    threads = [threading.Thread(target=take, args=(who,)) for who in ("ann", "sam")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once(path, clock, ("ann", "sam"), take)
     assert sorted(outcome.split(":")[0] for outcome in outcomes.values()) == [
         "refused", "took it"], outcomes
     (winner,) = [who for who, outcome in outcomes.items() if outcome == "took it"]
@@ -350,36 +348,21 @@ def test_a_teammates_conversation_is_closed_released_or_answered_only_once_taken
 def test_of_a_claim_and_a_close_by_another_at_once_one_wins(
         tmp_path: Path, clock: SimulatedClock, config: Config, trial: int) -> None:
     """The check and the close are one transaction: never both "yours" and "closed"."""
-    import threading
-
     path = tmp_path / "close.db"
     store = Store.open(path, clock)
     store.accounts.ensure("demo", "sandbox")
     contact_id, _ = store.people.upsert_contact("demo", "amy", username="amy")
     task_id = tasks.open_task(store, config, "demo", contact_id, "reply", "wrote") or 0
     store.close()
-    start = threading.Barrier(2)
-    outcomes: dict[str, str] = {}
 
-    def act(who: str) -> None:
-        own = Store.open(path, clock)
-        try:
-            start.wait()
-            if who == "ann":
-                actions.take(own, task_id, who)
-            else:
-                actions.resolve(own, config, task_id, who, "done")
-            outcomes[who] = "done it"
-        except actions.TaskError as error:
-            outcomes[who] = f"refused: {error}"
-        finally:
-            own.close()
+    def act(own: Store, who: str) -> str:
+        if who == "ann":
+            actions.take(own, task_id, who)
+        else:
+            actions.resolve(own, config, task_id, who, "done")
+        return "done it"
 
-    threads = [threading.Thread(target=act, args=(who,)) for who in ("ann", "sam")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once(path, clock, ("ann", "sam"), act)
     assert sorted(outcome.split(":")[0] for outcome in outcomes.values()) == [
         "done it", "refused"], outcomes
     store = Store.open(path, clock)

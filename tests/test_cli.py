@@ -18,6 +18,23 @@ COMMANDS = ["demo", "run", "audit", "submit", "tasks", "report", "rules", "sandb
             "check-config"]
 
 
+def tom_asks(tmp_path: Path) -> int:
+    """A database at ``tmp_path/d.db`` where Tom wrote "hi?" to the demo account: the id
+    of the reply task that opened."""
+    from dmguard import tasks as queue
+    from dmguard.clock import SystemClock
+    from dmguard.store import Store
+
+    store = Store.open(tmp_path / "d.db", SystemClock())
+    store.accounts.ensure("demo", "sandbox")
+    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
+    task_id = queue.open_task(store, make_config(tmp_path), "demo", contact, "reply", "wrote",
+                              text="hi?")
+    store.close()
+    assert task_id is not None
+    return task_id
+
+
 def test_help_lists_every_command() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
@@ -127,9 +144,6 @@ def test_secrets_appear_in_no_log_report_or_row(tmp_path: Path) -> None:
 
 
 def test_users_and_the_team_commands_of_tasks(tmp_path: Path) -> None:
-    from dmguard import tasks as queue
-    from dmguard.clock import SystemClock
-    from dmguard.store import Store
 
     conf = config_file(tmp_path)
     runner = CliRunner()
@@ -143,12 +157,7 @@ def test_users_and_the_team_commands_of_tasks(tmp_path: Path) -> None:
     listed = json.loads(runner.invoke(cli, ["users", "list", "--format", "json", "--config",
                                             str(conf)]).output)
     assert listed[0]["name"] == "amy" and listed[0]["accounts"] == ["demo"]
-    config = make_config(tmp_path)
-    store = Store.open(tmp_path / "d.db", SystemClock())
-    store.accounts.ensure("demo", "sandbox")
-    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
-    task_id = queue.open_task(store, config, "demo", contact, "reply", "wrote", text="hi?")
-    store.close()
+    task_id = tom_asks(tmp_path)
     base = ["--config", str(conf)]
     assigned = runner.invoke(cli, ["tasks", "assign", str(task_id), "--to", "amy", "--who",
                                    "amy", *base])
@@ -174,17 +183,9 @@ def test_tasks_done_refuses_a_teammates_conversation_until_claim_take_over(
         tmp_path: Path) -> None:
     """QA 2: `tasks claim 2 --who alice`, `tasks claim 2 --who bob` (exit 2), then
     `tasks done 2 --who bob` closed alice's conversation (exit 0)."""
-    from dmguard import tasks as queue
-    from dmguard.clock import SystemClock
-    from dmguard.store import Store
 
     conf = config_file(tmp_path)
-    config = make_config(tmp_path)
-    store = Store.open(tmp_path / "d.db", SystemClock())
-    store.accounts.ensure("demo", "sandbox")
-    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
-    task_id = str(queue.open_task(store, config, "demo", contact, "reply", "wrote", text="hi?"))
-    store.close()
+    task_id = str(tom_asks(tmp_path))
     runner = CliRunner()
 
     def run(*args: str) -> click.testing.Result:
@@ -281,18 +282,10 @@ def test_a_database_another_process_keeps_locked_is_one_line_and_exit_2(
     """QA: `tasks claim`, `users add` printed sqlite3's 'database is locked' traceback."""
     import sqlite3
 
-    from dmguard import tasks as queue
-    from dmguard.clock import SystemClock
-    from dmguard.store import Store
     from dmguard.store import connection as connection_module
 
     conf = config_file(tmp_path)
-    store = Store.open(tmp_path / "d.db", SystemClock())
-    store.accounts.ensure("demo", "sandbox")
-    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
-    task_id = queue.open_task(store, make_config(tmp_path), "demo", contact, "reply", "wrote",
-                              text="hi?")
-    store.close()
+    task_id = tom_asks(tmp_path)
     monkeypatch.setattr(connection_module, "BUSY_TIMEOUT", 0.2)  # SQLite waits 30 s
     other = sqlite3.connect(tmp_path / "d.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
@@ -460,18 +453,12 @@ def test_claim_names_a_teammate_as_assign_does(tmp_path: Path,
     works from the command line under any name (their login name by default)."""
     import getpass
 
-    from dmguard import tasks as queue
     from dmguard.clock import SystemClock
     from dmguard.store import Store
     from dmguard.users import add_user
 
     conf = config_file(tmp_path)
-    config = make_config(tmp_path)
-    store = Store.open(tmp_path / "d.db", SystemClock())
-    store.accounts.ensure("demo", "sandbox")
-    contact, _ = store.people.upsert_contact("demo", "1", name="Tom")
-    task_id = queue.open_task(store, config, "demo", contact, "reply", "wrote", text="hi?")
-    store.close()
+    task_id = tom_asks(tmp_path)
     base = [str(task_id), "--config", str(conf)]
     runner = CliRunner()
     monkeypatch.setattr(getpass, "getuser", lambda: "sam")
@@ -503,7 +490,7 @@ def test_claim_names_a_teammate_as_assign_does(tmp_path: Path,
     store = Store.open(tmp_path / "d.db", SystemClock())
     task = store.tasks.get(task_id or 0)
     assert task is not None and (task.state, task.claimed_by) == ("open", None)
-    assert store.notes.about(contact) == []
+    assert store.notes.about(task.contact_id) == []
     store.close()
     ok = runner.invoke(cli, ["tasks", "claim", *base, "--who", "bob"])
     assert ok.exit_code == 0 and "claimed by bob" in ok.output
