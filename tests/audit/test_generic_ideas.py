@@ -254,3 +254,71 @@ def test_a_welcome_excused_as_an_answer_is_no_evidence_for_the_judge() -> None:
                        for context in (ANSWER, None))
     assert answer.verdict == "send" and "DG095" not in {f.rule for f in answer.findings}
     assert unasked.verdict == "hold"
+
+
+@pytest.mark.parametrize("text", [
+    "Welcome, Tariq! You mentioned you restore old radios, we have a thread on valves.",
+    "Hi Brigitte, welcome! Saw in your intro that you keep bees, so do two of our mods.",
+    "Welcome to Oslo!! Can't believe you actually moved. Coffee on Friday?",
+])
+def test_a_welcome_that_tells_what_the_reader_said_or_did_only_adds_to_the_score(
+        text: str) -> None:
+    """QA: a moderator's or friend's welcome that refers to the reader's own words was held
+    as a welcome DM; a template has nothing of the reader to refer to."""
+    verdict, rules = rules_of(text, recipient=None, context=Context())
+    assert verdict == "send" and "DG020" in rules
+
+
+@pytest.mark.parametrize("text", [
+    "It's dangerous to go out alone, take this sword! Welcome @lucas",
+    "You're a wizard now. Welcome to the Potions Club!",
+    "Sam, welcome to the hidden cave!",
+    "ようこそ、ゆうきさん！",
+    "Välkommen Sam!",
+    "Hoş geldin Sam, kuralları oku",
+])
+def test_a_welcome_after_a_joke_by_name_or_in_other_languages_is_a_welcome_line(
+        text: str) -> None:
+    """QA: a welcome in a sentence of its own after the joke, after the name alone, or in
+    Japanese, Swedish, Turkish, was not found."""
+    assert rules_of(text, recipient=None, context=Context())[0] == "hold"
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("Sehr geehrte Damen und Herren, wir möchten Ihnen unser Angebot vorstellen", "DG010"),
+    ("Estimado cliente, tenemos una oferta para usted", "DG010"),
+    ("Madame, Monsieur, nous avons le plaisir de vous présenter", "DG010"),
+    ("Hi Emma, are you still the right person to talk to about payroll?", "DG023"),
+    ("I've reached out a few times and haven't heard back, so I'll assume it's not a priority",
+     "DG023"),
+    ("Just bumping this to the top of your inbox", "DG023"),
+    ("Thanks for accepting my invite! I help founders scale", "DG020"),
+    ("Merci pour la connexion ! J'accompagne les dirigeants", "DG020"),
+    ("Beautiful pic 😍 send it to @promo_fashion to get featured", "DG026"),
+    ("Amazing shot! Share it on @best_travel_pics", "DG026"),
+    ("मेरे चैनल को सब्सक्राइब करो", "DG026"),
+    ("Подпишись на мой канал!", "DG026"),
+    ("Nos encanta tu perfil, buscamos embajadoras para nuestra marca", "DG041"),
+    ("We're looking for brand ambassadors like you!", "DG041"),
+    ("1 like = 1 prayer 🙏 ignore = bad luck for 7 years", "DG048"),
+    ("Send this to 10 friends or your wish won't come true", "DG048"),
+    ("Like if you agree 👇", "DG048"),
+])
+def test_form_letters_in_ideas_found_by_new_user_qa(text: str, rule: str) -> None:
+    """QA (a set written by a helper who never saw the rules): ideas of a form letter with
+    no rule: salutations to a category in other languages, the steps of a cold-outreach
+    sequence, thanks for accepting a connection, promotion pages fishing for posts, brand
+    ambassador recruiting, chain letters and engagement bait."""
+    assert rule in rules_of(text, recipient=None)[1]
+
+
+@pytest.mark.parametrize("text", [
+    "Did you like the film? I think you'd agree the ending was rushed",
+    "I'll send it to you and two friends tomorrow",
+    "Hey, haven't heard back about Saturday, still on?",
+    "You're the right person to ask: does the 14 bus stop at the station?",
+    "Thanks for accepting the quote, the painters start Monday",
+])
+def test_the_new_ideas_leave_people_alone(text: str) -> None:
+    verdict, rules = rules_of(text, recipient=None, context=Context())
+    assert verdict == "send", rules

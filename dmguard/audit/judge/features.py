@@ -14,7 +14,8 @@ what it was fitted on. Every feature is a short string with a prefix:
   an announcement about someone by name, self-promotion, follow-for-follow,
   verification or prize bait, someone arriving in a group, instructions to a
   newcomer, a name in an arrival or a joke reveal, asking for subscribers, a link
-  to someone's own page, a shortened link),
+  to someone's own page, a shortened link, what the reader said or did, what the sender
+  did),
 - ``r:`` the name of another rule that found something in the message (the named
   rules run first; the judge weighs what they found).
 
@@ -31,6 +32,7 @@ import re
 from collections.abc import Iterable
 from itertools import chain
 
+from dmguard.audit.reader_cues import KNOWS_THE_READER, KNOWS_THE_READER_WORDS
 from dmguard.audit.text import Prepared
 
 TOKEN = re.compile(
@@ -241,6 +243,20 @@ GREETING_NAME = re.compile(
     r"(?: there)?)[\s,!]+([A-ZÀ-ÖØ-Þ][\w'’-]*)"
 )
 OPENS_WITH_NAME = re.compile(r"^\W*([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)\s*[,!]")
+# The sender telling what they did ("I moved your post", "we swapped the tile", "I read your
+# paper"): a report of something done, which a template, written before anything happened,
+# cannot hold. Not the verbs of a pitch or of a form letter's feigned interest ("we helped 40
+# firms", "I noticed your profile", "we've received your message", "we tried to call you").
+DID = re.compile(
+    r"\b(?:i|we)(?:['’]ve| have| had)? (?:just |already |also |finally )?"
+    r"(?!(?:noticed|loved|liked|wanted|reached|started|launched|created|released|helped|worked"
+    r"|partnered|received|hoped|wondered|enjoyed|visited|followed|checked|decided|needed|used"
+    r"|designed|developed|compiled|prepared|curated|selected|teamed|dropped|opened|updated"
+    r"|introduced|invested|achieved|earned|generated|joined|featured|published|posted|shared"
+    r"|recorded|uploaded|produced|mentioned|listed|tested|gathered|collected|hired|trained"
+    r"|expanded|announced|tried)\b)"
+    r"(?:\w{3,}ed|found|sent|put|took|gave|got|built|wrote|ran|left|brought|kept|paid|fixed"
+    r"|moved|swapped|changed|booked|read|met|saw)\b")
 # "it's (just) Sam", "is it Sam": the joke reveal of who arrived.
 REVEALS_NAME = re.compile(
     r"\b(?i:it['’]?s|it is|is it|its) (?i:just |only |me,? |actually )?([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)\b")
@@ -515,12 +531,13 @@ _FLAG_SETS: tuple[frozenset[str], ...] = (
     ARRIVAL_WORDS_BUT_HI, HI_HELLO, GROUP_PLACES, NEWCOMER_WORDS_BUT_HI, HI_HELLO_HEY,
     frozenset({"its", "it's"}), frozenset({"it"}), frozenset({"is"}), AUDIENCE_VERBS,
     AUDIENCE_OBJECTS, AUDIENCE_COUNTS, frozenset({"<url>"}), frozenset({"<emoji>"}),
-    PITCH_WORDS, MEETING_WORDS, frozenset({"hope", "trust"}), EARNINGS_WORDS)
+    PITCH_WORDS, MEETING_WORDS, frozenset({"hope", "trust"}), EARNINGS_WORDS,
+    KNOWS_THE_READER_WORDS)
 (_F_WELCOME, _F_INTRO, _F_CTA, _F_TIME, _F_MONEY, _F_I, _F_WE, _F_YOU, _F_CROWD, _F_OWN_MEDIA,
  _F_MY_OUR, _F_PROMOTE, _F_RECIPROCAL, _F_BACK, _F_FOLLOWISH, _F_VERIFY, _F_ACCOUNT, _F_PRIZE,
  _F_AT, _F_GRIEVANCE, _F_THIRD_PERSON, _F_ARRIVAL, _F_HI_HELLO, _F_GROUP_PLACE, _F_NEWCOMER,
  _F_HI_HELLO_HEY, _F_ITS, _F_IT, _F_IS, _F_AUDIENCE_VERB, _F_AUDIENCE_OBJECT, _F_AUDIENCE_COUNT,
- _F_URL, _F_EMOJI, _F_PITCH, _F_MEETING, _F_WELL_WISH, _F_EARNINGS
+ _F_URL, _F_EMOJI, _F_PITCH, _F_MEETING, _F_WELL_WISH, _F_EARNINGS, _F_KNOWS_READER
  ) = (1 << bit for bit in range(len(_FLAG_SETS)))
 _F_I_OR_WE = _F_I | _F_WE
 _FLAGS: dict[str, int] = {}
@@ -715,6 +732,10 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     if (flags & _F_EARNINGS and EARNINGS.search(lower) is not None) \
             or (("$" in text or "£" in text or "€" in text) and PAY_RATE.search(lower)):
         add("s:easy-money")
+    if flags & _F_I_OR_WE and DID.search(lower) is not None:
+        add("s:reports-what-was-done")
+    if flags & _F_KNOWS_READER and KNOWS_THE_READER.search(lower) is not None:
+        add("s:knows-reader")
     if links:
         if 3 < words <= 8:
             add("s:link-few-words")

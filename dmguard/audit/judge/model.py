@@ -86,6 +86,8 @@ SHAPES = {
     "s:pitch+meeting-ask": "a pitch and an ask for a call",
     "s:well-wish": "a stranger's well-wish",
     "s:easy-money": "easy money",
+    "s:knows-reader": "tells what the reader said or did",
+    "s:reports-what-was-done": "tells what the sender did",
 }
 
 

@@ -472,6 +472,10 @@ PERSONAL: tuple[str, ...] = (
     "I earned 40 quid babysitting this weekend lol",
     "My dad made $50 selling the old bikes at the flea market",
     # staff and tradespeople answering one customer's own case
+    "Hello Nils, we checked the invoice and the second charge was a pre-authorisation, it'll "
+    "vanish by Tuesday.",
+    "Hi Pia, we swapped the cracked tile on your kitchen floor for free since it was our fitting.",
+    "Hey Bruno, the torn strap on your bag is covered by our warranty, send it in and we'll fix it.",
     "Hi Marta, your refund of 39.90 went back to the card ending 4417 this morning.",
     "Hey Owen, the tailor finished your suit, sleeves 2cm shorter as asked. Pick up any time after 10.",
     "Hi Camille, I looked into ticket 55812: the double charge was our mistake and I've reversed it.",
@@ -484,6 +488,25 @@ PERSONAL: tuple[str, ...] = (
     "Hi Giulia, your appointment has moved to 4:30 because Dr. Kaur is running late. Sorry!",
     "Hi Kenji, we replaced the screen and the battery on your phone. The total is 89, cash or card.",
     "Hi Ms. Novak, the lease renewal is ready to sign. I've marked the two changes we discussed.",
+    # welcomes that tell what the reader said or did: only someone who read them can write it
+    "Welcome, Tariq! You mentioned you restore old radios, we have a whole thread on valves.",
+    "Hi Brigitte, welcome! Saw in your intro that you keep bees, so do two of our mods.",
+    "Welcome Yusuf! From your intro it sounds like you're new to film cameras: ask me anything.",
+    "Welcome to the team, Inés. You said you'd rather start on the billing bugs, so they're yours.",
+    # a moderator or organiser writing to one member about their own post, report or idea
+    "Hi Wren, I moved your post about the broken map link to #bugs so the devs see it.",
+    "Hey Dario, thanks for reporting the spam account yesterday, it's banned now.",
+    "Hi Olga, we tried your idea of a quiet channel for focus sessions and it's live now.",
+    "Hey Mateo, your question about the tax form got buried, here's the answer: box 12 stays empty.",
+    "Hi Ama, you won the cake raffle at Sunday's meetup! I'll bring it to the next one.",
+    # a stranger writing for a reason of their own, naming the reader's actual work
+    "Hi Dr. Lindqvist, I read your 2019 paper on river otters in Dalarna and have a question "
+    "about the sampling.",
+    "Hi Farah, your talk at PyCon on slow tests fixed our CI. Could I quote it in our team wiki?",
+    "Hi Mr. Okoro, we've never met, but my son built the treehouse from your plans and wants to "
+    "send you a photo.",
+    "Hello Keiko, I found your blog post on mending denim and tried it on my jeans. Which thread "
+    "did you use?",
     # people telling each other that someone arrived
     "Mum just arrived, can you put the kettle on?",
     "Ollie's here with the van, come help carry the sofa",

@@ -16,6 +16,13 @@ GENERIC = phrases(
     r"valued (?:customer|client|member|follower|subscriber)s?",
     r"dear sir(?: or |/)madam", r"dear sir", r"dear madam", r"to whom it may concern",
     r"hello (?:user|customer|member)", r"dear (?:account|voucher|card|policy) holder",
+    # German, French, Spanish, Portuguese, Italian, Dutch, Polish, Russian
+    r"sehr geehrte damen und herren", r"sehr geehrte[rs]? kund(?:e|in)", r"liebe[rs]? kund(?:e|in)",
+    r"madame,? monsieur", r"mesdames,? messieurs", r"ch(?:er|ère)s? client(?:e|s|es)?",
+    r"estimad[oa]s? (?:client[ea]s?|usuari[oa]s?|seguidor(?:es|a)?)",
+    r"prezad[oa]s? (?:client[ea]s?|usu[aá]ri[oa]s?|seguidor(?:es|a)?)",
+    r"gentil[ei] client[ei]", r"caro cliente", r"geachte (?:klant|heer|mevrouw|relatie)",
+    r"beste klant", r"drog[ia] klienc(?:ie|i)", r"уважаемый клиент",
 )
 BEFORE_OPENING = re.compile(r"(?:[^\w@]|@\w+)*")
 """What may stand before a greeting that opens a line: punctuation, emoji, spaces and
@@ -33,7 +40,8 @@ VAGUE = phrases(r"hi there", r"hey there", r"hello there", r"hey you", r"hi frie
     severity="hold",
     points=50,
     fails=["Dear valued customer, we have an offer", "To whom it may concern: hello",
-           "Dear Sir/Madam, thanks"],
+           "Dear Sir/Madam, thanks", "Sehr geehrte Damen und Herren, wir bieten …",
+           "Estimado cliente: tenemos una oferta"],
     passes=["Dear Amy, we have news about your order", "The customer service was great"],
 )
 def generic_salutation(subject: Subject) -> Iterator[Hit]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from dmguard.audit.model import Context, Recipient
+from dmguard.audit.reader_cues import knows_the_reader
 from dmguard.audit.rules.base import (
     ANSWER_POINTS,
     Example,
@@ -29,6 +30,8 @@ WELCOME = phrases(
     r"|your (?:follow(?![- ]up\b)|subscription)"
     r")",
     r"(?:appreciate|love) the follow", r"thanks for \.{2,}",
+    r"(?:thanks|thank you|thx) (?:so much )?for (?:accepting|approving) (?:my |the )?"
+    r"(?:invite|invitation|connection(?: request)?|request|friend request)",
     # not the idioms: "welcome to the club" (me too), "welcome to my world"
     r"welcome to(?! the club\b| my world\b)\b[^.!?\n]{0,40}?\b(?:family|community|server"
     r"|channel|network|team|group"
@@ -49,6 +52,9 @@ WELCOME = phrases(
     r"danke (?:fürs folgen|für (?:das|dein|deinen) (?:folgen|follow|abo))",
     r"willkommen (?:bei|in|auf|im)", r"bedankt voor het volgen",
     r"welkom bij",
+    r"merci (?:pour la connexion|d'avoir accepté)", r"gracias por (?:conectar|aceptar)",
+    r"obrigad[oa] por (?:aceitar|conectar)", r"danke (?:für die vernetzung|fürs vernetzen)",
+    r"grazie per (?:il collegamento|aver accettato)",
     # Indonesian, Turkish, Czech, Russian, Arabic, Korean, Japanese
     r"terima ?kasih (?:sudah|telah|udah|atas) (?:follow|mem?follow|mengikuti)",
     r"selamat datang", r"takip (?:ettiğin|ettiğiniz) için", r"vítám tě", r"vítejte",
@@ -58,19 +64,32 @@ WELCOME = phrases(
 )
 
 _WELCOME_WORDS = (r"welcome", r"bienvenid[oa]s?", r"bienvenue", r"willkommen", r"benvenut[oaie]",
-                  r"bem[- ]vind[oa]s?", r"welkom", r"witaj(?:cie)?", r"irasshaimase", r"youkoso")
+                  r"bem[- ]vind[oa]s?", r"welkom", r"witaj(?:cie)?", r"witamy", r"irasshaimase",
+                  r"youkoso", r"ようこそ", r"환영합니다", r"欢迎", r"歡迎", r"välkommen", r"velkommen",
+                  r"tervetuloa", r"hoş ?geldin(?:iz)?", r"benvingut", r"dobrodošli",
+                  r"ласкаво просимо", r"καλώς ήρθες")
 WELCOME_WORD = phrases(*_WELCOME_WORDS)
 """The words :data:`WELCOME_OPENING` opens with: the rule runs on a message holding one."""
+_NOT_A_WELCOME_LINE = (r"(?![\s,!.]+(?:back|home|zurück|de retour|de vuelta|di nuovo|terug"
+                      r"|de volta|to the club|to my world)(?!\w))")
+"""Welcome back, welcome home: people say those to someone they know. Welcome to the club,
+welcome to my world: "me too"."""
 WELCOME_OPENING = re.compile(
     r"^[^\w@]{0,4}(?:(?:hi|hey|hello|hiya|heya|yo|hola|greetings|oh hey)(?!\w)[\s,!.]+"
     r"(?:(?!(?:you|you['’]re|youre|your|u|ur)(?![\w'’]))(?:there|@?[\w.'’-]+)[\s,!.]+)?"
-    r"(?:and )?)?"
-    r"(" + "|".join(_WELCOME_WORDS) + r")(?!\w)"
-    r"(?![\s,!.]+(?:back|home|zurück|de retour|de vuelta|di nuovo|terug|de volta)(?!\w))",
+    r"(?:and )?"
+    # or a name alone before the welcome ("Sam, welcome to …"), not a word like "ha"
+    r"|(?!(?:ha|haha|oh|well|yes|yeah|ok|okay|aww?|lol|and|so|but|also|" + "|".join(_WELCOME_WORDS)
+    + r")\b)(?-i:[A-ZÀ-Þ][a-zß-ÿ]+),\s+)?"
+    r"(" + "|".join(_WELCOME_WORDS) + r")(?!\w)" + _NOT_A_WELCOME_LINE,
     re.IGNORECASE)
 """A message that opens by welcoming its reader ("Welcome, Sam!", "Hi Sam, welcome to …",
-"Bienvenue !"): what a welcome DM is, whatever follows. Not a welcome back or home: people
-say those to someone they know."""
+"Sam, welcome to …", "Bienvenue !"): what a welcome DM is, whatever follows."""
+WELCOME_SENTENCE = re.compile(
+    r"[.!?…]\s+(?:[^\w\s@]+\s*)*(" + "|".join(_WELCOME_WORDS) + r")(?!\w)" + _NOT_A_WELCOME_LINE,
+    re.IGNORECASE)
+"""A sentence of its own that welcomes the reader after a joke or a line about the group
+("It's dangerous to go alone, take this! Welcome @lucas", "Yer a wizard! Welcome to …")."""
 
 STOCK = phrases(
     r"check out (?:my|our)", r"check (?:me|us) out", r"check (?:my|our) \w+ out",
@@ -82,6 +101,16 @@ STOCK = phrases(
     r"looking forward to connecting", r"(?:let's|lets) connect", r"stay tuned",
     r"follow (?:me|us) (?:on|at)", r"add (?:me|us) on", r"find (?:me|us) (?:on|at)", r"be sure to", r"you are welcome to visit",
     r"i tweet about", r"for more (?:info|information|details)",
+    # the lines of a cold-outreach sequence: finding "the right person", following up on
+    # one's own unanswered messages
+    r"(?:are you|is this|you(?:'re| are)) (?:still )?the (?:right|best|correct|appropriate)"
+    r" (?:person|contact)",
+    r"(?:point|direct|refer) me (?:to|in the direction of) the (?:right|best|correct) (?:person|contact)",
+    r"who(?:'s| is| would be) the (?:right|best) (?:person|contact) to",
+    r"(?:reached|reaching) out (?:a few|several|a couple of|multiple|many|\d+) times",
+    r"i(?:'ll| will) (?:assume|take it) (?:that )?(?:it'?s|you'?re|this is|you are|now is) not",
+    r"bumping this", r"closing the loop", r"to the top of your inbox",
+    r"last (?:attempt|try) (?:to|at) (?:reach|connect|get)",
 )
 
 WEEKDAY = phrases(
@@ -122,9 +151,11 @@ thanks for following)."""
            "Welcome to the family!", "Gracias por seguirme!", "Thanks for your message :)",
            "Grazie per averci seguito!", "Welcome, Alex! Make yourself at home.",
            "Hi Alex, welcome to the dark side.",
-           "Bienvenue Alex, ravi de te voir ici"],
+           "Bienvenue Alex, ravi de te voir ici",
+           "It's dangerous to go alone, take this! Welcome @lucas"],
     passes=["Thanks for following up on my ticket, it works now",
             "Welcome back! How was the trip to Porto?",
+            "Welcome to the club, my knee went the same way last year",
             "Welcome home, Sam! The keys are under the blue pot.",
             "Hi Sam, welcome back! Same table as last time?",
             "Thanks for your message about the wobbly table leg: which screw is missing?",
@@ -133,35 +164,45 @@ thanks for following)."""
             "Thanks for your message, Omar. The parcel is with your neighbour at number 12."],
 )
 def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
-    """Finds stock welcome and auto-acknowledgement lines, and messages opening with a welcome.
+    """Finds stock welcome and auto-acknowledgement lines, and messages that open with a
+    welcome or welcome in a sentence of their own.
 
     The lines are known in several languages; so are the welcome words.
 
     Why: "Thanks for the follow!" sent to every new follower is the auto-DM X
     names as not allowed, and the message people most often call spam. A DM that
-    opens with "Welcome, Alex" is a welcome DM whatever joke follows it (people
-    say "welcome back" or "welcome home" to someone they know; those pass). Canned
-    acknowledgements ("thanks for your message") pretend to be an answer.
+    opens with "Welcome, Alex", or ends a joke with "Welcome @alex!", is a welcome
+    DM whatever the joke (people say "welcome back" or "welcome home" to someone they
+    know, and "welcome to the club" for "me too"; those pass). A welcome that tells
+    what the reader said or did ("you mentioned you keep bees") is a person's, and
+    only adds to the score. Canned acknowledgements ("thanks for your message")
+    pretend to be an answer.
     Source: X developer guidelines ("app auto-DMs new followers with welcome
     message" is not allowed); common complaints about auto-DMs.
     Use instead: welcome people yourself, with something from their profile, or
     wait until they write.
     Options: in a reply to someone who wrote first a welcome or a thanks for
-    following is an answer ("Welcome!" may be "you're welcome") and only adds
-    {answer_points} points; a canned acknowledgement still holds.
+    following is an answer ("Welcome!" may be "you're welcome"); it only adds
+    {answer_points} points, as a welcome that tells what the reader said or did does.
+    A canned acknowledgement still holds.
     """
     hits = list(phrase_hits(WELCOME, subject, "stock welcome line {found!r}"))
     raw = subject.text.text
-    opening = WELCOME_OPENING.match(raw) if WELCOME_WORD.possible(subject.text) else None
-    if opening and not any(hit.span and hit.span[0] <= opening.start(1) < hit.span[1]
-                               for hit in hits):
-        span = opening.span(1)
-        hits.insert(0, Hit(span, f"opens by welcoming the reader {quote(raw, span)!r}"))
-    if not subject.answering:
+    if WELCOME_WORD.possible(subject.text):
+        opening = WELCOME_OPENING.match(raw)
+        found = opening or WELCOME_SENTENCE.search(raw)
+        if found and not any(hit.span and hit.span[0] <= found.start(1) < hit.span[1]
+                             for hit in hits):
+            span = found.span(1)
+            told = "opens by welcoming" if opening else "welcomes"
+            hits.insert(0, Hit(span, f"{told} the reader {quote(raw, span)!r}"))
+    if not subject.answering and not knows_the_reader(subject.text.lower,
+                                                      subject.text.word_set):
         yield from hits
         return
     # To someone who wrote first a welcome or thanks is an answer ("Welcome!" may be "you're
-    # welcome"). A canned acknowledgement is never one.
+    # welcome"); a welcome that tells what the reader said or did is a person's. A canned
+    # acknowledgement is never either.
     for hit in hits:
         yield hit if hit.span and ACKNOWLEDGEMENT.search(raw, *hit.span) else as_answer(hit)
 
@@ -176,17 +217,22 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     points=20,
     max_points=40,
     fails=["Feel free to reach out anytime!", "Check out my channel when you can",
-           "We thought you might be interested in our newsletter"],
+           "We thought you might be interested in our newsletter",
+           "Are you still the right person to talk to about payroll?",
+           "I've reached out a few times, so I'll assume it's not a priority"],
     passes=["Could you check my order status?", "Reach me at home tonight"],
 )
 def stock_phrase(subject: Subject) -> Iterator[Hit]:
     """Finds phrases that stand in for something actually said to this person.
 
     Why: "Feel free to reach out", "check out my…", "thought you might be
-    interested" fit every reader, so they tell this reader nothing. Each one adds
-    to the genericity score; a few together hold the message.
+    interested" fit every reader, so they tell this reader nothing. So do the steps
+    of a cold-outreach sequence: "are you the right person to talk to about…" asks
+    anyone at a firm, and "I've reached out a few times, I'll assume it's not a
+    priority" is the scheduled follow-up to one's own unanswered messages. Each one
+    adds to the genericity score; a few together hold the message.
     Source: common complaints about form letters ("feel free to reach out",
-    "check out my").
+    "check out my"); the follow-up steps of sales-engagement sequences.
     Use instead: say the one specific thing you want this person to know.
     """
     yield from phrase_hits(STOCK, subject, "stock phrase {found!r}")

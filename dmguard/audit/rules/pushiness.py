@@ -37,6 +37,12 @@ SALES = phrases(
     r"earn (?:money|cash|\$)", r"make money", r"dm (?:me|us) (?:for|to get)", r"message (?:me|us) (?:for|to get)",
     r"(?:get|grab|claim) (?:your|a) (?:free|discount|copy|spot|seat)",
     r"for free", r"(?-i:FREE)", r"half price", r"line rental", r"(?:no|without) obligation",
+    # recruiting strangers as "brand ambassadors" or for a "collab"
+    r"(?:looking for|seeking|recruiting|searching for|buscamos|procuramos|cherchons|recherchons"
+    r"|suchen|cerchiamo)(?: new| our| some)? (?:\w+ )?(?:brand )?(?:ambassadors?|embajador[ae]s"
+    r"|embaixador[ae]s|ambassadrices?|ambassadeurs?|influencers|botschafter(?:innen)?"
+    r"|ambasciatori|ambasciatrici|promoters)", r"brand ambassador",
+    r"collab(?:orate)? with (?:you|u)\b",
     r"free (?:msg|message|text|txt|sms|ringtones?|tones?|mins|minutes|phone|mobile|camera"
     r"|membership|pass|tickets?|gift|sample|upgrade|bluetooth|video)",
     r"(?:ringtones?|wallpapers?|logos?) (?:club|for)", r"(?:dating|chat) (?:service|line|club)",
@@ -90,6 +96,14 @@ SELF_PROMOTION = phrases(
     r"(?: (?:a|en|no|na|auf|à|al|il|sur|in|an))? " + _MY_ABROAD + r" " + _OWN_MEDIA_ABROAD,
     r"ich folge (?:dir )?zurück", r"je te suis en retour", r"te sigo de vuelta",
     r"(?:eu )?sigo de volta", r"ricambio (?:il )?follow",
+    # Hindi, Russian, Indonesian, Turkish, Arabic, Korean, Japanese
+    r"मेरे चैनल", r"सब्सक्राइब", r"подпиш(?:ись|итесь) на (?:мой|наш)",
+    r"(?:subscribe|subs|follow|mampir(?: ke)?) (?:channel|akun|ig) (?:aku|saya|ku|gue|gw)",
+    r"kanal[ıi]ma abone", r"اشترك(?:وا)? في قناتي", r"구독 ?(?:부탁|해 ?주세요)",
+    r"チャンネル登録(?:お願い|よろしく)",
+    # a promotion page that wants the reader's post: "share it on @page", "get featured"
+    r"(?:share|send|post|submit|tag|promote)(?: it| this| them| your [\w-]+)? (?:on|to|with|at|via)"
+    r" @\w+", r"(?:get|be|getting) featured", r"promote (?:it|them|your [\w-]+) (?:with|on|via) us",
 )
 URGENCY = phrases(
     r"act (?:now|fast)", r"hurry(?: up)?", r"limited[- ]time", r"today only",
@@ -106,6 +120,17 @@ PRIZE = phrases(
     r"(?:you are|u r|you're) entitled to", r"cash (?:prize|award|bonus|reward)",
     r"(?:award|reward|bonus) (?:of|worth)", r"un-?redeemed", r"secret admirer",
     r"(?:a )?chance (?:2|to) win", r"lucky day", r"to (?:collect|claim) (?:your|ur)",
+)
+ENGAGEMENT_BAIT = phrases(
+    r"(?:send|forward|share|copy and paste|repost|pass) (?:this|it) (?:message )?(?:on )?(?:to|with)"
+    r" (?:\d+|two|three|five|seven|ten|twenty|all your|every|everyone in your)"
+    r" (?:\w+ )?(?:people|friends|contacts|others|followers)",
+    r"\d+ (?:like|share|comment|retweet|rt|follow)s? ?= ?\d* ?\w+", r"ignore ?= ?",
+    r"bad luck for (?:\d+|one|two|three|five|seven|ten) (?:years?|days?|months?)",
+    r"if you (?:don'?t|do not|dont) (?:share|send|forward|repost|pass) (?:this|it)",
+    r"(?:like|share|comment|retweet|repost) (?:this )?if you (?:agree|love|believe|want|think"
+    r"|are|support)",
+    r"type ['\"]?amen", r"(?:say|comment|type) ['\"]?(?:yes|amen|done)['\"]? (?:if|to|below)",
 )
 CONGRATS = phrases(r"congratulations", r"congrats")
 """Friends congratulate each other too: it counts only beside a prize."""
@@ -140,11 +165,13 @@ BULK_SMALL_PRINT = phrases(
     points=25,
     max_points=50,
     fails=["Use code SPRING20 for 20% off!", "Buy now at our store", "Click here to sign up",
-           "Sichere dir 10 % Rabatt mit dem Code HALLO10", "usa il codice CIAO10"],
+           "Sichere dir 10 % Rabatt mit dem Code HALLO10", "usa il codice CIAO10",
+           "We're looking for brand ambassadors, DM us!"],
     passes=["Can I change my order?", "Thanks, I'll check the store tomorrow"],
 )
 def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
-    """Finds sales calls to action: buy now, sign up, discount codes, free offers.
+    """Finds sales calls to action: buy now, sign up, discount codes, free offers, and
+    strangers recruited as "brand ambassadors" or for a "collab".
 
     Why: A sales pitch in a DM turns a conversation channel into an ad slot; in
     a first contact it is the unsolicited marketing X's rules forbid.
@@ -169,14 +196,16 @@ def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
     fails=["Check out my new channel!", "Watch my videos xx", "sub to me pls",
            "Please help me go to college https://www.gofundme.com/f/my-college-fund",
            "My covers are decent, check them out if you want",
-           "Thanks for the follow! Listen to our latest track on Spotify"],
+           "Thanks for the follow! Listen to our latest track on Spotify",
+           "Beautiful pic 😍 send it to @promo_page to get featured"],
     passes=["I watched your video twice, the ending got me",
             "Can you check my order status?", "Our store opens at 9 tomorrow",
             "I'll check out your channel tonight"],
 )
 def self_promotion(subject: Subject) -> Iterator[Hit]:
     """Finds a message asking its reader to watch, follow, subscribe to or check out the
-    sender's own channel, videos, music, page or shop, or to fund the sender.
+    sender's own channel, videos, music, page or shop, or to fund the sender, or to post
+    on the sender's promotion page ("send it to @page to get featured").
 
     Why: "Check out my channel" (or a fundraiser link) sent to people who did not
     ask is the self-promotion that fills DM requests and comment sections alike;
@@ -246,6 +275,36 @@ def prize_or_money(subject: Subject) -> Iterator[Hit]:
     if prizes:
         yield from phrase_hits(CONGRATS, subject, "prize {found!r}", tentative=True)
         yield from phrase_hits(MONEY, subject, "money offered {found!r}", tentative=True)
+
+
+@rule(
+    "DG048",
+    "engagement-bait",
+    family="pushiness",
+    generic=True,
+    scans=[ENGAGEMENT_BAIT],
+    severity="hold",
+    points=40,
+    max_points=50,
+    fails=["1 like = 1 prayer 🙏 ignore = bad luck for 7 years",
+           "Send this to 10 friends or your wish won't come true",
+           "Like if you agree, type amen below"],
+    passes=["I'll send it to you and two friends tomorrow",
+            "Did you like it? I think you'd agree with the ending",
+            "Sorry, I had bad luck with the train today"],
+)
+def engagement_bait(subject: Subject) -> Iterator[Hit]:
+    """Finds chain letters and engagement bait: "send this to 10 friends", "1 like = 1
+    prayer", "ignore = bad luck", "like if you agree", "type amen".
+
+    Why: A chain letter is written once to travel to everybody, and engagement bait asks
+    for likes and shares instead of saying anything to its reader; both are marks of
+    spam wherever they appear.
+    Source: chain letters and engagement bait, long-known forms of social spam (Facebook
+    demotes "engagement bait" by name); the comment spam of the YouTube Spam Collection.
+    Use instead: say what you want to say to this person; do not ask them to pass it on.
+    """
+    yield from phrase_hits(ENGAGEMENT_BAIT, subject, "chain letter or engagement bait {found!r}")
 
 
 @rule(
@@ -399,5 +458,5 @@ def emoji_exclamation_flood(subject: Subject) -> Iterator[Hit]:
         yield Hit(flood.span(), f"exclamation flood {flood.group().strip()!r}")
 
 
-RULES = (sales_call_to_action, self_promotion, urgency, prize_or_money, premium_rate_contact,
-         links, link_in_first_contact, shouting, emoji_exclamation_flood)
+RULES = (sales_call_to_action, self_promotion, urgency, prize_or_money, engagement_bait,
+         premium_rate_contact, links, link_in_first_contact, shouting, emoji_exclamation_flood)

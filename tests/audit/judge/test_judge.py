@@ -205,6 +205,10 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     ("I trust this message finds you well.", "s:well-wish"),
     ("Work from home and earn $250/day, no experience needed", "s:easy-money"),
     ("My cousin pays $1,200 a month for that flat", "s:easy-money"),
+    ("Welcome, Tariq! You mentioned you restore old radios", "s:knows-reader"),
+    ("Can't believe you actually moved to Oslo", "s:knows-reader"),
+    ("Hi Wren, I moved your post to #bugs so the devs see it", "s:reports-what-was-done"),
+    ("We swapped the cracked tile for free", "s:reports-what-was-done"),
 ])
 def test_the_shapes_name_the_ideas(text: str, shape: str) -> None:
     from dmguard.audit.judge.features import features
@@ -219,6 +223,10 @@ def test_the_shapes_name_the_ideas(text: str, shape: str) -> None:
     ("Let's have a chat about it tomorrow", "s:meeting-ask"),
     ("I hope so, the tickets sold out fast", "s:well-wish"),
     ("I made 3 loaves of bread today", "s:easy-money"),
+    ("You asked for it: our biggest sale is back!", "s:knows-reader"),
+    ("I noticed your profile and loved your work", "s:reports-what-was-done"),
+    ("We've helped 40 firms like yours grow", "s:reports-what-was-done"),
+    ("We tried to contact you about your prize", "s:reports-what-was-done"),
 ])
 def test_a_shape_needs_its_idea_not_just_its_words(text: str, shape: str) -> None:
     from dmguard.audit.judge.features import features
