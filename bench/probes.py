@@ -20,7 +20,8 @@ from eval import auditor, share
 from dmguard.audit.model import AuditInput
 
 PROBES = Path(__file__).resolve().parent / "probes"
-SETS = (("dev", "dev.jsonl"), ("held out", "held_out.jsonl"))
+SETS = (("dev", "dev.jsonl"), ("held out", "held_out.jsonl"), ("dev 2", "dev_2.jsonl"),
+        ("held out 2", "held_out_2.jsonl"))
 
 
 def table(name: str, path: Path, show_misses: bool) -> None:
@@ -49,10 +50,11 @@ def table(name: str, path: Path, show_misses: bool) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--show-misses", action="store_true", help="list the dev set's misses")
+    parser.add_argument("--show-misses", action="store_true",
+                        help="list the dev sets' misses")
     args = parser.parse_args()
     for name, file in SETS:
-        table(name, PROBES / file, args.show_misses and name == "dev")
+        table(name, PROBES / file, args.show_misses and name.startswith("dev"))
     return 0
 
 
