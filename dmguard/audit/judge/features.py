@@ -193,7 +193,9 @@ NOT_A_NAME = frozenset({
 ARRIVAL = re.compile(
     r"\b(?:just|has|have|had|finally) (?:joined|arrived|landed|entered|appeared|shown up|showed up"
     r"|slid|hopped|jumped|fell|dropped|walked|wandered|teleported|warped|spawned|popped|rolled"
-    r"|stepped|stumbled|burst|crashed|made it|come|came)\b"
+    r"|stepped|stumbled|burst|crashed|made it|come|came|boarded|docked|beamed|materiali[sz]ed"
+    r"|parachuted|sneaked|snuck|waltzed|strolled|marched|tumbled)\b"
+    r"|\bhath (?:arrived|joined|come|entered)\b"
     r"|\b(?:slid|slides|hopped|hops|jumped|jumps|fell|falls|dropped|drops|walked|walks|wandered"
     r"|teleported|warped|spawned|popped|rolled|stepped|stumbled|burst|crashed|came|comes|joined"
     r"|joins) (?:in|into|onto)\b"
@@ -210,7 +212,9 @@ ARRIVAL_WORDS = frozenset({
     "dropped", "drops", "walked", "walks", "wandered", "teleported", "warped", "spawned", "popped",
     "rolled", "stepped", "stumbled", "burst", "crashed", "made", "come", "came", "comes", "here",
     "house", "among", "chat", "server", "lobby", "expecting", "presence", "approaches",
-    "summoned", "give", "welcome", "noise", "hi", "hello", "hands", "hail", "behold"})
+    "summoned", "give", "welcome", "noise", "hi", "hello", "hands", "hail", "behold", "boarded",
+    "docked", "beamed", "materialised", "materialized", "parachuted", "sneaked", "snuck",
+    "waltzed", "strolled", "marched", "tumbled", "hath"})
 """One of these is in every phrase :data:`ARRIVAL` finds (the regex only runs when one is)."""
 HI_HELLO = frozenset({"hi", "hello"})
 ARRIVAL_WORDS_BUT_HI = ARRIVAL_WORDS - HI_HELLO

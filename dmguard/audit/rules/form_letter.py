@@ -128,6 +128,7 @@ SELF_PITCH = phrases(
     r"|brand|provider|providers|team|business)",
     r"our (?:goal|mission) is", r"we specialise in|we specialize in", r"(?:i'm|i am) a \w+ (?:from|in) ",
     r"(?:i'm|i am) [^,.!?\n]{1,30}, an? [\w/ -]{1,40} (?:from|in|based in) ",
+    r"(?:brands|companies|businesses|firms|agencies|founders|clients|teams) like (?:yours|you)",
 )
 
 
@@ -268,7 +269,8 @@ def weekday_greeting(subject: Subject) -> Iterator[Hit]:
     severity="warn",
     points=15,
     fails=["I'm the founder of Acme, a new platform for traders",
-           "We are a small streaming app with new content"],
+           "We are a small streaming app with new content",
+           "Companies like yours save ten hours a week with our tool"],
     passes=["I am running late, sorry", "We are at the cafe now"],
 )
 def self_pitch(subject: Subject) -> Iterator[Hit]:

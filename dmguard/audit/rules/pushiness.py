@@ -43,6 +43,11 @@ SALES = phrases(
     r"|embaixador[ae]s|ambassadrices?|ambassadeurs?|influencers|botschafter(?:innen)?"
     r"|ambasciatori|ambasciatrici|promoters)", r"brand ambassador",
     r"collab(?:orate)? with (?:you|u)\b",
+    # selling search rankings, links and ad space to a site's owner
+    r"(?:sponsored|guest) (?:post|article|blog)s?", r"advertising space", r"link insertions?",
+    r"backlinks?", r"seo (?:errors|issues|audit|report|problems|mistakes)",
+    r"(?:first|1st|top) page (?:of|on) google", r"rank (?:higher|#?1|number one|first) (?:on|in) google",
+    r"hurting your (?:google |search )?(?:rank|ranking|rankings|seo)",
     r"free (?:msg|message|text|txt|sms|ringtones?|tones?|mins|minutes|phone|mobile|camera"
     r"|membership|pass|tickets?|gift|sample|upgrade|bluetooth|video)",
     r"(?:ringtones?|wallpapers?|logos?) (?:club|for)", r"(?:dating|chat) (?:service|line|club)",
@@ -166,12 +171,14 @@ BULK_SMALL_PRINT = phrases(
     max_points=50,
     fails=["Use code SPRING20 for 20% off!", "Buy now at our store", "Click here to sign up",
            "Sichere dir 10 % Rabatt mit dem Code HALLO10", "usa il codice CIAO10",
-           "We're looking for brand ambassadors, DM us!"],
+           "We're looking for brand ambassadors, DM us!",
+           "We offer guest posts with dofollow backlinks"],
     passes=["Can I change my order?", "Thanks, I'll check the store tomorrow"],
 )
 def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
-    """Finds sales calls to action: buy now, sign up, discount codes, free offers, and
-    strangers recruited as "brand ambassadors" or for a "collab".
+    """Finds sales calls to action: buy now, sign up, discount codes, free offers,
+    strangers recruited as "brand ambassadors" or for a "collab", and search rankings,
+    backlinks and ad space sold to a site's owner.
 
     Why: A sales pitch in a DM turns a conversation channel into an ad slot; in
     a first contact it is the unsolicited marketing X's rules forbid.
