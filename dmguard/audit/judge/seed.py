@@ -351,6 +351,7 @@ PERSONAL: tuple[str, ...] = (
     "welcome home, the cat missed you",
     "Thanks for the follow-up on the invoice, I'll pay it tomorrow.",
     "Thanks for following up, I had totally forgotten about the form.",
+    "Thanks for following up on my claim, the money came through this morning.",
     # replies about something concrete
     "Can you send me the photos from Sunday's hike?",
     "I'll be 10 minutes late, the bus broke down",
