@@ -310,6 +310,8 @@ PITCH = _at_word_starts(
     r"we work with (?:brands|businesses|companies|startups|teams|founders|creators|coaches)\b",
     r"we'?re an? (?:[\w-]+ ){0,3}" + _FIRMS, r"we are an? (?:[\w-]+ ){0,3}" + _FIRMS,
     r"i help (?:brands|businesses|companies|startups|teams|founders|creators|coaches|people)\b",
+    *(who + r"(?:'ve| have)? helped (?:over |more than |dozens of |hundreds of )?(?:\d|dozens"
+      r"|hundreds)" for who in ("i", "we")),
     r"i specialis", r"i specializ",
     r"i'?m an? (?:[\w-]+ ){0,2}" + _TRADES, r"i am an? (?:[\w-]+ ){0,2}" + _TRADES,
     r"reaching out (?:to|because|about|on behalf)\b",
@@ -322,7 +324,7 @@ PITCH = _at_word_starts(
         "business")),
 )
 PITCH_WORDS = frozenset({
-    "help", "specialise", "specialize", "specialising", "specializing", "specialised",
+    "help", "helped", "specialise", "specialize", "specialising", "specializing", "specialised",
     "specialized", "partner", "reaching", "feature", "promote", "showcase", "sponsor",
     "partnership", "collaboration", "collab", "sponsorship", "ambassador", "affiliate",
     "business", "agency", "company", "firm", "studio", "startup", "platform", "network",

@@ -111,6 +111,11 @@ STOCK = phrases(
     r"i(?:'ll| will) (?:assume|take it) (?:that )?(?:it'?s|you'?re|this is|you are|now is) not",
     r"bumping this", r"closing the loop", r"to the top of your inbox",
     r"last (?:attempt|try) (?:to|at) (?:reach|connect|get)",
+    # networking boilerplate
+    r"(?:great|nice|good|pleasure|glad) to (?:be )?connect(?:ed)?", r"a select (?:group|few|number) of",
+    r"thought leaders?", r"like-?minded (?:professionals|people|individuals|entrepreneurs|leaders)",
+    r"(?:expand|grow|build) (?:my|our) (?:professional )?network",
+    r"exciting (?:new )?opportunit(?:y|ies)",
 )
 
 WEEKDAY = phrases(
@@ -220,7 +225,8 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     fails=["Feel free to reach out anytime!", "Check out my channel when you can",
            "We thought you might be interested in our newsletter",
            "Are you still the right person to talk to about payroll?",
-           "I've reached out a few times, so I'll assume it's not a priority"],
+           "I've reached out a few times, so I'll assume it's not a priority",
+           "Great to connect! I'm always looking to learn from thought leaders like you"],
     passes=["Could you check my order status?", "Reach me at home tonight"],
 )
 def stock_phrase(subject: Subject) -> Iterator[Hit]:
@@ -230,7 +236,8 @@ def stock_phrase(subject: Subject) -> Iterator[Hit]:
     interested" fit every reader, so they tell this reader nothing. So do the steps
     of a cold-outreach sequence: "are you the right person to talk to about…" asks
     anyone at a firm, and "I've reached out a few times, I'll assume it's not a
-    priority" is the scheduled follow-up to one's own unanswered messages. Each one
+    priority" is the scheduled follow-up to one's own unanswered messages; "great to
+    connect, I love learning from thought leaders" is networking boilerplate. Each one
     adds to the genericity score; a few together hold the message.
     Source: common complaints about form letters ("feel free to reach out",
     "check out my"); the follow-up steps of sales-engagement sequences.

@@ -209,6 +209,7 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     ("Can't believe you actually moved to Oslo", "s:knows-reader"),
     ("Hi Wren, I moved your post to #bugs so the devs see it", "s:reports-what-was-done"),
     ("We swapped the cracked tile for free", "s:reports-what-was-done"),
+    ("I've helped 40+ founders cut their cloud bill", "s:pitch"),
 ])
 def test_the_shapes_name_the_ideas(text: str, shape: str) -> None:
     from dmguard.audit.judge.features import features
@@ -223,6 +224,7 @@ def test_the_shapes_name_the_ideas(text: str, shape: str) -> None:
     ("Let's have a chat about it tomorrow", "s:meeting-ask"),
     ("I hope so, the tickets sold out fast", "s:well-wish"),
     ("I made 3 loaves of bread today", "s:easy-money"),
+    ("I helped my brother move flats", "s:pitch"),
     ("You asked for it: our biggest sale is back!", "s:knows-reader"),
     ("I noticed your profile and loved your work", "s:reports-what-was-done"),
     ("We've helped 40 firms like yours grow", "s:reports-what-was-done"),
