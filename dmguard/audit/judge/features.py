@@ -367,13 +367,17 @@ EARNINGS = _at_word_starts(
     *(who + r" (?:made|make|earn|earned|makes|earns|can make|can earn) [$£€]\s?\d"
       for who in ("i", "she", "he", "you")),
     r"making [$£€]\s?\d", r"thanks to (?:mr|mrs|ms|miss|dr)\b", r"be your own boss\b",
-    r"side hustle\b", r"(?:on|via) whatsapp\b",
+    r"side hustle\b", r"(?:on|via) whatsapp\b", r"earned [$£€]\s?\d",
+    r"helped me (?:earn|make|recover|get back|gain)\b",
+    r"until i (?:found|met|came across) (?:mr|mrs|ms|miss|dr)\b",
 )
 EARNINGS_WORDS = frozenset({
     "home", "experience", "passive", "freedom", "changed", "made", "make", "earn", "earned",
-    "makes", "earns", "making", "mr", "mrs", "ms", "miss", "dr", "boss", "hustle", "whatsapp"})
+    "makes", "earns", "making", "mr", "mrs", "ms", "miss", "dr", "boss", "hustle", "whatsapp",
+    "helped"})
 """One of these is in every phrase :data:`EARNINGS` finds."""
-PAY_RATE = re.compile(r"[$£€]\s?\d[\d,.]*k?\s?(?:/|per |an? |every )(?:week|day|month|hour|wk|hr)\b")
+PAY_RATE = re.compile(r"[$£€]\s?\d[\d,.]*k?\s?(?:(?:/|per |an? |every )(?:week|day|month|hour|wk|hr)"
+                      r"|weekly|daily|monthly)\b")
 """A sum of money per week, day, month or hour ("$3,000/week")."""
 
 # Words that open a sentence with a comma without naming anyone ("Honestly, …").

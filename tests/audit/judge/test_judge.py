@@ -205,6 +205,8 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     ("I trust this message finds you well.", "s:well-wish"),
     ("Work from home and earn $250/day, no experience needed", "s:easy-money"),
     ("My cousin pays $1,200 a month for that flat", "s:easy-money"),
+    ("Earned $3,200 this week thanks to @fx_mark", "s:easy-money"),
+    ("She helped me earn back everything I lost", "s:easy-money"),
     ("Welcome, Tariq! You mentioned you restore old radios", "s:knows-reader"),
     ("Can't believe you actually moved to Oslo", "s:knows-reader"),
     ("Hi Wren, I moved your post to #bugs so the devs see it", "s:reports-what-was-done"),
