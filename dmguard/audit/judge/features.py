@@ -261,6 +261,8 @@ DID = re.compile(
     r"|expanded|announced|tried)\b)"
     r"(?:\w{3,}ed|found|sent|put|took|gave|got|built|wrote|ran|left|brought|kept|paid|fixed"
     r"|moved|swapped|changed|booked|read|met|saw)\b")
+DID_SUBJECTS = frozenset({"i", "we", "i've", "we've", "i’ve", "we’ve"})
+"""One of these is in every phrase :data:`DID` finds."""
 # "it's (just) Sam", "is it Sam": the joke reveal of who arrived.
 REVEALS_NAME = re.compile(
     r"\b(?i:it['’]?s|it is|is it|its) (?i:just |only |me,? |actually )?([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)\b")
@@ -742,7 +744,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     if (flags & _F_EARNINGS and EARNINGS.search(lower) is not None) \
             or (("$" in text or "£" in text or "€" in text) and PAY_RATE.search(lower)):
         add("s:easy-money")
-    if flags & _F_I_OR_WE and DID.search(lower) is not None:
+    if flags & _F_I_OR_WE and not tokset.isdisjoint(DID_SUBJECTS) and DID.search(lower) is not None:
         add("s:reports-what-was-done")
     if flags & _F_KNOWS_READER and KNOWS_THE_READER.search(lower) is not None:
         add("s:knows-reader")
