@@ -27,7 +27,7 @@ from dmguard.audit.model import (
 )
 from dmguard.audit.rules import Rule, Subject, catalogue, single
 from dmguard.audit.rules.base import Check
-from dmguard.audit.similarity import Signature, signature
+from dmguard.audit.similarity import Signature, remembered_signature
 from dmguard.audit.text import Prepared, content_words
 from dmguard.clock import Clock
 
@@ -207,7 +207,8 @@ class Auditor:
         recipient = item.recipient
         if not self.needs_signature or recipient is None or not recipient.id:
             return None
-        return signature(item.text, [n for n in (recipient.name, recipient.username) if n])
+        return remembered_signature(item.text,
+                                    tuple(filter(None, (recipient.name, recipient.username))))
 
     def _applicable(self, item: AuditInput) -> list[ActiveRule]:
         """The draft rules that can say anything about this message, given what it carries."""
