@@ -215,7 +215,11 @@ class Phrases:
 
     def matches(self, text: Prepared) -> Iterator[re.Match[str]]:
         """What ``regex.finditer(text.text)`` finds, without scanning for impossible branches
-        (call it when :meth:`possible`)."""
+        (call it when :meth:`possible`); remembered by the text (:meth:`Prepared.found`)."""
+        return iter(text.found(self))
+
+    def scan(self, text: Prepared) -> Iterator[re.Match[str]]:
+        """:meth:`matches`, worked out."""
         if not self._branch_slots or not text.case_exact:
             return self.regex.finditer(text.text)
         first = self._first_branch_slot
@@ -513,8 +517,8 @@ class Prepared:
     ``functools.cached_property``, which takes a lock on each first access in Python 3.11.
     """
 
-    __slots__ = ("_anchor_hits", "_case_exact", "_emoji", "_greeted", "_greeting", "_links",
-                 "_word_set", "lower", "text")
+    __slots__ = ("_anchor_hits", "_case_exact", "_emoji", "_found", "_greeted", "_greeting",
+                 "_links", "_word_set", "lower", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -526,6 +530,18 @@ class Prepared:
         self._greeted: Any = _UNSET
         self._emoji: Any = _UNSET
         self._case_exact: bool | None = None
+        self._found: dict[Phrases, list[re.Match[str]]] | None = None
+
+    def found(self, phrases: Phrases) -> list[re.Match[str]]:
+        """The matches of ``phrases`` (:meth:`Phrases.scan`), remembered: a text audited again
+        (:func:`prepared` shares its view) is not scanned again."""
+        found = self._found
+        if found is None:
+            found = self._found = {}
+        matches = found.get(phrases)
+        if matches is None:
+            matches = found[phrases] = list(phrases.scan(self))
+        return matches
 
     @property
     def case_exact(self) -> bool:
@@ -590,6 +606,23 @@ class Prepared:
         if self._emoji is _UNSET:
             self._emoji = list(spans(EMOJI, self.text))
         return self._emoji  # type: ignore[no-any-return]
+
+
+PREPARED = 4096
+"""How many texts' prepared views :func:`prepared` keeps (it forgets them all when full)."""
+_PREPARED: dict[str, Prepared] = {}
+
+
+def prepared(text: str) -> Prepared:
+    """The prepared view of ``text``, shared by the audits of the last :data:`PREPARED` texts:
+    all it works out (anchor hits, phrase matches, the greeting, links) depends on the text
+    alone, and a campaign sends one text to everyone of the same name."""
+    view = _PREPARED.get(text)
+    if view is None:
+        if len(_PREPARED) >= PREPARED:
+            _PREPARED.clear()
+        view = _PREPARED[text] = Prepared(text)
+    return view
 
 
 def content_words(text: str) -> set[str]:
