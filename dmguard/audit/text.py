@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -532,12 +532,12 @@ class Prepared:
         self._case_exact: bool | None = None
         self._found: dict[Phrases, list[re.Match[str]]] | None = None
 
-    def found(self, phrases: Phrases) -> list[re.Match[str]]:
-        """The matches of ``phrases`` (:meth:`Phrases.scan`), remembered: a text audited again
-        (:func:`prepared` shares its view) is not scanned again."""
+    def found(self, phrases: Phrases) -> Iterable[re.Match[str]]:
+        """The matches of ``phrases`` (:meth:`Phrases.scan`), remembered in a view
+        :func:`prepared` shares: a text audited again is not scanned again."""
         found = self._found
         if found is None:
-            found = self._found = {}
+            return phrases.scan(self)
         matches = found.get(phrases)
         if matches is None:
             matches = found[phrases] = list(phrases.scan(self))
@@ -609,19 +609,33 @@ class Prepared:
 
 
 PREPARED = 4096
-"""How many texts' prepared views :func:`prepared` keeps (it forgets them all when full)."""
+"""How many texts :func:`prepared` keeps views of, and how many it knows it has seen (it
+forgets them all when full)."""
 _PREPARED: dict[str, Prepared] = {}
+_SEEN: set[str] = set()
 
 
 def prepared(text: str) -> Prepared:
-    """The prepared view of ``text``, shared by the audits of the last :data:`PREPARED` texts:
-    all it works out (anchor hits, phrase matches, the greeting, links) depends on the text
-    alone, and a campaign sends one text to everyone of the same name."""
+    """The prepared view of ``text``; from the second time a recent text comes on, one view
+    shared by its audits, which remembers what phrase lists find in it: all a view works out
+    (anchor hits, phrase matches, the greeting, links) depends on the text alone, and a
+    campaign sends one text to everyone of the same name.
+
+    A text seen once (most texts, outside campaigns) gets a view of its own that is not
+    kept: keeping every view would only leave more objects for the garbage collector to
+    walk (strings, as :data:`_SEEN` holds, it does not walk)."""
     view = _PREPARED.get(text)
-    if view is None:
-        if len(_PREPARED) >= PREPARED:
-            _PREPARED.clear()
-        view = _PREPARED[text] = Prepared(text)
+    if view is not None:
+        return view
+    if text not in _SEEN:
+        if len(_SEEN) >= PREPARED:
+            _SEEN.clear()
+        _SEEN.add(text)
+        return Prepared(text)
+    if len(_PREPARED) >= PREPARED:
+        _PREPARED.clear()
+    view = _PREPARED[text] = Prepared(text)
+    view._found = {}
     return view
 
 

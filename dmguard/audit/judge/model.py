@@ -220,7 +220,8 @@ class Judgement:
 
 _NAMES: dict[str, str] = {}
 JUDGED = 4096
-"""How many texts' judgements a :class:`Judge` remembers (it forgets them all when full)."""
+"""How many texts' judgements a :class:`Judge` remembers, and how many texts it knows it has
+seen (it forgets them all when full)."""
 
 
 def _named(feature: str) -> str:
@@ -252,9 +253,11 @@ class Judge:
         # "automated": an explained message looks them up instead of building strings.
         self._pair_pushes: dict[tuple[str, str], tuple[str, float]] = {}
         self._pushes: dict[str, tuple[str, float]] = {}
-        # The judgements of recent texts (with the rules' findings), each with whether its
-        # reasons were gathered: a campaign sends one text to everyone of the same name.
+        # The judgements of recent texts that came more than once (with the rules'
+        # findings), each with whether its reasons were gathered: a campaign sends one text
+        # to everyone of the same name. Texts seen once are not kept (see text.prepared).
         self._judged: dict[tuple[str, frozenset[str]], tuple[Judgement, bool]] = {}
+        self._seen: set[str] = set()
         for feature, weight in weights.items():
             if weight > 0:
                 self._pushes[feature] = (feature, weight)
@@ -290,7 +293,7 @@ class Judge:
         One pass: a cached weight per distinct word (its ``w:`` and ``c:`` features added
         up once), a look-up per distinct word pair, the shapes, the other rules'
         findings. Feature strings are only built for the reasons of a message explained.
-        The judgements of the last :data:`JUDGED` texts are remembered (:meth:`_judge` works
+        The judgements of recent texts that come again are remembered (:meth:`_judge` works
         one out).
         """
         raw = text.text if isinstance(text, Prepared) else text
@@ -304,10 +307,16 @@ class Judge:
                 return judgement
         judgement = self._judge(text if isinstance(text, Prepared) else Prepared(text),
                                 key[1], explain_from)
-        judged = self._judged
-        if len(judged) >= JUDGED:
-            judged.clear()
-        judged[key] = judgement, judgement.probability >= explain_from
+        seen = self._seen
+        if raw in seen:
+            judged = self._judged
+            if len(judged) >= JUDGED:
+                judged.clear()
+            judged[key] = judgement, judgement.probability >= explain_from
+        else:
+            if len(seen) >= JUDGED:
+                seen.clear()
+            seen.add(raw)
         return judgement
 
     def _judge(self, prepared: Prepared, found: frozenset[str], explain_from: float
