@@ -111,6 +111,11 @@ class AnchorIndex:
         self._automaton: Any = None
         self._owners: list[frozenset[int]] = []
 
+    @property
+    def size(self) -> int:
+        """How many slots there are: anchor hits found before the last were added miss it."""
+        return len(self._anchors)
+
     def add(self, anchors: frozenset[str]) -> int:
         self._anchors.append(anchors)
         self._automaton = None
@@ -613,6 +618,9 @@ PREPARED = 4096
 forgets them all when full)."""
 _PREPARED: dict[str, Prepared] = {}
 _SEEN: set[str] = set()
+_kept_slots = 0
+"""The anchor slots there were when :data:`_PREPARED` last started: a phrase list made since
+(none is, once the rules are imported) would find the anchor hits of a kept view stale."""
 
 
 def prepared(text: str) -> Prepared:
@@ -624,16 +632,18 @@ def prepared(text: str) -> Prepared:
     A text seen once (most texts, outside campaigns) gets a view of its own that is not
     kept: keeping every view would only leave more objects for the garbage collector to
     walk (strings, as :data:`_SEEN` holds, it does not walk)."""
+    global _kept_slots
     view = _PREPARED.get(text)
-    if view is not None:
+    if view is not None and _kept_slots == ANCHORS.size:
         return view
     if text not in _SEEN:
         if len(_SEEN) >= PREPARED:
             _SEEN.clear()
         _SEEN.add(text)
         return Prepared(text)
-    if len(_PREPARED) >= PREPARED:
+    if len(_PREPARED) >= PREPARED or _kept_slots != ANCHORS.size:
         _PREPARED.clear()
+        _kept_slots = ANCHORS.size
     view = _PREPARED[text] = Prepared(text)
     view._found = {}
     return view

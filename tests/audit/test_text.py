@@ -178,3 +178,14 @@ def test_a_prepared_view_is_shared_and_remembers_what_phrase_lists_find() -> Non
                 assert shared.found(pattern) is shared.found(pattern)
                 assert [m.span() for m in pattern.matches(shared)] == first
                 assert [m.span() for m in pattern.scan(Prepared(text))] == first, text
+
+
+def test_a_kept_view_is_not_used_once_a_phrase_list_is_added() -> None:
+    """A phrase list made after a view was kept has an anchor slot the view's hits do not
+    cover: :func:`prepared` hands out a view that sees it."""
+    text = "a zanzibar-only phrase"
+    prepared(text)
+    kept = prepared(text)
+    assert kept.anchor_hits is not None
+    late = phrases(r"zanzibar-only")
+    assert late.search(prepared(text)) is not None
