@@ -27,8 +27,8 @@ from dmguard.audit.model import (
 )
 from dmguard.audit.rules import Rule, Subject, catalogue, single
 from dmguard.audit.rules.base import Check
-from dmguard.audit.similarity import Signature, signature
-from dmguard.audit.text import Prepared, content_words
+from dmguard.audit.similarity import Signature, remembered_signature
+from dmguard.audit.text import Prepared, content_words, prepared
 from dmguard.clock import Clock
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ class Auditor:
 
     def audit(self, item: AuditInput, *, now: datetime | None = None) -> AuditResult:
         now = now or self.clock.now()
-        text = Prepared(item.text)
+        text = prepared(item.text)
         recipient = item.recipient
         sig = self.signature_of(item)
         subject = Subject(item, text, {}, self.history, self.policy_for(item), now, sig,
@@ -207,7 +207,8 @@ class Auditor:
         recipient = item.recipient
         if not self.needs_signature or recipient is None or not recipient.id:
             return None
-        return signature(item.text, [n for n in (recipient.name, recipient.username) if n])
+        return remembered_signature(item.text,
+                                    tuple(filter(None, (recipient.name, recipient.username))))
 
     def _applicable(self, item: AuditInput) -> list[ActiveRule]:
         """The draft rules that can say anything about this message, given what it carries."""
@@ -228,7 +229,7 @@ class Auditor:
 
     def check_final(self, item: AuditInput, *, now: datetime | None = None) -> list[Finding]:
         """Judge a text as it goes (or went) out: disclosure, opt-out line, length."""
-        subject = Subject(item, Prepared(item.text), {}, self.history, self.policy_for(item),
+        subject = Subject(item, prepared(item.text), {}, self.history, self.policy_for(item),
                           now or self.clock.now())
         return self._run(self.final_rules, subject)[0]
 

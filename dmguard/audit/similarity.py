@@ -18,6 +18,7 @@ import zlib
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 
 from dmguard.audit.text import LINK, fold
@@ -75,6 +76,13 @@ def signature(text: str, names: Iterable[str] = ()) -> Signature | None:
 
     A shingle is the CRC-32 of the UTF-8 of three neighbouring words joined by spaces."""
     return signature_of_words(_normal_words(text, names))
+
+
+@lru_cache(maxsize=4096)
+def remembered_signature(text: str, names: tuple[str, ...]) -> Signature | None:
+    """:func:`signature`, remembered for recent texts and names: a campaign sends one text
+    to many people, and some of them share a name."""
+    return signature(text, names)
 
 
 def signature_of_words(words: list[str]) -> Signature | None:

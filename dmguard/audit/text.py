@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -110,6 +110,11 @@ class AnchorIndex:
         self._anchors: list[frozenset[str]] = []
         self._automaton: Any = None
         self._owners: list[frozenset[int]] = []
+
+    @property
+    def size(self) -> int:
+        """How many slots there are: anchor hits found before the last were added miss it."""
+        return len(self._anchors)
 
     def add(self, anchors: frozenset[str]) -> int:
         self._anchors.append(anchors)
@@ -215,7 +220,11 @@ class Phrases:
 
     def matches(self, text: Prepared) -> Iterator[re.Match[str]]:
         """What ``regex.finditer(text.text)`` finds, without scanning for impossible branches
-        (call it when :meth:`possible`)."""
+        (call it when :meth:`possible`); remembered by the text (:meth:`Prepared.found`)."""
+        return iter(text.found(self))
+
+    def scan(self, text: Prepared) -> Iterator[re.Match[str]]:
+        """:meth:`matches`, worked out."""
         if not self._branch_slots or not text.case_exact:
             return self.regex.finditer(text.text)
         first = self._first_branch_slot
@@ -513,8 +522,8 @@ class Prepared:
     ``functools.cached_property``, which takes a lock on each first access in Python 3.11.
     """
 
-    __slots__ = ("_anchor_hits", "_case_exact", "_emoji", "_greeted", "_greeting", "_links",
-                 "_word_set", "lower", "text")
+    __slots__ = ("_anchor_hits", "_case_exact", "_emoji", "_found", "_greeted", "_greeting",
+                 "_links", "_word_set", "lower", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -526,6 +535,18 @@ class Prepared:
         self._greeted: Any = _UNSET
         self._emoji: Any = _UNSET
         self._case_exact: bool | None = None
+        self._found: dict[Phrases, list[re.Match[str]]] | None = None
+
+    def found(self, phrases: Phrases) -> Iterable[re.Match[str]]:
+        """The matches of ``phrases`` (:meth:`Phrases.scan`), remembered in a view
+        :func:`prepared` shares: a text audited again is not scanned again."""
+        found = self._found
+        if found is None:
+            return phrases.scan(self)
+        matches = found.get(phrases)
+        if matches is None:
+            matches = found[phrases] = list(phrases.scan(self))
+        return matches
 
     @property
     def case_exact(self) -> bool:
@@ -590,6 +611,42 @@ class Prepared:
         if self._emoji is _UNSET:
             self._emoji = list(spans(EMOJI, self.text))
         return self._emoji  # type: ignore[no-any-return]
+
+
+PREPARED = 4096
+"""How many texts :func:`prepared` keeps views of, and how many it knows it has seen (it
+forgets them all when full)."""
+_PREPARED: dict[str, Prepared] = {}
+_SEEN: set[str] = set()
+_kept_slots = 0
+"""The anchor slots there were when :data:`_PREPARED` last started: a phrase list made since
+(none is, once the rules are imported) would find the anchor hits of a kept view stale."""
+
+
+def prepared(text: str) -> Prepared:
+    """The prepared view of ``text``; from the second time a recent text comes on, one view
+    shared by its audits, which remembers what phrase lists find in it: all a view works out
+    (anchor hits, phrase matches, the greeting, links) depends on the text alone, and a
+    campaign sends one text to everyone of the same name.
+
+    A text seen once (most texts, outside campaigns) gets a view of its own that is not
+    kept: keeping every view would only leave more objects for the garbage collector to
+    walk (strings, as :data:`_SEEN` holds, it does not walk)."""
+    global _kept_slots
+    view = _PREPARED.get(text)
+    if view is not None and _kept_slots == ANCHORS.size:
+        return view
+    if text not in _SEEN:
+        if len(_SEEN) >= PREPARED:
+            _SEEN.clear()
+        _SEEN.add(text)
+        return Prepared(text)
+    if len(_PREPARED) >= PREPARED or _kept_slots != ANCHORS.size:
+        _PREPARED.clear()
+        _kept_slots = ANCHORS.size
+    view = _PREPARED[text] = Prepared(text)
+    view._found = {}
+    return view
 
 
 def content_words(text: str) -> set[str]:

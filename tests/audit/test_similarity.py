@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dmguard.audit.similarity import NearDuplicateIndex, in_order, normalise, signature
+from dmguard.audit.similarity import (
+    NearDuplicateIndex,
+    in_order,
+    normalise,
+    remembered_signature,
+    signature,
+)
 
 
 @pytest.mark.parametrize("text", [
@@ -74,3 +80,11 @@ def test_in_order_sees_through_words_put_in_between() -> None:
               "in", "every", "single", "week"]
     assert in_order(draft, padded) == len(draft)
     assert in_order(draft, []) == 0 == in_order([], draft)
+
+
+def test_a_remembered_signature_is_the_signature() -> None:
+    text = "Hi Amy, we are launching our spring collection next week with new colours!"
+    for names in ((), ("Amy Lee",), ("Amy Lee", "amylee")):
+        assert remembered_signature(text, names) == signature(text, names)
+        assert remembered_signature(text, names) == signature(text, names)
+    assert remembered_signature("too short", ()) is None

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dmguard.audit.rules import address, catalogue, form_letter, pretending, pushiness, relevance
 from dmguard.audit.rules.consent import OPT_OUT_SEARCH, OPT_OUT_WORDS
-from dmguard.audit.text import CASE_TRAPS, Phrases, Prepared, blank, phrases
+from dmguard.audit.text import CASE_TRAPS, Phrases, Prepared, blank, phrases, prepared
 
 ALL_PHRASES = [value for module in (address, form_letter, pretending, pushiness, relevance)
                for value in vars(module).values() if isinstance(value, Phrases)]
@@ -163,3 +163,29 @@ def test_blank_is_text_that_shows_nothing(text: str) -> None:
 @pytest.mark.parametrize("text", ["hi", "\u200bhi", "é", "e\u0301", "🙂", ".", "\u200b0"])
 def test_blank_is_false_for_anything_visible(text: str) -> None:
     assert not blank(text)
+
+
+def test_a_prepared_view_is_shared_and_remembers_what_phrase_lists_find() -> None:
+    """:func:`prepared` hands the audits of one text one view, which scans each phrase list
+    once from the second audit on: what it finds again is what a fresh view finds."""
+    for text in EXAMPLES:
+        prepared(text)
+        shared = prepared(text)
+        assert prepared(text) is shared
+        for pattern in ALL_PHRASES:
+            if pattern.possible(shared):
+                first = [m.span() for m in pattern.matches(shared)]
+                assert shared.found(pattern) is shared.found(pattern)
+                assert [m.span() for m in pattern.matches(shared)] == first
+                assert [m.span() for m in pattern.scan(Prepared(text))] == first, text
+
+
+def test_a_kept_view_is_not_used_once_a_phrase_list_is_added() -> None:
+    """A phrase list made after a view was kept has an anchor slot the view's hits do not
+    cover: :func:`prepared` hands out a view that sees it."""
+    text = "a zanzibar-only phrase"
+    prepared(text)
+    kept = prepared(text)
+    assert kept.anchor_hits is not None
+    late = phrases(r"zanzibar-only")
+    assert late.search(prepared(text)) is not None

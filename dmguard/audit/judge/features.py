@@ -463,13 +463,16 @@ def tokens(lower: str) -> list[str]:
     cache = _CHUNKS
     try:
         return list(chain.from_iterable(map(cache.__getitem__, chunks)))
-    except KeyError:  # a chunk not seen before
+    except KeyError:  # a chunk not seen before: one more pass, which fills the cache
         if len(cache) > 200_000:
             cache.clear()
+        found: list[str] = []
         for chunk in chunks:
-            if chunk not in cache:
-                cache[chunk] = _chunk_tokens(chunk)
-        return list(chain.from_iterable(map(cache.__getitem__, chunks)))
+            pieces = cache.get(chunk)
+            if pieces is None:
+                pieces = cache[chunk] = _chunk_tokens(chunk)
+            found += pieces
+        return found
 
 
 _END_PUNCTUATION = ".,!?:;"

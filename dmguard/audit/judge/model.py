@@ -156,6 +156,9 @@ class Judgement:
     words: list[tuple[str, float]] = field(default_factory=list)
     others: list[tuple[str, float]] = field(default_factory=list)
     text: str = ""
+    _explanations: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
+    """:meth:`explain` by ``count``: a judgement :class:`Judge` remembers is explained again
+    for every message of the same text."""
 
     @property
     def reasons(self) -> list[tuple[str, float]]:
@@ -171,6 +174,12 @@ class Judgement:
     def explain(self, count: int = 4) -> str:
         """The strongest reasons by name: words (at least half, when there are any) and shapes.
         Other rules' findings are left out: they are findings of their own."""
+        explained = self._explanations.get(count)
+        if explained is None:
+            explained = self._explanations[count] = self._explain(count)
+        return explained
+
+    def _explain(self, count: int) -> str:
         # Words and shapes are named apart (a word's name is quoted, a shape's never is, so
         # no name is in both): each group takes its strongest ``count`` distinct names.
         words: list[tuple[float, str]] = []
@@ -212,6 +221,9 @@ class Judgement:
 
 
 _NAMES: dict[str, str] = {}
+JUDGED = 4096
+"""How many texts' judgements a :class:`Judge` remembers, and how many texts it knows it has
+seen (it forgets them all when full)."""
 
 
 def _named(feature: str) -> str:
@@ -243,6 +255,11 @@ class Judge:
         # "automated": an explained message looks them up instead of building strings.
         self._pair_pushes: dict[tuple[str, str], tuple[str, float]] = {}
         self._pushes: dict[str, tuple[str, float]] = {}
+        # The judgements of recent texts that came more than once (with the rules'
+        # findings), each with whether its reasons were gathered: a campaign sends one text
+        # to everyone of the same name. Texts seen once are not kept (see text.prepared).
+        self._judged: dict[tuple[str, frozenset[str]], tuple[Judgement, bool]] = {}
+        self._seen: set[str] = set()
         for feature, weight in weights.items():
             if weight > 0:
                 self._pushes[feature] = (feature, weight)
@@ -278,8 +295,35 @@ class Judge:
         One pass: a cached weight per distinct word (its ``w:`` and ``c:`` features added
         up once), a look-up per distinct word pair, the shapes, the other rules'
         findings. Feature strings are only built for the reasons of a message explained.
+        The judgements of recent texts that come again are remembered (:meth:`_judge` works
+        one out).
         """
-        prepared = text if isinstance(text, Prepared) else Prepared(text)
+        raw = text.text if isinstance(text, Prepared) else text
+        key = (raw, frozenset(found))
+        remembered = self._judged.get(key)
+        if remembered is not None:
+            judgement, reasoned = remembered
+            if judgement.probability < explain_from:
+                return Judgement(judgement.probability, text=raw) if reasoned else judgement
+            if reasoned:
+                return judgement
+        judgement = self._judge(text if isinstance(text, Prepared) else Prepared(text),
+                                key[1], explain_from)
+        seen = self._seen
+        if raw in seen:
+            judged = self._judged
+            if len(judged) >= JUDGED:
+                judged.clear()
+            judged[key] = judgement, judgement.probability >= explain_from
+        else:
+            if len(seen) >= JUDGED:
+                seen.clear()
+            seen.add(raw)
+        return judgement
+
+    def _judge(self, prepared: Prepared, found: frozenset[str], explain_from: float
+               ) -> Judgement:
+        """:meth:`judge`, worked out."""
         toks = tokens(prepared.lower)
         tokset = set(toks)
         word_weight = self._word_weight
@@ -299,7 +343,7 @@ class Judge:
         get = self.weights.get
         others = shape(prepared.text, prepared.lower, toks, tokset)
         if found:
-            others += ["r:" + name for name in set(found)]
+            others += ["r:" + name for name in found]
         total += sum(map(get, others, repeat(0.0)))
         probability = _logistic(total)
         if probability < explain_from:

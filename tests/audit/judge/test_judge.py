@@ -15,6 +15,7 @@ from dmguard.audit.judge import Judge, active, overridden
 from dmguard.audit.judge.model import MODEL_PATH
 from dmguard.audit.judge.train import DEFAULT_EVAL, dump, fit, main, seed_rows
 from dmguard.audit.model import AuditInput
+from dmguard.audit.text import Prepared
 from dmguard.clock import SimulatedClock
 from dmguard.policy import built_in_policies
 from tests.conftest import START
@@ -344,3 +345,17 @@ def test_the_ascii_word_split_finds_what_the_word_regex_finds() -> None:
     for text in texts:
         lower = text.lower()
         assert words_of(lower) == WORDS.findall(lower), text
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_a_remembered_judgement_is_the_one_worked_out_afresh(text: str) -> None:
+    """:meth:`Judge.judge` remembers the judgements of recent texts: asked again, with or
+    without reasons, in either order, it answers what a judge that never saw the text does."""
+    judge = Judge.load()
+    found = ("welcome-boilerplate",)
+    for explain_from in (2.0, 0.0, 2.0, 0.0, 0.5):
+        again = judge.judge(text, found, explain_from=explain_from)
+        fresh = Judge.load()._judge(Prepared(text), frozenset(found), explain_from)
+        assert again == fresh
+        assert again.explain(3) == fresh.explain(3)
+    assert judge.judge(text).probability == Judge.load().judge(text).probability
