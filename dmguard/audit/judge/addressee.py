@@ -64,10 +64,16 @@ def as_addressed(text: str, recipient: Recipient | None, lower: str | None = Non
 class Spellings(NamedTuple):
     """How a message may write its recipient."""
 
-    pattern: re.Pattern[str]
-    """Any of them, as a whole word, in any case."""
+    spelt: tuple[str, ...]
+    """Each of them as written (``@username``, username, name)."""
     lowered: tuple[str, ...]
     """Each of them in lower case."""
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """Any of them, as a whole word, in any case. Compiled only when asked for (every
+        recipient has their own, and most messages never need it: see :meth:`spans`)."""
+        return _pattern(self.spelt)
 
     def spans(self, text: Prepared) -> list[tuple[int, int]]:
         """Where ``text`` writes the recipient, in order. Case-exact text (lower-casing keeps
@@ -125,6 +131,10 @@ def _spellings(name: str, username: str) -> Spellings | None:
         spelt.append(name)
     if not spelt:
         return None
-    pattern = re.compile(r"(?<![\w@/.])(?:" + "|".join(map(re.escape, spelt)) + r")(?![\w@])",
-                         re.IGNORECASE)
-    return Spellings(pattern, tuple(dict.fromkeys(spelling.lower() for spelling in spelt)))
+    return Spellings(tuple(spelt), tuple(dict.fromkeys(spelling.lower() for spelling in spelt)))
+
+
+@lru_cache(maxsize=1024)
+def _pattern(spelt: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w@/.])(?:" + "|".join(map(re.escape, spelt)) + r")(?![\w@])",
+                      re.IGNORECASE)

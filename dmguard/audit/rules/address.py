@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from dmguard.audit.judge.addressee import spellings
 from dmguard.audit.model import Context, Recipient
@@ -118,15 +117,28 @@ def no_name(subject: Subject) -> Iterator[Hit]:
         return
     folded = fold(subject.text.lower)
     for part in [*name_parts(recipient.name), fold(recipient.username or "")]:
-        if part and part in folded and _whole_word(part).search(folded):
+        if part and part in folded and _holds_word(folded, part):
             return
     yield Hit(None, f"does not use the recipient's name ({recipient.name!r})")
 
 
-@lru_cache(maxsize=4096)
-def _whole_word(part: str) -> re.Pattern[str]:
-    """``part`` as a whole word, compiled once (names recur: one regex per name part)."""
-    return re.compile(rf"(?<!\w){re.escape(part)}(?!\w)")
+def _word_character(char: str) -> bool:
+    r"""What the regex ``\w`` matches (a letter, digit or number in any script, or "_")."""
+    return char.isalnum() or char == "_"
+
+
+def _holds_word(text: str, part: str) -> bool:
+    r"""Does ``text`` hold ``part`` as a whole word (``(?<!\w)part(?!\w)``)? Found as a
+    plain string: every recipient has their own name, and a regex compiled for each costs
+    more than the audit of the message."""
+    at = text.find(part)
+    while at >= 0:
+        end = at + len(part)
+        if not (at and _word_character(text[at - 1])) and \
+                not (end < len(text) and _word_character(text[end])):
+            return True
+        at = text.find(part, at + 1)
+    return False
 
 
 # Words that make the name right before them the subject of a sentence about its bearer
