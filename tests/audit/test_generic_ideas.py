@@ -318,6 +318,7 @@ def test_form_letters_in_ideas_found_by_new_user_qa(text: str, rule: str) -> Non
     "Hey, haven't heard back about Saturday, still on?",
     "You're the right person to ask: does the 14 bus stop at the station?",
     "Thanks for accepting the quote, the painters start Monday",
+    "Your essay will be featured in Sunday's issue, congratulations!",
 ])
 def test_the_new_ideas_leave_people_alone(text: str) -> None:
     verdict, rules = rules_of(text, recipient=None, context=Context())

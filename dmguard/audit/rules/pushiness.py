@@ -108,7 +108,7 @@ SELF_PROMOTION = phrases(
     r"チャンネル登録(?:お願い|よろしく)",
     # a promotion page that wants the reader's post: "share it on @page", "get featured"
     r"(?:share|send|post|submit|tag|promote)(?: it| this| them| your [\w-]+)? (?:on|to|with|at|via)"
-    r" @\w+", r"(?:get|be|getting) featured", r"promote (?:it|them|your [\w-]+) (?:with|on|via) us",
+    r" @\w+", r"to (?:get|be) featured", r"promote (?:it|them|your [\w-]+) (?:with|on|via) us",
 )
 URGENCY = phrases(
     r"act (?:now|fast)", r"hurry(?: up)?", r"limited[- ]time", r"today only",
