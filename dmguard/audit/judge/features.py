@@ -216,6 +216,13 @@ ARRIVAL_WORDS = frozenset({
     "docked", "beamed", "materialised", "materialized", "parachuted", "sneaked", "snuck",
     "waltzed", "strolled", "marched", "tumbled", "hath"})
 """One of these is in every phrase :data:`ARRIVAL` finds (the regex only runs when one is)."""
+# What follows an arrival told as news between people: when or where it happened ("came in
+# this morning", "made it home safe", "landed at 6"). A join announcement cannot know that.
+REPORTED_ARRIVAL_TAIL = re.compile(
+    r" (?:in |back |over |by |round |around |home )?(?:this (?:morning|afternoon|evening|week"
+    r"|weekend)|last (?:night|week|weekend|month|year)|yesterday|earlier|today|tonight"
+    r"|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|at \d|around \d|home\b|safe|ok\b|okay"
+    r"|fine\b|back\b|late\b|early\b|on time\b)")
 HI_HELLO = frozenset({"hi", "hello"})
 ARRIVAL_WORDS_BUT_HI = ARRIVAL_WORDS - HI_HELLO
 """"hi" and "hello" are only in "say hi/hello to": with neither "say h" in the text, they
@@ -421,6 +428,9 @@ what ``text[end:].split(None, 1)[0]`` would be after a space (the look-ahead tak
 so the words found are those of :data:`CAPITALISED`). A comma between them makes the name
 one spoken to ("Tom, got it"), not the subject of the verb ("Tom got it")."""
 _NOT_NAMES = NOT_A_NAME | NOT_A_NAME_START
+_PLACE_OR_TITLE_BEFORE = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’]* (?:of|of the|de|del|da|du|von|van) $")
+"""Before a capitalised word, what makes it part of a place's or a title's name ("the
+Battle of Hastings was", "the University of Leeds has"), not someone's."""
 
 
 def _kind(raw: str) -> str:
@@ -516,11 +526,20 @@ def _named_subject(text: str, toks: list[str], tokset: frozenset[str] | set[str]
     if tokset.isdisjoint(THIRD_PERSON_VERBS):
         return False
     # each capitalised word with the first word after it ("" when none)
-    for name, following in _CAPITALISED_THEN.findall(text):
+    for found in _CAPITALISED_THEN.finditer(text):
+        name, following = found.group(1), found.group(2) or ""
         if following.lower().strip(".,!?:;") in THIRD_PERSON_VERBS \
-                and name.lower() not in _NOT_NAMES:
+                and name.lower() not in _NOT_NAMES \
+                and _PLACE_OR_TITLE_BEFORE.search(text, 0, found.start()) is None:
             return True
     return False
+
+
+def _announced_arrival(lower: str) -> bool:
+    """Does the message announce an arrival (:data:`ARRIVAL`), not tell when or where one
+    happened (:data:`REPORTED_ARRIVAL_TAIL`)?"""
+    return any(REPORTED_ARRIVAL_TAIL.match(lower, found.end()) is None
+               for found in ARRIVAL.finditer(lower))
 
 
 def _vocative_end(text: str) -> bool:
@@ -695,7 +714,7 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
             add("s:ends-naming-reader-no-question")
     # a group arrival: someone joins the room, told to the room
     arrival = (flags & _F_ARRIVAL or (flags & _F_HI_HELLO and "say h" in lower)) \
-        and ARRIVAL.search(lower) is not None
+        and _announced_arrival(lower)
     if arrival:
         add("s:arrival")
     group = False

@@ -213,6 +213,9 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     ("Hi Wren, I moved your post to #bugs so the devs see it", "s:reports-what-was-done"),
     ("We swapped the cracked tile for free", "s:reports-what-was-done"),
     ("I've helped 40+ founders cut their cloud bill", "s:pitch"),
+    ("Tomasz came in like a wrecking ball this morning. Just kidding, welcome!", "s:arrival"),
+    ("Glad you made it to the party, Jo!", "s:arrival"),
+    ("Hastings was late again, tell him the bus leaves at 8", "s:about-someone-by-name"),
 ])
 def test_the_shapes_name_the_ideas(text: str, shape: str) -> None:
     from dmguard.audit.judge.features import features
@@ -232,6 +235,11 @@ def test_the_shapes_name_the_ideas(text: str, shape: str) -> None:
     ("I noticed your profile and loved your work", "s:reports-what-was-done"),
     ("We've helped 40 firms like yours grow", "s:reports-what-was-done"),
     ("We tried to contact you about your prize", "s:reports-what-was-done"),
+    ("Hi Sven, the part for your espresso machine came in this morning", "s:arrival"),
+    ("Glad you made it home safe, Jo", "s:arrival"),
+    ("My sister landed at 6, so dinner is on", "s:arrival"),
+    ("Not to be that person but the Battle of Hastings was 1066", "s:about-someone-by-name"),
+    ("The University of Leeds has a great course on it", "s:about-someone-by-name"),
 ])
 def test_a_shape_needs_its_idea_not_just_its_words(text: str, shape: str) -> None:
     from dmguard.audit.judge.features import features
