@@ -349,6 +349,8 @@ MEETING_ASK = _at_word_starts(
     r"open to (?:a|exploring|hearing|learning|discussing|chatting|connecting|collaborat)",
     *(size + r" (?:call|chat|zoom|meeting|demo)\b" for size in ("quick", "short", "brief")),
     r"hop on a (?:quick )?call\b", r"jump on a (?:quick )?call\b", r"the right person (?:to|for)\b",
+    r"still the person in charge of\b", r"you the person in charge of\b",
+    r"point me (?:to|toward|towards|in the direction of) (?:the right person|whoever)\b",
     r"worth (?:a quick|exploring|a chat|a call)\b",
     r"interested in (?:hearing|learning|a partner|partner|collab|working|an? opportunit)",
     r"let me know if (?:you'?re|you are|this is|that'?s) (?:interested|open|a fit|something)\b",
@@ -361,7 +363,7 @@ MEETING_WORDS = frozenset({
     "open", "sense", "call", "chat", "zoom", "meeting", "demo", "person", "worth", "interested",
     "connect", "discuss", "feature", "collaborate", "partner", "set", "hop", "jump", "share",
     "send", "walk", "circling", "following", "bumping", "fit", "something", "keen", "up",
-    "tell", "show"})
+    "tell", "show", "point"})
 """One of these is in every phrase :data:`MEETING_ASK` finds."""
 # The well-wish a stranger opens with ("I hope this finds you well").
 WELL_WISH = _at_word_starts(

@@ -200,6 +200,8 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     ("We're a boutique SEO agency helping clinics rank locally.", "s:pitch"),
     ("I help coaches land ten new clients a month.", "s:pitch"),
     ("Are you the right person to talk to about your hiring plans?", "s:meeting-ask"),
+    ("Are you still the person in charge of marketing at Acme?", "s:meeting-ask"),
+    ("If not, could you point me to whoever handles vendors?", "s:meeting-ask"),
     ("We specialise in payroll. Would you be open to a short call?", "s:pitch+meeting-ask"),
     ("Would you be up for that?", "s:meeting-ask"),
     ("I'd love to show you what our tool does", "s:meeting-ask"),
