@@ -45,6 +45,27 @@ def test_you_wont_is_not_you_won() -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Hey Noor, you won the quiz at Friday's meetup, congrats! I'll bring the mug on Sunday",
+    "Congratulations Tobi, you won the chili cook-off! The trophy is on my desk.",
+])
+def test_a_winner_told_by_the_person_who_hands_the_prize_over_is_sent(text: str) -> None:
+    verdict, findings = audit(text)
+    assert verdict == "send", findings
+    assert not any(f.startswith("DG046") and "ongrat" in f for f in findings)
+
+
+@pytest.mark.parametrize("text", [
+    "Congrats! You won a $500 gift card, click the link to claim",
+    "Congratulations, you have won! Call 08712300220 to collect your prize",
+    "congrats u won a free iPhone, visit prizes-now.club",
+])
+def test_congratulations_beside_a_prize_to_claim_still_count(text: str) -> None:
+    verdict, findings = audit(text)
+    assert verdict != "send"
+    assert any(f.startswith("DG046") and "ongrat" in f for f in findings), findings
+
+
+@pytest.mark.parametrize("text", [
     "Welcome to _________! Your temporary Username is xxxxxxxxxxxx",
     "(username) uses a validation service. To validate click here",
     "Follow (Herwebsite) for more",

@@ -140,7 +140,18 @@ ENGAGEMENT_BAIT = phrases(
     r"type ['\"]?amen", r"(?:say|comment|type) ['\"]?(?:yes|amen|done)['\"]? (?:if|to|below)",
 )
 CONGRATS = phrases(r"congratulations", r"congrats")
-"""Friends congratulate each other too: it counts only beside a prize."""
+"""Friends congratulate each other too: it counts only beside a prize offered with a way to
+claim it (:data:`CLAIM_WAY`)."""
+CLAIM_WAY = phrases(
+    r"(?:https?://|www\.)\S+", r"[a-z0-9-]+\.(?:com|net|org|io|co|uk|me|ly|fun|club|xyz|info|biz"
+    r"|site|online|link|app|gg|pro|live)(?:/\S*)?", r"claim", r"click", r"call", r"reply", r"te?xt",
+    r"dm", r"visit", r"redeem", r"collect", r"fees?", r"links?", r"\d{4,}", r"contact", r"verify",
+    r"tap", r"apply", r"register", r"sign up", r"enter", r"bank", r"card details",
+    r"send (?:us|your (?:name|address|details|info|number))",
+)
+"""How a prize message asks to be acted on: a link, a number, "claim", "call", a fee. A winner
+told by someone who hands the prize over ("you won the raffle, congrats! I'll bring it
+Sunday") is told in none of these ways."""
 MONEY = phrases(r"[£$€]\s?\d[\d,.]*(?:k|m)?", r"\d[\d,.]*\s?(?:pounds|gbp|usd|euros?)",
                 r"\d+p(?:/| per)")
 PREMIUM = phrases(
@@ -278,12 +289,15 @@ def prize_or_money(subject: Subject) -> Iterator[Hit]:
     Source: SMS and DM spam patterns; X developer guidelines (spam).
     Use instead: if there really is a prize, tell the winner personally.
     Options: sums of money count only next to a prize word, so a customer
-    quoting a price is not flagged.
+    quoting a price is not flagged; congratulations count beside a prize only when the
+    message shows a way to claim it (a link, a number, "claim", "call", a fee): a winner
+    told by the person who hands the prize over is not offered a prize.
     """
     prizes = list(phrase_hits(PRIZE, subject, "prize {found!r}", tentative=True))
     yield from prizes
     if prizes:
-        yield from phrase_hits(CONGRATS, subject, "prize {found!r}", tentative=True)
+        if CLAIM_WAY.search(subject.text) is not None:
+            yield from phrase_hits(CONGRATS, subject, "prize {found!r}", tentative=True)
         yield from phrase_hits(MONEY, subject, "money offered {found!r}", tentative=True)
 
 
