@@ -21,7 +21,12 @@ from dmguard.audit.model import AuditInput
 
 PROBES = Path(__file__).resolve().parent / "probes"
 SETS = (("dev", "dev.jsonl"), ("held out", "held_out.jsonl"), ("dev 2", "dev_2.jsonl"),
-        ("held out 2", "held_out_2.jsonl"))
+        ("held out 2", "held_out_2.jsonl"), ("dev 3", "dev_3.jsonl"),
+        ("held out 3", "held_out_3.jsonl"))
+APART = frozenset({"notification"})
+"""Automated kinds outside the totals: a transactional notice ("your order #4411 has
+shipped") is automated but about the reader's own case, so sending it labelled is as right
+as holding it. Its row shows how many the audit holds."""
 
 
 def table(name: str, path: Path, show_misses: bool) -> None:
@@ -33,13 +38,16 @@ def table(name: str, path: Path, show_misses: bool) -> None:
         verdict = engine.audit(AuditInput(row["text"])).verdict
         right = (verdict != "send") == (row["kind"] == "automated")
         by_kind[(row["kind"], row["kind2"])].append(right)
-        if not right:
+        if not right and row["kind2"] not in APART:
             misses.append(f"    miss [{row['kind2']}] {verdict}: {row['text'][:110]!r}")
     print(f"\n### {name} ({path.name})\n")
     print("| kind | kind2 | right |")
     print("|---|---|---|")
     totals: dict[str, list[bool]] = defaultdict(list)
     for (kind, kind2), right in sorted(by_kind.items()):
+        if kind2 in APART:
+            print(f"| {kind} | {kind2} (held; not in the total) | {share(right)} |")
+            continue
         totals[kind] += right
         print(f"| {kind} | {kind2} | {share(right)} |")
     for kind in ("automated", "personal"):
