@@ -331,6 +331,18 @@ PITCH = _at_word_starts(
     *(kind + r" (?:opportunit|program|offer|deal|proposal)" for kind in (
         "partnership", "collaboration", "collab", "sponsorship", "ambassador", "affiliate",
         "business")),
+    # "we help companies (like yours)", "allow me to contact you", in other languages
+    r"ayudamos a (?:empresas|negocios|marcas|equipos|profesionales)\b",
+    r"empresas como la (?:tuya|suya)\b", r"me pongo en contacto (?:contigo|con usted)\b",
+    r"ajudamos (?:empresas|negócios|marcas|profissionais)\b", r"empresas como a (?:sua|tua)\b",
+    r"nous aidons (?:les )?(?:entreprises|marques|pme|sociétés|professionnels)\b",
+    r"entreprises comme la vôtre\b", r"je me permets de vous (?:contacter|écrire)\b",
+    r"wir (?:unterstützen|helfen) (?:\w+ )?(?:unternehmen|firmen|marken|betrieben?|praxen)\b",
+    r"unternehmen wie (?:ihres|ihrem|deins|deinem)\b",
+    r"aiutiamo (?:le )?(?:aziende|imprese|attività|marchi|professionisti)\b",
+    r"aziende come la (?:tua|sua|vostra)\b", r"mi permetto di (?:contattarti|scriverti|contattarla)\b",
+    r"kami membantu (?:bisnis|perusahaan|brand|umkm)\b",
+    r"işletmelere yardımcı oluyoruz", r"şirketlere yardımcı oluyoruz",
 )
 PITCH_WORDS = frozenset({
     "help", "helped", "specialise", "specialize", "specialising", "specializing", "specialised",
@@ -340,8 +352,40 @@ PITCH_WORDS = frozenset({
     "consultancy", "marketplace", "team", "brand", "consultant", "freelancer", "recruiter",
     "strategist", "marketer", "coach", "developer", "designer", "copywriter", "writer", "agent",
     "specialist", "expert", "brands", "businesses", "companies", "startups", "teams", "founders",
-    "creators", "coaches"})
+    "creators", "coaches", "ayudamos", "empresas", "pongo", "ajudamos", "aidons", "entreprises",
+    "permets", "unterstützen", "helfen", "unternehmen", "aiutiamo", "aziende", "permetto",
+    "membantu", "yardımcı"})
 """One of these is in every phrase :data:`PITCH` finds (the regex only runs when one is)."""
+# The nudges of a sales sequence to someone who did not answer ("circling back on my note",
+# "bumping this", "my last few emails", "this is my last email"). A friend's "did you see my
+# message?" is none of these.
+SALES_FOLLOW_UP = _at_word_starts(
+    r"circle back\b", r"circling back\b", r"floating this\b", r"float this\b",
+    r"bumping this\b", r"bump this\b", r"resurfacing this\b",
+    r"my (?:last|previous|earlier)(?: few| couple of| two| three)? (?:e-?mails?|notes)\b",
+    r"per my last\b", r"reaching out again\b",
+    r"tried (?:reaching|to reach) you (?:a few|a couple of|several|multiple|\w+) times\b",
+    r"following up on my (?:last|previous|earlier|note|e-?mail)\b",
+    r"this is my (?:last|final) (?:e-?mail|note|message|attempt|follow-up)\b",
+    r"haven'?t heard back from you\b",
+    r"did you (?:get|have) a chance to (?:look|review|read|check|consider)\b",
+)
+SALES_FOLLOW_UP_WORDS = frozenset({
+    "circle", "circling", "floating", "float", "bumping", "bump", "resurfacing", "last",
+    "previous", "earlier", "per", "reaching", "tried", "following", "heard", "chance", "final"})
+"""One of these is in every phrase :data:`SALES_FOLLOW_UP` finds."""
+# Asking leave to use something of the reader's ("can we repost it on our page?", "mind if I
+# use it in class?"): "our page" is then where their thing would go, not what is promoted.
+ASKS_TO_USE_THEIRS = re.compile(
+    r"\b(?:can|could|may|mind if|ok if|okay if|alright if) (?:we|i) (?:share|repost|post|reshare"
+    r"|feature|use|print|quote|include) (?:it|this|that|them|these|your \w+)\b")
+ASKS_TO_USE_WORDS = frozenset({"can", "could", "may", "mind", "ok", "okay", "alright"})
+# Someone announced by their @handle ("@maya_k has landed", "@sam just joined"): a platform
+# fills the newcomer's handle into a join line; people announce a friend by name.
+HANDLE_ARRIVES = re.compile(
+    r"@\w+ (?:has (?:just )?|have (?:just )?|just |finally )?(?:joined|arrived|landed|entered"
+    r"|appeared|spawned|is here|hopped in|slid in|dropped in|popped in|is in the (?:house|chat"
+    r"|server))\b")
 # Asking a stranger for a meeting or their interest ("would you be open to a quick call?").
 MEETING_ASK = _at_word_starts(
     r"would you be (?:open|interested|up for|keen)\b", r"would it make sense\b",
@@ -685,7 +729,11 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
                 promo = True
                 break
             previous = token
-    if promo:
+    asks_to_use = not tokset.isdisjoint(ASKS_TO_USE_WORDS) \
+        and ASKS_TO_USE_THEIRS.search(lower) is not None
+    if asks_to_use:
+        add("s:asks-to-use-theirs")
+    if promo and not asks_to_use:
         add("s:self-promotion")
         if flags & _F_PROMOTE:
             add("s:self-promotion+ask")
@@ -704,7 +752,8 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     grievance = len(tokset & GRIEVANCE) if flags & _F_GRIEVANCE else 0
     if grievance:
         add("s:grievance" if grievance == 1 else "s:grievances")
-    named = flags & _F_THIRD_PERSON and capitals and _named_subject(text, toks, tokset)
+    named = (flags & _F_THIRD_PERSON and capitals and _named_subject(text, toks, tokset)) \
+        or (flags & _F_AT and HANDLE_ARRIVES.search(text) is not None)
     if named:
         add("s:about-someone-by-name")
         if you_count == 0:
@@ -772,6 +821,8 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:reports-what-was-done")
     if flags & _F_KNOWS_READER and KNOWS_THE_READER.search(lower) is not None:
         add("s:knows-reader")
+    if not tokset.isdisjoint(SALES_FOLLOW_UP_WORDS) and SALES_FOLLOW_UP.search(lower) is not None:
+        add("s:sales-follow-up")
     if links:
         if 3 < words <= 8:
             add("s:link-few-words")

@@ -230,6 +230,12 @@ AUTOMATED: tuple[str, ...] = (
     "win a console, enter at tinyurl.com/win-console-now",
     "new mix up!! soundcloud.com/dj-nightowl",
     "add me www.facebook.com/profile.php?id=12345",
+    # the nudges of a sales sequence to someone who never answered
+    "Hi Oren, circling back on the audit offer from my previous email. Worth a quick look?",
+    "Hey Bettina, bumping this in case it got buried. Happy to share a case study.",
+    "Hi Kwabena, I've tried reaching you a few times about your ad spend. Should I close your file?",
+    "Ilse, not sure my last two notes reached you: we can cut your hosting bill by a third.",
+    "Hi Tancredi, this is my last email on this. If growth isn't a focus right now, no hard feelings.",
     # business pitches to a stranger: what the sender's firm does, and an ask for a call
     "Hi Rosa, we help dental clinics fill empty slots with automated reminders. Worth a quick call?",
     "Hello! We're a small video production studio and we'd love to showcase your brand in a short promo.",
@@ -428,6 +434,10 @@ PERSONAL: tuple[str, ...] = (
     "Join us for drinks after work on Friday if you're free",
     "Let me know what you think of the draft when you get a chance",
     "Feel free to call me anytime if you need to talk",
+    # asking leave to use something of the reader's: "our page" is where their thing would go
+    "Your sketch of the old mill is lovely, could we post it on our page with your name?",
+    "Mind if I use your photo of the fox in my slides on Thursday? I'll credit you.",
+    "The quilt pattern you shared is perfect. Is it ok if I print it for our sewing circle?",
     # personal messages with links, @handles and numbers: a link or a number alone is not a pitch
     "@shopname the zip on the jacket I bought broke after two days, photo attached https://t.co/abc123",
     "@railco train 8:42 cancelled again, third time this week. How do I claim a refund?",
