@@ -18,11 +18,13 @@ KNOWS_THE_READER = re.compile(
     r"|\bcan" + _APOSTROPHE + r"?t believe you\b"
     r"|\byou (?:actually|finally) (?:did|made|moved|got|went|came|passed|finished)\b"
     r"|\blike you (?:said|asked|wanted)\b"
+    r"|\bdidn" + _APOSTROPHE + r"?t (?:know|realise|realize) you (?:were|was|are|had|played|did"
+    r"|lived|worked)\b"
 )
 """Run on the lower-cased text."""
 KNOWS_THE_READER_WORDS = frozenset({
     "mentioned", "said", "told", "wrote", "posted", "asked", "shared", "intro",
-    "introduction", "believe", "actually", "finally"})
+    "introduction", "believe", "actually", "finally", "know", "realise", "realize"})
 """One of these is in every phrase :data:`KNOWS_THE_READER` finds: without one, the regex
 need not run."""
 

@@ -203,6 +203,15 @@ def test_a_canned_acknowledgement_is_held_even_in_a_reply() -> None:
     assert verdict == "hold" and "DG020" in rules
 
 
+@pytest.mark.parametrize("text", [
+    "Welcome to the neighbourhood, Aziz! Bins go out Tuesday night",
+    "Oi Jess, didn't know you were on this server! Welcome, ask me if you get lost",
+])
+def test_a_neighbours_welcome_or_one_to_someone_known_is_a_persons(text: str) -> None:
+    verdict, rules = rules_of(text, recipient=None, context=Context())
+    assert verdict == "send", rules
+
+
 @pytest.mark.parametrize("text", ["Welcome to the club, my knee went the same way last year",
                                   "Ha, welcome to my world. The printer hates me too"])
 def test_welcome_idioms_are_not_welcome_lines(text: str) -> None:
@@ -290,8 +299,11 @@ def test_a_welcome_after_a_joke_by_name_or_in_other_languages_is_a_welcome_line(
     ("Madame, Monsieur, nous avons le plaisir de vous présenter", "DG010"),
     ("Hi Emma, are you still the right person to talk to about payroll?", "DG023"),
     ("I've reached out a few times and haven't heard back, so I'll assume it's not a priority",
-     "DG023"),
-    ("Just bumping this to the top of your inbox", "DG023"),
+     "DG049"),
+    ("Just bumping this to the top of your inbox", "DG049"),
+    ("Hi Anna, wanted to circle back on my note from Tuesday.", "DG049"),
+    ("Not sure my last few emails reached you, Victor", "DG049"),
+    ("Hey Emma, this is my last email on this, no hard feelings", "DG049"),
     ("Thanks for accepting my invite! I help founders scale", "DG020"),
     ("Merci pour la connexion ! J'accompagne les dirigeants", "DG020"),
     ("Beautiful pic 😍 send it to @promo_fashion to get featured", "DG026"),
@@ -319,7 +331,23 @@ def test_form_letters_in_ideas_found_by_new_user_qa(text: str, rule: str) -> Non
     "You're the right person to ask: does the 14 bus stop at the station?",
     "Thanks for accepting the quote, the painters start Monday",
     "Your essay will be featured in Sunday's issue, congratulations!",
+    "Did you see my last message? Are we still on for Friday?",
+    "I'll circle back with the numbers tomorrow",
+    "I haven't heard back from the landlord yet",
 ])
 def test_the_new_ideas_leave_people_alone(text: str) -> None:
     verdict, rules = rules_of(text, recipient=None, context=Context())
     assert verdict == "send", rules
+
+
+def test_following_up_in_a_conversation_the_reader_started_only_adds_to_the_score() -> None:
+    text = "Following up on my last email: the quote for your roof stands until Friday"
+    cold_verdict, cold = rules_of(text, recipient=None, context=Context())
+    assert cold_verdict == "hold" and "DG049" in cold
+    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}],
+                                    "audit": {"rules": {"DG095": {"enabled": False}}}})
+    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
+    answer = auditor.audit(AuditInput(text, context=ANSWER))
+    follow_up = [f for f in answer.findings if f.rule == "DG049"]
+    assert answer.verdict == "send"
+    assert [f.points for f in follow_up] == [ANSWER_POINTS]

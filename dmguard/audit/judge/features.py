@@ -356,24 +356,6 @@ PITCH_WORDS = frozenset({
     "permets", "unterstützen", "helfen", "unternehmen", "aiutiamo", "aziende", "permetto",
     "membantu", "yardımcı"})
 """One of these is in every phrase :data:`PITCH` finds (the regex only runs when one is)."""
-# The nudges of a sales sequence to someone who did not answer ("circling back on my note",
-# "bumping this", "my last few emails", "this is my last email"). A friend's "did you see my
-# message?" is none of these.
-SALES_FOLLOW_UP = _at_word_starts(
-    r"circle back\b", r"circling back\b", r"floating this\b", r"float this\b",
-    r"bumping this\b", r"bump this\b", r"resurfacing this\b",
-    r"my (?:last|previous|earlier)(?: few| couple of| two| three)? (?:e-?mails?|notes)\b",
-    r"per my last\b", r"reaching out again\b",
-    r"tried (?:reaching|to reach) you (?:a few|a couple of|several|multiple|\w+) times\b",
-    r"following up on my (?:last|previous|earlier|note|e-?mail)\b",
-    r"this is my (?:last|final) (?:e-?mail|note|message|attempt|follow-up)\b",
-    r"haven'?t heard back from you\b",
-    r"did you (?:get|have) a chance to (?:look|review|read|check|consider)\b",
-)
-SALES_FOLLOW_UP_WORDS = frozenset({
-    "circle", "circling", "floating", "float", "bumping", "bump", "resurfacing", "last",
-    "previous", "earlier", "per", "reaching", "tried", "following", "heard", "chance", "final"})
-"""One of these is in every phrase :data:`SALES_FOLLOW_UP` finds."""
 # Asking leave to use something of the reader's ("can we repost it on our page?", "mind if I
 # use it in class?"): "our page" is then where their thing would go, not what is promoted.
 ASKS_TO_USE_THEIRS = re.compile(
@@ -821,8 +803,6 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
         add("s:reports-what-was-done")
     if flags & _F_KNOWS_READER and KNOWS_THE_READER.search(lower) is not None:
         add("s:knows-reader")
-    if not tokset.isdisjoint(SALES_FOLLOW_UP_WORDS) and SALES_FOLLOW_UP.search(lower) is not None:
-        add("s:sales-follow-up")
     if links:
         if 3 < words <= 8:
             add("s:link-few-words")

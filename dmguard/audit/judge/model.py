@@ -87,7 +87,6 @@ SHAPES = {
     "s:well-wish": "a stranger's well-wish",
     "s:easy-money": "easy money",
     "s:knows-reader": "tells what the reader said or did",
-    "s:sales-follow-up": "nudges someone who did not answer a pitch",
     "s:asks-to-use-theirs": "asks leave to use something of the reader's",
     "s:reports-what-was-done": "tells what the sender did",
 }

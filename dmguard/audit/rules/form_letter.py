@@ -71,9 +71,11 @@ _WELCOME_WORDS = (r"welcome", r"bienvenid[oa]s?", r"bienvenue", r"willkommen", r
 WELCOME_WORD = phrases(*_WELCOME_WORDS)
 """The words :data:`WELCOME_OPENING` opens with: the rule runs on a message holding one."""
 _NOT_A_WELCOME_LINE = (r"(?![\s,!.]+(?:back|home|zurück|de retour|de vuelta|di nuovo|terug"
-                      r"|de volta|to the club|to my world)(?!\w))")
-"""Welcome back, welcome home: people say those to someone they know. Welcome to the club,
-welcome to my world: "me too"."""
+                      r"|de volta|to the club|to my world|to the (?:neighbou?rhood|street|building"
+                      r"|estate))(?!\w))")
+"""Welcome back, welcome home: people say those to someone they know; welcome to the
+neighbourhood: a neighbour to someone who moved in. Welcome to the club, welcome to my
+world: "me too"."""
 WELCOME_OPENING = re.compile(
     r"^[^\w@]{0,4}(?:(?:hi|hey|hello|hiya|heya|yo|hola|greetings|oh hey)(?!\w)[\s,!.]+"
     r"(?:(?!(?:you|you['’]re|youre|your|u|ur)(?![\w'’]))(?:there|@?[\w.'’-]+)[\s,!.]+)?"
@@ -101,22 +103,33 @@ STOCK = phrases(
     r"looking forward to connecting", r"(?:let's|lets) connect", r"stay tuned",
     r"follow (?:me|us) (?:on|at)", r"add (?:me|us) on", r"find (?:me|us) (?:on|at)", r"be sure to", r"you are welcome to visit",
     r"i tweet about", r"for more (?:info|information|details)",
-    # the lines of a cold-outreach sequence: finding "the right person", following up on
-    # one's own unanswered messages
+    # a cold-outreach sequence's search for "the right person" (its nudges: DG049)
     r"(?:are you|is this|you(?:'re| are)) (?:still )?the (?:right|best|correct|appropriate)"
     r" (?:person|contact)",
     r"(?:point|direct|refer) me (?:to|in the direction of) the (?:right|best|correct) (?:person|contact)",
-    r"who(?:'s| is| would be) the (?:right|best) (?:person|contact) to",
-    r"(?:reached|reaching) out (?:a few|several|a couple of|multiple|many|\d+) times",
-    r"i(?:'ll| will) (?:assume|take it) (?:that )?(?:it'?s|you'?re|this is|you are|now is) not",
-    r"bumping this", r"closing the loop", r"to the top of your inbox",
-    r"last (?:attempt|try) (?:to|at) (?:reach|connect|get)",
+    r"who(?:'s| is| would be) the (?:right|best) (?:person|contact) to", r"closing the loop",
     # networking boilerplate
     r"(?:great|nice|good|pleasure|glad) to (?:be )?connect(?:ed)?", r"a select (?:group|few|number) of",
     r"thought leaders?", r"like-?minded (?:professionals|people|individuals|entrepreneurs|leaders)",
     r"(?:expand|grow|build) (?:my|our) (?:professional )?network",
     r"exciting (?:new )?opportunit(?:y|ies)",
 )
+
+SALES_FOLLOW_UP = phrases(
+    r"circl(?:e|ing) back on (?:this|my|the \w+ (?:i|we) sent)",
+    r"(?:floating|bumping|resurfacing|bubbling) this",
+    r"my (?:last|previous|earlier)(?: few| couple of| two| three)? (?:e-?mails?|notes)",
+    r"this is my (?:last|final) (?:e-?mail|note|attempt|follow-?up)",
+    r"(?:tried|been trying) (?:reaching|to reach) you (?:a few|a couple of|several|multiple|\d+) times",
+    r"(?:reached|reaching) out (?:a few|several|a couple of|multiple|many|\d+) times",
+    r"following up on my (?:(?:last|previous|earlier) )?(?:e-?mail|note|message)",
+    r"haven'?t heard back from you",
+    r"did you (?:get|have) a chance to (?:look at|review|read|check out|consider) my",
+    r"i(?:'ll| will) (?:assume|take it) (?:that )?(?:it'?s|you'?re|this is|you are|now is) not",
+    r"to the top of your inbox", r"last (?:attempt|try) (?:to|at) (?:reach|connect|get)",
+)
+"""The nudges of a sales sequence to someone who never answered: "circling back on my
+note", "bumping this", "my last few emails", "this is my last email"."""
 
 WEEKDAY = phrases(
     r"(?:happy|have a (?:great|nice|good)) (?:monday|tuesday|wednesday|thursday|friday"
@@ -225,7 +238,6 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     fails=["Feel free to reach out anytime!", "Check out my channel when you can",
            "We thought you might be interested in our newsletter",
            "Are you still the right person to talk to about payroll?",
-           "I've reached out a few times, so I'll assume it's not a priority",
            "Great to connect! I'm always looking to learn from thought leaders like you"],
     passes=["Could you check my order status?", "Reach me at home tonight"],
 )
@@ -234,16 +246,54 @@ def stock_phrase(subject: Subject) -> Iterator[Hit]:
 
     Why: "Feel free to reach out", "check out my…", "thought you might be
     interested" fit every reader, so they tell this reader nothing. So do the steps
-    of a cold-outreach sequence: "are you the right person to talk to about…" asks
-    anyone at a firm, and "I've reached out a few times, I'll assume it's not a
-    priority" is the scheduled follow-up to one's own unanswered messages; "great to
-    connect, I love learning from thought leaders" is networking boilerplate. Each one
-    adds to the genericity score; a few together hold the message.
+    of a cold-outreach sequence's search for a contact: "are you the right person to
+    talk to about…" asks anyone at a firm; "great to connect, I love learning from
+    thought leaders" is networking boilerplate. Each one adds to the genericity score;
+    a few together hold the message.
     Source: common complaints about form letters ("feel free to reach out",
-    "check out my"); the follow-up steps of sales-engagement sequences.
+    "check out my"); sales-engagement sequences.
     Use instead: say the one specific thing you want this person to know.
     """
     yield from phrase_hits(STOCK, subject, "stock phrase {found!r}")
+
+
+@rule(
+    "DG049",
+    "sales-follow-up",
+    family="form-letter",
+    generic=True,
+    scans=[SALES_FOLLOW_UP],
+    doc_values={"answer_points": ANSWER_POINTS},
+    severity="hold",
+    points=40,
+    max_points=50,
+    fails=["Hi Anna, wanted to circle back on my note from Tuesday.",
+           "Just floating this back up in case it got buried",
+           "Not sure if you saw my last few emails. Worth a chat?",
+           "I've reached out a few times, so I'll assume it's not a priority"],
+    passes=["Did you see my last message? Are we still on for Friday?",
+            "I'll circle back with the numbers tomorrow",
+            "I haven't heard back from the landlord yet"],
+)
+def sales_follow_up(subject: Subject) -> Iterator[Hit]:
+    """Finds the nudges of a sales sequence to someone who never answered: "circling back
+    on my note", "floating this back up", "my last few emails", "I've tried reaching you a
+    few times", "this is my last email".
+
+    Why: Sales-engagement tools send these steps on a schedule to everyone who did not
+    reply to the first pitch; they are written once, and each one is another unsolicited
+    message to a person who has already said nothing. A friend asking "did you see my
+    message?" uses none of this wording.
+    Source: the follow-up steps of sales-engagement sequences ("bump" and "breakup"
+    emails); X developer guidelines (no unsolicited automated DMs).
+    Use instead: if they did not answer, let it be; if they did, answer what they said.
+    Options: in a reply to someone who wrote first it only adds {answer_points} points to
+    the score: following up inside a conversation they started is ordinary.
+    """
+    answering = subject.answering
+    for hit in phrase_hits(SALES_FOLLOW_UP, subject, "nudges someone who did not answer "
+                           "{found!r}"):
+        yield as_answer(hit) if answering else hit
 
 
 @rule(
@@ -372,5 +422,5 @@ def nothing_specific(subject: Subject) -> Iterator[Hit]:
         yield Hit(None, "mentions nothing from the recipient's bio, location or messages")
 
 
-RULES = (welcome_boilerplate, stock_phrase, weekday_greeting, self_pitch, near_duplicate,
-         nothing_specific)
+RULES = (welcome_boilerplate, stock_phrase, sales_follow_up, weekday_greeting, self_pitch,
+         near_duplicate, nothing_specific)
