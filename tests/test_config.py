@@ -33,7 +33,7 @@ BAD_CONFIGS = [
     # out of range
     (("hold_score = 50", "hold_score = 150"), "audit.hold_score = 150"),
     (("[audit.rules.DG021]", "[audit.rules.DG095]\nthreshold = 75\n[audit.rules.DG021]"),
-     "rules.DG095.threshold = 75: must be above 0 and at most 1, like 0.74"),
+     "rules.DG095.threshold = 75: must be above 0 and at most 1, like 0.73"),
     (("per_15min = 15", "per_15min = -1"), "limits.per_15min = -1"),
     (("per_recipient_day = 1", "per_recipient_day = -3"), "caps.per_recipient_day = -3"),
     (("tick_minutes = 5", "tick_minutes = 0"), "daemon.tick_minutes = 0"),

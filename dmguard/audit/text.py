@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 
 LINK = re.compile(
     r"(?i)\b(?:https?://\S+|www\.[^\s,]+|(?:bit\.ly|t\.co|goo\.gl|t\.me|tinyurl\.com)/\S+"
-    r"|[a-z0-9-]+\.(?:com|co|io|net|org|ml|tv|me|ly|app|shop|store|info|biz)(?:/\S*)?\b)"
+    r"|[a-z0-9-]+\.(?:com|co|io|net|org|ml|tv|me|ly|app|shop|store|info|biz|xyz|click|fun|club"
+    r"|online|site|top|live|link|pro|gg|icu|vip|win|space|website|tk|ru|cc|uk|de)(?:/\S*)?\b)"
 )
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 EMOJI = re.compile(
@@ -477,7 +478,9 @@ def _required_literals(branch: str, flags: int
 
 LINK_ANCHORS = Phrases(LINK, frozenset({
     "http", "www.", ".com", ".co", ".io", ".net", ".org", ".ml", ".tv", ".me", ".ly", ".app",
-    ".shop", ".store", ".info", ".biz", ".gl",
+    ".shop", ".store", ".info", ".biz", ".gl", ".xyz", ".click", ".fun", ".club", ".online", ".site",
+    ".top", ".live", ".link", ".pro", ".gg", ".icu", ".vip", ".win", ".space", ".website", ".tk",
+    ".ru", ".cc", ".uk", ".de",
 }))
 
 

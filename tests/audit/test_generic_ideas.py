@@ -299,11 +299,23 @@ def test_a_welcome_after_a_joke_by_name_or_in_other_languages_is_a_welcome_line(
     ("Madame, Monsieur, nous avons le plaisir de vous présenter", "DG010"),
     ("Hi Emma, are you still the right person to talk to about payroll?", "DG023"),
     ("I've reached out a few times and haven't heard back, so I'll assume it's not a priority",
-     "DG049"),
-    ("Just bumping this to the top of your inbox", "DG049"),
-    ("Hi Anna, wanted to circle back on my note from Tuesday.", "DG049"),
-    ("Not sure my last few emails reached you, Victor", "DG049"),
-    ("Hey Emma, this is my last email on this, no hard feelings", "DG049"),
+     "DG027"),
+    ("Just bumping this to the top of your inbox", "DG027"),
+    ("Hi Anna, wanted to circle back on my note from Tuesday.", "DG027"),
+    ("Roses are red, servers are blue, welcome @ibra, we waited for you", "DG020"),
+    ("Everyone welcome Aarav to the chaos!", "DG020"),
+    ("Olá, @carol! Seja bem-vindo(a) ao servidor", "DG020"),
+    ("Bienvenido al grupo, Pablo", "DG020"),
+    ("Sunucuya hoş geldin @emre!", "DG020"),
+    ("We generate qualified leads for coaches on autopilot", "DG041"),
+    ("We can get you onto page 1 in 90 days", "DG041"),
+    ("Vuoi diventare ambassador del nostro brand?", "DG041"),
+    ("Mau jadi reseller kami? DM ya", "DG041"),
+    ("Pod rules: comment at least 4 words and drop your link below", "DG048"),
+    ("Someone sent me a video of you, is it you?? clip-view.xyz/9kQ", "DG049"),
+    ("Your page has been reported for copyright abuse, appeal within 24h", "DG049"),
+    ("Not sure my last few emails reached you, Victor", "DG027"),
+    ("Hey Emma, this is my last email on this, no hard feelings", "DG027"),
     ("Thanks for accepting my invite! I help founders scale", "DG020"),
     ("Merci pour la connexion ! J'accompagne les dirigeants", "DG020"),
     ("Beautiful pic 😍 send it to @promo_fashion to get featured", "DG026"),
@@ -334,6 +346,9 @@ def test_form_letters_in_ideas_found_by_new_user_qa(text: str, rule: str) -> Non
     "Did you see my last message? Are we still on for Friday?",
     "I'll circle back with the numbers tomorrow",
     "I haven't heard back from the landlord yet",
+    "We got three new clients this month, drinks on me",
+    "I love this photo of you at the lake, can I frame it?",
+    "Hi Sam, your account was locked after three tries; I've unlocked it now",
 ])
 def test_the_new_ideas_leave_people_alone(text: str) -> None:
     verdict, rules = rules_of(text, recipient=None, context=Context())
@@ -343,11 +358,11 @@ def test_the_new_ideas_leave_people_alone(text: str) -> None:
 def test_following_up_in_a_conversation_the_reader_started_only_adds_to_the_score() -> None:
     text = "Following up on my last email: the quote for your roof stands until Friday"
     cold_verdict, cold = rules_of(text, recipient=None, context=Context())
-    assert cold_verdict == "hold" and "DG049" in cold
+    assert cold_verdict == "hold" and "DG027" in cold
     config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}],
                                     "audit": {"rules": {"DG095": {"enabled": False}}}})
     auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
     answer = auditor.audit(AuditInput(text, context=ANSWER))
-    follow_up = [f for f in answer.findings if f.rule == "DG049"]
+    follow_up = [f for f in answer.findings if f.rule == "DG027"]
     assert answer.verdict == "send"
     assert [f.points for f in follow_up] == [ANSWER_POINTS]

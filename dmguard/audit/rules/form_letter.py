@@ -37,14 +37,20 @@ WELCOME = phrases(
     r"|channel|network|team|group"
     r"|club|page|twitter|discord|tribe|crew|squad|world|swamp|profile|account)",
     r"welcome aboard", r"glad to have you (?:here|on board|with us)",
+    # a welcome to a handle a platform filled in, and the room asked to welcome someone
+    r"welcome,? @[\w.]+",
+    r"(?:everyone|everybody|y'?all|guys|folks),? (?:please )?(?:give (?:a |an )?(?:warm |big "
+    r"|huge )?)?welcome",
+    r"(?:please|let'?s) (?:give (?:a |an )?(?:warm |big |huge )?)?welcome (?:to )?(?:@|our new)",
     r"we(?:'ve| have) received your (?:message|request|enquiry|inquiry)",
     r"we(?:'ll| will) (?:get back to you|respond|reply) (?:as soon as|shortly|within)",
     r"this is an automated (?:message|reply|response)", r"auto[- ]?dm",
     r"(?:from|by) (?:my|our) (?:personal )?(?:twitter ?)?bots?",
     # Spanish, Portuguese, Italian, French, German, Dutch
     r"gracias por (?:el follow|seguirme|seguirnos|suscribirte|tu follow|la suscripci[oó]n)",
-    r"bienvenid[oa]s? a",
-    r"obrigad[oa] por (?:me seguir|nos seguir|seguir|se inscrever)", r"bem[- ]vind[oa]s? a",
+    r"bienvenid[oa@](?:\([oa]\))?s? (?:a|al)",
+    r"obrigad[oa] por (?:me seguir|nos seguir|seguir|se inscrever)",
+    r"bem[- ]vind[oa](?:\([oa]\))?s? (?:a|ao|à|aos|às)",
     r"grazie per (?:aver(?:mi|ci) seguit[oi]|il follow|seguirmi|seguirci)",
     r"benvenut[oa] (?:nel|su|in)",
     r"merci (?:de|pour) (?:me suivre|nous suivre|le follow|ton abonnement|votre abonnement)",
@@ -57,7 +63,8 @@ WELCOME = phrases(
     r"grazie per (?:il collegamento|aver accettato)",
     # Indonesian, Turkish, Czech, Russian, Arabic, Korean, Japanese
     r"terima ?kasih (?:sudah|telah|udah|atas) (?:follow|mem?follow|mengikuti)",
-    r"selamat datang", r"takip (?:ettiğin|ettiğiniz) için", r"vítám tě", r"vítejte",
+    r"selamat datang", r"takip (?:ettiğin|ettiğiniz) için", r"\w+(?:y[ae]|[ae]) hoş ?geldin(?:iz)?",
+    r"vítám tě", r"vítejte",
     r"спасибо(?: вам)? за подписку", r"добро пожаловать",
     r"شكرا[ًً]? ?(?:لمتابعتي|للمتابعة|على المتابعة|للإضافة|لمتابعتك)",
     r"팔로우(?:해 ?주셔서)? 감사", r"フォローありがとう",
@@ -103,7 +110,7 @@ STOCK = phrases(
     r"looking forward to connecting", r"(?:let's|lets) connect", r"stay tuned",
     r"follow (?:me|us) (?:on|at)", r"add (?:me|us) on", r"find (?:me|us) (?:on|at)", r"be sure to", r"you are welcome to visit",
     r"i tweet about", r"for more (?:info|information|details)",
-    # a cold-outreach sequence's search for "the right person" (its nudges: DG049)
+    # a cold-outreach sequence's search for "the right person" (its nudges: DG027)
     r"(?:are you|is this|you(?:'re| are)) (?:still )?the (?:right|best|correct|appropriate)"
     r" (?:person|contact)",
     r"(?:point|direct|refer) me (?:to|in the direction of) the (?:right|best|correct) (?:person|contact)",
@@ -258,7 +265,7 @@ def stock_phrase(subject: Subject) -> Iterator[Hit]:
 
 
 @rule(
-    "DG049",
+    "DG027",
     "sales-follow-up",
     family="form-letter",
     generic=True,

@@ -9,7 +9,7 @@ from dmguard.audit.judge.addressee import as_addressed
 from dmguard.audit.rules.base import Hit, Subject, rule
 from dmguard.audit.text import Prepared, blank
 
-DEFAULT_THRESHOLD = 0.74
+DEFAULT_THRESHOLD = 0.73
 """Chosen by the rule stated in ``dmguard/audit/judge/README.md``."""
 
 

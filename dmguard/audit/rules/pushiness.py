@@ -43,6 +43,16 @@ SALES = phrases(
     r"|embaixador[ae]s|ambassadrices?|ambassadeurs?|influencers|botschafter(?:innen)?"
     r"|ambasciatori|ambasciatrici|promoters)", r"brand ambassador",
     r"collab(?:orate)? with (?:you|u)\b",
+    r"(?:diventare|diventa|jadi|werde|devenir|devenez|ser|seja) (?:(?:un|una|une|our|nuestr[oa]|nossa|nosso) )?"
+    r"(?:ambassador|ambassadeur|ambassadrice|reseller|embajador[ae]?|embaixador[ae]?"
+    r"|markenbotschafter(?:in)?|rivenditore|afiliad[oa])",
+    # results promised to the reader's business
+    r"(?:more|new|qualified|high-quality|quality) (?:clients|customers|leads|patients|bookings"
+    r"|sign-?ups|appointments)",
+    r"(?:grow|scale|double|triple|boost|increase|skyrocket) (?:your|their) (?:business|revenue|sales"
+    r"|traffic|audience|brand|bookings|reach|conversions?|leads|clients|customers)",
+    r"(?:to|onto) page (?:1|one)", r"(?:no|zero) (?:upfront|setup|set-up) (?:costs?|fees?)",
+    r"on autopilot", r"free (?:audit|strategy call|demo)",
     # selling search rankings, links and ad space to a site's owner
     r"(?:sponsored|guest) (?:post|article|blog)s?", r"advertising space", r"link insertions?",
     r"backlinks?", r"seo (?:errors|issues|audit|report|problems|mistakes)",
@@ -138,6 +148,8 @@ ENGAGEMENT_BAIT = phrases(
     r"(?:like|share|comment|retweet|repost) (?:this )?if you (?:agree|love|believe|want|think"
     r"|are|support)",
     r"type ['\"]?amen", r"(?:say|comment|type) ['\"]?(?:yes|amen|done)['\"]? (?:if|to|below)",
+    r"(?:engagement )?pod rules", r"engagement (?:pod|group)s?", r"comment at least \d+ words",
+    r"drop your (?:link|post|handle)s? (?:below|here|in the comments|with)",
 )
 CONGRATS = phrases(r"congratulations", r"congrats")
 """Friends congratulate each other too: it counts only beside a prize offered with a way to
@@ -331,6 +343,48 @@ def engagement_bait(subject: Subject) -> Iterator[Hit]:
     yield from phrase_hits(ENGAGEMENT_BAIT, subject, "chain letter or engagement bait {found!r}")
 
 
+LURE = phrases(
+    r"(?:videos?|pics?|pictures?|photos?) of you\b.{0,60}?(?:https?://|www\.|\w\.\w{2,})",
+    r"is (?:this|that) (?:really )?you\?+.{0,40}?(?:https?://|www\.|\w\.\w{2,})",
+    r"(?:account|page|profile) (?:has been|was|will be|is being) (?:reported|flagged) for",
+    r"need (?:a|an) hacker", r"recovered my (?:account|funds|wallet|crypto|money|bitcoin)",
+    r"private (?:pics|photos|videos|content|snap)", r"🔞",
+)
+"""Phishing and scam lures: a video "of you" behind a link, "your account has been
+reported for …", a hacker who "recovered my account", private pictures."""
+
+
+@rule(
+    "DG049",
+    "lure",
+    family="pushiness",
+    scans=[LURE],
+    severity="hold",
+    points=40,
+    max_points=50,
+    fails=["Someone sent me this video of you... is this really you?? clip-view.xyz/9kQ",
+           "Your account has been reported for fraud. Contact support on Discord",
+           "Anyone need a hacker? @fix_it recovered my account in 20 minutes",
+           "I'm bored tonight 😘 check my profile for my private pics"],
+    passes=["Is this really you? I haven't heard from you in years!",
+            "I love this photo of you and your gran",
+            "My account was locked this morning, can you help?"],
+)
+def lure(subject: Subject) -> Iterator[Hit]:
+    """Finds the lures of phishing and scam messages: a video or picture "of you" behind a
+    link, "is this really you?" with a link, an account "reported for" something, a hacker
+    who "recovered my account", private pictures.
+
+    Why: These lines are written to make anyone click or answer, whoever reads them; a
+    person who has a photo of you sends the photo. They are the commonest DM scams.
+    Source: common DM phishing and scam patterns (fake "is this you?" videos, account
+    suspension scares, account-recovery scams); X's rules on spam and platform
+    manipulation.
+    Use instead: nothing: an account that sends these has been taken over or is a spammer.
+    """
+    yield from phrase_hits(LURE, subject, "scam lure {found!r}")
+
+
 @rule(
     "DG047",
     "premium-rate-contact",
@@ -482,5 +536,5 @@ def emoji_exclamation_flood(subject: Subject) -> Iterator[Hit]:
         yield Hit(flood.span(), f"exclamation flood {flood.group().strip()!r}")
 
 
-RULES = (sales_call_to_action, self_promotion, urgency, prize_or_money, engagement_bait,
+RULES = (sales_call_to_action, self_promotion, urgency, prize_or_money, engagement_bait, lure,
          premium_rate_contact, links, link_in_first_contact, shouting, emoji_exclamation_flood)
