@@ -22,7 +22,8 @@ from dmguard.audit.model import AuditInput
 PROBES = Path(__file__).resolve().parent / "probes"
 SETS = (("dev", "dev.jsonl"), ("held out", "held_out.jsonl"), ("dev 2", "dev_2.jsonl"),
         ("held out 2", "held_out_2.jsonl"), ("dev 3", "dev_3.jsonl"),
-        ("held out 3", "held_out_3.jsonl"))
+        ("held out 3", "held_out_3.jsonl"), ("dev 4", "dev_4.jsonl"),
+        ("held out 4", "held_out_4.jsonl"))
 APART = frozenset({"notification"})
 """Automated kinds outside the totals: a transactional notice ("your order #4411 has
 shipped") is automated but about the reader's own case, so sending it labelled is as right

@@ -314,6 +314,15 @@ def test_a_welcome_after_a_joke_by_name_or_in_other_languages_is_a_welcome_line(
     ("Pod rules: comment at least 4 words and drop your link below", "DG048"),
     ("Someone sent me a video of you, is it you?? clip-view.xyz/9kQ", "DG049"),
     ("Your page has been reported for copyright abuse, appeal within 24h", "DG049"),
+    ("It's dangerous to go alone, @farah! Take the rules", "DG020"),
+    ("A wild Tomasz appeared!", "DG020"),
+    ("Houston, we have a newcomer: Svetlana", "DG020"),
+    ("Like this comment if you're from Brazil 🇧🇷", "DG048"),
+    ("Who's still listening in 2026? 👇", "DG048"),
+    ("Tag a friend who needs to hear this", "DG048"),
+    ("You have an unpaid toll balance of $6.89. Avoid a $50 late fee: tolls-pay.xyz", "DG049"),
+    ("IRS: You are eligible for a tax refund of $842.15", "DG049"),
+    ("Free prepaid envelope for your old gold. Reply GOLD.", "DG047"),
     ("Not sure my last few emails reached you, Victor", "DG027"),
     ("Hey Emma, this is my last email on this, no hard feelings", "DG027"),
     ("Thanks for accepting my invite! I help founders scale", "DG020"),
@@ -349,6 +358,9 @@ def test_form_letters_in_ideas_found_by_new_user_qa(text: str, rule: str) -> Non
     "We got three new clients this month, drinks on me",
     "I love this photo of you at the lake, can I frame it?",
     "Hi Sam, your account was locked after three tries; I've unlocked it now",
+    "I have several outstanding invoices from March, so money is tight",
+    "Who's still up? Can't sleep",
+    "Houston, we have a problem: the cake is on the floor",
 ])
 def test_the_new_ideas_leave_people_alone(text: str) -> None:
     verdict, rules = rules_of(text, recipient=None, context=Context())

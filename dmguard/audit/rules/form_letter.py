@@ -37,6 +37,11 @@ WELCOME = phrases(
     r"|channel|network|team|group"
     r"|club|page|twitter|discord|tribe|crew|squad|world|swamp|profile|account)",
     r"welcome aboard", r"glad to have you (?:here|on board|with us)",
+    # the joke formulas of welcome bots (each written by several of the probe writers)
+    r"it['’]?s dangerous to go alone", r"it['’]?s a bird!? it['’]?s a plane",
+    r"houston,? we have an? (?:newcomer|new (?:member|arrival|crew member)|[@\w.]+\W*$)",
+    r"a wild [@\w.]+ (?:has )?appeared", r"(?:new )?challenger (?:approaches|approaching|has appeared)",
+    r"player (?:two|2|three|3) has (?:entered|joined)", r"achievement unlocked", r"hear ye,? hear ye",
     # a welcome to a handle a platform filled in, and the room asked to welcome someone
     r"welcome,? @[\w.]+",
     r"(?:everyone|everybody|y'?all|guys|folks),? (?:please )?(?:give (?:a |an )?(?:warm |big "

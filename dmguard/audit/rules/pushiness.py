@@ -150,6 +150,10 @@ ENGAGEMENT_BAIT = phrases(
     r"type ['\"]?amen", r"(?:say|comment|type) ['\"]?(?:yes|amen|done)['\"]? (?:if|to|below)",
     r"(?:engagement )?pod rules", r"engagement (?:pod|group)s?", r"comment at least \d+ words",
     r"drop your (?:link|post|handle)s? (?:below|here|in the comments|with)",
+    r"like (?:this|my) (?:comment )?if", r"reply if you['’]?re",
+    r"tag (?:a|someone|your) (?:\w+ )?(?:friend|bestie|mate|person)s? who",
+    r"who['’]?s (?:still )?(?:listening|watching|here)(?: to this)? in \d{4}",
+    r"so i get a notification",
 )
 CONGRATS = phrases(r"congratulations", r"congrats")
 """Friends congratulate each other too: it counts only beside a prize offered with a way to
@@ -172,7 +176,8 @@ PREMIUM = phrases(
     r"(?:reply|txt|text|rply)(?: back)? with (?:your|ur)", r"send (?:your|ur) (?:name|age|address)",
     r"(?:your|ur) (?:name|age) (?:and|&) (?:age|gender|address|postcode)",
     r"missed call alert", r"you have (?:\d+|a) new (?:message|voicemail)",
-    r"(?-i:(?:reply|txt|text|send)(?: with| back)?(?: the word)?:? [A-Z][A-Z0-9#]{2,}\b)", r"reply (?:stop|end|yes|no|win|help)",
+    r"(?-i:(?:[Rr]eply|REPLY|[Tt]xt|TXT|[Tt]ext|TEXT|[Ss]end|SEND)(?: with| back)?(?: the word)?:?"
+    r" [A-Z][A-Z0-9#]{2,}\b)", r"reply (?:stop|end|yes|no|win|help)",
     r"t ?& ?cs?", r"ts and cs", r"tsandcs", r"terms (?:and|&) conditions", r"per msg",
     r"per txt", r"per text", r"per wk", r"per min",
     r"std (?:txt )?rates?", r"\d+p ?(?:/|per) ?(?:min|msg|txt|wk|day|week)", r"po ?box ?\d+",
@@ -349,6 +354,12 @@ LURE = phrases(
     r"(?:account|page|profile) (?:has been|was|will be|is being) (?:reported|flagged) for",
     r"need (?:a|an) hacker", r"recovered my (?:account|funds|wallet|crypto|money|bitcoin)",
     r"private (?:pics|photos|videos|content|snap)", r"🔞",
+    # smishing: a fine, a toll or a tax to pay, a refund or a credit line to claim
+    r"(?:unpaid|outstanding|overdue) (?:tolls?|fines?|parking (?:fines?|tickets?|charges?)|tax(?:es)?"
+    r"|toll balance)",
+    r"avoid (?:a |an |the )?(?:[£$€]\d+ )?(?:late fee|penalty|court action|legal action|suspension"
+    r"|disconnection)",
+    r"eligible for (?:a|your) (?:tax )?refund", r"pre-?approved for", r"loan forgiveness",
 )
 """Phishing and scam lures: a video "of you" behind a link, "your account has been
 reported for …", a hacker who "recovered my account", private pictures."""
@@ -373,12 +384,14 @@ reported for …", a hacker who "recovered my account", private pictures."""
 def lure(subject: Subject) -> Iterator[Hit]:
     """Finds the lures of phishing and scam messages: a video or picture "of you" behind a
     link, "is this really you?" with a link, an account "reported for" something, a hacker
-    who "recovered my account", private pictures.
+    who "recovered my account", private pictures; and those of smishing: an unpaid toll,
+    fine or tax, "avoid a late fee", a refund or a pre-approved credit line to claim.
 
     Why: These lines are written to make anyone click or answer, whoever reads them; a
     person who has a photo of you sends the photo. They are the commonest DM scams.
     Source: common DM phishing and scam patterns (fake "is this you?" videos, account
-    suspension scares, account-recovery scams); X's rules on spam and platform
+    suspension scares, account-recovery scams); the toll, parking-fine and tax-refund
+    text scams that consumer agencies warn about; X's rules on spam and platform
     manipulation.
     Use instead: nothing: an account that sends these has been taken over or is a spammer.
     """
