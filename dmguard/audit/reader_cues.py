@@ -2,9 +2,11 @@
 
 "You mentioned you just moved to Calgary", "saw in your intro that you're a midwife",
 "can't believe you actually did it": the sender refers to the reader's own words or
-deeds. A template has nothing of the reader to refer to; it can fill in a name, not
-what the reader said. Shared by the rules (a welcome that says this is a person's
-welcome) and the judge (a shape of its own).
+deeds. So does a member who introduces a newcomer by how they know them ("this is Priya
+from my lab", "it's my sister Hana"). A template has nothing of the reader to refer to;
+it can fill in a name, not what the reader said or who they are to the sender. Shared by
+the rules (a welcome that says this is a person's welcome) and the judge (a shape of its
+own).
 """
 
 from __future__ import annotations
@@ -12,6 +14,12 @@ from __future__ import annotations
 import re
 
 _APOSTROPHE = r"['’]"
+_RELATIONS = ("sister", "brother", "cousin", "friend", "mate", "colleague", "coworker",
+              "co-worker", "neighbour", "neighbor", "flatmate", "roommate", "partner", "wife",
+              "husband", "boyfriend", "girlfriend", "son", "daughter", "mum", "mom", "dad",
+              "aunt", "uncle", "boss", "teacher", "coach")
+_PLACES_ONE_SHARES = ("lab", "work", "office", "class", "team", "gym", "school", "uni", "church",
+                      "choir", "job", "building")
 KNOWS_THE_READER = re.compile(
     r"\byou (?:mentioned|said|told (?:me|us)|wrote|posted|asked|shared) (?!us\b|for it\b)"
     r"|\bsaw (?:in )?your (?:intro|introduction)\b|\b(?:in|from) your intro(?:duction)?\b"
@@ -20,11 +28,15 @@ KNOWS_THE_READER = re.compile(
     r"|\blike you (?:said|asked|wanted)\b"
     r"|\bdidn" + _APOSTROPHE + r"?t (?:know|realise|realize) you (?:were|was|are|had|played|did"
     r"|lived|worked)\b"
+    r"|\b(?:this is|it" + _APOSTROPHE + r"?s|meet|that" + _APOSTROPHE + r"?s) (?:my|our) (?:(?:little"
+    r"|big|older|younger|new) )?(?:" + "|".join(_RELATIONS) + r"|\w+ teacher)\b"
+    r"|\bfrom (?:my|our) (?:" + "|".join(_PLACES_ONE_SHARES) + r")\b"
 )
 """Run on the lower-cased text."""
 KNOWS_THE_READER_WORDS = frozenset({
     "mentioned", "said", "told", "wrote", "posted", "asked", "shared", "intro",
-    "introduction", "believe", "actually", "finally", "know", "realise", "realize"})
+    "introduction", "believe", "actually", "finally", "know", "realise", "realize",
+    *_RELATIONS, "teacher", *_PLACES_ONE_SHARES})
 """One of these is in every phrase :data:`KNOWS_THE_READER` finds: without one, the regex
 need not run."""
 

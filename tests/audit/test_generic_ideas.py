@@ -204,6 +204,7 @@ def test_a_canned_acknowledgement_is_held_even_in_a_reply() -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Welcome Priya!! (everyone this is Priya from my lab, she's coming to quiz night too)",
     "Welcome to the neighbourhood, Aziz! Bins go out Tuesday night",
     "Oi Jess, didn't know you were on this server! Welcome, ask me if you get lost",
 ])

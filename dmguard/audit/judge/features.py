@@ -218,11 +218,12 @@ ARRIVAL_WORDS = frozenset({
 """One of these is in every phrase :data:`ARRIVAL` finds (the regex only runs when one is)."""
 # What follows an arrival told as news between people: when or where it happened ("came in
 # this morning", "made it home safe", "landed at 6"). A join announcement cannot know that.
+# Nor is "here" pointing at what follows ("tracking is here: https://…") an arrival.
 REPORTED_ARRIVAL_TAIL = re.compile(
     r" (?:in |back |over |by |round |around |home )?(?:this (?:morning|afternoon|evening|week"
     r"|weekend)|last (?:night|week|weekend|month|year)|yesterday|earlier|today|tonight"
     r"|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|at \d|around \d|home\b|safe|ok\b|okay"
-    r"|fine\b|back\b|late\b|early\b|on time\b)")
+    r"|fine\b|back\b|late\b|early\b|on time\b)|(?<=here) ?:")
 HI_HELLO = frozenset({"hi", "hello"})
 ARRIVAL_WORDS_BUT_HI = ARRIVAL_WORDS - HI_HELLO
 """"hi" and "hello" are only in "say hi/hello to": with neither "say h" in the text, they

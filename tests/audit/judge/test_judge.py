@@ -213,6 +213,8 @@ def test_a_message_that_mentions_the_readers_profile_is_left_to_the_named_rules(
     ("Welcome, Tariq! You mentioned you restore old radios", "s:knows-reader"),
     ("Can't believe you actually moved to Oslo", "s:knows-reader"),
     ("Didn't know you were on this server too!", "s:knows-reader"),
+    ("Welcome Priya!! (everyone, this is Priya from my lab)", "s:knows-reader"),
+    ("New member alert: it's my sister Hana, be nice", "s:knows-reader"),
     ("Hi Wren, I moved your post to #bugs so the devs see it", "s:reports-what-was-done"),
     ("We swapped the cracked tile for free", "s:reports-what-was-done"),
     ("I've helped 40+ founders cut their cloud bill", "s:pitch"),
@@ -252,6 +254,7 @@ def test_the_shapes_name_the_ideas(text: str, shape: str) -> None:
     ("Hi Sven, the part for your espresso machine came in this morning", "s:arrival"),
     ("Glad you made it home safe, Jo", "s:arrival"),
     ("My sister landed at 6, so dinner is on", "s:arrival"),
+    ("Your order shipped this morning, tracking is here: https://post.example/123", "s:arrival"),
     ("Not to be that person but the Battle of Hastings was 1066", "s:about-someone-by-name"),
     ("The University of Leeds has a great course on it", "s:about-someone-by-name"),
 ])
