@@ -273,7 +273,8 @@ DID_SUBJECTS = frozenset({"i", "we", "i've", "we've", "i’ve", "we’ve"})
 """One of these is in every phrase :data:`DID` finds."""
 # "it's (just) Sam", "is it Sam": the joke reveal of who arrived.
 REVEALS_NAME = re.compile(
-    r"\b(?i:it['’]?s|it is|is it|its) (?i:just |only |me,? |actually )?([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)\b")
+    r"\b(?i:it['’]?s|it is|is it|its) (?i:just |only |me,? |actually )?([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\b"
+    r"|@[\w.]+)")
 # Asking for subscribers, views or votes for oneself ("sub to me", "check me out",
 # "if I reach 500 subscribers", "vote for me").
 AUDIENCE_ASK = re.compile(
@@ -307,6 +308,11 @@ CREATOR = _at_word_starts(
     "i " + _MAKES, "we " + _MAKES,
     "i'?m an? " + _CREATIONS, "i am an? " + _CREATIONS, "we'?re an? " + _CREATIONS,
     "we are an? " + _CREATIONS,
+    # what one has just released, or keeps making ("my first single dropped", "I do reaction
+    # videos", "I've been uploading drum covers")
+    r"my (?:first|new|latest|debut) (?:single|track|song|short|video|ep|album|mixtape|cover|beat)\b",
+    r"i do (?:reaction|music|drum|guitar|piano|dance|cover) (?:videos|covers)\b",
+    r"i'?ve been uploading\b", r"i have been uploading\b",
 )
 # A business pitch to a stranger: what the sender's firm does for clients like the reader,
 # offered unasked ("we help …", "we're a … agency", "I'm reaching out", "feature your brand").
@@ -366,9 +372,10 @@ ASKS_TO_USE_WORDS = frozenset({"can", "could", "may", "mind", "ok", "okay", "alr
 # Someone announced by their @handle ("@maya_k has landed", "@sam just joined"): a platform
 # fills the newcomer's handle into a join line; people announce a friend by name.
 HANDLE_ARRIVES = re.compile(
-    r"@\w+ (?:has (?:just )?|have (?:just )?|just |finally )?(?:joined|arrived|landed|entered"
-    r"|appeared|spawned|is here|hopped in|slid in|dropped in|popped in|is in the (?:house|chat"
-    r"|server))\b")
+    r"@[\w.]+ (?:has (?:just )?|have (?:just )?|just |finally )?(?:joined|joins|arrived|arrives"
+    r"|landed|lands|entered|enters|appeared|spawned|is here|hopped in|slid in|dropped in|popped in"
+    r"|is in the (?:house|chat|server)|entrou|chegou|se unió|llegó|ha llegado|a rejoint"
+    r"|est arrivée?|ist beigetreten|ist angekommen|è entrat[oa]|è arrivat[oa]|katıldı)(?!\w)")
 # Asking a stranger for a meeting or their interest ("would you be open to a quick call?").
 MEETING_ASK = _at_word_starts(
     r"would you be (?:open|interested|up for|keen)\b", r"would it make sense\b",
@@ -770,8 +777,9 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     greets_name = greet and capitals and _name_match(GREETING_NAME.match(text))
     opens_name = not greets_name and capitals and _name_match(OPENS_WITH_NAME.match(text),
                                                               NOT_A_NAME_START)
-    reveals = capitals and (flags & _F_ITS or "it’s" in lower or (flags & _F_IT and flags & _F_IS)) \
-        and any(_name_like(m.group(1)) for m in REVEALS_NAME.finditer(text))
+    reveals = (capitals or flags & _F_AT) \
+        and (flags & _F_ITS or "it’s" in lower or (flags & _F_IT and flags & _F_IS)) \
+        and any(m.group(1)[0] == "@" or _name_like(m.group(1)) for m in REVEALS_NAME.finditer(text))
     if opens_name:
         add("s:opens-with-name")
     if reveals:

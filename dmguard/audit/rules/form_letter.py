@@ -36,7 +36,8 @@ WELCOME = phrases(
     r"welcome to(?! the club\b| my world\b)\b[^.!?\n]{0,40}?\b(?:family|community|server"
     r"|channel|network|team|group"
     r"|club|page|twitter|discord|tribe|crew|squad|world|swamp|profile|account)",
-    r"welcome aboard", r"glad to have you (?:here|on board|with us)",
+    r"welcome aboard",
+    r"(?:great|glad|nice|good|happy|so good|lovely) to have you (?:here|on board|with us|in (?:the|our))",
     # the joke formulas of welcome bots (each written by several of the probe writers)
     r"it['’]?s dangerous to go alone", r"it['’]?s a bird!? it['’]?s a plane",
     r"houston,? we have an? (?:newcomer|new (?:member|arrival|crew member)|[@\w.]+\W*$)",
@@ -124,7 +125,7 @@ STOCK = phrases(
     r"(?:great|nice|good|pleasure|glad) to (?:be )?connect(?:ed)?", r"a select (?:group|few|number) of",
     r"thought leaders?", r"like-?minded (?:professionals|people|individuals|entrepreneurs|leaders)",
     r"(?:expand|grow|build) (?:my|our) (?:professional )?network",
-    r"exciting (?:new )?opportunit(?:y|ies)",
+    r"exciting (?:new )?opportunit(?:y|ies)", r"mutual connections", r"pick your brain",
 )
 
 SALES_FOLLOW_UP = phrases(

@@ -82,6 +82,7 @@ SELF_PROMOTION = phrases(
     r"(?:subscribe|sub|follow|watch|listen to|check out|check|visit|support|like|share|look up"
     r"|view|go to|head over to|head to|stream) (?:to )?(?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA,
     r"check (?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA + r" out",
+    r"follow @[\w.]+ (?:for|to get) (?:more|daily|the best)",
     r"(?:my|our) (?:[\w-]+ ){0,2}" + _OWN_MEDIA + r"(?!\w)[^.!?\n]{0,40}?[.!,]? *"
     r"(?:check|watch|listen to|subscribe to) (?:it|them|'?em)",
     r"(?:sub|subscribe|subs) (?:to )?(?:me|us)",
