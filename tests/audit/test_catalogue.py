@@ -162,6 +162,13 @@ def test_a_summary_that_names_a_severity_names_the_rules_own() -> None:
     assert wrong == []
 
 
+def test_a_summary_is_the_whole_first_paragraph() -> None:
+    """A first paragraph wrapped over lines was cut after its first line in docs/rules.md."""
+    assert all(rule.summary.endswith((".", ".)", '."')) for rule in catalogue())
+    lure = single(lambda r: r.id == "DG049").summary
+    assert lure.startswith("Finds the lures") and "private pictures" in lure
+
+
 def test_the_plain_summary_has_no_markup() -> None:
     assert all("``" not in rule.plain_summary for rule in catalogue())
     assert "more than max_links links" in single(lambda r: r.id == "DG043").plain_summary

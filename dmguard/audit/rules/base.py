@@ -174,7 +174,8 @@ class Rule:
 
     @property
     def summary(self) -> str:
-        return self.doc.strip().splitlines()[0].strip()
+        """The docstring's first paragraph, on one line (it may wrap over several)."""
+        return " ".join(line.strip() for line in self.doc.strip().split("\n\n", 1)[0].splitlines())
 
     @property
     def plain_summary(self) -> str:
