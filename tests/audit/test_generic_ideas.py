@@ -324,6 +324,7 @@ def test_a_welcome_after_a_joke_by_name_or_in_other_languages_is_a_welcome_line(
     ("You have an unpaid toll balance of $6.89. Avoid a $50 late fee: tolls-pay.xyz", "DG049"),
     ("IRS: You are eligible for a tax refund of $842.15", "DG049"),
     ("Hi Caoimhe, great to have you in the Dublin Runners chat", "DG020"),
+    ("@sam_k, welcome to the hidden valley!", "DG020"),
     ("I saw we have 14 mutual connections, so let's meet properly", "DG023"),
     ("Love this song, follow @dailysonghits for more gems", "DG026"),
     ("Free prepaid envelope for your old gold. Reply GOLD.", "DG047"),

@@ -93,9 +93,9 @@ WELCOME_OPENING = re.compile(
     r"^[^\w@]{0,4}(?:(?:hi|hey|hello|hiya|heya|yo|hola|greetings|oh hey)(?!\w)[\s,!.]+"
     r"(?:(?!(?:you|you['’]re|youre|your|u|ur)(?![\w'’]))(?:there|@?[\w.'’-]+)[\s,!.]+)?"
     r"(?:and )?"
-    # or a name alone before the welcome ("Sam, welcome to …"), not a word like "ha"
+    # or a name or handle alone before the welcome ("Sam, welcome to …"), not a word like "ha"
     r"|(?!(?:ha|haha|oh|well|yes|yeah|ok|okay|aww?|lol|and|so|but|also|" + "|".join(_WELCOME_WORDS)
-    + r")\b)(?-i:[A-ZÀ-Þ][a-zß-ÿ]+),\s+)?"
+    + r")\b)(?:(?-i:[A-ZÀ-Þ][a-zß-ÿ]+)|@[\w.]+),\s+)?"
     r"(" + "|".join(_WELCOME_WORDS) + r")(?!\w)" + _NOT_A_WELCOME_LINE,
     re.IGNORECASE)
 """A message that opens by welcoming its reader ("Welcome, Sam!", "Hi Sam, welcome to …",
