@@ -20,7 +20,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from dmguard.audit.judge.features import features, shape, tokens, word_features
+from dmguard.audit.judge.features import FUNCTION_WORDS, features, shape, tokens
 from dmguard.audit.text import Prepared
 
 MODEL_PATH = Path(__file__).with_name("model.json")
@@ -261,10 +261,18 @@ class Judge:
         # to everyone of the same name. Texts seen once are not kept (see text.prepared).
         self._judged: dict[tuple[str, frozenset[str]], tuple[Judgement, bool]] = {}
         self._seen: set[str] = set()
+        # The ``w:`` and ``c:`` weights by the word or piece they name: a new word's are
+        # looked up without building the strings of its features that have none.
+        self._w_weights: dict[str, float] = {}
+        self._c_weights: dict[str, float] = {}
         for feature, weight in weights.items():
             if weight > 0:
                 self._pushes[feature] = (feature, weight)
-            if feature.startswith("b:"):
+            if feature.startswith("w:"):
+                self._w_weights[feature[2:]] = weight
+            elif feature.startswith("c:"):
+                self._c_weights[feature[2:]] = weight
+            elif feature.startswith("b:"):
                 first, _, second = feature[2:].partition(" ")
                 self._pairs[first, second] = weight
                 if weight > 0:
@@ -282,9 +290,22 @@ class Judge:
         if len(weight) > 200_000:
             weight.clear()
             pushes.clear()
-        weights = self.weights
+        word_get, piece_get = self._w_weights.get, self._c_weights.get
         for token in new:
-            scored = [(f, weights[f]) for f in word_features(token) if f in weights]
+            # :func:`.features.word_features`, but for the features the model weighs only
+            # (most pieces of a new word have no weight): the same features, in its order
+            scored: list[tuple[str, float]] = []
+            if token != "<url>" and token not in FUNCTION_WORDS:
+                found = word_get(token)
+                if found is not None:
+                    scored.append(("w:" + token, found))
+                if len(token) >= 4 and token[0] != "<":
+                    padded = "^" + token + "$"
+                    for start in range(len(padded) - 3):
+                        piece = padded[start:start + 4]
+                        found = piece_get(piece)
+                        if found is not None:
+                            scored.append(("c:" + piece, found))
             weight[token] = sum(w for _, w in scored)
             pushes[token] = tuple(i for i in scored if i[1] > 0)
 

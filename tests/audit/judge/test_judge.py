@@ -389,3 +389,23 @@ def test_a_remembered_judgement_is_the_one_worked_out_afresh(text: str) -> None:
         assert again == fresh
         assert again.explain(3) == fresh.explain(3)
     assert judge.judge(text).probability == Judge.load().judge(text).probability
+
+
+def test_a_new_words_weight_and_pushes_are_those_of_its_feature_strings() -> None:
+    """:meth:`Judge._learn_words` looks a new word's weights up by word and piece; it must
+    find what adding up :func:`word_features` finds, in the same order (the sum is not
+    reordered), for every kind of token and for words the model has pieces of."""
+    from dmguard.audit.judge.features import FUNCTION_WORDS, tokens, word_features
+
+    judge = Judge.load()
+    words = {f[2:] for f in judge.weights if f.startswith("w:")}
+    words |= {f[2:].strip("^$") for f in judge.weights if f.startswith("c:")}
+    words |= set(FUNCTION_WORDS) | {"<url>", "<at>", "<num>", "<longnum>", "<emoji>", "a", "ab",
+                                    "abc", "abcd", "zzzzzzzz", "subscriberz", "kaloremi"}
+    for text in AWKWARD:
+        words |= set(tokens(text.lower()))
+    judge._learn_words(words)
+    for word in words:
+        scored = [(f, judge.weights[f]) for f in word_features(word) if f in judge.weights]
+        assert judge._word_weight[word] == sum(w for _, w in scored), word
+        assert judge._word_pushes[word] == tuple(i for i in scored if i[1] > 0), word
