@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -230,7 +231,8 @@ class Phrases:
             return self.regex.finditer(text.text)
         first = self._first_branch_slot
         last = first + len(self._branches)
-        wanted = sorted(slot - first for slot in text.anchor_hits if first <= slot < last)
+        hits = text.ordered_hits  # the branches' slots follow each other: a slice of them
+        wanted = [slot - first for slot in hits[bisect_left(hits, first):bisect_left(hits, last)]]
         if len(wanted) == len(self._branches):
             return self.regex.finditer(text.text)
         return self._merged(text.text, text.lower, wanted)
@@ -526,12 +528,13 @@ class Prepared:
     """
 
     __slots__ = ("_anchor_hits", "_case_exact", "_emoji", "_found", "_greeted", "_greeting",
-                 "_links", "_word_set", "lower", "text")
+                 "_links", "_ordered_hits", "_word_set", "lower", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lower = text.lower()
         self._anchor_hits: set[int] | None = None
+        self._ordered_hits: list[int] | None = None
         self._links: Any = _UNSET
         self._word_set: Any = _UNSET
         self._greeting: Any = _UNSET
@@ -569,6 +572,14 @@ class Prepared:
         if hits is None:
             hits = self._anchor_hits = ANCHORS.hits(self.lower)
         return hits
+
+    @property
+    def ordered_hits(self) -> list[int]:
+        """:attr:`anchor_hits`, in order."""
+        ordered = self._ordered_hits
+        if ordered is None:
+            ordered = self._ordered_hits = sorted(self.anchor_hits)
+        return ordered
 
     @property
     def links(self) -> list[tuple[int, int]]:

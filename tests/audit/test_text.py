@@ -189,3 +189,9 @@ def test_a_kept_view_is_not_used_once_a_phrase_list_is_added() -> None:
     assert kept.anchor_hits is not None
     late = phrases(r"zanzibar-only")
     assert late.search(prepared(text)) is not None
+
+
+def test_the_ordered_hits_are_the_anchor_hits_in_order() -> None:
+    for text in EXAMPLES[:200]:
+        view = Prepared(text)
+        assert view.ordered_hits == sorted(view.anchor_hits)
