@@ -81,11 +81,17 @@ def signature(text: str, names: Iterable[str] = ()) -> Signature | None:
 @lru_cache(maxsize=4096)
 def remembered_signature(text: str, names: tuple[str, ...]) -> Signature | None:
     """:func:`signature`, remembered for recent texts and names: a campaign sends one text
-    to many people, and some of them share a name."""
-    return signature(text, names)
+    to many people, and some of them share a name. Its texts to people of other names
+    normalise to the same words (each name is "nm"): their shingles are remembered too."""
+    return _signature_of_normal(tuple(_normal_words(text, names)))
 
 
-def signature_of_words(words: list[str]) -> Signature | None:
+@lru_cache(maxsize=4096)
+def _signature_of_normal(words: tuple[str, ...]) -> Signature | None:
+    return signature_of_words(words)
+
+
+def signature_of_words(words: Sequence[str]) -> Signature | None:
     """:func:`signature` of a text whose :func:`normalise` d words are ``words``."""
     count = len(words)
     if count < MIN_WORDS:
