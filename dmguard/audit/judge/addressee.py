@@ -27,7 +27,12 @@ TITLES = frozenset({"mr", "mrs", "ms", "mx", "dr", "prof", "sir", "miss", "madam
 def first_name(recipient: Recipient) -> str | None:
     """The name the judge should see in the slot: the display name's first word (after any
     title), else the username's leading letters, capitalised (None when neither has two)."""
-    for source in (recipient.name, recipient.username):
+    return _first_name(recipient.name, recipient.username)
+
+
+def _first_name(name: str | None, username: str | None) -> str | None:
+    """:func:`first_name` of a recipient of that name and username."""
+    for source in (name, username):
         words = [word for word in WORD.findall(source or "") if word.lower() not in TITLES]
         if words and len(words[0]) >= 2:
             return words[0][:1].upper() + words[0][1:].lower()
@@ -112,7 +117,7 @@ def spellings(recipient: Recipient) -> Spellings | None:
 def _addressing(display_name: str, username: str) -> tuple[str, str, Spellings] | None:
     """The recipient's first name, their username in lower case and :func:`_spellings`;
     None when there is no name or nothing to look for."""
-    name = first_name(Recipient(name=display_name, username=username))
+    name = _first_name(display_name, username)
     if name is None:
         return None
     spelt = _spellings(name, username)
@@ -131,7 +136,7 @@ def _spellings(name: str, username: str) -> Spellings | None:
         spelt.append(name)
     if not spelt:
         return None
-    return Spellings(tuple(spelt), tuple(dict.fromkeys(spelling.lower() for spelling in spelt)))
+    return Spellings(tuple(spelt), tuple(dict.fromkeys([spelling.lower() for spelling in spelt])))
 
 
 @lru_cache(maxsize=1024)

@@ -73,3 +73,19 @@ def test_the_quick_search_for_the_recipient_finds_what_the_regex_finds(text: str
     prepared = Prepared(text)
     assert prepared.case_exact
     assert spelt.spans(prepared) == [m.span() for m in spelt.pattern.finditer(text)]
+
+
+def test_the_addressing_of_a_name_and_username_is_that_of_the_recipient() -> None:
+    """The remembered addressing reads a name and a username as :func:`first_name` reads the
+    recipient who has them."""
+    from dmguard.audit.judge.addressee import _first_name, _spellings, first_name
+
+    for name in (None, "", "Dr. Sam Okafor", "sam", "A", "Mr X", "Ömer Çelik", "will", "@jo",
+                 "Kaloremi Amyson", "prof"):
+        for username in (None, "", "sam_k", "x", "will", "kaloremi"):
+            expected = first_name(Recipient(name=name, username=username))
+            assert _first_name(name, username) == expected
+            if expected is not None:
+                spelt = _spellings(expected, username or "")
+                if spelt is not None:
+                    assert spelt.lowered == tuple(dict.fromkeys(s.lower() for s in spelt.spelt))
