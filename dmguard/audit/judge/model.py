@@ -265,14 +265,15 @@ class Judge:
         # looked up without building the strings of its features that have none.
         self._w_weights: dict[str, float] = {}
         self._c_weights: dict[str, float] = {}
+        by_kind = {"w:": self._w_weights, "c:": self._c_weights}
         for feature, weight in weights.items():
             if weight > 0:
                 self._pushes[feature] = (feature, weight)
-            if feature.startswith("w:"):
-                self._w_weights[feature[2:]] = weight
-            elif feature.startswith("c:"):
-                self._c_weights[feature[2:]] = weight
-            elif feature.startswith("b:"):
+            kind = feature[:2]
+            named = by_kind.get(kind)
+            if named is not None:
+                named[feature[2:]] = weight
+            elif kind == "b:":
                 first, _, second = feature[2:].partition(" ")
                 self._pairs[first, second] = weight
                 if weight > 0:
