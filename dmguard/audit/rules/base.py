@@ -278,3 +278,11 @@ def phrase_hits(pattern: Phrases, subject: Subject, message: str,
     for match in pattern.matches(text):
         span = match.span()
         yield Hit(span, message.format(found=quote(raw, span)), tentative)
+
+
+def unless_answering(pattern: Phrases, subject: Subject, message: str) -> Iterator[Hit]:
+    """:func:`phrase_hits`, each excused (:func:`as_answer`) in a reply to someone who wrote
+    first: what is unsolicited in a first message may be what they asked for."""
+    answering = subject.answering
+    for hit in phrase_hits(pattern, subject, message):
+        yield as_answer(hit) if answering else hit

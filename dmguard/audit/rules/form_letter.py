@@ -16,6 +16,7 @@ from dmguard.audit.rules.base import (
     as_answer,
     phrase_hits,
     rule,
+    unless_answering,
 )
 from dmguard.audit.text import phrases, quote
 
@@ -303,10 +304,8 @@ def sales_follow_up(subject: Subject) -> Iterator[Hit]:
     Options: in a reply to someone who wrote first it only adds {answer_points} points to
     the score: following up inside a conversation they started is ordinary.
     """
-    answering = subject.answering
-    for hit in phrase_hits(SALES_FOLLOW_UP, subject, "nudges someone who did not answer "
-                           "{found!r}"):
-        yield as_answer(hit) if answering else hit
+    yield from unless_answering(SALES_FOLLOW_UP, subject,
+                                "nudges someone who did not answer {found!r}")
 
 
 @rule(

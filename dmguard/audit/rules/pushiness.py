@@ -11,9 +11,9 @@ from dmguard.audit.rules.base import (
     Example,
     Hit,
     Subject,
-    as_answer,
     phrase_hits,
     rule,
+    unless_answering,
 )
 from dmguard.audit.text import phrases
 
@@ -256,10 +256,8 @@ def self_promotion(subject: Subject) -> Iterator[Hit]:
     Options: in a reply to someone who wrote first it only adds {answer_points} points
     to the score: they may have asked where to find it.
     """
-    answering = subject.answering
-    for hit in phrase_hits(SELF_PROMOTION, subject, "asks the reader to promote the sender "
-                           "{found!r}"):
-        yield as_answer(hit) if answering else hit
+    yield from unless_answering(SELF_PROMOTION, subject,
+                                "asks the reader to promote the sender {found!r}")
 
 
 @rule(
