@@ -206,10 +206,13 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     names as not allowed, and the message people most often call spam. A DM that
     opens with "Welcome, Alex", or ends a joke with "Welcome @alex!", is a welcome
     DM whatever the joke (people say "welcome back" or "welcome home" to someone they
-    know, and "welcome to the club" for "me too"; those pass). A welcome that tells
-    what the reader said or did ("you mentioned you keep bees") is a person's, and
-    only adds to the score. Canned acknowledgements ("thanks for your message")
-    pretend to be an answer.
+    know, "welcome to the club" for "me too", and a neighbour "welcome to the
+    neighbourhood"; those pass). So are the welcome bots' joke formulas ("it's dangerous
+    to go alone", "a wild Sam appeared", "Houston, we have a newcomer") and a welcome to
+    a @handle a platform filled in. A welcome that tells what the reader said or did
+    ("you mentioned you keep bees") or who they are to the sender ("this is Priya from
+    my lab") is a person's, and only adds to the score. Canned acknowledgements
+    ("thanks for your message") pretend to be an answer.
     Source: X developer guidelines ("app auto-DMs new followers with welcome
     message" is not allowed); common complaints about auto-DMs.
     Use instead: welcome people yourself, with something from their profile, or
