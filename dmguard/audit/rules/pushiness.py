@@ -361,7 +361,8 @@ LURE = phrases(
     r"eligible for (?:a|your) (?:tax )?refund", r"pre-?approved for", r"loan forgiveness",
 )
 """Phishing and scam lures: a video "of you" behind a link, "your account has been
-reported for …", a hacker who "recovered my account", private pictures."""
+reported for …", a hacker who "recovered my account", private pictures; and smishing's
+unpaid tolls and fines, late fees, tax refunds and pre-approved credit."""
 
 
 @rule(
