@@ -205,10 +205,9 @@ def test_a_canned_acknowledgement_is_held_even_in_a_reply() -> None:
 
 @pytest.mark.parametrize("text", [
     "Welcome Priya!! (everyone this is Priya from my lab, she's coming to quiz night too)",
-    "Welcome to the neighbourhood, Aziz! Bins go out Tuesday night",
     "Oi Jess, didn't know you were on this server! Welcome, ask me if you get lost",
 ])
-def test_a_neighbours_welcome_or_one_to_someone_known_is_a_persons(text: str) -> None:
+def test_a_welcome_from_someone_who_knows_the_reader_is_a_persons(text: str) -> None:
     verdict, rules = rules_of(text, recipient=None, context=Context())
     assert verdict == "send", rules
 
@@ -341,6 +340,10 @@ def test_a_welcome_after_a_joke_by_name_or_in_other_languages_is_a_welcome_line(
     ("1 like = 1 prayer 🙏 ignore = bad luck for 7 years", "DG048"),
     ("Send this to 10 friends or your wish won't come true", "DG048"),
     ("Like if you agree 👇", "DG048"),
+    ("OMG is this you in the photo?? lol https://tinyurl.com/y8photo", "DG049"),
+    ("Congrats! You're one of 10 people chosen for our exclusive giveaway. DM to claim.", "DG046"),
+    ("Thank you for your message! Our team will get back to you within 24-48 hours.", "DG020"),
+    ("Welcome to the neighborhood! We're your local real estate experts.", "DG020"),
 ])
 def test_form_letters_in_ideas_found_by_new_user_qa(text: str, rule: str) -> None:
     """QA (a set written by a helper who never saw the rules): ideas of a form letter with
@@ -360,6 +363,9 @@ def test_form_letters_in_ideas_found_by_new_user_qa(text: str, rule: str) -> Non
     "Did you see my last message? Are we still on for Friday?",
     "I'll circle back with the numbers tomorrow",
     "I haven't heard back from the landlord yet",
+    "Hi Marta, following up on my email from Tuesday about invoice #2291. When will it be paid?",
+    "Hey Priya, did you get a chance to look at my draft of the grant intro? No rush",
+    "Bumping this in case it got buried: can you sign off on the logo colours?",
     "We got three new clients this month, drinks on me",
     "I love this photo of you at the lake, can I frame it?",
     "Hi Sam, your account was locked after three tries; I've unlocked it now",
@@ -372,10 +378,13 @@ def test_the_new_ideas_leave_people_alone(text: str) -> None:
     assert verdict == "send", rules
 
 
-def test_following_up_in_a_conversation_the_reader_started_only_adds_to_the_score() -> None:
-    text = "Following up on my last email: the quote for your roof stands until Friday"
-    cold_verdict, cold = rules_of(text, recipient=None, context=Context())
+def test_a_sales_nudge_holds_with_another_sign_and_only_adds_in_a_reply() -> None:
+    nudge = "Just floating this back up. Would you be open to a quick call? Book here: cal.example.com"
+    cold_verdict, cold = rules_of(nudge, recipient=None, context=Context())
     assert cold_verdict == "hold" and "DG027" in cold
+    text = "Following up on my last email: the quote for your roof stands until Friday"
+    alone_verdict, alone = rules_of(text, recipient=None, context=Context())
+    assert alone_verdict == "send" and "DG027" in alone
     config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}],
                                     "audit": {"rules": {"DG095": {"enabled": False}}}})
     auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)

@@ -50,7 +50,8 @@ WELCOME = phrases(
     r"|huge )?)?welcome",
     r"(?:please|let'?s) (?:give (?:a |an )?(?:warm |big |huge )?)?welcome (?:to )?(?:@|our new)",
     r"we(?:'ve| have) received your (?:message|request|enquiry|inquiry)",
-    r"we(?:'ll| will) (?:get back to you|respond|reply) (?:as soon as|shortly|within)",
+    r"(?:we|our team|someone|an agent)(?:'ll| will) (?:get back to you|respond|reply)"
+    r" (?:as soon as|shortly|within)",
     r"this is an automated (?:message|reply|response)", r"auto[- ]?dm",
     r"(?:from|by) (?:my|our) (?:personal )?(?:twitter ?)?bots?",
     # Spanish, Portuguese, Italian, French, German, Dutch
@@ -85,11 +86,9 @@ _WELCOME_WORDS = (r"welcome", r"bienvenid[oa]s?", r"bienvenue", r"willkommen", r
 WELCOME_WORD = phrases(*_WELCOME_WORDS)
 """The words :data:`WELCOME_OPENING` opens with: the rule runs on a message holding one."""
 _NOT_A_WELCOME_LINE = (r"(?![\s,!.]+(?:back|home|zurück|de retour|de vuelta|di nuovo|terug"
-                      r"|de volta|to the club|to my world|to the (?:neighbou?rhood|street|building"
-                      r"|estate))(?!\w))")
-"""Welcome back, welcome home: people say those to someone they know; welcome to the
-neighbourhood: a neighbour to someone who moved in. Welcome to the club, welcome to my
-world: "me too"."""
+                      r"|de volta|to the club|to my world)(?!\w))")
+"""Welcome back, welcome home: people say those to someone they know. Welcome to the club,
+welcome to my world: "me too"."""
 WELCOME_OPENING = re.compile(
     r"^[^\w@]{0,4}(?:(?:hi|hey|hello|hiya|heya|yo|hola|greetings|oh hey)(?!\w)[\s,!.]+"
     r"(?:(?!(?:you|you['’]re|youre|your|u|ur)(?![\w'’]))(?:there|@?[\w.'’-]+)[\s,!.]+)?"
@@ -206,8 +205,8 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     names as not allowed, and the message people most often call spam. A DM that
     opens with "Welcome, Alex", or ends a joke with "Welcome @alex!", is a welcome
     DM whatever the joke (people say "welcome back" or "welcome home" to someone they
-    know, "welcome to the club" for "me too", and a neighbour "welcome to the
-    neighbourhood"; those pass). So are the welcome bots' joke formulas ("it's dangerous
+    know, and "welcome to the club" for "me too"; those pass). So are the welcome bots'
+    joke formulas ("it's dangerous
     to go alone", "a wild Sam appeared", "Houston, we have a newcomer") and a welcome to
     a @handle a platform filled in. A welcome that tells what the reader said or did
     ("you mentioned you keep bees") or who they are to the sender ("this is Priya from
@@ -281,9 +280,9 @@ def stock_phrase(subject: Subject) -> Iterator[Hit]:
     generic=True,
     scans=[SALES_FOLLOW_UP],
     doc_values={"answer_points": ANSWER_POINTS},
-    severity="hold",
-    points=40,
-    max_points=50,
+    severity="warn",
+    points=30,
+    max_points=40,
     fails=["Hi Anna, wanted to circle back on my note from Tuesday.",
            "Just floating this back up in case it got buried",
            "Not sure if you saw my last few emails. Worth a chat?",
@@ -300,7 +299,9 @@ def sales_follow_up(subject: Subject) -> Iterator[Hit]:
     Why: Sales-engagement tools send these steps on a schedule to everyone who did not
     reply to the first pitch; they are written once, and each one is another unsolicited
     message to a person who has already said nothing. A friend asking "did you see my
-    message?" uses none of this wording.
+    message?" uses none of this wording, but a freelancer chasing an invoice or a
+    colleague a draft may ("following up on my email about invoice 2291"), so a nudge
+    alone only adds to the score: with another sign of a form letter it holds.
     Source: the follow-up steps of sales-engagement sequences ("bump" and "breakup"
     emails); X developer guidelines (no unsolicited automated DMs).
     Use instead: if they did not answer, let it be; if they did, answer what they said.

@@ -138,6 +138,8 @@ PRIZE = phrases(
     r"(?:you are|u r|you're) entitled to", r"cash (?:prize|award|bonus|reward)",
     r"(?:award|reward|bonus) (?:of|worth)", r"un-?redeemed", r"secret admirer",
     r"(?:a )?chance (?:2|to) win", r"lucky day", r"to (?:collect|claim) (?:your|ur)",
+    r"(?:chosen|selected|picked) for (?:our|an?|the|this) (?:exclusive |special |lucky )?"
+    r"(?:giveaway|prize|reward|draw)",
 )
 ENGAGEMENT_BAIT = phrases(
     r"(?:send|forward|share|copy and paste|repost|pass) (?:this|it) (?:message )?(?:on )?(?:to|with)"
@@ -349,7 +351,7 @@ def engagement_bait(subject: Subject) -> Iterator[Hit]:
 
 LURE = phrases(
     r"(?:videos?|pics?|pictures?|photos?) of you\b.{0,60}?(?:https?://|www\.|\w\.\w{2,})",
-    r"is (?:this|that) (?:really )?you\?+.{0,40}?(?:https?://|www\.|\w\.\w{2,})",
+    r"is (?:this|that) (?:really )?you\b[^.!?\n]{0,30}\?+.{0,40}?(?:https?://|www\.|\w\.\w{2,})",
     r"(?:account|page|profile) (?:has been|was|will be|is being) (?:reported|flagged) for",
     r"need (?:a|an) hacker", r"recovered my (?:account|funds|wallet|crypto|money|bitcoin)",
     r"private (?:pics|photos|videos|content|snap)", r"🔞",
