@@ -47,6 +47,7 @@ def test_you_wont_is_not_you_won() -> None:
 @pytest.mark.parametrize("text", [
     "Hey Noor, you won the quiz at Friday's meetup, congrats! I'll bring the mug on Sunday",
     "Congratulations Tobi, you won the chili cook-off! The trophy is on my desk.",
+    "Congrats Ken, you won the club raffle! The prize is a signed shirt, I'll bring it to training.",
 ])
 def test_a_winner_told_by_the_person_who_hands_the_prize_over_is_sent(text: str) -> None:
     verdict, findings = audit(text)

@@ -307,16 +307,20 @@ def prize_or_money(subject: Subject) -> Iterator[Hit]:
     Source: SMS and DM spam patterns; X developer guidelines (spam).
     Use instead: if there really is a prize, tell the winner personally.
     Options: sums of money count only next to a prize word, so a customer
-    quoting a price is not flagged; congratulations count beside a prize only when the
-    message shows a way to claim it (a link, a number, "claim", "call", a fee): a winner
-    told by the person who hands the prize over is not offered a prize.
+    quoting a price is not flagged. A prize with no way to claim it in the message (no
+    link, number, "claim", "call" or fee) counts once, and congratulations beside it not
+    at all: a winner told by the person who hands the prize over is not offered a prize.
     """
     prizes = list(phrase_hits(PRIZE, subject, "prize {found!r}", tentative=True))
-    yield from prizes
-    if prizes:
-        if CLAIM_WAY.search(subject.text) is not None:
-            yield from phrase_hits(CONGRATS, subject, "prize {found!r}", tentative=True)
-        yield from phrase_hits(MONEY, subject, "money offered {found!r}", tentative=True)
+    if not prizes:
+        return
+    if CLAIM_WAY.search(subject.text) is None:
+        # told, not offered: the prize counts once, the congratulations not at all
+        yield prizes[0]
+    else:
+        yield from prizes
+        yield from phrase_hits(CONGRATS, subject, "prize {found!r}", tentative=True)
+    yield from phrase_hits(MONEY, subject, "money offered {found!r}", tentative=True)
 
 
 @rule(
