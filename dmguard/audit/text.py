@@ -12,7 +12,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 LINK = re.compile(
     r"(?i)\b(?:https?://\S+|www\.[^\s,]+|(?:bit\.ly|t\.co|goo\.gl|t\.me|tinyurl\.com)/\S+"
@@ -20,6 +20,8 @@ LINK = re.compile(
     r"|online|site|top|live|link|pro|gg|icu|vip|win|space|website|tk|ru|cc|uk|de)(?:/\S*)?\b)"
 )
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+K = TypeVar("K")
+V = TypeVar("V")
 EMOJI = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\U0001f900-\U0001f9ff]", re.UNICODE
 )
@@ -627,13 +629,49 @@ class Prepared:
         return self._emoji  # type: ignore[no-any-return]
 
 
+class KeptFromSecondTime(Generic[K, V]):
+    """What was worked out for a key that comes again, kept from its second time on, for at
+    most ``size`` keys (all forgotten at once when full).
+
+    A key is only noted as seen the first time (by ``seen_as``, a string): most texts come
+    once, and keeping what was worked out for each would only leave more objects for the
+    garbage collector to walk (strings, as the seen set holds, it does not walk). A campaign
+    sends one text to everyone of the same name; its work is kept from the second message."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: dict[K, V] = {}
+        self._seen: set[str] = set()
+
+    def get(self, key: K) -> V | None:
+        return self._kept.get(key)
+
+    def came_before(self, seen_as: str) -> bool:
+        """Was ``seen_as`` seen before? It is noted as seen from now on."""
+        seen = self._seen
+        if seen_as in seen:
+            return True
+        if len(seen) >= self.size:
+            seen.clear()
+        seen.add(seen_as)
+        return False
+
+    def keep(self, key: K, value: V) -> None:
+        kept = self._kept
+        if len(kept) >= self.size:
+            kept.clear()
+        kept[key] = value
+
+    def forget(self) -> None:
+        """Forget what is kept (what was seen stays noted)."""
+        self._kept.clear()
+
+
 PREPARED = 4096
-"""How many texts :func:`prepared` keeps views of, and how many it knows it has seen (it
-forgets them all when full)."""
-_PREPARED: dict[str, Prepared] = {}
-_SEEN: set[str] = set()
+"""How many texts :func:`prepared` keeps views of, and how many it knows it has seen."""
+_VIEWS: KeptFromSecondTime[str, Prepared] = KeptFromSecondTime(PREPARED)
 _kept_slots = 0
-"""The anchor slots there were when :data:`_PREPARED` last started: a phrase list made since
+"""The anchor slots there were when :data:`_VIEWS` last started: a phrase list made since
 (none is, once the rules are imported) would find the anchor hits of a kept view stale."""
 
 
@@ -641,25 +679,20 @@ def prepared(text: str) -> Prepared:
     """The prepared view of ``text``; from the second time a recent text comes on, one view
     shared by its audits, which remembers what phrase lists find in it: all a view works out
     (anchor hits, phrase matches, the greeting, links) depends on the text alone, and a
-    campaign sends one text to everyone of the same name.
-
-    A text seen once (most texts, outside campaigns) gets a view of its own that is not
-    kept: keeping every view would only leave more objects for the garbage collector to
-    walk (strings, as :data:`_SEEN` holds, it does not walk)."""
+    campaign sends one text to everyone of the same name. A text seen once (most texts,
+    outside campaigns) gets a view of its own that is not kept (:class:`KeptFromSecondTime`)."""
     global _kept_slots
-    view = _PREPARED.get(text)
+    view = _VIEWS.get(text)
     if view is not None and _kept_slots == ANCHORS.size:
         return view
-    if text not in _SEEN:
-        if len(_SEEN) >= PREPARED:
-            _SEEN.clear()
-        _SEEN.add(text)
+    if not _VIEWS.came_before(text):
         return Prepared(text)
-    if len(_PREPARED) >= PREPARED or _kept_slots != ANCHORS.size:
-        _PREPARED.clear()
+    if _kept_slots != ANCHORS.size:
+        _VIEWS.forget()
         _kept_slots = ANCHORS.size
-    view = _PREPARED[text] = Prepared(text)
+    view = Prepared(text)
     view._found = {}
+    _VIEWS.keep(text, view)
     return view
 
 

@@ -195,3 +195,18 @@ def test_the_ordered_hits_are_the_anchor_hits_in_order() -> None:
     for text in EXAMPLES[:200]:
         view = Prepared(text)
         assert view.ordered_hits == sorted(view.anchor_hits)
+
+
+def test_work_is_kept_from_a_keys_second_time_and_forgotten_when_full() -> None:
+    from dmguard.audit.text import KeptFromSecondTime
+
+    kept: KeptFromSecondTime[str, int] = KeptFromSecondTime(2)
+    assert not kept.came_before("a")
+    assert kept.came_before("a")
+    kept.keep("a", 1)
+    assert kept.get("a") == 1
+    kept.keep("b", 2)
+    kept.keep("c", 3)  # full: what was kept is forgotten, then "c" kept
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == (None, None, 3)
+    assert not kept.came_before("b") and not kept.came_before("d")  # seen set full: cleared
+    assert not kept.came_before("a")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dmguard.audit.judge.features import FUNCTION_WORDS, features, shape, tokens
-from dmguard.audit.text import Prepared
+from dmguard.audit.text import KeptFromSecondTime, Prepared
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -224,7 +224,7 @@ class Judgement:
 _NAMES: dict[str, str] = {}
 JUDGED = 4096
 """How many texts' judgements a :class:`Judge` remembers, and how many texts it knows it has
-seen (it forgets them all when full)."""
+seen (:class:`~dmguard.audit.text.KeptFromSecondTime`)."""
 
 
 def _named(feature: str) -> str:
@@ -257,10 +257,9 @@ class Judge:
         self._pair_pushes: dict[tuple[str, str], tuple[str, float]] = {}
         self._pushes: dict[str, tuple[str, float]] = {}
         # The judgements of recent texts that came more than once (with the rules'
-        # findings), each with whether its reasons were gathered: a campaign sends one text
-        # to everyone of the same name. Texts seen once are not kept (see text.prepared).
-        self._judged: dict[tuple[str, frozenset[str]], tuple[Judgement, bool]] = {}
-        self._seen: set[str] = set()
+        # findings), each with whether its reasons were gathered.
+        self._judged: KeptFromSecondTime[tuple[str, frozenset[str]], tuple[Judgement, bool]] = \
+            KeptFromSecondTime(JUDGED)
         # The ``w:`` and ``c:`` weights by the word or piece they name: a new word's are
         # looked up without building the strings of its features that have none.
         self._w_weights: dict[str, float] = {}
@@ -332,16 +331,8 @@ class Judge:
                 return judgement
         judgement = self._judge(text if isinstance(text, Prepared) else Prepared(text),
                                 key[1], explain_from)
-        seen = self._seen
-        if raw in seen:
-            judged = self._judged
-            if len(judged) >= JUDGED:
-                judged.clear()
-            judged[key] = judgement, judgement.probability >= explain_from
-        else:
-            if len(seen) >= JUDGED:
-                seen.clear()
-            seen.add(raw)
+        if self._judged.came_before(raw):
+            self._judged.keep(key, (judgement, judgement.probability >= explain_from))
         return judgement
 
     def _judge(self, prepared: Prepared, found: frozenset[str], explain_from: float
