@@ -23,7 +23,10 @@ PROBES = Path(__file__).resolve().parent / "probes"
 SETS = (("dev", "dev.jsonl"), ("held out", "held_out.jsonl"), ("dev 2", "dev_2.jsonl"),
         ("held out 2", "held_out_2.jsonl"), ("dev 3", "dev_3.jsonl"),
         ("held out 3", "held_out_3.jsonl"), ("dev 4", "dev_4.jsonl"),
-        ("held out 4", "held_out_4.jsonl"))
+        ("held out 4", "held_out_4.jsonl"), ("dev 5", "dev_5.jsonl"),
+        ("held out 5", "held_out_5.jsonl"), ("dev 6", "dev_6.jsonl"),
+        ("held out 6", "held_out_6.jsonl"), ("dev 7", "dev_7.jsonl"),
+        ("held out 7", "held_out_7.jsonl"))
 APART = frozenset({"notification"})
 """Automated kinds outside the totals: a transactional notice ("your order #4411 has
 shipped") is automated but about the reader's own case, so sending it labelled is as right
