@@ -392,3 +392,50 @@ def test_a_sales_nudge_holds_with_another_sign_and_only_adds_in_a_reply() -> Non
     follow_up = [f for f in answer.findings if f.rule == "DG027"]
     assert answer.verdict == "send"
     assert [f.points for f in follow_up] == [ANSWER_POINTS]
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("Your support ticket #88213 has been received and is in the queue.", "DG020"),
+    ("Thanks for writing. Our office is closed until Monday 6 January.", "DG020"),
+    ("I'm out of the office until the 14th with limited access to email.", "DG020"),
+    ("We value every customer and have passed your feedback to the team.", "DG020"),
+    ("Hi! I'm Nova, your virtual assistant. Pick a topic below.", "DG020"),
+    ("Please rate your chat with us from 1 to 5.", "DG020"),
+    ("Hi Tom, just checking in case my note slipped through the cracks", "DG027"),
+    ("Una última cosa: somos una agencia de diseño y podemos ayudarte", "DG025"),
+    ("Always keen to connect with fellow professionals in logistics", "DG023"),
+    ("Mom, it's my new number, the old phone fell in the bath. Can you send me £200?", "DG049"),
+    ("Our records show a payment of $899.00. If you didn't authorize this payment, call us.",
+     "DG049"),
+    ("You're eligible for a winter heating rebate of £150: claim at gov-rebates.help", "DG049"),
+    ("Lost 2 BTC to fake brokers, then Agent Rowe got it back. Contact him on WhatsApp +1 555",
+     "DG049"),
+    ("This app pays you to play games, I earned $220 this week", "DG049"),
+    ("Drop a ❤️ below if you made it to Friday!", "DG048"),
+    ("Quick one: take our 20-second quiz and find your spirit snack", "DG048"),
+    ("Buen video! Pásate por mi canal, subo covers cada semana", "DG026"),
+    ("⚠️ @rex that's warning 1 of 3", "DG028"),
+    ("Tap the button below to verify you're not a robot", "DG028"),
+    ("Your post was removed because it contained a link", "DG028"),
+])
+def test_ideas_from_the_later_writers_dev_halves(text: str, rule: str) -> None:
+    """Writers 6 to 8 (bench/probes/dev_5 to dev_7): canned replies that stand in for an
+    answer, moderation bots' notices, the "hi Mum, new number" scam, fake charges, rebates
+    to claim, testimonials that send the reader to a contact, quizzes and "drop a ❤️"."""
+    assert rule in rules_of(text, recipient=None)[1]
+
+
+@pytest.mark.parametrize("text", [
+    "I've received your request for the Friday off, that's fine",
+    "The office is closed tomorrow, so let's meet at the café instead",
+    "My phone died, this is Sam on Jo's phone. Running late!",
+    "Mum it's me, I'm on Jo's phone, mine died. Home by 8",
+    "Sam was banned from the pub quiz for googling answers, ha",
+    "I got a warning from the ref, two more and I'm off",
+    "Did you see the comments below the article? Wild",
+    "Your refund is approved, it should reach your card in 3-5 days",
+    "Hi Ana, you're eligible for the staff discount now that your trial is over, I checked",
+])
+def test_the_later_writers_ideas_leave_people_alone(text: str) -> None:
+    verdict, rules = rules_of(text, recipient=None, context=Context())
+    assert verdict == "send", rules

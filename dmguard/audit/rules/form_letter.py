@@ -53,6 +53,21 @@ WELCOME = phrases(
     r"(?:we|our team|someone|an agent)(?:'ll| will) (?:get back to you|respond|reply)"
     r" (?:as soon as|shortly|within)",
     r"this is an automated (?:message|reply|response)", r"auto[- ]?dm",
+    # canned replies that stand in for an answer: a ticket logged, an office closed, a bot
+    r"(?:your|the) (?:[\w-]+ )?(?:request|ticket|enquiry|inquiry|complaint|application"
+    r"|submission|feedback)(?: #?\w+)? (?:has been|was|is being) (?:received|logged|forwarded"
+    r"|escalated|submitted)",
+    r"(?:our )?office (?:is|will be) (?:closed|shut) (?:for|until|over|from)",
+    r"(?:i['’]?m|i am) (?:currently )?(?:away from (?:my desk|the office)|out of (?:the )?office"
+    r"|on (?:annual |parental |sick )?leave) (?:until|till|and|from)",
+    r"(?:we|i) (?:value|appreciate) (?:every|each|all (?:of )?our) (?:customers?|clients?|members?"
+    r"|users?|feedback)",
+    r"feedback like yours",
+    r"(?:shared|passed) (?:on )?your (?:comments|feedback|concerns?) (?:with|to|on to) (?:the|our)",
+    r"(?:i['’]?m|i am) [\w.]+,? (?:your|the|an?) (?:virtual|digital|ai|automated) (?:assistant|agent"
+    r"|helper)",
+    r"rate (?:your|our|us|the) [\w ]{0,25}(?:from|on a scale of) (?:1|one) (?:to|-) (?:5|10|five"
+    r"|ten)",
     r"(?:from|by) (?:my|our) (?:personal )?(?:twitter ?)?bots?",
     # Spanish, Portuguese, Italian, French, German, Dutch
     r"gracias por (?:el follow|seguirme|seguirnos|suscribirte|tu follow|la suscripci[oó]n)",
@@ -126,6 +141,11 @@ STOCK = phrases(
     r"thought leaders?", r"like-?minded (?:professionals|people|individuals|entrepreneurs|leaders)",
     r"(?:expand|grow|build) (?:my|our) (?:professional )?network",
     r"exciting (?:new )?opportunit(?:y|ies)", r"mutual connections", r"pick your brain",
+    r"(?:connect|network(?:ing)?) with (?:other |local |fellow |like-minded )?(?:professionals"
+    r"|leaders|founders|experts)",
+    r"je (?:développe|souhaite développer|élargis|veux élargir) mon réseau",
+    r"(?:i know|i['’]m sure|i am sure) you (?:probably )?(?:get|receive) (?:a lot|lots|tons"
+    r"|hundreds|dozens|plenty) of (?:these|messages like this)",
 )
 
 SALES_FOLLOW_UP = phrases(
@@ -140,9 +160,38 @@ SALES_FOLLOW_UP = phrases(
     r"did you (?:get|have) a chance to (?:look at|review|read|check out|consider) my",
     r"i(?:'ll| will) (?:assume|take it) (?:that )?(?:it'?s|you'?re|this is|you are|now is) not",
     r"to the top of your inbox", r"last (?:attempt|try) (?:to|at) (?:reach|connect|get)",
+    r"in case (?:it|this|my \w+) (?:slipped|got lost|got buried)",
+    r"(?:clutter|flood|spam) (?:up )?your inbox",
+    r"any thoughts on my (?:message|e-?mail|note|offer|proposal)",
 )
 """The nudges of a sales sequence to someone who never answered: "circling back on my
 note", "bumping this", "my last few emails", "this is my last email"."""
+
+BOT_NOTICE = phrases(
+    # a gate before the group: prove you are human, react to get in, or be removed
+    r"prove (?:that )?you(?:['’]re| are) (?:a )?(?:human|not a (?:ro)?bot)",
+    r"(?:complete|solve|pass) the captcha",
+    r"(?:react|click|tap|press)\b[^.!?\n]{0,40}(?:\bto (?:verify|get verified|unlock|gain access"
+    r"|get access)|#verif)",
+    r"(?:unverified|inactive) (?:accounts|members|users) (?:are|will be|get) (?:removed|kicked"
+    r"|banned)",
+    # moderation counted out by a machine
+    r"warning \d+ (?:of|/) \d+",
+    r"(?:\d|two|three|second|third|3rd) (?:warnings?|strikes?) ?(?:=|means|and you(?:['’]re| are)"
+    r"|will result in) ?(?:an? )?(?:automatic |permanent )?(?:ban|kick|mute)",
+    r"(?:message|post|comment) (?:was|has been) (?:automatically )?(?:removed|deleted) (?:because"
+    r"|as|for) (?:it )?contain(?:s|ed)?",
+    r"blocked (?:word|phrase|link)s?\b",
+    r"(?:has|have) been (?:temporarily |automatically |permanently )?(?:muted|banned|kicked)",
+    r"(?:caps ?lock|spam|flood(?:ing)?) detected",
+    # the counts and schedules of a bot's own posts
+    r"we(?:['’]re| are) now [\d,.]+k? (?:strong|members)",
+    r"(?:inactive|idle) members? (?:were |have been )?removed",
+    r"advanced to level \d+",
+    r"(?:daily|weekly) (?:question|leaderboard)", r"question of the day",
+)
+"""What a group bot posts about members: verification gates, warnings counted to a ban,
+posts removed for a blocked word, mutes and bans, member counts, cleanups, level-ups."""
 
 WEEKDAY = phrases(
     r"(?:happy|have a (?:great|nice|good)) (?:monday|tuesday|wednesday|thursday|friday"
@@ -160,10 +209,15 @@ SELF_PITCH = phrases(
     r"our (?:goal|mission) is", r"we specialise in|we specialize in", r"(?:i'm|i am) a \w+ (?:from|in) ",
     r"(?:i'm|i am) [^,.!?\n]{1,30}, an? [\w/ -]{1,40} (?:from|in|based in) ",
     r"(?:brands|companies|businesses|firms|agencies|founders|clients|teams) like (?:yours|you)",
+    r"somos (?:uma?|una?) (?:\w+ ){0,3}(?:agência|agencia|empresa|startup|consultoria)",
+    r"nous sommes une? (?:\w+ ){0,3}(?:agence|entreprise|société|startup)",
+    r"wir sind eine? (?:\w+ ){0,3}(?:agentur|firma|unternehmen)",
 )
 
 
-ACKNOWLEDGEMENT = re.compile(r"message|in touch|contacting|received|get back|respond|reply"
+ACKNOWLEDGEMENT = re.compile(r"message|in touch|contacting|received|logged|forwarded|escalated"
+                             r"|submitted|get back|respond|reply|office|leave|value|appreciate"
+                             r"|feedback|assistant|agent|helper|rate"
                              r"|automated|auto[- ]?dm|bots?\b", re.IGNORECASE)
 """What the stock lines of an auto-reply say (the rest of :data:`WELCOME` are welcomes and
 thanks for following)."""
@@ -313,6 +367,39 @@ def sales_follow_up(subject: Subject) -> Iterator[Hit]:
 
 
 @rule(
+    "DG028",
+    "bot-notice",
+    family="form-letter",
+    generic=True,
+    scans=[BOT_NOTICE],
+    severity="hold",
+    points=40,
+    max_points=50,
+    fails=["Welcome! React with ✅ below to verify and unlock the other channels.",
+           "⚠️ That's warning 2 of 3. Third warning = automatic ban.",
+           "Your message was removed because it contained a blocked word.",
+           "Say hi to Ade! We're now 4,210 strong 💪"],
+    passes=["I got a warning from the ref, two more and I'm off",
+            "Sam was banned from the pub quiz for googling answers, ha",
+            "The spam filter ate your message, can you send it again?"],
+)
+def bot_notice(subject: Subject) -> Iterator[Hit]:
+    """Finds the notices of group bots: verification gates ("react to verify", "prove
+    you're human"), warnings counted to a ban, posts removed for a blocked word, mutes and
+    bans announced, member counts ("we're now 2,047 strong"), cleanups of inactive members.
+
+    Why: A bot posts these lines to whoever trips them, and a message built from one is
+    not written to its reader; sent as a DM it is the automated notice X asks to be
+    labelled, and it is often the first thing a newcomer gets.
+    Source: the notices of community moderation bots (verification gates, auto-moderation
+    strikes, member-count announcements); X automation rules (label automated accounts
+    and messages).
+    Use instead: say it yourself to the person, or post it where the group reads it.
+    """
+    yield from phrase_hits(BOT_NOTICE, subject, "a group bot's notice {found!r}")
+
+
+@rule(
     "DG024",
     "weekday-greeting",
     family="form-letter",
@@ -438,5 +525,5 @@ def nothing_specific(subject: Subject) -> Iterator[Hit]:
         yield Hit(None, "mentions nothing from the recipient's bio, location or messages")
 
 
-RULES = (welcome_boilerplate, stock_phrase, sales_follow_up, weekday_greeting, self_pitch,
+RULES = (welcome_boilerplate, stock_phrase, sales_follow_up, bot_notice, weekday_greeting, self_pitch,
          near_duplicate, nothing_specific)

@@ -110,6 +110,7 @@ SELF_PROMOTION = phrases(
     r"|d[aá] uma olhada|abonniere|folge|besuche|schau dir|schau|abonne-toi|abonnez-vous"
     r"|jette un (?:œil|oeil)|iscriviti|seguimi|guarda|dai un['’]occhiata)"
     r"(?: (?:a|en|no|na|auf|à|al|il|sur|in|an))? " + _MY_ABROAD + r" " + _OWN_MEDIA_ABROAD,
+    r"(?:te invito a )?(?:pasar|p[aá]sate|pasa) por (?:mi|nuestro) canal",
     r"ich folge (?:dir )?zurück", r"je te suis en retour", r"te sigo de vuelta",
     r"(?:eu )?sigo de volta", r"ricambio (?:il )?follow",
     # Hindi, Russian, Indonesian, Turkish, Arabic, Korean, Japanese
@@ -157,6 +158,8 @@ ENGAGEMENT_BAIT = phrases(
     r"tag (?:a|someone|your) (?:\w+ )?(?:friend|bestie|mate|person)s? who",
     r"who['’]?s (?:still )?(?:listening|watching|here)(?: to this)? in \d{4}",
     r"so i get a notification",
+    r"drop an? (?:\S{1,2}|emoji|heart|like|comment) (?:in the comments|below|if)",
+    r"(?:vote|comment) below", r"take (?:our|this|the) (?:\d+[- ]second |quick |short |fun )?quiz",
 )
 CONGRATS = phrases(r"congratulations", r"congrats")
 """Friends congratulate each other too: it counts only beside a prize offered with a way to
@@ -364,7 +367,22 @@ LURE = phrases(
     r"|toll balance)",
     r"avoid (?:a |an |the )?(?:[£$€]\d+ )?(?:late fee|penalty|court action|legal action|suspension"
     r"|disconnection)",
-    r"eligible for (?:a|your) (?:tax )?refund", r"pre-?approved for", r"loan forgiveness",
+    r"eligible for (?:an?|your) (?:[\w-]+ ){0,3}(?:rebate|refund|grant|compensation|payout"
+    r"|settlement)",
+    r"pre-?approved for", r"loan forgiveness",
+    r"update your (?:payment|billing|card|bank) (?:details|information|info|method) (?:within"
+    r"|to avoid|immediately|now|here|at|via|by clicking|using)",
+    r"if you (?:did not|didn['’]?t) (?:place|make|authori[sz]e|request|recogni[sz]e) this (?:order"
+    r"|purchase|transaction|payment|charge|login)",
+    r"\b(?:mum|mom|mam|mama|dad|papa)\b[\s,!.]{1,4}(?:this is|it['’]?s|its) my new number",
+    # a testimonial that sends the reader to a contact: the recovery "expert", the trader
+    r"(?:reach|contact|message|text|write to|dm) (?:him|her|them)(?: directly| now| today| asap)?"
+    r" (?:on|via|through|at) (?:telegram|whatsapp|signal|instagram|ig\b|e-?mail|gmail)",
+    r"recovery (?:expert|specialist|agent|hacker)s?",
+    r"(?:introduced|referred) me to (?:mr|mrs|ms|miss|dr|sir|madam)\.? ",
+    r"(?:site|app|website) that pays (?:you )?(?:to|for)",
+    r"(?:made|earned|making|earn|earning) [£$€][\d,]+k? (?:this|a|per|every|in a|in one)"
+    r" (?:week|day|month)",
 )
 """Phishing and scam lures: a video "of you" behind a link, "your account has been
 reported for …", a hacker who "recovered my account", private pictures; and smishing's
