@@ -2,9 +2,11 @@
 
 "You mentioned you just moved to Calgary", "saw in your intro that you're a midwife",
 "can't believe you actually did it": the sender refers to the reader's own words or
-deeds. So does a member who introduces a newcomer by how they know them ("this is Priya
-from my lab", "it's my sister Hana"). A template has nothing of the reader to refer to;
-it can fill in a name, not what the reader said or who they are to the sender. Shared by
+deeds, or to what the two share ("great meeting you at the repair café", "Ben's been
+talking about you", "glad it worked out"). So does a member who introduces a newcomer by
+how they know them ("this is Priya from my lab", "it's my sister Hana"). A template has
+nothing of the reader to refer to; it can fill in a name, not what the reader said or who
+they are to the sender. Shared by
 the rules (a welcome that says this is a person's welcome) and the judge (a shape of its
 own).
 """
@@ -31,11 +33,18 @@ KNOWS_THE_READER = re.compile(
     r"|\b(?:this is|it" + _APOSTROPHE + r"?s|meet|that" + _APOSTROPHE + r"?s) (?:my|our) (?:(?:little"
     r"|big|older|younger|new) )?(?:" + "|".join(_RELATIONS) + r"|\w+ teacher)\b"
     r"|\bfrom (?:my|our) (?:" + "|".join(_PLACES_ONE_SHARES) + r")\b"
+    # a meeting or a history the two share
+    r"|\b(?:great|nice|lovely|good) (?:meeting|to meet|seeing|chatting with|talking (?:to|with))"
+    r" you (?:at|on|in|yesterday|last|the other|earlier)\b"
+    r"|(?:has|have|['’]s|['’]ve) been (?:talking|telling (?:me|us)|raving) about you\b"
+    r"|\bi know you(?:['’]ve| have) been\b"
+    r"|\bglad (?:it|everything|things|it all) (?:worked out|went well)\b"
 )
 """Run on the lower-cased text."""
 KNOWS_THE_READER_WORDS = frozenset({
     "mentioned", "said", "told", "wrote", "posted", "asked", "shared", "intro",
     "introduction", "believe", "actually", "finally", "know", "realise", "realize",
+    "meeting", "meet", "seeing", "chatting", "talking", "telling", "raving", "glad",
     *_RELATIONS, "teacher", *_PLACES_ONE_SHARES})
 """One of these is in every phrase :data:`KNOWS_THE_READER` finds: without one, the regex
 need not run."""

@@ -206,10 +206,25 @@ def test_a_canned_acknowledgement_is_held_even_in_a_reply() -> None:
 @pytest.mark.parametrize("text", [
     "Welcome Priya!! (everyone this is Priya from my lab, she's coming to quiz night too)",
     "Oi Jess, didn't know you were on this server! Welcome, ask me if you get lost",
+    "Welcome Mirela! She's our new alto, she sang with the Camden choir for years",
+    "Welcome to the road, Tunde! I'm Gwen at number 14 if you need a ladder",
+    "Welcome to the book club, Ines. Lovely meeting you at the library on Thursday",
+    "Welcome to the family chat, Kofi! Abena has been talking about you all summer",
 ])
 def test_a_welcome_from_someone_who_knows_the_reader_is_a_persons(text: str) -> None:
     verdict, rules = rules_of(text, recipient=None, context=Context())
     assert verdict == "send", rules
+
+
+@pytest.mark.parametrize("text", [
+    "Welcome, Mirela! Make yourself at home.",
+    "Welcome to the neighbourhood! We're your local property experts.",
+    "Welcome Tunde! Read #rules and grab a role in #roles.",
+])
+def test_a_welcome_without_a_sign_of_knowing_the_reader_still_holds(text: str) -> None:
+    """The excuses above are narrow: a bot's welcome, or a business's, holds as before."""
+    verdict, rules = rules_of(text, recipient=None, context=Context())
+    assert verdict == "hold" and "DG020" in rules, rules
 
 
 @pytest.mark.parametrize("text", ["Welcome to the club, my knee went the same way last year",

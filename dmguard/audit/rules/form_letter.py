@@ -215,6 +215,16 @@ SELF_PITCH = phrases(
 )
 
 
+KNOWN_NEWCOMER = re.compile(
+    r"\b(?:he|she)(?:['’]s| is| was| has)\b"
+    r"|\b(?:i['’]?m|i am|we['’]?re|we are|sou|soy)\s+(?:the |a |o )?[\w'’-]+\s+(?:at|do|da|from)\s+"
+    r"(?:number |no\.? ?|nº ?|#)?\d+\b"
+    r"|\b(?:i['’]?m|i am|we['’]?re|we are)\s+(?:the ones? )?(?:next door|across the (?:road|street"
+    r"|hall|landing)|upstairs|downstairs)\b",
+    re.IGNORECASE)
+"""A welcome that tells the others who the newcomer is to the writer ("he's our new keeper
+from the Rovers": a bot knows no one's pronouns), or a neighbour's that says which door is
+theirs ("I'm Bev at number 9")."""
 ACKNOWLEDGEMENT = re.compile(r"message|in touch|contacting|received|logged|forwarded|escalated"
                              r"|submitted|get back|respond|reply|office|leave|value|appreciate"
                              r"|feedback|assistant|agent|helper|rate"
@@ -263,9 +273,11 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     joke formulas ("it's dangerous
     to go alone", "a wild Sam appeared", "Houston, we have a newcomer") and a welcome to
     a @handle a platform filled in. A welcome that tells what the reader said or did
-    ("you mentioned you keep bees") or who they are to the sender ("this is Priya from
-    my lab") is a person's, and only adds to the score. Canned acknowledgements
-    ("thanks for your message") pretend to be an answer.
+    ("you mentioned you keep bees"), what the two share ("great meeting you at the
+    repair café") or who they are to the sender ("this is Priya from my lab", "he's our
+    new keeper from the Rovers", a neighbour's "I'm Bev at number 9") is a person's, and
+    only adds to the score. Canned acknowledgements ("thanks for your message") pretend
+    to be an answer.
     Source: X developer guidelines ("app auto-DMs new followers with welcome
     message" is not allowed); common complaints about auto-DMs.
     Use instead: welcome people yourself, with something from their profile, or
@@ -286,7 +298,8 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
             told = "opens by welcoming" if opening else "welcomes"
             hits.insert(0, Hit(span, f"{told} the reader {quote(raw, span)!r}"))
     if not subject.answering and not knows_the_reader(subject.text.lower,
-                                                      subject.text.word_set):
+                                                      subject.text.word_set) \
+            and (not hits or KNOWN_NEWCOMER.search(raw) is None):
         yield from hits
         return
     # To someone who wrote first a welcome or thanks is an answer ("Welcome!" may be "you're
