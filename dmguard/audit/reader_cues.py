@@ -30,7 +30,8 @@ KNOWS_THE_READER = re.compile(
     r"|\blike you (?:said|asked|wanted)\b"
     r"|\bdidn" + _APOSTROPHE + r"?t (?:know|realise|realize) you (?:were|was|are|had|played|did"
     r"|lived|worked)\b"
-    r"|\b(?:this is|it" + _APOSTROPHE + r"?s|meet|that" + _APOSTROPHE + r"?s) (?:my|our) (?:(?:little"
+    r"|\b(?:this is|it" + _APOSTROPHE + r"?s|meet|that" + _APOSTROPHE + r"?s|welcome|say (?:hi|hello)"
+    r" to) (?:my|our) (?:(?:little"
     r"|big|older|younger|new) )?(?:" + "|".join(_RELATIONS) + r"|\w+ teacher)\b"
     r"|\bfrom (?:my|our) (?:" + "|".join(_PLACES_ONE_SHARES) + r")\b"
     # a meeting or a history the two share
@@ -44,7 +45,8 @@ KNOWS_THE_READER = re.compile(
 KNOWS_THE_READER_WORDS = frozenset({
     "mentioned", "said", "told", "wrote", "posted", "asked", "shared", "intro",
     "introduction", "believe", "actually", "finally", "know", "realise", "realize",
-    "meeting", "meet", "seeing", "chatting", "talking", "telling", "raving", "glad",
+    "meeting", "meet", "seeing", "chatting", "talking", "telling", "raving", "glad", "welcome",
+    "hi", "hello",
     *_RELATIONS, "teacher", *_PLACES_ONE_SHARES})
 """One of these is in every phrase :data:`KNOWS_THE_READER` finds: without one, the regex
 need not run."""

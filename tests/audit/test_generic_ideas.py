@@ -217,6 +217,35 @@ def test_a_welcome_from_someone_who_knows_the_reader_is_a_persons(text: str) -> 
 
 
 @pytest.mark.parametrize("text", [
+    "Welcome to the allotments, Bram! Your plot is 14C, and Jo will lend you a hose on Sunday.",
+    "Welcome to the office, Chen. Your desk is number 6; I'll show you the coffee machine at 10.",
+    "Welcome to the quiz team, Mo! We meet Thursdays at the Fox, Priya keeps the scores.",
+    "Everyone welcome my cousin Ana, she just moved here for her nursing course",
+    "Welcome to the street, Maya! We're at number 12, the ones with the noisy terrier.",
+])
+def test_a_welcome_with_arrangements_only_someone_there_could_make_is_a_persons(
+        text: str) -> None:
+    """QA: 36 of 42 welcomes people wrote to someone they know were held. Two of an arranged
+    time, a numbered place, the sender's own commitment and someone else by name make the
+    welcome a person's; it then only adds to the score."""
+    verdict, rules = rules_of(text, recipient=None, context=Context())
+    assert verdict == "send", rules
+
+
+@pytest.mark.parametrize("text", [
+    "Welcome to the raid server, Bram! Read #rules, raids are Thursdays at 8pm, Jo runs them.",
+    "Welcome, Chen! Thanks for following. I'll send you my free guide tomorrow.",
+    "Welcome to Book Club, Mo! Verify your email, the next read opens on the 15th at 6pm.",
+])
+def test_a_welcome_with_arrangements_still_holds_when_a_bot_could_have_sent_it(
+        text: str) -> None:
+    """Channels, links, verification, rules and roles are a server bot's; a thanks for
+    following beside a particular welcome still holds."""
+    verdict, rules = rules_of(text, recipient=None, context=Context())
+    assert verdict == "hold" and "DG020" in rules, rules
+
+
+@pytest.mark.parametrize("text", [
     "Welcome, Mirela! Make yourself at home.",
     "Welcome to the neighbourhood! We're your local property experts.",
     "Welcome Tunde! Read #rules and grab a role in #roles.",

@@ -216,15 +216,57 @@ SELF_PITCH = phrases(
 
 
 KNOWN_NEWCOMER = re.compile(
-    r"\b(?:he|she)(?:['’]s| is| was| has)\b"
-    r"|\b(?:i['’]?m|i am|we['’]?re|we are|sou|soy)\s+(?:the |a |o )?[\w'’-]+\s+(?:at|do|da|from)\s+"
-    r"(?:number |no\.? ?|nº ?|#)?\d+\b"
+    r"\b(?:he|she)(?:['’]s| is| was| has| just)\b"
+    r"|\b(?:i['’]?m|i am|we['’]?re|we are|sou|soy)\s+(?:(?:the |a |o )?[\w'’-]+\s+)?(?:at|do|da"
+    r"|from)\s+(?:number |no\.? ?|nº ?|#)?\d+\b"
     r"|\b(?:i['’]?m|i am|we['’]?re|we are)\s+(?:the ones? )?(?:next door|across the (?:road|street"
     r"|hall|landing)|upstairs|downstairs)\b",
     re.IGNORECASE)
 """A welcome that tells the others who the newcomer is to the writer ("he's our new keeper
 from the Rovers": a bot knows no one's pronouns), or a neighbour's that says which door is
 theirs ("I'm Bev at number 9")."""
+WELCOME_AT = re.compile(r"(?:" + "|".join(_WELCOME_WORDS) + r")(?!\w)", re.IGNORECASE)
+"""A welcome word where a hit starts (the welcome itself, not a thanks beside it)."""
+
+_ARRANGED_TIME = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}[:.]\d{2}\b|\bat \d{1,2}\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"
+    r"|\btomorrow\b|\btonight\b", re.IGNORECASE)
+_NUMBERED_PLACE = re.compile(
+    r"\b(?:number|no\.?|desk|room|plot|flat|apt|table|bench|locker|shelf|seat|platform|gate"
+    r"|tram|bus|route|bay|unit)\s?#?\d+\w?\b", re.IGNORECASE)
+_SENDER_COMMITS = re.compile(
+    r"\bi['’]?(?:ll| will)\b|\bi['’]?m \w+,? (?:your|the)\b|\bon me\b"
+    r"|\bi(?:['’]ve)? (?:added|put|left|saved|booked|set up|made|got|told)\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<=\s)[A-ZÀ-Þ][a-zß-ÿ]+")
+_NOT_SOMEONE = frozenset({
+    "I", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Welcome", "Hi", "Hey", "Dr", "Mr", "Mrs", "Ms"})
+_LIKE_A_BOT = re.compile(r"https?://|www\.|(?<!\w)#\w|\bmembers?\b|\brules\b|\broles?\b"
+                         r"|\bverif(?:y|ied|ication)\b|\bnotifications?\b", re.IGNORECASE)
+
+
+def particular_welcome(text: str) -> bool:
+    """Does a welcome carry what only someone in the reader's new place could write: two of
+    an arranged time ("7am Saturdays", "the 14th"), a numbered place ("desk 4", "number
+    12"), the sender's own commitment ("I'll send you the minutes", "lunch is on me"), and
+    someone else by name after the first sentence ("Mary will give you the folder")? No
+    link, channel, member count, rules or roles: a server bot's welcome has those."""
+    if _LIKE_A_BOT.search(text):
+        return False
+    signs = bool(_ARRANGED_TIME.search(text)) + bool(_NUMBERED_PLACE.search(text)) \
+        + bool(_SENDER_COMMITS.search(text))
+    if signs >= 2:
+        return True
+    first = re.search(r"[.!?]\s", text)
+    if first is None or signs == 0:
+        return False
+    welcomed = set(_CAPITALISED.findall(" " + text[:first.end()]))
+    return any(name not in _NOT_SOMEONE and name not in welcomed
+               for name in _CAPITALISED.findall(text, first.end() - 1))
+
+
 ACKNOWLEDGEMENT = re.compile(r"message|in touch|contacting|received|logged|forwarded|escalated"
                              r"|submitted|get back|respond|reply|office|leave|value|appreciate"
                              r"|feedback|assistant|agent|helper|rate"
@@ -276,8 +318,12 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     ("you mentioned you keep bees"), what the two share ("great meeting you at the
     repair café") or who they are to the sender ("this is Priya from my lab", "he's our
     new keeper from the Rovers", a neighbour's "I'm Bev at number 9") is a person's, and
-    only adds to the score. Canned acknowledgements ("thanks for your message") pretend
-    to be an answer.
+    only adds to the score. So does a welcome with arrangements only someone in the
+    reader's new place could make ("your plot is 14C, and Jo will lend you a hose on
+    Sunday": two of an arranged time, a numbered place, the sender's own commitment and
+    someone else by name), unless it has a server bot's links, channels, rules or roles;
+    a thanks for following beside it still holds. Canned acknowledgements ("thanks for
+    your message") pretend to be an answer.
     Source: X developer guidelines ("app auto-DMs new followers with welcome
     message" is not allowed); common complaints about auto-DMs.
     Use instead: welcome people yourself, with something from their profile, or
@@ -289,6 +335,7 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
     """
     hits = list(phrase_hits(WELCOME, subject, "stock welcome line {found!r}"))
     raw = subject.text.text
+    opening = None
     if WELCOME_WORD.possible(subject.text):
         opening = WELCOME_OPENING.match(raw)
         found = opening or WELCOME_SENTENCE.search(raw)
@@ -297,16 +344,22 @@ def welcome_boilerplate(subject: Subject) -> Iterator[Hit]:
             span = found.span(1)
             told = "opens by welcoming" if opening else "welcomes"
             hits.insert(0, Hit(span, f"{told} the reader {quote(raw, span)!r}"))
-    if not subject.answering and not knows_the_reader(subject.text.lower,
-                                                      subject.text.word_set) \
-            and (not hits or KNOWN_NEWCOMER.search(raw) is None):
-        yield from hits
+    if not hits:
         return
-    # To someone who wrote first a welcome or thanks is an answer ("Welcome!" may be "you're
-    # welcome"); a welcome that tells what the reader said or did is a person's. A canned
-    # acknowledgement is never either.
-    for hit in hits:
-        yield hit if hit.span and ACKNOWLEDGEMENT.search(raw, *hit.span) else as_answer(hit)
+    if subject.answering or knows_the_reader(subject.text.lower, subject.text.word_set) \
+            or KNOWN_NEWCOMER.search(raw) is not None:
+        # To someone who wrote first a welcome or thanks is an answer ("Welcome!" may be
+        # "you're welcome"); a welcome that tells what the reader said or did is a person's.
+        # A canned acknowledgement is never either.
+        for hit in hits:
+            yield hit if hit.span and ACKNOWLEDGEMENT.search(raw, *hit.span) else as_answer(hit)
+        return
+    if opening is not None and particular_welcome(raw):
+        # the welcome itself is a person's; a thanks for following beside it is not
+        for hit in hits:
+            yield as_answer(hit) if hit.span and WELCOME_AT.match(raw, hit.span[0]) else hit
+        return
+    yield from hits
 
 
 @rule(
