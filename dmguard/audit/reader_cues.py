@@ -34,6 +34,9 @@ KNOWS_THE_READER = re.compile(
     r" to) (?:my|our) (?:(?:little"
     r"|big|older|younger|new) )?(?:" + "|".join(_RELATIONS) + r"|\w+ teacher)\b"
     r"|\bfrom (?:my|our) (?:" + "|".join(_PLACES_ONE_SHARES) + r")\b"
+    # "my cousin", "my sister" in other languages
+    r"|\b(?:mi|minha|meu|ma|mon|meine|mein|mia|mio) (?:prim[ao]|herman[ao]|vecin[ao]|irmã|irmão"
+    r"|cousine?|sœur|frère|schwester|bruder|cousine|cousin|cugin[ao]|sorella|fratello)\b"
     # a meeting or a history the two share
     r"|\b(?:great|nice|lovely|good) (?:meeting|to meet|seeing|chatting with|talking (?:to|with))"
     r" you (?:at|on|in|yesterday|last|the other|earlier)\b"
@@ -46,7 +49,9 @@ KNOWS_THE_READER_WORDS = frozenset({
     "mentioned", "said", "told", "wrote", "posted", "asked", "shared", "intro",
     "introduction", "believe", "actually", "finally", "know", "realise", "realize",
     "meeting", "meet", "seeing", "chatting", "talking", "telling", "raving", "glad", "welcome",
-    "hi", "hello",
+    "hi", "hello", "prima", "primo", "hermana", "hermano", "vecina", "vecino", "irmã", "irmão",
+    "cousin", "cousine", "sœur", "frère", "schwester", "bruder", "cugina", "cugino", "sorella",
+    "fratello",
     *_RELATIONS, "teacher", *_PLACES_ONE_SHARES})
 """One of these is in every phrase :data:`KNOWS_THE_READER` finds: without one, the regex
 need not run."""

@@ -222,6 +222,9 @@ def test_a_welcome_from_someone_who_knows_the_reader_is_a_persons(text: str) -> 
     "Welcome to the quiz team, Mo! We meet Thursdays at the Fox, Priya keeps the scores.",
     "Everyone welcome my cousin Ana, she just moved here for her nursing course",
     "Welcome to the street, Maya! We're at number 12, the ones with the noisy terrier.",
+    "Bienvenida al coro, Inés. Soy Marta, tu compañera de atril; mañana ensayamos a las 7.",
+    "Willkommen im Verein, Jonas! Ich bin Petra, deine Ansprechpartnerin. Training ist dienstags.",
+    "Demos la bienvenida a mi prima Lucía, que acaba de llegar a Sevilla",
 ])
 def test_a_welcome_with_arrangements_only_someone_there_could_make_is_a_persons(
         text: str) -> None:

@@ -231,13 +231,22 @@ WELCOME_AT = re.compile(r"(?:" + "|".join(_WELCOME_WORDS) + r")(?!\w)", re.IGNOR
 _ARRANGED_TIME = re.compile(
     r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}[:.]\d{2}\b|\bat \d{1,2}\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"
-    r"|\btomorrow\b|\btonight\b", re.IGNORECASE)
+    r"|\btomorrow\b|\btonight\b"
+    # the same in Spanish, Portuguese, French, German, Italian, Turkish
+    r"|\b\d{1,2}\s?h(?:\d{2})?\b|\b(?:a las|às|as|um|alle|ore) \d{1,2}\b|\b\d{1,2}['’](?:d|t)[ae]\b"
+    r"|\b(?:lunes|martes|miércoles|jueves|viernes|sábados?|domingos?|segundas?|terças?|quartas?"
+    r"|quintas?|sextas?|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montags?|dienstags?"
+    r"|mittwochs?|donnerstags?|freitags?|samstags?|sonntags?|lunedì|martedì|mercoledì|giovedì"
+    r"|venerdì|sabato|domenica|pazartesi|salı|çarşamba|perşembe|cumartesi|mañana|amanhã|demain"
+    r"|morgen|domani|yarın)\b", re.IGNORECASE)
 _NUMBERED_PLACE = re.compile(
     r"\b(?:number|no\.?|desk|room|plot|flat|apt|table|bench|locker|shelf|seat|platform|gate"
     r"|tram|bus|route|bay|unit)\s?#?\d+\w?\b", re.IGNORECASE)
 _SENDER_COMMITS = re.compile(
     r"\bi['’]?(?:ll| will)\b|\bi['’]?m \w+,? (?:your|the)\b|\bon me\b"
-    r"|\bi(?:['’]ve)? (?:added|put|left|saved|booked|set up|made|got|told)\b", re.IGNORECASE)
+    r"|\bi(?:['’]ve)? (?:added|put|left|saved|booked|set up|made|got|told)\b"
+    r"|\b(?:soy|sou|je suis|ich bin|sono|ben) \w+,? (?:tu|teu|tua|ton|ta|dein|deine|il tuo|la tua"
+    r"|senin)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\s)[A-ZÀ-Þ][a-zß-ÿ]+")
 _NOT_SOMEONE = frozenset({
     "I", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
