@@ -6,9 +6,13 @@ deeds, or to what the two share ("great meeting you at the repair café", "Ben's
 talking about you", "glad it worked out"). So does a member who introduces a newcomer by
 how they know them ("this is Priya from my lab", "it's my sister Hana"). A template has
 nothing of the reader to refer to; it can fill in a name, not what the reader said or who
-they are to the sender. Shared by
-the rules (a welcome that says this is a person's welcome) and the judge (a shape of its
-own).
+they are to the sender. Shared by the rules (a welcome that says this is a person's
+welcome) and the judge (a shape of its own).
+
+Two more cues tell a person's welcome from a bot's, for DG020 alone: the newcomer
+introduced to the others as he or she, or a neighbour's door number
+(:data:`KNOWN_NEWCOMER`), and arrangements only someone in the reader's new place could
+make (:func:`particular_welcome`).
 """
 
 from __future__ import annotations
@@ -62,3 +66,62 @@ def knows_the_reader(lower: str, words: frozenset[str] | set[str]) -> bool:
     the reader's own words or deeds?"""
     return not words.isdisjoint(KNOWS_THE_READER_WORDS) \
         and KNOWS_THE_READER.search(lower) is not None
+
+
+KNOWN_NEWCOMER = re.compile(
+    r"\b(?:he|she)(?:['’]s| is| was| has| just)\b"
+    r"|\b(?:i['’]?m|i am|we['’]?re|we are|sou|soy)\s+(?:(?:the |a |o )?[\w'’-]+\s+)?(?:at|do|da"
+    r"|from)\s+(?:number |no\.? ?|nº ?|#)?\d+\b"
+    r"|\b(?:i['’]?m|i am|we['’]?re|we are)\s+(?:the ones? )?(?:next door|across the (?:road|street"
+    r"|hall|landing)|upstairs|downstairs)\b",
+    re.IGNORECASE)
+"""A welcome that tells the others who the newcomer is to the writer ("he's our new keeper
+from the Rovers": a bot knows no one's pronouns), or a neighbour's that says which door is
+theirs ("I'm Bev at number 9")."""
+
+_ARRANGED_TIME = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}[:.]\d{2}\b|\bat \d{1,2}\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"
+    r"|\btomorrow\b|\btonight\b"
+    # the same in Spanish, Portuguese, French, German, Italian, Turkish
+    r"|\b\d{1,2}\s?h(?:\d{2})?\b|\b(?:a las|às|as|um|alle|ore) \d{1,2}\b|\b\d{1,2}['’](?:d|t)[ae]\b"
+    r"|\b(?:lunes|martes|miércoles|jueves|viernes|sábados?|domingos?|segundas?|terças?|quartas?"
+    r"|quintas?|sextas?|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montags?|dienstags?"
+    r"|mittwochs?|donnerstags?|freitags?|samstags?|sonntags?|lunedì|martedì|mercoledì|giovedì"
+    r"|venerdì|sabato|domenica|pazartesi|salı|çarşamba|perşembe|cumartesi|mañana|amanhã|demain"
+    r"|morgen|domani|yarın)\b", re.IGNORECASE)
+_NUMBERED_PLACE = re.compile(
+    r"\b(?:number|no\.?|desk|room|plot|flat|apt|table|bench|locker|shelf|seat|platform|gate"
+    r"|tram|bus|route|bay|unit)\s?#?\d+\w?\b", re.IGNORECASE)
+_SENDER_COMMITS = re.compile(
+    r"\bi['’]?(?:ll| will)\b|\bi['’]?m \w+,? (?:your|the)\b|\bon me\b"
+    r"|\bi(?:['’]ve)? (?:added|put|left|saved|booked|set up|made|got|told)\b"
+    r"|\b(?:soy|sou|je suis|ich bin|sono|ben) \w+,? (?:tu|teu|tua|ton|ta|dein|deine|il tuo|la tua"
+    r"|senin)\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<=\s)[A-ZÀ-Þ][a-zß-ÿ]+")
+_NOT_SOMEONE = frozenset({
+    "I", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Welcome", "Hi", "Hey", "Dr", "Mr", "Mrs", "Ms"})
+_LIKE_A_BOT = re.compile(r"https?://|www\.|(?<!\w)#\w|\bmembers?\b|\brules\b|\broles?\b"
+                         r"|\bverif(?:y|ied|ication)\b|\bnotifications?\b", re.IGNORECASE)
+
+
+def particular_welcome(text: str) -> bool:
+    """Does a welcome carry what only someone in the reader's new place could write: two of
+    an arranged time ("7am Saturdays", "the 14th"), a numbered place ("desk 4", "number
+    12"), the sender's own commitment ("I'll send you the minutes", "lunch is on me"), and
+    someone else by name after the first sentence ("Mary will give you the folder")? No
+    link, channel, member count, rules or roles: a server bot's welcome has those."""
+    if _LIKE_A_BOT.search(text):
+        return False
+    signs = bool(_ARRANGED_TIME.search(text)) + bool(_NUMBERED_PLACE.search(text)) \
+        + bool(_SENDER_COMMITS.search(text))
+    if signs >= 2:
+        return True
+    first = re.search(r"[.!?]\s", text)
+    if first is None or signs == 0:
+        return False
+    welcomed = set(_CAPITALISED.findall(" " + text[:first.end()]))
+    return any(name not in _NOT_SOMEONE and name not in welcomed
+               for name in _CAPITALISED.findall(text, first.end() - 1))
