@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from dmguard.audit.text import everyday_word
+
 _APOSTROPHE = r"['’]"
 _RELATIONS = ("sister", "brother", "cousin", "friend", "mate", "colleague", "coworker",
               "co-worker", "neighbour", "neighbor", "flatmate", "roommate", "partner", "wife",
@@ -111,7 +113,8 @@ def particular_welcome(text: str) -> bool:
     """Does a welcome carry what only someone in the reader's new place could write: two of
     an arranged time ("7am Saturdays", "the 14th"), a numbered place ("desk 4", "number
     12"), the sender's own commitment ("I'll send you the minutes", "lunch is on me"), and
-    someone else by name after the first sentence ("Mary will give you the folder")? No
+    someone else by name after the first sentence ("Mary has the folder"; a capitalised
+    everyday word such as "This" or "Grab" is no one)? No
     link, channel, member count, rules or roles: a server bot's welcome has those."""
     if _LIKE_A_BOT.search(text):
         return False
@@ -123,5 +126,5 @@ def particular_welcome(text: str) -> bool:
     if first is None or signs == 0:
         return False
     welcomed = set(_CAPITALISED.findall(" " + text[:first.end()]))
-    return any(name not in _NOT_SOMEONE and name not in welcomed
+    return any(name not in _NOT_SOMEONE and name not in welcomed and not everyday_word(name)
                for name in _CAPITALISED.findall(text, first.end() - 1))
