@@ -182,8 +182,10 @@ PREMIUM = phrases(
     r"(?:reply|txt|text|rply)(?: back)? with (?:your|ur)", r"send (?:your|ur) (?:name|age|address)",
     r"(?:your|ur) (?:name|age) (?:and|&) (?:age|gender|address|postcode)",
     r"missed call alert", r"you have (?:\d+|a) new (?:message|voicemail)",
-    r"(?-i:(?:[Rr]eply|REPLY|[Tt]xt|TXT|[Tt]ext|TEXT|[Ss]end|SEND)(?: with| back)?(?: the word)?:?"
-    r" [A-Z][A-Z0-9#]{2,}\b)", r"reply (?:stop|end|yes|no|win|help)",
+    # each case spelled out, so that the scan's anchors are "reply", "txt", "text" and "send"
+    # (with [Tt]xt the anchor was "xt", which every "next" holds)
+    r"(?-i:(?:Reply|reply|REPLY|Txt|txt|TXT|Text|text|TEXT|Send|send|SEND)(?: with| back)?"
+    r"(?: the word)?:? [A-Z][A-Z0-9#]{2,}\b)", r"reply (?:stop|end|yes|no|win|help)",
     r"t ?& ?cs?", r"ts and cs", r"tsandcs", r"terms (?:and|&) conditions", r"per msg",
     r"per txt", r"per text", r"per wk", r"per min",
     r"std (?:txt )?rates?", r"\d+p ?(?:/|per) ?(?:min|msg|txt|wk|day|week)", r"po ?box ?\d+",
