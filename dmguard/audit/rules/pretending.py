@@ -29,6 +29,14 @@ FAKE_PERSONAL = phrases(
     r"(?:great|nice|lovely|amazing|awesome|beautiful|cool|stunning|wonderful|gorgeous|dope"
     r"|inspiring|impressive|goals|fire|everything|perfection)",
     r"came across your (?:profile|account|page|feed)",
+    # flattery that fits anyone, and the "select few" it invites
+    r"(?:i can see|i can tell|it['’]s clear) (?:that )?you(?:['’]re| are) (?:so |really |very )?"
+    r"(?:passionate|driven|ambitious|talented|motivated|someone who|a (?:natural|go-getter|leader))",
+    r"(?:your|ur) (?:experience|background|energy|vibe|journey|story) (?:really |truly )?"
+    r"(?:stands out|caught my eye|is (?:so |really |truly )?(?:impressive|inspiring))",
+    r"you have (?:such )?(?:a )?(?:good|great|real|amazing) eye\b",
+    r"inviting (?:a handful|a few|a small (?:group|number)|a select (?:group|few)) of",
+    r"(?:private|exclusive) mastermind",
     # the same in Spanish, Portuguese, French, German, Italian
     r"(?:tu|su) perfil es (?:\w+ )?(?:incre[ií]ble|genial|precioso|hermoso|bonito|espectacular)",
     r"(?:me encanta|amo|adoro) (?:tu|su) perfil", r"(?:amei|adorei|amo) (?:o )?(?:seu|teu) perfil",

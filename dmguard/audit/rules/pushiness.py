@@ -68,6 +68,7 @@ SALES = phrases(
     r"(?:click on|use|hit|follow) the (?:following )?link", r"polys", r"(?:loyalty|special) offer",
     r"(?:sexy|hot|local|lonely|naughty) (?:singles|girls|babes|dates|ladies|chat)",
     r"subscription service", r"(?:ringtones?|polyphonic|(?:mono|poly) tones?)",
+    r"turn(?:ing)? (?:that|your|this) passion into (?:income|profit|a business|money|a career)",
 )
 _OWN_MEDIA = (r"(?:channel|videos?|vids?|vlogs?|music|songs?|mixtapes?|playlists?|podcasts?"
               r"|streams?|albums?|tracks?|beats|covers?|blog|page|art|artwork|youtube|twitch|tiktok"
