@@ -9,7 +9,7 @@ nothing of the reader to refer to; it can fill in a name, not what the reader sa
 they are to the sender. Shared by the rules (a welcome that says this is a person's
 welcome) and the judge (a shape of its own).
 
-Two more cues tell a person's welcome from a bot's, for DG020 alone: the newcomer
+Two more cues tell a person's welcome from a bot's, for the welcome rule alone: the newcomer
 introduced to the others as he or she, or a neighbour's door number
 (:data:`KNOWN_NEWCOMER`), and arrangements only someone in the reader's new place could
 make (:func:`particular_welcome`).
