@@ -54,8 +54,8 @@ KNOWS_THE_READER = re.compile(
 KNOWS_THE_READER_WORDS = frozenset({
     "mentioned", "said", "told", "wrote", "posted", "asked", "shared", "intro",
     "introduction", "believe", "actually", "finally", "know", "realise", "realize",
-    "meeting", "meet", "seeing", "chatting", "talking", "telling", "raving", "glad", "welcome",
-    "hi", "hello", "prima", "primo", "hermana", "hermano", "vecina", "vecino", "irmã", "irmão",
+    "meeting", "meet", "seeing", "chatting", "talking", "telling", "raving", "worked", "went",
+    "prima", "primo", "hermana", "hermano", "vecina", "vecino", "irmã", "irmão",
     "cousin", "cousine", "sœur", "frère", "schwester", "bruder", "cugina", "cugino", "sorella",
     "fratello",
     *_RELATIONS, "teacher", *_PLACES_ONE_SHARES})

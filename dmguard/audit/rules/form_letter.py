@@ -58,8 +58,10 @@ WELCOME = phrases(
     r"|submission|feedback)(?: #?\w+)? (?:has been|was|is being) (?:received|logged|forwarded"
     r"|escalated|submitted)",
     r"(?:our )?office (?:is|will be) (?:closed|shut) (?:for|until|over|from)",
-    r"(?:i['’]?m|i am) (?:currently )?(?:away from (?:my desk|the office)|out of (?:the )?office"
-    r"|on (?:annual |parental |sick )?leave) (?:until|till|and|from)",
+    r"(?:i['’]?m|i am) (?:currently )?(?:away from (?:my desk|the office)|out of (?:the )?office)"
+    r" (?:until|till|and|from)",
+    r"(?:i['’]?m|i am) (?:currently )?on (?:annual |parental |sick |maternity |paternity )?leave"
+    r" (?:until|till)",
     r"(?:we|i) (?:value|appreciate) (?:every|each|all (?:of )?our) (?:customers?|clients?|members?"
     r"|users?|feedback)",
     r"feedback like yours",
@@ -145,7 +147,7 @@ STOCK = phrases(
     r"|leaders|founders|experts)",
     r"je (?:développe|souhaite développer|élargis|veux élargir) mon réseau",
     r"(?:i know|i['’]m sure|i am sure) you (?:probably )?(?:get|receive) (?:a lot|lots|tons"
-    r"|hundreds|dozens|plenty) of (?:these|messages like this)",
+    r"|hundreds|dozens|plenty) of these (?:messages|e-?mails|dms|pitches|requests)",
 )
 
 SALES_FOLLOW_UP = phrases(

@@ -34,7 +34,6 @@ FAKE_PERSONAL = phrases(
     r"(?:passionate|driven|ambitious|talented|motivated|someone who|a (?:natural|go-getter|leader))",
     r"(?:your|ur) (?:experience|background|energy|vibe|journey|story) (?:really |truly )?"
     r"(?:stands out|caught my eye|is (?:so |really |truly )?(?:impressive|inspiring))",
-    r"you have (?:such )?(?:a )?(?:good|great|real|amazing) eye\b",
     r"inviting (?:a handful|a few|a small (?:group|number)|a select (?:group|few)) of",
     r"(?:private|exclusive) mastermind",
     # the same in Spanish, Portuguese, French, German, Italian

@@ -160,7 +160,7 @@ ENGAGEMENT_BAIT = phrases(
     r"who['’]?s (?:still )?(?:listening|watching|here)(?: to this)? in \d{4}",
     r"so i get a notification",
     r"drop an? (?:\S{1,2}|emoji|heart|like|comment) (?:in the comments|below|if)",
-    r"(?:vote|comment) below", r"take (?:our|this|the) (?:\d+[- ]second |quick |short |fun )?quiz",
+    r"(?:vote|comment) below", r"(?:take|do) (?:our|this|the) (?:\d+[- ]second |quick |short |fun )?quiz",
 )
 CONGRATS = phrases(r"congratulations", r"congrats")
 """Friends congratulate each other too: it counts only beside a prize offered with a way to
@@ -380,7 +380,7 @@ LURE = phrases(
     r"\b(?:mum|mom|mam|mama|dad|papa)\b[\s,!.]{1,4}(?:this is|it['’]?s|its) my new number",
     # a testimonial that sends the reader to a contact: the recovery "expert", the trader
     r"(?:reach|contact|message|text|write to|dm) (?:him|her|them)(?: directly| now| today| asap)?"
-    r" (?:on|via|through|at) (?:telegram|whatsapp|signal|instagram|ig\b|e-?mail|gmail)",
+    r" (?:on|via|through|at) (?:telegram|whatsapp|signal|instagram|gmail|email|e-mail)",
     r"recovery (?:expert|specialist|agent|hacker)s?",
     r"(?:introduced|referred) me to (?:mr|mrs|ms|miss|dr|sir|madam)\.? ",
     r"(?:site|app|website) that pays (?:you )?(?:to|for)",
