@@ -9,8 +9,8 @@ nothing of the reader to refer to; it can fill in a name, not what the reader sa
 they are to the sender. Shared by the rules (a welcome that says this is a person's
 welcome) and the judge (a shape of its own).
 
-Two more cues tell a person's welcome from a bot's, for the welcome rule alone: the newcomer
-introduced to the others as he or she, or a neighbour's door number
+Two more cues tell a person's welcome from a bot's, for the welcome rule alone: the
+newcomer introduced to the others as he or she, or a neighbour's door number
 (:data:`KNOWN_NEWCOMER`), and arrangements only someone in the reader's new place could
 make (:func:`particular_welcome`).
 """
@@ -114,8 +114,8 @@ def particular_welcome(text: str) -> bool:
     an arranged time ("7am Saturdays", "the 14th"), a numbered place ("desk 4", "number
     12"), the sender's own commitment ("I'll send you the minutes", "lunch is on me"), and
     someone else by name after the first sentence ("Mary has the folder"; a capitalised
-    everyday word such as "This" or "Grab" is no one)? No
-    link, channel, member count, rules or roles: a server bot's welcome has those."""
+    everyday word such as "This" or "Grab" is no one)? No link, channel, member count,
+    rules or roles: a server bot's welcome has those."""
     if _LIKE_A_BOT.search(text):
         return False
     signs = bool(_ARRANGED_TIME.search(text)) + bool(_NUMBERED_PLACE.search(text)) \

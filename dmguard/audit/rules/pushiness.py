@@ -388,8 +388,9 @@ LURE = phrases(
     r" (?:week|day|month)",
 )
 """Phishing and scam lures: a video "of you" behind a link, "your account has been
-reported for …", a hacker who "recovered my account", private pictures; and smishing's
-unpaid tolls and fines, late fees, tax refunds and pre-approved credit."""
+reported for …", a hacker who "recovered my account", a testimonial pointing to a contact
+("message him on WhatsApp"), private pictures; and smishing's unpaid tolls and fines, late
+fees, fake charges, "hi Mum, new number", refunds, rebates and pre-approved credit."""
 
 
 @rule(
@@ -411,8 +412,10 @@ unpaid tolls and fines, late fees, tax refunds and pre-approved credit."""
 def lure(subject: Subject) -> Iterator[Hit]:
     """Finds the lures of phishing and scam messages: a video or picture "of you" behind a
     link, "is this really you?" with a link, an account "reported for" something, a hacker
-    who "recovered my account", private pictures; and those of smishing: an unpaid toll,
-    fine or tax, "avoid a late fee", a refund or a pre-approved credit line to claim.
+    who "recovered my account", a testimonial that sends the reader to a contact, private
+    pictures; and those of smishing: an unpaid toll, fine or tax, "avoid a late fee", a
+    charge "you didn't authorize", "hi Mum, it's my new number", a refund, rebate or
+    pre-approved credit line to claim.
 
     Why: These lines are written to make anyone click or answer, whoever reads them; a
     person who has a photo of you sends the photo. They are the commonest DM scams.
