@@ -14,10 +14,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
+LINK_TLDS = ("com", "co", "io", "net", "org", "ml", "tv", "me", "ly", "app", "shop", "store",
+             "info", "biz", "xyz", "click", "fun", "club", "online", "site", "top", "live", "link",
+             "pro", "gg", "icu", "vip", "win", "space", "website", "tk", "ru", "cc", "uk", "de")
+"""Top-level domains after which a bare ``name.tld`` is read as a link (cheap ones included:
+spam favours them)."""
 LINK = re.compile(
     r"(?i)\b(?:https?://\S+|www\.[^\s,]+|(?:bit\.ly|t\.co|goo\.gl|t\.me|tinyurl\.com)/\S+"
-    r"|[a-z0-9-]+\.(?:com|co|io|net|org|ml|tv|me|ly|app|shop|store|info|biz|xyz|click|fun|club"
-    r"|online|site|top|live|link|pro|gg|icu|vip|win|space|website|tk|ru|cc|uk|de)(?:/\S*)?\b)"
+    r"|[a-z0-9-]+\.(?:" + "|".join(LINK_TLDS) + r")(?:/\S*)?\b)"
 )
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 K = TypeVar("K")
@@ -480,12 +484,7 @@ def _required_literals(branch: str, flags: int
     return best(parsed), leading(parsed)
 
 
-LINK_ANCHORS = Phrases(LINK, frozenset({
-    "http", "www.", ".com", ".co", ".io", ".net", ".org", ".ml", ".tv", ".me", ".ly", ".app",
-    ".shop", ".store", ".info", ".biz", ".gl", ".xyz", ".click", ".fun", ".club", ".online", ".site",
-    ".top", ".live", ".link", ".pro", ".gg", ".icu", ".vip", ".win", ".space", ".website", ".tk",
-    ".ru", ".cc", ".uk", ".de",
-}))
+LINK_ANCHORS = Phrases(LINK, frozenset({"http", "www.", ".gl", *("." + tld for tld in LINK_TLDS)}))
 
 
 def spans(pattern: re.Pattern[str] | Phrases, text: str | Prepared) -> Iterator[tuple[int, int]]:

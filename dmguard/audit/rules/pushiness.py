@@ -15,7 +15,7 @@ from dmguard.audit.rules.base import (
     rule,
     unless_answering,
 )
-from dmguard.audit.text import phrases
+from dmguard.audit.text import LINK_TLDS, phrases
 
 SALES = phrases(
     r"(?:buy|order|shop|book|download|register|apply|join|act) (?:now|today|here)",
@@ -166,8 +166,7 @@ CONGRATS = phrases(r"congratulations", r"congrats")
 """Friends congratulate each other too: it counts only beside a prize offered with a way to
 claim it (:data:`CLAIM_WAY`)."""
 CLAIM_WAY = phrases(
-    r"(?:https?://|www\.)\S+", r"[a-z0-9-]+\.(?:com|net|org|io|co|uk|me|ly|fun|club|xyz|info|biz"
-    r"|site|online|link|app|gg|pro|live)(?:/\S*)?", r"claim", r"click", r"call", r"reply", r"te?xt",
+    r"(?:https?://|www\.)\S+", r"[a-z0-9-]+\.(?:" + "|".join(LINK_TLDS) + r")(?:/\S*)?", r"claim", r"click", r"call", r"reply", r"te?xt",
     r"dm", r"visit", r"redeem", r"collect", r"fees?", r"links?", r"\d{4,}", r"contact", r"verify",
     r"tap", r"apply", r"register", r"sign up", r"enter", r"bank", r"card details",
     r"send (?:us|your (?:name|address|details|info|number))",
