@@ -47,7 +47,7 @@ def test_rule_ids_are_written_only_in_the_catalogue() -> None:
 def test_metadata_queries() -> None:
     assert rule_ids(where=lambda r: r.needs_similarity) == ("DG021", "DG071")
     assert rule_ids(where=lambda r: r.generic) == (
-        "DG010", "DG011", "DG020", "DG021", "DG023", "DG026", "DG027", "DG028", "DG048", "DG090")
+        "DG010", "DG011", "DG020", "DG021", "DG023", "DG026", "DG027", "DG028", "DG029", "DG048", "DG090")
     assert rule_ids(where=lambda r: r.template_leftover) == ("DG001", "DG004")
     assert single(lambda r: r.undisclosed).id == "DG102"
     assert single(lambda r: r.label_too_long).id == "DG084"

@@ -490,3 +490,40 @@ def test_ideas_from_the_later_writers_dev_halves(text: str, rule: str) -> None:
 def test_the_later_writers_ideas_leave_people_alone(text: str) -> None:
     verdict, rules = rules_of(text, recipient=None, context=Context())
     assert verdict == "send", rules
+
+
+@pytest.mark.parametrize("text", [
+    "Hi Chris, I help e-commerce brands recover abandoned carts with SMS. Would you be open to "
+    "a 10-minute call?",
+    "Hi Rosa, we help physiotherapy practices fill cancelled slots. Worth a quick chat?",
+    "We've built an AI tool that drafts your invoices. Can I send you a two-minute demo?",
+    "Hallo Herr Kunz, wir unterstützen kleine Betriebe bei der Buchhaltung. Hätten Sie 15 "
+    "Minuten?",
+    "Olá, somos uma agência de tráfego pago. Podemos agendar uma conversa?",
+])
+def test_a_value_proposition_with_an_ask_for_time_is_a_cold_pitch(text: str) -> None:
+    verdict, rules = rules_of(text, recipient=None, context=Context())
+    assert verdict == "hold" and "DG029" in rules
+
+
+@pytest.mark.parametrize("text", [
+    "I help my dad with his shop on Saturdays, would you be up for coffee after?",
+    "We help out at the food bank, are you open to joining us on Sunday?",
+    "Hi Ms. Arroyo, would you have 20 minutes to talk about a role on our platform team?",
+    "Brands like yours never answer my emails, so I'm trying here",
+    "I help beginners at the climbing wall on Tuesdays; the session is 90 minutes",
+])
+def test_half_a_pitch_or_a_persons_own_ask_is_no_cold_pitch(text: str) -> None:
+    assert "DG029" not in rules_of(text, recipient=None, context=Context())[1]
+
+
+def test_a_cold_pitch_in_a_reply_to_someone_who_asked_only_adds_to_the_score() -> None:
+    text = "We help small shops like yours with bookkeeping. Would a 15-minute call help?"
+    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}],
+                                    "audit": {"rules": {"DG095": {"enabled": False}}}})
+    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
+    cold = auditor.audit(AuditInput(text, context=Context()))
+    assert cold.verdict == "hold" and "DG029" in {f.rule for f in cold.findings}
+    answer = auditor.audit(AuditInput(text, context=ANSWER))
+    pitch = [f for f in answer.findings if f.rule == "DG029"]
+    assert [f.points for f in pitch] == [ANSWER_POINTS]

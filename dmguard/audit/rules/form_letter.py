@@ -217,6 +217,53 @@ SELF_PITCH = phrases(
 )
 
 
+_AUDIENCES = (r"(?:brands|businesses|companies|startups|teams|founders|creators|coaches|agencies"
+              r"|clinics|practices|stores|shops|firms|clients|professionals|leaders|owners)")
+COLD_OFFER = phrases(
+    # the value proposition: "we help <whom> <do what>", "I help e-commerce brands recover …"
+    r"(?:we|i) help (?!out\b|each\b|with\b|my\b|him\b|her\b|them\b|you\b|us\b|me\b|the\b|our\b"
+    r"|his\b|their\b|it\b|this\b|that\b|a\b|an\b|at\b)(?:[\w-]+ ){0,3}?[\w-]+s",
+    r"we speciali[sz]e in", r"we partner with",
+    r"we work with " + _AUDIENCES,
+    r"we(?:'re| are) an? (?:[\w-]+ ){0,3}(?:agency|company|firm|studio|startup|platform"
+    r"|consultancy|marketplace)",
+    _AUDIENCES + r" like (?:yours|you)",
+    r"can help you (?:get|grow|increase|reduce|boost|scale|reach|save|rank|double|triple"
+    r"|generate|land|automate)",
+    r"(?:i|we)(?:'ve| have) (?:built|created|developed|launched) an? (?:[\w-]+ ){0,3}(?:tool"
+    r"|platform|app|assistant|solution|service|product|plugin)",
+    r"our (?:solution|agency|services)",
+    r"ayudamos a (?:empresas|negocios|marcas|equipos|profesionales)", r"empresas como la (?:tuya|suya)",
+    r"ajudamos (?:empresas|negócios|marcas|profissionais)",
+    r"somos (?:uma?|una?) (?:\w+ ){0,3}(?:agência|agencia|empresa|consultoria)",
+    r"nous aidons (?:les )?(?:entreprises|marques|pme|sociétés|professionnels)",
+    r"notre (?:solution|agence)", r"nous sommes une? (?:\w+ ){0,3}(?:agence|entreprise|société)",
+    r"wir (?:unterstützen|helfen) (?:\w+ )?(?:unternehmen|firmen|marken|betrieben?|praxen)",
+    r"wir sind eine? (?:\w+ ){0,3}(?:agentur|firma)",
+    r"aiutiamo (?:le )?(?:aziende|imprese|attività|marchi|professionisti)",
+    r"kami membantu (?:bisnis|perusahaan|brand|umkm)", r"(?:işletmelere|şirketlere) yardımcı oluyoruz",
+)
+"""What a firm or freelancer offers a stranger: the value proposition of a sales sequence ("we
+help dental clinics fill empty slots", "companies like yours"), in eight languages."""
+
+STRANGER_ASK = phrases(
+    r"would you be (?:open|interested|up for|keen)", r"would it make sense", r"are you open to",
+    r"open to (?:a|exploring|hearing|learning|discussing|chatting)",
+    r"(?:quick|short|brief) (?:call|chat|zoom|meeting|demo)", r"(?:hop|jump) on a (?:quick )?call",
+    r"worth (?:a quick|exploring|a chat|a call)", r"interested\?",
+    r"(?:can|could|may|shall) i send (?:you|it|over|a)",
+    r"(?:\d+|two|five|ten|fifteen|twenty)[- ]min(?:ute)? (?:call|chat|demo|video|meeting|zoom"
+    r"|intro)",
+    r"(?:have|got|spare|grab) (?:\d+|five|ten|fifteen|twenty) min(?:ute)?s",
+    r"(?:\d+|five|ten|fifteen|twenty) min(?:ute)?s (?:of your time|this week|next week)",
+    r"book a (?:free |quick )?(?:call|demo|strategy)",
+    r"(?:tienes|tiene|tendrías) \d+ minutos", r"hätten sie (?:\w+ ){0,3}\d+ minuten",
+    r"\d+ minuten (?:zeit|für)", r"seriez-vous disponible", r"podemos agendar",
+    r"possiamo mostrarti",
+)
+"""Asking a stranger for their time or interest: a call, "10 minutes this week", "can I send
+you the deck", "interested?"."""
+
 WELCOME_AT = re.compile(r"(?:" + "|".join(_WELCOME_WORDS) + r")(?!\w)", re.IGNORECASE)
 """A welcome word where a hit starts (the welcome itself, not a thanks beside it)."""
 
@@ -419,6 +466,49 @@ def bot_notice(subject: Subject) -> Iterator[Hit]:
 
 
 @rule(
+    "DG029",
+    "cold-pitch",
+    family="form-letter",
+    generic=True,
+    scans=[COLD_OFFER, STRANGER_ASK],
+    doc_values={"answer_points": ANSWER_POINTS},
+    severity="hold",
+    points=40,
+    fails=["Hi Chris, I help e-commerce brands recover abandoned carts with SMS. Would you be "
+           "open to a 10-minute call?",
+           "Hola Javier, ayudamos a empresas como la tuya a automatizar la facturación. "
+           "¿Tienes 10 minutos esta semana?",
+           "We've built an AI assistant that writes your sales emails. Can I send you a demo?"],
+    passes=["I help my mum with her shop on Saturdays, would you be up for coffee after?",
+            "We help out at the food bank, are you open to joining us on Sunday?",
+            "I help companies like yours",
+            "Would you have 20 minutes to talk about the role on our platform team?"],
+)
+def cold_pitch(subject: Subject) -> Iterator[Hit]:
+    """Finds a cold pitch: what the sender's business offers ("we help dental clinics fill
+    empty slots", "companies like yours"), with an ask for the reader's time or interest ("a
+    quick call?", "10 minutes this week", "can I send you the deck?").
+
+    Why: The two together are the first step of a sales sequence, written once and sent to a
+    list; either alone is only a warning (DG025, DG041), but a stranger offered a service and
+    asked for a call did not ask to be sold to, and X forbids unsolicited automated DMs.
+    Source: sales-engagement templates (value proposition, then a meeting ask); X automation
+    rules (unsolicited automated DMs).
+    Use instead: if you really think they need it, say why *they* do, in your own words, and
+    let them ask for the call.
+    Options: in a reply to someone who wrote first it only adds {answer_points} points to
+    the score: they may have asked what the sender does.
+    """
+    offer = next(phrase_hits(COLD_OFFER, subject, "{found!r}"), None)
+    if offer is None:
+        return
+    ask = next(phrase_hits(STRANGER_ASK, subject, "{found!r}"), None)
+    if ask is None:
+        return
+    hit = Hit(offer.span, f"pitches {offer.message} and asks for the reader's time {ask.message}")
+    yield as_answer(hit) if subject.answering else hit
+
+@rule(
     "DG024",
     "weekday-greeting",
     family="form-letter",
@@ -544,5 +634,5 @@ def nothing_specific(subject: Subject) -> Iterator[Hit]:
         yield Hit(None, "mentions nothing from the recipient's bio, location or messages")
 
 
-RULES = (welcome_boilerplate, stock_phrase, sales_follow_up, bot_notice, weekday_greeting, self_pitch,
-         near_duplicate, nothing_specific)
+RULES = (welcome_boilerplate, stock_phrase, sales_follow_up, bot_notice, cold_pitch,
+         weekday_greeting, self_pitch, near_duplicate, nothing_specific)
