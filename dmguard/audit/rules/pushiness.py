@@ -123,6 +123,17 @@ SELF_PROMOTION = phrases(
     r"(?:share|send|post|submit|tag|promote)(?: it| this| them| your [\w-]+)? (?:on|to|with|at|via)"
     r" @\w+", r"to (?:get|be) featured", r"promote (?:it|them|your [\w-]+) (?:with|on|via) us",
 )
+OWN_RELEASE = phrases(
+    r"(?:my|our) (?:latest|new|newest|first) (?:single|track|song|mixtape|ep|album|remix|beat"
+    r"|short|reel)s?",
+    r"my latest (?:video|vid|upload|cover)",
+    r"i (?:just )?(?:posted|uploaded|made|dropped|did) (?:my|a|an) (?:own )?(?:version|cover|remix"
+    r"|reaction)",
+    r"i do (?:reaction videos|covers|remixes|edits)", r"ich mache? auch musik",
+    r"neuer track ist raus",
+)
+"""The sender's own new release told to a stranger ("btw I posted my version", "the answer is
+in my latest short", "my first single dropped today"): an advert even without the ask."""
 URGENCY = phrases(
     r"act (?:now|fast)", r"hurry(?: up)?", r"limited[- ]time", r"today only",
     r"this (?:week|month|weekend) only", r"last chance", r"expires? (?:today|soon|tonight|in)",
@@ -233,7 +244,7 @@ def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
     "self-promotion",
     family="pushiness",
     generic=True,
-    scans=[SELF_PROMOTION],
+    scans=[SELF_PROMOTION, OWN_RELEASE],
     doc_values={"answer_points": ANSWER_POINTS},
     severity="hold",
     points=40,
@@ -242,7 +253,8 @@ def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
            "Please help me go to college https://www.gofundme.com/f/my-college-fund",
            "My covers are decent, check them out if you want",
            "Thanks for the follow! Listen to our latest track on Spotify",
-           "Beautiful pic 😍 send it to @promo_page to get featured"],
+           "Beautiful pic 😍 send it to @promo_page to get featured",
+           "Anyone else here after the trend? btw I posted my version 😅"],
     passes=["I watched your video twice, the ending got me",
             "Can you check my order status?", "Our store opens at 9 tomorrow",
             "I'll check out your channel tonight"],
@@ -250,7 +262,9 @@ def sales_call_to_action(subject: Subject) -> Iterator[Hit]:
 def self_promotion(subject: Subject) -> Iterator[Hit]:
     """Finds a message asking its reader to watch, follow, subscribe to or check out the
     sender's own channel, videos, music, page or shop, or to fund the sender, or to post
-    on the sender's promotion page ("send it to @page to get featured").
+    on the sender's promotion page ("send it to @page to get featured"); and one that tells
+    a stranger of the sender's own new release without asking ("btw I posted my version",
+    "the answer is in my latest short").
 
     Why: "Check out my channel" (or a fundraiser link) sent to people who did not
     ask is the self-promotion that fills DM requests and comment sections alike;
@@ -265,6 +279,8 @@ def self_promotion(subject: Subject) -> Iterator[Hit]:
     """
     yield from unless_answering(SELF_PROMOTION, subject,
                                 "asks the reader to promote the sender {found!r}")
+    yield from unless_answering(OWN_RELEASE, subject,
+                                "tells of the sender's own new release {found!r}")
 
 
 @rule(
