@@ -527,3 +527,43 @@ def test_a_cold_pitch_in_a_reply_to_someone_who_asked_only_adds_to_the_score() -
     answer = auditor.audit(AuditInput(text, context=ANSWER))
     pitch = [f for f in answer.findings if f.rule == "DG029"]
     assert [f.points for f in pitch] == [ANSWER_POINTS]
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("Auto-reply: I'm travelling this week. For press inquiries please contact Jo at press@x.io",
+     "DG020"),
+    ("Thanks for reaching us! Our support hours are 9am to 5pm, Monday to Friday.", "DG020"),
+    ("Still need help? Type AGENT to talk to a person.", "DG020"),
+    ("We're closed for the holidays until 3 January. See you in the new year!", "DG020"),
+    ("hey! I'm not checking DMs during exams, back in June", "DG020"),
+    ("Recebemos sua mensagem! Em breve um atendente vai te responder.", "DG020"),
+    ("Hemos recibido tu consulta y te responderemos en 24 horas.", "DG020"),
+    ("Send 0.5 ETH to the wallet below and receive 1 ETH back within the hour", "DG049"),
+    ("is this you in this video?? 😳 vid-share.co/k2Lp9", "DG049"),
+    ("Selamat! Akun kamu terpilih dapat hadiah. Klaim sekarang: hadiah.xyz", "DG049"),
+    ("Hi Leo, I'm a mindset coach and I'd love to offer you a complimentary session this week.",
+     "DG029"),
+    ("Hi Zanele, I'm with a PR firm that gets founders into Forbes. Open to hearing how?",
+     "DG029"),
+    ("Quick question, Maria: who handles marketing at Oakridge? Have an idea that could fill "
+     "your calendar.", "DG029"),
+    ("Hola Valentina, estamos buscando embajadores de marca. ¿Te interesa?", "DG041"),
+    ("Hättest du Lust auf eine bezahlte Kooperation mit unserer Marke?", "DG041"),
+])
+def test_ideas_from_the_ninth_writers_dev_half(text: str, rule: str) -> None:
+    """Writer 9 (bench/probes/dev_8): auto-replies and service hours in several languages,
+    crypto "giveaways" that double what is sent, a coach's or a PR firm's pitch, paid
+    collaborations offered to strangers."""
+    assert rule in rules_of(text, recipient=None)[1]
+
+
+@pytest.mark.parametrize("text", [
+    "were you in the photos from the wedding? they're at photos.app.goo.gl/x",
+    "Our opening hours changed, so I'll come Thursday instead",
+    "Type the agent's name into the form, it's Sara",
+    "I'm a life coach too! How did you find the course?",
+    "I didn't get the job at the PR firm, but I'm fine",
+])
+def test_the_ninth_writers_ideas_leave_people_alone(text: str) -> None:
+    verdict, rules = rules_of(text, recipient=None, context=Context())
+    assert not {"DG020", "DG029", "DG049"} & rules, rules

@@ -71,6 +71,15 @@ WELCOME = phrases(
     r"rate (?:your|our|us|the) [\w ]{0,25}(?:from|on a scale of) (?:1|one) (?:to|-) (?:5|10|five"
     r"|ten)",
     r"(?:from|by) (?:my|our) (?:personal )?(?:twitter ?)?bots?",
+    r"auto(?:matic)?[- ]?(?:reply|response):",
+    r"(?:our )?(?:chat|business|opening|office|support|service|customer service) hours are",
+    r"type (?:agent|human|menu|representative|operator)",
+    r"we(?:'re| are) closed (?:for|until|over) the (?:holidays?|break|season|festive)",
+    r"(?:i'?m|i am|we'?re|we are) not (?:checking|reading|answering|replying to) (?:my |our )?"
+    r"(?:dms|messages|emails|inbox)",
+    r"for (?:press|media|business|booking|partnership|collab(?:oration)?) (?:inquiries|enquiries),?"
+    r" (?:please )?(?:contact|email|reach|dm|write)",
+    r"(?:booking|business|press) (?:inquiries|enquiries) go (?:thru|through|to)",
     # Spanish, Portuguese, Italian, French, German, Dutch
     r"gracias por (?:el follow|seguirme|seguirnos|suscribirte|tu follow|la suscripci[oó]n)",
     r"bienvenid[oa@](?:\([oa]\))?s? (?:a|al)",
@@ -86,7 +95,13 @@ WELCOME = phrases(
     r"merci (?:pour la connexion|d'avoir accepté)", r"gracias por (?:conectar|aceptar)",
     r"obrigad[oa] por (?:aceitar|conectar)", r"danke (?:für die vernetzung|fürs vernetzen)",
     r"grazie per (?:il collegamento|aver accettato)",
+    r"recebemos (?:a )?sua mensagem", r"em breve (?:um|uma|nossa|nosso) (?:atendente|equipe)",
+    r"hor[aá]rio de (?:atendimento|atenci[oó]n)",
+    r"hemos recibido (?:tu|su) (?:mensaje|consulta|solicitud)", r"te responderemos (?:en|lo antes)",
+    r"nous avons bien re[çc]u votre", r"wir haben ihre (?:nachricht|anfrage) erhalten",
+    r"an die zuständige abteilung",
     # Indonesian, Turkish, Czech, Russian, Arabic, Korean, Japanese
+    r"pesan (?:kamu|anda) (?:sudah|telah) kami terima", r"تم استلام رسالتك",
     r"terima ?kasih (?:sudah|telah|udah|atas) (?:follow|mem?follow|mengikuti)",
     r"selamat datang", r"takip (?:ettiğin|ettiğiniz) için", r"\w+(?:y[ae]|[ae]) hoş ?geldin(?:iz)?",
     r"vítám tě", r"vítejte",
@@ -233,6 +248,9 @@ COLD_OFFER = phrases(
     r"(?:i|we)(?:'ve| have) (?:built|created|developed|launched) an? (?:[\w-]+ ){0,3}(?:tool"
     r"|platform|app|assistant|solution|service|product|plugin)",
     r"our (?:solution|agency|services)",
+    r"i'?m (?:with|from) an? (?:[\w-]+ ){0,3}(?:firm|agency|consultancy|studio)",
+    r"(?:i'?m|i am) an? (?:[\w-]+ ){0,2}(?:coach|consultant|strategist|marketer|copywriter)",
+    r"(?:have|got) an idea that could (?:help|fill|grow|save|double|boost)",
     r"ayudamos a (?:empresas|negocios|marcas|equipos|profesionales)", r"empresas como la (?:tuya|suya)",
     r"ajudamos (?:empresas|negócios|marcas|profissionais)",
     r"somos (?:uma?|una?) (?:\w+ ){0,3}(?:agência|agencia|empresa|consultoria)",
@@ -241,7 +259,7 @@ COLD_OFFER = phrases(
     r"wir (?:unterstützen|helfen) (?:\w+ )?(?:unternehmen|firmen|marken|betrieben?|praxen)",
     r"wir sind eine? (?:\w+ ){0,3}(?:agentur|firma)",
     r"aiutiamo (?:le )?(?:aziende|imprese|attività|marchi|professionisti)",
-    r"kami membantu (?:bisnis|perusahaan|brand|umkm)", r"(?:işletmelere|şirketlere) yardımcı oluyoruz",
+    r"kami membantu (?:bisnis|perusahaan|brand|umkm)", r"(?:işletmelere|şirketlere) yard[ıi]mc[ıi] oluyoruz",
 )
 """What a firm or freelancer offers a stranger: the value proposition of a sales sequence ("we
 help dental clinics fill empty slots", "companies like yours"), in eight languages."""
@@ -257,6 +275,10 @@ STRANGER_ASK = phrases(
     r"(?:have|got|spare|grab) (?:\d+|five|ten|fifteen|twenty) min(?:ute)?s",
     r"(?:\d+|five|ten|fifteen|twenty) min(?:ute)?s (?:of your time|this week|next week)",
     r"book a (?:free |quick )?(?:call|demo|strategy)",
+    r"(?:offer|give) you a (?:free|complimentary) (?:session|call|audit|consultation|review"
+    r"|strategy)",
+    r"who (?:handles|runs|manages|looks after|is in charge of) (?:the |your )?(?:marketing|sales"
+    r"|partnerships|growth|hiring|recruiting|procurement|it|hr|seo|social media)",
     r"(?:tienes|tiene|tendrías) \d+ minutos", r"hätten sie (?:\w+ ){0,3}\d+ minuten",
     r"\d+ minuten (?:zeit|für)", r"seriez-vous disponible", r"podemos agendar",
     r"possiamo mostrarti",
@@ -269,7 +291,9 @@ WELCOME_AT = re.compile(r"(?:" + "|".join(_WELCOME_WORDS) + r")(?!\w)", re.IGNOR
 
 ACKNOWLEDGEMENT = re.compile(r"message|in touch|contacting|received|logged|forwarded|escalated"
                              r"|submitted|get back|respond|reply|office|leave|value|appreciate"
-                             r"|feedback|assistant|agent|helper|rate"
+                             r"|feedback|assistant|agent|helper|rate|hours|type|closed|checking"
+                             r"|inquiries|enquiries|recebemos|breve|hor[aá]rio|recibido"
+                             r"|responderemos|re[çc]u|erhalten|abteilung|terima|استلام"
                              r"|automated|auto[- ]?dm|bots?\b", re.IGNORECASE)
 """What the stock lines of an auto-reply say (the rest of :data:`WELCOME` are welcomes and
 thanks for following)."""

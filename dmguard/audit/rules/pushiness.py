@@ -38,11 +38,13 @@ SALES = phrases(
     r"(?:get|grab|claim) (?:your|a) (?:free|discount|copy|spot|seat)",
     r"for free", r"(?-i:FREE)", r"half price", r"line rental", r"(?:no|without) obligation",
     # recruiting strangers as "brand ambassadors" or for a "collab"
-    r"(?:looking for|seeking|recruiting|searching for|buscamos|procuramos|cherchons|recherchons"
+    r"(?:looking for|seeking|recruiting|searching for|buscamos|estamos buscando|procuramos"
+    r"|estamos procurando|cherchons|recherchons"
     r"|suchen|cerchiamo)(?: new| our| some)? (?:\w+ )?(?:brand )?(?:ambassadors?|embajador[ae]s"
     r"|embaixador[ae]s|ambassadrices?|ambassadeurs?|influencers|botschafter(?:innen)?"
     r"|ambasciatori|ambasciatrici|promoters)", r"brand ambassador",
     r"collab(?:orate)? with (?:you|u)\b",
+    r"(?:bezahlte|paid) (?:kooperation|collab(?:oration)?|partnership|promotion)", r"kols?\b",
     r"(?:diventare|diventa|jadi|werde|devenir|devenez|ser|seja) (?:(?:un|una|une|our|nuestr[oa]|nossa|nosso) )?"
     r"(?:ambassador|ambassadeur|ambassadrice|reseller|embajador[ae]?|embaixador[ae]?"
     r"|markenbotschafter(?:in)?|rivenditore|afiliad[oa])",
@@ -377,6 +379,12 @@ def engagement_bait(subject: Subject) -> Iterator[Hit]:
 LURE = phrases(
     r"(?:videos?|pics?|pictures?|photos?) of you\b.{0,60}?(?:https?://|www\.|\w\.\w{2,})",
     r"is (?:this|that) (?:really )?you\b[^.!?\n]{0,30}\?+.{0,40}?(?:https?://|www\.|\w\.\w{2,})",
+    r"(?:is (?:this|that) you|are (?:you|u)) in (?:this|these|those) (?:photos?|pics?|pictures?"
+    r"|videos?|clips?)\W*\?.{0,60}?(?:https?://|www\.|\w\.\w{2,})",
+    # crypto "giveaways" that double what is sent
+    r"send (?:\d[\d.,]*|me) ?(?:btc|eth|usdt|bitcoin|ether|sol)\b.{0,40}?\b(?:receive|get)",
+    r"double your (?:btc|eth|bitcoin|crypto|money|investment)",
+    r"akun (?:kamu|anda) terpilih", r"klaim (?:sekarang|hadiah)",
     r"(?:account|page|profile) (?:has been|was|will be|is being) (?:reported|flagged) for",
     r"need (?:a|an) hacker", r"recovered my (?:account|funds|wallet|crypto|money|bitcoin)",
     r"private (?:pics|photos|videos|content|snap)", r"🔞",
