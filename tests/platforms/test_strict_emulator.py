@@ -317,3 +317,35 @@ def test_control_endpoint_switches_problems(clock: SimulatedClock) -> None:
         assert requests.post(server.url + "/_sandbox/problems", json={"nope": True},
                              timeout=5).status_code == 400
         assert OAUTH1  # the header the raw calls use
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    (b"garbage", "not JSON"),
+    (b"[1, 2]", "JSON object"),
+    (b'{"text": "Thanks!"}', '"from"'),
+    (b'{"from": "USER ID from the line above", "text": "Thanks!"}', "no person with id"),
+    (b'{"from": "OWN", "text": "Thanks!"}', "no person with id"),
+    (b'{"from": "PERSON", "text": "  "}', '"text"'),
+])
+def test_a_person_writing_through_the_control_route_needs_a_real_person_and_text(
+        clock: SimulatedClock, body: bytes, says: str) -> None:
+    """The README's `curl … /_sandbox/write` run with its placeholder left in once stored a DM
+    from a person who does not exist, and every DM listing failed from then on."""
+    with strict_emulator(clock) as (state, server):
+        person = state.add_user(username="sam", name="Sam")
+        body = body.replace(b"PERSON", person.id.encode()).replace(b"OWN", state.me.id.encode())
+        before = len(state.events)
+        answer = requests.post(server.url + "/_sandbox/write", data=body, timeout=5)
+        assert answer.status_code == 400 and says in answer.json()["error"]
+        assert len(state.events) == before
+        assert get(server, "/2/dm_events").status_code == 200
+        good = requests.post(server.url + "/_sandbox/write",
+                             json={"from": person.id, "text": "Thanks!"}, timeout=5)
+        assert good.status_code == 201 and len(state.events) == before + 1
+
+
+def test_faults_need_numbers(clock: SimulatedClock) -> None:
+    with strict_emulator(clock) as (state, server):
+        answer = requests.post(server.url + "/_sandbox/faults", json={"rate": "lots"}, timeout=5)
+        assert answer.status_code == 400 and "rate must be a number" in answer.json()["error"]
+        assert state.faults.rate == 0

@@ -86,6 +86,10 @@ class SandboxPortError(Exception):
     """The port is taken or cannot be bound."""
 
 
+class ControlError(ValueError):
+    """A request to one of the sandbox's own routes that cannot be carried out."""
+
+
 class Answer(Exception):
     """Raised inside a handler: answer with this status, body and headers."""
 
@@ -603,6 +607,23 @@ class Handler(BaseHTTPRequestHandler):
     # --- control ------------------------------------------------------------------
 
     def _control(self, method: str, path: str, query: dict[str, str]) -> None:
+        """The sandbox's own routes (not X's). A body that cannot be read is a 400 naming
+        what was wrong, and changes nothing."""
+        try:
+            self._control_route(method, path, query)
+        except ControlError as error:
+            self._send(400, {"error": str(error)})
+
+    def _control_body(self) -> dict[str, Any]:
+        try:
+            body = self._body()
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ControlError(f"the body is not JSON ({error})") from None
+        if not isinstance(body, dict):
+            raise ControlError("the body must be a JSON object")
+        return body
+
+    def _control_route(self, method: str, path: str, query: dict[str, str]) -> None:
         state = self.state
         if method == "GET" and path == "/_sandbox/received":
             with state.lock:
@@ -612,13 +633,18 @@ class Handler(BaseHTTPRequestHandler):
                         for e in state.sent_by_account()]
             self._send(200, {"data": sent})
         elif method == "POST" and path == "/_sandbox/faults":
-            body = self._body()
-            state.faults = Faults(rate=float(body.get("rate", 0)),
-                                  kinds=tuple(body.get("kinds", Faults().kinds)),
-                                  seed=int(body.get("seed", 0)))
+            body = self._control_body()
+            try:
+                faults = Faults(rate=float(body.get("rate", 0)),
+                                kinds=tuple(body.get("kinds", Faults().kinds)),
+                                seed=int(body.get("seed", 0)))
+            except (TypeError, ValueError) as error:
+                raise ControlError(f"rate must be a number, kinds a list and seed an integer "
+                                   f"({error})") from None
+            state.faults = faults
             self._send(200, {"data": {"rate": state.faults.rate}})
         elif method == "POST" and path == "/_sandbox/problems":
-            body = self._body()
+            body = self._control_body()
             for name, value in body.items():
                 if name not in vars(state.problems):
                     self._send(400, {"error": f"unknown problem {name!r}"})
@@ -630,8 +656,19 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, {"data": {"total": state.ledger.total(day),
                                       "by_kind": state.ledger.by_kind(day)}})
         elif method == "POST" and path == "/_sandbox/write":
-            body = self._body()
-            event = state.user_writes(str(body["from"]), str(body["text"]))
+            body = self._control_body()
+            sender, text = body.get("from"), body.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise ControlError('"text" must be a non-empty string')
+            if not isinstance(sender, str | int) or isinstance(sender, bool):
+                raise ControlError('"from" must be the id of one of the sandbox\'s people (as '
+                                   'GET /_sandbox/received lists them under "to")')
+            with state.lock:
+                known = str(sender) in state.users and str(sender) != state.me.id
+            if not known:
+                raise ControlError(f'"from": no person with id {str(sender)!r} in the sandbox '
+                                   '(GET /_sandbox/received lists their ids under "to")')
+            event = state.user_writes(str(sender), text)
             self._send(201, {"data": {"dm_event_id": event.id}})
         else:
             self._send(404, problem(404, "Not Found Error", f"no control route {path}"))
