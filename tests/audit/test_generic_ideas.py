@@ -565,5 +565,5 @@ def test_ideas_from_the_ninth_writers_dev_half(text: str, rule: str) -> None:
     "I didn't get the job at the PR firm, but I'm fine",
 ])
 def test_the_ninth_writers_ideas_leave_people_alone(text: str) -> None:
-    verdict, rules = rules_of(text, recipient=None, context=Context())
+    _verdict, rules = rules_of(text, recipient=None, context=Context())
     assert not {"DG020", "DG029", "DG049"} & rules, rules
