@@ -164,8 +164,11 @@ class AuditConfig(Strict):
                         f"rules.{rule_id}.{key} = {as_written(value)}: expected "
                         f"{type(default).__name__} like {as_written(default)}"
                     )
-                if isinstance(value, int | float) and value < 0:
-                    raise ValueError(f"rules.{rule_id}.{key} = {value!r}: must not be negative")
+                least = rule.option_minimums.get(key, 0)
+                if isinstance(value, int | float) and value < least:
+                    raise ValueError(f"rules.{rule_id}.{key} = {value!r}: must be at least "
+                                     f"{least!r}" if least else
+                                     f"rules.{rule_id}.{key} = {value!r}: must not be negative")
                 if isinstance(default, float) and 0 < default <= 1 and not 0 < value <= 1:
                     # a decimal option whose default is a share is a probability or a share
                     raise ValueError(f"rules.{rule_id}.{key} = {value!r}: must be above 0 and "

@@ -151,6 +151,9 @@ class Rule:
     passes: tuple[Example, ...]
     options: dict[str, Any]
     phase: Phase = "draft"
+    option_minimums: Mapping[str, int | float] = field(default_factory=dict)
+    """The least value each option may be configured to (0 when not named): a count the rule
+    compares with, set below it, would make the rule find every message or none."""
     needs: frozenset[str] = frozenset()
     scans: tuple[Phrases, ...] = ()
     scan_slots: frozenset[int] | None = None
@@ -205,6 +208,7 @@ def rule(
     passes: Iterable[Example | str],
     max_points: int | None = None,
     options: dict[str, Any] | None = None,
+    option_minimums: Mapping[str, int | float] | None = None,
     phase: Phase = "draft",
     needs: Iterable[Need] = (),
     scans: Iterable[Phrases] = (),
@@ -241,6 +245,7 @@ def rule(
             fails=tuple(e if isinstance(e, Example) else Example(e) for e in fails),
             passes=tuple(e if isinstance(e, Example) else Example(e) for e in passes),
             options=dict(options or {}),
+            option_minimums=dict(option_minimums or {}),
             phase=phase,
             needs=frozenset(needs),
             scans=scanned,

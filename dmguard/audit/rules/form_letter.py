@@ -588,6 +588,7 @@ def self_pitch(subject: Subject) -> Iterator[Hit]:
     severity="hold",
     points=30,
     options={"min_recipients": 3},
+    option_minimums={"min_recipients": 1},
     fails=[Example(
         "Hi Amy, we are launching our spring collection next week with new colours!",
         recipient=Recipient(id="1", name="Amy Lee"),

@@ -75,6 +75,7 @@ def too_frequent(subject: Subject) -> Iterator[Hit]:
     severity="hold",
     points=40,
     options={"days": 30},
+    option_minimums={"days": 1},
     fails=[Example("Hi Amy, our spring sale is on: twenty percent off all mugs this week",
                    recipient=RECIPIENT,
                    history=PriorHistory(sent=(PastDM("Hi Amy, our spring sale is on: twenty "

@@ -59,6 +59,7 @@ def auto_dm_on_follow(subject: Subject) -> Iterator[Hit]:
     points=30,
     needs=["sent"],
     options={"burst": 5, "regular_run": 5},
+    option_minimums={"burst": 2, "regular_run": 2},
     fails=[Example("Thanks for connecting!", sent=SentFacts(burst=12)),
            Example("Thanks for connecting!", sent=SentFacts(regular_run=9))],
     passes=[Example("Thanks for connecting!", sent=SentFacts(burst=2, regular_run=3))],

@@ -20,6 +20,7 @@ DEFAULT_THRESHOLD = 0.73
     severity="hold",
     points=30,
     options={"threshold": DEFAULT_THRESHOLD, "reasons": 4},
+    option_minimums={"reasons": 1},
     doc_values={"threshold": DEFAULT_THRESHOLD},
     fails=[
         "Hey! Thanks for following, check out my new channel and subscribe for daily videos!!",

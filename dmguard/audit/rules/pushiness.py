@@ -547,6 +547,7 @@ REPEATED_EMOJI = re.compile(
     severity="warn",
     points=10,
     options={"min_words": 3},
+    option_minimums={"min_words": 1},
     fails=["HUGE SALE TODAY ONLY, DON'T MISS IT"],
     passes=["The NASA launch was great", "I'm at the BBC office"],
 )
