@@ -297,8 +297,12 @@ def audit(source: str | None, fmt: str, input_format: str, config_path: str | No
     learned, username = _account_as_stored(config, account)
     auditor = standalone_auditor(config, SystemClock(), account=account, learned=learned,
                                  account_username=username)
+    if source == "-" and sys.stdin.isatty():
+        click.echo("audit: reading messages from the terminal, one per line (JSON Lines, or "
+                   "--input text); end with Ctrl-D. To audit a file: dmguard audit FILE",
+                   err=True)
     with _progress(source) as bar:
-        failed = _audit_batch(auditor, _open_input(source), fmt, input_format, bar)
+        failed = _audit_batch(auditor, _open_input(source), fmt, input_format, bar, source)
     global _quick_exit
     _quick_exit = True
     sys.exit(1 if failed else 0)
@@ -312,14 +316,17 @@ def _given(option: str) -> bool:
     return source is not ParameterSource.DEFAULT
 
 
-def _renderer(fmt: str) -> Callable[[Any], str]:
-    """How ``dmguard audit`` shows one line's outcome (an error or a result)."""
+def _renderer(fmt: str, source: str = "-") -> Callable[[Any], str]:
+    """How ``dmguard audit`` shows one line's outcome (an error or a result); as text, a line
+    of a named file that cannot be read is named by file and line."""
     from dmguard.audit.jsonl import dumps
+
+    where = "" if source == "-" else f"{source}: "
 
     def render(outcome: Any) -> str:
         if outcome.error is not None:
             return (dumps(outcome.error.as_json()) if fmt == "jsonl"
-                    else f"error: {outcome.error}")
+                    else f"error: {where}{outcome.error}")
         return (dumps(outcome.result.as_json()) if fmt == "jsonl"
                 else _format_result(outcome.result, outcome.number))
 
@@ -327,21 +334,26 @@ def _renderer(fmt: str) -> Callable[[Any], str]:
 
 
 def _audit_batch(auditor: Any, handle: TextIO, fmt: str, input_format: str,
-                 bar: Callable[[int], None]) -> int:
+                 bar: Callable[[int], None], source: str = "-") -> int:
     """Print every line's outcome in input order, as text the errors on standard error;
-    how many lines could not be read."""
+    how many lines could not be read. An input with no message says so on standard error."""
     from dmguard.audit.batch import audit_source
     from dmguard.audit.jsonl import read_input, read_text_line
 
     read = read_text_line if input_format == "text" else read_input
     failed = 0
-    for text, errors, count in audit_source(auditor, handle, _renderer(fmt), bar,
+    said = False
+    for text, errors, count in audit_source(auditor, handle, _renderer(fmt, source), bar,
                                             errors_apart=fmt == "text", read=read):
         failed += count
+        said = said or bool(text or errors)
         if text:
             click.echo(text)
         if errors:
             click.echo(errors, err=True)
+    if not said:
+        name = "standard input" if source == "-" else source
+        click.echo(f"audit: {name}: no messages to audit (empty, or only blank lines)", err=True)
     return failed
 
 

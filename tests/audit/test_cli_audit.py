@@ -360,3 +360,23 @@ def test_the_audit_process_ends_with_its_whole_output_code_and_atexit_handlers(
     assert [r.get("id") for r in results[:-1]] == [str(n) for n in range(2500)]
     assert "error" in results[-1]
     assert out.stderr == "atexit ran\n"
+
+
+def test_a_files_unreadable_line_is_named_by_file_and_line(tmp_path: Path) -> None:
+    """A new user's probe: 'error: line 2: …' did not say which file."""
+    source = tmp_path / "drafts.jsonl"
+    source.write_text('{"text": "Hi"}\n{"text": "Hi\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["audit", str(source)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {source}: line 2: not valid JSON")
+
+
+@pytest.mark.parametrize("content", ["", "\n\n  \n"])
+def test_an_input_with_no_message_says_so(tmp_path: Path, content: str) -> None:
+    source = tmp_path / "empty.jsonl"
+    source.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["audit", str(source)])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert result.stderr == f"audit: {source}: no messages to audit (empty, or only blank lines)\n"
+    piped = CliRunner().invoke(cli, ["audit", "-"], input=content)
+    assert "audit: standard input: no messages to audit" in piped.stderr
