@@ -166,7 +166,27 @@ def demo(config_path: str, seed: int) -> None:
         raise UsageProblem(str(error)) from None
     click.echo(result.markdown)
     click.echo(f"HTML summary: {result.html_path}", err=True)
-    click.echo(f"Database: {result.db_path} (try `dmguard tasks list`)", err=True)
+    kept = f"; the one before it is kept as {result.backup}" if result.backup else ""
+    click.echo(f"Database: {result.db_path}{kept}", err=True)
+    me = _invoked_as()
+    click.echo(f"Next: `{me} tasks list` (the human queue), `{me} report --date "
+               f"{result.report.day}` (this day in [daemon] timezone), "
+               f"`{me} web` (the inbox)", err=True)
+
+
+def _invoked_as() -> str:
+    """How to write this program in a command to copy: ``dmguard`` if that is on the PATH,
+    otherwise the path it was run by (``.venv/bin/dmguard`` after `make demo`)."""
+    import shutil
+
+    program = Path(sys.argv[0])
+    found = shutil.which(program.name)
+    if found and Path(found).resolve() == program.resolve():
+        return program.name
+    try:
+        return str(program.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(program)
 
 
 @cli.command()

@@ -42,9 +42,11 @@ class DemoResult:
     html_path: Path
     db_path: Path
     sandbox_received: int
+    backup: Path | None = None
+    """Where the database that was there before the demo was kept, if there was one."""
 
 
-def _fresh_database(path: Path, config: Config, now: datetime) -> None:
+def _fresh_database(path: Path, config: Config, now: datetime) -> Path | None:
     """Make way for the demo's database: refuse a real X account's and one a daemon is using;
     keep any other as ``<name>.<time>.bak`` beside it (a copy that holds what the write-ahead
     log held too, and never overwrites an earlier backup)."""
@@ -53,18 +55,20 @@ def _fresh_database(path: Path, config: Config, now: datetime) -> None:
                         "account, so its database is left alone (use --config with a sandbox "
                         "config)")
     if not path.exists():
-        return
+        return None
     store = Store.open(path, SimulatedClock(now))
     try:
         holder = writer_lease.live_holder(store)
         if holder is not None:
             raise DemoError(f"a dmguard daemon ({holder}) is using {path}; stop it first, or "
                             "give the demo a database of its own ([store] path in --config)")
-        store.back_up(path.with_name(f"{path.name}.{now:%Y%m%d-%H%M%S}.bak"))
+        backup = path.with_name(f"{path.name}.{now:%Y%m%d-%H%M%S}.bak")
+        store.back_up(backup)
     finally:
         store.close()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return backup
 
 
 def demo_zone(now: datetime) -> str:
@@ -93,7 +97,7 @@ def run_demo(config: Config, now: datetime, *, seed: int = 7,
     day = clock.now().astimezone(ZoneInfo(zone)).date()
     rng = random.Random(seed)
     db_path = Path(config.store.path)
-    _fresh_database(db_path, config, now)
+    backup = _fresh_database(db_path, config, now)
     account = config.accounts[0]
     # Lenient on purpose: the simulated clock stands still during a tick, and the inbox
     # does not yet re-read for late listings (issue #14), so the demo lists DMs at once.
@@ -133,7 +137,7 @@ def run_demo(config: Config, now: datetime, *, seed: int = 7,
     files = write_files(report, Path(config.report.dir), render.charts(report))
     store.close()
     html_path = next(path for path in files if path.suffix == ".html")
-    return DemoResult(report, markdown, html_path, db_path, received)
+    return DemoResult(report, markdown, html_path, db_path, received, backup)
 
 
 def _submit_campaign(store: Store, runtime: tick.AccountRuntime, rng: random.Random) -> None:
