@@ -749,7 +749,8 @@ def tasks_claim(task_id: int, who: str | None, take_over: bool, config_path: str
 
 @tasks.command("done")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None, type=TEXT)
+@click.option("--who", default=None, type=TEXT,
+              help="Who does it, as the task's history records (default: your login).")
 @click.option("--note", default=None, type=TEXT)
 @config_option
 def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str) -> None:
@@ -765,7 +766,8 @@ def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str
 
 @tasks.command("dismiss")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None, type=TEXT)
+@click.option("--who", default=None, type=TEXT,
+              help="Who does it, as the task's history records (default: your login).")
 @click.option("--note", default=None, type=TEXT)
 @config_option
 def tasks_dismiss(task_id: int, who: str | None, note: str | None, config_path: str) -> None:
@@ -815,7 +817,8 @@ def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> No
 
 @tasks.command("unassign")
 @click.argument("task_id", type=int)
-@click.option("--who", default=None, type=TEXT)
+@click.option("--who", default=None, type=TEXT,
+              help="Who does it, as the task's history records (default: your login).")
 @config_option
 def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
     """Nobody has the task's person any more; their tasks are open again.
@@ -837,7 +840,8 @@ def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
 @tasks.command("snooze")
 @click.argument("task_id", type=int)
 @click.option("--for", "duration", required=True, type=TEXT, help="How long, e.g. 2h, 1d.")
-@click.option("--who", default=None, type=TEXT)
+@click.option("--who", default=None, type=TEXT,
+              help="Who does it, as the task's history records (default: your login).")
 @config_option
 def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str) -> None:
     """Hide the task's person from the inbox (and alerts) for a while.
@@ -853,8 +857,11 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
 
     try:
         delta = parse_duration(duration)
-    except ValueError as error:
-        raise UsageProblem(f"--for: {error}") from None
+    except ValueError:
+        delta = None
+    if not delta:
+        raise UsageProblem(f"--for {duration!r}: how long to snooze, a number with m, h, d or "
+                           "w (e.g. 4h, 2d, 1w)")
 
     def act(store: Store) -> str:
         until = store.clock.now() + delta
@@ -868,7 +875,8 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
 @click.argument("task_id", type=int)
 @click.option("--add", "text", default=None, type=TEXT,
               help="Add this note (otherwise list the notes).")
-@click.option("--who", default=None, type=TEXT)
+@click.option("--who", default=None, type=TEXT,
+              help="Who does it, as the task's history records (default: your login).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @config_option
 def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
@@ -910,7 +918,8 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
 @click.option("--canned", "canned_name", default=None, metavar="NAME", type=TEXT,
               help="Send this canned reply ([[web.canned]]), filled in for the person, as "
                    "the inbox's canned buttons do.")
-@click.option("--who", default=None, type=TEXT)
+@click.option("--who", default=None, type=TEXT,
+              help="Who does it, as the task's history records (default: your login).")
 @config_option
 def tasks_reply(task_id: int, text: str | None, canned_name: str | None, who: str | None,
                 config_path: str) -> None:
@@ -951,7 +960,8 @@ def tasks_reply(task_id: int, text: str | None, canned_name: str | None, who: st
 @tasks.command("release")
 @click.argument("task_id", type=int)
 @click.option("--text", default=None, type=TEXT, help="The edited draft (default: unchanged).")
-@click.option("--who", default=None, type=TEXT)
+@click.option("--who", default=None, type=TEXT,
+              help="Who does it, as the task's history records (default: your login).")
 @config_option
 def tasks_release(task_id: int, text: str | None, who: str | None, config_path: str) -> None:
     """Re-audit a held draft, edited or not; if it passes it is queued to send (labelled).

@@ -35,11 +35,14 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
+        """The message, then each field the message does not already say as ``key=value``."""
         line = super().format(record)
-        extra = " ".join(f"{key}={value}" for key, value in fields_of(record).items())
+        head, newline, rest = line.partition("\n")
+        said = set(head.split())
+        extra = " ".join(pair for pair in (f"{key}={value}" for key, value
+                                           in fields_of(record).items()) if pair not in said)
         if not extra:
             return line
-        head, newline, rest = line.partition("\n")
         return f"{head} {extra}{newline}{rest}"
 
 

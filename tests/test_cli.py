@@ -585,3 +585,13 @@ def test_bytes_that_are_not_utf8_in_a_real_command_line_or_pipe(tmp_path: Path) 
         2, b"dmguard: --add is not UTF-8 text (byte 0xE9 at column 4)\n")
     assert (password.returncode, password.stderr) == (
         2, b"dmguard: the password is not UTF-8 text (byte 0xFF at column 5)\n")
+
+
+@pytest.mark.parametrize("duration", ["forever", "now", "0"])
+def test_a_snooze_needs_a_length_of_time(tmp_path: Path, duration: str) -> None:
+    """A new user's probe: `--for forever` suggested 'now' and '3 days later'."""
+    conf, task_id = _task_database(tmp_path)
+    result = CliRunner().invoke(cli, ["tasks", "snooze", str(task_id), "--for", duration,
+                                      "--who", "alice", "--config", str(conf)])
+    assert result.exit_code == 2
+    assert f"--for {duration!r}: how long to snooze" in result.output

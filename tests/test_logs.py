@@ -41,6 +41,13 @@ def test_text_lines_end_with_the_fields() -> None:
     assert "WARNING dmguard.test: tick account=demo sent=2" in line
 
 
+def test_text_lines_do_not_repeat_what_the_message_says() -> None:
+    """The tick's line says its counts itself; they were printed twice (a new-user probe)."""
+    line = TextFormatter().format(record("tick account=demo sent=2", logging.INFO,
+                                         account="demo", sent=2, status="ok"))
+    assert line.endswith("tick account=demo sent=2 status=ok")
+
+
 def test_setup_sends_dmguard_and_scheduler_warnings_to_stderr_as_json(
         capsys: pytest.CaptureFixture[str]) -> None:
     setup_logging("json")
