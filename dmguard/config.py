@@ -613,6 +613,11 @@ def _plain_words(item: Any) -> str:
     kind, ctx = item["type"], item.get("ctx") or {}
     if kind == "extra_forbidden":
         return "unknown key"
+    if kind == "missing":
+        if tuple(item["loc"]) == ("accounts",):
+            return ("missing: at least one [[accounts]] section, with name and platform "
+                    "(see config/dmguard.toml)")
+        return "missing: this key is required here"
     if kind == "model_type":
         section = _sections().get(str(ctx.get("class_name")))
         keys = f" (its keys: {', '.join(section.model_fields)})" if section else ""

@@ -396,3 +396,11 @@ def test_the_readme_s_end_to_end_config_points_at_sandbox_serve_with_its_own_dat
     config = parse_config(text, Path("trial.toml"))
     assert config.accounts[0].sandbox_url == "http://127.0.0.1:8765", "sandbox serve's default"
     assert config.store.path == Path("var/trial.db")
+
+
+def test_a_config_without_accounts_says_which_section_is_missing(tmp_path: Path) -> None:
+    """A new user's probe: an empty file said 'accounts: Field required'."""
+    with pytest.raises(ConfigError) as error:
+        parse_config("[daemon]\ntick_minutes = 5\n", Path("empty.toml"))
+    assert str(error.value) == ("empty.toml: accounts: missing: at least one [[accounts]] "
+                                "section, with name and platform (see config/dmguard.toml)")
