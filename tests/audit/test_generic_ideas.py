@@ -549,6 +549,11 @@ def test_a_cold_pitch_in_a_reply_to_someone_who_asked_only_adds_to_the_score() -
      "your calendar.", "DG029"),
     ("Hola Valentina, estamos buscando embajadores de marca. ¿Te interesa?", "DG041"),
     ("Hättest du Lust auf eine bezahlte Kooperation mit unserer Marke?", "DG041"),
+    ("Hi, I'm Max! How can I help? Choose an option: 1) Billing 2) Returns", "DG020"),
+    ("Our engineers are aware of the issue. We'll update you once it's resolved.", "DG020"),
+    ("Thanks so much, it really means a lot to the whole team!", "DG020"),
+    ("Who's still listening in 2026? 👇", "DG048"),
+    ("Like if you came here from TikTok", "DG048"),
 ])
 def test_ideas_from_the_ninth_writers_dev_half(text: str, rule: str) -> None:
     """Writer 9 (bench/probes/dev_8): auto-replies and service hours in several languages,
@@ -563,7 +568,10 @@ def test_ideas_from_the_ninth_writers_dev_half(text: str, rule: str) -> None:
     "Type the agent's name into the form, it's Sara",
     "I'm a life coach too! How did you find the course?",
     "I didn't get the job at the PR firm, but I'm fine",
+    "The first comment on your post was so funny",
+    "I'll update you once I hear from the landlord",
+    "Anyone else here for the quiz tonight? Table by the window",
 ])
 def test_the_ninth_writers_ideas_leave_people_alone(text: str) -> None:
     _verdict, rules = rules_of(text, recipient=None, context=Context())
-    assert not {"DG020", "DG029", "DG049"} & rules, rules
+    assert not {"DG020", "DG029", "DG048", "DG049"} & rules, rules

@@ -72,6 +72,14 @@ WELCOME = phrases(
     r"|ten)",
     r"(?:from|by) (?:my|our) (?:personal )?(?:twitter ?)?bots?",
     r"auto(?:matic)?[- ]?(?:reply|response):",
+    r"choose an option", r"(?:reply|respond) with (?:a|the) (?:number|letter|option)",
+    r"(?:our|the) (?:team|engineers|developers|devs) (?:is|are) (?:aware of|looking into) (?:the"
+    r"|this) (?:issue|problem|bug|outage)",
+    r"(?:we|i)(?:'ll| will) (?:update|notify) you (?:once|when|as soon as) (?:it'?s|it is|this is"
+    r"|the issue is) (?:resolved|fixed|sorted)",
+    r"will get back to (?:you|u) (?:when|once) i'?m (?:home|back)",
+    r"means? (?:a lot|so much|the world) to (?:the|our) (?:whole |entire )?team",
+    r"we'?ll pass (?:this|it|that) (?:on|along)",
     r"(?:our )?(?:chat|business|opening|office|support|service|customer service) hours are",
     r"type (?:agent|human|menu|representative|operator)",
     r"we(?:'re| are) closed (?:for|until|over) the (?:holidays?|break|season|festive)",
@@ -294,6 +302,8 @@ ACKNOWLEDGEMENT = re.compile(r"message|in touch|contacting|received|logged|forwa
                              r"|feedback|assistant|agent|helper|rate|hours|type|closed|checking"
                              r"|inquiries|enquiries|recebemos|breve|hor[aá]rio|recibido"
                              r"|responderemos|re[çc]u|erhalten|abteilung|terima|استلام"
+                             r"|option|number|letter|aware|looking into|update|notify"
+                             r"|get back|means|pass"
                              r"|automated|auto[- ]?dm|bots?\b", re.IGNORECASE)
 """What the stock lines of an auto-reply say (the rest of :data:`WELCOME` are welcomes and
 thanks for following)."""

@@ -161,6 +161,11 @@ ENGAGEMENT_BAIT = phrases(
     r" (?:\d+|two|three|five|seven|ten|twenty|all your|every|everyone in your)"
     r" (?:\w+ )?(?:people|friends|contacts|others|followers)",
     r"\d+ (?:like|share|comment|retweet|rt|follow)s? ?= ?\d* ?\w+", r"ignore ?= ?",
+    # the comment farms' templates: "who's still listening in 2025?", "like if you came from"
+    r"(?:who(?:'s| is)?|anyone(?: else)?|anybody(?: else)?) (?:still )?(?:here|watching|listening)"
+    r"(?: to this)? (?:in|after|from|because of) (?:20\d\d|tiktok|the (?:trend|tiktok))",
+    r"(?:alguém|alguien) (?:mais|más) (?:assistindo|viendo|escuchando)",
+    r"like if you(?:'re| are)? (?:came|come|here|watching)", r"who else\?", r"i'?m so early",
     r"bad luck for (?:\d+|one|two|three|five|seven|ten) (?:years?|days?|months?)",
     r"if you (?:don'?t|do not|dont) (?:share|send|forward|repost|pass) (?:this|it)",
     r"(?:like|share|comment|retweet|repost) (?:this )?if you (?:agree|love|believe|want|think"
