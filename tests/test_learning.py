@@ -21,7 +21,7 @@ from dmguard.store import Origin, Store
 from tests.conftest import START, config_file, make_config
 
 #: The model alone holds this (p≈0.97) and no other rule does.
-STUDIO = "Hi {}, we are a small print studio in town. Book a free call with us today."
+STUDIO = "Hi {}, we are a small print studio in town. Book a free visit with us today."
 #: The model alone passes this (p≈0.44, threshold 0.73).
 BAKERY = "Hi {}, we run a small bakery in town and our new bakes come out every Friday morning."
 REWRITE = "Hi Bob, loved your shop window on Rua Augusta: could we feature it?"
