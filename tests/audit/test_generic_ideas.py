@@ -554,6 +554,13 @@ def test_a_cold_pitch_in_a_reply_to_someone_who_asked_only_adds_to_the_score() -
     ("Thanks so much, it really means a lot to the whole team!", "DG020"),
     ("Who's still listening in 2026? 👇", "DG048"),
     ("Like if you came here from TikTok", "DG048"),
+    ("Hi Chidi, we're looking for KOLs for our token launch, paid in USDT. DM back if keen",
+     "DG029"),
+    ("Hola Vale, estamos buscando embajadoras de marca. ¿Te interesa?", "DG029"),
+    ("gm fam, engage with my latest post and I'll engage back 🤝", "DG026"),
+    ("We're live on Product Hunt! An upvote would mean the world 🙏", "DG026"),
+    ("Free bootcamp tomorrow, registration closes in 6 hours", "DG042"),
+    ("Save your seat for Thursday's webinar: bit.ly/x", "DG041"),
 ])
 def test_ideas_from_the_ninth_writers_dev_half(text: str, rule: str) -> None:
     """Writer 9 (bench/probes/dev_8): auto-replies and service hours in several languages,
@@ -571,6 +578,7 @@ def test_ideas_from_the_ninth_writers_dev_half(text: str, rule: str) -> None:
     "The first comment on your post was so funny",
     "I'll update you once I hear from the landlord",
     "Anyone else here for the quiz tonight? Table by the window",
+    "We're looking for volunteers for the bake sale, are you interested?",
 ])
 def test_the_ninth_writers_ideas_leave_people_alone(text: str) -> None:
     _verdict, rules = rules_of(text, recipient=None, context=Context())

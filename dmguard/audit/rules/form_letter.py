@@ -259,6 +259,10 @@ COLD_OFFER = phrases(
     r"i'?m (?:with|from) an? (?:[\w-]+ ){0,3}(?:firm|agency|consultancy|studio)",
     r"(?:i'?m|i am) an? (?:[\w-]+ ){0,2}(?:coach|consultant|strategist|marketer|copywriter)",
     r"(?:have|got) an idea that could (?:help|fill|grow|save|double|boost)",
+    # strangers recruited to promote a brand: ambassadors, influencers, paid collaborations
+    r"(?:looking for|seeking|recruiting|estamos buscando|buscamos|wir suchen) (?:\w+ )?(?:brand )?"
+    r"(?:ambassadors?|embajador[ae]s|kols?|influencers|markenbotschafter)",
+    r"(?:bezahlte|paid) (?:kooperation|collab(?:oration)?|partnership)",
     r"ayudamos a (?:empresas|negocios|marcas|equipos|profesionales)", r"empresas como la (?:tuya|suya)",
     r"ajudamos (?:empresas|negócios|marcas|profissionais)",
     r"somos (?:uma?|una?) (?:\w+ ){0,3}(?:agência|agencia|empresa|consultoria)",
@@ -289,7 +293,8 @@ STRANGER_ASK = phrases(
     r"|partnerships|growth|hiring|recruiting|procurement|it|hr|seo|social media)",
     r"(?:tienes|tiene|tendrías) \d+ minutos", r"hätten sie (?:\w+ ){0,3}\d+ minuten",
     r"\d+ minuten (?:zeit|für)", r"seriez-vous disponible", r"podemos agendar",
-    r"possiamo mostrarti",
+    r"possiamo mostrarti", r"¿?te interesa", r"hättest du lust",
+    r"if (?:you'?re|you are) (?:keen|interested)", r"dm (?:me |us )?back if",
 )
 """Asking a stranger for their time or interest: a call, "10 minutes this week", "can I send
 you the deck", "interested?"."""

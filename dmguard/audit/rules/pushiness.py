@@ -33,7 +33,7 @@ SALES = phrases(
     r"klik (?:di|link)", r"클릭해 ?주세요", r"special (?:offer|deal|price)", r"limited (?:offer|deal)",
     r"get started", r"visit (?:our|my) (?:website|site|page|blog|store|shop|channel|webpage)",
     r"go to (?:my|our)", r"head (?:over )?to (?:my|our)", r"give it a listen", r"turn on (?:my |post )?notifications",
-    r"link in (?:my |the )?bio", r"(?:advertise|promote|grow) your (?:business|brand|account|followers)",
+    r"link in (?:my |the )?bio", r"save your (?:seat|spot)", r"(?:advertise|promote|grow) your (?:business|brand|account|followers)",
     r"earn (?:money|cash|\$)", r"make money", r"dm (?:me|us) (?:for|to get)", r"message (?:me|us) (?:for|to get)",
     r"(?:get|grab|claim) (?:your|a) (?:free|discount|copy|spot|seat)",
     r"for free", r"(?-i:FREE)", r"half price", r"line rental", r"(?:no|without) obligation",
@@ -99,6 +99,9 @@ SELF_PROMOTION = phrases(
     # follow for follow, and asking a favour of a stranger's attention
     r"(?:sub|follow|like) ?(?:4|for) ?(?:sub|follow|like)", r"f4f", r"l4l", r"s4s",
     r"(?:i'?ll|i will|will|and i) (?:sub|subscribe|follow) (?:to )?(?:you |u )?back",
+    r"engage with my (?:latest |last |new )?(?:post|tweet|reel|video)", r"engage back",
+    r"(?:an? )?(?:upvote|vote|like|follow|share|review) (?:would|will) mean (?:a lot|the world"
+    r"|so much)",
     r"would mean (?:a lot|the world|so much)(?: to me)? if (?:you|u|some of you|anyone|people)"
     r" (?:could |would |can )?(?:check|checked|sub|subbed|subscribe|subscribed|watch|watched"
     r"|follow|followed|like|liked|share|shared|listen|listened|visit|visited)",
@@ -143,6 +146,10 @@ URGENCY = phrases(
     r"only \d+ (?:left|spots?|seats?|places?)", r"ends? (?:today|tonight|soon|at midnight)",
     r"while (?:stocks?|supplies) last", r"valid (?:for )?\d+ ?(?:hours|hrs|days)",
     r"offer ends", r"final (?:hours|call|notice)", r"now or never",
+    r"(?:registration|enrol(?:l)?ment|sign-?ups?|doors|applications) close(?:s)? (?:in|tonight"
+    r"|today|tomorrow|at|on|soon)",
+    r"nur (?:noch )?(?:diese woche|heute|bis (?:sonntag|montag|freitag))",
+    r"solo (?:este fin de semana|hoy|por hoy|esta semana)",
 )
 PRIZE = phrases(
     r"(?:you|u)(?:'ve| have| ve| r| are)? (?:won(?!['’]\w)|win|been (?:awarded|selected|chosen))",
