@@ -9,8 +9,8 @@ what it was fitted on. Every feature is a short string with a prefix:
 - ``c:`` a four-letter piece of a word (with ``^``/``$`` at its ends), which lets
   "subscribe", "subscribers" and "subcribe" share weight,
 - ``s:`` a shape of the message: the idea of a form letter rather than its wording
-  (a greeting, a self-introduction, a call to action, a generic second-person
-  opening, a template hole, links, shouting, no question and no concrete referent,
+  (a greeting with a call to action or nothing more, a self-introduction, a call to
+  action, a generic second-person opening, a template hole, links, shouting, no question and no concrete referent,
   an announcement about someone by name, self-promotion, follow-for-follow,
   verification or prize bait, someone arriving in a group, instructions to a
   newcomer, a name in an arrival or a joke reveal, asking for subscribers, a link
@@ -117,6 +117,12 @@ CTA_WORDS = frozenset({
 
 GREETINGS = frozenset({"hi", "hey", "hello", "dear", "hiya", "heya", "greetings", "welcome",
                        "yo", "howdy", "sup", "hola", "ahoy"})
+OPENING_GREETINGS = frozenset({"hi", "hey", "hello", "dear", "hiya", "heya", "greetings"})
+"""Greetings that carry no weight of their own where a message opens with them (no ``s:greeting``
+and no pair with ``<start>``): people open DMs with them as often as templates do (38 % and
+37 % of the probe writers' personal and automated messages), but the chit-chat and SMS
+corpora the judge is fitted on hardly greet, so fitted, an opening "Hi" learned "automated".
+A greeting still counts in its combinations (``s:greeting+cta``, ``s:greeting-nothing-more``)."""
 DAY_PARTS = frozenset({"morning", "afternoon", "evening", "night"})
 GENERIC_OPENINGS = frozenset({("are", "you"), ("do", "you"), ("did", "you"), ("have", "you"),
                               ("if", "you"), ("if", "you're"), ("looking", "for"), ("want", "to"),
@@ -649,8 +655,6 @@ def shape(text: str, lower: str, toks: list[str], tokset: set[str] | None = None
     question = "?" in text and (not flags & _F_URL or "?" in URL.sub("", text))
     links = toks.count("<url>") if flags & _F_URL else 0
     words = len(toks) - links
-    if greet:
-        add("s:greeting")
     if welcome:
         add("s:welcome")
     if intro:
@@ -855,7 +859,8 @@ def features(text: str | Prepared, found: Iterable[str] = ()) -> list[str]:
     out: list[str] = []
     for token in dict.fromkeys(toks):
         out.extend(word_features(token))
-    out.extend("b:" + a + " " + b for a, b in dict.fromkeys(zip(["<start>", *toks], toks, strict=False)))
+    out.extend("b:" + a + " " + b for a, b in dict.fromkeys(zip(["<start>", *toks], toks, strict=False))
+               if a != "<start>" or b not in OPENING_GREETINGS)
     out.extend(shape(raw, lower, toks))
     out.extend("r:" + name for name in dict.fromkeys(found))
     return out

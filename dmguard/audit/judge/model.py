@@ -27,7 +27,6 @@ MODEL_PATH = Path(__file__).with_name("model.json")
 WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 SHAPES = {
-    "s:greeting": "opens with a greeting",
     "s:welcome": "welcome/thanks-for-following",
     "s:self-intro": "introduces the sender",
     "s:call-to-action": "call to action",
