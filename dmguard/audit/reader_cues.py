@@ -34,6 +34,7 @@ KNOWS_THE_READER = re.compile(
     r"|\bcan" + _APOSTROPHE + r"?t believe you\b"
     r"|\byou (?:actually|finally) (?:did|made|moved|got|went|came|passed|finished)\b"
     r"|\blike you (?:said|asked|wanted)\b"
+    r"|\b(?:i )?told (?:you|u) (?:this|it|so|that|about)\b"
     r"|\bdidn" + _APOSTROPHE + r"?t (?:know|realise|realize) you (?:were|was|are|had|played|did"
     r"|lived|worked)\b"
     r"|\b(?:this is|it" + _APOSTROPHE + r"?s|meet|that" + _APOSTROPHE + r"?s|welcome|say (?:hi|hello)"

@@ -561,6 +561,21 @@ def test_a_cold_pitch_in_a_reply_to_someone_who_asked_only_adds_to_the_score() -
     ("We're live on Product Hunt! An upvote would mean the world 🙏", "DG026"),
     ("Free bootcamp tomorrow, registration closes in 6 hours", "DG042"),
     ("Save your seat for Thursday's webinar: bit.ly/x", "DG041"),
+    ("Apple ID locked for security reasons. Unlock it at appleid-check.com", "DG049"),
+    ("Sparkasse: Ihr pushTAN-Verfahren läuft ab. Bitte aktualisieren: spk-update.de", "DG049"),
+    ("URGENT: the IRS has filed a lawsuit against you. Call back now to avoid arrest.", "DG049"),
+    ("Your car's extended warranty is about to expire.", "DG049"),
+    ("hi, i accidentally sent my 6 digit code to ur number, can u forward it?", "DG049"),
+    ("lol sorry wrong number 😅 but you seem nice, where are u from?", "DG049"),
+    ("nice vid! check out my profile too 👀", "DG026"),
+    ("hey there! just a friendly bot here, a real human will get back to u soon", "DG020"),
+    ("Hi Meera, I run an agency that builds Shopify stores. Mind if I send you 3 quick wins?",
+     "DG029"),
+    ("Olá Rafael! Vi seu perfil e temos uma vaga para você.", "DG030"),
+    ("Dear SBI user, your details need updating.", "DG010"),
+    ("@anya was banned. Reason: scam links in DMs.", "DG028"),
+    ("Top chatters this week: 1. @mei 2. @obi", "DG028"),
+    ("Topic of the day: the last book you couldn't put down?", "DG028"),
 ])
 def test_ideas_from_the_ninth_writers_dev_half(text: str, rule: str) -> None:
     """Writer 9 (bench/probes/dev_8): auto-replies and service hours in several languages,
@@ -579,7 +594,11 @@ def test_ideas_from_the_ninth_writers_dev_half(text: str, rule: str) -> None:
     "I'll update you once I hear from the landlord",
     "Anyone else here for the quiz tonight? Table by the window",
     "We're looking for volunteers for the bake sale, are you interested?",
+    "My account got locked again, I'll call the bank tomorrow",
+    "I think u have the wrong number.",
+    "Can you check my profile pic? Does it look weird?",
+    "The bot was offline all morning, I restarted it",
 ])
 def test_the_ninth_writers_ideas_leave_people_alone(text: str) -> None:
     _verdict, rules = rules_of(text, recipient=None, context=Context())
-    assert not {"DG020", "DG029", "DG048", "DG049"} & rules, rules
+    assert not {"DG020", "DG026", "DG028", "DG029", "DG048", "DG049"} & rules, rules

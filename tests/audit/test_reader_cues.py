@@ -37,6 +37,8 @@ def test_a_known_newcomer(text: str, expected: bool) -> None:
     ("Ben's been talking about you for a year", True),
     ("Glad it worked out after all those interviews", True),
     ("Demos la bienvenida a mi prima Lucía", True),
+    ("welcome!! told you this server was worth it", True),
+    ("here's the article I told you about", True),
     ("I know you're busy, so I'll keep it short", False),  # a cold pitch's line
     ("Nice to meet you!", False),
 ])

@@ -12,6 +12,7 @@ from dmguard.audit.text import fold, name_parts, phrases, quote
 
 GENERIC = phrases(
     r"dear (?:valued |loyal )?(?:customer|client|member|user|subscriber|follower|friend)s?",
+    r"dear [a-z]{2,6} (?:user|customer|client)s?", r"عزيزي العميل",
     r"valued (?:customer|client|member|follower|subscriber)s?",
     r"dear sir(?: or |/)madam", r"dear sir", r"dear madam", r"to whom it may concern",
     r"hello (?:user|customer|member)", r"dear (?:account|voucher|card|policy) holder",

@@ -80,6 +80,10 @@ WELCOME = phrases(
     r"will get back to (?:you|u) (?:when|once) i'?m (?:home|back)",
     r"means? (?:a lot|so much|the world) to (?:the|our) (?:whole |entire )?team",
     r"we'?ll pass (?:this|it|that) (?:on|along)",
+    r"(?:just )?a (?:friendly )?bot here",
+    r"(?:a|one of our) (?:real )?(?:human|person|team member|agent) will (?:get back to|reply to"
+    r"|be with) (?:you|u)",
+    r"we got (?:your|ur) (?:dm|message)",
     r"(?:our )?(?:chat|business|opening|office|support|service|customer service) hours are",
     r"type (?:agent|human|menu|representative|operator)",
     r"we(?:'re| are) closed (?:for|until|over) the (?:holidays?|break|season|festive)",
@@ -193,6 +197,11 @@ SALES_FOLLOW_UP = phrases(
 note", "bumping this", "my last few emails", "this is my last email"."""
 
 BOT_NOTICE = phrases(
+    # a ban with its reason, the week's top chatters, the topic of the day, maintenance
+    r"(?:banned|kicked|muted)\W{1,3}reason:",
+    r"top (?:chatters|posters|members|contributors) (?:this|of the) (?:week|month)",
+    r"(?:topic|question) of the day", r"react with (?:a )?(?:thumbs up|👍|✅|an emoji) if you",
+    r"maintenance mode", r"bots? (?:may|might|will) be offline",
     # a gate before the group: prove you are human, react to get in, or be removed
     r"prove (?:that )?you(?:['’]re| are) (?:a )?(?:human|not a (?:ro)?bot)",
     r"(?:complete|solve|pass) the captcha",
@@ -259,6 +268,7 @@ COLD_OFFER = phrases(
     r"i'?m (?:with|from) an? (?:[\w-]+ ){0,3}(?:firm|agency|consultancy|studio)",
     r"(?:i'?m|i am) an? (?:[\w-]+ ){0,2}(?:coach|consultant|strategist|marketer|copywriter)",
     r"(?:have|got) an idea that could (?:help|fill|grow|save|double|boost)",
+    r"i run an? (?:[\w-]+ ){0,2}(?:agency|studio|consultancy|firm)", r"cash (?:buyer|offer)",
     # strangers recruited to promote a brand: ambassadors, influencers, paid collaborations
     r"(?:looking for|seeking|recruiting|estamos buscando|buscamos|wir suchen) (?:\w+ )?(?:brand )?"
     r"(?:ambassadors?|embajador[ae]s|kols?|influencers|markenbotschafter)",
@@ -294,7 +304,8 @@ STRANGER_ASK = phrases(
     r"(?:tienes|tiene|tendrías) \d+ minutos", r"hätten sie (?:\w+ ){0,3}\d+ minuten",
     r"\d+ minuten (?:zeit|für)", r"seriez-vous disponible", r"podemos agendar",
     r"possiamo mostrarti", r"¿?te interesa", r"hättest du lust",
-    r"if (?:you'?re|you are) (?:keen|interested)", r"dm (?:me |us )?back if",
+    r"if (?:you'?re|you are) (?:keen|interested)", r"dm (?:me |us )?back if", r"mind if i send",
+    r"(?:still )?thinking (?:about|of) selling",
 )
 """Asking a stranger for their time or interest: a call, "10 minutes this week", "can I send
 you the deck", "interested?"."""

@@ -29,6 +29,8 @@ FAKE_PERSONAL = phrases(
     r"(?:great|nice|lovely|amazing|awesome|beautiful|cool|stunning|wonderful|gorgeous|dope"
     r"|inspiring|impressive|goals|fire|everything|perfection)",
     r"came across your (?:profile|account|page|feed)",
+    r"vi (?:o )?(?:seu|teu) perfil", r"vi tu perfil", r"j['’]ai vu (?:ton|votre) profil",
+    r"ich habe (?:dein|ihr) profil gesehen",
     # flattery that fits anyone, and the "select few" it invites
     r"(?:i can see|i can tell|it['’]s clear) (?:that )?you(?:['’]re| are) (?:so |really |very )?"
     r"(?:passionate|driven|ambitious|talented|motivated|someone who|a (?:natural|go-getter|leader))",

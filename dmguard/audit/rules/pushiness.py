@@ -100,6 +100,9 @@ SELF_PROMOTION = phrases(
     r"(?:sub|follow|like) ?(?:4|for) ?(?:sub|follow|like)", r"f4f", r"l4l", r"s4s",
     r"(?:i'?ll|i will|will|and i) (?:sub|subscribe|follow) (?:to )?(?:you |u )?back",
     r"engage with my (?:latest |last |new )?(?:post|tweet|reel|video)", r"engage back",
+    r"(?:check|look at|see|visit) (?:out )?my profile(?! ?(?:pic|photo|picture|image|name"
+    r"|setting))", r"my profile is (?:tho|better)",
+    r"私のプロフィール", r"giveaway on my (?:channel|page|profile)",
     r"(?:an? )?(?:upvote|vote|like|follow|share|review) (?:would|will) mean (?:a lot|the world"
     r"|so much)",
     r"would mean (?:a lot|the world|so much)(?: to me)? if (?:you|u|some of you|anyone|people)"
@@ -404,7 +407,19 @@ LURE = phrases(
     r"(?:unpaid|outstanding|overdue) (?:tolls?|fines?|parking (?:fines?|tickets?|charges?)|tax(?:es)?"
     r"|toll balance)",
     r"avoid (?:a |an |the )?(?:[£$€]\d+ )?(?:late fee|penalty|court action|legal action|suspension"
-    r"|disconnection)",
+    r"|disconnection|arrest|lawsuit|prosecution)",
+    r"(?:filed|file) a (?:lawsuit|case|complaint) against you", r"extended (?:car |vehicle |auto )?"
+    r"warranty",
+    # an account locked, suspended or expiring, and a link to "unlock" it
+    r"(?:account|apple id|icloud|card|kyc|pushtan(?:-verfahren)?|password|access|netflix|paypal)"
+    r"[^.!?\n]{0,30}\b(?:locked|suspended|blocked|disabled|deactivated|restricted|on hold|expired"
+    r"|expires|läuft ab|not updated|gesperrt)\b.{0,80}?(?:https?://|www\.|\w\.(?:com|de|in|sa|net"
+    r"|org|info|xyz|co|io)\b)",
+    r"تم تعليق حسابك", r"تحديث بياناتك عبر الرابط",
+    # a code "sent to your number by mistake", a wrong number that starts a chat
+    r"(?:sent|texted) (?:my|a|the) (?:\d[- ]digit |verification |security |login |whatsapp )?code"
+    r" to (?:your|ur|this) (?:number|phone)",
+    r"wrong number\W{0,8}(?:but|anyway)",
     r"eligible for (?:an?|your) (?:[\w-]+ ){0,3}(?:rebate|refund|grant|compensation|payout"
     r"|settlement)",
     r"pre-?approved for", r"loan forgiveness",
@@ -418,7 +433,7 @@ LURE = phrases(
     r" (?:on|via|through|at) (?:telegram|whatsapp|signal|instagram|gmail|email|e-mail)",
     r"recovery (?:expert|specialist|agent|hacker)s?",
     r"(?:introduced|referred) me to (?:mr|mrs|ms|miss|dr|sir|madam)\.? ",
-    r"(?:site|app|website) that pays (?:you )?(?:to|for)",
+    r"(?:site|app|website) that pays (?:you )?(?:to|for)", r"تواصلوا معه", r"تواصل معه على",
     r"(?:made|earned|making|earn|earning) [£$€][\d,]+k? (?:this|a|per|every|in a|in one)"
     r" (?:week|day|month)",
 )
