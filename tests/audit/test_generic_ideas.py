@@ -25,14 +25,17 @@ ANSWER = Context(kind="reply", user_dmed_first=True)
 SAM = Recipient(id="5", username="sam_k", name="Sam Okafor")
 
 
-def rules_of(text: str, platform: str = "x", recipient: Recipient | None = AMY,
-             context: Context | None = None) -> tuple[str, set[str]]:
-    """The verdict and the rules that found something, the judge off (so a hold shows the
-    named rule's own reading)."""
+def named_rules(platform: str = "x") -> Auditor:
+    """An auditor with the judge off, so that a hold shows the named rules' own reading."""
     config = Config.model_validate({"accounts": [{"name": "default", "platform": platform}],
                                     "audit": {"rules": {"DG095": {"enabled": False}}}})
-    auditor = Auditor.from_config(config, clock=FIXED, platform=platform, record=False)
-    result = auditor.audit(AuditInput(text, platform=platform, recipient=recipient,
+    return Auditor.from_config(config, clock=FIXED, platform=platform, record=False)
+
+
+def rules_of(text: str, platform: str = "x", recipient: Recipient | None = AMY,
+             context: Context | None = None) -> tuple[str, set[str]]:
+    """The verdict and the rules that found something, the judge off."""
+    result = named_rules(platform).audit(AuditInput(text, platform=platform, recipient=recipient,
                                       context=context or WELCOME))
     return result.verdict, {f.rule for f in result.findings}
 
@@ -115,9 +118,7 @@ def test_media_news_and_a_friends_favour_are_not_self_promotion(text: str) -> No
 def test_pointing_to_ones_channel_in_an_answer_only_adds_to_the_score(text: str) -> None:
     """The person wrote first and may have asked where to find it: DG026 warns, with fewer
     points, instead of holding."""
-    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}],
-                                    "audit": {"rules": {"DG095": {"enabled": False}}}})
-    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
+    auditor = named_rules()
     answer, unasked = (auditor.audit(AuditInput(text, recipient=AMY, context=context))
                        for context in (ANSWER, None))
     assert [(f.severity, f.points) for f in answer.findings if f.rule == "DG026"] == [
@@ -432,9 +433,7 @@ def test_a_sales_nudge_holds_with_another_sign_and_only_adds_in_a_reply() -> Non
     text = "Following up on my last email: the quote for your roof stands until Friday"
     alone_verdict, alone = rules_of(text, recipient=None, context=Context())
     assert alone_verdict == "send" and "DG027" in alone
-    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}],
-                                    "audit": {"rules": {"DG095": {"enabled": False}}}})
-    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
+    auditor = named_rules()
     answer = auditor.audit(AuditInput(text, context=ANSWER))
     follow_up = [f for f in answer.findings if f.rule == "DG027"]
     assert answer.verdict == "send"
@@ -519,9 +518,7 @@ def test_half_a_pitch_or_a_persons_own_ask_is_no_cold_pitch(text: str) -> None:
 
 def test_a_cold_pitch_in_a_reply_to_someone_who_asked_only_adds_to_the_score() -> None:
     text = "We help small shops like yours with bookkeeping. Would a 15-minute call help?"
-    config = Config.model_validate({"accounts": [{"name": "default", "platform": "x"}],
-                                    "audit": {"rules": {"DG095": {"enabled": False}}}})
-    auditor = Auditor.from_config(config, clock=FIXED, platform="x", record=False)
+    auditor = named_rules()
     cold = auditor.audit(AuditInput(text, context=Context()))
     assert cold.verdict == "hold" and "DG029" in {f.rule for f in cold.findings}
     answer = auditor.audit(AuditInput(text, context=ANSWER))
