@@ -511,6 +511,7 @@ def test_a_value_proposition_with_an_ask_for_time_is_a_cold_pitch(text: str) -> 
     "Hi Ms. Arroyo, would you have 20 minutes to talk about a role on our platform team?",
     "Brands like yours never answer my emails, so I'm trying here",
     "I help beginners at the climbing wall on Tuesdays; the session is 90 minutes",
+    "We made a cash offer on the flat! Would you be up for viewing it with us?",
 ])
 def test_half_a_pitch_or_a_persons_own_ask_is_no_cold_pitch(text: str) -> None:
     assert "DG029" not in rules_of(text, recipient=None, context=Context())[1]

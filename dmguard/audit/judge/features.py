@@ -11,11 +11,11 @@ what it was fitted on. Every feature is a short string with a prefix:
 - ``s:`` a shape of the message: the idea of a form letter rather than its wording
   (a greeting with a call to action or nothing more, a self-introduction, a call to
   action, a generic second-person opening, a template hole, links, shouting, no
-  question and no concrete referent, an announcement about someone by name, self-promotion, follow-for-follow,
-  verification or prize bait, someone arriving in a group, instructions to a
-  newcomer, a name in an arrival or a joke reveal, asking for subscribers, a link
-  to someone's own page, a shortened link, what the reader said or did, what the sender
-  did),
+  question and no concrete referent, an announcement about someone by name,
+  self-promotion, follow-for-follow, verification or prize bait, someone arriving in
+  a group, instructions to a newcomer, a name in an arrival or a joke reveal, asking
+  for subscribers, a link to someone's own page, a shortened link, what the reader said
+  or did, what the sender did),
 - ``r:`` the name of another rule that found something in the message (the named
   rules run first; the judge weighs what they found).
 

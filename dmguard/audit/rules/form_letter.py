@@ -268,7 +268,8 @@ COLD_OFFER = phrases(
     r"i'?m (?:with|from) an? (?:[\w-]+ ){0,3}(?:firm|agency|consultancy|studio)",
     r"(?:i'?m|i am) an? (?:[\w-]+ ){0,2}(?:coach|consultant|strategist|marketer|copywriter)",
     r"(?:have|got) an idea that could (?:help|fill|grow|save|double|boost)",
-    r"i run an? (?:[\w-]+ ){0,2}(?:agency|studio|consultancy|firm)", r"cash (?:buyer|offer)",
+    r"i run an? (?:[\w-]+ ){0,2}(?:agency|studio|consultancy|firm)", r"(?:have|got) a cash buyer",
+    r"cash offer (?:for|on) your (?:house|home|property|flat)",
     # strangers recruited to promote a brand: ambassadors, influencers, paid collaborations
     r"(?:looking for|seeking|recruiting|estamos buscando|buscamos|wir suchen) (?:\w+ )?(?:brand )?"
     r"(?:ambassadors?|embajador[ae]s|kols?|influencers|markenbotschafter)",
@@ -319,7 +320,7 @@ ACKNOWLEDGEMENT = re.compile(r"message|in touch|contacting|received|logged|forwa
                              r"|inquiries|enquiries|recebemos|breve|hor[aá]rio|recibido"
                              r"|responderemos|re[çc]u|erhalten|abteilung|terima|استلام"
                              r"|option|number|letter|aware|looking into|update|notify"
-                             r"|get back|means|pass"
+                             r"|means|pass"
                              r"|automated|auto[- ]?dm|bots?\b", re.IGNORECASE)
 """What the stock lines of an auto-reply say (the rest of :data:`WELCOME` are welcomes and
 thanks for following)."""
@@ -557,6 +558,7 @@ def cold_pitch(subject: Subject) -> Iterator[Hit]:
         return
     hit = Hit(offer.span, f"pitches {offer.message} and asks for the reader's time {ask.message}")
     yield as_answer(hit) if subject.answering else hit
+
 
 @rule(
     "DG024",

@@ -44,7 +44,7 @@ SALES = phrases(
     r"|embaixador[ae]s|ambassadrices?|ambassadeurs?|influencers|botschafter(?:innen)?"
     r"|ambasciatori|ambasciatrici|promoters)", r"brand ambassador",
     r"collab(?:orate)? with (?:you|u)\b",
-    r"(?:bezahlte|paid) (?:kooperation|collab(?:oration)?|partnership|promotion)", r"kols?\b",
+    r"(?:bezahlte|paid) (?:kooperation|collab(?:oration)?|partnership|promotion)", r"kols",
     r"(?:diventare|diventa|jadi|werde|devenir|devenez|ser|seja) (?:(?:un|una|une|our|nuestr[oa]|nossa|nosso) )?"
     r"(?:ambassador|ambassadeur|ambassadrice|reseller|embajador[ae]?|embaixador[ae]?"
     r"|markenbotschafter(?:in)?|rivenditore|afiliad[oa])",
