@@ -180,6 +180,8 @@ def _invoked_as() -> str:
     import shutil
 
     program = Path(sys.argv[0])
+    if program.name == "__main__.py":
+        return "python -m dmguard"
     found = shutil.which(program.name)
     if found and Path(found).resolve() == program.resolve():
         return program.name

@@ -166,9 +166,8 @@ class AuditConfig(Strict):
                     )
                 least = rule.option_minimums.get(key, 0)
                 if isinstance(value, int | float) and value < least:
-                    raise ValueError(f"rules.{rule_id}.{key} = {value!r}: must be at least "
-                                     f"{least!r}" if least else
-                                     f"rules.{rule_id}.{key} = {value!r}: must not be negative")
+                    need = f"must be at least {least!r}" if least else "must not be negative"
+                    raise ValueError(f"rules.{rule_id}.{key} = {value!r}: {need}")
                 if isinstance(default, float) and 0 < default <= 1 and not 0 < value <= 1:
                     # a decimal option whose default is a share is a probability or a share
                     raise ValueError(f"rules.{rule_id}.{key} = {value!r}: must be above 0 and "
