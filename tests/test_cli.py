@@ -136,6 +136,9 @@ def test_secrets_appear_in_no_log_report_or_row(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120,
                           env={**os.environ, **secrets})
     assert done.returncode == 0, done.stderr
+    # the demo ends with the commands to try next, as this run wrote the program
+    assert "Next: `python -m dmguard tasks list`" in done.stderr
+    assert "`python -m dmguard report --date 20" in done.stderr
     everything = done.stdout + done.stderr
     everything += "".join(p.read_text() for p in (tmp_path / "reports").iterdir())
     everything += (tmp_path / "d.db").read_bytes().decode("utf-8", "replace")

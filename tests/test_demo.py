@@ -54,10 +54,11 @@ def test_the_demo_keeps_the_database_it_replaces_with_what_its_log_held(tmp_path
     path = Path(config.store.path)
     live = _database_with_a_row(path, SimulatedClock(START))  # still open: the row is in the -wal
     try:
-        _fresh_database(path, config, START)
+        told = _fresh_database(path, config, START)
     finally:
         live.close()
     (backup,) = tmp_path.rglob("*.bak")
+    assert told == backup, "the demo names the copy it kept"
     kept = Store.open(backup, SimulatedClock(START))
     try:
         assert kept.accounts.get("demo") is not None
