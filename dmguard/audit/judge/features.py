@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable
 from itertools import chain
 
+from dmguard.audit.pitch_cues import FIRM_HELPS_ABROAD
 from dmguard.audit.reader_cues import KNOWS_THE_READER, KNOWS_THE_READER_WORDS
 from dmguard.audit.text import Prepared
 
@@ -345,17 +346,9 @@ PITCH = _at_word_starts(
         "partnership", "collaboration", "collab", "sponsorship", "ambassador", "affiliate",
         "business")),
     # "we help companies (like yours)", "allow me to contact you", in other languages
-    r"ayudamos a (?:empresas|negocios|marcas|equipos|profesionales)\b",
-    r"empresas como la (?:tuya|suya)\b", r"me pongo en contacto (?:contigo|con usted)\b",
-    r"ajudamos (?:empresas|negócios|marcas|profissionais)\b", r"empresas como a (?:sua|tua)\b",
-    r"nous aidons (?:les )?(?:entreprises|marques|pme|sociétés|professionnels)\b",
-    r"entreprises comme la vôtre\b", r"je me permets de vous (?:contacter|écrire)\b",
-    r"wir (?:unterstützen|helfen) (?:\w+ )?(?:unternehmen|firmen|marken|betrieben?|praxen)\b",
-    r"unternehmen wie (?:ihres|ihrem|deins|deinem)\b",
-    r"aiutiamo (?:le )?(?:aziende|imprese|attività|marchi|professionisti)\b",
-    r"aziende come la (?:tua|sua|vostra)\b", r"mi permetto di (?:contattarti|scriverti|contattarla)\b",
-    r"kami membantu (?:bisnis|perusahaan|brand|umkm)\b",
-    r"işletmelere yardımcı oluyoruz", r"şirketlere yardımcı oluyoruz",
+    *FIRM_HELPS_ABROAD,
+    r"me pongo en contacto (?:contigo|con usted)\b", r"je me permets de vous (?:contacter|écrire)\b",
+    r"mi permetto di (?:contattarti|scriverti|contattarla)\b",
 )
 PITCH_WORDS = frozenset({
     "help", "helped", "specialise", "specialize", "specialising", "specializing", "specialised",

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from dmguard.audit.model import Context, Recipient
+from dmguard.audit.pitch_cues import FIRM_HELPS_ABROAD
 from dmguard.audit.reader_cues import KNOWN_NEWCOMER, knows_the_reader, particular_welcome
 from dmguard.audit.rules.base import (
     ANSWER_POINTS,
@@ -235,6 +236,14 @@ WEEKDAY = phrases(
     r"(?:schönen|guten) (?:montag|dienstag|mittwoch|donnerstag|freitag|wochenende)",
 )
 
+_FIRM_INTROS_ABROAD = (
+    r"somos (?:uma?|una?) (?:\w+ ){0,3}(?:agência|agencia|empresa|startup|consultoria)",
+    r"nous sommes une? (?:\w+ ){0,3}(?:agence|entreprise|société|startup)",
+    r"wir sind eine? (?:\w+ ){0,3}(?:agentur|firma|unternehmen)",
+)
+"""'We are an agency' in Spanish, Portuguese, French and German: DG025's self-introduction,
+and one of DG029's offers."""
+
 SELF_PITCH = phrases(
     r"(?:i'm|i am) (?:the )?(?:ceo|founder|co-?founder|co-?organi[sz]er|owner) of",
     r"(?:i'm|i am) (?:the )?@\w+ (?:founder|ceo)",
@@ -243,9 +252,7 @@ SELF_PITCH = phrases(
     r"our (?:goal|mission) is", r"we specialise in|we specialize in", r"(?:i'm|i am) a \w+ (?:from|in) ",
     r"(?:i'm|i am) [^,.!?\n]{1,30}, an? [\w/ -]{1,40} (?:from|in|based in) ",
     r"(?:brands|companies|businesses|firms|agencies|founders|clients|teams) like (?:yours|you)",
-    r"somos (?:uma?|una?) (?:\w+ ){0,3}(?:agência|agencia|empresa|startup|consultoria)",
-    r"nous sommes une? (?:\w+ ){0,3}(?:agence|entreprise|société|startup)",
-    r"wir sind eine? (?:\w+ ){0,3}(?:agentur|firma|unternehmen)",
+    *_FIRM_INTROS_ABROAD,
 )
 
 
@@ -274,15 +281,7 @@ COLD_OFFER = phrases(
     r"(?:looking for|seeking|recruiting|estamos buscando|buscamos|wir suchen) (?:\w+ )?(?:brand )?"
     r"(?:ambassadors?|embajador[ae]s|kols?|influencers|markenbotschafter)",
     r"(?:bezahlte|paid) (?:kooperation|collab(?:oration)?|partnership)",
-    r"ayudamos a (?:empresas|negocios|marcas|equipos|profesionales)", r"empresas como la (?:tuya|suya)",
-    r"ajudamos (?:empresas|negócios|marcas|profissionais)",
-    r"somos (?:uma?|una?) (?:\w+ ){0,3}(?:agência|agencia|empresa|consultoria)",
-    r"nous aidons (?:les )?(?:entreprises|marques|pme|sociétés|professionnels)",
-    r"notre (?:solution|agence)", r"nous sommes une? (?:\w+ ){0,3}(?:agence|entreprise|société)",
-    r"wir (?:unterstützen|helfen) (?:\w+ )?(?:unternehmen|firmen|marken|betrieben?|praxen)",
-    r"wir sind eine? (?:\w+ ){0,3}(?:agentur|firma)",
-    r"aiutiamo (?:le )?(?:aziende|imprese|attività|marchi|professionisti)",
-    r"kami membantu (?:bisnis|perusahaan|brand|umkm)", r"(?:işletmelere|şirketlere) yard[ıi]mc[ıi] oluyoruz",
+    *FIRM_HELPS_ABROAD, *_FIRM_INTROS_ABROAD, r"notre (?:solution|agence)",
 )
 """What a firm or freelancer offers a stranger: the value proposition of a sales sequence ("we
 help dental clinics fill empty slots", "companies like yours"), in eight languages."""
