@@ -402,9 +402,11 @@ def _label_problem(config: Config, text: str) -> str | None:
 
 @lru_cache(maxsize=8)
 def disclosure_pattern(disclosure: str) -> re.Pattern[str]:
-    """The configured disclosure line with any account name in its ``{account}``, spaces
-    as any run of spaces, any case."""
-    parts = [r"\s+".join(map(re.escape, part.split())) for part in disclosure.split("{account}")]
+    """The configured disclosure line with any account name in its ``{account}`` (with or
+    without its ``@``: "this account" when none was known), spaces as any run of spaces,
+    any case."""
+    parts = [r"\s+".join(map(re.escape, part.split()))
+             for part in disclosure.replace("@{account}", "{account}").split("{account}")]
     return re.compile(r".{1,50}?".join(parts), re.IGNORECASE)
 
 

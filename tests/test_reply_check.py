@@ -316,6 +316,10 @@ def test_a_reply_carrying_the_disclosure_line_is_refused(store: Store, config: C
     other = _refusal(store, config, queue.reply_task,
                      "[automated message  from @another_shop]\nHi Pat, your parcel left today.")
     assert "'[automated message from @another_shop]'" in other, "another account's label too"
+    unnamed = _refusal(store, config, queue.reply_task,
+                       "[Automated message from this account]\nHi Pat, your parcel left today.")
+    assert "'[Automated message from this account]'" in unnamed, \
+        "the label `dmguard audit` gives without --account"
 
 
 def test_telling_someone_how_to_opt_out_is_still_personal(store: Store, config: Config) -> None:

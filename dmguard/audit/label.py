@@ -15,6 +15,10 @@ DEFAULT_OPT_OUT = "Reply STOP to stop automated messages."
 """The opt-out line when ``label.opt_out`` is not set."""
 
 
+NO_ACCOUNT = "this account"
+"""What the disclosure names when no account is known."""
+
+
 class LabelError(Exception):
     """The labelled message would not fit the platform's limit."""
 
@@ -26,7 +30,13 @@ class Labeller:
     max_length: int = 10_000
 
     def disclosure_for(self, account: str | None) -> str:
-        return self.disclosure.replace("{account}", (account or "").lstrip("@") or "this account")
+        """The disclosure naming ``account``; without one (``dmguard audit`` with no
+        ``--account``), "this account", never a handle "@this account"."""
+        name = (account or "").lstrip("@")
+        if not name:
+            return self.disclosure.replace("@{account}", NO_ACCOUNT).replace("{account}",
+                                                                             NO_ACCOUNT)
+        return self.disclosure.replace("{account}", name)
 
     def is_labelled(self, text: str, account: str | None = None) -> bool:
         return self.disclosure_for(account) in text and self.opt_out in text

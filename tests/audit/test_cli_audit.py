@@ -197,7 +197,7 @@ def test_account_labels_with_its_username_on_the_platform(tmp_path: Path) -> Non
     store.accounts.set_identity("demo", "7001", "demo_shop", "Demo Shop")
     store.close()
     line = json.dumps({"id": "t", "text": "Hi Amy, your parcel left the warehouse today."})
-    for args, named in (([], "@this account"), (["--account", "demo"], "@demo_shop")):
+    for args, named in (([], "this account"), (["--account", "demo"], "@demo_shop")):
         code, out = run(["-", "--format", "jsonl", "--config", str(conf), *args], line)
         assert code == 0 and out[0]["labelled_text"].startswith(
             f"[Automated message from {named}]"), out[0]
