@@ -125,7 +125,41 @@ def existing_database(config: Config) -> None:
                            "start the daemon with `dmguard run` to create it)")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+OUTPUT_CLOSED = 141
+"""The exit code when whatever read the output stopped early (``dmguard audit … | head``):
+128 + SIGPIPE, what a shell reports for a command the closed pipe ended. Click's own
+answer, 1, would read as "a line could not be read"."""
+
+
+class _Commands(click.Group):
+    """The command group; a command whose standard output was closed under it ends quietly
+    with :data:`OUTPUT_CLOSED`."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as error:
+            if not _stdout_closed():  # a connection broke, no reader went away: say so
+                raise click.ClickException(f"a connection broke: {error}") from error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere
+            os.close(devnull)
+            ctx.exit(OUTPUT_CLOSED)
+
+
+def _stdout_closed() -> bool:
+    """Whether nothing reads standard output any more (a pipe whose reader is gone)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll here, or no real stdout
+        return False
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dmguard")
 def cli() -> None:
     """dmguard inspects automated X direct messages before they are sent.

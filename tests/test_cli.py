@@ -598,3 +598,38 @@ def test_a_snooze_needs_a_length_of_time(tmp_path: Path, duration: str) -> None:
                                       "--who", "alice", "--config", str(conf)])
     assert result.exit_code == 2
     assert f"--for {duration!r}: how long to snooze" in result.output
+
+
+@pytest.mark.parametrize("lines", [3, 2_500], ids=["one process", "one process per core"])
+def test_output_closed_early_ends_quietly_with_the_sigpipe_code(tmp_path: Path,
+                                                                 lines: int) -> None:
+    """`dmguard audit … | head -1`: the reader goes away; no traceback, and not exit 1
+    ("a line could not be read"), but 141, as a shell reports a command a closed pipe
+    ended. The large file is the one audited by forked workers."""
+    from dmguard.cli import OUTPUT_CLOSED
+
+    batch = tmp_path / "drafts.jsonl"
+    batch.write_text("".join(json.dumps({"id": str(n), "text": f"Hi there, offer number {n}! "
+                                         "Check out our shop now."}) + "\n"
+                             for n in range(lines)), encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "dmguard", "audit", str(batch)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline()
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == OUTPUT_CLOSED, errors
+    assert errors == ""
+
+
+def test_a_broken_connection_elsewhere_is_not_taken_for_a_closed_output(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a reader that went away ends quietly: a broken pipe with standard output still
+    open is an error to show."""
+    def breaks() -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setitem(cli.commands, "breaks", click.Command("breaks", callback=breaks))
+    result = CliRunner().invoke(cli, ["breaks"])
+    assert result.exit_code == 1
+    assert "Error: a connection broke: [Errno 32] Broken pipe" in result.output
