@@ -28,7 +28,8 @@ SETS = (("dev", "dev.jsonl"), ("held out", "held_out.jsonl"), ("dev 2", "dev_2.j
         ("held out 6", "held_out_6.jsonl"), ("dev 7", "dev_7.jsonl"),
         ("held out 7", "held_out_7.jsonl"), ("dev 8", "dev_8.jsonl"),
         ("held out 8", "held_out_8.jsonl"), ("dev 9", "dev_9.jsonl"),
-        ("held out 9", "held_out_9.jsonl"))
+        ("held out 9", "held_out_9.jsonl"), ("dev 10", "dev_10.jsonl"),
+        ("held out 10", "held_out_10.jsonl"))
 APART = frozenset({"notification"})
 """Automated kinds outside the totals: a transactional notice ("your order #4411 has
 shipped") is automated but about the reader's own case, so sending it labelled is as right
