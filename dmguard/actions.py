@@ -30,7 +30,7 @@ from dmguard.platforms.base import Platform
 from dmguard.platforms.factory import build_platform
 from dmguard.queue_words import moment
 from dmguard.reply_check import check_personal
-from dmguard.store import NewMessage, Origin, Store, Task
+from dmguard.store import Message, NewMessage, Origin, Store, Task
 from dmguard.tasks import TaskError, claim
 
 __all__ = ["Released", "Seen", "TaskError", "add_note", "assign", "check_reply_text", "claim",
@@ -238,9 +238,26 @@ class Released:
     edited: bool = False
     """Whether it went back to the audit with other text than the held draft's."""
 
+    def refusal(self, draft: str = "the draft") -> str:
+        """Why it was not queued, for a person: a held draft stays held; one the audit
+        would block was left as it was (see :func:`release`)."""
+        found = "; ".join(f"{f.rule} {f.message}" for f in self.findings)
+        if self.state == "blocked":
+            return (f"{draft} would be blocked, so nothing was changed and the held draft "
+                    f"stays as it was: {found}")
+        return f"{draft} is still {self.state}: {found}"
+
     @property
     def queued(self) -> bool:
         return self.state == "queued"
+
+
+class _Blocked(Exception):
+    """A re-audit that would block the draft: undoes the release's transaction."""
+
+    def __init__(self, outcome: outbox.Outcome) -> None:
+        super().__init__("blocked")
+        self.outcome = outcome
 
 
 def release(store: Store, config: Config, task_id: int, who: str, text: str | None = None, *,
@@ -248,7 +265,9 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
     """Re-audit a held draft (edited first if ``text`` is given); queue it if it passes.
 
     A draft that still does not pass stays held (edited, if it was) and the task stays
-    open, with the new findings on the draft. The decision is a lesson
+    open, with the new findings on the draft. A draft the audit would block (an edit with
+    a placeholder left in, or too long) changes nothing at all: a blocked draft could no
+    longer be edited or released, and the task would wait for good. The decision is a lesson
     (:mod:`dmguard.learning`): the re-audit hears it (what is released teaches
     "acceptable", so the judge lets that text pass from this very re-audit on; a
     rewritten draft "generic"), but it is recorded only together with the draft's
@@ -267,16 +286,33 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
     given = auditor is not None
     if auditor is None:
         auditor = outbox.auditor_for(store, config, account)
-    recorded = auditor.learned
-    # The checks, the edit, the re-audit, the lesson and the task's end are one
-    # transaction: a teammate's claim, a second release or a crash in between never
+    # One transaction: a teammate's claim, a second release or a crash in between never
     # leaves a lesson without its release, nor a release half done.
+    try:
+        outcome = _released(store, config, auditor, task_id, who, message, text, decisions)
+    except _Blocked as blocked:
+        outcome = blocked.outcome
+    if outcome.state == "queued" and given:  # a long-lived auditor hears the lesson recorded
+        auditor.learned = learning.layer_for(store, account.name)
+    blocking = [f for f in outcome.result.findings if f.severity != "warn"]
+    return Released(outcome.state, blocking, edited)
+
+
+def _released(store: Store, config: Config, auditor: Auditor, task_id: int, who: str,
+              held: Message, text: str | None, decisions: list[learning.Decision]
+              ) -> outbox.Outcome:
+    """:func:`release`'s transaction: the checks, the edit, the re-audit, the lesson and
+    the task's end. A re-audit that would block the draft raises :class:`_Blocked`, which
+    undoes all of it."""
+    recorded = auditor.learned
+    edited = not learning.unchanged(held, text)
     with store.atomic():
         task = tasks.require_open(store, task_id)
         require_free(store, task, who)
-        message = store.messages.get(message.id)
+        message = store.messages.get(held.id)
         if message is None or message.state != "held":
             raise TaskError(f"task {task_id} has no held draft to release", "closed")
+        account = config.account(task.account_id)
         if edited:
             assert text is not None
             store.messages.edit_text(message.id, text)
@@ -289,16 +325,15 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
                                            reopen=False)
         finally:
             auditor.learned = recorded  # what is recorded, not what might have been
+        if outcome.state == "blocked":
+            raise _Blocked(outcome)
         if outcome.state == "queued":
             learning.learn_release(store, message, text, who)
             store.tasks.change(task_id, tasks.OPEN_TASK_STATES, "released", who,
                                note="passed the audit; queued to send", state="done",
                                closed_by=who, closed_at=store.now())
             tasks.resume_after_takeover(store, config, account.name, task.contact_id)
-    if outcome.state == "queued" and given:  # a long-lived auditor hears the lesson recorded
-        auditor.learned = learning.layer_for(store, account.name)
-    blocking = [f for f in outcome.result.findings if f.severity != "warn"]
-    return Released(outcome.state, blocking, edited)
+    return outcome
 
 
 # --- a conversation: every open task about the task's person ---------------------------

@@ -1018,8 +1018,7 @@ def tasks_release(task_id: int, text: str | None, who: str | None, config_path: 
     if released.queued:
         click.echo(f"task {task_id}: the draft passed the audit and is queued to send")
         return
-    findings = "; ".join(f"{f.rule} {f.message}" for f in released.findings)
-    click.echo(f"task {task_id}: the draft is still {released.state}: {findings}")
+    click.echo(f"task {task_id}: {released.refusal('the edited draft' if released.edited else 'the draft')}")
     sys.exit(1)
 
 

@@ -401,3 +401,36 @@ def test_a_conversation_is_held_by_a_teammate_when_there_is_a_team(
     task = store.tasks.get(task_id)
     assert task is not None and (task.state, task.claimed_by) == ("open", None)
     assert sandbox_state.sent_by_account() == []
+
+
+def test_an_edit_the_audit_would_block_changes_nothing(store: Store, config: Config) -> None:
+    """A new user's probe: an edit with a placeholder left in turned the held draft into a
+    blocked one, which no command could edit or release any more; the task waited for good.
+    Now the held draft, its findings and the task stay as they were, and the next edit is
+    released."""
+    from tests.test_learning import STUDIO, draft, hold_task
+
+    message_id = draft(store, config, "Amy", STUDIO)
+    task_id = hold_task(store, message_id)
+    held = store.messages.get(message_id)
+    assert held is not None and held.state == "held"
+    before = [(f.rule, f.message) for f in store.messages.findings(message_id)]
+    history = store.tasks.actions(task_id)
+
+    refused = actions.release(store, config, task_id, "sam",
+                              "Hi {first_name}, the Berlin meetup is Friday, want to come?")
+    assert refused.state == "blocked" and not refused.queued and refused.edited
+    assert [f.rule for f in refused.findings] == ["DG001"]
+    assert refused.refusal("the edited draft").startswith(
+        "the edited draft would be blocked, so nothing was changed and the held draft stays "
+        "as it was: DG001 ")
+    kept = store.messages.get(message_id)
+    assert kept is not None and (kept.state, kept.text) == ("held", held.text)
+    assert [(f.rule, f.message) for f in store.messages.findings(message_id)] == before
+    assert store.tasks.actions(task_id) == history
+    assert store.tasks.get(task_id).state == "open"  # type: ignore[union-attr]
+
+    released = actions.release(store, config, task_id, "sam",
+                               "Hi Amy, the Berlin meetup is Friday at the community garden, "
+                               "want to come?")
+    assert released.queued

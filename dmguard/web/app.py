@@ -354,8 +354,7 @@ def create_app(config: Config, clock: Clock) -> Flask:
         released = actions.release(store(), config, task_id, who, request.form.get("text"))
         draft = "the edited draft" if released.edited else "the draft"
         if not released.queued:
-            raise TaskError(f"{draft} is still {released.state}: "
-                            + "; ".join(f.message for f in released.findings), "text")
+            raise TaskError(released.refusal(draft), "text")
         return f"{draft.capitalize()} passed the audit and is queued to send, labelled.", True
 
     def act_on_conversation(name: str, lead: int) -> tuple[str, bool]:
