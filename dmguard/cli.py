@@ -66,6 +66,10 @@ class Utf8Text(click.ParamType):
 #: Free text (options say their name when it is not UTF-8).
 TEXT = Utf8Text()
 
+#: A task's id: what SQLite can hold (a larger number is an error naming the range, not an
+#: OverflowError from the database).
+TASK_ID = click.IntRange(min=1, max=2**63 - 1)
+
 
 def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--config", "config_path", default=DEFAULT_CONFIG, show_default=True,
@@ -684,7 +688,7 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
 
 
 @tasks.command("show")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @config_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
@@ -757,7 +761,7 @@ def _task_action_with(config_path: str, action: Callable[[Store, Config], str]) 
 
 
 @tasks.command("claim")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--who", default=None, type=TEXT, help="Your name (default: your login).")
 @click.option("--take-over", is_flag=True,
               help="Take the conversation from the teammate who has it (recorded).")
@@ -784,7 +788,7 @@ def tasks_claim(task_id: int, who: str | None, take_over: bool, config_path: str
 
 
 @tasks.command("done")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--who", default=None, type=TEXT,
               help="Who does it, as the task's history records (default: your login).")
 @click.option("--note", default=None, type=TEXT)
@@ -801,7 +805,7 @@ def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str
 
 
 @tasks.command("dismiss")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--who", default=None, type=TEXT,
               help="Who does it, as the task's history records (default: your login).")
 @click.option("--note", default=None, type=TEXT)
@@ -829,7 +833,7 @@ def _close_task(task_id: int, who: str | None, note: str | None, config_path: st
 
 
 @tasks.command("assign")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--to", "to", required=True, type=TEXT,
               help="The teammate (a user of `dmguard users`).")
 @click.option("--who", default=None, type=TEXT, help="Who assigns (default: your login).")
@@ -852,7 +856,7 @@ def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> No
 
 
 @tasks.command("unassign")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--who", default=None, type=TEXT,
               help="Who does it, as the task's history records (default: your login).")
 @config_option
@@ -874,7 +878,7 @@ def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
 
 
 @tasks.command("snooze")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--for", "duration", required=True, type=TEXT, help="How long, e.g. 2h, 1d.")
 @click.option("--who", default=None, type=TEXT,
               help="Who does it, as the task's history records (default: your login).")
@@ -908,7 +912,7 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
 
 
 @tasks.command("notes")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--add", "text", default=None, type=TEXT,
               help="Add this note (otherwise list the notes).")
 @click.option("--who", default=None, type=TEXT,
@@ -949,7 +953,7 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
 
 
 @tasks.command("reply")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @click.argument("text", required=False, type=Utf8Text("the reply"))
 @click.option("--canned", "canned_name", default=None, metavar="NAME", type=TEXT,
               help="Send this canned reply ([[web.canned]]), filled in for the person, as "
@@ -994,7 +998,7 @@ def tasks_reply(task_id: int, text: str | None, canned_name: str | None, who: st
 
 
 @tasks.command("release")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--text", default=None, type=TEXT, help="The edited draft (default: unchanged).")
 @click.option("--who", default=None, type=TEXT,
               help="Who does it, as the task's history records (default: your login).")

@@ -633,3 +633,20 @@ def test_a_broken_connection_elsewhere_is_not_taken_for_a_closed_output(
     result = CliRunner().invoke(cli, ["breaks"])
     assert result.exit_code == 1
     assert "Error: a connection broke: [Errno 32] Broken pipe" in result.output
+
+
+@pytest.mark.parametrize("command", [
+    ["show"], ["reply", "{id}", "hi"], ["claim"], ["done"], ["dismiss"], ["release"],
+    ["snooze", "{id}", "--for", "1h"], ["notes"], ["assign", "{id}", "--to", "amy"],
+    ["unassign"]], ids=lambda command: command[0])
+def test_a_task_id_past_what_sqlite_holds_is_a_usage_error(command: list[str]) -> None:
+    """A new user's probe: `tasks show 99999999999999999999` ended in an OverflowError
+    traceback from SQLite, for every command that takes a task id."""
+    huge = "99999999999999999999"
+    args = [huge if part == "{id}" else part for part in command]
+    if "{id}" not in command:
+        args.insert(1, huge)
+    result = CliRunner().invoke(cli, ["tasks", *args])
+    assert result.exit_code == 2, result.output
+    assert f"{huge} is not in the range 1<=x<=9223372036854775807" in result.output
+    assert not isinstance(result.exception, OverflowError)
