@@ -24,6 +24,7 @@ from dmguard.audit.jsonl_models import MessageIn
 from dmguard.clock import Clock, SystemClock
 from dmguard.config import AccountConfig, Config, load_config
 from dmguard.store import Contact, Message, Origin, Store
+from dmguard.utf8 import unsendable
 
 
 def submit_messages(config: Config | Path | str, messages: Iterable[dict[str, Any] | MessageIn],
@@ -63,8 +64,9 @@ def submit_lines(store: Store, config: Config,
             if isinstance(raw, LineError):
                 raise raw
             message = raw if isinstance(raw, MessageIn) else _validated(raw, number)
-            _check_platform(auditor, message, "line" if isinstance(raw, MessageIn)
-                            else "message", number)
+            where = "line" if isinstance(raw, MessageIn) else "message"
+            _check_text(message, where, number)
+            _check_platform(auditor, message, where, number)
             contact = _recipient(store, account_config.name, message, number)
         except LineError as error:
             yield error.as_json()
@@ -114,6 +116,13 @@ def _validated(raw: dict[str, Any], number: int) -> MessageIn:
     except ValidationError as error:
         raise LineError(number, f"message {number}: {validation_problem(error)}",
                         id_text(raw.get("id")) if isinstance(raw, dict) else None) from None
+
+
+def _check_text(message: MessageIn, where: str, number: int) -> None:
+    """A DM's text holds no control character and nothing that could not be read."""
+    problem = unsendable(message.text)
+    if problem is not None:
+        raise LineError(number, f"{where} {number}: {problem}", id_text(message.id))
 
 
 def _check_platform(auditor: Auditor, message: MessageIn, where: str, number: int) -> None:

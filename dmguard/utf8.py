@@ -29,3 +29,22 @@ def bad_bytes(text: str) -> str | None:
         shown.append(f"{noun} {codes} at column {run.start() + 1}")
     more = f" and {len(runs) - _SHOWN_RUNS} more" if len(runs) > _SHOWN_RUNS else ""
     return ", ".join(shown) + more
+
+
+_UNSENDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+"""Control characters (but tab, newline and carriage return) and U+FFFD, the mark of a
+character lost before the text came here."""
+
+
+def unsendable(text: str) -> str | None:
+    """What in ``text`` a DM should not carry, and its column (from 1): a control character
+    or U+FFFD (how :mod:`dmguard.audit.jsonl` reads a lone UTF-16 surrogate such as
+    ``\\ud800``, which JSON allows and text cannot hold); None when there is nothing."""
+    found = _UNSENDABLE.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    what = ("U+FFFD, a character that could not be read (a lone UTF-16 surrogate such as "
+            "\\ud800, or text broken before it came here)" if char == "\ufffd"
+            else f"the control character U+{ord(char):04X}")
+    return f"text holds {what} at column {found.start() + 1}; a DM cannot carry it"

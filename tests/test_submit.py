@@ -224,3 +224,29 @@ def test_an_unknown_account_is_one_line_exit_2_and_creates_no_database(tmp_path:
     with pytest.raises(ConfigError, match="no account named 'nosuch'"):
         submit_messages(conf, [], account="nosuch")
     assert not (tmp_path / "new.db").exists()
+
+
+def test_a_text_with_a_control_character_or_an_unreadable_one_is_not_queued(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer) -> None:
+    """A new user's probe: a lone surrogate (``\\ud800``, valid JSON) was queued as "�",
+    and a NUL character as it was; each line is now an error naming what and where, and
+    the rest are queued."""
+    config, store, _runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    add_person(store, sandbox_state, "Amy", location="Lisbon")
+    store.close()
+    conf = config_file(tmp_path, db=config.store.path)
+    lines = "\n".join([
+        '{"id": "s", "text": "Hi Amy, fine \\ud800 x", "recipient": {"username": "amy"}}',
+        '{"id": "n", "text": "Hi Amy\\u0000 see you", "recipient": {"username": "amy"}}',
+        '{"id": "ok", "text": "Hi Amy,\\tsee you \\ud83d\\ude00\\nFriday?", '
+        '"recipient": {"username": "amy"}}'])
+    result = CliRunner().invoke(cli, ["submit", "-", "--config", str(conf)], input=lines)
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1
+    assert out[0]["error"].startswith("line 1: text holds U+FFFD, a character that could not "
+                                      "be read (a lone UTF-16 surrogate such as \\ud800")
+    assert out[0]["error"].endswith("at column 14; a DM cannot carry it")
+    assert out[1]["error"] == ("line 2: text holds the control character U+0000 at column 7; "
+                               "a DM cannot carry it")
+    assert out[2]["state"] == "queued", "tab, newline and emoji are fine"
