@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import errno
 import secrets
 import threading
 from collections.abc import Callable
@@ -470,12 +471,17 @@ def serve(config: Config, port: int, clock: Clock, announce: Callable[[str], Non
                                max_request_header_size=32 * 1024, connection_limit=200,
                                ident="dmguard", clear_untrusted_proxy_headers=True)
     except OSError as error:
+        if error.errno == errno.EADDRNOTAVAIL:  # an address of another machine
+            raise WebError(f"cannot listen on {host}:{port} ({error.strerror}): no such "
+                           "address here; check --bind or [web] bind") from None
         raise WebError(f"cannot listen on {host}:{port} ({error.strerror}); use --port with a "
                        "free port") from None
     except ValueError:
         # waitress's "Invalid host/port specified." (e.g. a host name nothing resolves).
         raise WebError(f"cannot listen on {host}:{port}: no such address here; check --bind "
                        "or [web] bind") from None
+    # the port the system chose for --port 0 (a server on several addresses has no one port)
+    port = getattr(server, "effective_port", port)
     shown = config.web.public_url or f"http://{host}:{port}"
     announce(f"inbox at {shown} (listening on {host}:{port}); Ctrl-C to stop")
     try:

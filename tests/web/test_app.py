@@ -5,13 +5,18 @@ from __future__ import annotations
 import html
 import re
 import socket
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from dmguard import actions
 from dmguard.platforms.sandbox.state import SandboxState
 from dmguard.store import NewMessage, Origin
+from tests.conftest import config_file, make_config
 from tests.web.conftest import PASSWORD, Inbox, csrf_of, log_in, post_form, seen_of
 
 Client = tuple[FlaskClient, str]
@@ -519,3 +524,38 @@ def test_a_refused_claim_does_not_say_a_text_is_kept(inbox: Inbox, alice: Client
         assert "kept below" not in page
     reply = post_form(client, f"/people/{amy}/reply", {"csrf": csrf, "text": "Hi Amy!"})
     assert "Bob has this conversation" in reply.text and "Your text is kept below." in reply.text
+
+
+def test_port_0_announces_the_port_the_system_chose(tmp_path: Path) -> None:
+    """A new user's probe: `dmguard web --port 0` said it was at http://127.0.0.1:0 while it
+    listened on a port the system chose."""
+    conf = config_file(tmp_path, created=True)
+    process = subprocess.Popen([sys.executable, "-m", "dmguard", "web", "--port", "0",
+                                "--config", str(conf)], stderr=subprocess.PIPE, text=True,
+                               stdout=subprocess.DEVNULL, cwd=tmp_path)
+    try:
+        assert process.stderr is not None
+        line = ""
+        for _ in range(5):  # a note that nobody can log in yet comes first
+            line = process.stderr.readline()
+            if line.startswith("inbox at"):
+                break
+        found = re.match(r"inbox at http://127\.0\.0\.1:(\d+) \(listening on 127\.0\.0\.1:(\d+)\)",
+                         line)
+        assert found is not None, line
+        port = int(found.group(1))
+        assert port != 0 and found.group(2) == found.group(1)
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_an_address_of_another_machine_is_named_as_the_problem(tmp_path: Path) -> None:
+    from dmguard.clock import SystemClock
+    from dmguard.web.app import WebError, serve
+
+    config = make_config(tmp_path)
+    with pytest.raises(WebError, match=r"cannot listen on 192\.0\.2\.1:0 \(.*\): no such "
+                                       r"address here; check --bind or \[web\] bind"):
+        serve(config, 0, SystemClock(), announce=print, bind="192.0.2.1")
