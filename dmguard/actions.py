@@ -340,11 +340,16 @@ def _released(store: Store, config: Config, auditor: Auditor, task_id: int, who:
 
 
 def _conversation(store: Store, task_id: int) -> list[Task]:
+    """The open tasks of the person an open task is about. A closed task names no
+    conversation to act on (as claiming or closing it says): acting on its person's other
+    tasks through a stale id would surprise whoever typed it."""
     task = _task(store, task_id)
     open_tasks = store.tasks.for_contact(task.contact_id, open_only=True)
-    if not open_tasks:
-        raise TaskError(f"task {task_id} is already {task.state} and the person has no other "
-                        "open task", "closed")
+    if not task.is_open:
+        others = ", ".join(str(other.id) for other in open_tasks[:5])
+        more = f"; the person's open tasks: {others}" if others else \
+            " and the person has no other open task"
+        raise TaskError(f"task {task_id} is already {task.state}{more}", "closed")
     return open_tasks
 
 

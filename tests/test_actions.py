@@ -434,3 +434,26 @@ def test_an_edit_the_audit_would_block_changes_nothing(store: Store, config: Con
                                "Hi Amy, the Berlin meetup is Friday at the community garden, "
                                "want to come?")
     assert released.queued
+
+
+def test_a_closed_task_names_no_conversation_to_assign_snooze_or_unassign(
+        store: Store, config: Config) -> None:
+    """A new user's probe: `tasks assign 1 --to amy` on a task already done said nothing of
+    it and handed the person's 28 other open tasks to amy (so did snooze and unassign), while
+    claiming or closing it said "already done"."""
+    from tests.test_learning import STUDIO, draft, hold_task
+
+    done = hold_task(store, draft(store, config, "Amy", STUDIO))
+    actions.close(store, config, done, "sam", "dismissed")
+    other = hold_task(store, draft(store, config, "Amy", STUDIO.replace("today", "this week")))
+    until = store.clock.now() + timedelta(hours=1)
+    for attempt in (lambda: actions.assign(store, done, "sam", "amy"),
+                    lambda: actions.snooze(store, done, "sam", until),
+                    lambda: actions.unassign(store, config, done, "sam")):
+        with pytest.raises(actions.TaskError,
+                           match=rf"task {done} is already dismissed; the person's open "
+                                 rf"tasks: {other}$"):
+            attempt()
+    untouched = store.tasks.get(other)
+    assert untouched is not None and (untouched.state, untouched.claimed_by) == ("open", None)
+    assert actions.assign(store, other, "sam", "amy") == 1
