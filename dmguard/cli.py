@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -1054,12 +1054,11 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
         dmguard report --date 2026-11-23 --format html --out summary.html
         dmguard report --date 2026-11-23 --deliver --again   # the e-mail was lost
     """
-    from datetime import date
 
     from dmguard.clock import SimulatedClock, SystemClock, local_date, parse_iso
     from dmguard.report.data import build_report
     from dmguard.report.render import RENDERERS
-    from dmguard.report.schedule import check_report_day, day_is_over
+    from dmguard.report.schedule import before_database, check_report_day, day_is_over
 
     if deliver and (out or _given("fmt")):
         raise UsageProblem(f"--deliver writes md, html and json to the configured reports "
@@ -1070,10 +1069,7 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
     config = load_with_text(config_path, sys.stdin.read() if config_stdin else None)[0]
     clock: Clock = SimulatedClock(parse_iso(now_at)) if now_at else SystemClock()
     zone = config.daemon.timezone
-    try:
-        chosen = date.fromisoformat(day) if day else local_date(clock, zone)
-    except ValueError:
-        raise UsageProblem(f"--date {day!r}: use YYYY-MM-DD") from None
+    chosen = report_day(day) if day is not None else local_date(clock, zone)
     problem = check_report_day(chosen, zone, clock.now())
     if problem:
         raise UsageProblem(f"--date {problem}")
@@ -1085,6 +1081,10 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
         data = build_report(store, [a.name for a in config.accounts], chosen,
                             config.daemon.timezone, budget=config.costs.daily_budget)
         if deliver:
+            if before_database(store, chosen, zone):
+                raise UsageProblem(f"--deliver: {chosen.isoformat()} ended before this "
+                                   "database was created; a day before it gets no report "
+                                   "(leave out --deliver to see it)")
             _deliver(store, config, data, again)
             return
     text = RENDERERS[fmt](data)
@@ -1099,6 +1099,21 @@ def report(config_path: str, day: str | None, fmt: str, out: str | None, deliver
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text)
+
+
+def report_day(text: str) -> date:
+    """``--date``: a real day written YYYY-MM-DD, or one line saying what is wrong."""
+    import re
+
+    if not text.strip():
+        raise UsageProblem("--date is empty: give a day, YYYY-MM-DD (leave --date out for "
+                           "today)")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is None:
+        raise UsageProblem(f"--date {text!r}: use YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise UsageProblem(f"--date {text!r}: no such day ({error})") from None
 
 
 def _deliver(store: Store, config: Config, data: Any, again: bool) -> None:

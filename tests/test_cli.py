@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -340,6 +341,34 @@ def test_report_deliver_refuses_out_and_format_it_would_ignore(
     assert not (tmp_path / "reports").exists()
 
 
+@pytest.mark.parametrize(("day", "said"), [
+    ("", "--date is empty: give a day, YYYY-MM-DD (leave --date out for today)"),
+    ("20261124", "--date '20261124': use YYYY-MM-DD"),
+    ("2026-02-30", "--date '2026-02-30': no such day (day is out of range for month)")])
+def test_report_date_is_a_real_day_written_yyyy_mm_dd(tmp_path: Path, day: str,
+                                                     said: str) -> None:
+    """A new user's probe: an empty --date meant today, 20261124 was taken, and 2026-02-30
+    was told to "use YYYY-MM-DD", which it does."""
+    conf = config_file(tmp_path, created=True)
+    result = CliRunner().invoke(cli, ["report", "--config", str(conf), "--date", day])
+    assert (result.exit_code, result.output.strip()) == (2, f"dmguard: {said}")
+
+
+def test_report_deliver_refuses_a_day_before_the_database(tmp_path: Path) -> None:
+    """The README: days that ended before the database was created get no report; asked
+    for one, --deliver wrote and would have e-mailed it."""
+    conf = config_file(tmp_path, created=True)
+    result = CliRunner().invoke(cli, ["report", "--config", str(conf), "--deliver",
+                                      "--date", "2020-01-01"])
+    assert result.exit_code == 2
+    assert result.output.strip() == ("dmguard: --deliver: 2020-01-01 ended before this "
+                                     "database was created; a day before it gets no report "
+                                     "(leave out --deliver to see it)")
+    assert not (tmp_path / "reports").exists()
+    shown = CliRunner().invoke(cli, ["report", "--config", str(conf), "--date", "2020-01-01"])
+    assert shown.exit_code == 0 and shown.stdout.startswith("#")
+
+
 def test_report_deliver_says_once_what_failed_and_exits_non_zero(tmp_path: Path) -> None:
     """Before: an unreachable SMTP server was said twice and exited 0; an unwritable
     report folder was a 30-line traceback."""
@@ -348,7 +377,12 @@ def test_report_deliver_says_once_what_failed_and_exits_non_zero(tmp_path: Path)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    conf = config_file(tmp_path, created=True)
+    conf = config_file(tmp_path)
+    from dmguard.clock import SimulatedClock
+    from dmguard.store import Store
+
+    # a database from a week before, so that both days reported are after its start
+    Store.open(tmp_path / "d.db", SimulatedClock(START - timedelta(days=7))).close()
     with conf.open("a", encoding="utf-8") as handle:
         handle.write(f'\n[report.email]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
                      'sender = "d@example.org"\nrecipients = ["o@example.org"]\n')
