@@ -422,6 +422,7 @@ def close(store: Store, config: Config, task_id: int, who: str, state: str,
           note: str | None = None) -> None:
     """Close one task (``done`` or ``dismissed``); a closed hold's draft is cancelled, and
     a dismissed one teaches "generic". Refused while a teammate holds the conversation."""
+    note = _closing_note(note)
     with store.atomic():
         require_free(store, tasks.require_open(store, task_id), who)
         tasks.close(store, task_id, who, state, note)
@@ -437,6 +438,7 @@ def resolve(store: Store, config: Config, task_id: int, who: str, state: str,
     is generic (:mod:`dmguard.learning`). Refused while a teammate holds the conversation."""
     if state not in ("done", "dismissed"):
         raise ValueError(state)
+    note = _closing_note(note)
     closed = 0
     with store.atomic():
         conversation = _conversation(store, task_id)
@@ -449,6 +451,12 @@ def resolve(store: Store, config: Config, task_id: int, who: str, state: str,
             closed += changed
         _resume(store, config, task_id)
     return closed
+
+
+def _closing_note(note: str | None) -> str | None:
+    """A closing note that says nothing (whitespace, invisible characters) is no note: the
+    history shows none rather than a dash and spaces."""
+    return None if note is None or blank(note) else note
 
 
 def add_note(store: Store, contact_id: int, author: str, text: str) -> int:

@@ -457,3 +457,18 @@ def test_a_closed_task_names_no_conversation_to_assign_snooze_or_unassign(
     untouched = store.tasks.get(other)
     assert untouched is not None and (untouched.state, untouched.claimed_by) == ("open", None)
     assert actions.assign(store, other, "sam", "amy") == 1
+
+
+@pytest.mark.parametrize("note", ["   ", "\u200b", ""])
+def test_a_closing_note_that_says_nothing_is_no_note(store: Store, config: Config,
+                                                      note: str) -> None:
+    """A new user's probe: `tasks dismiss 8 --note "   "` put "dismissed · root —    " in
+    the history."""
+    from tests.test_learning import STUDIO, draft, hold_task
+
+    one = hold_task(store, draft(store, config, "Amy", STUDIO))
+    two = hold_task(store, draft(store, config, "Bob", STUDIO))
+    actions.close(store, config, one, "sam", "dismissed", note)
+    actions.resolve(store, config, two, "sam", "done", note)
+    for task_id in (one, two):
+        assert store.tasks.actions(task_id)[-1].note is None
