@@ -66,9 +66,9 @@ class Utf8Text(click.ParamType):
 #: Free text (options say their name when it is not UTF-8).
 TEXT = Utf8Text()
 
-#: A task's id: what SQLite can hold (a larger number is an error naming the range, not an
-#: OverflowError from the database).
-TASK_ID = click.IntRange(min=1, max=2**63 - 1)
+#: A task's or a message's id: what SQLite can hold (a larger number is an error naming the
+#: range, not an OverflowError from the database).
+ROW_ID = click.IntRange(min=1, max=2**63 - 1)
 
 
 def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -688,7 +688,7 @@ def tasks_list(config_path: str, show_all: bool, fmt: str) -> None:
 
 
 @tasks.command("show")
-@click.argument("task_id", type=TASK_ID)
+@click.argument("task_id", type=ROW_ID)
 @config_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
@@ -761,7 +761,7 @@ def _task_action_with(config_path: str, action: Callable[[Store, Config], str]) 
 
 
 @tasks.command("claim")
-@click.argument("task_id", type=TASK_ID)
+@click.argument("task_id", type=ROW_ID)
 @click.option("--who", default=None, type=TEXT, help="Your name (default: your login).")
 @click.option("--take-over", is_flag=True,
               help="Take the conversation from the teammate who has it (recorded).")
@@ -788,7 +788,7 @@ def tasks_claim(task_id: int, who: str | None, take_over: bool, config_path: str
 
 
 @tasks.command("done")
-@click.argument("task_id", type=TASK_ID)
+@click.argument("task_id", type=ROW_ID)
 @click.option("--who", default=None, type=TEXT,
               help="Who does it, as the task's history records (default: your login).")
 @click.option("--note", default=None, type=TEXT)
@@ -805,7 +805,7 @@ def tasks_done(task_id: int, who: str | None, note: str | None, config_path: str
 
 
 @tasks.command("dismiss")
-@click.argument("task_id", type=TASK_ID)
+@click.argument("task_id", type=ROW_ID)
 @click.option("--who", default=None, type=TEXT,
               help="Who does it, as the task's history records (default: your login).")
 @click.option("--note", default=None, type=TEXT)
@@ -833,7 +833,7 @@ def _close_task(task_id: int, who: str | None, note: str | None, config_path: st
 
 
 @tasks.command("assign")
-@click.argument("task_id", type=TASK_ID)
+@click.argument("task_id", type=ROW_ID)
 @click.option("--to", "to", required=True, type=TEXT,
               help="The teammate (a user of `dmguard users`).")
 @click.option("--who", default=None, type=TEXT, help="Who assigns (default: your login).")
@@ -856,7 +856,7 @@ def tasks_assign(task_id: int, to: str, who: str | None, config_path: str) -> No
 
 
 @tasks.command("unassign")
-@click.argument("task_id", type=TASK_ID)
+@click.argument("task_id", type=ROW_ID)
 @click.option("--who", default=None, type=TEXT,
               help="Who does it, as the task's history records (default: your login).")
 @config_option
@@ -878,7 +878,7 @@ def tasks_unassign(task_id: int, who: str | None, config_path: str) -> None:
 
 
 @tasks.command("snooze")
-@click.argument("task_id", type=TASK_ID)
+@click.argument("task_id", type=ROW_ID)
 @click.option("--for", "duration", required=True, type=TEXT, help="How long, e.g. 2h, 1d.")
 @click.option("--who", default=None, type=TEXT,
               help="Who does it, as the task's history records (default: your login).")
@@ -912,7 +912,7 @@ def tasks_snooze(task_id: int, duration: str, who: str | None, config_path: str)
 
 
 @tasks.command("notes")
-@click.argument("task_id", type=TASK_ID)
+@click.argument("task_id", type=ROW_ID)
 @click.option("--add", "text", default=None, type=TEXT,
               help="Add this note (otherwise list the notes).")
 @click.option("--who", default=None, type=TEXT,
@@ -953,7 +953,7 @@ def tasks_notes(task_id: int, text: str | None, who: str | None, fmt: str,
 
 
 @tasks.command("reply")
-@click.argument("task_id", type=TASK_ID)
+@click.argument("task_id", type=ROW_ID)
 @click.argument("text", required=False, type=Utf8Text("the reply"))
 @click.option("--canned", "canned_name", default=None, metavar="NAME", type=TEXT,
               help="Send this canned reply ([[web.canned]]), filled in for the person, as "
@@ -998,7 +998,7 @@ def tasks_reply(task_id: int, text: str | None, canned_name: str | None, who: st
 
 
 @tasks.command("release")
-@click.argument("task_id", type=TASK_ID)
+@click.argument("task_id", type=ROW_ID)
 @click.option("--text", default=None, type=TEXT, help="The edited draft (default: unchanged).")
 @click.option("--who", default=None, type=TEXT,
               help="Who does it, as the task's history records (default: your login).")
@@ -1139,6 +1139,74 @@ def _deliver(store: Store, config: Config, data: Any, again: bool) -> None:
                    "report lists it)", err=True)
     if done.errors:
         sys.exit(1)
+
+
+@cli.group()
+def messages() -> None:
+    """Messages that wait for a person: a send whose answer was lost, that dmguard could
+    neither find on the platform nor rule out (it never sends one again by itself).
+
+    Example:
+
+    \b
+        dmguard messages waiting
+        dmguard messages settle 23 --arrived
+    """
+
+
+@messages.command("waiting")
+@config_option
+def messages_waiting(config_path: str) -> None:
+    """List the messages that wait for a person, with why.
+
+    Example:
+
+    \b
+        dmguard messages waiting
+    """
+    from dmguard.store import Origin
+
+    config = load(config_path)
+    with opened_store(config, existing=True) as store:
+        waiting = [m for account in config.accounts
+                   for m in store.messages.in_state(account.name, "needs_attention")]
+        for message in waiting:
+            contact = store.people.contact(message.contact_id) if message.contact_id else None
+            who = f"@{contact.username}" if contact and contact.username else "?"
+            what = "personal reply" if message.origin == Origin.HUMAN else "automated"
+            click.echo(f"{message.id}  {message.account_id}  to {who}  {what}  since "
+                       f"{message.updated_at[:16]}  {message.failure}")
+    if not waiting:
+        click.echo("no message waits for a person", err=True)
+
+
+@messages.command("settle")
+@click.argument("message_id", type=ROW_ID)
+@click.option("--arrived/--lost", required=True,
+              help="What the conversation on the platform shows: the DM is there, or not.")
+@click.option("--who", default=None, type=TEXT,
+              help="Who looked, as the message's history records (default: your login).")
+@config_option
+def messages_settle(message_id: int, arrived: bool, who: str | None, config_path: str) -> None:
+    """Settle a message that waits for a person, once you have looked on the platform.
+
+    --arrived: it is sent (a personal reply closes its task). --lost: it failed and is not
+    sent again; a personal reply's task stays open, to answer again.
+
+    Example:
+
+    \b
+        dmguard messages settle 23 --lost
+    """
+    from dmguard.outbox import SettleError, settle_by_person
+
+    config = load(config_path)
+    with opened_store(config, existing=True) as store:
+        try:
+            settled = settle_by_person(store, message_id, _actor(store, who), arrived=arrived)
+        except SettleError as error:
+            raise UsageProblem(str(error)) from None
+    click.echo(f"message {message_id}: {settled.state}")
 
 
 @cli.group(invoke_without_command=True)

@@ -464,6 +464,39 @@ def needs_attention(store: Store, message_id: int, actor: str, reason: str) -> b
     return parked
 
 
+class SettleError(Exception):
+    """A person's word on a message that is not waiting for one."""
+
+
+def settle_by_person(store: Store, message_id: int, who: str, *, arrived: bool) -> Message:
+    """A person's word on a message waiting for one (``needs_attention``), once they have
+    looked at the conversation on the platform. It ``arrived``: sent (a personal reply
+    closes its task, as when dmguard finds it). It did not: failed, and never sent again by
+    itself; a personal reply's task stays open, so they can answer again.
+
+    Raises :class:`SettleError` for a message that is not waiting for a person."""
+    with store.atomic():
+        message = store.messages.get(message_id)
+        if message is None:
+            raise SettleError(f"no message {message_id}")
+        if message.state != "needs_attention":
+            raise SettleError(f"message {message_id} is {message.state}, not waiting for a "
+                              "person")
+        if arrived:
+            store.messages.transition(message_id, ("needs_attention",), "sent", who,
+                                      "a person found it on the platform", failure=None,
+                                      sent_at=store.now())
+            if message.origin == Origin.HUMAN:
+                tasks.close_replied(store, message_id)
+        else:
+            store.messages.transition(message_id, ("needs_attention",), "failed", who,
+                                      "a person found it did not arrive; not sent again",
+                                      failure=f"did not arrive (a person looked: {who})")
+    settled = store.messages.get(message_id)
+    assert settled is not None
+    return settled
+
+
 URL = re.compile(r"https?://\S+")
 
 

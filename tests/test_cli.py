@@ -15,8 +15,8 @@ from dmguard.cli import cli
 from dmguard.demo import run_demo
 from tests.conftest import START, config_file, make_config
 
-COMMANDS = ["demo", "run", "audit", "submit", "tasks", "report", "rules", "sandbox", "web", "users",
-            "check-config"]
+COMMANDS = ["demo", "run", "audit", "submit", "tasks", "messages", "report", "rules", "sandbox",
+            "web", "users", "check-config"]
 
 
 def tom_asks(tmp_path: Path) -> int:
@@ -684,3 +684,27 @@ def test_a_task_id_past_what_sqlite_holds_is_a_usage_error(command: list[str]) -
     assert result.exit_code == 2, result.output
     assert f"{huge} is not in the range 1<=x<=9223372036854775807" in result.output
     assert not isinstance(result.exception, OverflowError)
+
+
+def test_messages_waiting_lists_and_settle_settles(tmp_path: Path) -> None:
+    from dmguard.clock import SimulatedClock
+    from dmguard.store import Store
+    from tests.test_outbox import _waiting_reply
+
+    conf = config_file(tmp_path)
+    store = Store.open(tmp_path / "d.db", SimulatedClock(START))
+    _task, message_id = _waiting_reply(store, make_config(tmp_path))
+    store.close()
+    listed = CliRunner().invoke(cli, ["messages", "waiting", "--config", str(conf)])
+    assert listed.exit_code == 0
+    assert listed.stdout.startswith(f"{message_id}  demo  to @diego  personal reply  since ")
+    settled = CliRunner().invoke(cli, ["messages", "settle", str(message_id), "--lost",
+                                       "--who", "sam", "--config", str(conf)])
+    assert (settled.exit_code, settled.stdout) == (0, f"message {message_id}: failed\n")
+    again = CliRunner().invoke(cli, ["messages", "settle", str(message_id), "--arrived",
+                                     "--who", "sam", "--config", str(conf)])
+    assert (again.exit_code, again.output) == (
+        2, f"dmguard: message {message_id} is failed, not waiting for a person\n")
+    empty = CliRunner().invoke(cli, ["messages", "waiting", "--config", str(conf)])
+    assert (empty.exit_code, empty.stdout, empty.stderr) == (0, "", "no message waits for a "
+                                                                    "person\n")

@@ -395,3 +395,53 @@ def test_a_message_settled_meanwhile_is_not_reported_as_needing_attention(
         assert not outbox.needs_attention(store, message_id, "reconcile", "lists it twice")
     assert [r.levelname for r in caplog.records] == ["INFO"]
     assert store.messages.get(message_id).state == "sent"  # type: ignore[union-attr]
+
+
+def _waiting_reply(store: Store, config: Config) -> tuple[int, int]:
+    """A person's reply to Diego whose answer was lost and that the platform could not rule
+    out: parked for a person (the task it answers, and the message)."""
+    from dmguard import tasks
+
+    store.accounts.ensure("demo", "sandbox")
+    contact_id, _ = store.people.upsert_contact("demo", "501", name="Diego", username="diego")
+    task_id = tasks.open_task(store, config, "demo", contact_id, "reply", "wrote", text="seat?")
+    assert task_id is not None
+    message_id = store.messages.add(
+        NewMessage(account_id="demo", contact_id=contact_id, direction="out",
+                   origin=Origin.HUMAN, kind="manual", text="Hi Diego, I'll hold a seat.",
+                   state="queued", verdict="send"), actor="sam", reason="personal reply")
+    store.tasks.set_reply(task_id, message_id)
+    assert outbox.needs_attention(store, message_id, "reconcile", "not listed, history starts "
+                                  "later; not sent again")
+    return task_id, message_id
+
+
+def test_a_person_settles_a_reply_that_waits_for_one(store: Store, config: Config) -> None:
+    """A new user's probe: a personal reply parked in needs_attention showed nowhere but a
+    count in `status`, and nothing could settle it."""
+    from dmguard.report.data import waiting_for_a_person
+
+    task_id, message_id = _waiting_reply(store, config)
+    end = iso(store.clock.now() + timedelta(days=1))
+    (line,) = waiting_for_a_person(store, "demo", end)
+    assert line.startswith(f"personal reply {message_id} to @diego waits for a person: not "
+                           "listed")
+    assert line.endswith(f"`dmguard messages settle {message_id} --arrived` (or `--lost`)")
+    sent = outbox.settle_by_person(store, message_id, "sam", arrived=True)
+    assert (sent.state, sent.failure) == ("sent", None)
+    assert store.tasks.get(task_id).state == "done"  # type: ignore[union-attr]
+    assert waiting_for_a_person(store, "demo", end) == []
+    with pytest.raises(outbox.SettleError, match=f"message {message_id} is sent, not waiting "
+                                                 "for a person"):
+        outbox.settle_by_person(store, message_id, "sam", arrived=False)
+
+
+def test_a_reply_that_did_not_arrive_leaves_its_task_open_to_answer_again(
+        store: Store, config: Config) -> None:
+    task_id, message_id = _waiting_reply(store, config)
+    lost = outbox.settle_by_person(store, message_id, "sam", arrived=False)
+    assert lost.state == "failed" and lost.failure == "did not arrive (a person looked: sam)"
+    assert store.tasks.get(task_id).state == "open"  # type: ignore[union-attr]
+    assert store.messages.unsettled_replies(lost.contact_id) == 0, "a new reply may go"
+    with pytest.raises(outbox.SettleError, match="no message 999"):
+        outbox.settle_by_person(store, 999, "sam", arrived=True)

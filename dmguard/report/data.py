@@ -166,9 +166,33 @@ def account_day(store: Store, account_id: str, start: str, end: str,
                                 f"{account.paused_reason}")
     for failure in reports.failed_sends(account_id, start, end):
         result.attention.append(f"DM to @{failure.username} failed: {failure.failure}")
+    result.attention.extend(waiting_for_a_person(store, account_id, end))
     for run in reports.failed_runs(account_id, start, end):
         result.attention.append(f"{run.job} failed: {run.error}")
     return result
+
+
+WAITING_SHOWN = 10
+"""How many messages waiting for a person the report names; it counts the rest."""
+
+
+def waiting_for_a_person(store: Store, account_id: str, end: str) -> list[str]:
+    """A line for each message parked for a person (``needs_attention``) by ``end`` and
+    still waiting: what it is, to whom, why, and the command that settles it."""
+    waiting = [m for m in store.messages.in_state(account_id, "needs_attention")
+               if m.updated_at < end]
+    lines = []
+    for message in waiting[:WAITING_SHOWN]:
+        contact = store.people.contact(message.contact_id) if message.contact_id else None
+        who = f"@{contact.username}" if contact and contact.username else "a person"
+        what = "personal reply" if message.origin == Origin.HUMAN else "DM"
+        lines.append(f"{what} {message.id} to {who} waits for a person: {message.failure}; "
+                     f"look at the conversation on the platform, then `dmguard messages "
+                     f"settle {message.id} --arrived` (or `--lost`)")
+    if len(waiting) > WAITING_SHOWN:
+        lines.append(f"and {len(waiting) - WAITING_SHOWN} more messages wait for a person "
+                     "(`dmguard messages waiting`)")
+    return lines
 
 
 GENERIC_RULES = rule_ids(where=lambda r: r.generic)
