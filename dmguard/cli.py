@@ -732,6 +732,12 @@ def tasks_show(task_id: int, config_path: str, fmt: str) -> None:
             for message in item.conversation:
                 arrow = "→" if message.direction == "out" else "←"
                 click.echo(f"  {arrow} {message.text}")
+        reply = store.messages.get(task.reply_message_id) if task.reply_message_id else None
+        if reply is not None and reply.state != "sent":
+            settle = (f"; look on the platform, then `dmguard messages settle {reply.id} "
+                      "--arrived` (or `--lost`)" if reply.state == "needs_attention" else "")
+            click.echo(f"Reply {reply.id} ({reply.state.replace('_', ' ')}"
+                       f"{': ' + reply.failure if reply.failure else ''}{settle}): {reply.text}")
         if item.draft:
             click.echo(f"Draft ({item.draft.state}): {item.draft.text}")
             for finding in item.findings:

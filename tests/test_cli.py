@@ -708,3 +708,19 @@ def test_messages_waiting_lists_and_settle_settles(tmp_path: Path) -> None:
     empty = CliRunner().invoke(cli, ["messages", "waiting", "--config", str(conf)])
     assert (empty.exit_code, empty.stdout, empty.stderr) == (0, "", "no message waits for a "
                                                                     "person\n")
+
+
+def test_tasks_show_says_its_reply_waits_for_a_person(tmp_path: Path) -> None:
+    from dmguard.clock import SimulatedClock
+    from dmguard.store import Store
+    from tests.test_outbox import _waiting_reply
+
+    conf = config_file(tmp_path)
+    store = Store.open(tmp_path / "d.db", SimulatedClock(START))
+    task_id, message_id = _waiting_reply(store, make_config(tmp_path))
+    store.close()
+    shown = CliRunner().invoke(cli, ["tasks", "show", str(task_id), "--config", str(conf)])
+    assert shown.exit_code == 0
+    assert (f"Reply {message_id} (needs attention: not listed, history starts later; not sent "
+            f"again; look on the platform, then `dmguard messages settle {message_id} "
+            "--arrived` (or `--lost`)): Hi Diego, I'll hold a seat.") in shown.stdout
