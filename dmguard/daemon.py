@@ -17,6 +17,8 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -253,7 +255,11 @@ def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], c
                          holder=process_tag())
     store = Store.open(config.store.path, clock)
     try:
-        writer_lease.take(store, context.holder, wait=wait_for_lease)
+        with _stopped_by_a_signal():
+            writer_lease.take(store, context.holder, wait=wait_for_lease, waiting=log.info)
+    except _Stopped:
+        log.info("stopped while waiting for the writer lease; nothing was done")
+        return 0
     finally:
         store.close()
     try:
@@ -264,6 +270,28 @@ def run_daemon(config_path: str, config: Config, sandbox_urls: dict[str, str], c
             writer_lease.release(store, context.holder)
         finally:
             store.close()
+
+
+class _Stopped(Exception):
+    """SIGTERM or Ctrl-C before the daemon holds the lease: nothing is in flight."""
+
+
+@contextmanager
+def _stopped_by_a_signal() -> Iterator[None]:
+    """While the daemon waits for the lease (no job runs yet), SIGTERM or Ctrl-C stops it
+    at once, as a clean exit (:class:`_Stopped`), not a kill."""
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise _Stopped(signum)
+
+    if threading.current_thread() is not threading.main_thread():  # no signals there
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before[0])
+        signal.signal(signal.SIGINT, before[1])
 
 
 class ConfigWatch:

@@ -10,6 +10,7 @@ on this machine (SIGKILL, a crash) is known to be gone and is taken over at once
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from dmguard.clock import iso, parse_iso
@@ -26,10 +27,13 @@ class LeaseHeld(Exception):
     """Another process holds the lease; the message names it."""
 
 
-def take(store: Store, holder: str, *, wait: timedelta = timedelta(0)) -> None:
-    """Hold the lease, waiting up to ``wait`` for a holder to let go; LeaseHeld otherwise."""
+def take(store: Store, holder: str, *, wait: timedelta = timedelta(0),
+         waiting: Callable[[str], None] | None = None) -> None:
+    """Hold the lease, waiting up to ``wait`` for a holder to let go; LeaseHeld otherwise.
+    ``waiting`` is told once, in a line naming the holder, when the wait begins."""
     clock = store.clock
     deadline = clock.now() + wait
+    told = False
     while True:
         lease = store.leases.acquire(NAME, holder, iso(clock.now() + TTL))
         if lease.holder == holder:
@@ -37,15 +41,24 @@ def take(store: Store, holder: str, *, wait: timedelta = timedelta(0)) -> None:
         if gone(lease.holder) and store.leases.take_over(NAME, lease.holder, holder,
                                                          iso(clock.now() + TTL)):
             return
+        held = (f"another dmguard daemon holds this database: {lease.holder} (since "
+                f"{lease.acquired_at[:19]}, last heartbeat {lease.heartbeat_at[:19]})")
         left = deadline - clock.now()
         if left <= timedelta(0):
             expires = parse_iso(lease.expires_at)
-            raise LeaseHeld(
-                f"another dmguard daemon holds this database: {lease.holder} (since "
-                f"{lease.acquired_at[:19]}, last heartbeat {lease.heartbeat_at[:19]}); it is "
-                f"free when that process stops, or from {expires:%H:%M:%S} if it died. "
-                "Use --wait-for-lease to wait for it (a redeploy)")
+            then = (f"still held after waiting {_duration(wait)}" if wait
+                    else "Use --wait-for-lease to wait for it (a redeploy)")
+            raise LeaseHeld(f"{held}; it is free when that process stops, or from "
+                            f"{expires:%H:%M:%S} if it died. {then}")
+        if waiting is not None and not told:
+            waiting(f"{held}; waiting up to {_duration(wait)} for it to let go")
+            told = True
         clock.sleep(min(left, POLL).total_seconds())
+
+
+def _duration(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
 def renew(store: Store, holder: str) -> bool:

@@ -46,6 +46,22 @@ def test_a_redeploy_waits_for_the_lease(store: Store, clock: SimulatedClock) -> 
     assert writer_lease.TTL <= waited <= writer_lease.TTL + writer_lease.POLL
 
 
+def test_a_wait_says_once_whom_it_waits_for_and_how_long_it_waited(
+        store: Store, clock: SimulatedClock) -> None:
+    """A new user's probe: `run --wait-for-lease 2m` said nothing while it waited, and gave up
+    with the words of a run that had not waited ("Use --wait-for-lease")."""
+    writer_lease.take(store, "alpha:1")
+    told: list[str] = []
+    with pytest.raises(writer_lease.LeaseHeld) as held:
+        writer_lease.take(store, "beta:2", wait=timedelta(seconds=30), waiting=told.append)
+    assert str(held.value).endswith("still held after waiting 30 s")
+    assert "--wait-for-lease" not in str(held.value)
+    assert len(told) == 1 and told[0].startswith("another dmguard daemon holds this database: "
+                                                 "alpha:1 (since ")
+    assert told[0].endswith("waiting up to 30 s for it to let go")
+    assert writer_lease.renew(store, "alpha:1")
+
+
 def test_released_leases_are_free(store: Store) -> None:
     writer_lease.take(store, "alpha:1")
     writer_lease.release(store, "alpha:1")
@@ -72,6 +88,17 @@ def test_a_second_run_exits_2_naming_the_daemon_that_holds_the_database(tmp_path
         assert second.returncode == 2, second.stderr
         assert f":{first.pid}" in second.stderr and "--wait-for-lease" in second.stderr
         assert "Traceback" not in second.stderr
+        # waiting for it: said at once, and SIGTERM ends the wait cleanly (exit 0)
+        third = subprocess.Popen([sys.executable, "-m", "dmguard", "run", "--config", str(conf),
+                                  "--wait-for-lease", "2m"], stderr=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, text=True, cwd=tmp_path)
+        try:
+            wait_for(third, "waiting up to 2 min 0 s for it to let go", 60)
+            third.terminate()
+            assert third.wait(timeout=30) == 0
+        finally:
+            if third.poll() is None:
+                third.kill()
     finally:
         first.terminate()
         first.wait(timeout=30)
