@@ -1613,12 +1613,35 @@ def check_config(config_path: str, offline: bool) -> None:
         else:
             where = account.sandbox_url or "an emulator started in-process"
             click.echo(f"  talks to {where}; no secrets needed")
+            if account.sandbox_url and not offline:
+                _verify_sandbox(account.name, account.sandbox_url)
     click.echo(f"sequences: {', '.join(s.name for s in config.sequences) or 'none'}")
     click.echo(f"rules overridden: {', '.join(config.audit.rules) or 'none'}; hold score "
                f"{config.audit.hold_score}")
     smtp = data["report"]["email"]
     click.echo(f"report: {data['report']['dir']} at {config.daemon.report_time} "
                f"{config.daemon.timezone}" + (f", e-mail via {smtp['host']}" if smtp else ""))
+
+
+def _verify_sandbox(name: str, url: str) -> None:
+    """The emulator at ``url`` answers (its ledger, which every emulator serves)."""
+    import requests
+
+    try:
+        requests.get(url.rstrip("/") + "/_sandbox/ledger", timeout=5).raise_for_status()
+    except requests.RequestException as error:
+        if isinstance(error, requests.HTTPError) and error.response is not None:
+            reason = f"HTTP {error.response.status_code} from its ledger: is it an emulator?"
+        elif isinstance(error, requests.Timeout):
+            reason = "no answer within 5 s"
+        elif isinstance(error, requests.ConnectionError):
+            reason = "nothing accepts a connection there"
+        else:
+            reason = type(error).__name__
+        raise UsageProblem(f"account {name}: the emulator at {url} does not answer "
+                           f"({reason}); start it (`dmguard sandbox serve`), fix "
+                           "accounts.sandbox_url, or check with --offline") from None
+    click.echo("  the emulator answers")
 
 
 def _verify_credentials(account: AccountConfig) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,8 @@ from click.testing import CliRunner
 
 from dmguard.cli import cli
 from dmguard.config import ConfigError, load_x_credentials, parse_config
-from tests.conftest import ROOT
+from dmguard.platforms.sandbox.server import SandboxServer
+from tests.conftest import ROOT, config_file
 
 BASE = (ROOT / "config" / "dmguard.toml").read_text()
 
@@ -404,3 +406,23 @@ def test_a_config_without_accounts_says_which_section_is_missing(tmp_path: Path)
         parse_config("[daemon]\ntick_minutes = 5\n", Path("empty.toml"))
     assert str(error.value) == ("empty.toml: accounts: missing: at least one [[accounts]] "
                                 "section, with name and platform (see config/dmguard.toml)")
+
+
+def test_check_config_asks_the_emulator_it_names(tmp_path: Path, sandbox: SandboxServer) -> None:
+    """A new user's probe: check-config said "valid" for a sandbox_url nothing listened on;
+    it calls the platform to test an X account's credentials, and now asks the emulator."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    runner = CliRunner()
+    for url, code, said in ((sandbox.url, 0, "  the emulator answers"),
+                            (dead, 2, f"dmguard: account demo: the emulator at {dead} does not "
+                                      "answer (nothing accepts a connection there); start it "
+                                      "(`dmguard sandbox serve`), fix accounts.sandbox_url, or "
+                                      "check with --offline")):
+        conf = config_file(tmp_path, sandbox_url=url)
+        result = runner.invoke(cli, ["check-config", "--config", str(conf)])
+        assert result.exit_code == code, result.output
+        assert said in result.output.splitlines()
+        offline = runner.invoke(cli, ["check-config", "--offline", "--config", str(conf)])
+        assert offline.exit_code == 0 and "the emulator answers" not in offline.output
