@@ -1240,16 +1240,28 @@ def rules(ctx: click.Context, fmt: str, config_path: str | None) -> None:
     if fmt == "markdown":
         click.echo(catalogue_markdown(), nl=False)
         return
-    for rule in catalogue():
-        click.echo(f"{rule.id}  {rule.name:<24} {rule.severity:<6} {rule.plain_summary}")
     if config_path is None and Path(DEFAULT_CONFIG).exists():
         config_path = DEFAULT_CONFIG
-    if config_path is not None:
+    config = load(config_path) if config_path is not None else None  # its errors come first
+    settings = config.audit.rules if config is not None else {}
+    overridden = False
+    for rule in catalogue():
+        severity = rule.severity
+        setting = settings.get(rule.id)
+        if setting is not None and (not setting.enabled or setting.severity not in (None,
+                                                                                     severity)):
+            severity = ("off" if not setting.enabled else setting.severity or severity) + "*"
+            overridden = True
+        click.echo(f"{rule.id}  {rule.name:<24} {severity:<6} {rule.plain_summary}")
+    if config is not None:
         from dmguard.audit.rules.judge import looks_automated
 
+        if overridden:
+            click.echo(f"\n* as {config_path} sets it ([audit.rules]); the catalogue's own "
+                       "severity is in `dmguard rules --format markdown`")
         click.echo(f"\nLearned by {looks_automated.id} {looks_automated.name} from each "
                    "account's people (dmguard rules learned):")
-        _print_learned(load(config_path), None)
+        _print_learned(config, None)
 
 
 def _print_learned(config: Config, account: str | None, fmt: str = "text") -> None:

@@ -724,3 +724,22 @@ def test_tasks_show_says_its_reply_waits_for_a_person(tmp_path: Path) -> None:
     assert (f"Reply {message_id} (needs attention: not listed, history starts later; not sent "
             f"again; look on the platform, then `dmguard messages settle {message_id} "
             "--arrived` (or `--lost`)): Hi Diego, I'll hold a seat.") in shown.stdout
+
+
+def test_rules_with_a_config_shows_what_it_sets_and_its_errors_first(tmp_path: Path) -> None:
+    """A new user's probe: `rules --config` listed DG010 as hold and DG044 as warn with a
+    config that switched DG010 off and made DG044 block; and with a config that could not be
+    read it printed the whole catalogue and a dangling header before the error."""
+    conf = config_file(tmp_path)
+    with conf.open("a", encoding="utf-8") as handle:
+        handle.write('\n[audit.rules.DG010]\nenabled = false\n[audit.rules.DG044]\n'
+                     'severity = "block"\n')
+    shown = CliRunner().invoke(cli, ["rules", "--config", str(conf)])
+    assert shown.exit_code == 0
+    lines = {line[:5]: line for line in shown.stdout.splitlines()}
+    assert lines["DG010"].split()[2] == "off*" and lines["DG044"].split()[2] == "block*"
+    assert lines["DG001"].split()[2] == "block", "what the config leaves alone is unmarked"
+    assert f"* as {conf} sets it ([audit.rules])" in shown.stdout
+    missing = CliRunner().invoke(cli, ["rules", "--config", str(tmp_path / "nope.toml")])
+    assert missing.exit_code == 2
+    assert missing.stdout == "" and "config file not found" in missing.output
