@@ -173,6 +173,9 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
     # checked first, so a text that is refused is said to be, whatever the platform's
     # state; and again below, under the write lock, where the answer counts.
     check_personal(store, config, task, text)
+    # Whose conversation it is, too, before the platform is reached (both again below).
+    tasks.require_teammate(store, who)
+    require_free(store, task, who)
     platform = platform or _platform_for(store, config, account.name)
     # Checking and queueing are one transaction (it takes the write lock first): of two
     # submits at the same moment (a double click, two people, the CLI and the page),

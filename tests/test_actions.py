@@ -472,3 +472,16 @@ def test_a_closing_note_that_says_nothing_is_no_note(store: Store, config: Confi
     actions.resolve(store, config, two, "sam", "done", note)
     for task_id in (one, two):
         assert store.tasks.actions(task_id)[-1].note is None
+
+
+def test_a_reply_to_a_teammates_conversation_is_refused_before_the_platform_is_reached(
+        store: Store, config: Config) -> None:
+    """A new user's probe: while alice held the conversation, bob's reply was told that
+    there was no sandbox URL, not that alice has it."""
+    from tests.test_learning import STUDIO, draft, hold_task
+
+    task_id = hold_task(store, draft(store, config, "Amy", STUDIO))
+    actions.take(store, task_id, "alice")
+    with pytest.raises(actions.TaskError, match="alice has this conversation") as refused:
+        actions.reply(store, config, task_id, "bob", "Hi Amy, yes, Friday works.")
+    assert refused.value.code == "taken"
