@@ -622,9 +622,18 @@ def _plain_words(item: Any) -> str:
         keys = f" (its keys: {', '.join(section.model_fields)})" if section else ""
         return f"must be a table of settings, e.g. {{ key = value, … }}, not a single value{keys}"
     if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']}"
+        return f"must be at least {_number(ctx['ge'])}"
+    if kind == "greater_than":
+        return f"must be more than {_number(ctx['gt'])}"
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']}"
+        return f"must be at most {_number(ctx['le'])}"
+    if kind == "less_than":
+        return f"must be less than {_number(ctx['lt'])}"
+    if kind == "string_too_short":
+        return ("must not be empty" if ctx.get("min_length") == 1
+                else f"must be at least {ctx['min_length']} characters")
+    if kind == "string_too_long":
+        return f"must be at most {ctx['max_length']} characters"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "must be a whole number"
     if kind in ("bool_parsing", "bool_type"):
@@ -640,6 +649,11 @@ def _plain_words(item: Any) -> str:
     if kind == "literal_error":
         return f"must be {ctx['expected']}"
     return str(item["msg"]).removeprefix("Value error, ")
+
+
+def _number(value: Any) -> str:
+    """A bound as the file would write it: 0, not pydantic's 0.0."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def as_written(value: Any) -> str:
@@ -706,7 +720,14 @@ def _decoded(path: Path, data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ConfigError(f"{path}: starts with a UTF-16 byte order mark (bytes "
                           f"0x{data[0]:02X} 0x{data[1]:02X}): save the file as UTF-8")
-    return data.decode("utf-8-sig")
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark is fine
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ConfigError(f"{path}: line {line}: byte 0x{data[error.start]:02X} at column "
+                          f"{column} is not UTF-8: save the file as UTF-8") from None
 
 
 class XCredentials(BaseModel):

@@ -118,6 +118,11 @@ BAD_CONFIGS = [
      "sequences[0].segment = 'vip-only': must be a table of settings, e.g. { key = value, … }, "
      "not a single value (its keys: bio_keywords, min_followers"),
     (("tick_minutes = 5", "tick_minutes = 0"), "daemon.tick_minutes = 0: must be at least 1"),
+    # a new user's probe: pydantic's own words, and its 0.0 for a bound the file writes 0
+    (('disclosure = "[Automated message from @{account}]"', 'disclosure = ""'),
+     "label.disclosure = '': must not be empty"),
+    (("dm_sent = 0.015", "dm_sent = 0.015\ndaily_budget = -2"),
+     "costs.daily_budget = -2: must be more than 0"),
     # found by QA (CLI finding 3): wrong types were coerced (true -> 1, "50" -> 50, 15.0 -> 15)
     (("hold_score = 50", "hold_score = true"), "audit.hold_score = true: must be a whole number"),
     (('report_time = "08:00"', "report_time = 08:00:00"),
@@ -202,6 +207,18 @@ def test_cli_exits_2_on_missing_or_bad_config(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["check-config", "--config", str(bad)])
     assert result.exit_code == 2
     assert "store.path = 5" in result.output
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["plain", "byte order mark"])
+def test_a_byte_that_is_not_utf8_is_named_with_its_line_and_column(tmp_path: Path,
+                                                                   bom: bytes) -> None:
+    """A new user's probe: "'utf-8' codec can't decode byte 0xe9 in position 22"."""
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(bom + b'[[accounts]]\nname = "d\xe9mo"\nplatform = "sandbox"\n')
+    result = CliRunner().invoke(cli, ["check-config", "--offline", "--config", str(bad)])
+    assert (result.exit_code, result.output) == (
+        2, f"dmguard: {bad}: line 2: byte 0xE9 at column 10 is not UTF-8: save the file as "
+           "UTF-8\n")
 
 
 def test_x_credentials_name_the_missing_variables() -> None:
