@@ -66,6 +66,20 @@ class Utf8Text(click.ParamType):
 #: Free text (options say their name when it is not UTF-8).
 TEXT = Utf8Text()
 
+class Share(click.FloatRange):
+    """A share from 0 to 1. click's range lets NaN through (no comparison with it is true)."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 1)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        number = super().convert(value, param, ctx)
+        if number != number:  # NaN
+            self.fail(f"{value!r} is not a number from 0 to 1", param, ctx)
+        return number
+
+
 #: A task's or a message's id: what SQLite can hold (a larger number is an error naming the
 #: range, not an OverflowError from the database).
 ROW_ID = click.IntRange(min=1, max=2**63 - 1)
@@ -1339,7 +1353,7 @@ def sandbox() -> None:
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--seed", default=7, show_default=True)
 @click.option("--empty", is_flag=True, help="Start with no followers and no conversations.")
-@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1),
+@click.option("--fault-rate", default=0.0, type=Share(),
               help="Share of API calls answered with 429/5xx/slow/dropped.")
 @click.option("--require-credentials", is_flag=True,
               help="Accept only the consumer key (or bearer token) in DMGUARD_X_* variables.")

@@ -743,3 +743,12 @@ def test_rules_with_a_config_shows_what_it_sets_and_its_errors_first(tmp_path: P
     missing = CliRunner().invoke(cli, ["rules", "--config", str(tmp_path / "nope.toml")])
     assert missing.exit_code == 2
     assert missing.stdout == "" and "config file not found" in missing.output
+
+
+@pytest.mark.parametrize("rate", ["nan", "NaN", "1.5", "-0.1"])
+def test_a_fault_rate_is_a_number_from_0_to_1(rate: str) -> None:
+    """A new user's probe: `sandbox serve --fault-rate nan` was taken (click's range lets NaN
+    through)."""
+    result = CliRunner().invoke(cli, ["sandbox", "serve", "--fault-rate", rate, "--port", "0"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--fault-rate'" in result.output

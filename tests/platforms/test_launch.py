@@ -99,3 +99,16 @@ def test_a_standalone_emulator_lists_the_conversations_it_starts_with_at_once(
         assert not later.listed(clock.now()), "what is written later is listed late, as on X"
     finally:
         server.server_close()
+
+
+def test_a_made_up_bio_names_two_different_interests() -> None:
+    """A new user's probe: the demo showed "Into urban gardening and urban gardening."."""
+    import random
+
+    from dmguard.platforms.sandbox.scenario import Population
+
+    population = Population(SandboxState(SimulatedClock(START)), random.Random(1))
+    bios = [population.new_person().description for _ in range(300)]
+    for bio in bios:
+        liked, _, also = bio.split(". Into ", 1)[1].removesuffix(".").partition(" and ")
+        assert liked != also, bio

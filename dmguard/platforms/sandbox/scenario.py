@@ -90,7 +90,10 @@ class Population:
         rng = self.rng
         first, last = rng.choice(FIRST), rng.choice(LAST)
         place = rng.choice(PLACES)
-        bio = f"{rng.choice(ROLES)}. Into {rng.choice(INTERESTS)} and {rng.choice(INTERESTS)}."
+        role, liked, also = rng.choice(ROLES), rng.choice(INTERESTS), rng.choice(INTERESTS)
+        if also == liked:  # not "into cycling and cycling": the next interest, drawing nothing
+            also = INTERESTS[(INTERESTS.index(liked) + 1) % len(INTERESTS)]  # more at random
+        bio = f"{role}. Into {liked} and {also}."
         profile = {
             "username": f"{first.lower().replace('é', 'e').replace('ë', 'e').replace('í', 'i')}"
                         f"{last.lower()}{rng.randint(1, 999)}",
