@@ -38,6 +38,14 @@ class UserError(Exception):
     """A user cannot be added, removed or logged in; the message says why (for a person)."""
 
 
+class TooManyLogins(UserError):
+    """Logins are rate limited for this name or address for ``wait`` seconds at most."""
+
+    def __init__(self, message: str, wait: int) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
 @dataclass(frozen=True)
 class Viewer:
     """Who is looking at the inbox, and which accounts they see (empty: all)."""
@@ -135,8 +143,9 @@ def authenticate(store: Store, web: WebConfig, name: str, password: str,
     name = name.strip().lower()[:40]
     keys = (f"user:{name}", *((f"addr:{address}",) if address else ()))
     if _limited(store, web, name, address):
-        raise UserError(f"Too many failed logins. Wait {web.login_window} and try again, or "
-                        "ask an admin to check your account.")
+        raise TooManyLogins(f"Too many failed logins. Wait {web.login_window} and try again, "
+                            "or ask an admin to check your account.",
+                            int(parse_duration(web.login_window).total_seconds()))
     user = store.users.named(name)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY, password)

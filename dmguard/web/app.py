@@ -164,6 +164,7 @@ def create_app(config: Config, clock: Clock) -> Flask:
         token = request.cookies.get(LOGIN_COOKIE)
         error = None
         status = 200
+        retry_after: int | None = None
         next_url = request.values.get("next", "")
         if not next_url.startswith("/") or next_url.startswith("//"):
             next_url = "/"
@@ -173,6 +174,9 @@ def create_app(config: Config, clock: Clock) -> Flask:
             try:
                 user = users.authenticate(store(), web, request.form.get("name", ""),
                                           request.form.get("password", ""), request.remote_addr)
+            except users.TooManyLogins as problem:  # rate limited: 429, and when to retry
+                error, status = str(problem), 429
+                retry_after = problem.wait
             except users.UserError as problem:
                 error, status = str(problem), 401
             else:
@@ -186,6 +190,8 @@ def create_app(config: Config, clock: Clock) -> Flask:
         page = render_template("login.html", login_csrf=token, error=error, next=next_url,
                                name=request.form.get("name", ""))
         response = Response(page, status)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
         set_cookie(response, LOGIN_COOKIE, token, 3600)
         return response
 

@@ -99,7 +99,9 @@ def test_logins_are_rate_limited_per_user(inbox: Inbox) -> None:
     for _ in range(5):
         client.post("/login", data={"csrf": token, "name": "bob", "password": "wrong one!!"})
     blocked = client.post("/login", data={"csrf": token, "name": "bob", "password": PASSWORD})
-    assert blocked.status_code == 401 and "Too many failed logins" in blocked.text
+    # rate limited, not a wrong password: 429 and when to come back (a new user's probe)
+    assert blocked.status_code == 429 and "Too many failed logins" in blocked.text
+    assert blocked.headers["Retry-After"] == "900"
     inbox.clock.advance(timedelta(minutes=16))
     log_in(client, "bob")
 
