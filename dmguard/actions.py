@@ -292,7 +292,8 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
     # One transaction: a teammate's claim, a second release or a crash in between never
     # leaves a lesson without its release, nor a release half done.
     try:
-        outcome = _released(store, config, auditor, task_id, who, message, text, decisions)
+        outcome = _released(store, config, auditor, task_id, who, message, text, edited,
+                            decisions)
     except _Blocked as blocked:
         outcome = blocked.outcome
     if outcome.state == "queued" and given:  # a long-lived auditor hears the lesson recorded
@@ -302,13 +303,12 @@ def release(store: Store, config: Config, task_id: int, who: str, text: str | No
 
 
 def _released(store: Store, config: Config, auditor: Auditor, task_id: int, who: str,
-              held: Message, text: str | None, decisions: list[learning.Decision]
-              ) -> outbox.Outcome:
+              held: Message, text: str | None, edited: bool,
+              decisions: list[learning.Decision]) -> outbox.Outcome:
     """:func:`release`'s transaction: the checks, the edit, the re-audit, the lesson and
     the task's end. A re-audit that would block the draft raises :class:`_Blocked`, which
     undoes all of it."""
     recorded = auditor.learned
-    edited = not learning.unchanged(held, text)
     with store.atomic():
         task = tasks.require_open(store, task_id)
         require_free(store, task, who)

@@ -66,6 +66,7 @@ class Utf8Text(click.ParamType):
 #: Free text (options say their name when it is not UTF-8).
 TEXT = Utf8Text()
 
+
 class Share(click.FloatRange):
     """A share from 0 to 1. click's range lets NaN through (no comparison with it is true)."""
 
@@ -1650,23 +1651,13 @@ def check_config(config_path: str, offline: bool) -> None:
 
 
 def _verify_sandbox(name: str, url: str) -> None:
-    """The emulator at ``url`` answers (its ledger, which every emulator serves)."""
-    import requests
+    from dmguard.platforms.sandbox.launch import emulator_problem
 
-    try:
-        requests.get(url.rstrip("/") + "/_sandbox/ledger", timeout=5).raise_for_status()
-    except requests.RequestException as error:
-        if isinstance(error, requests.HTTPError) and error.response is not None:
-            reason = f"HTTP {error.response.status_code} from its ledger: is it an emulator?"
-        elif isinstance(error, requests.Timeout):
-            reason = "no answer within 5 s"
-        elif isinstance(error, requests.ConnectionError):
-            reason = "nothing accepts a connection there"
-        else:
-            reason = type(error).__name__
+    problem = emulator_problem(url)
+    if problem is not None:
         raise UsageProblem(f"account {name}: the emulator at {url} does not answer "
-                           f"({reason}); start it (`dmguard sandbox serve`), fix "
-                           "accounts.sandbox_url, or check with --offline") from None
+                           f"({problem}); start it (`dmguard sandbox serve`), fix "
+                           "accounts.sandbox_url, or check with --offline")
     click.echo("  the emulator answers")
 
 

@@ -65,6 +65,25 @@ def embedded_sandboxes(config: Config, clock: Clock,
         yield urls
 
 
+def emulator_problem(url: str, timeout: float = 5.0) -> str | None:
+    """Why the emulator at ``url`` does not answer (asked for its ledger, which every
+    emulator serves), in a few words; None when it answers."""
+    import requests
+
+    try:
+        requests.get(url.rstrip("/") + "/_sandbox/ledger", timeout=timeout).raise_for_status()
+    except requests.HTTPError as error:
+        status = error.response.status_code if error.response is not None else "?"
+        return f"HTTP {status} from its ledger: is it an emulator?"
+    except requests.Timeout:
+        return f"no answer within {timeout:g} s"
+    except requests.ConnectionError:
+        return "nothing accepts a connection there"
+    except requests.RequestException as error:
+        return type(error).__name__
+    return None
+
+
 def credentials_from_environment() -> tuple[str, str]:
     """The (consumer key, bearer token) a standalone emulator should insist on."""
     load_dotenv_once()
