@@ -514,9 +514,13 @@ def same_dm_text(sent: str, seen: str) -> bool:
 
 def settle_from_event(store: Store, contact_id: int, event_text: str, event_id: str,
                       sent_at: str, actor: str) -> bool:
-    """Mark the message to this person that this platform event carries as sent."""
-    for message in store.messages.sending_to(contact_id):
+    """Settle the message to this person that this platform event carries: sent, if it
+    awaited the platform's answer or a person (the platform now shows it arrived); its event
+    recorded, if a person already said it arrived. So it is never taken for another tool's."""
+    for message in store.messages.awaiting_event(contact_id):
         if same_dm_text(message.labelled_text or message.text, event_text):
+            if message.state == "sent":
+                return store.messages.attach_event(message.id, event_id)
             return mark_sent(store, message, actor, f"found on the platform as event {event_id}",
                              platform_event_id=event_id, sent_at=sent_at, clear_failure=True)
     return False
@@ -524,12 +528,13 @@ def settle_from_event(store: Store, contact_id: int, event_text: str, event_id: 
 
 def mark_sent(store: Store, message: Message, actor: str, reason: str, *,
               platform_event_id: str, sent_at: str, clear_failure: bool = False) -> bool:
-    """Settle a message in ``sending`` as sent; a personal reply also closes its task."""
+    """Settle a message in ``sending`` (or waiting for a person) as sent; a personal reply
+    also closes its task."""
     with store.atomic():
         cleared = {"failure": None} if clear_failure else {}
-        if not store.messages.transition(message.id, ("sending",), "sent", actor, reason,
-                                         platform_event_id=platform_event_id, sent_at=sent_at,
-                                         **cleared):
+        if not store.messages.transition(message.id, ("sending", "needs_attention"), "sent",
+                                         actor, reason, platform_event_id=platform_event_id,
+                                         sent_at=sent_at, **cleared):
             return False
         if message.origin == Origin.HUMAN:
             tasks.close_replied(store, message.id)

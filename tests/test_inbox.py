@@ -271,3 +271,40 @@ def test_only_a_message_after_an_automated_dm_is_a_reply_to_it(
     reasons = {task.username: task.reason for task in store.tasks.listing()}
     assert reasons["early"].startswith("wrote to the account"), reasons
     assert reasons["late"].startswith("replied to an automated DM"), reasons
+
+
+@pytest.mark.parametrize("settled_by_a_person", [False, True],
+                         ids=["waiting for a person", "a person said it arrived"])
+def test_a_reply_the_platform_lists_late_is_ours_not_another_tools(
+        tmp_path: Path, clock: SimulatedClock, sandbox_state: SandboxState,
+        sandbox: SandboxServer, settled_by_a_person: bool) -> None:
+    """A reply parked for a person, and then listed by the platform, was recorded as a DM
+    another tool sent (the sync only matched sends awaiting an answer); and so was one a
+    person had already settled as arrived (`dmguard messages settle --arrived`). Now the
+    listing settles the first as sent, with its event, and gives the second its event."""
+    from dmguard import outbox
+
+    _config, store, runtime = world(tmp_path, clock, sandbox_state, sandbox)
+    pat = sandbox_state.add_user(username="pat", name="Pat Doe")
+    sandbox_state.user_writes(pat.id, "Do you ship to Oslo?")
+    run_tick(runtime)
+    (task,) = store.tasks.listing()
+    text = "Hi Pat, yes: Oslo in 3 days."
+    message_id = store.messages.add(
+        NewMessage(account_id="demo", contact_id=task.contact_id, direction="out",
+                   origin=Origin.HUMAN, kind="manual", text=text, state="queued",
+                   verdict="send"), actor="sam", reason="personal reply")
+    store.tasks.set_reply(task.id, message_id)
+    assert outbox.needs_attention(store, message_id, "reconcile", "history starts later")
+    if settled_by_a_person:
+        outbox.settle_by_person(store, message_id, "sam", arrived=True)
+    event = sandbox_state.account_sends(pat.id, text)
+    clock.advance(timedelta(minutes=10))
+    run_tick(runtime)
+    message = store.messages.get(message_id)
+    assert message is not None and (message.state, message.platform_event_id) == ("sent",
+                                                                                  event.id)
+    assert store.tasks.get(task.id).state == "done"  # type: ignore[union-attr]
+    others = [m for m in store.messages.conversation(task.contact_id)
+              if m.origin == Origin.OTHER]
+    assert others == [], "not another tool's DM"

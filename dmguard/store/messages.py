@@ -403,11 +403,23 @@ class Messages:
                 [contact_id, account_id, str(Origin.SUBMIT), text, *PENDING_MESSAGE_STATES])
         return None if row is None else _message(row)
 
-    def sending_to(self, contact_id: int) -> list[Message]:
-        """Messages to this person awaiting the platform's answer, oldest first."""
+    def awaiting_event(self, contact_id: int) -> list[Message]:
+        """Messages of ours to this person whose platform event is not known, oldest first:
+        awaiting the platform's answer (``sending``), waiting for a person
+        (``needs_attention``), or sent by a person's word (no event id)."""
         return [_message(row) for row in self._sql.rows(
-            "SELECT * FROM messages WHERE contact_id = ? AND state = 'sending' ORDER BY id",
-            [contact_id])]
+            "SELECT * FROM messages WHERE contact_id = ? AND direction = 'out' "
+            "AND origin != 'other' AND platform_event_id IS NULL "
+            "AND state IN ('sending', 'needs_attention', 'sent') ORDER BY id", [contact_id])]
+
+    def attach_event(self, message_id: int, event_id: str) -> bool:
+        """Record the platform event of a message sent without one (a person said it
+        arrived); False when it has one already. No transition is recorded: the state does
+        not change, and the reports count transitions to ``sent``."""
+        return bool(self._sql.execute(
+            "UPDATE messages SET platform_event_id = ?, updated_at = ? WHERE id = ? "
+            "AND state = 'sent' AND platform_event_id IS NULL",
+            [event_id, self._sql.now(), message_id]).rowcount)
 
     # --- reading an account's messages --------------------------------------------
 
