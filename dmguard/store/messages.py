@@ -403,6 +403,12 @@ class Messages:
                 [contact_id, account_id, str(Origin.SUBMIT), text, *PENDING_MESSAGE_STATES])
         return None if row is None else _message(row)
 
+    def waiting_for_a_person(self, contact_id: int) -> list[Message]:
+        """Messages to this person parked for a person to look at (``needs_attention``)."""
+        return [_message(row) for row in self._sql.rows(
+            "SELECT * FROM messages WHERE contact_id = ? AND state = 'needs_attention' "
+            "ORDER BY id", [contact_id])]
+
     def awaiting_event(self, contact_id: int) -> list[Message]:
         """Messages of ours to this person whose platform event is not known, oldest first:
         awaiting the platform's answer (``sending``), waiting for a person

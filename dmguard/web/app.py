@@ -28,7 +28,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask, Response, abort, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from dmguard import actions, users
+from dmguard import actions, outbox, users
 from dmguard.canned import for_person as filled_canned
 from dmguard.clock import Clock, parse_duration
 from dmguard.config import Config
@@ -295,6 +295,7 @@ def create_app(config: Config, clock: Clock) -> Flask:
             "person.html", contact=contact, tasks=all_tasks, open_tasks=open_tasks, lead=lead,
             drafts=drafts, findings=findings, due=due, snoozed=snoozed,
             thread=store().messages.conversation(contact.id, limit=200),
+            waiting=store().messages.waiting_for_a_person(contact.id),
             notes=store().notes.about(contact.id), history=lines[-100:],
             opted_out=OPTED_OUT if store().people.is_opted_out(contact.id) else None,
             holder=holder, canned=canned,
@@ -332,6 +333,8 @@ def create_app(config: Config, clock: Clock) -> Flask:
         if name == "note":
             actions.add_note(store(), contact.id, who, form.get("note", ""))
             return "Note added.", False
+        if name == "settle":
+            return settle(contact, who), False
         if not open_tasks:
             raise TaskError("no open task", "closed")
         if name == "release" or (name == "dismiss" and form.get("task")):
@@ -391,8 +394,25 @@ def create_app(config: Config, clock: Clock) -> Flask:
             return f"Closed {closed} task{'s' if closed != 1 else ''}.", True
         abort(404)
 
+    def settle(contact: Contact, who: str) -> str:
+        """A person's word on a message of this person's that waits for one."""
+        message_id = request.form.get("message", "")
+        outcome = request.form.get("outcome", "")
+        waiting = {m.id for m in store().messages.waiting_for_a_person(contact.id)}
+        if not message_id.isdigit() or int(message_id) not in waiting:
+            raise TaskError("that message does not wait for a person (any more)", "closed")
+        if outcome not in ("arrived", "lost"):
+            raise TaskError("say whether it arrived or was lost", "text")
+        try:
+            settled = outbox.settle_by_person(store(), int(message_id), who,
+                                              arrived=outcome == "arrived")
+        except outbox.SettleError as error:
+            raise TaskError(str(error), "closed") from None
+        return (f"Message {settled.id} is recorded as sent." if outcome == "arrived" else
+                f"Message {settled.id} is recorded as lost; it is not sent again.")
+
     @app.post(f"/people/{ID}/<any(reply, release, claim, assign, unassign, snooze, done, "
-              "dismiss, note):action>")
+              "dismiss, note, settle):action>")
     def person_action(contact_id: int, action: str) -> Response | tuple[str, int]:
         contact = person_or_404(contact_id)
         try:

@@ -561,3 +561,36 @@ def test_an_address_of_another_machine_is_named_as_the_problem(tmp_path: Path) -
     with pytest.raises(WebError, match=r"cannot listen on 192\.0\.2\.1:0 \(.*\): no such "
                                        r"address here; check --bind or \[web\] bind"):
         serve(config, 0, SystemClock(), announce=print, bind="192.0.2.1")
+
+
+def test_a_reply_waiting_for_a_person_is_shown_and_settled_on_the_page(inbox: Inbox) -> None:
+    """A new user's probe: a personal reply parked for a person showed on no page, and
+    nothing could settle it."""
+    from dmguard import outbox
+
+    store = inbox.store()
+    message_id = store.messages.add(
+        NewMessage(account_id="demo", contact_id=inbox.people["amy"], direction="out",
+                   origin=Origin.HUMAN, kind="manual", text="Hi Amy, yes: Lisbon in 3 days.",
+                   state="queued", verdict="send"), actor="bob", reason="personal reply")
+    store.tasks.set_reply(inbox.tasks["amy"], message_id)
+    assert outbox.needs_attention(store, message_id, "reconcile", "history starts later")
+    store.close()
+    client = inbox.app.test_client()
+    log_in(client, "bob")
+    page = client.get(f"/people/{inbox.people['amy']}").text
+    assert f"Personal reply {message_id} waits for a person" in page
+    assert "Hi Amy, yes: Lisbon in 3 days." in page and "history starts later" in page
+    wrong = post_form(client, f"/people/{inbox.people['tom']}/settle",
+                      {"csrf": csrf_of(page), "message": str(message_id), "outcome": "arrived"})
+    assert wrong.status_code == 409, "only a message of that person's"
+    answer = post_form(client, f"/people/{inbox.people['amy']}/settle",
+                       {"csrf": csrf_of(page), "message": str(message_id), "outcome": "arrived"})
+    assert answer.status_code == 302
+    store = inbox.store()
+    try:
+        assert store.messages.get(message_id).state == "sent"  # type: ignore[union-attr]
+        assert store.tasks.get(inbox.tasks["amy"]).state == "done"  # type: ignore[union-attr]
+    finally:
+        store.close()
+    assert "waits for a person" not in client.get(f"/people/{inbox.people['amy']}").text
