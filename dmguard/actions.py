@@ -192,8 +192,11 @@ def reply(store: Store, config: Config, task_id: int, who: str, text: str, *,
             raise TaskError("an earlier reply to this person is still on its way (queued, or "
                             "waiting for the platform's answer); it is not sent again, and the "
                             "task closes once it is known to have arrived", "unsettled")
-        if task.state == "open":
-            claim(store, task_id, who)
+        # The reply claims the person's conversation, every open task about them, as the
+        # inbox's Claim does: one task claimed alone left the others saying "nobody has it".
+        _, others = store.tasks.claim_conversation(task.contact_id, who, who)
+        if others:
+            raise _taken(others, task_id)
         message_id = store.messages.add(
             NewMessage(account_id=account.name, contact_id=task.contact_id, direction="out",
                        origin=Origin.HUMAN, kind="manual", text=text, state="queued",

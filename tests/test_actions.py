@@ -485,3 +485,26 @@ def test_a_reply_to_a_teammates_conversation_is_refused_before_the_platform_is_r
     with pytest.raises(actions.TaskError, match="alice has this conversation") as refused:
         actions.reply(store, config, task_id, "bob", "Hi Amy, yes, Friday works.")
     assert refused.value.code == "taken"
+
+
+def test_a_reply_claims_every_open_task_about_the_person(
+        store: Store, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new user's probe: after a reply whose answer was lost, `tasks list` said the task
+    was "with sam" and the web page said "nobody has it": the reply had claimed its own task
+    only, and the page shows the person's first open task (here a held draft's)."""
+    from dmguard import outbox
+    from tests.test_learning import STUDIO, draft, hold_task
+
+    hold = hold_task(store, draft(store, config, "Amy", STUDIO))
+    held = store.tasks.get(hold)
+    assert held is not None
+    asked = tasks.open_task(store, config, "demo", held.contact_id, "reply", "wrote",
+                            text="Is Friday still on?")
+    assert asked is not None
+    monkeypatch.setattr(outbox.Sender, "send_one", lambda self, message, report: None)
+    with pytest.raises(actions.TaskError, match="is queued"):
+        actions.reply(store, config, asked, "sam", "Hi Amy, yes, Friday at 10.",
+                      platform=object())  # type: ignore[arg-type]
+    for task_id in (hold, asked):
+        task = store.tasks.get(task_id)
+        assert task is not None and (task.state, task.claimed_by) == ("claimed", "sam")
